@@ -1,0 +1,64 @@
+/**
+ * Bearer-token middleware: checks the gateway-signed access token and its scopes, and puts the
+ * caller's client and organization on the request context. Every data query downstream is scoped
+ * to `c.var.auth.orgId`.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { AppError } from '../http/errors.ts';
+import type { AppEnv } from '../http/context.ts';
+import { TOKEN_ALG, type KeyRing } from './keys.ts';
+import { allows } from './scopes.ts';
+import type { AccessClaims } from './token.ts';
+
+export interface KeyRingHolder {
+  current(): KeyRing;
+  /** Reloads keys from the database (another instance may have rotated). */
+  refresh(): Promise<KeyRing>;
+}
+
+const BEARER = { 'WWW-Authenticate': 'Bearer realm="priorgate"' };
+
+export async function verifyAccessToken(keys: KeyRingHolder, token: string, issuer: string): Promise<AccessClaims> {
+  let kid: string | undefined;
+  try {
+    kid = decodeProtectedHeader(token).kid;
+  } catch {
+    throw new AppError('unauthorized', 'access token is malformed', undefined, BEARER);
+  }
+  let key = kid ? keys.current().verifiers.get(kid) : undefined;
+  if (!key && kid) key = (await keys.refresh()).verifiers.get(kid);
+  if (!key) throw new AppError('unauthorized', 'access token was not issued by this gateway', undefined, BEARER);
+  try {
+    const { payload } = await jwtVerify(token, key, { algorithms: [TOKEN_ALG], issuer, audience: issuer });
+    if (typeof payload.org !== 'string' || typeof payload.sub !== 'string') throw new Error('claims');
+    return { clientId: payload.sub, orgId: payload.org, scopes: String(payload.scope ?? '').split(' ').filter(Boolean) };
+  } catch {
+    throw new AppError('unauthorized', 'access token is invalid or expired', undefined, BEARER);
+  }
+}
+
+/** Requires a valid bearer token. */
+export function requireAuth(keys: KeyRingHolder, issuerOf: (url: string) => string): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization') ?? '';
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) throw new AppError('unauthorized', 'a bearer access token is required', undefined, BEARER);
+    const auth = await verifyAccessToken(keys, m[1]!, issuerOf(c.req.url));
+    c.set('auth', auth);
+    c.set('log', c.var.log.child({ clientId: auth.clientId, orgId: auth.orgId }));
+    await next();
+  };
+}
+
+/** Requires a scope permission, e.g. `requireScope('Claim', 'c')`. Use after `requireAuth`. */
+export function requireScope(resource: string, perm: 'c' | 'r' | 'u' | 'd' | 's'): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const auth = c.var.auth;
+    if (!auth) throw new AppError('unauthorized', 'a bearer access token is required', undefined, BEARER);
+    if (!allows(auth.scopes, resource, perm)) {
+      throw new AppError('forbidden', `scope system/${resource}.${perm} is required`);
+    }
+    await next();
+  };
+}

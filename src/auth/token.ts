@@ -1,0 +1,149 @@
+/**
+ * SMART Backend Services token endpoint logic (RFC 7523 private_key_jwt client assertions).
+ * https://hl7.org/fhir/smart-app-launch/backend-services.html
+ */
+import { randomUUID } from 'node:crypto';
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  jwtVerify,
+  SignJWT,
+  type JWTVerifyGetKey,
+} from 'jose';
+import type { Db } from '../db/client.ts';
+import { claimJti, findClient, type ApiClient } from '../db/queries/clients.ts';
+import { OAuthError } from '../http/errors.ts';
+import type { KeyRing } from './keys.ts';
+import { TOKEN_ALG } from './keys.ts';
+import { grantScopes } from './scopes.ts';
+
+/** Only asymmetric algorithms SMART names; `none` and HS* are refused before any key lookup. */
+export const CLIENT_ASSERTION_ALGS = ['RS384', 'ES384'];
+const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+/** SMART: the assertion's exp SHALL be no more than five minutes in the future. */
+const MAX_ASSERTION_LIFETIME_S = 300;
+
+/**
+ * The `iss`/`aud` of access tokens: stable whatever host name a caller used, so a token minted on
+ * 127.0.0.1 works on localhost and across instances sharing one database.
+ */
+export function tokenIssuer(config: { baseUrl?: string }): string {
+  return config.baseUrl ?? 'urn:priorgate:gateway';
+}
+
+export interface TokenResponse {
+  access_token: string;
+  token_type: 'bearer';
+  expires_in: number;
+  scope: string;
+}
+
+export interface AccessClaims {
+  clientId: string;
+  orgId: string;
+  scopes: string[];
+}
+
+const remoteSets = new Map<string, JWTVerifyGetKey>();
+
+function clientKeys(client: ApiClient): JWTVerifyGetKey {
+  if (client.jwks) return createLocalJWKSet(client.jwks as Parameters<typeof createLocalJWKSet>[0]);
+  if (client.jwksUrl) {
+    let set = remoteSets.get(client.jwksUrl);
+    if (!set) remoteSets.set(client.jwksUrl, (set = createRemoteJWKSet(new URL(client.jwksUrl), { timeoutDuration: 5000 })));
+    return set;
+  }
+  throw new OAuthError('invalid_client', 'client has no registered keys');
+}
+
+export async function mintAccessToken(
+  ring: KeyRing,
+  opts: { issuer: string; client: ApiClient; scopes: string[]; ttlS: number; now?: Date },
+): Promise<TokenResponse> {
+  const iat = Math.floor((opts.now ?? new Date()).getTime() / 1000);
+  const jwt = await new SignJWT({ scope: opts.scopes.join(' '), org: opts.client.orgId, client_id: opts.client.id })
+    .setProtectedHeader({ alg: TOKEN_ALG, kid: ring.signer.kid, typ: 'at+jwt' })
+    .setIssuer(opts.issuer)
+    .setSubject(opts.client.id)
+    .setAudience(opts.issuer)
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + opts.ttlS)
+    .setJti(randomUUID())
+    .sign(ring.signer.key);
+  return { access_token: jwt, token_type: 'bearer', expires_in: opts.ttlS, scope: opts.scopes.join(' ') };
+}
+
+/**
+ * Checks a token request and returns the client it authenticates plus the granted scopes.
+ * `audiences`: the token endpoint URLs this gateway answers to.
+ */
+export async function authenticateClient(
+  db: Db,
+  form: Record<string, string | undefined>,
+  audiences: string[],
+  now = new Date(),
+): Promise<{ client: ApiClient; scopes: string[] }> {
+  if (form.grant_type !== 'client_credentials') {
+    throw new OAuthError('unsupported_grant_type', 'grant_type must be client_credentials');
+  }
+  if (form.client_assertion_type !== ASSERTION_TYPE) {
+    throw new OAuthError('invalid_request', `client_assertion_type must be ${ASSERTION_TYPE}`);
+  }
+  const assertion = form.client_assertion;
+  if (!assertion) throw new OAuthError('invalid_request', 'client_assertion is required');
+
+  let header: ReturnType<typeof decodeProtectedHeader>;
+  let claims: ReturnType<typeof decodeJwt>;
+  try {
+    header = decodeProtectedHeader(assertion);
+    claims = decodeJwt(assertion);
+  } catch {
+    throw new OAuthError('invalid_client', 'client_assertion is not a well-formed JWT');
+  }
+  if (!header.alg || !CLIENT_ASSERTION_ALGS.includes(header.alg)) {
+    throw new OAuthError('invalid_client', `client_assertion alg must be one of ${CLIENT_ASSERTION_ALGS.join(', ')}`);
+  }
+  if (!header.kid) throw new OAuthError('invalid_client', 'client_assertion header must carry a kid');
+  const clientId = typeof claims.iss === 'string' ? claims.iss : undefined;
+  if (!clientId || claims.sub !== clientId) throw new OAuthError('invalid_client', 'iss and sub must both be the client_id');
+  const client = await findClient(db, clientId);
+  if (!client || !client.active) throw new OAuthError('invalid_client', 'unknown or inactive client');
+
+  let verified;
+  try {
+    verified = await jwtVerify(assertion, clientKeys(client), {
+      algorithms: CLIENT_ASSERTION_ALGS,
+      audience: audiences,
+      issuer: clientId,
+      subject: clientId,
+      requiredClaims: ['exp', 'jti'],
+      currentDate: now,
+      clockTolerance: 30,
+    });
+  } catch (e) {
+    throw new OAuthError('invalid_client', describeJoseError(e));
+  }
+  const exp = verified.payload.exp!;
+  if (exp - now.getTime() / 1000 > MAX_ASSERTION_LIFETIME_S + 30) {
+    throw new OAuthError('invalid_client', 'client_assertion exp is more than five minutes in the future');
+  }
+  const jti = String(verified.payload.jti);
+  if (!(await claimJti(db, clientId, jti, new Date(exp * 1000 + 60_000), now))) {
+    throw new OAuthError('invalid_client', 'client_assertion jti was already used');
+  }
+  const scopes = grantScopes(form.scope, client.scopes);
+  if (scopes.length === 0) throw new OAuthError('invalid_scope', 'none of the requested scopes is granted to this client');
+  return { client, scopes };
+}
+
+function describeJoseError(e: unknown): string {
+  if (e instanceof joseErrors.JWTExpired) return 'client_assertion has expired';
+  if (e instanceof joseErrors.JWTClaimValidationFailed) return `client_assertion claim "${e.claim}" is invalid`;
+  if (e instanceof joseErrors.JWKSNoMatchingKey) return 'no registered key matches the client_assertion kid';
+  if (e instanceof joseErrors.JWSSignatureVerificationFailed) return 'client_assertion signature is invalid';
+  if (e instanceof joseErrors.JOSEAlgNotAllowed) return 'client_assertion alg is not allowed';
+  return 'client_assertion could not be verified';
+}

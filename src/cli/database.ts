@@ -1,0 +1,52 @@
+/**
+ * Opening the database from a CLI command. On the embedded store, which one process holds at a
+ * time, a command either goes through the running server (operator secret) or says plainly that
+ * the store is in use and how to proceed.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfig, type Config } from '../config/index.ts';
+import { embeddedLockHolder, openDatabase, StoreInUseError, type Database } from '../db/client.ts';
+import type { CliIo } from './io.ts';
+
+export interface RunningServer {
+  url: string;
+  secret: string;
+}
+
+/** The running server that holds the embedded store, if any (and if we can reach its secret). */
+export function runningServer(config: Config): RunningServer | undefined {
+  if (config.databaseUrl) return undefined;
+  const holder = embeddedLockHolder(config.dataDir);
+  const file = path.join(config.dataDir, 'operator.json');
+  if (!holder || !existsSync(file)) return undefined;
+  try {
+    const info = JSON.parse(readFileSync(file, 'utf8')) as RunningServer & { pid: number };
+    return info.pid === holder.pid ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function operatorCall<T>(server: RunningServer, route: string, body: unknown): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${server.url}/operator/${route}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-priorgate-operator': server.secret },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as T };
+}
+
+/** Opens and migrates the configured database for a one-shot command; closes it afterwards. */
+export async function withDatabase<T>(io: CliIo, fn: (db: Database, config: Config) => Promise<T>): Promise<T> {
+  const config = loadConfig(io.env);
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  try {
+    await database.migrate();
+    return await fn(database, config);
+  } finally {
+    await database.close();
+  }
+}
+
+export { StoreInUseError };

@@ -1,0 +1,64 @@
+/**
+ * The `priorgate` command: a table of subcommands, and the one place that turns errors into exit
+ * codes and messages.
+ */
+import { ConfigError } from '../config/index.ts';
+import { StoreInUseError } from '../db/client.ts';
+import { type CliIo, type Command, EXIT, println } from './io.ts';
+
+const COMMANDS: Record<string, { help: string; load: () => Promise<{ run: Command }> }> = {
+  serve: { help: 'serve [--port N] [--demo]           run the gateway', load: () => import('./commands/serve.ts') },
+  migrate: { help: 'migrate                             apply database migrations', load: () => import('./commands/migrate.ts') },
+  token: { help: 'token --client ID [--scope S]       mint an access token for a client', load: () => import('./commands/token.ts') },
+  client: { help: 'client add --id ID --org ORG ...    register an API client', load: () => import('./commands/client.ts') },
+  keys: { help: 'keys rotate                         new token-signing key', load: () => import('./commands/keys.ts') },
+  audit: { help: 'audit verify                        re-compute the audit hash chain', load: () => import('./commands/audit.ts') },
+  validate: { help: 'validate FILE|- [--summary]         X12 → 999/TA1; FHIR Bundle → OperationOutcome', load: () => import('./commands/validate.ts') },
+  x12: { help: 'x12 pretty FILE|-                   one segment per line, with loop names', load: () => import('./commands/x12.ts') },
+};
+
+function usage(io: CliIo) {
+  println(io.stderr, ['usage: priorgate <command> [options]', '', ...Object.values(COMMANDS).map((c) => `  ${c.help}`)].join('\n'));
+}
+
+export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    usage(io);
+    return name ? EXIT.ok : EXIT.usage;
+  }
+  const cmd = COMMANDS[name];
+  if (!cmd) {
+    println(io.stderr, `priorgate: unknown command "${name}"`);
+    usage(io);
+    return EXIT.usage;
+  }
+  try {
+    const { run } = await cmd.load();
+    return await run(args, io);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      println(io.stderr, `priorgate ${name}: ${e.message}`);
+      return EXIT.usage;
+    }
+    if (e instanceof StoreInUseError) {
+      println(io.stderr, `priorgate ${name}: ${e.message}`);
+      return EXIT.storeBusy;
+    }
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
+      println(io.stderr, `priorgate ${name}: ${(e as Error).message}`);
+      return EXIT.usage;
+    }
+    if (code === 'ENOENT') {
+      println(io.stderr, `priorgate ${name}: ${(e as Error).message}`);
+      return EXIT.usage;
+    }
+    println(io.stderr, `priorgate ${name}: ${(e as Error).message ?? String(e)}`);
+    return EXIT.failed;
+  }
+}
+
+function defaultIo(): CliIo {
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
+}

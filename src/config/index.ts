@@ -1,0 +1,89 @@
+/**
+ * Reads the environment once, validates it with zod, and hands a typed config to the rest of the
+ * program. Only this module reads `process.env` (STYLE.md habit 7).
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const intFrom = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+const EnvSchema = z.object({
+  PORT: intFrom(0, 65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  PRIORGATE_DATA_DIR: z.string().min(1).default('./.priorgate'),
+  PRIORGATE_BASE_URL: z.url().optional(),
+  PRIORGATE_SYNC_WAIT_MS: intFrom(0, 600_000).default(15_000),
+  PRIORGATE_HOOK_ALLOWLIST: list.optional(),
+  PRIORGATE_DEMO_PASSWORD: z.string().min(8, 'must be at least 8 characters').default('priorgate-demo'),
+  PRIORGATE_SIM_PEND_MS: intFrom(0, 3_600_000).default(30_000),
+  PRIORGATE_BODY_LIMIT_BYTES: intFrom(1024, 512 * 1024 * 1024).default(10 * 1024 * 1024),
+  PRIORGATE_TOKEN_TTL_S: intFrom(30, 3600).default(300),
+  LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl?: string;
+  dataDir: string;
+  /** Public base URL (used for the token endpoint `aud`); derived from the request when unset. */
+  baseUrl?: string;
+  syncWaitMs: number;
+  hookAllowlist: string[];
+  demo: boolean;
+  demoPassword: string;
+  simPendMs: number;
+  bodyLimitBytes: number;
+  tokenTtlS: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+}
+
+/** Thrown when the environment is invalid; the message names every bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Validates an environment and returns the typed config.
+ * @example loadConfig(process.env, { demo: true }).port // 8080
+ */
+export function loadConfig(env: NodeJS.ProcessEnv, opts: { demo?: boolean } = {}): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = EnvSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const demo = opts.demo ?? false;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: path.resolve(e.PRIORGATE_DATA_DIR),
+    baseUrl: e.PRIORGATE_BASE_URL?.replace(/\/$/, ''),
+    syncWaitMs: e.PRIORGATE_SYNC_WAIT_MS,
+    hookAllowlist: e.PRIORGATE_HOOK_ALLOWLIST ?? (demo ? ['127.0.0.1', 'localhost'] : []),
+    demo,
+    demoPassword: e.PRIORGATE_DEMO_PASSWORD,
+    simPendMs: e.PRIORGATE_SIM_PEND_MS,
+    bodyLimitBytes: e.PRIORGATE_BODY_LIMIT_BYTES,
+    tokenTtlS: e.PRIORGATE_TOKEN_TTL_S,
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,145 @@
+/**
+ * One database interface, two drivers: PGlite (embedded, persisted under the data dir) when no
+ * `DATABASE_URL` is given, postgres.js when one is. Everything above this file sees `Db`.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql, type SQL } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import * as schema from './schema.ts';
+
+export type Schema = typeof schema;
+/** A database or an open transaction: query functions take this first (STYLE.md habit 8). */
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+
+export interface Database {
+  db: Db;
+  kind: 'embedded' | 'postgres';
+  /** Applies pending migrations; safe to run twice and from several processes at once. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
+
+/** Thrown when another process holds the embedded store. */
+export class StoreInUseError extends Error {
+  override name = 'StoreInUseError';
+  constructor(
+    readonly pid: number,
+    readonly port: number | undefined,
+  ) {
+    super(
+      `the embedded store is in use by another Priorgate process (pid ${pid}${port ? `, port ${port}` : ''}). ` +
+        'Stop that process first, or run both against Postgres by setting DATABASE_URL.',
+    );
+  }
+}
+
+/** Lock advisory key for migrations (any stable 64-bit number). */
+const MIGRATION_LOCK = 727_000_001;
+
+export async function openPostgres(url: string, opts: { max?: number } = {}): Promise<Database> {
+  const { default: postgres } = await import('postgres');
+  const { drizzle } = await import('drizzle-orm/postgres-js');
+  const { migrate } = await import('drizzle-orm/postgres-js/migrator');
+  const client = postgres(url, { max: opts.max ?? 10, onnotice: () => {} });
+  const db = drizzle(client, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'postgres',
+    async migrate() {
+      const lockConn = await client.reserve();
+      try {
+        await lockConn`select pg_advisory_lock(${MIGRATION_LOCK})`;
+        await migrate(drizzle(client, { schema }), { migrationsFolder: MIGRATIONS_DIR });
+      } finally {
+        await lockConn`select pg_advisory_unlock(${MIGRATION_LOCK})`;
+        lockConn.release();
+      }
+    },
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+interface LockInfo {
+  pid: number;
+  port?: number;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Reads the embedded store's lock, if a live process holds it. */
+export function embeddedLockHolder(dataDir: string): LockInfo | undefined {
+  const file = path.join(dataDir, 'store.lock');
+  if (!existsSync(file)) return undefined;
+  try {
+    const info = JSON.parse(readFileSync(file, 'utf8')) as LockInfo;
+    return info.pid !== process.pid && pidAlive(info.pid) ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Opens the embedded store. `dataDir: undefined` gives an in-memory database (tests).
+ * A persisted store is held by one process at a time (PGlite is single-process).
+ */
+export async function openEmbedded(dataDir: string | undefined, opts: { port?: number } = {}): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const { migrate } = await import('drizzle-orm/pglite/migrator');
+  let lockFile: string | undefined;
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    const holder = embeddedLockHolder(dataDir);
+    if (holder) throw new StoreInUseError(holder.pid, holder.port);
+    lockFile = path.join(dataDir, 'store.lock');
+    writeFileSync(lockFile, JSON.stringify({ pid: process.pid, port: opts.port }));
+  }
+  const client = new PGlite(dataDir ? path.join(dataDir, 'pgdata') : undefined);
+  await client.waitReady;
+  const db = drizzle(client, { schema }) as unknown as Db;
+  return {
+    db,
+    kind: 'embedded',
+    migrate: () => migrate(drizzle(client, { schema }), { migrationsFolder: MIGRATIONS_DIR }),
+    async close() {
+      await client.close();
+      if (lockFile) rmSync(lockFile, { force: true });
+    },
+  };
+}
+
+export function openDatabase(opts: { databaseUrl?: string; dataDir?: string; port?: number }): Promise<Database> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openEmbedded(opts.dataDir, { port: opts.port });
+}
+
+/** Number of migrations on disk vs. applied: readiness needs them equal. */
+export async function migrationStatus(db: Db): Promise<{ onDisk: number; applied: number }> {
+  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS_DIR, 'meta/_journal.json'), 'utf8')) as {
+    entries: unknown[];
+  };
+  let applied = 0;
+  try {
+    const [row] = await rows<{ n: number }>(db, sql`select count(*)::int as n from drizzle.__drizzle_migrations`);
+    applied = Number(row?.n ?? 0);
+  } catch {
+    applied = 0;
+  }
+  return { onDisk: journal.entries.length, applied };
+}
+
+/** Runs raw SQL and returns its rows, whichever driver is underneath (they shape results differently). */
+export async function rows<T>(db: Db, query: SQL): Promise<T[]> {
+  const r = (await db.execute(query)) as unknown as { rows?: T[] } | T[];
+  return Array.isArray(r) ? r : (r.rows ?? []);
+}

@@ -1,0 +1,49 @@
+/** Organizations and API clients. */
+import { and, eq, lt } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { apiClients, organizations, usedJtis } from '../schema.ts';
+
+export type ApiClient = typeof apiClients.$inferSelect;
+
+export async function findClient(db: Db, id: string): Promise<ApiClient | undefined> {
+  const [row] = await db.select().from(apiClients).where(eq(apiClients.id, id));
+  return row;
+}
+
+export async function upsertOrganization(db: Db, org: { id: string; name: string; npi?: string }) {
+  await db
+    .insert(organizations)
+    .values({ id: org.id, name: org.name, npi: org.npi ?? null })
+    .onConflictDoUpdate({ target: organizations.id, set: { name: org.name, npi: org.npi ?? null } });
+}
+
+export async function upsertClient(
+  db: Db,
+  c: { id: string; orgId: string; jwks?: { keys: Record<string, unknown>[] }; jwksUrl?: string; scopes: string[] },
+) {
+  const values = { jwks: c.jwks ?? null, jwksUrl: c.jwksUrl ?? null, scopes: c.scopes, orgId: c.orgId, active: true };
+  await db.insert(apiClients).values({ id: c.id, ...values }).onConflictDoUpdate({ target: apiClients.id, set: values });
+}
+
+/**
+ * Records a client-assertion `jti`; false when it was already used (a replay).
+ * Expired entries are purged on the way, so the table stays small.
+ */
+export async function claimJti(db: Db, clientId: string, jti: string, expiresAt: Date, now: Date): Promise<boolean> {
+  await db.delete(usedJtis).where(lt(usedJtis.expiresAt, now));
+  const inserted = await db
+    .insert(usedJtis)
+    .values({ clientId, jti, expiresAt })
+    .onConflictDoNothing()
+    .returning({ jti: usedJtis.jti });
+  return inserted.length === 1;
+}
+
+export async function findOrganization(db: Db, id: string) {
+  const [row] = await db.select().from(organizations).where(eq(organizations.id, id));
+  return row;
+}
+
+export async function setClientActive(db: Db, id: string, active: boolean) {
+  await db.update(apiClients).set({ active }).where(and(eq(apiClients.id, id)));
+}

@@ -1,0 +1,229 @@
+/**
+ * The Priorgate schema (drizzle). Migrations in `migrations/` are generated from this file with
+ * `npm run db:generate`; never edit a generated migration by hand.
+ */
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  boolean,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+
+/** Provider organizations: the tenants. */
+export const organizations = pgTable('organizations', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  npi: text('npi'),
+  createdAt: createdAt(),
+});
+
+/** API clients (SMART Backend Services), each bound to one organization. */
+export const apiClients = pgTable('api_clients', {
+  id: text('id').primaryKey(),
+  orgId: text('org_id').notNull().references(() => organizations.id),
+  jwks: jsonb('jwks').$type<{ keys: Record<string, unknown>[] }>(),
+  jwksUrl: text('jwks_url'),
+  scopes: text('scopes').array().notNull(),
+  active: boolean('active').notNull().default(true),
+  createdAt: createdAt(),
+});
+
+/** Client-assertion `jti`s seen, kept until the assertion would have expired (replay defence). */
+export const usedJtis = pgTable(
+  'used_jtis',
+  {
+    clientId: text('client_id').notNull(),
+    jti: text('jti').notNull(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.clientId, t.jti] }), index('used_jtis_expires').on(t.expiresAt)],
+);
+
+/** The gateway's own token-signing keys. The newest unretired key signs; all unexpired ones verify. */
+export const signingKeys = pgTable('signing_keys', {
+  kid: text('kid').primaryKey(),
+  alg: text('alg').notNull(),
+  privateJwk: jsonb('private_jwk').$type<Record<string, unknown>>().notNull(),
+  publicJwk: jsonb('public_jwk').$type<Record<string, unknown>>().notNull(),
+  createdAt: createdAt(),
+  retiredAt: timestamp('retired_at', { withTimezone: true }),
+});
+
+/** Health plans and how to reach them (connector settings come from `rules/` and this row). */
+export const payers = pgTable('payers', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  connector: text('connector').notNull(),
+  endpoint: text('endpoint'),
+  settings: jsonb('settings').$type<Record<string, unknown>>().notNull().default({}),
+  createdAt: createdAt(),
+});
+
+/** One row per authorization or eligibility request. */
+export const requests = pgTable(
+  'requests',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: text('org_id').notNull().references(() => organizations.id),
+    kind: text('kind').notNull(),
+    status: text('status').notNull(),
+    payerId: text('payer_id').references(() => payers.id),
+    urgency: text('urgency'),
+    deadlineAt: timestamp('deadline_at', { withTimezone: true }),
+    idempotencyKey: text('idempotency_key'),
+    traceNumber: text('trace_number'),
+    priorRequestId: uuid('prior_request_id'),
+    summary: jsonb('summary').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('requests_org_idem').on(t.orgId, t.kind, t.idempotencyKey),
+    index('requests_org_status').on(t.orgId, t.status),
+    index('requests_trace').on(t.traceNumber),
+  ],
+);
+
+/** Per service line: decision, authorization number, quantities, dates. */
+export const requestItems = pgTable(
+  'request_items',
+  {
+    requestId: uuid('request_id').notNull().references(() => requests.id),
+    sequence: integer('sequence').notNull(),
+    traceNumber: text('trace_number'),
+    decision: text('decision'),
+    authNumber: text('auth_number'),
+    quantity: text('quantity'),
+    detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
+  },
+  (t) => [primaryKey({ columns: [t.requestId, t.sequence] })],
+);
+
+/** Every FHIR and X12 payload in and out. */
+export const messages = pgTable(
+  'messages',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: text('org_id'),
+    requestId: uuid('request_id').references(() => requests.id),
+    direction: text('direction').notNull(),
+    format: text('format').notNull(),
+    transactionSet: text('transaction_set'),
+    senderId: text('sender_id'),
+    controlNumber: text('control_number'),
+    payload: text('payload').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('messages_request').on(t.requestId),
+    index('messages_control').on(t.direction, t.senderId, t.controlNumber),
+  ],
+);
+
+/** X12 control numbers: monotonic per sender and kind, so restarts never reuse one. */
+export const controlNumbers = pgTable(
+  'control_numbers',
+  {
+    senderId: text('sender_id').notNull(),
+    kind: text('kind').notNull(),
+    lastValue: bigint('last_value', { mode: 'number' }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.senderId, t.kind] })],
+);
+
+/** The outbox / delivery queue, claimed with FOR UPDATE SKIP LOCKED. */
+export const jobs = pgTable(
+  'jobs',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    kind: text('kind').notNull(),
+    orgId: text('org_id'),
+    requestId: uuid('request_id'),
+    payload: jsonb('payload').$type<Record<string, unknown>>().notNull().default({}),
+    status: text('status').notNull().default('ready'),
+    attempts: integer('attempts').notNull().default(0),
+    maxAttempts: integer('max_attempts').notNull().default(8),
+    runAt: timestamp('run_at', { withTimezone: true }).notNull().defaultNow(),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('jobs_ready').on(t.status, t.runAt).where(sql`status = 'ready'`)],
+);
+
+/** FHIR Subscriptions (R4 backport, PAS topic). */
+export const subscriptions = pgTable('subscriptions', {
+  id: uuid('id').primaryKey(),
+  orgId: text('org_id').notNull().references(() => organizations.id),
+  status: text('status').notNull(),
+  endpoint: text('endpoint').notNull(),
+  resource: jsonb('resource').$type<Record<string, unknown>>().notNull(),
+  eventCount: integer('event_count').notNull().default(0),
+  createdAt: createdAt(),
+});
+
+/** Rest-hook delivery attempts. */
+export const notificationAttempts = pgTable('notification_attempts', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  subscriptionId: uuid('subscription_id').notNull().references(() => subscriptions.id),
+  requestId: uuid('request_id'),
+  status: text('status').notNull(),
+  httpStatus: integer('http_status'),
+  error: text('error'),
+  createdAt: createdAt(),
+});
+
+/** Hash-chained, append-only audit trail. `seq` has no gaps: a gap means a deleted row. */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+    orgId: text('org_id'),
+    actor: text('actor').notNull(),
+    action: text('action').notNull(),
+    entityType: text('entity_type'),
+    entityId: text('entity_id'),
+    requestId: text('request_id'),
+    outcome: text('outcome').notNull(),
+    detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
+    prevHash: text('prev_hash').notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [index('audit_entity').on(t.entityType, t.entityId), index('audit_org_at').on(t.orgId, t.at)],
+);
+
+/** The head of the audit chain: one row, locked by each appender (serializes the chain). */
+export const auditHead = pgTable('audit_head', {
+  id: integer('id').primaryKey(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  hash: text('hash').notNull(),
+});
+
+/** Revenue-cycle staff. */
+export const staffUsers = pgTable('staff_users', {
+  id: uuid('id').primaryKey(),
+  username: text('username').notNull().unique(),
+  passwordHash: text('password_hash').notNull(),
+  role: text('role').notNull().default('staff'),
+  orgId: text('org_id'),
+  createdAt: createdAt(),
+});
+
+export const staffSessions = pgTable('staff_sessions', {
+  tokenHash: text('token_hash').primaryKey(),
+  userId: uuid('user_id').notNull().references(() => staffUsers.id),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+  createdAt: createdAt(),
+});

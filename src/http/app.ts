@@ -1,0 +1,92 @@
+/**
+ * The HTTP app: `createApp(deps)` wires middleware, routes and the one error handler. Tests call
+ * `app.request()` on it directly; `serve` puts it on a port.
+ */
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { operationOutcome, outcomeOf } from '../fhir/outcome.ts';
+import type { AppDeps, AppEnv } from './context.ts';
+import { AppError, ERROR_CODES, OAuthError } from './errors.ts';
+import { metricsMiddleware } from './metrics.ts';
+import { healthRoutes } from './routes/health.ts';
+import { smartRoutes } from './routes/smart.ts';
+import { fhirRoutes } from './routes/fhir.ts';
+
+export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+
+/** Extra route groups later modules plug in (each gets the same deps). */
+export type RouteGroup = (app: Hono<AppEnv>, deps: AppDeps) => void;
+
+export function createApp(deps: AppDeps, extra: RouteGroup[] = []): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use(requestId({ headerName: 'X-Request-Id' }));
+  app.use(async (c, next) => {
+    const log = deps.log.child({ requestId: c.var.requestId });
+    c.set('log', log);
+    const start = performance.now();
+    await next();
+    const path = new URL(c.req.url).pathname;
+    // Path only: query strings are never logged. Ids in paths are opaque UUIDs, never PHI.
+    log.info({ method: c.req.method, path, status: c.res.status, ms: Math.round(performance.now() - start) }, 'request');
+  });
+  app.use(metricsMiddleware(deps.metrics));
+  app.use(
+    bodyLimit({
+      maxSize: deps.config.bodyLimitBytes,
+      onError: () => {
+        throw new AppError('too_large', `request body exceeds ${deps.config.bodyLimitBytes} bytes`);
+      },
+    }),
+  );
+
+  healthRoutes(app, deps);
+  smartRoutes(app, deps);
+  for (const group of extra) group(app, deps);
+  fhirRoutes(app, deps);
+
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname;
+    const body = outcomeOf('not-found', `no route for ${c.req.method} ${path.startsWith('/fhir') ? path : 'this path'}`);
+    return c.body(JSON.stringify(body), 404, { 'Content-Type': FHIR_JSON });
+  });
+
+  app.onError((err, c) => {
+    const rid = c.var.requestId;
+    if (err instanceof OAuthError) {
+      c.var.log?.info({ err }, 'token request refused');
+      return c.json({ error: err.error, error_description: err.description }, err.status as 400 | 401, {
+        'Cache-Control': 'no-store',
+      });
+    }
+    let appErr: AppError;
+    if (err instanceof AppError) appErr = err;
+    else if (err instanceof HTTPException && err.status < 500) {
+      appErr = new AppError(err.status === 413 ? 'too_large' : 'invalid', err.status === 413 ? 'request body too large' : 'bad request');
+    } else {
+      (c.var.log ?? deps.log).error({ err }, 'unhandled error');
+      const body = outcomeOf('exception', `internal error; quote request id ${rid} when reporting it`);
+      return c.body(JSON.stringify(body), 500, { 'Content-Type': FHIR_JSON });
+    }
+    const issue = {
+      severity: 'error' as const,
+      code: ERROR_CODES[appErr.code].issue,
+      diagnostics: appErr.message,
+      ...(appErr.expression ? { expression: [appErr.expression] } : {}),
+    };
+    return c.body(JSON.stringify(operationOutcome([issue])), appErr.status as 400, {
+      'Content-Type': FHIR_JSON,
+      ...appErr.extraHeaders,
+    });
+  });
+
+  return app;
+}
+
+/** The public base URL: configured, or the origin the request came in on. */
+export function baseUrlOf(deps: AppDeps, requestUrl: string): string {
+  return deps.config.baseUrl ?? new URL(requestUrl).origin;
+}
+

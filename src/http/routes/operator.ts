@@ -1,0 +1,43 @@
+/**
+ * Operator endpoints for local CLI commands while a server holds the embedded store. Guarded by a
+ * per-start secret written to the data dir (mode 0600); never exposed without it.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { Hono } from 'hono';
+import { verifyAudit } from '../../audit/index.ts';
+import { mintAccessToken, grantScopes, tokenIssuer } from '../../auth/index.ts';
+import { findClient } from '../../db/queries/clients.ts';
+import type { RouteGroup } from '../app.ts';
+import type { AppDeps, AppEnv } from '../context.ts';
+import { AppError } from '../errors.ts';
+
+function secretMatches(given: string | undefined, secret: string): boolean {
+  if (!given) return false;
+  const a = Buffer.from(given);
+  const b = Buffer.from(secret);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export function operatorRoutes(secret: string): RouteGroup {
+  return (app: Hono<AppEnv>, deps: AppDeps) => {
+    app.use('/operator/*', async (c, next) => {
+      if (!secretMatches(c.req.header('x-priorgate-operator'), secret)) throw new AppError('forbidden', 'operator secret required');
+      await next();
+    });
+    app.post('/operator/token', async (c) => {
+      const body = (await c.req.json()) as { client?: string; scope?: string };
+      const client = body.client ? await findClient(deps.db, body.client) : undefined;
+      if (!client) throw new AppError('not_found', 'unknown client');
+      const scopes = grantScopes(body.scope, client.scopes);
+      if (scopes.length === 0) throw new AppError('invalid', 'none of the requested scopes is granted to this client');
+      const token = await mintAccessToken(deps.keys.current(), {
+        issuer: tokenIssuer(deps.config),
+        client,
+        scopes,
+        ttlS: deps.config.tokenTtlS,
+      });
+      return c.json(token);
+    });
+    app.post('/operator/audit/verify', async (c) => c.json(await verifyAudit(deps.db)));
+  };
+}

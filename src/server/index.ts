@@ -1,0 +1,67 @@
+/**
+ * Assembles and runs the gateway: database (migrated), keys, demo seed, HTTP app on a port, and a
+ * clean shutdown on SIGINT/SIGTERM.
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import type { Config } from '../config/index.ts';
+import { openDatabase, type Database } from '../db/client.ts';
+import type { Logger } from '../log/index.ts';
+import { createApp, type RouteGroup } from '../http/app.ts';
+import { createMetrics } from '../http/metrics.ts';
+import { operatorRoutes } from '../http/routes/operator.ts';
+import { keyRingHolder } from './keyring.ts';
+import { seedDemo } from './demo-seed.ts';
+
+export interface Gateway {
+  url: string;
+  port: number;
+  database: Database;
+  stop(): Promise<void>;
+}
+
+export async function startGateway(config: Config, log: Logger, extra: RouteGroup[] = []): Promise<Gateway> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, port: config.port });
+  try {
+    await database.migrate();
+  } catch (e) {
+    await database.close();
+    throw e;
+  }
+  const db = database.db;
+  const keys = await keyRingHolder(db, config.tokenTtlS);
+  // Local operator commands (`priorgate token`, `audit verify`) reach a running embedded-store
+  // server through this secret, readable only by the owner of the data dir.
+  const operatorSecret = randomBytes(32).toString('base64url');
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const secretFile = path.join(config.dataDir, 'operator.json');
+
+  const deps = { config, db, log, keys, metrics: createMetrics({ defaults: true }) };
+  const app = createApp(deps, [operatorRoutes(operatorSecret), ...extra]);
+
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  writeFileSync(secretFile, JSON.stringify({ url, secret: operatorSecret, pid: process.pid }), { mode: 0o600 });
+
+  if (config.demo) await seedDemo(db, { dataDir: config.dataDir, password: config.demoPassword });
+
+  // Pick up keys rotated by `priorgate keys rotate` or by another instance.
+  const keyTimer = setInterval(() => void keys.refresh().catch((err) => log.warn({ err }, 'key refresh failed')), 60_000);
+  keyTimer.unref();
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      clearInterval(keyTimer);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(secretFile, { force: true });
+      await database.close();
+    })());
+  return { url, port, database, stop };
+}
