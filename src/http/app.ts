@@ -12,7 +12,7 @@ import { AppError, ERROR_CODES, OAuthError } from './errors.ts';
 import { metricsMiddleware } from './metrics.ts';
 import { healthRoutes } from './routes/health.ts';
 import { smartRoutes } from './routes/smart.ts';
-import { fhirRoutes } from './routes/fhir.ts';
+import { fhirAuth, fhirRoutes } from './routes/fhir.ts';
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
@@ -44,6 +44,7 @@ export function createApp(deps: AppDeps, extra: RouteGroup[] = []): Hono<AppEnv>
 
   healthRoutes(app, deps);
   smartRoutes(app, deps);
+  fhirAuth(app, deps);
   for (const group of extra) group(app, deps);
   fhirRoutes(app, deps);
 

@@ -37,8 +37,9 @@ export function metricsMiddleware(m: Metrics): MiddlewareHandler {
     try {
       await next();
     } finally {
-      const routes = matchedRoutes(c).filter((r) => r.path !== '/*' && r.path !== '*');
-      const label = routes.at(-1)?.path ?? 'unmatched';
+      // Handlers never end in `*`; middleware and the /fhir/* catch-all do. The first matching
+      // handler is the one that answered.
+      const label = matchedRoutes(c).find((r) => !r.path.endsWith('*'))?.path ?? 'unmatched';
       m.httpRequests.inc({ method: c.req.method, route: label, status: String(c.res.status) });
       m.httpDuration.observe({ method: c.req.method, route: label }, Number(process.hrtime.bigint() - start) / 1e9);
     }

@@ -1,10 +1,20 @@
 /** FHIR endpoints that are not operations: metadata, and the 404 for unknown /fhir routes. */
 import type { Hono } from 'hono';
+import { requireAuth, tokenIssuer } from '../../auth/index.ts';
 import { capabilityStatement } from '../../fhir/capability.ts';
 import { outcomeOf } from '../../fhir/outcome.ts';
 import { baseUrlOf, FHIR_JSON } from '../app.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { VERSION } from '../../version.ts';
+
+/** Resource paths that need a bearer token (scopes are checked per operation). */
+export const PROTECTED_PATHS = ['/fhir/Claim/*', '/fhir/ClaimResponse/*', '/fhir/CoverageEligibilityRequest/*', '/fhir/Subscription', '/fhir/Subscription/*'];
+
+/** Bearer-token checks for every protected FHIR path; registered before any FHIR handler. */
+export function fhirAuth(app: Hono<AppEnv>, deps: AppDeps) {
+  const auth = requireAuth(deps.keys, () => tokenIssuer(deps.config));
+  for (const p of PROTECTED_PATHS) app.use(p, auth);
+}
 
 export function fhirRoutes(app: Hono<AppEnv>, deps: AppDeps) {
   app.get('/fhir/metadata', (c) => {

@@ -1,0 +1,46 @@
+/**
+ * A fresh, migrated database per test file: in-memory PGlite by default, or a new database on the
+ * Postgres server named by TEST_DATABASE_URL (dropped again at the end).
+ */
+import { randomBytes } from 'node:crypto';
+import postgres from 'postgres';
+import { openEmbedded, openPostgres, type Database } from '../../src/db/client.ts';
+
+export const usingPostgres = Boolean(process.env.TEST_DATABASE_URL);
+
+export interface TestDatabase extends Database {
+  /** A URL for child processes (Postgres only). */
+  url?: string;
+}
+
+function withDbName(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+export async function testDatabase(): Promise<TestDatabase> {
+  const adminUrl = process.env.TEST_DATABASE_URL;
+  if (!adminUrl) {
+    const db = await openEmbedded(undefined);
+    await db.migrate();
+    return db;
+  }
+  const name = `priorgate_t_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = withDbName(adminUrl, name);
+  const db = await openPostgres(url, { max: 5 });
+  await db.migrate();
+  return {
+    ...db,
+    url,
+    async close() {
+      await db.close();
+      const a = postgres(adminUrl, { max: 1, onnotice: () => {} });
+      await a.unsafe(`drop database if exists ${name} with (force)`);
+      await a.end();
+    },
+  };
+}
