@@ -1,6 +1,7 @@
 /** `priorgate token --client ID [--scope S]`: mints an access token for a registered client. */
 import { parseArgs } from 'node:util';
 import { grantScopes, mintAccessToken, tokenIssuer } from '../../auth/index.ts';
+import { recordAudit } from '../../audit/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { findClient } from '../../db/queries/clients.ts';
 import { keyRingHolder } from '../../server/keyring.ts';
@@ -40,7 +41,16 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       return EXIT.usage;
     }
     const keys = await keyRingHolder(db, config.tokenTtlS);
-    print(await mintAccessToken(keys.current(), { issuer: tokenIssuer(config), client, scopes, ttlS: config.tokenTtlS }));
+    const token = await mintAccessToken(keys.current(), { issuer: tokenIssuer(config), client, scopes, ttlS: config.tokenTtlS });
+    await recordAudit(db, {
+      actor: 'operator',
+      action: 'auth.token.operator',
+      orgId: client.orgId,
+      entityType: 'api_client',
+      entityId: client.id,
+      detail: { scope: token.scope },
+    });
+    print(token);
     return EXIT.ok;
   });
 }

@@ -4,7 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Hono } from 'hono';
-import { verifyAudit } from '../../audit/index.ts';
+import { recordAudit, verifyAudit } from '../../audit/index.ts';
 import { mintAccessToken, grantScopes, tokenIssuer } from '../../auth/index.ts';
 import { findClient } from '../../db/queries/clients.ts';
 import type { RouteGroup } from '../app.ts';
@@ -35,6 +35,15 @@ export function operatorRoutes(secret: string): RouteGroup {
         client,
         scopes,
         ttlS: deps.config.tokenTtlS,
+      });
+      await recordAudit(deps.db, {
+        actor: 'operator',
+        action: 'auth.token.operator',
+        orgId: client.orgId,
+        entityType: 'api_client',
+        entityId: client.id,
+        requestId: c.var.requestId,
+        detail: { scope: token.scope },
       });
       return c.json(token);
     });
