@@ -53,6 +53,7 @@ CREATE TABLE "jobs" (
 --> statement-breakpoint
 CREATE TABLE "messages" (
 	"id" uuid PRIMARY KEY NOT NULL,
+	"seq" bigserial NOT NULL,
 	"org_id" text,
 	"request_id" uuid,
 	"direction" text NOT NULL,

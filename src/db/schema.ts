@@ -115,6 +115,8 @@ export const messages = pgTable(
   'messages',
   {
     id: uuid('id').primaryKey(),
+    /** Arrival order (created_at is the transaction's time, shared by its messages). */
+    seq: bigserial('seq', { mode: 'number' }).notNull(),
     orgId: text('org_id'),
     requestId: uuid('request_id').references(() => requests.id),
     direction: text('direction').notNull(),

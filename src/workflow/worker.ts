@@ -1,0 +1,94 @@
+/**
+ * A polling job worker: claims jobs of its kinds, runs their handlers with a concurrency limit,
+ * completes or retries them. `wake()` skips the wait after an enqueue in this process.
+ */
+import type { Db } from '../db/client.ts';
+import { backoffMs, claimJobs, completeJob, failJob, type Job } from '../db/queries/jobs.ts';
+import type { Logger } from '../log/index.ts';
+
+/** What a handler reports: done, or a failure that may be retried. */
+export type JobOutcome = { ok: true } | { ok: false; error: string; retryable: boolean; retryInMs?: number };
+
+export type JobHandler = (job: Job) => Promise<JobOutcome>;
+
+export interface Worker {
+  wake(): void;
+  stop(): Promise<void>;
+}
+
+export function startWorker(opts: {
+  db: Db;
+  log: Logger;
+  handlers: Record<string, JobHandler>;
+  concurrency?: number;
+  pollMs?: number;
+  lockMs?: number;
+}): Worker {
+  const kinds = Object.keys(opts.handlers);
+  const concurrency = opts.concurrency ?? 8;
+  const lockMs = opts.lockMs ?? 60_000;
+  let running = 0;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let wakeUp: (() => void) | undefined;
+  const inflight = new Set<Promise<void>>();
+
+  async function runOne(job: Job) {
+    const log = opts.log.child({ jobId: job.id, kind: job.kind, requestId: job.requestId });
+    let outcome: JobOutcome;
+    try {
+      outcome = await opts.handlers[job.kind]!(job);
+    } catch (err) {
+      log.error({ err }, 'job handler threw');
+      outcome = { ok: false, error: (err as Error).name ?? 'error', retryable: true };
+    }
+    if (outcome.ok) {
+      await completeJob(opts.db, job.id);
+      return;
+    }
+    const retryIn = outcome.retryable ? (outcome.retryInMs ?? backoffMs(job.attempts)) : null;
+    const status = await failJob(opts.db, job, outcome.error, retryIn);
+    log.warn({ attempt: job.attempts, status, retryInMs: retryIn, error: outcome.error }, 'job failed');
+  }
+
+  async function loop() {
+    while (!stopped) {
+      const free = concurrency - running;
+      let claimed: Job[] = [];
+      if (free > 0) {
+        try {
+          claimed = await claimJobs(opts.db, kinds, free, lockMs);
+        } catch (err) {
+          if (!stopped) opts.log.error({ err }, 'claiming jobs failed');
+        }
+      }
+      for (const job of claimed) {
+        running++;
+        const p = runOne(job)
+          .catch((err) => opts.log.error({ err, jobId: job.id }, 'job bookkeeping failed'))
+          .finally(() => {
+            running--;
+            inflight.delete(p);
+            wakeUp?.();
+          });
+        inflight.add(p);
+      }
+      if (claimed.length === free && free > 0) continue;
+      await new Promise<void>((resolve) => {
+        wakeUp = resolve;
+        timer = setTimeout(resolve, opts.pollMs ?? 250);
+      });
+      clearTimeout(timer);
+    }
+  }
+  const done = loop();
+  return {
+    wake: () => wakeUp?.(),
+    async stop() {
+      stopped = true;
+      wakeUp?.();
+      await done;
+      await Promise.allSettled([...inflight]);
+    },
+  };
+}
