@@ -1,0 +1,21 @@
+/**
+ * X12 control numbers (ISA13, GS06, ST02): monotonic per sender and kind, stored so a restart never
+ * reuses one. ISA13 is nine digits; after 999999999 it wraps to 1.
+ */
+import { sql } from 'drizzle-orm';
+import { rows, type Db } from '../client.ts';
+
+const MAX = 999_999_999;
+
+/** Reserves the next `count` numbers and returns the first (the caller uses first … first+count-1). */
+export async function nextControlNumbers(db: Db, senderId: string, kind: string, count = 1): Promise<number> {
+  const [row] = await rows<{ last_value: string | number }>(
+    db,
+    sql`insert into control_numbers (sender_id, kind, last_value) values (${senderId}, ${kind}, ${count})
+        on conflict (sender_id, kind) do update
+          set last_value = case when control_numbers.last_value + ${count} > ${MAX} then ${count}
+                                else control_numbers.last_value + ${count} end
+        returning last_value`,
+  );
+  return Number(row!.last_value) - count + 1;
+}
