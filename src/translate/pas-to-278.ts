@@ -1,0 +1,94 @@
+/**
+ * PAS request Bundle → body of a 005010X217 278 request (BHT … the segment before SE).
+ * Pure: the clock comes in as `opts.now`, payer identity as `opts.payer`.
+ */
+import type { Segment } from '../x12/types.ts';
+import type { Bundle, Claim } from './fhir-types.ts';
+import { BundleIndex } from './bundle-index.ts';
+import { HL_LEVEL } from './codes/loops.ts';
+import { BHT06_BY_CATEGORY } from './codes/review.ts';
+import { TranslateError, Warnings, type TranslateWarning } from './errors.ts';
+import { claimTrace, itemsToSend, traceOriginator } from './request/claim-info.ts';
+import type { RequestContext } from './request/context.ts';
+import { eventLoop } from './request/event.ts';
+import { dependentLoop, membership, requesterLoop, subscriberLoop, umoLoop, type PayerOverride } from './request/members.ts';
+import { serviceLoop } from './request/service.ts';
+import { d8, el, hhmm, seg } from './x12-util.ts';
+
+export interface PasRequestOptions {
+  /** Used for BHT04/BHT05 when the Claim has no `created`. */
+  now: Date;
+  /** The payer as configured for routing: wins over Claim.insurer's identifiers in 2010A. */
+  payer?: PayerOverride;
+}
+
+export interface PasRequestResult {
+  /** BHT … last 2000F segment; the codec adds ST/SE and the envelopes. */
+  segments: Segment[];
+  /** 2000E TRN02: the patient event trace number the response will echo. */
+  trace: string;
+  warnings: TranslateWarning[];
+}
+
+/** BHT04/BHT05 from Claim.created as written (X12 carries local time, no zone), else `now` in UTC. */
+function creation(claim: Claim, now: Date): [string, string] {
+  const date = d8(claim.created);
+  if (date) return [date, hhmm(claim.created) ?? '0000'];
+  const iso = now.toISOString();
+  return [d8(iso) as string, hhmm(iso) as string];
+}
+
+function firstClaim(bundle: Bundle): Claim {
+  if (bundle?.resourceType !== 'Bundle') throw new TranslateError('invalid', 'input is not a FHIR Bundle', 'Bundle');
+  const claim = bundle.entry?.[0]?.resource;
+  // PAS spec-12: the first entry is the Claim.
+  if (claim?.resourceType !== 'Claim') throw new TranslateError('invalid', 'the first Bundle entry is not a Claim', 'Bundle.entry[0].resource');
+  return claim as Claim;
+}
+
+/**
+ * @example
+ * const { segments, trace } = pasRequestTo278(bundle, { now: new Date(), payer: { id: 'DEMO01' } });
+ */
+export function pasRequestTo278(bundle: Bundle, opts: PasRequestOptions): PasRequestResult {
+  const claim = firstClaim(bundle);
+  const warn = new Warnings();
+  const claimPath = 'Bundle.entry[0].resource';
+  const trace = claimTrace(claim, bundle);
+  if (!trace) throw new TranslateError('invalid', 'neither Claim.identifier nor Bundle.identifier gives a trace number', `${claimPath}.identifier`);
+  const originator = traceOriginator(claim);
+  if (!originator) warn.add('missing-element', 'no TRN03 originating company id (Claim.identifier.assigner or urn:trnorg: system)', `${claimPath}.identifier`);
+  const ctx: RequestContext = { index: new BundleIndex(bundle), claim, claimPath, warn, trace, originator: originator ?? '' };
+
+  const items = itemsToSend(claim);
+  const member = membership(ctx);
+  const event = eventLoop(ctx, items);
+  const category = el(event.find((s) => s.tag === 'UM') as Segment, 1);
+  const reference = bundle.identifier?.value ?? trace;
+  if (!bundle.identifier?.value) warn.add('missing-element', 'Bundle.identifier missing: BHT03 uses the Claim trace', 'Bundle.identifier');
+
+  const segments: Segment[] = [seg('BHT', '0007', '13', reference, ...creation(claim, opts.now), BHT06_BY_CATEGORY[category])];
+  let hl = 0;
+  const open = (parent: number | undefined, level: string, hasChildren: boolean): number => {
+    hl += 1;
+    segments.push(seg('HL', String(hl), parent === undefined ? '' : String(parent), level, hasChildren ? '1' : '0'));
+    return hl;
+  };
+  const umo = open(undefined, HL_LEVEL.umo, true);
+  segments.push(...umoLoop(ctx, opts.payer));
+  const requester = open(umo, HL_LEVEL.requester, true);
+  segments.push(...requesterLoop(ctx));
+  let patientHl = open(requester, HL_LEVEL.subscriber, true);
+  segments.push(...subscriberLoop(ctx, member));
+  if (member.dependentRelationship) {
+    patientHl = open(patientHl, HL_LEVEL.dependent, true);
+    segments.push(...dependentLoop(ctx, member));
+  }
+  const eventHl = open(patientHl, HL_LEVEL.patientEvent, items.length > 0);
+  segments.push(...event);
+  for (const item of items) {
+    open(eventHl, HL_LEVEL.service, false);
+    segments.push(...serviceLoop(ctx, item, category));
+  }
+  return { segments, trace, warnings: warn.list };
+}

@@ -1,0 +1,130 @@
+/**
+ * Clinical segments of the 278 request: HI diagnoses, CRC condition codes, CL1 institutional
+ * admission, CR6 home health, PWK attachments, MSG free text (2000E, and PWK/MSG also in 2000F).
+ */
+import type { Segment } from '../../x12/types.ts';
+import type { ClaimSupportingInfo, Extension, Resource } from '../fhir-types.ts';
+import { codeOf, codingOf, ext, exts } from '../bundle-index.ts';
+import { DIAGNOSIS_QUALIFIER, MAX_DIAGNOSES } from '../codes/service.ts';
+import { CS, EXT } from '../codes/systems.ts';
+import { d8, seg } from '../x12-util.ts';
+import type { RequestContext } from './context.ts';
+import { cut } from './parties.ts';
+
+type DiagnosisRole = 'principal' | 'admitting' | 'patientreasonforvisit' | 'other';
+
+/**
+ * 2000E HI: one composite per diagnosis, `<qualifier>:<code without dot>[:D8:<recorded date>]`
+ * (HIxx-3/4 carry the PAS diagnosisRecordedDate). The diagnosis typed principal comes first
+ * (ABK); without types, the first diagnosis is principal and the rest are other (ABF).
+ */
+export function hiSegment(ctx: RequestContext): Segment[] {
+  const diagnoses = [...(ctx.claim.diagnosis ?? [])].sort((a, b) => a.sequence - b.sequence);
+  if (diagnoses.length === 0) return [];
+  const roleOf = (d: (typeof diagnoses)[number]): DiagnosisRole | undefined => {
+    const code = (d.type ?? []).map((t) => codeOf(t, CS.pasTemp) ?? codeOf(t)).find(Boolean);
+    return code === 'principal' || code === 'admitting' || code === 'patientreasonforvisit' ? code : undefined;
+  };
+  const hasPrincipal = diagnoses.some((d) => roleOf(d) === 'principal');
+  const ordered = hasPrincipal ? [...diagnoses.filter((d) => roleOf(d) === 'principal'), ...diagnoses.filter((d) => roleOf(d) !== 'principal')] : diagnoses;
+  if (ordered.length > MAX_DIAGNOSES) {
+    ctx.warn.add('limit-exceeded', `only the first ${MAX_DIAGNOSES} diagnoses fit in HI`, `${ctx.claimPath}.diagnosis`);
+  }
+  const composites: string[][] = [];
+  ordered.slice(0, MAX_DIAGNOSES).forEach((d, i) => {
+    const coding = codingOf(d.diagnosisCodeableConcept);
+    const table = coding?.system ? DIAGNOSIS_QUALIFIER[coding.system] : undefined;
+    const where = `${ctx.claimPath}.diagnosis[${(ctx.claim.diagnosis ?? []).indexOf(d)}]`;
+    if (!coding || !table) {
+      ctx.warn.add('unmapped-code', 'diagnosis code system has no HI qualifier', where);
+      return;
+    }
+    const role = roleOf(d) ?? (!hasPrincipal && i === 0 ? 'principal' : 'other');
+    const recorded = d8(ext(d, EXT.diagnosisRecordedDate)?.valueDate);
+    composites.push([table[role], coding.code.replace(/\./g, ''), ...(recorded ? ['D8', recorded] : [])]);
+  });
+  return composites.length > 0 ? [seg('HI', ...composites)] : [];
+}
+
+/** 2000E CRC from each PAS conditionCode: CRC01 category, CRC02 Y/N, CRC03–CRC07 condition codes. */
+export function crcSegments(ctx: RequestContext): Segment[] {
+  return exts(ctx.claim, EXT.conditionCode).map((c) => {
+    const part = (url: string): Extension[] => exts(c, url);
+    const category = codeOf(part('category')[0]?.valueCodeableConcept);
+    const indicator = part('indicator')[0]?.valueBoolean;
+    const codes = part('code').map((e) => codeOf(e.valueCodeableConcept) ?? '').slice(0, 5);
+    return seg('CRC', category, indicator === undefined ? undefined : indicator ? 'Y' : 'N', ...codes);
+  });
+}
+
+/**
+ * 2000E CL1 for an institutional admission, from the Claim's encounter: CL101 admission type
+ * (Encounter.type, NUBC priority), CL102 admission source (hospitalization.admitSource, NUBC point
+ * of origin), CL103 patient status (PAS patientStatus extension).
+ */
+export function cl1Segment(ctx: RequestContext): Segment[] {
+  if (codeOf(ctx.claim.type, CS.claimType) !== 'institutional') return [];
+  const encounter = ctx.index.resolve(ext(ctx.claim, EXT.claimEncounter)?.valueReference)?.resource;
+  if (!encounter) return [];
+  const types = (encounter['type'] as { coding?: { system?: string; code?: string }[] }[] | undefined) ?? [];
+  const admitType = types.map((t) => codeOf(t, CS.admitType)).find(Boolean);
+  const hospitalization = encounter['hospitalization'] as { admitSource?: { coding?: { system?: string; code?: string }[] } } | undefined;
+  const admitSource = codeOf(hospitalization?.admitSource, CS.admitSource);
+  const status = codeOf(ext(encounter, EXT.patientStatus)?.valueCodeableConcept);
+  if (!admitType && !admitSource && !status) return [];
+  return [seg('CL1', admitType, admitSource, status)];
+}
+
+/** 2000E CR6 home health care: CR601 prognosis (element 923), CR602 start of care date. */
+export function cr6Segment(ctx: RequestContext): Segment[] {
+  const hh = ext(ctx.claim, EXT.homeHealthCareInformation);
+  if (!hh) return [];
+  const prognosis = codeOf(ext(hh, 'prognosis')?.valueCodeableConcept);
+  const date = d8(ext(hh, 'date')?.valueDate);
+  return [seg('CR6', prognosis, date)];
+}
+
+function isCancelledInfo(info: ClaimSupportingInfo): boolean {
+  return ext({ extension: info.modifierExtension ?? [] }, EXT.infoCancelled)?.valueBoolean === true;
+}
+
+/** Live (not cancelled) supportingInfo entries of a PAS category. */
+export function infosOf(ctx: RequestContext, category: string, sequences?: number[]): ClaimSupportingInfo[] {
+  return (ctx.claim.supportingInfo ?? []).filter(
+    (s) => codeOf(s.category, CS.pasTemp) === category && !isCancelledInfo(s) && (!sequences || sequences.includes(s.sequence)),
+  );
+}
+
+/**
+ * PWK for each additionalInformation entry: PWK01 report type, PWK02 transmission code, PWK05 AC
+ * (attachment control number), PWK06 control number, PWK07 description — all from the PAS
+ * documentInformation extension. A document without it is sent as OZ (support data) / EL.
+ */
+export function pwkSegments(ctx: RequestContext, infos: ClaimSupportingInfo[]): Segment[] {
+  return infos.map((info) => {
+    const doc = ext(info, EXT.documentInformation);
+    const where = `${ctx.claimPath}.supportingInfo[${(ctx.claim.supportingInfo ?? []).indexOf(info)}]`;
+    if (!doc) ctx.warn.add('missing-element', 'additionalInformation without documentInformation: sent as PWK*OZ*EL', where);
+    const report = codeOf(ext(doc, 'reportTypeCode')?.valueCodeableConcept) ?? 'OZ';
+    const transmission = codeOf(ext(doc, 'transmissionMethod')?.valueCodeableConcept) ?? 'EL';
+    const control = ext(doc, 'controlNumber')?.valueString ?? documentId(ctx, info);
+    const description = cut(ext(doc, 'description')?.valueString, 80, ctx.warn, `${where}.extension`);
+    return seg('PWK', report, transmission, '', '', control ? 'AC' : '', control, description);
+  });
+}
+
+/** A referenced DocumentReference's identifier as attachment control number, when no controlNumber was given. */
+function documentId(ctx: RequestContext, info: ClaimSupportingInfo): string | undefined {
+  const doc: Resource | undefined = ctx.index.resolve(info.valueReference)?.resource;
+  return doc?.identifier?.find((i) => i.value)?.value;
+}
+
+/** MSG*<text> for each freeFormMessage (MSG01 holds at most 264 characters). */
+export function msgSegments(ctx: RequestContext, infos: ClaimSupportingInfo[]): Segment[] {
+  return infos.flatMap((info) => {
+    const text = info.valueString;
+    if (!text) return [];
+    if (text.length > 264) ctx.warn.add('truncated', 'free-form message longer than 264 characters was shortened', `${ctx.claimPath}.supportingInfo`);
+    return [seg('MSG', text.slice(0, 264))];
+  });
+}
