@@ -3,7 +3,10 @@
  * program. Only this module reads `process.env` (STYLE.md habit 7).
  */
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -33,6 +36,10 @@ const EnvSchema = z.object({
   PRIORGATE_SIM_PEND_MS: intFrom(0, 3_600_000).default(30_000),
   PRIORGATE_BODY_LIMIT_BYTES: intFrom(1024, 512 * 1024 * 1024).default(10 * 1024 * 1024),
   PRIORGATE_TOKEN_TTL_S: intFrom(30, 3600).default(300),
+  PRIORGATE_RULES_DIR: z.string().min(1).optional(),
+  /** The gateway's own X12 identity (ISA06/GS02, 2010B is the provider's). */
+  PRIORGATE_X12_SENDER_ID: z.string().regex(/^[A-Za-z0-9 ]{1,15}$/, 'must be 1-15 letters, digits or spaces').default('PRIORGATE'),
+  PRIORGATE_DEFAULT_PAYER: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
@@ -51,6 +58,10 @@ export interface Config {
   bodyLimitBytes: number;
   tokenTtlS: number;
   logLevel: (typeof LOG_LEVELS)[number];
+  rulesDir: string;
+  x12SenderId: string;
+  /** Payer for requests whose insurer matches no configured payer (demo: demo-payer). */
+  defaultPayer?: string;
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -85,5 +96,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { demo?: boolean } = {}
     bodyLimitBytes: e.PRIORGATE_BODY_LIMIT_BYTES,
     tokenTtlS: e.PRIORGATE_TOKEN_TTL_S,
     logLevel: e.LOG_LEVEL,
+    rulesDir: path.resolve(e.PRIORGATE_RULES_DIR ?? path.join(PROJECT_ROOT, 'rules')),
+    x12SenderId: e.PRIORGATE_X12_SENDER_ID,
+    defaultPayer: e.PRIORGATE_DEFAULT_PAYER ?? (demo ? 'demo-payer' : undefined),
   };
 }

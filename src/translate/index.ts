@@ -10,3 +10,5 @@ export { groupLoops, type HlLoop, type NameLoop, type Transaction } from './hl.t
 export type { Bundle, Claim, Resource } from './fhir-types.ts';
 export { x12ResponseToPas, type ResponseContext } from './x12-to-pas.ts';
 export { decisionOf, type Decision, type ItemDecision, type AaaSummary } from './response/decision.ts';
+export { answer278, pendedAnswer, type AnswerOptions, type LoopAnswer } from './answer-278.ts';
+export { seg, el, comp } from './x12-util.ts';

@@ -1,0 +1,105 @@
+/**
+ * Accepting a PAS request: the request row (idempotent on organization + Bundle.identifier), the
+ * inbound message, the delivery job and the audit event commit in one transaction, so nothing
+ * accepted is lost and nothing is queued twice.
+ */
+import { and, desc, eq, inArray } from 'drizzle-orm';
+import { appendAudit } from '../audit/index.ts';
+import type { Db } from '../db/client.ts';
+import { enqueue } from '../db/queries/jobs.ts';
+import { insertRequest, saveMessage, type RequestRow } from '../db/queries/requests.ts';
+import { requests } from '../db/schema.ts';
+import type { Bundle } from '../fhir/bundle.ts';
+
+export const DELIVER_JOB = 'payer.deliver';
+
+export interface ClaimFacts {
+  /** `system|value` of Bundle.identifier: the idempotency key. */
+  idempotencyKey: string;
+  /** Claim.identifier (or Bundle.identifier) value: how updates point at their prior request. */
+  claimIdentifier: string;
+  relatedIdentifiers: string[];
+  urgency: string;
+  itemSequences: number[];
+}
+
+interface ClaimLike {
+  identifier?: { system?: string; value?: string }[];
+  related?: { claim?: { identifier?: { value?: string }; reference?: string } }[];
+  priority?: { coding?: { code?: string }[] };
+  item?: { sequence?: number }[];
+}
+
+export function claimFacts(bundle: Bundle): ClaimFacts {
+  const claim = (bundle.entry?.[0]?.resource ?? {}) as ClaimLike;
+  const bid = bundle.identifier as { system?: string; value?: string } | undefined;
+  const claimId = claim.identifier?.[0]?.value ?? bid?.value ?? '';
+  return {
+    idempotencyKey: `${bid?.system ?? ''}|${bid?.value ?? ''}`,
+    claimIdentifier: claimId,
+    relatedIdentifiers: (claim.related ?? []).map((r) => r.claim?.identifier?.value ?? '').filter(Boolean),
+    urgency: claim.priority?.coding?.[0]?.code === 'stat' ? 'expedited' : 'standard',
+    itemSequences: (claim.item ?? []).map((i, n) => i.sequence ?? n + 1),
+  };
+}
+
+/** The organization's newest request for a Claim identifier (an update's prior request). */
+export async function priorRequest(db: Db, orgId: string, identifiers: string[]): Promise<RequestRow | undefined> {
+  if (identifiers.length === 0) return undefined;
+  const [row] = await db
+    .select()
+    .from(requests)
+    .where(and(eq(requests.orgId, orgId), inArray(requests.traceNumber, identifiers)))
+    .orderBy(desc(requests.createdAt))
+    .limit(1);
+  return row;
+}
+
+export interface AcceptInput {
+  orgId: string;
+  clientId: string;
+  bundle: Bundle;
+  payerId: string;
+  maxAttempts: number;
+  deadlineAt: Date;
+  httpRequestId?: string;
+}
+
+export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ request: RequestRow; created: boolean }> {
+  const facts = claimFacts(input.bundle);
+  return db.transaction(async (t) => {
+    const tx = t as unknown as Db;
+    const prior = await priorRequest(tx, input.orgId, facts.relatedIdentifiers);
+    const { row, created } = await insertRequest(tx, {
+      orgId: input.orgId,
+      kind: 'prior-auth',
+      payerId: input.payerId,
+      urgency: facts.urgency,
+      deadlineAt: input.deadlineAt,
+      idempotencyKey: facts.idempotencyKey,
+      traceNumber: facts.claimIdentifier,
+      priorRequestId: prior?.id ?? null,
+      items: facts.itemSequences.map((sequence) => ({ sequence })),
+    });
+    if (!created) return { request: row, created };
+    const messageId = await saveMessage(tx, {
+      orgId: input.orgId,
+      requestId: row.id,
+      direction: 'in',
+      format: 'fhir',
+      transactionSet: 'pas-request',
+      payload: JSON.stringify(input.bundle),
+    });
+    await enqueue(tx, { kind: DELIVER_JOB, orgId: input.orgId, requestId: row.id, maxAttempts: input.maxAttempts });
+    await appendAudit(tx, {
+      actor: `client:${input.clientId}`,
+      action: 'request.submit',
+      orgId: input.orgId,
+      entityType: 'request',
+      entityId: row.id,
+      requestId: input.httpRequestId ?? null,
+      detail: { payerId: input.payerId, messageId, priorRequestId: prior?.id ?? null, status: row.status },
+    });
+    return { request: row, created };
+  });
+}
