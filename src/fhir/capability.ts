@@ -27,7 +27,7 @@ export function capabilityStatement(o: CapabilityOptions) {
     {
       type: 'Subscription',
       interaction: [{ code: 'create' }, { code: 'read' }, { code: 'delete' }, { code: 'search-type' }],
-      supportedProfile: ['http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-subscription'],
+      supportedProfile: ['http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-subscription', `${PAS}/StructureDefinition/profile-subscription`],
     },
   ].map((r) => ({
     ...r,

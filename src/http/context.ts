@@ -4,6 +4,16 @@ import type { Db } from '../db/client.ts';
 import type { Logger } from '../log/index.ts';
 import type { AccessClaims, KeyRingHolder } from '../auth/index.ts';
 import type { Metrics } from './metrics.ts';
+import type { PayerRegistry } from '../payers/registry.ts';
+import type { RequestEvents } from '../workflow/events.ts';
+
+/** The prior-authorization machinery the FHIR operations drive (absent in bare test apps). */
+export interface GatewayServices {
+  payers: PayerRegistry;
+  events: RequestEvents;
+  /** Wakes this process's delivery worker after an enqueue. */
+  wake(): void;
+}
 
 export interface AppDeps {
   config: Config;
@@ -11,6 +21,7 @@ export interface AppDeps {
   log: Logger;
   keys: KeyRingHolder;
   metrics: Metrics;
+  services?: GatewayServices;
   /** The clock, injectable for tests. */
   now?: () => Date;
 }

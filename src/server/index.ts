@@ -14,6 +14,13 @@ import { createMetrics } from '../http/metrics.ts';
 import { operatorRoutes } from '../http/routes/operator.ts';
 import { keyRingHolder } from './keyring.ts';
 import { seedDemo } from './demo-seed.ts';
+import { startServices } from './services.ts';
+import type { AppDeps } from '../http/context.ts';
+import { payerInboundRoutes } from '../payers/inbound-route.ts';
+import { subscriptionRoutes } from '../notify/index.ts';
+import { FHIR_OPERATIONS } from '../fhir/operations/index.ts';
+import { preloadPasDefinitions } from '../fhir/validate/index.ts';
+import { RequestEvents } from '../workflow/events.ts';
 
 export interface Gateway {
   url: string;
@@ -38,8 +45,9 @@ export async function startGateway(config: Config, log: Logger, extra: RouteGrou
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const secretFile = path.join(config.dataDir, 'operator.json');
 
-  const deps = { config, db, log, keys, metrics: createMetrics({ defaults: true }) };
-  const app = createApp(deps, [operatorRoutes(operatorSecret), ...extra]);
+  const events = new RequestEvents();
+  const deps: AppDeps = { config, db, log, keys, metrics: createMetrics({ defaults: true }) };
+  const app = createApp(deps, [operatorRoutes(operatorSecret), payerInboundRoutes(events), subscriptionRoutes, ...FHIR_OPERATIONS, ...extra]);
 
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
@@ -50,6 +58,9 @@ export async function startGateway(config: Config, log: Logger, extra: RouteGrou
   writeFileSync(secretFile, JSON.stringify({ url, secret: operatorSecret, pid: process.pid }), { mode: 0o600 });
 
   if (config.demo) await seedDemo(db, { dataDir: config.dataDir, password: config.demoPassword });
+  const services = await startServices({ config, db, log, gatewayUrl: url, events });
+  deps.services = services;
+  preloadPasDefinitions();
 
   // Pick up keys rotated by `priorgate keys rotate` or by another instance.
   const keyTimer = setInterval(() => void keys.refresh().catch((err) => log.warn({ err }, 'key refresh failed')), 60_000);
@@ -59,6 +70,8 @@ export async function startGateway(config: Config, log: Logger, extra: RouteGrou
   const stop = () =>
     (stopping ??= (async () => {
       clearInterval(keyTimer);
+      await services.stop();
+      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(secretFile, { force: true });
       await database.close();

@@ -63,6 +63,10 @@ export interface AcceptInput {
   maxAttempts: number;
   deadlineAt: Date;
   httpRequestId?: string;
+  /** 2000E TRN02 as translated: the payer echoes it, and late answers are matched by it. */
+  trace: string;
+  /** Matching keys for $inquire (identifiers only). */
+  summary?: Record<string, unknown>;
 }
 
 export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ request: RequestRow; created: boolean }> {
@@ -77,8 +81,9 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
       urgency: facts.urgency,
       deadlineAt: input.deadlineAt,
       idempotencyKey: facts.idempotencyKey,
-      traceNumber: facts.claimIdentifier,
+      traceNumber: input.trace,
       priorRequestId: prior?.id ?? null,
+      summary: { ...input.summary, claimIdentifier: facts.claimIdentifier },
       items: facts.itemSequences.map((sequence) => ({ sequence })),
     });
     if (!created) return { request: row, created };

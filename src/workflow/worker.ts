@@ -34,7 +34,7 @@ export function startWorker(opts: {
   const inflight = new Set<Promise<void>>();
 
   async function runOne(job: Job) {
-    const log = opts.log.child({ jobId: job.id, kind: job.kind, requestId: job.requestId });
+    const log = opts.log.child({ jobId: job.id, kind: job.kind, authRequestId: job.requestId });
     let outcome: JobOutcome;
     try {
       outcome = await opts.handlers[job.kind]!(job);

@@ -1,0 +1,61 @@
+/**
+ * `POST /fhir/Claim/$inquire` (PAS): a PAS inquiry Bundle → Parameters with one `responseBundle`
+ * per matching request of the caller's organization, answered from the store. Matches on the
+ * Claim's identifiers (the trace numbers of the original requests), else on the member id
+ * together with the provider and, when given, the service date.
+ */
+import type { Hono } from 'hono';
+import { and, desc, eq } from 'drizzle-orm';
+import { recordAudit } from '../../audit/index.ts';
+import { requireScope } from '../../auth/index.ts';
+import { requests } from '../../db/schema.ts';
+import { FHIR_JSON } from '../../http/app.ts';
+import type { AppDeps, AppEnv } from '../../http/context.ts';
+import { operationOutcome } from '../outcome.ts';
+import { hasErrors, toOutcomeIssues, validatePasInquiryBundle } from '../validate/index.ts';
+import type { Bundle } from '../bundle.ts';
+import { currentResponse, inquiryKeys } from './claim-submit.ts';
+import { readResourceBody } from './read-body.ts';
+
+/** How many of the organization's newest requests an inquiry looks through. */
+const SCAN_LIMIT = 2000;
+
+export function claimInquireRoute(app: Hono<AppEnv>, deps: AppDeps) {
+  app.post('/fhir/Claim/$inquire', requireScope('Claim', 'r'), async (c) => {
+    const auth = c.var.auth!;
+    const bundle = (await readResourceBody(c, 'Bundle')) as unknown as Bundle;
+    const issues = validatePasInquiryBundle(bundle);
+    if (hasErrors(issues)) return c.body(JSON.stringify(operationOutcome(toOutcomeIssues(issues) as never)), 400, { 'Content-Type': FHIR_JSON });
+
+    const claim = bundle.entry?.[0]?.resource as { identifier?: { value?: string }[] };
+    const wantedIds = new Set((claim.identifier ?? []).map((i) => i.value).filter(Boolean));
+    const keys = inquiryKeys(bundle) as { memberIds: string[]; providerIds: string[]; serviceDate: string | null };
+    const rows = await deps.db
+      .select()
+      .from(requests)
+      .where(and(eq(requests.orgId, auth.orgId), eq(requests.kind, 'prior-auth')))
+      .orderBy(desc(requests.createdAt))
+      .limit(SCAN_LIMIT);
+    const matches = rows.filter((r) => {
+      const s = r.summary as { claimIdentifier?: string; memberIds?: string[]; providerIds?: string[]; serviceDate?: string | null };
+      if (wantedIds.has(r.traceNumber ?? '') || wantedIds.has(s.claimIdentifier ?? '')) return true;
+      const member = keys.memberIds.some((m) => s.memberIds?.includes(m));
+      const provider = keys.providerIds.length === 0 || keys.providerIds.some((p) => s.providerIds?.includes(p));
+      const date = !keys.serviceDate || !s.serviceDate || s.serviceDate.slice(0, 10) === keys.serviceDate.slice(0, 10);
+      return member && provider && date && wantedIds.size === 0;
+    });
+    const bundles = [];
+    for (const r of matches) bundles.push(await currentResponse(deps, r));
+    await recordAudit(deps.db, {
+      actor: `client:${auth.clientId}`,
+      action: 'phi.read',
+      orgId: auth.orgId,
+      entityType: 'request',
+      entityId: matches.map((m) => m.id).join(',') || null,
+      requestId: c.var.requestId,
+      detail: { operation: 'Claim/$inquire', matches: matches.length },
+    });
+    const parameters = { resourceType: 'Parameters', parameter: bundles.map((b) => ({ name: 'responseBundle', resource: b })) };
+    return c.body(JSON.stringify(parameters), 200, { 'Content-Type': FHIR_JSON });
+  });
+}

@@ -1,0 +1,7 @@
+/** The FHIR operations, registered in one table (STYLE.md habit 2). */
+import type { RouteGroup } from '../../http/app.ts';
+import { claimInquireRoute } from './claim-inquire.ts';
+import { claimResponseReadRoute } from './claim-response-read.ts';
+import { claimSubmitRoute } from './claim-submit.ts';
+
+export const FHIR_OPERATIONS: RouteGroup[] = [claimSubmitRoute, claimInquireRoute, claimResponseReadRoute];

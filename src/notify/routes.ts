@@ -1,0 +1,156 @@
+/**
+ * `POST/GET/DELETE /fhir/Subscription[/{id}]`: PAS Subscriptions for the caller's organization.
+ * A subscription starts `requested`; a handshake job proves the endpoint and makes it `active`
+ * (or `error`). Create and delete are audited in the transaction that makes them.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Context, Hono } from 'hono';
+import { appendAudit } from '../audit/index.ts';
+import { requireScope } from '../auth/index.ts';
+import type { Db } from '../db/client.ts';
+import { findOrganization } from '../db/queries/clients.ts';
+import { enqueue } from '../db/queries/jobs.ts';
+import {
+  countSubscriptions,
+  findSubscription,
+  insertSubscription,
+  listSubscriptions,
+  setSubscriptionStatus,
+  type SubscriptionRow,
+} from '../db/queries/subscriptions.ts';
+import { readResourceBody } from '../fhir/operations/read-body.ts';
+import { operationOutcome, type OutcomeIssue } from '../fhir/outcome.ts';
+import { baseUrlOf, FHIR_JSON, type RouteGroup } from '../http/app.ts';
+import type { AppDeps, AppEnv } from '../http/context.ts';
+import { AppError } from '../http/errors.ts';
+import { vetEndpoint, type Resolver } from './endpoint-safety.ts';
+import { parseSubscription } from './subscription-input.ts';
+import { HANDSHAKE_KIND, NPI_SYSTEM, PAS_TOPIC } from './topic.ts';
+
+/** Subscriptions an organization may hold at once (each one receives its PHI). */
+export const MAX_SUBSCRIPTIONS_PER_ORG = 25;
+const HANDSHAKE_ATTEMPTS = 5;
+const VISIBLE = ['requested', 'active', 'error', 'off'];
+
+function fhirJson(c: Context<AppEnv>, body: unknown, status: 200 | 201 | 400 | 422, headers: Record<string, string> = {}) {
+  return c.body(JSON.stringify(body), status, { 'Content-Type': FHIR_JSON, ...headers });
+}
+
+function outcome(c: Context<AppEnv>, status: 400 | 422, issues: OutcomeIssue[]) {
+  return fhirJson(c, operationOutcome(issues), status);
+}
+
+/** The stored resource with the server's id, status and meta. */
+export function renderSubscription(row: SubscriptionRow): Record<string, unknown> {
+  const { resourceType: _t, id: _i, status: _s, meta, ...rest } = row.resource as Record<string, unknown>;
+  return {
+    resourceType: 'Subscription',
+    id: row.id,
+    meta: { ...(meta as object), lastUpdated: row.createdAt.toISOString() },
+    status: row.status,
+    ...rest,
+    ...(row.status === 'error' ? { error: 'the endpoint refused or failed the handshake, or is no longer allowed' } : {}),
+  };
+}
+
+function caller(c: Context<AppEnv>) {
+  const auth = c.var.auth;
+  if (!auth) throw new AppError('unauthorized', 'a bearer access token is required');
+  return auth;
+}
+
+async function create(c: Context<AppEnv>, deps: AppDeps, resolve: Resolver | undefined) {
+  const auth = caller(c);
+  const body = await readResourceBody(c, 'Subscription');
+  const now = deps.now?.() ?? new Date();
+  const parsed = parseSubscription(body, { now, allowlist: deps.config.hookAllowlist });
+  if (!parsed.ok) return outcome(c, parsed.status, parsed.issues);
+  const input = parsed.value;
+
+  // PAS §spec-58/59: the filter names the sending organization, and only that organization may
+  // subscribe to its prior authorizations.
+  const org = await findOrganization(deps.db, auth.orgId);
+  if (!org?.npi) throw new AppError('forbidden', 'your organization has no registered NPI to subscribe with', input.filter.expression);
+  if (input.filter.value !== org.npi) {
+    throw new AppError('forbidden', `the filter must name your own organization (orgIdentifier=${NPI_SYSTEM}|${org.npi})`, input.filter.expression);
+  }
+  const verdict = await vetEndpoint(input.endpoint, deps.config.hookAllowlist, resolve);
+  if (!verdict.ok) {
+    return outcome(c, 422, [{ severity: 'error', code: 'security', diagnostics: `endpoint refused: ${verdict.reason}`, expression: ['Subscription.channel.endpoint'] }]);
+  }
+  if ((await countSubscriptions(deps.db, auth.orgId, VISIBLE)) >= MAX_SUBSCRIPTIONS_PER_ORG) {
+    throw new AppError('unprocessable', `an organization may hold at most ${MAX_SUBSCRIPTIONS_PER_ORG} subscriptions; delete unused ones first`);
+  }
+
+  const id = randomUUID();
+  const row = await deps.db.transaction(async (txRaw) => {
+    const tx = txRaw as unknown as Db;
+    const inserted = await insertSubscription(tx, { id, orgId: auth.orgId, status: 'requested', endpoint: input.endpoint, resource: input.resource });
+    await enqueue(tx, { kind: HANDSHAKE_KIND, orgId: auth.orgId, payload: { subscriptionId: id }, maxAttempts: HANDSHAKE_ATTEMPTS });
+    await appendAudit(tx, {
+      actor: `client:${auth.clientId}`,
+      action: 'subscription.create',
+      orgId: auth.orgId,
+      entityType: 'subscription',
+      entityId: id,
+      requestId: c.var.requestId,
+      detail: { topic: PAS_TOPIC, host: verdict.url.host },
+    });
+    return inserted;
+  });
+  const location = `${baseUrlOf(deps, c.req.url)}/fhir/Subscription/${id}`;
+  return fhirJson(c, renderSubscription(row), 201, { Location: location, ETag: 'W/"1"' });
+}
+
+async function read(c: Context<AppEnv>, deps: AppDeps) {
+  const row = await findSubscription(deps.db, caller(c).orgId, c.req.param('id') ?? '');
+  if (!row) throw new AppError('not_found', 'no such Subscription');
+  return fhirJson(c, renderSubscription(row), 200);
+}
+
+async function search(c: Context<AppEnv>, deps: AppDeps) {
+  const rows = await listSubscriptions(deps.db, caller(c).orgId);
+  const base = `${baseUrlOf(deps, c.req.url)}/fhir`;
+  return fhirJson(c, {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    total: rows.length,
+    link: [{ relation: 'self', url: `${base}/Subscription` }],
+    entry: rows.map((r) => ({ fullUrl: `${base}/Subscription/${r.id}`, resource: renderSubscription(r), search: { mode: 'match' } })),
+  }, 200);
+}
+
+async function remove(c: Context<AppEnv>, deps: AppDeps) {
+  const auth = caller(c);
+  const id = c.req.param('id') ?? '';
+  const deleted = await deps.db.transaction(async (txRaw) => {
+    const tx = txRaw as unknown as Db;
+    const row = await findSubscription(tx, auth.orgId, id);
+    if (!row || !(await setSubscriptionStatus(tx, row.id, VISIBLE, 'deleted'))) return false;
+    await appendAudit(tx, {
+      actor: `client:${auth.clientId}`,
+      action: 'subscription.delete',
+      orgId: auth.orgId,
+      entityType: 'subscription',
+      entityId: row.id,
+      requestId: c.var.requestId,
+      detail: { from: row.status },
+    });
+    return true;
+  });
+  if (!deleted) throw new AppError('not_found', 'no such Subscription');
+  return c.body(null, 204);
+}
+
+/** The Subscription routes, with an injectable resolver for the create-time DNS check (tests). */
+export function subscriptionRoutesWith(opts: { resolve?: Resolver } = {}): RouteGroup {
+  return (app: Hono<AppEnv>, deps: AppDeps) => {
+    app.post('/fhir/Subscription', requireScope('Subscription', 'c'), (c) => create(c, deps, opts.resolve));
+    // SMART `system/Subscription.crud` has no `s`: searching one's own list needs `r`.
+    app.get('/fhir/Subscription', requireScope('Subscription', 'r'), (c) => search(c, deps));
+    app.get('/fhir/Subscription/:id', requireScope('Subscription', 'r'), (c) => read(c, deps));
+    app.delete('/fhir/Subscription/:id', requireScope('Subscription', 'd'), (c) => remove(c, deps));
+  };
+}
+
+export const subscriptionRoutes: RouteGroup = subscriptionRoutesWith();

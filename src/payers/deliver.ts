@@ -1,0 +1,136 @@
+/**
+ * The delivery job (`payer.deliver`): translate the stored PAS request, write the 278 once (its
+ * control numbers are stored before the first send, so every retry resends the same interchange and
+ * the payer can de-duplicate), send it through the payer's connector, and record the answer.
+ */
+import type { Db } from '../db/client.ts';
+import type { Job } from '../db/queries/jobs.ts';
+import { latestMessage, requestById, saveMessage, transition, type RequestRow } from '../db/queries/requests.ts';
+import type { Bundle } from '../fhir/bundle.ts';
+import type { Logger } from '../log/index.ts';
+import { pasRequestTo278, TranslateError } from '../translate/index.ts';
+import { recordAnswer } from '../workflow/answer.ts';
+import type { RequestEvents } from '../workflow/events.ts';
+import type { RequestState } from '../workflow/states.ts';
+import type { JobOutcome } from '../workflow/worker.ts';
+import { readPayerReply } from './reply.ts';
+import type { PayerRegistry, PayerRuntime } from './registry.ts';
+import { envelope } from './x12-io.ts';
+
+export const OUTBOUND_278 = 'x12-278-request';
+export const OUTBOUND_PAS = 'pas-request-out';
+
+export interface DeliverDeps {
+  db: Db;
+  log: Logger;
+  payers: PayerRegistry;
+  events: RequestEvents;
+  senderId: string;
+  now?: () => Date;
+}
+
+/** States in which the request still waits for the payer's first answer. */
+const AWAITING: RequestState[] = ['queued', 'sent', 'error', 'pended'];
+
+async function outboundPayload(d: DeliverDeps, request: RequestRow, payer: PayerRuntime): Promise<{ payload: string; messageSet: string }> {
+  const set = payer.config.connector === 'pas-fhir' ? OUTBOUND_PAS : OUTBOUND_278;
+  const existing = await latestMessage(d.db, request.id, set);
+  if (existing) return { payload: existing.payload, messageSet: set };
+  const inbound = await latestMessage(d.db, request.id, 'pas-request');
+  if (!inbound) throw new TranslateError('invalid', 'the stored request is missing', 'Bundle');
+  const bundle = JSON.parse(inbound.payload) as Bundle;
+  const now = d.now?.() ?? new Date();
+  return d.db.transaction(async (t) => {
+    const tx = t as unknown as Db;
+    let payload = inbound.payload;
+    let controlNumber: string | null = null;
+    if (set === OUTBOUND_278) {
+      const x12 = payer.config.x12!;
+      const { segments } = pasRequestTo278(bundle as never, { now, payer: { id: x12.umoId, idQualifier: x12.umoIdQualifier, name: payer.config.name } });
+      const out = await envelope(tx, {
+        from: { qualifier: 'ZZ', id: d.senderId, application: d.senderId },
+        to: { qualifier: x12.interchangeQualifier, id: x12.interchangeId, application: x12.applicationId },
+        setId: '278',
+        version: '005010X217',
+        functionalId: 'HI',
+        body: segments,
+        usage: payer.config.usage,
+        now,
+      });
+      payload = out.text;
+      controlNumber = out.isa13;
+    }
+    await saveMessage(tx, {
+      orgId: request.orgId,
+      requestId: request.id,
+      direction: 'out',
+      format: set === OUTBOUND_278 ? 'x12' : 'fhir',
+      transactionSet: set,
+      senderId: d.senderId,
+      controlNumber,
+      payload,
+    });
+    if (request.status === 'queued') await transition(tx, request.id, 'sent', { actor: 'system', detail: { payerId: payer.config.id, controlNumber } });
+    return { payload, messageSet: set };
+  });
+}
+
+async function fail(d: DeliverDeps, request: RequestRow, job: Job, error: string, retryable: boolean, retryInMs?: number): Promise<JobOutcome> {
+  const last = !retryable || job.attempts >= job.maxAttempts;
+  if (last) {
+    await d.db.transaction(async (t) => {
+      const current = await requestById(t as unknown as Db, request.id);
+      if (current && current.status !== 'error' && ['queued', 'sent', 'pended'].includes(current.status)) {
+        await transition(t as unknown as Db, request.id, 'error', { actor: 'system', detail: { error, attempts: job.attempts } });
+      }
+    });
+    d.events.changed(request.id);
+  }
+  return { ok: false, error, retryable, ...(retryInMs !== undefined ? { retryInMs } : {}) };
+}
+
+export function deliverHandler(d: DeliverDeps) {
+  return async (job: Job): Promise<JobOutcome> => {
+    const request = job.requestId ? await requestById(d.db, job.requestId) : undefined;
+    if (!request) return { ok: false, error: 'request not found', retryable: false };
+    if (!AWAITING.includes(request.status as RequestState)) return { ok: true };
+    const payer = request.payerId ? d.payers.get(request.payerId) : undefined;
+    if (!payer?.connector) return fail(d, request, job, `payer ${request.payerId} has no endpoint`, false);
+
+    let out;
+    try {
+      out = await outboundPayload(d, request, payer);
+    } catch (e) {
+      if (e instanceof TranslateError) return fail(d, request, job, `translation failed at ${e.expression}`, false);
+      throw e;
+    }
+    const gate = payer.breaker.check();
+    if (!gate.allowed) return { ok: false, error: 'circuit open', retryable: true, retryInMs: gate.retryInMs };
+
+    const sent = await payer.limiter.run(() =>
+      payer.connector!.send({ payload: out.payload, payloadType: '278-request', senderId: d.senderId }),
+    );
+    if (!sent.ok) {
+      payer.breaker.failure();
+      d.log.warn({ authRequestId: request.id, payerId: payer.config.id, status: sent.status, error: sent.error }, 'payer delivery failed');
+      return fail(d, request, job, sent.error, sent.retryable);
+    }
+    payer.breaker.success();
+    const reply = await readPayerReply(d.db, { request, payer, body: sent.body, contentType: sent.contentType, now: d.now?.() ?? new Date() });
+    if (reply.kind === 'unreadable') return fail(d, request, job, reply.error, false);
+    const recorded = await d.db.transaction(async (t) => {
+      const tx = t as unknown as Db;
+      const messageId = await saveMessage(tx, reply.message);
+      return recordAnswer(tx, {
+        requestId: request.id,
+        actor: `payer:${payer.config.id}`,
+        responseBundle: reply.bundle,
+        summary: reply.summary,
+        messageId,
+        onlyFrom: AWAITING,
+      });
+    });
+    if (recorded?.changed) d.events.changed(request.id);
+    return { ok: true };
+  };
+}

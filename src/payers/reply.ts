@@ -1,0 +1,105 @@
+/**
+ * Reading what a payer answered: a 278 response (translated to a PAS response Bundle), a 999 or
+ * TA1 rejecting our interchange (a rejection, never a retry), or a FHIR-native payer's PAS
+ * response Bundle. Answers are data: every outcome becomes a Bundle and a summary.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/client.ts';
+import { latestMessage, type NewMessage, type RequestRow } from '../db/queries/requests.ts';
+import type { Bundle } from '../fhir/bundle.ts';
+import { decisionOf, x12ResponseToPas } from '../translate/index.ts';
+import { summarizeResponse, type AnswerSummary } from '../workflow/answer.ts';
+import { elementText, parseX12, type ParseResult, type Segment } from '../x12/index.ts';
+import type { PayerRuntime } from './registry.ts';
+import { bodyOf } from './x12-io.ts';
+
+export type PayerReply =
+  | { kind: 'answer'; bundle: Bundle; summary: AnswerSummary; message: NewMessage }
+  | { kind: 'unreadable'; error: string };
+
+export const INBOUND_X12 = 'x12-in';
+
+/** A ClaimResponse saying the payer refused the interchange itself (999/TA1): an error, not a denial. */
+export function rejectionBundle(request: Bundle | undefined, now: Date, reason: string, code: string): Bundle {
+  const claim = request?.entry?.[0];
+  const cr = {
+    resourceType: 'ClaimResponse',
+    status: 'active',
+    type: (claim?.resource as { type?: unknown } | undefined)?.type ?? { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/claim-type', code: 'professional' }] },
+    use: 'preauthorization',
+    patient: (claim?.resource as { patient?: unknown } | undefined)?.patient ?? {},
+    created: now.toISOString(),
+    insurer: (claim?.resource as { insurer?: unknown } | undefined)?.insurer ?? {},
+    ...(claim?.fullUrl ? { request: { reference: claim.fullUrl } } : {}),
+    outcome: 'error',
+    disposition: reason,
+    // X12 999 IK5/AK9 or TA1 codes: the payer could not accept the transaction as sent.
+    error: [{ code: { coding: [{ system: 'https://codesystem.x12.org/005010/999', code }], text: reason } }],
+  };
+  return { resourceType: 'Bundle', id: randomUUID(), type: 'collection', timestamp: now.toISOString(), entry: [{ fullUrl: `urn:uuid:${randomUUID()}`, resource: cr as never }] } as Bundle;
+}
+
+function ackRejection(parsed: ParseResult): { code: string; reason: string } | undefined {
+  for (const ic of parsed.interchanges) {
+    for (const ta1 of ic.ta1) {
+      const ack = elementText(ta1.elements[3]); // TA104 A accepted, E accepted with errors, R rejected
+      if (ack === 'R') return { code: `TA1-${elementText(ta1.elements[4])}`, reason: `interchange rejected by the payer (TA105 ${elementText(ta1.elements[4])})` };
+    }
+    for (const g of ic.groups) {
+      for (const tx of g.transactions) {
+        if (tx.setId !== '999') continue;
+        const ak9 = tx.segments.find((s: Segment) => s.tag === 'AK9');
+        const ik5 = tx.segments.find((s: Segment) => s.tag === 'IK5');
+        const verdict = elementText(ik5?.elements[0]) || elementText(ak9?.elements[0]);
+        if (verdict === 'R' || verdict === 'M' || verdict === 'W' || verdict === 'X') {
+          return { code: verdict, reason: `transaction rejected by the payer's 999 (${verdict})` };
+        }
+      }
+    }
+  }
+  return undefined;
+}
+
+export async function readPayerReply(
+  db: Db,
+  r: { request: RequestRow; payer: PayerRuntime; body: string; contentType: string; now: Date },
+): Promise<PayerReply> {
+  const stored = await latestMessage(db, r.request.id, 'pas-request');
+  const requestBundle = stored ? (JSON.parse(stored.payload) as Bundle) : undefined;
+  const base = { orgId: r.request.orgId, requestId: r.request.id, direction: 'in' as const };
+
+  if (r.payer.config.connector === 'pas-fhir') {
+    let bundle: Bundle;
+    try {
+      bundle = JSON.parse(r.body) as Bundle;
+    } catch {
+      return { kind: 'unreadable', error: 'the payer answered with invalid JSON' };
+    }
+    if (bundle?.resourceType !== 'Bundle') return { kind: 'unreadable', error: 'the payer did not answer with a Bundle' };
+    return { kind: 'answer', bundle, summary: summarizeResponse(bundle), message: { ...base, format: 'fhir', transactionSet: 'pas-response-in', payload: r.body } };
+  }
+
+  const parsed = parseX12(r.body, { validate: false });
+  if (!parsed.isX12) return { kind: 'unreadable', error: 'the payer answered with something that is not X12' };
+  const ic = parsed.interchanges[0];
+  const message: NewMessage = {
+    ...base,
+    format: 'x12',
+    transactionSet: INBOUND_X12,
+    senderId: ic?.sender.id ?? null,
+    controlNumber: ic?.controlNumber ?? null,
+    payload: r.body,
+  };
+  const rejected = ackRejection(parsed);
+  if (rejected) {
+    return { kind: 'answer', bundle: rejectionBundle(requestBundle, r.now, rejected.reason, rejected.code), summary: { overall: 'rejected', items: [] }, message };
+  }
+  const tx = parsed.interchanges.flatMap((i) => i.groups).flatMap((g) => g.transactions).find((t) => t.setId === '278');
+  if (!tx) return { kind: 'unreadable', error: 'the payer answered without a 278 response' };
+  const body = bodyOf(tx);
+  const bundle = x12ResponseToPas(body, { request: requestBundle as never, now: r.now, ids: randomUUID }) as unknown as Bundle;
+  const decision = decisionOf(body);
+  const summary = summarizeResponse(bundle);
+  if (decision.overall === 'rejected') summary.overall = 'rejected';
+  return { kind: 'answer', bundle, summary, message };
+}

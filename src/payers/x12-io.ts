@@ -1,0 +1,65 @@
+/**
+ * The gateway's side of X12 interchanges: wrapping one transaction body in ISA/GS/ST envelopes with
+ * stored control numbers, and reading what payers send back. The codec (`x12/`) does the syntax.
+ */
+import type { Db } from '../db/client.ts';
+import { nextControlNumbers } from '../db/queries/control-numbers.ts';
+import { parseX12, writeX12, type ControlNumbers, type TransactionSet } from '../x12/index.ts';
+import type { Segment } from '../x12/types.ts';
+
+export interface Party {
+  qualifier: string;
+  id: string;
+  /** GS02/GS03 application code. */
+  application: string;
+}
+
+export interface Outgoing {
+  text: string;
+  isa13: string;
+  st02: string;
+}
+
+/** Control numbers reserved up front (ISA, GS, ST), so the writer itself stays pure. */
+async function reserve(db: Db, sender: string): Promise<ControlNumbers> {
+  const isa = await nextControlNumbers(db, sender, 'ISA');
+  const gs = await nextControlNumbers(db, sender, 'GS');
+  const st = await nextControlNumbers(db, sender, 'ST');
+  const reserved: Record<string, number> = { ISA: isa, GS: gs, ST: st };
+  return { next: (kind) => reserved[kind]! };
+}
+
+/** One transaction in one interchange. `functionalId`: HI (278), HS (270), HB (271), FA (999). */
+export async function envelope(
+  db: Db,
+  opts: { from: Party; to: Party; setId: string; version: string; functionalId: string; body: Segment[]; usage: 'P' | 'T'; now: Date },
+): Promise<Outgoing> {
+  const controlNumbers = await reserve(db, opts.from.id);
+  const text = writeX12(
+    {
+      sender: { qualifier: opts.from.qualifier, id: opts.from.id },
+      receiver: { qualifier: opts.to.qualifier, id: opts.to.id },
+      usage: opts.usage,
+      groups: [
+        {
+          functionalId: opts.functionalId,
+          applicationSender: opts.from.application,
+          applicationReceiver: opts.to.application,
+          version: opts.version,
+          transactions: [{ setId: opts.setId, segments: opts.body }],
+        },
+      ],
+    },
+    { controlNumbers, now: opts.now },
+  );
+  const parsed = parseX12(text, { validate: false });
+  const isa13 = parsed.interchanges[0]!.controlNumber;
+  const st02 = parsed.interchanges[0]!.groups[0]!.transactions[0]!.controlNumber;
+  return { text, isa13, st02 };
+}
+
+/** The body of a transaction set as `translate` wants it: BHT … the segment before SE. */
+export function bodyOf(tx: TransactionSet): Segment[] {
+  const segs = tx.segments;
+  return segs.slice(segs[0]?.tag === 'ST' ? 1 : 0, segs.at(-1)?.tag === 'SE' ? -1 : undefined);
+}

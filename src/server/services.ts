@@ -1,0 +1,84 @@
+/**
+ * The prior-authorization machinery of one gateway process: payer registry (from rules/payers),
+ * the request events, the job worker (payer delivery, Subscription notifications) and, in demo
+ * mode, the in-process payer simulator the demo payers point at.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import type { Config } from '../config/index.ts';
+import type { Db } from '../db/client.ts';
+import { payers as payersTable } from '../db/schema.ts';
+import type { GatewayServices } from '../http/context.ts';
+import type { Logger } from '../log/index.ts';
+import { notifyHandlers } from '../notify/index.ts';
+import { deliverHandler } from '../payers/deliver.ts';
+import { basicAuth, issuePayerSecret } from '../payers/inbound-auth.ts';
+import { createPayerRegistry } from '../payers/registry.ts';
+import { formatProblems } from '../rules/yaml-file.ts';
+import { loadPayers } from '../rules/payers.ts';
+import { createPayerSim } from '../sim/payer-server.ts';
+import { DELIVER_JOB } from '../workflow/prior-auth.ts';
+import { RequestEvents } from '../workflow/events.ts';
+import { startWorker, type Worker } from '../workflow/worker.ts';
+
+export interface RunningServices extends GatewayServices {
+  stop(): Promise<void>;
+  simUrl?: string;
+}
+
+function listen(fetch: (req: Request) => Response | Promise<Response>, host = '127.0.0.1'): Promise<{ server: ServerType; url: string }> {
+  return new Promise((resolve) => {
+    const server = serve({ fetch, port: 0, hostname: host }, (info) => resolve({ server, url: `http://${host}:${info.port}` }));
+  });
+}
+
+/**
+ * @param gatewayUrl where this gateway listens (the simulator pushes late decisions there)
+ */
+export async function startServices(opts: { config: Config; db: Db; log: Logger; gatewayUrl: string; events?: RequestEvents }): Promise<RunningServices> {
+  const { config, db, log } = opts;
+  const { payers, problems } = loadPayers(`${config.rulesDir}/payers`);
+  if (problems.length) throw new Error(`payer rules are invalid:\n${formatProblems(problems)}`);
+
+  let sim: ReturnType<typeof createPayerSim> | undefined;
+  let simServer: ServerType | undefined;
+  let simUrl: string | undefined;
+  if (config.demo) {
+    sim = createPayerSim({ pendMs: config.simPendMs, callbackUrl: `${opts.gatewayUrl}/payer/x12` });
+    ({ server: simServer, url: simUrl } = await listen(sim.app.fetch));
+    for (const [id, path] of [['demo-payer', '/core'], ['demo-fhir-payer', '/fhir']] as const) {
+      const cfg = payers.find((p) => p.id === id);
+      if (cfg && !cfg.endpoint) await db.insert(payersTable).values({ id, name: cfg.name, connector: cfg.connector, endpoint: `${simUrl}${path}` }).onConflictDoUpdate({ target: payersTable.id, set: { endpoint: `${simUrl}${path}` } });
+    }
+  }
+  const registry = await createPayerRegistry(db, payers);
+  if (sim) {
+    // A fresh inbound secret per start: the simulator authenticates its pushes with it.
+    const secret = await issuePayerSecret(db, 'demo-payer');
+    if (secret) sim.setCallbackAuth(basicAuth('demo-payer', secret));
+  }
+  const events = opts.events ?? new RequestEvents();
+  const worker: Worker = startWorker({
+    db,
+    log,
+    handlers: {
+      [DELIVER_JOB]: deliverHandler({ db, log, payers: registry, events, senderId: config.x12SenderId }),
+      ...notifyHandlers({ db, log, config }),
+    },
+  });
+  log.info({ payers: registry.all().map((p) => p.config.id), simulator: simUrl }, 'services started');
+  return {
+    payers: registry,
+    events,
+    wake: () => worker.wake(),
+    simUrl,
+    async stop() {
+      await worker.stop();
+      sim?.close();
+      if (simServer) {
+        (simServer as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+        await new Promise<void>((r) => simServer!.close(() => r()));
+      }
+    },
+  };
+}
+

@@ -1,0 +1,173 @@
+/**
+ * The payer simulator: a real protocol peer for demo mode and tests. It speaks CAQH CORE SOAP
+ * (`POST /core`), plain HTTPS X12 (`POST /x12`) and PAS FHIR (`POST /fhir/Claim/$submit`), decides
+ * by the member id (decide-278.ts), de-duplicates interchanges by control number (a resent 278 gets
+ * the same answer and is counted once), and pushes pended decisions to the gateway later.
+ */
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { buildCoreEnvelope, CoreEnvelopeError, parseCoreEnvelope, PAYLOAD_TYPES, SOAP_CONTENT_TYPE } from '../payers/core-soap.ts';
+import { pasRequestTo278, x12ResponseToPas, type Bundle } from '../translate/index.ts';
+import { InMemoryControlNumbers, parseX12, validateX12, writeX12, type Interchange, type Segment } from '../x12/index.ts';
+import { factsOf, respond278 } from './decide-278.ts';
+
+export interface PayerSimOptions {
+  /** Where pended decisions are pushed (the gateway's `/payer/x12`). */
+  callbackUrl?: string;
+  /** `Authorization` header value for the push. */
+  callbackAuth?: string;
+  pendMs: number;
+  now?: () => Date;
+  /** ISA06 of the simulator. */
+  interchangeId?: string;
+}
+
+export interface PayerSimState {
+  /** Distinct 278 interchanges received, by `sender/ISA13`. */
+  received: Map<string, number>;
+  /** Transactions decided (distinct interchanges only). */
+  decided: number;
+  pushes: { ok: boolean; status?: number }[];
+}
+
+export function createPayerSim(opts: PayerSimOptions) {
+  const me = opts.interchangeId ?? 'DEMOPAYER';
+  const now = () => opts.now?.() ?? new Date();
+  const numbers = new InMemoryControlNumbers(Math.floor(Math.random() * 1e6));
+  const answers = new Map<string, string>();
+  const flakyAttempts = new Map<string, number>();
+  const state: PayerSimState = { received: new Map(), decided: 0, pushes: [] };
+  const timers = new Set<NodeJS.Timeout>();
+  const hanging = new Set<() => void>();
+  let authSeq = 1000;
+
+  function envelopeOut(to: Interchange, body: Segment[], setId: string): string {
+    return writeX12(
+      {
+        sender: { qualifier: 'ZZ', id: me },
+        receiver: to.sender,
+        usage: to.usage === 'P' ? 'P' : 'T',
+        groups: [{ functionalId: setId === '278' ? 'HI' : 'HB', applicationSender: me, applicationReceiver: to.sender.id, version: setId === '278' ? '005010X217' : '005010X279A1', transactions: [{ setId, segments: body }] }],
+      },
+      { controlNumbers: numbers, now: now() },
+    );
+  }
+
+  function schedulePush(to: Interchange, body: Segment[]) {
+    if (!opts.callbackUrl) return;
+    const t = setTimeout(async () => {
+      timers.delete(t);
+      const final = envelopeOut(to, respond278(body, { now: now(), authNumber: `SIM${authSeq++}`, final: true }), '278');
+      try {
+        const res = await fetch(opts.callbackUrl!, {
+          method: 'POST',
+          body: final,
+          headers: { 'content-type': 'application/edi-x12', ...(opts.callbackAuth ? { authorization: opts.callbackAuth } : {}) },
+          signal: AbortSignal.timeout(10_000),
+        });
+        state.pushes.push({ ok: res.ok, status: res.status });
+      } catch {
+        state.pushes.push({ ok: false });
+      }
+    }, opts.pendMs);
+    timers.add(t);
+  }
+
+  type Outcome = { status: 200; x12: string } | { status: 500 } | { status: 'hang' } | { status: 400; x12: string };
+
+  /** Decides one inbound X12 payload. */
+  function handleX12(text: string): Outcome {
+    const check = validateX12(text);
+    if (!check.accepted) return { status: 400, x12: check.ack };
+    const parsed = parseX12(text, { validate: false });
+    const ic = parsed.interchanges[0]!;
+    const key = `${ic.sender.id.trim()}/${ic.controlNumber}`;
+    const tx = ic.groups[0]?.transactions[0];
+    if (!tx || tx.setId !== '278') return { status: 400, x12: check.ack };
+    const body = tx.segments.slice(1, -1);
+    const facts = factsOf(body);
+    if (facts.behaviour === 'timeout') return { status: 'hang' };
+    if (facts.behaviour === 'flaky') {
+      const n = (flakyAttempts.get(key) ?? 0) + 1;
+      flakyAttempts.set(key, n);
+      if (n <= 2) return { status: 500 };
+    }
+    state.received.set(key, (state.received.get(key) ?? 0) + 1);
+    const known = answers.get(key);
+    if (known) return { status: 200, x12: known };
+    const answer = envelopeOut(ic, respond278(body, { now: now(), authNumber: `SIM${authSeq++}` }), '278');
+    answers.set(key, answer);
+    state.decided++;
+    if (facts.behaviour === 'pend') schedulePush(ic, body);
+    return { status: 200, x12: answer };
+  }
+
+  const hang = () => new Promise<Response>((resolve) => hanging.add(() => resolve(new Response('shutting down', { status: 503 }))));
+
+  const app = new Hono();
+  app.post('/x12', async (c) => {
+    const out = handleX12(await c.req.text());
+    if (out.status === 'hang') return hang();
+    if (out.status === 500) return c.text('simulated payer fault', 500);
+    return c.body(out.x12, out.status, { 'content-type': 'application/edi-x12' });
+  });
+
+  app.post('/core', async (c) => {
+    let env;
+    try {
+      env = parseCoreEnvelope(await c.req.text());
+    } catch (e) {
+      return c.text(e instanceof CoreEnvelopeError ? e.message : 'bad envelope', 400);
+    }
+    const reply = (payload: string, errorCode = 'Success') =>
+      c.body(
+        buildCoreEnvelope('Response', {
+          payloadType: errorCode === 'Success' ? PAYLOAD_TYPES['278-response'] : PAYLOAD_TYPES['999-response'],
+          processingMode: 'RealTime',
+          payloadId: randomUUID(),
+          timestamp: now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          senderId: me,
+          receiverId: env.senderId,
+          coreRuleVersion: env.coreRuleVersion || '2.2.0',
+          payload,
+          errorCode,
+          errorMessage: errorCode === 'Success' ? 'None' : 'See payload',
+        }),
+        200,
+        { 'content-type': SOAP_CONTENT_TYPE },
+      );
+    if (env.payloadType !== PAYLOAD_TYPES['278-request']) return reply('', 'PayloadTypeIncorrect');
+    const out = handleX12(env.payload);
+    if (out.status === 'hang') return hang();
+    if (out.status === 500) return c.text('simulated payer fault', 500);
+    return reply(out.x12);
+  });
+
+  // PAS FHIR pass-through payer: decides the same way, answers with a PAS response Bundle.
+  app.post('/fhir/Claim/$submit', async (c) => {
+    const bundle = (await c.req.json()) as Bundle;
+    const { segments } = pasRequestTo278(bundle, { now: now() });
+    const facts = factsOf(segments);
+    if (facts.behaviour === 'timeout') return hang();
+    const body = respond278(segments, { now: now(), authNumber: `SIMF${authSeq++}` });
+    state.decided++;
+    return c.json(x12ResponseToPas(body, { request: bundle, now: now(), ids: randomUUID }), 200, { 'content-type': 'application/fhir+json' });
+  });
+
+  app.get('/stats', (c) => c.json({ received: Object.fromEntries(state.received), decided: state.decided, pushes: state.pushes }));
+
+  return {
+    app,
+    state,
+    setCallbackAuth(value: string) {
+      opts.callbackAuth = value;
+    },
+    /** Cancels pending pushes and releases hanging requests. */
+    close() {
+      for (const t of timers) clearTimeout(t);
+      timers.clear();
+      for (const release of hanging) release();
+      hanging.clear();
+    },
+  };
+}

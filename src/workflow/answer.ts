@@ -1,0 +1,120 @@
+/**
+ * Recording a payer's answer (or the gateway's own pended answer): the response Bundle, the line
+ * decisions, the state transition, its audit event and any Subscription notifications commit in
+ * one transaction.
+ */
+import type { Db } from '../db/client.ts';
+import { eq } from 'drizzle-orm';
+import { requests } from '../db/schema.ts';
+import { saveMessage, transition, updateItemDecisions, type RequestRow } from '../db/queries/requests.ts';
+import type { Bundle } from '../fhir/bundle.ts';
+import { enqueueNotifications } from '../notify/index.ts';
+import { stateFromReviewActions, type RequestState } from './states.ts';
+
+export const RESPONSE_SET = 'pas-response';
+
+export interface AnswerSummary {
+  /** Line review actions (X12 306), or `rejected` when the payer refused the request (AAA, 999). */
+  overall: string;
+  items: { sequence: number; code?: string; authNumber?: string }[];
+  authNumber?: string;
+}
+
+/** The state an answer puts a request in. */
+export function stateOf(a: AnswerSummary): RequestState {
+  if (a.overall === 'rejected') return 'rejected';
+  const codes = a.items.map((i) => i.code).filter((c): c is string => Boolean(c));
+  return stateFromReviewActions(codes.length ? codes : [a.overall]);
+}
+
+/** Gives the response's ClaimResponse the request's id: `GET /fhir/ClaimResponse/{id}` finds it. */
+export function stampResponse(bundle: Bundle, request: RequestRow): Bundle {
+  const first = bundle.entry?.[0];
+  if (first?.resource?.resourceType === 'ClaimResponse') {
+    first.resource.id = request.id;
+    first.fullUrl = first.fullUrl?.startsWith('urn:') ? first.fullUrl : `urn:uuid:${request.id}`;
+  }
+  return bundle;
+}
+
+export interface RecordAnswerInput {
+  requestId: string;
+  actor: string;
+  responseBundle: Bundle;
+  summary: AnswerSummary;
+  /** The inbound message that carried the answer, when there was one. */
+  messageId?: string | null;
+  /** Only move if the request is still in one of these states (guards races with late answers). */
+  onlyFrom?: RequestState[];
+}
+
+export async function recordAnswer(tx: Db, input: RecordAnswerInput): Promise<{ request: RequestRow; changed: boolean } | undefined> {
+  // Lock the row first: a late payer answer and the gateway's own pended answer may race.
+  const [current] = await tx.select().from(requests).where(eq(requests.id, input.requestId)).for('update');
+  if (!current) return undefined;
+  if (input.onlyFrom && !input.onlyFrom.includes(current.status as RequestState)) return { request: current, changed: false };
+  const to = stateOf(input.summary);
+  const bundle = stampResponse(input.responseBundle, current);
+  const responseId = await saveMessage(tx, {
+    orgId: current.orgId,
+    requestId: current.id,
+    direction: 'out',
+    format: 'fhir',
+    transactionSet: RESPONSE_SET,
+    payload: JSON.stringify(bundle),
+  });
+  await updateItemDecisions(
+    tx,
+    current.id,
+    input.summary.items.filter((i) => i.code).map((i) => ({ sequence: i.sequence, decision: i.code!, authNumber: i.authNumber ?? null })),
+  );
+  const summary = { decision: input.summary.overall, authNumber: input.summary.authNumber ?? null, responseId };
+  if (current.status === to) return { request: current, changed: false };
+  const updated = await transition(tx, current.id, to, { actor: input.actor, messageId: input.messageId, summary, detail: { decision: input.summary.overall } });
+  // A request answered "pended" earlier is now decided: tell the provider's subscriptions.
+  if (current.status === 'pended' && to !== 'pended') {
+    await enqueueNotifications(tx, { orgId: current.orgId, requestId: current.id, responseBundle: bundle });
+  }
+  return { request: updated, changed: true };
+}
+
+interface ExtensionLike {
+  url?: string;
+  valueString?: string;
+  valueCodeableConcept?: { coding?: { system?: string; code?: string }[] };
+  extension?: ExtensionLike[];
+}
+
+const REVIEW_ACTION_URL = /extension-reviewAction$/;
+const X12_306 = 'https://codesystem.x12.org/005010/306';
+
+function reviewOf(adjudications: { extension?: ExtensionLike[] }[] | undefined): { code?: string; number?: string } {
+  for (const adj of adjudications ?? []) {
+    for (const ext of adj.extension ?? []) {
+      if (!ext.url || !REVIEW_ACTION_URL.test(ext.url)) continue;
+      const code = ext.extension?.flatMap((e) => e.valueCodeableConcept?.coding ?? []).find((c) => c.system === X12_306)?.code;
+      const number = ext.extension?.find((e) => e.url === 'number')?.valueString;
+      return { code, number };
+    }
+  }
+  return {};
+}
+
+/**
+ * Reads the decision out of a PAS response Bundle (ours, translated from a 278, or a FHIR-native
+ * payer's): each item's reviewAction code and number; `rejected` when it carries only errors.
+ */
+export function summarizeResponse(bundle: Bundle): AnswerSummary {
+  const cr = bundle.entry?.[0]?.resource as
+    | { resourceType?: string; outcome?: string; error?: unknown[]; preAuthRef?: string; item?: { itemSequence?: number; adjudication?: { extension?: ExtensionLike[] }[] }[] }
+    | undefined;
+  if (cr?.resourceType !== 'ClaimResponse') return { overall: 'rejected', items: [] };
+  const items = (cr.item ?? []).map((i, n) => {
+    const r = reviewOf(i.adjudication);
+    return { sequence: i.itemSequence ?? n + 1, ...(r.code ? { code: r.code } : {}), ...(r.number ? { authNumber: r.number } : {}) };
+  });
+  const codes = items.map((i) => i.code).filter(Boolean) as string[];
+  if (codes.length === 0 && (cr.error?.length || cr.outcome === 'error')) return { overall: 'rejected', items };
+  const overall = codes.length === 0 ? 'A4' : new Set(codes).size === 1 ? codes[0]! : 'mixed';
+  return { overall, items, ...(cr.preAuthRef ? { authNumber: cr.preAuthRef } : items.find((i) => i.authNumber) ? { authNumber: items.find((i) => i.authNumber)!.authNumber } : {}) };
+}
