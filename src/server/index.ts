@@ -26,11 +26,17 @@ export interface Gateway {
   url: string;
   port: number;
   database: Database;
+  deps: AppDeps;
   stop(): Promise<void>;
 }
 
-export async function startGateway(config: Config, log: Logger, extra: RouteGroup[] = []): Promise<Gateway> {
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, port: config.port });
+export async function startGateway(
+  config: Config,
+  log: Logger,
+  opts: { extra?: RouteGroup[]; database?: Database } = {},
+): Promise<Gateway> {
+  const extra = opts.extra ?? [];
+  const database = opts.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, port: config.port }));
   try {
     await database.migrate();
   } catch (e) {
@@ -76,5 +82,5 @@ export async function startGateway(config: Config, log: Logger, extra: RouteGrou
       rmSync(secretFile, { force: true });
       await database.close();
     })());
-  return { url, port, database, stop };
+  return { url, port, database, deps, stop };
 }

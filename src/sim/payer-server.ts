@@ -20,6 +20,8 @@ export interface PayerSimOptions {
   now?: () => Date;
   /** ISA06 of the simulator. */
   interchangeId?: string;
+  /** Think time before each answer (load and crash tests). */
+  delayMs?: number;
 }
 
 export interface PayerSimState {
@@ -28,6 +30,8 @@ export interface PayerSimState {
   /** Transactions decided (distinct interchanges only). */
   decided: number;
   pushes: { ok: boolean; status?: number }[];
+  /** Interchange control numbers seen per 2000E trace: one per request when nothing is sent twice. */
+  traces: Map<string, Set<string>>;
 }
 
 export function createPayerSim(opts: PayerSimOptions) {
@@ -36,7 +40,7 @@ export function createPayerSim(opts: PayerSimOptions) {
   const numbers = new InMemoryControlNumbers(Math.floor(Math.random() * 1e6));
   const answers = new Map<string, string>();
   const flakyAttempts = new Map<string, number>();
-  const state: PayerSimState = { received: new Map(), decided: 0, pushes: [] };
+  const state: PayerSimState = { received: new Map(), decided: 0, pushes: [], traces: new Map() };
   const timers = new Set<NodeJS.Timeout>();
   const hanging = new Set<() => void>();
   let authSeq = 1000;
@@ -86,6 +90,8 @@ export function createPayerSim(opts: PayerSimOptions) {
     if (!tx || tx.setId !== '278') return { status: 400, x12: check.ack };
     const body = tx.segments.slice(1, -1);
     const facts = factsOf(body);
+    const seenFor = state.traces.get(facts.eventTrace) ?? new Set<string>();
+    state.traces.set(facts.eventTrace, seenFor.add(key));
     if (facts.behaviour === 'timeout') return { status: 'hang' };
     if (facts.behaviour === 'flaky') {
       const n = (flakyAttempts.get(key) ?? 0) + 1;
@@ -105,7 +111,10 @@ export function createPayerSim(opts: PayerSimOptions) {
   const hang = () => new Promise<Response>((resolve) => hanging.add(() => resolve(new Response('shutting down', { status: 503 }))));
 
   const app = new Hono();
+  const think = () => (opts.delayMs ? new Promise((r) => setTimeout(r, opts.delayMs)) : undefined);
+
   app.post('/x12', async (c) => {
+    await think();
     const out = handleX12(await c.req.text());
     if (out.status === 'hang') return hang();
     if (out.status === 500) return c.text('simulated payer fault', 500);
@@ -137,6 +146,7 @@ export function createPayerSim(opts: PayerSimOptions) {
         { 'content-type': SOAP_CONTENT_TYPE },
       );
     if (env.payloadType !== PAYLOAD_TYPES['278-request']) return reply('', 'PayloadTypeIncorrect');
+    await think();
     const out = handleX12(env.payload);
     if (out.status === 'hang') return hang();
     if (out.status === 500) return c.text('simulated payer fault', 500);
@@ -154,7 +164,14 @@ export function createPayerSim(opts: PayerSimOptions) {
     return c.json(x12ResponseToPas(body, { request: bundle, now: now(), ids: randomUUID }), 200, { 'content-type': 'application/fhir+json' });
   });
 
-  app.get('/stats', (c) => c.json({ received: Object.fromEntries(state.received), decided: state.decided, pushes: state.pushes }));
+  app.get('/stats', (c) =>
+    c.json({
+      received: Object.fromEntries(state.received),
+      decided: state.decided,
+      pushes: state.pushes,
+      traces: Object.fromEntries([...state.traces].map(([t, keys]) => [t, [...keys]])),
+    }),
+  );
 
   return {
     app,

@@ -43,7 +43,7 @@ describe('POST /auth/token (SMART Backend Services)', () => {
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(r.body.token_type).toBe('bearer');
     expect(Number(r.body.expires_in)).toBeGreaterThan(0);
-    expect(r.body.scope.split(' ')).toContain('system/Claim.c');
+    expect(r.body.scope!.split(' ')).toContain('system/Claim.c');
     const p = await callProtected(r.body.access_token);
     expect(p.status, p.body).not.toBe(401);
     expect(p.status, p.body).not.toBe(403);

@@ -1,0 +1,342 @@
+/**
+ * The synchronous reading engine: text chunks in, envelope structure, typed loops and issues out.
+ * It follows ISA/GS/ST...SE/GE/IEA as a small state machine, checks control numbers and counts,
+ * and hands each transaction set's body to a LoopBuilder chosen from the spec tables. Everything
+ * is event-driven so the same engine serves `parseX12` (keep everything), the streaming reader
+ * (emit loops, keep nothing) and validation.
+ */
+import { checkSegmentElements, firstValue } from './element-check.ts';
+import { checkGs, checkIsa, checkSt } from './envelope-check.ts';
+import { LoopBuilder, type RetainMode, type StructureProblem } from './loop-builder.ts';
+import { DEFAULT_DELIMITERS, type FunctionalGroup, type Interchange, type IssueLevel, type Loop, type ParseResult, type TransactionSet, type X12Issue } from './model.ts';
+import { compile, dictionarySegment } from './spec/compile.ts';
+import { selectSpec } from './spec/index.ts';
+import { Tokenizer } from './tokenizer.ts';
+import type { Segment } from './types.ts';
+
+export interface ReaderOptions {
+  /** 'transaction' keeps every segment and loop; 'loops' emits unit loops and keeps none; 'none' keeps nothing. */
+  retain: RetainMode;
+  /** Run element-level validation (IK4) on every segment. */
+  validate: boolean;
+  /** Cap on issues kept in result arrays (events still see all). Default 10,000. */
+  maxStoredIssues?: number;
+}
+
+export interface LoopContext {
+  interchange: Interchange;
+  group: FunctionalGroup;
+  transaction: TransactionSet;
+  /** Open enclosing loops, outermost first (their segments so far; emitted children removed). */
+  ancestors: readonly Loop[];
+}
+
+export interface ReaderEvents {
+  interchange?(ic: Interchange, phase: 'start' | 'end'): void;
+  group?(group: FunctionalGroup, ic: Interchange, phase: 'start' | 'end'): void;
+  transaction?(tx: TransactionSet, group: FunctionalGroup, ic: Interchange): void;
+  loop?(loop: Loop, ctx: LoopContext): void;
+  issue?(issue: X12Issue): void;
+}
+
+interface TxState {
+  tx: TransactionSet;
+  builder?: LoopBuilder;
+  pendingSt?: Segment;
+}
+
+const text = (s: Segment, i: number) => firstValue(s.elements[i - 1]);
+
+export class ReaderCore {
+  readonly result: ParseResult = { interchanges: [], errors: [], segmentCount: 0, isX12: true };
+  private readonly tokenizer: Tokenizer;
+  private ic?: Interchange;
+  private group?: FunctionalGroup;
+  private tx?: TxState;
+  private groupNumbers = new Set<string>();
+  private txNumbers = new Set<string>();
+  private txCount = 0;
+  private index = 0;
+  private readonly max: number;
+
+  constructor(private readonly events: ReaderEvents, private readonly opts: ReaderOptions) {
+    this.max = opts.maxStoredIssues ?? 10_000;
+    this.tokenizer = new Tokenizer({
+      segment: (seg, raw) => this.segment(seg, raw),
+      fatal: (code, message) => {
+        if (code === '022' && this.index === 0) this.result.isX12 = false;
+        this.issue('interchange', code, message);
+      },
+    });
+  }
+
+  feed(chunk: string): void {
+    this.tokenizer.feed(chunk);
+  }
+
+  end(): ParseResult {
+    this.tokenizer.end();
+    if (this.tx) this.endTx(true);
+    if (this.group) this.endGroup(true);
+    if (this.ic) {
+      this.issue('interchange', '023', `interchange ${this.ic.controlNumber} has no IEA trailer`);
+      this.endIc();
+    }
+    return this.result;
+  }
+
+  private segment(seg: Segment, raw?: string): void {
+    this.index++;
+    this.result.segmentCount++;
+    switch (seg.tag) {
+      case 'ISA': return this.onIsa(seg, raw ?? '');
+      case 'IEA': return this.onIea(seg);
+      case 'GS': return this.onGs(seg);
+      case 'GE': return this.onGe(seg);
+      case 'ST': return this.onSt(seg);
+      case 'SE': return this.onSe(seg);
+      case 'TA1':
+        if (this.ic && !this.group) {
+          this.ic.ta1.push(seg);
+          checkSegmentElements(seg, dictionarySegment('TA1')!, (p) => this.issue('interchange', '024', `invalid TA1: ${p.message}`));
+          return;
+        }
+    }
+    const state = this.tx;
+    if (!state) {
+      this.issue('interchange', '024', `segment ${seg.tag} is outside any transaction set`);
+      return;
+    }
+    const tx = state.tx;
+    tx.segmentCount++;
+    if (this.opts.retain === 'transaction') tx.segments.push(seg);
+    if (state.pendingSt) this.startBuilder(state, seg);
+    state.builder?.add(seg, tx.segmentCount);
+  }
+
+  private onIsa(seg: Segment, raw: string): void {
+    if (this.ic) {
+      if (this.tx) this.endTx(true);
+      if (this.group) this.endGroup(true);
+      this.issue('interchange', '023', `interchange ${this.ic.controlNumber} has no IEA trailer`);
+      this.endIc();
+    }
+    const d = this.tokenizer.delimiters ?? DEFAULT_DELIMITERS;
+    const ic: Interchange = {
+      controlNumber: text(seg, 13),
+      sender: { qualifier: text(seg, 5), id: text(seg, 6) },
+      receiver: { qualifier: text(seg, 7), id: text(seg, 8) },
+      date: text(seg, 9),
+      time: text(seg, 10),
+      usage: text(seg, 15),
+      ackRequested: text(seg, 14) === '1',
+      version: text(seg, 12),
+      delimiters: d,
+      header: seg,
+      ta1: [],
+      groups: [],
+      errors: [],
+    };
+    this.ic = ic;
+    this.groupNumbers = new Set();
+    this.result.interchanges.push(ic);
+    for (const p of checkIsa(raw, raw[3] ?? d.element)) this.issue('interchange', p.code, p.message);
+    if (raw[3] !== d.element) this.issue('interchange', '026', 'this interchange uses a different element separator than the first one in the input');
+    else if (raw[raw.length - 1] !== d.component) this.issue('interchange', '027', 'this interchange uses a different component separator than the first one in the input');
+    this.events.interchange?.(ic, 'start');
+  }
+
+  private onIea(seg: Segment): void {
+    const ic = this.ic;
+    if (!ic) return this.issue('interchange', '022', 'IEA without a matching ISA');
+    if (this.tx) this.endTx(true);
+    if (this.group) this.endGroup(true);
+    ic.trailer = seg;
+    if (text(seg, 1) !== String(ic.groups.length)) {
+      this.issue('interchange', '021', `IEA01 says ${text(seg, 1) || '(blank)'} functional groups; the interchange has ${ic.groups.length}`);
+    }
+    if (text(seg, 2) !== ic.controlNumber) {
+      this.issue('interchange', '001', `IEA02 '${text(seg, 2)}' does not match ISA13 '${ic.controlNumber}'`);
+    }
+    this.endIc();
+  }
+
+  private endIc(): void {
+    const ic = this.ic!;
+    this.ic = undefined;
+    this.events.interchange?.(ic, 'end');
+  }
+
+  private onGs(seg: Segment): void {
+    if (this.tx) this.endTx(true);
+    if (this.group) this.endGroup(true);
+    const ic = this.ensureIc('GS');
+    const group: FunctionalGroup = {
+      functionalId: text(seg, 1),
+      controlNumber: text(seg, 6),
+      version: text(seg, 8),
+      applicationSender: text(seg, 2),
+      applicationReceiver: text(seg, 3),
+      header: seg,
+      transactions: [],
+      errors: [],
+    };
+    this.group = group;
+    this.txNumbers = new Set();
+    this.txCount = 0;
+    ic.groups.push(group);
+    const problems = checkGs(seg);
+    for (const p of problems.interchange) this.issue('interchange', p.code, p.message);
+    for (const p of problems.group) this.issue('group', p.code, p.message);
+    if (this.groupNumbers.has(group.controlNumber)) {
+      this.issue('group', '19', `GS06 ${group.controlNumber} is not unique within the interchange`);
+    }
+    this.groupNumbers.add(group.controlNumber);
+    this.events.group?.(group, ic, 'start');
+  }
+
+  private onGe(seg: Segment): void {
+    const group = this.group;
+    if (!group) return this.issue('interchange', '024', 'GE without a matching GS');
+    if (this.tx) this.endTx(true);
+    group.trailer = seg;
+    if (text(seg, 1) !== String(this.txCount)) {
+      this.issue('group', '5', `GE01 says ${text(seg, 1) || '(blank)'} transaction sets; the group has ${this.txCount}`);
+    }
+    if (text(seg, 2) !== group.controlNumber) {
+      this.issue('group', '4', `GE02 '${text(seg, 2)}' does not match GS06 '${group.controlNumber}'`);
+    }
+    this.endGroup(false);
+  }
+
+  private endGroup(missingGe: boolean): void {
+    if (missingGe) this.issue('group', '3', `functional group ${this.group!.controlNumber} has no GE trailer`);
+    const group = this.group!;
+    this.group = undefined;
+    this.events.group?.(group, this.ic ?? this.ensureIc('GE'), 'end');
+  }
+
+  private onSt(seg: Segment): void {
+    if (this.tx) this.endTx(true);
+    const group = this.ensureGroup();
+    const setId = text(seg, 1);
+    const st03 = text(seg, 3);
+    const tx: TransactionSet = {
+      setId,
+      controlNumber: text(seg, 2),
+      version: st03 || group.version,
+      implementationConvention: st03,
+      segments: this.opts.retain === 'transaction' ? [seg] : [],
+      loops: [],
+      errors: [],
+      startIndex: this.index,
+      segmentCount: 1,
+    };
+    this.tx = { tx, pendingSt: seg };
+    this.txCount++;
+    const { problems, tables } = checkSt(tx, group.functionalId, this.txNumbers);
+    for (const p of problems) this.issue('transaction', p.code, p.message);
+    if (!tables) this.tx.pendingSt = undefined;
+    this.txNumbers.add(tx.controlNumber);
+  }
+
+  private startBuilder(state: TxState, second: Segment | undefined): void {
+    const st = state.pendingSt!;
+    state.pendingSt = undefined;
+    const spec = selectSpec(state.tx.setId, state.tx.version, second);
+    if (!spec) return;
+    state.tx.specName = spec.name;
+    const tx = state.tx;
+    const ic = this.ic;
+    const group = this.group;
+    state.builder = new LoopBuilder(compile(spec), st, {
+      retain: this.opts.retain,
+      validate: this.opts.validate,
+      report: (p) => this.structureIssue(tx, p),
+      emitLoop: (loop, ancestors) => {
+        if (ic && group) this.events.loop?.(loop, { interchange: ic, group, transaction: tx, ancestors });
+      },
+    });
+  }
+
+  private onSe(seg: Segment): void {
+    const state = this.tx;
+    if (!state) return this.issue('interchange', '024', 'SE without a matching ST');
+    const tx = state.tx;
+    tx.segmentCount++;
+    if (this.opts.retain === 'transaction') tx.segments.push(seg);
+    if (state.pendingSt) this.startBuilder(state, undefined);
+    state.builder?.add(seg, tx.segmentCount);
+    if (text(seg, 1) !== String(tx.segmentCount)) {
+      this.issue('transaction', '4', `SE01 says ${text(seg, 1) || '(blank)'} segments; the set has ${tx.segmentCount}`);
+    }
+    if (text(seg, 2) !== tx.controlNumber) {
+      this.issue('transaction', '3', `SE02 '${text(seg, 2)}' does not match ST02 '${tx.controlNumber}'`);
+    }
+    this.endTx(false);
+  }
+
+  private endTx(missingSe: boolean): void {
+    const state = this.tx!;
+    const tx = state.tx;
+    if (missingSe) this.issue('transaction', '2', `transaction set ${tx.setId} ${tx.controlNumber} has no SE trailer`);
+    if (state.pendingSt) this.startBuilder(state, undefined);
+    const loops = state.builder?.finish(tx.segmentCount + (missingSe ? 1 : 0), missingSe);
+    if (loops && this.opts.retain === 'transaction') tx.loops = loops;
+    this.tx = undefined;
+    const group = this.group ?? this.ensureGroup();
+    if (this.opts.retain === 'transaction') group.transactions.push(tx);
+    this.events.transaction?.(tx, group, this.ic ?? this.ensureIc('ST'));
+  }
+
+  private ensureIc(tag: string): Interchange {
+    if (this.ic) return this.ic;
+    this.issue('interchange', '024', `${tag} outside an interchange`);
+    this.onIsa({ tag: 'ISA', elements: [] }, '');
+    return this.ic!;
+  }
+
+  private ensureGroup(): FunctionalGroup {
+    if (this.group) return this.group;
+    this.issue('interchange', '024', 'transaction set outside a functional group');
+    this.onGs({ tag: 'GS', elements: [] });
+    return this.group!;
+  }
+
+  private structureIssue(tx: TransactionSet, p: StructureProblem): void {
+    const e = p.element;
+    this.issue(p.level, p.code, p.message, {
+      segmentIndex: tx.startIndex + p.segmentPosition - 1,
+      segmentId: p.segmentId,
+      segmentPosition: p.segmentPosition,
+      loopId: p.loopId,
+      elementPosition: e?.elementPosition,
+      componentPosition: e?.componentPosition,
+      repetitionPosition: e?.repetitionPosition,
+      elementRef: e?.elementRef,
+      value: e?.value,
+    });
+  }
+
+  private issue(level: IssueLevel, code: string, message: string, extra: Partial<X12Issue> = {}): void {
+    const tx = level === 'interchange' || level === 'group' ? undefined : this.tx?.tx;
+    const issue: X12Issue = {
+      level,
+      code,
+      severity: 'error',
+      message,
+      segmentIndex: this.index || undefined,
+      interchangeControlNumber: this.ic?.controlNumber,
+      groupControlNumber: level === 'interchange' ? undefined : this.group?.controlNumber,
+      setId: tx?.setId,
+      transactionControlNumber: tx?.controlNumber,
+    };
+    for (const [k, v] of Object.entries(extra)) if (v !== undefined) (issue as unknown as Record<string, unknown>)[k] = v;
+    const target = tx ?? (level === 'group' ? this.group : this.ic);
+    if (this.result.errors.length < this.max) {
+      this.result.errors.push(issue);
+      target?.errors.push(issue);
+    }
+    this.events.issue?.(issue);
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * A whole gateway on a real loopback port, with the payer simulator, the worker and a fresh test
+ * database, plus a provider-side helper that gets tokens the SMART way with the demo keys.
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../src/config/index.ts';
+import { createLogger } from '../../src/log/index.ts';
+import { startGateway, type Gateway } from '../../src/server/index.ts';
+import { testDatabase } from './db.ts';
+import { signAssertionWithJwk } from './jwk.ts';
+
+export interface TestGateway extends Gateway {
+  dataDir: string;
+  logText(): string;
+  token(client?: string, scope?: string): Promise<string>;
+  submit(bundle: unknown, token: string, op?: string): Promise<{ status: number; body: any }>;
+}
+
+export async function testGateway(env: Record<string, string> = {}): Promise<TestGateway> {
+  const database = await testDatabase();
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'pg-gw-'));
+  const lines: string[] = [];
+  const log = createLogger({ level: 'debug', destination: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }) as never });
+  const config = loadConfig(
+    { PORT: '0', HOST: '127.0.0.1', PRIORGATE_DATA_DIR: dataDir, PRIORGATE_SYNC_WAIT_MS: '4000', PRIORGATE_SIM_PEND_MS: '800', PRIORGATE_HOOK_ALLOWLIST: '127.0.0.1', ...env },
+    { demo: true },
+  );
+  const gw = await startGateway(config, log, { database });
+  const token = async (client = 'demo-clinic-a', scope?: string) => {
+    const jwk = JSON.parse(readFileSync(path.join(dataDir, 'demo', `${client}.private.jwk`), 'utf8'));
+    const assertion = await signAssertionWithJwk(jwk, client, `${gw.url}/auth/token`);
+    const res = await fetch(`${gw.url}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: assertion,
+        ...(scope ? { scope } : {}),
+      }),
+    });
+    const body = (await res.json()) as { access_token: string };
+    if (!body.access_token) throw new Error(`no token: ${JSON.stringify(body)}`);
+    return body.access_token;
+  };
+  const submit = async (bundle: unknown, tok: string, op = 'Claim/$submit') => {
+    const res = await fetch(`${gw.url}/fhir/${op}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/fhir+json' },
+      body: JSON.stringify(bundle),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  };
+  return {
+    ...gw,
+    dataDir,
+    logText: () => lines.join(''),
+    token,
+    submit,
+    async stop() {
+      await gw.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const EXAMPLES = '/work/shared/corpus/pas-2.2.1/examples';
+
+/** An IG example Bundle with a fresh identifier and the member id set (the simulator decides by it). */
+export function pasExample(name: string, memberId: string, bundleId = `t-${Math.random().toString(36).slice(2)}`): any {
+  const b = JSON.parse(readFileSync(path.join(EXAMPLES, name), 'utf8'));
+  b.identifier = { ...(b.identifier ?? { system: 'urn:test' }), value: bundleId };
+  // A unique Claim trace too, so $inquire and late payer answers match this submission only.
+  const claim = b.entry?.[0]?.resource;
+  if (claim?.identifier?.[0]) claim.identifier[0].value = `${claim.identifier[0].value}${bundleId.replace(/[^0-9A-Za-z]/g, '').slice(-8)}`.slice(0, 50);
+  for (const e of b.entry ?? []) {
+    const r = e.resource;
+    if (r.resourceType === 'Coverage') {
+      r.subscriberId = memberId;
+      for (const i of r.identifier ?? []) i.value = memberId;
+    }
+    if (r.resourceType === 'Patient') for (const i of r.identifier ?? []) i.value = memberId;
+  }
+  return b;
+}
+
+/** X12 306 review-action codes anywhere in a ClaimResponse's items. */
+export function reviewCodes(claimResponse: any): string[] {
+  const codes: string[] = [];
+  JSON.stringify(claimResponse?.item ?? [], (_k, v) => {
+    if (v && typeof v === 'object' && typeof v.system === 'string' && v.system.endsWith('/005010/306')) codes.push(v.code);
+    return v;
+  });
+  return codes;
+}
+
+/** The IG inquiry example, asking about one Claim identifier (the trace number of a request). */
+export function inquiryFor(claimIdentifier: string): any {
+  const b = JSON.parse(readFileSync(path.join(EXAMPLES, 'Bundle-PASClaimInquiryBundleExample.json'), 'utf8'));
+  b.identifier = { ...(b.identifier ?? { system: 'urn:test' }), value: `inq-${Math.random().toString(36).slice(2)}` };
+  b.entry[0].resource.identifier[0].value = claimIdentifier;
+  return b;
+}

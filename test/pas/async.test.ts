@@ -1,0 +1,105 @@
+/**
+ * Pended requests: the payer answers A4 at once and pushes its final 278 to /payer/x12 later; the
+ * provider hears about it through its PAS Subscription and sees it in $inquire.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inquiryFor, pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
+
+let gw: TestGateway;
+let token: string;
+let hook: Server;
+let hookUrl: string;
+const received: any[] = [];
+
+function subscription(endpoint: string) {
+  return {
+    resourceType: 'Subscription',
+    status: 'requested',
+    reason: 'PAS decisions for demo-clinic-a',
+    criteria: 'http://hl7.org/fhir/us/davinci-pas/SubscriptionTopic/PASSubscriptionTopic',
+    _criteria: { extension: [{ url: 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-filter-criteria', valueString: 'orgIdentifier=1234567893' }] },
+    channel: {
+      type: 'rest-hook',
+      endpoint,
+      payload: 'application/fhir+json',
+      _payload: { extension: [{ url: 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-payload-content', valueCode: 'full-resource' }] },
+    },
+  };
+}
+
+async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 15_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+beforeAll(async () => {
+  gw = await testGateway({ PRIORGATE_SIM_PEND_MS: '1500' });
+  token = await gw.token();
+  hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      received.push(JSON.parse(body));
+      res.writeHead(200).end();
+    });
+  });
+  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+  hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+});
+afterAll(async () => {
+  await gw.stop();
+  hook.close();
+});
+
+const notificationsFor = (claimResponseId: string) =>
+  received.filter((b) => b.type === 'history' && JSON.stringify(b).includes(claimResponseId) && b.entry?.some((e: any) => e.resource?.resourceType === 'ClaimResponse'));
+
+describe('pended decisions arrive later', () => {
+  it('spec-51 spec-60 spec-61: a pended request (member ending P) is notified with the final A1 response, and $inquire shows it', async () => {
+    const create = await gw.submit(subscription(hookUrl), token, 'Subscription');
+    expect(create.status, JSON.stringify(create.body)).toBe(201);
+    // The handshake reaches the hook and the subscription turns active.
+    await until('an active subscription', async () => {
+      const r = await fetch(`${gw.url}/fhir/Subscription/${create.body.id}`, { headers: { authorization: `Bearer ${token}` } });
+      return ((await r.json()) as any).status === 'active' || undefined;
+    });
+
+    const bundle = pasExample('Bundle-SurgicalRequestBundleExample.json', 'W200P');
+    const trace = bundle.entry[0].resource.identifier[0].value;
+    const first = (await gw.submit(bundle, token)).body.entry[0].resource;
+    expect(reviewCodes(first)).toContain('A4');
+
+    const inquiry1 = await gw.submit(inquiryFor(trace), token, 'Claim/$inquire');
+    expect(inquiry1.status, JSON.stringify(inquiry1.body)).toBe(200);
+    expect(inquiry1.body.parameter).toHaveLength(1);
+    expect(reviewCodes(inquiry1.body.parameter[0].resource.entry[0].resource)).toContain('A4');
+
+    const [note] = await until('the decision notification', () => {
+      const n = notificationsFor(first.id);
+      return n.length ? n : undefined;
+    });
+    const status = note.entry[0].resource;
+    expect(status.resourceType).toBe('Parameters');
+    const cr = note.entry.find((e: any) => e.resource?.resourceType === 'ClaimResponse').resource;
+    expect(reviewCodes(cr)).toContain('A1');
+
+    const inquiry2 = await gw.submit(inquiryFor(trace), token, 'Claim/$inquire');
+    expect(reviewCodes(inquiry2.body.parameter[0].resource.entry[0].resource)).toContain('A1');
+  });
+
+  it('another organization\'s $inquire finds nothing of ours', async () => {
+    const bundle = pasExample('Bundle-SurgicalRequestBundleExample.json', 'W201A');
+    await gw.submit(bundle, token);
+    const other = await gw.token('demo-clinic-b');
+    const r = await gw.submit(inquiryFor(bundle.entry[0].resource.identifier[0].value), other, 'Claim/$inquire');
+    expect(r.status).toBe(200);
+    expect(r.body.parameter ?? []).toHaveLength(0);
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * $submit end to end: a provider posts PAS Bundles over HTTP, the gateway translates them to 278s,
+ * sends them over CAQH CORE SOAP to the payer simulator on loopback, and answers with PAS response
+ * Bundles. The simulator decides by the member id's last letter (CONTRACT.md).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyAudit } from '../../src/audit/index.ts';
+import { pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
+
+const SURGICAL = 'Bundle-SurgicalRequestBundleExample.json';
+let gw: TestGateway;
+let token: string;
+
+beforeAll(async () => {
+  gw = await testGateway();
+  token = await gw.token();
+});
+afterAll(() => gw.stop());
+
+function claimResponse(body: any) {
+  expect(body?.resourceType, JSON.stringify(body).slice(0, 400)).toBe('Bundle');
+  return body.entry[0].resource;
+}
+
+describe('POST /fhir/Claim/$submit', () => {
+  it('spec-30 use-2: the IG surgical example is certified (A1) with an authorization number', async () => {
+    const r = await gw.submit(pasExample(SURGICAL, 'W100A'), token);
+    expect(r.status).toBe(200);
+    const cr = claimResponse(r.body);
+    expect(cr.resourceType).toBe('ClaimResponse');
+    expect(reviewCodes(cr)).toContain('A1');
+    expect(JSON.stringify(cr)).toMatch(/SIM\d+/);
+    expect(cr.outcome).toBe('complete');
+  });
+
+  it('spec-34: a denial (member ending D) comes back as A3 on the same item sequences', async () => {
+    const bundle = pasExample(SURGICAL, 'W100D');
+    const cr = claimResponse((await gw.submit(bundle, token)).body);
+    expect(reviewCodes(cr)).toContain('A3');
+    expect(cr.item.map((i: any) => i.itemSequence)).toEqual(bundle.entry[0].resource.item.map((i: any) => i.sequence));
+  });
+
+  it('a modified decision (member ending M) is A6', async () => {
+    expect(reviewCodes(claimResponse((await gw.submit(pasExample(SURGICAL, 'W100M'), token)).body))).toContain('A6');
+  });
+
+  it('an AAA rejection (member ending R) is an error with AAA03 72, never a denial', async () => {
+    const cr = claimResponse((await gw.submit(pasExample(SURGICAL, 'W100R'), token)).body);
+    expect(cr.outcome).toBe('error');
+    expect(JSON.stringify(cr.error)).toContain('72');
+    expect(reviewCodes(cr)).not.toContain('A3');
+  });
+
+  it('a payer that fails twice with HTTP 500 (member ending E) is retried and the request is certified', async () => {
+    const cr = claimResponse((await gw.submit(pasExample(SURGICAL, 'W100E'), token)).body);
+    expect(reviewCodes(cr)).toContain('A1');
+  });
+
+  it('a payer that never answers (member ending T) gets a pended A4 after the sync wait', async () => {
+    const started = Date.now();
+    const cr = claimResponse((await gw.submit(pasExample(SURGICAL, 'W100T'), token)).body);
+    expect(reviewCodes(cr).every((c) => c === 'A4')).toBe(true);
+    expect(reviewCodes(cr).length).toBeGreaterThan(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(3500);
+  });
+
+  it('is idempotent on Bundle.identifier: a repeat returns the stored answer and sends nothing new', async () => {
+    const bundle = pasExample(SURGICAL, 'W100A', `idem-${Date.now()}`);
+    const first = claimResponse((await gw.submit(bundle, token)).body);
+    const stats1 = await (await fetch(`${gw.deps.services!.payers.get('demo-payer')!.endpoint!.replace(/\/core$/, '')}/stats`)).json();
+    const again = claimResponse((await gw.submit(bundle, token)).body);
+    const stats2 = await (await fetch(`${gw.deps.services!.payers.get('demo-payer')!.endpoint!.replace(/\/core$/, '')}/stats`)).json();
+    expect(again.id).toBe(first.id);
+    expect(JSON.stringify(again.item)).toBe(JSON.stringify(first.item));
+    expect(stats2.decided).toBe(stats1.decided);
+  });
+
+  it('the ClaimResponse is readable by its id by the same organization, and 404 for another', async () => {
+    const cr = claimResponse((await gw.submit(pasExample(SURGICAL, 'W101A'), token)).body);
+    const own = await fetch(`${gw.url}/fhir/ClaimResponse/${cr.id}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(own.status).toBe(200);
+    expect(reviewCodes(await own.json())).toContain('A1');
+    const other = await gw.token('demo-clinic-b');
+    const theirs = await fetch(`${gw.url}/fhir/ClaimResponse/${cr.id}`, { headers: { authorization: `Bearer ${other}` } });
+    expect(theirs.status).toBe(404);
+    expect(await theirs.text()).not.toContain('W101A');
+  });
+
+  it('spec-35: an invalid Bundle is refused with one OperationOutcome naming the element', async () => {
+    const bundle = pasExample(SURGICAL, 'W102A');
+    bundle.entry[0].resource.use = 'claim';
+    const r = await gw.submit(bundle, token);
+    expect(r.status).toBe(400);
+    expect(r.body.resourceType).toBe('OperationOutcome');
+    expect(JSON.stringify(r.body.issue)).toContain('Bundle.entry[0].resource.use');
+  });
+
+  it('refuses a token without the Claim.c scope with 403', async () => {
+    const readOnly = await gw.token('demo-clinic-a', 'system/ClaimResponse.r');
+    expect((await gw.submit(pasExample(SURGICAL, 'W103A'), readOnly)).status).toBe(403);
+  });
+
+  it('leaves an intact audit chain with one event per state change', async () => {
+    expect((await verifyAudit(gw.database.db)).ok).toBe(true);
+  });
+});
