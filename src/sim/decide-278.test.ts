@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decisionOf, pasRequestTo278, pendedAnswer, x12ResponseToPas, type Bundle } from '../translate/index.ts';
+import { InMemoryControlNumbers, validateX12, writeX12 } from '../x12/index.ts';
 import { respond278 } from './decide-278.ts';
 
 const EXAMPLES = '/work/shared/corpus/pas-2.2.1/examples';
@@ -75,4 +76,21 @@ describe('payer simulator decisions by the member id\'s last letter (CONTRACT.md
     expect(d.overall).toBe('A4');
     expect(d.items.every((i) => i.code === 'A4')).toBe(true);
   });
+});
+
+describe('every simulator answer is a valid 278 response', () => {
+  for (const member of ['V1A', 'V1D', 'V1P', 'V1M', 'V1R']) {
+    for (const final of [false, true]) {
+      it(`member ${member}${final ? ' (final follow-up)' : ''} passes the codec's validation`, () => {
+        const body = respond278(pasRequestTo278(surgical(member), { now }).segments, { now, authNumber: 'Z9', final });
+        const text = writeX12(
+          { sender: { qualifier: 'ZZ', id: 'DEMOPAYER' }, receiver: { qualifier: 'ZZ', id: 'PRIORGATE' }, usage: 'T', groups: [{ functionalId: 'HI', applicationSender: 'DEMOPAYER', applicationReceiver: 'PRIORGATE', version: '005010X217', transactions: [{ setId: '278', segments: body }] }] },
+          { controlNumbers: new InMemoryControlNumbers(), now },
+        );
+        const r = validateX12(text);
+        expect(r.errors.map((e) => e.message)).toEqual([]);
+        expect(r.accepted).toBe(true);
+      });
+    }
+  }
 });

@@ -50,7 +50,8 @@ export function respond278(body: Segment[], opts: { now: Date; authNumber: strin
   const behaviour = opts.final ? 'approve' : facts.behaviour;
   const cancel = facts.certificationType === '3';
   const until = new Date(opts.now.getTime() + 90 * 86_400_000);
-  const period = seg('DTP', 'AAH', 'RD8', `${ccyymmdd(opts.now)}-${ccyymmdd(until)}`);
+  // The authorized period: certification effective (007) and expiration (036) dates.
+  const period = [seg('DTP', '007', 'D8', ccyymmdd(opts.now)), seg('DTP', '036', 'D8', ccyymmdd(until))];
 
   const answer = (loop: { level: string; id: string }): LoopAnswer | undefined => {
     if (behaviour === 'reject') {
@@ -67,9 +68,9 @@ export function respond278(body: Segment[], opts: { now: Date; authNumber: strin
       case 'pend':
         return { review: [seg('HCR', 'A4', '', '0V'), seg('REF', 'NT', `${opts.authNumber}P`)] };
       case 'modify':
-        return { review: [seg('HCR', 'A6', auth), ...(loop.level === 'EV' ? [seg('REF', 'BB', opts.authNumber)] : []), period, ...(loop.level === 'SS' ? [seg('HSD', 'VS', '1')] : [])] };
+        return { review: [seg('HCR', 'A6', auth), ...(loop.level === 'EV' ? [seg('REF', 'BB', opts.authNumber)] : []), ...period, ...(loop.level === 'SS' ? [seg('HSD', 'VS', '1')] : [])] };
       default:
-        return { review: [seg('HCR', 'A1', auth), ...(loop.level === 'EV' ? [seg('REF', 'BB', opts.authNumber)] : []), period] };
+        return { review: [seg('HCR', 'A1', auth), ...(loop.level === 'EV' ? [seg('REF', 'BB', opts.authNumber)] : []), ...period] };
     }
   };
   return answer278(body, { now: opts.now, answer });

@@ -29,9 +29,18 @@ export function answer278(requestBody: Segment[], opts: AnswerOptions): Segment[
   const bht = tx.header.find((s) => s.tag === 'BHT');
   // BHT02 11 = response; BHT03 echoes the request's reference identification.
   const out: Segment[] = [seg('BHT', '0007', '11', bht ? el(bht, 3) : '', ccyymmdd(opts.now), opts.now.toISOString().slice(11, 16).replace(':', ''))];
+  // A UMO that rejects a level (AAA) answers nothing below it (X217: the levels under a rejected
+  // 2000A-2000C are not sent back).
+  const stopped = new Set<string>();
   for (const loop of tx.loops) {
-    out.push(seg('HL', loop.id, loop.parent, loop.level, loop.hasChildren ? '1' : '0'));
+    if (stopped.has(loop.parent)) {
+      stopped.add(loop.id);
+      continue;
+    }
     const a = opts.answer(loop);
+    const rejectsHere = Boolean(a && 'reject' in a) && loop.level !== 'EV' && loop.level !== 'SS';
+    if (rejectsHere) stopped.add(loop.id);
+    out.push(seg('HL', loop.id, loop.parent, loop.level, loop.hasChildren && !rejectsHere ? '1' : '0'));
     const review = loop.level === 'EV' || loop.level === 'SS';
     if (review) {
       const trn = loop.head.find((s) => s.tag === 'TRN');

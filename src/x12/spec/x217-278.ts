@@ -7,8 +7,9 @@
 import { loop, MANY, seg, type LoopSpec, type SegmentUse, type TransactionSpec } from './types.ts';
 
 const PROVIDER_ENTITY = ['71', '72', '73', '77', 'AAJ', 'DD', 'DK', 'DN', 'FA', 'G3', 'P3', 'QB', 'QV', 'SJ'];
-const HL_TOP = { 2: { usage: 'N' as const }, 4: { usage: 'R' as const, codes: ['1'] } };
-const HL_MID = { 2: { usage: 'R' as const }, 4: { usage: 'R' as const, codes: ['1'] } };
+// HL04 0 is allowed above the leaves: a response that rejects a level (AAA) has nothing under it.
+const HL_TOP = { 2: { usage: 'N' as const }, 4: { usage: 'R' as const, codes: ['0', '1'] } };
+const HL_MID = { 2: { usage: 'R' as const }, 4: { usage: 'R' as const, codes: ['0', '1'] } };
 const HL_LEAF = { 2: { usage: 'R' as const }, 4: { usage: 'R' as const } };
 const ID_PAIR = (codes: string[]) => ({ 8: { usage: 'R' as const, codes }, 9: { usage: 'R' as const } });
 
