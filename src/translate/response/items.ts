@@ -17,14 +17,15 @@ export type Json = Record<string, unknown>;
 /** The reviewAction extension (number, reviewActionCode, reasonCode, secondSurgicalOpinionFlag). */
 export function reviewAction(review: Review, fallbackNumber?: string): Extension {
   const number = review.number ?? fallbackNumber;
+  const code = { coding: [{ system: CS.reviewAction, code: review.code, ...(REVIEW_ACTION[review.code] ? { display: REVIEW_ACTION[review.code] } : {}) }] };
   return {
     url: EXT.reviewAction,
     extension: [
       ...(number ? [{ url: 'number', valueString: number }] : []),
-      {
-        url: EXT.reviewActionCode,
-        valueCodeableConcept: { coding: [{ system: CS.reviewAction, code: review.code, ...(REVIEW_ACTION[review.code] ? { display: REVIEW_ACTION[review.code] } : {}) }] },
-      },
+      { url: EXT.reviewActionCode, valueCodeableConcept: code },
+      // The same code under the slice name `code`: the reviewAction extension's slicing is open,
+      // and some PAS clients key on the slice name rather than the profile URL.
+      { url: 'code', valueCodeableConcept: code },
       ...(review.reason ? [{ url: 'reasonCode', valueCodeableConcept: { coding: [{ system: CS.reviewDecisionReason, code: review.reason }] } }] : []),
       ...(review.secondOpinion !== undefined ? [{ url: 'secondSurgicalOpinionFlag', valueBoolean: review.secondOpinion }] : []),
     ],
