@@ -40,6 +40,8 @@ const EnvSchema = z.object({
   /** The gateway's own X12 identity (ISA06/GS02, 2010B is the provider's). */
   PRIORGATE_X12_SENDER_ID: z.string().regex(/^[A-Za-z0-9 ]{1,15}$/, 'must be 1-15 letters, digits or spaces').default('PRIORGATE'),
   PRIORGATE_DEFAULT_PAYER: z.string().min(1).optional(),
+  /** How long a claimed job stays locked; a crashed worker's jobs are retried after it. */
+  PRIORGATE_JOB_LOCK_MS: intFrom(1000, 3_600_000).default(30_000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
@@ -62,6 +64,7 @@ export interface Config {
   x12SenderId: string;
   /** Payer for requests whose insurer matches no configured payer (demo: demo-payer). */
   defaultPayer?: string;
+  jobLockMs: number;
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -99,5 +102,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { demo?: boolean } = {}
     rulesDir: path.resolve(e.PRIORGATE_RULES_DIR ?? path.join(PROJECT_ROOT, 'rules')),
     x12SenderId: e.PRIORGATE_X12_SENDER_ID,
     defaultPayer: e.PRIORGATE_DEFAULT_PAYER ?? (demo ? 'demo-payer' : undefined),
+    jobLockMs: e.PRIORGATE_JOB_LOCK_MS,
   };
 }

@@ -23,6 +23,12 @@ export function createApp(deps: AppDeps, extra: RouteGroup[] = []): Hono<AppEnv>
   const app = new Hono<AppEnv>();
 
   app.use(requestId({ headerName: 'X-Request-Id' }));
+  // The port opens before the workers and simulator are up (they need its address); requests that
+  // arrive in that window wait instead of failing. Liveness answers at once.
+  app.use(async (c, next) => {
+    if (deps.ready && c.req.path !== '/healthz') await deps.ready;
+    await next();
+  });
   app.use(async (c, next) => {
     const log = deps.log.child({ requestId: c.var.requestId });
     c.set('log', log);

@@ -22,6 +22,8 @@ export interface AppDeps {
   keys: KeyRingHolder;
   metrics: Metrics;
   services?: GatewayServices;
+  /** Resolves once start-up is complete; requests other than /healthz wait for it. */
+  ready?: Promise<void>;
   /** The clock, injectable for tests. */
   now?: () => Date;
 }

@@ -52,7 +52,9 @@ export async function startGateway(
   const secretFile = path.join(config.dataDir, 'operator.json');
 
   const events = new RequestEvents();
-  const deps: AppDeps = { config, db, log, keys, metrics: createMetrics({ defaults: true }) };
+  let markReady!: () => void;
+  const ready = new Promise<void>((resolve) => (markReady = resolve));
+  const deps: AppDeps = { config, db, log, keys, metrics: createMetrics({ defaults: true }), ready };
   const app = createApp(deps, [operatorRoutes(operatorSecret), payerInboundRoutes(events), subscriptionRoutes, ...FHIR_OPERATIONS, ...extra]);
 
   const server: ServerType = await new Promise((resolve) => {
@@ -67,6 +69,7 @@ export async function startGateway(
   const services = await startServices({ config, db, log, gatewayUrl: url, events });
   deps.services = services;
   preloadPasDefinitions();
+  markReady();
 
   // Pick up keys rotated by `priorgate keys rotate` or by another instance.
   const keyTimer = setInterval(() => void keys.refresh().catch((err) => log.warn({ err }, 'key refresh failed')), 60_000);

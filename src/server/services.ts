@@ -60,6 +60,7 @@ export async function startServices(opts: { config: Config; db: Db; log: Logger;
   const worker: Worker = startWorker({
     db,
     log,
+    lockMs: config.jobLockMs,
     handlers: {
       [DELIVER_JOB]: deliverHandler({ db, log, payers: registry, events, senderId: config.x12SenderId }),
       ...notifyHandlers({ db, log, config }),

@@ -76,7 +76,7 @@ export function pasExample(name: string, memberId: string, bundleId = `t-${Math.
   b.identifier = { ...(b.identifier ?? { system: 'urn:test' }), value: bundleId };
   // A unique Claim trace too, so $inquire and late payer answers match this submission only.
   const claim = b.entry?.[0]?.resource;
-  if (claim?.identifier?.[0]) claim.identifier[0].value = `${claim.identifier[0].value}${bundleId.replace(/[^0-9A-Za-z]/g, '').slice(-8)}`.slice(0, 50);
+  if (claim?.identifier?.[0]) claim.identifier[0].value = `${claim.identifier[0].value}${bundleId.replace(/[^0-9A-Za-z]/g, '').slice(-30)}`.slice(0, 50);
   for (const e of b.entry ?? []) {
     const r = e.resource;
     if (r.resourceType === 'Coverage') {

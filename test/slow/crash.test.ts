@@ -66,15 +66,24 @@ describe('kill -9 between any two steps', () => {
     let pg: TestDatabase | undefined;
     if (process.env.TEST_DATABASE_URL) pg = await testDatabase();
     cleanups.push(() => rmSync(rules, { recursive: true, force: true }), () => rmSync(dataDir, { recursive: true, force: true }), () => pg?.close());
-    const env = { PRIORGATE_DATA_DIR: dataDir, PRIORGATE_RULES_DIR: rules, PRIORGATE_SYNC_WAIT_MS: '200', DATABASE_URL: pg?.url ?? '' };
+    const env = { PRIORGATE_DATA_DIR: dataDir, PRIORGATE_RULES_DIR: rules, PRIORGATE_SYNC_WAIT_MS: '200', PRIORGATE_JOB_LOCK_MS: '3000', LOG_LEVEL: process.env.DEBUG_CRASH ? 'info' : 'warn', DATABASE_URL: pg?.url ?? '' };
 
     let gw: ChildServer = await startServer(['--demo'], env);
     const bundles = Array.from({ length: N }, (_, i) => pasExample('Bundle-SurgicalRequestBundleExample.json', `K${i}A`, `crash-${i}-${Date.now()}`));
     let tok = await token(gw.url, dataDir);
     // Fire them all, then kill the gateway while deliveries are in flight.
     const inflight = bundles.map((b) => submit(gw.url, tok, b).catch(() => undefined));
-    await new Promise((r) => setTimeout(r, 700));
+    // Kill as soon as the payer has some 278s but not all: deliveries are on the wire.
+    const waitUntil = Date.now() + 30_000;
+    for (;;) {
+      const s = (await (await fetch(`${simUrl}/stats`)).json()) as { traces: Record<string, string[]> };
+      if (Object.keys(s.traces).length >= 3) break;
+      if (Date.now() > waitUntil) throw new Error(`no deliveries reached the payer:\n${gw.output().slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
     await gw.stop('SIGKILL');
+    const atKill = (await (await fetch(`${simUrl}/stats`)).json()) as { traces: Record<string, string[]> };
+    expect(Object.keys(atKill.traces).length, 'the kill came after every delivery').toBeLessThan(N);
     await Promise.all(inflight);
 
     gw = await startServer(['--demo'], env);
