@@ -221,11 +221,21 @@ export const staffUsers = pgTable('staff_users', {
   role: text('role').notNull().default('staff'),
   orgId: text('org_id'),
   createdAt: createdAt(),
+  /** Consecutive failed logins; reset by a successful one (lockout, see src/staff/login.ts). */
+  failedLogins: integer('failed_logins').notNull().default(0),
+  lockedUntil: timestamp('locked_until', { withTimezone: true }),
 });
 
-export const staffSessions = pgTable('staff_sessions', {
-  tokenHash: text('token_hash').primaryKey(),
-  userId: uuid('user_id').notNull().references(() => staffUsers.id),
-  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
-  createdAt: createdAt(),
-});
+/** Staff sessions: only a SHA-256 of the cookie token is stored. */
+export const staffSessions = pgTable(
+  'staff_sessions',
+  {
+    tokenHash: text('token_hash').primaryKey(),
+    userId: uuid('user_id').notNull().references(() => staffUsers.id),
+    expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+    createdAt: createdAt(),
+    /** Last activity, for the idle timeout (HIPAA automatic logoff). */
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('staff_sessions_user').on(t.userId)],
+);

@@ -18,6 +18,7 @@ import { startServices } from './services.ts';
 import type { AppDeps } from '../http/context.ts';
 import { payerInboundRoutes } from '../payers/inbound-route.ts';
 import { subscriptionRoutes } from '../notify/index.ts';
+import { staffRoutes } from '../staff/index.ts';
 import { FHIR_OPERATIONS } from '../fhir/operations/index.ts';
 import { preloadPasDefinitions } from '../fhir/validate/index.ts';
 import { RequestEvents } from '../workflow/events.ts';
@@ -55,7 +56,7 @@ export async function startGateway(
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   const deps: AppDeps = { config, db, log, keys, metrics: createMetrics({ defaults: true }), ready };
-  const app = createApp(deps, [operatorRoutes(operatorSecret), payerInboundRoutes(events), subscriptionRoutes, ...FHIR_OPERATIONS, ...extra]);
+  const app = createApp(deps, [operatorRoutes(operatorSecret), payerInboundRoutes(events), subscriptionRoutes, staffRoutes, ...FHIR_OPERATIONS, ...extra]);
 
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));

@@ -1,0 +1,154 @@
+/**
+ * `priorgate eligibility batch ROSTER.csv|- --payer ID [--out FILE] [--concurrency N]
+ *  [--org ORG | --npi NPI [--provider-name NAME]] [--endpoint URL]`
+ *
+ * Checks every member of a roster (CSV header `member_id,first_name,last_name,birth_date[,service_type]`)
+ * with one 270 each, straight through the payer's connector, and writes one result row per roster
+ * row to FILE (stdout without --out). Re-running on the same FILE resumes: rows already there are
+ * skipped, failed and invalid ones done again. Progress and bad rows (with line numbers) go to
+ * stderr. The run is audited (start and finish, counts only). Exit 0 when every row got an answer
+ * from the payer, 1 when some failed or were invalid (or the run was interrupted), 2 bad usage.
+ */
+import { createReadStream } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { eq } from 'drizzle-orm';
+import { recordAudit } from '../../audit/index.ts';
+import type { Config } from '../../config/index.ts';
+import type { Database } from '../../db/client.ts';
+import { nextControlNumbers } from '../../db/queries/control-numbers.ts';
+import { organizations, payers as payersTable } from '../../db/schema.ts';
+import {
+  ControlNumberBlocks, countLines, eligibilityChannel, openResults, progressView, ResultsError, RosterError, runEligibilityBatch,
+  streamResults, summaryText, type RosterProblem,
+} from '../../eligibility/index.ts';
+import { CircuitBreaker } from '../../payers/breaker.ts';
+import { connectorFor } from '../../payers/connector.ts';
+import { loadPayers, type PayerConfig } from '../../rules/payers.ts';
+import { validNpi, type EligibilityInquiry } from '../../translate/eligibility/index.ts';
+import { withDatabase } from '../database.ts';
+import { type CliIo, EXIT, println } from '../io.ts';
+
+const USAGE = 'usage: priorgate eligibility batch ROSTER.csv|- --payer ID [--out FILE] [--concurrency N] [--org ORG | --npi NPI [--provider-name NAME]] [--endpoint URL]';
+
+class UsageError extends Error {}
+
+const OPTIONS = {
+  payer: { type: 'string' },
+  out: { type: 'string' },
+  concurrency: { type: 'string' },
+  org: { type: 'string' },
+  npi: { type: 'string' },
+  'provider-name': { type: 'string' },
+  endpoint: { type: 'string' },
+} as const;
+
+/** 2100B: the organization's NPI, an NPI given, or the gateway itself (SV: a number the payer assigned). */
+async function receiverFor(db: Database, config: Config, v: { org?: string; npi?: string; 'provider-name'?: string }): Promise<EligibilityInquiry['receiver']> {
+  if (v.org) {
+    const [org] = await db.db.select().from(organizations).where(eq(organizations.id, v.org));
+    if (!org?.npi) throw new UsageError(`organization "${v.org}" is unknown or has no NPI`);
+    return { entity: '1P', person: false, name: { last: org.name }, qualifier: 'XX', id: org.npi };
+  }
+  if (v.npi) {
+    if (!validNpi(v.npi)) throw new UsageError(`--npi ${v.npi} is not a valid NPI (10 digits, check digit)`);
+    return { entity: '1P', person: false, name: { last: v['provider-name'] ?? config.x12SenderId }, qualifier: 'XX', id: v.npi };
+  }
+  return { entity: '1P', person: false, name: { last: v['provider-name'] ?? config.x12SenderId }, qualifier: 'SV', id: config.x12SenderId };
+}
+
+async function endpointFor(db: Database, payer: PayerConfig, given?: string): Promise<string> {
+  if (given) return given;
+  if (payer.endpoint) return payer.endpoint;
+  const [row] = await db.db.select().from(payersTable).where(eq(payersTable.id, payer.id));
+  if (row?.endpoint) return row.endpoint;
+  throw new UsageError(`payer "${payer.id}" has no endpoint: set one in its rules file, or pass --endpoint URL`);
+}
+
+function onSignals(controller: AbortController, io: CliIo): () => void {
+  const stop = () => {
+    if (controller.signal.aborted) process.exit(EXIT.failed);
+    println(io.stderr, '\nstopping: finishing the checks in flight (interrupt again to quit at once)');
+    controller.abort();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  return () => {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  };
+}
+
+async function batch(file: string, v: Record<string, string | undefined>, io: CliIo, database: Database, config: Config): Promise<number> {
+  const payer = loadPayers(`${config.rulesDir}/payers`).payers.find((p) => p.id === v.payer);
+  if (!payer) throw new UsageError(`no payer "${v.payer}" in ${config.rulesDir}/payers`);
+  if (!payer.x12) throw new UsageError(`payer "${payer.id}" takes no X12 270 (connector ${payer.connector})`);
+  const concurrency = Number(v.concurrency ?? payer.maxConcurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UsageError('--concurrency must be 1-256');
+  const endpoint = await endpointFor(database, payer, v.endpoint);
+  const receiver = await receiverFor(database, config, v);
+  const runId = `B${Date.now().toString(36).toUpperCase()}-`;
+  const check = eligibilityChannel({
+    payer,
+    connector: connectorFor(payer, endpoint),
+    breaker: new CircuitBreaker(payer.circuitBreaker.failures, payer.circuitBreaker.resetMs),
+    senderId: config.x12SenderId,
+    receiver,
+    numbers: new ControlNumberBlocks((kind, count) => nextControlNumbers(database.db, config.x12SenderId, kind, count), 500),
+    runId,
+  });
+  const results = v.out ? await openResults(v.out) : streamResults(io.stdout);
+  const total = file === '-' ? undefined : await countLines(createReadStream(file));
+  const audit = (action: string, detail: Record<string, unknown>) =>
+    recordAudit(database.db, { actor: 'operator', action, entityType: 'eligibility-batch', entityId: runId, detail: { payerId: payer.id, roster: file === '-' ? 'stdin' : path.basename(file), ...detail } });
+  await audit('eligibility.batch.start', { resumed: results.resumed, retried: results.retried });
+
+  const tty = Boolean((io.stderr as { isTTY?: boolean }).isTTY);
+  const held: RosterProblem[] = [];
+  const report = (p: RosterProblem) => println(io.stderr, `line ${p.line}${p.memberId ? ` (member ${p.memberId})` : ''}: ${p.message}`);
+  const view = progressView(io.stderr, total);
+  const controller = new AbortController();
+  const release = onSignals(controller, io);
+  let summary;
+  try {
+    summary = await runEligibilityBatch({
+      roster: file === '-' ? io.stdin : createReadStream(file),
+      results,
+      check,
+      concurrency,
+      ...(total !== undefined ? { total } : {}),
+      signal: controller.signal,
+      onProgress: (p) => view.update(p),
+      // On a terminal the bar owns the last line: problems are listed after it.
+      onProblem: (p) => (tty ? held.length < 200 && held.push(p) : report(p)),
+    });
+  } finally {
+    release();
+    view.stop();
+    await results.close();
+  }
+  held.forEach(report);
+  const { elapsedMs: _e, total: _t, ...counts } = summary;
+  await audit('eligibility.batch.finish', { ...counts, outcome: summary.allChecked ? 'complete' : 'incomplete' });
+  println(io.stderr, summaryText(summary, v.out));
+  return summary.allChecked ? EXIT.ok : EXIT.failed;
+}
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  const { values, positionals } = parseArgs({ args: rest, allowPositionals: true, options: OPTIONS });
+  const file = positionals[0];
+  if (sub !== 'batch' || !file || !values.payer || positionals.length > 1) {
+    println(io.stderr, USAGE);
+    return EXIT.usage;
+  }
+  try {
+    return await withDatabase(io, (database, config) => batch(file, values, io, database, config));
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof RosterError || e instanceof ResultsError) {
+      println(io.stderr, `eligibility batch: ${e.message}`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+}

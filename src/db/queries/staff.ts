@@ -1,0 +1,209 @@
+/**
+ * Staff side: users, sessions and login failures, and the request views the worklist, the detail
+ * page and the status API read. Every request query takes a `scope` organization: `null` means
+ * "all organizations" (staff with no organization), anything else restricts to that one.
+ */
+import { and, asc, desc, eq, gt, ilike, inArray, lt, lte, notInArray, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { auditEvents, messages, organizations, payers, requestItems, requests, staffSessions, staffUsers } from '../schema.ts';
+
+export type StaffUserRow = typeof staffUsers.$inferSelect;
+export type AuditRow = typeof auditEvents.$inferSelect;
+export type RequestRow = typeof requests.$inferSelect;
+
+// ---- users ---------------------------------------------------------------------------------
+
+export async function staffByUsername(db: Db, username: string): Promise<StaffUserRow | undefined> {
+  const [row] = await db.select().from(staffUsers).where(eq(staffUsers.username, username));
+  return row;
+}
+
+export async function insertStaffUser(db: Db, u: { id: string; username: string; passwordHash: string; role: string; orgId: string | null }) {
+  const rows = await db.insert(staffUsers).values(u).onConflictDoNothing().returning({ id: staffUsers.id });
+  return rows.length === 1;
+}
+
+export async function organizationExists(db: Db, id: string): Promise<boolean> {
+  const [row] = await db.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, id));
+  return Boolean(row);
+}
+
+export async function listStaff(db: Db, scope: string | null) {
+  const cols = { username: staffUsers.username, role: staffUsers.role, orgId: staffUsers.orgId, lockedUntil: staffUsers.lockedUntil, failedLogins: staffUsers.failedLogins };
+  const q = db.select(cols).from(staffUsers);
+  return (scope ? q.where(eq(staffUsers.orgId, scope)) : q).orderBy(asc(staffUsers.username));
+}
+
+/**
+ * Counts a failed login in one statement (safe under concurrent attempts). A lock that has run
+ * out starts a fresh count; reaching `max` locks the account until `now + lockMs`.
+ */
+export async function recordLoginFailure(db: Db, userId: string, now: Date, max: number, lockMs: number) {
+  const fresh = sql`(${staffUsers.lockedUntil} is not null and ${staffUsers.lockedUntil} <= ${now.toISOString()}::timestamptz)`;
+  const count = sql`(case when ${fresh} then 1 else ${staffUsers.failedLogins} + 1 end)`;
+  const until = new Date(now.getTime() + lockMs).toISOString();
+  const [row] = await db
+    .update(staffUsers)
+    .set({
+      failedLogins: sql`${count}`,
+      lockedUntil: sql`case when ${count} >= ${max} then ${until}::timestamptz else null end`,
+    })
+    .where(eq(staffUsers.id, userId))
+    .returning({ failedLogins: staffUsers.failedLogins, lockedUntil: staffUsers.lockedUntil });
+  return row;
+}
+
+export async function clearLoginFailures(db: Db, userId: string) {
+  await db.update(staffUsers).set({ failedLogins: 0, lockedUntil: null }).where(eq(staffUsers.id, userId));
+}
+
+// ---- sessions ------------------------------------------------------------------------------
+
+export async function createSession(db: Db, s: { tokenHash: string; userId: string; expiresAt: Date; now: Date }) {
+  // Housekeeping: this user's dead sessions go when a new one starts.
+  await db.delete(staffSessions).where(and(eq(staffSessions.userId, s.userId), lte(staffSessions.expiresAt, s.now)));
+  await db.insert(staffSessions).values({ tokenHash: s.tokenHash, userId: s.userId, expiresAt: s.expiresAt, createdAt: s.now, lastSeenAt: s.now });
+}
+
+export async function sessionByTokenHash(db: Db, tokenHash: string) {
+  const [row] = await db
+    .select({ session: staffSessions, user: staffUsers })
+    .from(staffSessions)
+    .innerJoin(staffUsers, eq(staffUsers.id, staffSessions.userId))
+    .where(eq(staffSessions.tokenHash, tokenHash));
+  return row;
+}
+
+export async function touchSession(db: Db, tokenHash: string, now: Date) {
+  await db.update(staffSessions).set({ lastSeenAt: now }).where(eq(staffSessions.tokenHash, tokenHash));
+}
+
+export async function deleteSession(db: Db, tokenHash: string) {
+  await db.delete(staffSessions).where(eq(staffSessions.tokenHash, tokenHash));
+}
+
+// ---- requests ------------------------------------------------------------------------------
+
+/** States in which the payer owes nothing more: such requests are never overdue. */
+export const SETTLED_STATES = ['certified', 'partially_certified', 'modified', 'denied', 'rejected', 'cancelled'];
+
+export const SORTS = {
+  submitted: requests.createdAt,
+  deadline: requests.deadlineAt,
+  status: requests.status,
+  payer: requests.payerId,
+  updated: requests.updatedAt,
+} as const;
+export type SortKey = keyof typeof SORTS;
+
+export interface WorklistQuery {
+  scope: string | null;
+  kind?: string;
+  statuses?: string[];
+  payerId?: string;
+  overdue?: boolean;
+  text?: string;
+  sort: SortKey;
+  dir: 'asc' | 'desc';
+  limit: number;
+  offset: number;
+  now: Date;
+}
+
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
+
+function worklistWhere(q: WorklistQuery): SQL | undefined {
+  const conds: (SQL | undefined)[] = [
+    q.scope ? eq(requests.orgId, q.scope) : undefined,
+    q.kind ? eq(requests.kind, q.kind) : undefined,
+    q.statuses?.length ? inArray(requests.status, q.statuses) : undefined,
+    q.payerId ? eq(requests.payerId, q.payerId) : undefined,
+    q.overdue ? and(lt(requests.deadlineAt, q.now), notInArray(requests.status, SETTLED_STATES)) : undefined,
+  ];
+  if (q.text) {
+    const pattern = `%${likeEscape(q.text)}%`;
+    // Ids, trace numbers, and the identifiers kept in the summary (member ids, claim identifier).
+    conds.push(or(ilike(sql`${requests.id}::text`, pattern), ilike(requests.traceNumber, pattern), ilike(sql`${requests.summary}::text`, pattern)));
+  }
+  return and(...conds.filter((c): c is SQL => Boolean(c)));
+}
+
+export async function worklist(db: Db, q: WorklistQuery): Promise<{ rows: RequestRow[]; total: number }> {
+  const where = worklistWhere(q);
+  const column = SORTS[q.sort];
+  const order = q.dir === 'asc' ? sql`${column} asc nulls last` : sql`${column} desc nulls last`;
+  const rows = await db.select().from(requests).where(where).orderBy(order, desc(requests.id)).limit(q.limit).offset(q.offset);
+  const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(requests).where(where);
+  return { rows, total: Number(count?.n ?? 0) };
+}
+
+export async function scopedRequest(db: Db, scope: string | null, id: string): Promise<RequestRow | undefined> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return undefined;
+  const [row] = await db
+    .select()
+    .from(requests)
+    .where(and(eq(requests.id, id), scope ? eq(requests.orgId, scope) : undefined));
+  return row;
+}
+
+/** The stored PAS request Bundles (JSON text) of some requests, by request id. */
+export async function requestBundles(db: Db, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .select({ requestId: messages.requestId, payload: messages.payload })
+    .from(messages)
+    .where(and(inArray(messages.requestId, ids), eq(messages.transactionSet, 'pas-request')))
+    .orderBy(asc(messages.seq));
+  const out = new Map<string, string>();
+  for (const r of rows) if (r.requestId && !out.has(r.requestId)) out.set(r.requestId, r.payload);
+  return out;
+}
+
+export async function messagesOf(db: Db, requestId: string) {
+  return db.select().from(messages).where(eq(messages.requestId, requestId)).orderBy(asc(messages.seq));
+}
+
+export async function itemsOf(db: Db, requestId: string) {
+  return db.select().from(requestItems).where(eq(requestItems.requestId, requestId)).orderBy(asc(requestItems.sequence));
+}
+
+/** The request's audit trail (its timeline), oldest first. */
+export async function timelineOf(db: Db, requestId: string): Promise<AuditRow[]> {
+  return db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.entityType, 'request'), eq(auditEvents.entityId, requestId)))
+    .orderBy(asc(auditEvents.seq));
+}
+
+/** Audit events for the FHIR AuditEvent export, newest first, scoped like everything else. */
+export async function auditEventsFor(db: Db, q: { scope: string | null; entityId?: string; after?: Date; before?: Date; limit: number; beforeSeq?: number }) {
+  return db
+    .select()
+    .from(auditEvents)
+    .where(
+      and(
+        q.scope ? eq(auditEvents.orgId, q.scope) : undefined,
+        q.entityId ? and(eq(auditEvents.entityType, 'request'), eq(auditEvents.entityId, q.entityId)) : undefined,
+        q.after ? gt(auditEvents.at, q.after) : undefined,
+        q.before ? lt(auditEvents.at, q.before) : undefined,
+        q.beforeSeq ? lt(auditEvents.seq, q.beforeSeq) : undefined,
+      ),
+    )
+    .orderBy(desc(auditEvents.seq))
+    .limit(q.limit);
+}
+
+export async function payerList(db: Db) {
+  return db.select({ id: payers.id, name: payers.name }).from(payers).orderBy(asc(payers.id));
+}
+
+/** Merges keys into a request's summary (staff actions: appeal, extension). Caller audits. */
+export async function mergeSummary(db: Db, id: string, patch: Record<string, unknown>, now: Date, deadlineAt?: Date) {
+  const [row] = await db
+    .update(requests)
+    .set({ summary: sql`${requests.summary} || ${JSON.stringify(patch)}::jsonb`, updatedAt: now, ...(deadlineAt ? { deadlineAt } : {}) })
+    .where(eq(requests.id, id))
+    .returning();
+  return row;
+}

@@ -1,0 +1,132 @@
+/**
+ * `GET /fhir/AuditEvent` — the audit trail as FHIR R4 AuditEvents in a searchset Bundle, for staff
+ * (session cookie; the caller passes its guard and scope). Search parameters: `entity` (a request
+ * id, or a reference ending in one: `Claim/{id}`, `ClaimResponse/{id}`), `date` (ge/gt/le/lt,
+ * repeatable), `_count` (default 100, at most 500), and the `_cursor` paging link we hand out.
+ * Newest first. Each event keeps its hash-chain position in an extension, so an export can be
+ * checked against `priorgate audit verify`.
+ */
+import type { Context, Hono, MiddlewareHandler } from 'hono';
+import type { Db } from '../../db/client.ts';
+import { auditEventsFor, type AuditRow } from '../../db/queries/staff.ts';
+import { baseUrlOf, FHIR_JSON } from '../../http/app.ts';
+import type { AppDeps, AppEnv } from '../../http/context.ts';
+import { AppError } from '../../http/errors.ts';
+
+const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
+const EVENT_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-event-type';
+const CHAIN_EXT = 'urn:priorgate:fhir:extension:audit-chain';
+
+/** Our action names → AuditEvent type, subtype-free action code (C/R/U/D/E). */
+function classify(action: string): { type: { system: string; code: string; display: string }; action: 'C' | 'R' | 'U' | 'D' | 'E' } {
+  if (action === 'phi.read') return { type: { system: DCM, code: '110110', display: 'Patient Record' }, action: 'R' };
+  if (action === 'staff.login' || action === 'staff.logout' || action === 'auth.token') return { type: { system: DCM, code: '110114', display: 'User Authentication' }, action: 'E' };
+  if (action === 'request.submit') return { type: { system: EVENT_TYPE, code: 'rest', display: 'Restful Operation' }, action: 'C' };
+  if (action.startsWith('request.')) return { type: { system: EVENT_TYPE, code: 'rest', display: 'Restful Operation' }, action: 'U' };
+  return { type: { system: EVENT_TYPE, code: 'rest', display: 'Restful Operation' }, action: 'E' };
+}
+
+/** One audit_events row as a FHIR R4 AuditEvent (ids and codes only: the trail holds no PHI). */
+export function toAuditEvent(e: AuditRow) {
+  const { type, action } = classify(e.action);
+  const detail = Object.entries(e.detail ?? {})
+    .filter(([, v]) => v !== null && v !== undefined)
+    .map(([k, v]) => ({ type: k, valueString: typeof v === 'string' ? v : JSON.stringify(v) }));
+  return {
+    resourceType: 'AuditEvent',
+    id: String(e.seq),
+    extension: [
+      {
+        url: CHAIN_EXT,
+        extension: [
+          { url: 'seq', valueInteger: e.seq },
+          { url: 'prevHash', valueString: e.prevHash },
+          { url: 'hash', valueString: e.hash },
+        ],
+      },
+    ],
+    type,
+    subtype: [{ system: 'urn:priorgate:audit-action', code: e.action }],
+    action,
+    recorded: e.at.toISOString(),
+    outcome: e.outcome === 'success' ? '0' : '4',
+    agent: [
+      {
+        who: { identifier: { system: 'urn:priorgate:actor', value: e.actor }, display: e.actor },
+        requestor: !e.actor.startsWith('system') && !e.actor.startsWith('payer:'),
+      },
+    ],
+    source: {
+      observer: { display: 'Priorgate' },
+      type: [{ system: 'http://terminology.hl7.org/CodeSystem/security-source-type', code: '4', display: 'Application Server' }],
+    },
+    entity: [
+      ...(e.entityId
+        ? [
+            {
+              what: { identifier: { system: `urn:priorgate:${e.entityType ?? 'entity'}`, value: e.entityId } },
+              type: { system: 'http://terminology.hl7.org/CodeSystem/audit-entity-type', code: '2', display: 'System Object' },
+              ...(detail.length ? { detail } : {}),
+            },
+          ]
+        : detail.length
+          ? [{ detail }]
+          : []),
+      ...(e.requestId ? [{ what: { identifier: { system: 'urn:priorgate:http-request-id', value: e.requestId } } }] : []),
+    ],
+    ...(e.orgId ? { meta: { tag: [{ system: 'urn:priorgate:organization', code: e.orgId }] } } : {}),
+  };
+}
+
+const ID = /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/i;
+const DATE = /^(ge|gt|le|lt)?(\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2})?)?)$/;
+
+function dateBounds(values: string[]): { after?: Date; before?: Date } {
+  const out: { after?: Date; before?: Date } = {};
+  for (const v of values) {
+    const m = DATE.exec(v);
+    const t = m ? Date.parse(m[2]!.length === 10 ? `${m[2]}T00:00:00Z` : m[2]!) : NaN;
+    if (!m || Number.isNaN(t)) throw new AppError('invalid', `date must be like ge2026-01-01 (got "${v.slice(0, 40)}")`, 'date');
+    const prefix = m[1] ?? 'ge';
+    if (prefix === 'ge' || prefix === 'gt') out.after = new Date(t - (prefix === 'ge' ? 1 : 0));
+    else out.before = new Date(t + (prefix === 'le' ? (m[2]!.length === 10 ? 86_400_000 : 1) : 0));
+  }
+  return out;
+}
+
+export interface AuditEventRouteOptions {
+  db: Db;
+  /** Staff session checks (401 without one). */
+  guard: MiddlewareHandler<AppEnv>;
+  /** The caller's organization (null: all). */
+  scopeOf: (c: Context<AppEnv>) => string | null;
+}
+
+export function auditEventRoutes(app: Hono<AppEnv>, deps: AppDeps, opts: AuditEventRouteOptions) {
+  app.get('/fhir/AuditEvent', opts.guard, async (c) => {
+    const entity = c.req.query('entity');
+    const entityId = entity ? ID.exec(entity)?.[1]?.toLowerCase() : undefined;
+    if (entity && !entityId) throw new AppError('invalid', 'entity must be a request id or a reference ending in one', 'entity');
+    const count = Math.min(500, Math.max(1, Number(c.req.query('_count') ?? 100) || 100));
+    const cursor = c.req.query('_cursor') ? Number(c.req.query('_cursor')) : undefined;
+    if (cursor !== undefined && !(Number.isInteger(cursor) && cursor > 0)) throw new AppError('invalid', '_cursor is not valid', '_cursor');
+    const rows = await auditEventsFor(opts.db, { scope: opts.scopeOf(c), entityId, ...dateBounds(c.req.queries('date') ?? []), limit: count + 1, beforeSeq: cursor });
+    const page = rows.slice(0, count);
+    const base = baseUrlOf(deps, c.req.url);
+    const self = new URL(c.req.url);
+    const link = [{ relation: 'self', url: `${base}${self.pathname}${self.search}` }];
+    if (rows.length > count) {
+      const next = new URLSearchParams(self.search);
+      next.set('_cursor', String(page[page.length - 1]!.seq));
+      link.push({ relation: 'next', url: `${base}/fhir/AuditEvent?${next.toString()}` });
+    }
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'searchset',
+      timestamp: (deps.now?.() ?? new Date()).toISOString(),
+      link,
+      entry: page.map((e) => ({ fullUrl: `${base}/fhir/AuditEvent/${e.seq}`, resource: toAuditEvent(e), search: { mode: 'match' } })),
+    };
+    return c.body(JSON.stringify(bundle), 200, { 'Content-Type': FHIR_JSON, 'Cache-Control': 'no-store' });
+  });
+}

@@ -1,0 +1,139 @@
+/**
+ * One request as staff see it: the row, the decision per service line (X12 306 code and
+ * meaning), AAA errors with their follow-up action, the timeline from the audit trail and the
+ * exchanged messages. Reading it is a PHI access: audited as `phi.read` by `staff:<username>`.
+ */
+import { recordAudit } from '../audit/index.ts';
+import { itemsOf, messagesOf, scopedRequest, timelineOf, type AuditRow } from '../db/queries/staff.ts';
+import { prettyX12 } from '../x12/index.ts';
+import { disposition, lineDecisions, parseBundle, responseErrors, services, type LineDecision, type ResponseError } from './bundle-facts.ts';
+import { reviewActionText } from './codes.ts';
+import { toRow, type WorklistRow } from './worklist.ts';
+import { actorOf, type StaffDeps, type StaffPrincipal } from './types.ts';
+
+export interface DetailLine {
+  sequence: number;
+  service: string;
+  decision: string | null;
+  meaning: string;
+  next?: string;
+  reasons: string[];
+  authNumber: string | null;
+  notes: string[];
+  period?: string;
+}
+
+export interface TimelineEntry {
+  seq: number;
+  at: string;
+  actor: string;
+  action: string;
+  outcome: string;
+  from?: string;
+  to?: string;
+  detail: Record<string, unknown>;
+}
+
+export interface MessageView {
+  id: string;
+  at: string;
+  direction: string;
+  format: string;
+  transactionSet: string | null;
+  controlNumber: string | null;
+  /** Pretty JSON for FHIR, one segment per line (with loop names) for X12. */
+  text: string;
+}
+
+export interface RequestDetail {
+  request: WorklistRow & { claimIdentifier: string | null; appealOutcome: string | null; priorRequestId: string | null };
+  disposition?: string;
+  lines: DetailLine[];
+  errors: ResponseError[];
+  timeline: TimelineEntry[];
+  messages: MessageView[];
+}
+
+export function timelineEntry(e: AuditRow): TimelineEntry {
+  const d = e.detail as Record<string, unknown>;
+  return {
+    seq: e.seq,
+    at: e.at.toISOString(),
+    actor: e.actor,
+    action: e.action,
+    outcome: e.outcome,
+    ...(typeof d.from === 'string' ? { from: d.from } : {}),
+    ...(typeof d.to === 'string' ? { to: d.to } : {}),
+    detail: d,
+  };
+}
+
+function pretty(format: string, payload: string): string {
+  try {
+    return format === 'x12' ? prettyX12(payload) : JSON.stringify(JSON.parse(payload), null, 2);
+  } catch {
+    return payload;
+  }
+}
+
+/** The request, or undefined when it does not exist in the caller's scope (→ 404, never 403). */
+export async function loadRequestDetail(deps: StaffDeps, staff: StaffPrincipal, id: string, httpRequestId?: string): Promise<RequestDetail | undefined> {
+  const row = await scopedRequest(deps.db, staff.orgId, id);
+  if (!row) return undefined;
+  await recordAudit(deps.db, {
+    actor: actorOf(staff),
+    action: 'phi.read',
+    orgId: row.orgId,
+    entityType: 'request',
+    entityId: row.id,
+    requestId: httpRequestId ?? null,
+    detail: { view: 'request-detail' },
+  });
+  const [items, msgs, events] = await Promise.all([itemsOf(deps.db, row.id), messagesOf(deps.db, row.id), timelineOf(deps.db, row.id)]);
+  const requestText = msgs.find((m) => m.transactionSet === 'pas-request')?.payload;
+  const responses = msgs.filter((m) => m.transactionSet === 'pas-response');
+  const response = parseBundle(responses[responses.length - 1]?.payload);
+  const requestBundle = parseBundle(requestText);
+  const decided = new Map<number, LineDecision>(lineDecisions(response).map((l) => [l.sequence, l]));
+  const requested = new Map(services(requestBundle).map((s) => [s.sequence, s]));
+  const sequences = [...new Set([...items.map((i) => i.sequence), ...requested.keys()])].sort((a, b) => a - b);
+  const lines: DetailLine[] = sequences.map((seq) => {
+    const item = items.find((i) => i.sequence === seq);
+    const d = decided.get(seq);
+    const s = requested.get(seq);
+    const code = item?.decision ?? d?.code ?? null;
+    return {
+      sequence: seq,
+      service: s ? [s.code, s.display].filter(Boolean).join(' ') : '—',
+      decision: code,
+      meaning: code ? reviewActionText(code) : 'no decision yet',
+      ...(d?.next ? { next: d.next } : {}),
+      reasons: d?.reasons ?? [],
+      authNumber: item?.authNumber ?? d?.authNumber ?? null,
+      notes: d?.notes ?? [],
+      ...(d?.period ? { period: d.period } : {}),
+    };
+  });
+  const base = toRow(row, requestText, deps.now());
+  return {
+    request: {
+      ...base,
+      claimIdentifier: typeof row.summary.claimIdentifier === 'string' ? row.summary.claimIdentifier : null,
+      appealOutcome: typeof row.summary.appealOutcome === 'string' ? row.summary.appealOutcome : null,
+      priorRequestId: row.priorRequestId,
+    },
+    ...(disposition(response) ? { disposition: disposition(response) } : {}),
+    lines,
+    errors: responseErrors(response),
+    timeline: events.map(timelineEntry),
+    messages: msgs.map((m) => ({
+      id: m.id,
+      at: m.createdAt.toISOString(),
+      direction: m.direction,
+      format: m.format,
+      transactionSet: m.transactionSet,
+      controlNumber: m.controlNumber,
+      text: pretty(m.format, m.payload),
+    })),
+  };
+}

@@ -1,0 +1,51 @@
+/**
+ * `GET/POST /ui/login` and `POST /ui/logout` (CONTRACT.md: form fields `username`, `password`).
+ *
+ * Login CSRF: browsers get a double-submit token (cookie `pg_login` + hidden field) and their
+ * POST must be same-origin; a client that sends no browser headers at all (a script with curl)
+ * cannot be the victim of a cross-site form, so it may post the two fields alone.
+ */
+import type { Context, Hono } from 'hono';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import type { AppEnv } from '../../http/context.ts';
+import { csrfGuard, safeNext, staffOf, uiGuard } from '../guards.ts';
+import { login, logout, MAX_FAILURES, LOCK_MS } from '../login.ts';
+import { clearSessionCookie, crossSite, fromBrowser, isHttps, newToken, sameToken, setSessionCookie } from '../session.ts';
+import type { StaffDeps } from '../types.ts';
+import { loginPage } from '../views/login.tsx';
+import { messagePage } from '../views/message.tsx';
+
+const LOGIN_COOKIE = 'pg_login';
+const FAILED = `Sign-in failed: check the username and password. After ${MAX_FAILURES} failed attempts an account is locked for ${LOCK_MS / 60_000} minutes.`;
+
+export function loginRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
+  const form = (c: Context, status: 200 | 401, extra: { error?: string; username?: string } = {}) => {
+    const csrf = getCookie(c, LOGIN_COOKIE) ?? newToken();
+    setCookie(c, LOGIN_COOKIE, csrf, { httpOnly: true, sameSite: 'Strict', secure: isHttps(c), path: '/ui/login', maxAge: 3600 });
+    return c.html(loginPage({ csrf, next: safeNext(c.req.query('next')), ...extra }), status);
+  };
+
+  app.get('/ui/login', (c) => (c.get('staff') ? c.redirect(safeNext(c.req.query('next')), 303) : form(c, 200)));
+
+  app.post('/ui/login', async (c) => {
+    const body = await c.req.parseBody();
+    const username = typeof body.username === 'string' ? body.username : '';
+    const password = typeof body.password === 'string' ? body.password : '';
+    const browser = fromBrowser(c) || getCookie(c, LOGIN_COOKIE) !== undefined;
+    const token = typeof body._csrf === 'string' ? body._csrf : undefined;
+    if (crossSite(c, deps) || (browser && !sameToken(token, getCookie(c, LOGIN_COOKIE)))) {
+      return c.html(messagePage({ title: 'Form expired', text: 'The sign-in form could not be verified (CSRF check). Reload it and try again.' }), 403);
+    }
+    const result = await login(deps, username, password, c.var.requestId);
+    if (!result.ok) return form(c, 401, { error: FAILED, username: username.slice(0, 200) });
+    deleteCookie(c, LOGIN_COOKIE, { path: '/ui/login' });
+    setSessionCookie(c, result.token);
+    return c.redirect(safeNext(c.req.query('next')), 303);
+  });
+
+  app.post('/ui/logout', uiGuard, csrfGuard(deps), async (c) => {
+    await logout(deps, staffOf(c), c.var.requestId);
+    clearSessionCookie(c);
+    return c.redirect('/ui/login', 303);
+  });
+}

@@ -1,0 +1,64 @@
+/** The page frame: header, navigation, the signed-in user and the logout form. */
+import type { Child } from 'hono/jsx';
+import { html } from 'hono/html';
+import type { StaffPrincipal } from '../types.ts';
+
+export interface PageProps {
+  title: string;
+  staff?: StaffPrincipal;
+  /** Which navigation entry is current. */
+  nav?: 'worklist' | 'metrics' | 'admin';
+  children?: Child;
+}
+
+const NAV = [
+  { id: 'worklist', href: '/ui', label: 'Worklist' },
+  { id: 'metrics', href: '/ui/metrics', label: 'CMS metrics' },
+  { id: 'admin', href: '/ui/admin', label: 'Admin', admin: true },
+] as const;
+
+export function Page(p: PageProps) {
+  const s = p.staff;
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <title>{p.title} · Priorgate</title>
+        <link rel="icon" href="data:," />
+        <link rel="stylesheet" href="/ui/assets/staff.css" />
+        <script src="/ui/assets/staff.js" defer></script>
+      </head>
+      <body>
+        <header class="top">
+          <a class="brand" href="/ui">Priorgate</a>
+          {s ? (
+            <nav>
+              {NAV.filter((n) => !('admin' in n) || s.role === 'admin').map((n) => (
+                <a href={n.href} class={p.nav === n.id ? 'current' : undefined} aria-current={p.nav === n.id ? 'page' : undefined}>
+                  {n.label}
+                </a>
+              ))}
+            </nav>
+          ) : null}
+          {s ? (
+            <form class="who" method="post" action="/ui/logout">
+              <span>
+                {s.username} · {s.role}
+                {s.orgId ? ` · ${s.orgId}` : ' · all organizations'}
+              </span>
+              <input type="hidden" name="_csrf" value={s.csrf} />
+              <button type="submit">Log out</button>
+            </form>
+          ) : null}
+        </header>
+        <main>{p.children}</main>
+      </body>
+    </html>
+  );
+}
+
+/** A whole HTML document (with its doctype) for `c.html()`. */
+export function documentOf(node: Child) {
+  return html`<!DOCTYPE html>${node}`;
+}

@@ -1,0 +1,88 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyPassword } from '../../src/auth/index.ts';
+import { run } from '../../src/cli/commands/staff.ts';
+import { openDatabase } from '../../src/db/client.ts';
+import { upsertOrganization } from '../../src/db/queries/clients.ts';
+import { staffByUsername } from '../../src/db/queries/staff.ts';
+import { testDatabase, usingPostgres, type TestDatabase } from '../helpers/db.ts';
+
+let env: Record<string, string>;
+let dir: string | undefined;
+let pg: TestDatabase | undefined;
+
+beforeAll(async () => {
+  if (usingPostgres) {
+    pg = await testDatabase();
+    env = { DATABASE_URL: pg.url! };
+  } else {
+    dir = mkdtempSync(path.join(tmpdir(), 'pg-staff-cli-'));
+    env = { PRIORGATE_DATA_DIR: dir };
+  }
+  await withDb((db) => upsertOrganization(db, { id: 'org-cli', name: 'CLI Clinic' }));
+});
+afterAll(async () => {
+  await pg?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+async function withDb<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<T>): Promise<T> {
+  const d = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.PRIORGATE_DATA_DIR });
+  try {
+    await d.migrate();
+    return await fn(d.db);
+  } finally {
+    await d.close();
+  }
+}
+
+async function staff(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}) {
+  const stdin = new PassThrough();
+  stdin.end(opts.stdin ?? '');
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (d) => (stdout += d));
+  err.on('data', (d) => (stderr += d));
+  const code = await run(args, { stdin, stdout: out, stderr: err, env: { ...env, ...opts.env } });
+  return { code, stdout, stderr };
+}
+
+describe('priorgate staff add', () => {
+  it('creates a viewer of one organization with the password from stdin (scrypt-hashed)', async () => {
+    const r = await staff(['add', '--username', 'cli-viewer', '--role', 'viewer', '--org', 'org-cli'], { stdin: 'a long enough secret\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('staff user cli-viewer created (viewer, organization org-cli)');
+    const user = await withDb((db) => staffByUsername(db, 'cli-viewer'));
+    expect(user).toMatchObject({ role: 'viewer', orgId: 'org-cli' });
+    expect(user!.passwordHash).toMatch(/^scrypt\$/);
+    expect(await verifyPassword('a long enough secret', user!.passwordHash)).toBe(true);
+  });
+
+  it('takes the password from PRIORGATE_STAFF_PASSWORD', async () => {
+    const r = await staff(['add', '--username', 'cli-admin', '--role', 'admin'], { env: { PRIORGATE_STAFF_PASSWORD: 'another long secret' } });
+    expect(r.code, r.stderr).toBe(0);
+    const user = await withDb((db) => staffByUsername(db, 'cli-admin'));
+    expect(user).toMatchObject({ role: 'admin', orgId: null });
+  });
+
+  it('refuses a password on the command line', async () => {
+    const r = await staff(['add', '--username', 'x1', '--role', 'viewer', '--password', 'in the process list']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('never taken from the command line');
+  });
+
+  it('refuses bad roles, short passwords and unknown organizations with exit 2, and duplicates with exit 1', async () => {
+    expect((await staff(['add', '--username', 'x2', '--role', 'root'], { stdin: 'a long enough secret' })).code).toBe(2);
+    expect((await staff(['add', '--username', 'x3', '--role', 'viewer'], { stdin: 'short' })).code).toBe(2);
+    expect((await staff(['add', '--username', 'x4', '--role', 'viewer', '--org', 'nope'], { stdin: 'a long enough secret' })).code).toBe(2);
+    expect((await staff(['add'])).code).toBe(2);
+    const dup = await staff(['add', '--username', 'cli-viewer', '--role', 'viewer'], { stdin: 'a long enough secret' });
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toContain('already exists');
+  });
+});
