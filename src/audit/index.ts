@@ -30,11 +30,23 @@ export interface AuditEventInput {
  * locked until that transaction ends, which keeps the chain linear across processes.
  */
 export async function appendAudit(tx: Db, input: AuditEventInput): Promise<{ seq: number; hash: string }> {
-  await tx.insert(auditHead).values({ id: 1, seq: 0, hash: GENESIS_HASH }).onConflictDoNothing();
-  const [head] = await tx.select().from(auditHead).where(eq(auditHead.id, 1)).for('update');
-  const prev = head ?? { seq: 0, hash: GENESIS_HASH };
+  // Two round trips: take the next number (locking the head until commit; the hash column still
+  // holds the previous event's hash), then write the event and move the head's hash forward.
+  let [head] = await tx
+    .update(auditHead)
+    .set({ seq: sql`${auditHead.seq} + 1` })
+    .where(eq(auditHead.id, 1))
+    .returning({ seq: auditHead.seq, prevHash: auditHead.hash });
+  if (!head) {
+    await tx.insert(auditHead).values({ id: 1, seq: 0, hash: GENESIS_HASH }).onConflictDoNothing();
+    [head] = await tx
+      .update(auditHead)
+      .set({ seq: sql`${auditHead.seq} + 1` })
+      .where(eq(auditHead.id, 1))
+      .returning({ seq: auditHead.seq, prevHash: auditHead.hash });
+  }
   const fields = {
-    seq: prev.seq + 1,
+    seq: head!.seq,
     at: input.at ?? new Date(),
     orgId: input.orgId ?? null,
     actor: input.actor,
@@ -45,9 +57,12 @@ export async function appendAudit(tx: Db, input: AuditEventInput): Promise<{ seq
     outcome: input.outcome ?? 'success',
     detail: input.detail ?? {},
   };
-  const hash = eventHash(prev.hash, fields);
-  await tx.insert(auditEvents).values({ ...fields, prevHash: prev.hash, hash });
-  await tx.update(auditHead).set({ seq: fields.seq, hash }).where(eq(auditHead.id, 1));
+  const hash = eventHash(head!.prevHash, fields);
+  const event = { ...fields, prevHash: head!.prevHash, hash };
+  await tx.execute(sql`with e as (insert into audit_events (seq, at, org_id, actor, action, entity_type, entity_id, request_id, outcome, detail, prev_hash, hash)
+      values (${event.seq}, ${event.at.toISOString()}, ${event.orgId}, ${event.actor}, ${event.action}, ${event.entityType}, ${event.entityId},
+              ${event.requestId}, ${event.outcome}, ${JSON.stringify(event.detail)}::jsonb, ${event.prevHash}, ${event.hash}))
+    update audit_head set hash = ${hash} where id = 1`);
   return { seq: fields.seq, hash };
 }
 

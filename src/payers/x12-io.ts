@@ -3,7 +3,7 @@
  * stored control numbers, and reading what payers send back. The codec (`x12/`) does the syntax.
  */
 import type { Db } from '../db/client.ts';
-import { nextControlNumbers } from '../db/queries/control-numbers.ts';
+import { nextEnvelopeNumbers } from '../db/queries/control-numbers.ts';
 import { parseX12, writeX12, type ControlNumbers, type TransactionSet } from '../x12/index.ts';
 import type { Segment } from '../x12/types.ts';
 
@@ -22,11 +22,8 @@ export interface Outgoing {
 
 /** Control numbers reserved up front (ISA, GS, ST), so the writer itself stays pure. */
 async function reserve(db: Db, sender: string): Promise<ControlNumbers> {
-  const isa = await nextControlNumbers(db, sender, 'ISA');
-  const gs = await nextControlNumbers(db, sender, 'GS');
-  const st = await nextControlNumbers(db, sender, 'ST');
-  const reserved: Record<string, number> = { ISA: isa, GS: gs, ST: st };
-  return { next: (kind) => reserved[kind]! };
+  const reserved = await nextEnvelopeNumbers(db, sender);
+  return { next: (kind) => reserved[kind] };
 }
 
 /** One transaction in one interchange. `functionalId`: HI (278), HS (270), HB (271), FA (999). */

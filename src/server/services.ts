@@ -61,6 +61,8 @@ export async function startServices(opts: { config: Config; db: Db; log: Logger;
     db,
     log,
     lockMs: config.jobLockMs,
+    // Jobs mostly wait on payers; per-payer limits (rules/payers maxConcurrency) do the throttling.
+    concurrency: 64,
     handlers: {
       [DELIVER_JOB]: deliverHandler({ db, log, payers: registry, events, senderId: config.x12SenderId }),
       ...notifyHandlers({ db, log, config }),

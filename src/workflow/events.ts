@@ -17,9 +17,10 @@ export class RequestEvents {
 
   /**
    * Resolves with the request once it is answered (pended by the payer or decided), or with its
-   * current row when `ms` pass first.
+   * current row when `ms` pass first. This process's own changes wake it at once; the poll (every
+   * `pollMs`) is for answers recorded by another instance.
    */
-  async waitForAnswer(db: Db, requestId: string, ms: number, pollMs = 500): Promise<RequestRow | undefined> {
+  async waitForAnswer(db: Db, requestId: string, ms: number, pollMs = 2000): Promise<RequestRow | undefined> {
     const deadline = Date.now() + ms;
     for (;;) {
       const row = await requestById(db, requestId);

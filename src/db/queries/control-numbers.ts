@@ -19,3 +19,16 @@ export async function nextControlNumbers(db: Db, senderId: string, kind: string,
   );
   return Number(row!.last_value) - count + 1;
 }
+
+/** The next ISA, GS and ST numbers for a sender in one statement (one interchange's worth). */
+export async function nextEnvelopeNumbers(db: Db, senderId: string): Promise<Record<'ISA' | 'GS' | 'ST', number>> {
+  const got = await rows<{ kind: 'ISA' | 'GS' | 'ST'; last_value: string | number }>(
+    db,
+    sql`insert into control_numbers (sender_id, kind, last_value)
+        values (${senderId}, 'ISA', 1), (${senderId}, 'GS', 1), (${senderId}, 'ST', 1)
+        on conflict (sender_id, kind) do update
+          set last_value = case when control_numbers.last_value + 1 > ${MAX} then 1 else control_numbers.last_value + 1 end
+        returning kind, last_value`,
+  );
+  return Object.fromEntries(got.map((r) => [r.kind, Number(r.last_value)])) as Record<'ISA' | 'GS' | 'ST', number>;
+}

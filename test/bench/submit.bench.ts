@@ -1,0 +1,121 @@
+/**
+ * `$submit` under load: autocannon, 50 connections, against the gateway in demo mode (PAS
+ * validation, translation, store + outbox + audit, delivery to the payer simulator over CORE SOAP,
+ * sync wait for the decision), and side by side a floor server: Hono on the same kind of store doing
+ * one transaction that inserts the request body and one audit row. Prints throughput, p99 and the
+ * ratio (target ≥ 0.5× the floor). BENCH_SECONDS shortens the runs (default 30).
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { serve } from '@hono/node-server';
+import autocannon from 'autocannon';
+import { Hono } from 'hono';
+import { importJWK, SignJWT } from 'jose';
+import { appendAudit } from '../../src/audit/index.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import { openEmbedded, openPostgres, type Database, type Db } from '../../src/db/client.ts';
+import { messages } from '../../src/db/schema.ts';
+import { createLogger } from '../../src/log/index.ts';
+import { startGateway } from '../../src/server/index.ts';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const CONNECTIONS = 50;
+const EXAMPLE = readFileSync('/work/shared/corpus/pas-2.2.1/examples/Bundle-SurgicalRequestBundleExample.json', 'utf8');
+const silent = createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) as never });
+
+async function database(dir: string): Promise<Database> {
+  const db = process.env.DATABASE_URL ? await openPostgres(process.env.DATABASE_URL, { max: 20 }) : await openEmbedded(dir);
+  await db.migrate();
+  return db;
+}
+
+let seq = 0;
+/** A fresh Bundle per request: same content, new identifiers (idempotency would otherwise answer from the store). */
+function body(): string {
+  seq++;
+  const b = JSON.parse(EXAMPLE);
+  b.identifier.value = `bench-${process.pid}-${seq}`;
+  b.entry[0].resource.identifier[0].value = `B${process.pid}${seq}`;
+  return JSON.stringify(b);
+}
+
+function run(url: string, headers: Record<string, string>) {
+  return new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url,
+        method: 'POST',
+        connections: CONNECTIONS,
+        duration: SECONDS,
+        headers: { 'content-type': 'application/fhir+json', ...headers },
+        requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }) }],
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+    void instance;
+  });
+}
+
+async function floorServer(dir: string) {
+  const db = await database(dir);
+  const app = new Hono();
+  app.post('/submit', async (c) => {
+    const text = await c.req.text();
+    await db.db.transaction(async (tx) => {
+      await tx.insert(messages).values({ id: crypto.randomUUID(), direction: 'in', format: 'fhir', transactionSet: 'floor', payload: text });
+      await appendAudit(tx as unknown as Db, { actor: 'bench', action: 'floor.submit' });
+    });
+    return c.json({ ok: true });
+  });
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+  });
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}/submit`, stop: async () => (server.close(), db.close()) };
+}
+
+async function gateway(dir: string) {
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', PRIORGATE_DATA_DIR: dir, PRIORGATE_SYNC_WAIT_MS: '15000', PRIORGATE_TOKEN_TTL_S: '3600', LOG_LEVEL: 'warn', DATABASE_URL: process.env.DATABASE_URL ?? '' }, { demo: true });
+  const gw = await startGateway(config, silent, { database: await database(dir) });
+  const jwk = JSON.parse(readFileSync(path.join(dir, 'demo', 'demo-clinic-a.private.jwk'), 'utf8'));
+  const assertion = await new SignJWT({})
+    .setProtectedHeader({ alg: jwk.alg, kid: jwk.kid })
+    .setIssuer('demo-clinic-a')
+    .setSubject('demo-clinic-a')
+    .setAudience(`${gw.url}/auth/token`)
+    .setJti(crypto.randomUUID())
+    .setIssuedAt()
+    .setExpirationTime('4m')
+    .sign(await importJWK(jwk, jwk.alg));
+  const res = await fetch(`${gw.url}/auth/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'client_credentials', client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer', client_assertion: assertion }),
+  });
+  const token = ((await res.json()) as { access_token: string }).access_token;
+  return { url: `${gw.url}/fhir/Claim/$submit`, token, stop: () => gw.stop() };
+}
+
+function line(name: string, r: autocannon.Result) {
+  const ok = r['2xx'];
+  return `${name.padEnd(10)} ${(ok / SECONDS).toFixed(1).padStart(8)} req/s   p50 ${String(r.latency.p50).padStart(5)} ms   p99 ${String(r.latency.p99).padStart(6)} ms   2xx ${ok}  non-2xx ${r.non2xx}  errors ${r.errors}`;
+}
+
+const dirs = [mkdtempSync(path.join(tmpdir(), 'pg-bench-floor-')), mkdtempSync(path.join(tmpdir(), 'pg-bench-gw-'))];
+try {
+  console.log(`$submit load: ${CONNECTIONS} connections, ${SECONDS} s each, store: ${process.env.DATABASE_URL ? 'postgres' : 'embedded (PGlite)'}`);
+  const floor = await floorServer(dirs[0]!);
+  const floorResult = await run(floor.url, {});
+  await floor.stop();
+  const gw = await gateway(dirs[1]!);
+  const gwResult = await run(gw.url, { authorization: `Bearer ${gw.token}` });
+  await gw.stop();
+  console.log(line('floor', floorResult));
+  console.log(line('gateway', gwResult));
+  const ratio = gwResult['2xx'] / Math.max(1, floorResult['2xx']);
+  console.log(`ratio gateway/floor throughput: ${ratio.toFixed(2)} (target >= 0.5)${ratio >= 0.5 ? '' : '  NOT met'}`);
+} finally {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}
