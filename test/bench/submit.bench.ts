@@ -50,7 +50,7 @@ function run(url: string, headers: Record<string, string>) {
         connections: CONNECTIONS,
         duration: SECONDS,
         headers: { 'content-type': 'application/fhir+json', ...headers },
-        requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, body: body() }) }],
+        requests: [{ setupRequest: (req) => ({ ...req, body: body() }) }],
       },
       (err, result) => (err ? reject(err) : resolve(result)),
     );

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabase, usingPostgres, type TestDatabase } from '../helpers/db.ts';
 import { cli, startServer } from '../helpers/process.ts';
-import { signAssertionWithJwk } from '../helpers/jwk.ts';
+import { providerToken } from '../helpers/jwk.ts';
 
 // The same suite on both stores: a data dir for the embedded store, a fresh database on Postgres.
 let dataDir: string;
@@ -24,20 +24,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function demoToken(url: string, client = 'demo-clinic-a') {
-  const jwk = JSON.parse(readFileSync(path.join(dataDir, 'demo', `${client}.private.jwk`), 'utf8'));
-  const assertion = await signAssertionWithJwk(jwk, client, `${url}/auth/token`);
-  const res = await fetch(`${url}/auth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-      client_assertion: assertion,
-    }),
-  });
-  return { status: res.status, body: (await res.json()) as { access_token?: string } };
-}
+const demoToken = (url: string) => providerToken(url, dataDir);
 
 describe('priorgate serve --demo as a child process', () => {
   it('starts, seeds the demo clients, keeps data across a restart, and the CLI works beside it', async () => {

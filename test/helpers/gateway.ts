@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { startGateway, type Gateway } from '../../src/server/index.ts';
 import { testDatabase } from './db.ts';
-import { signAssertionWithJwk } from './jwk.ts';
+import { providerToken } from './jwk.ts';
 
 export interface TestGateway extends Gateway {
   dataDir: string;
@@ -30,21 +30,9 @@ export async function testGateway(env: Record<string, string> = {}): Promise<Tes
   );
   const gw = await startGateway(config, log, { database });
   const token = async (client = 'demo-clinic-a', scope?: string) => {
-    const jwk = JSON.parse(readFileSync(path.join(dataDir, 'demo', `${client}.private.jwk`), 'utf8'));
-    const assertion = await signAssertionWithJwk(jwk, client, `${gw.url}/auth/token`);
-    const res = await fetch(`${gw.url}/auth/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        grant_type: 'client_credentials',
-        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-        client_assertion: assertion,
-        ...(scope ? { scope } : {}),
-      }),
-    });
-    const body = (await res.json()) as { access_token: string };
-    if (!body.access_token) throw new Error(`no token: ${JSON.stringify(body)}`);
-    return body.access_token;
+    const r = await providerToken(gw.url, dataDir, client, scope);
+    if (!r.body.access_token) throw new Error(`no token: ${JSON.stringify(r.body)}`);
+    return r.body.access_token;
   };
   const submit = async (bundle: unknown, tok: string, op = 'Claim/$submit') => {
     const res = await fetch(`${gw.url}/fhir/${op}`, {

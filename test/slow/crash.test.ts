@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { pasExample, reviewCodes } from '../helpers/gateway.ts';
-import { signAssertionWithJwk } from '../helpers/jwk.ts';
+import { providerToken } from '../helpers/jwk.ts';
 import { testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { BIN, freePort, startServer, type ChildServer } from '../helpers/process.ts';
 
@@ -21,17 +21,7 @@ afterAll(async () => {
 });
 
 async function token(url: string, dataDir: string) {
-  const jwk = JSON.parse(readFileSync(path.join(dataDir, 'demo', 'demo-clinic-a.private.jwk'), 'utf8'));
-  const res = await fetch(`${url}/auth/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
-      client_assertion: await signAssertionWithJwk(jwk, 'demo-clinic-a', `${url}/auth/token`),
-    }),
-  });
-  return ((await res.json()) as { access_token: string }).access_token;
+  return (await providerToken(url, dataDir)).body.access_token!;
 }
 
 async function submit(url: string, tok: string, bundle: unknown) {
