@@ -12,6 +12,7 @@ const COMMANDS: Record<string, { help: string; load: () => Promise<{ run: Comman
   token: { help: 'token --client ID [--scope S]       mint an access token for a client', load: () => import('./commands/token.ts') },
   client: { help: 'client add --id ID --org ORG ...    register an API client', load: () => import('./commands/client.ts') },
   staff: { help: 'staff add --username U --role viewer|admin [--org ORG]  create a staff user (password from PRIORGATE_STAFF_PASSWORD or stdin)', load: () => import('./commands/staff.ts') },
+  payer: { help: 'payer secret --payer ID              new secret for the payer\'s deliveries to /payer/x12', load: () => import('./commands/payer.ts') },
   keys: { help: 'keys rotate                         new token-signing key', load: () => import('./commands/keys.ts') },
   audit: { help: 'audit verify                        re-compute the audit hash chain', load: () => import('./commands/audit.ts') },
   validate: { help: 'validate FILE|- [--summary]         X12 → 999/TA1; FHIR Bundle → OperationOutcome', load: () => import('./commands/validate.ts') },

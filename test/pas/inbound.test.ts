@@ -1,0 +1,69 @@
+/**
+ * `POST /payer/x12`: payers deliver late 278 decisions. Authenticated per payer, matched to the
+ * request by the trace number we sent, acknowledged with a 999, duplicates refused by control number.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { latestMessage } from '../../src/db/queries/requests.ts';
+import { basicAuth, issuePayerSecret } from '../../src/payers/inbound-auth.ts';
+import { bodyOf } from '../../src/payers/x12-io.ts';
+import { respond278 } from '../../src/sim/decide-278.ts';
+import { InMemoryControlNumbers, parseX12, writeX12 } from '../../src/x12/index.ts';
+import { pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
+
+let gw: TestGateway;
+let token: string;
+let secret: string;
+
+beforeAll(async () => {
+  // A long simulator delay: the test, not the simulator, delivers the final decision.
+  gw = await testGateway({ PRIORGATE_SIM_PEND_MS: '600000' });
+  token = await gw.token();
+  secret = (await issuePayerSecret(gw.database.db, 'demo-payer'))!;
+});
+afterAll(() => gw.stop());
+
+function post(body: string, auth?: string) {
+  return fetch(`${gw.url}/payer/x12`, { method: 'POST', body, headers: { 'content-type': 'application/edi-x12', ...(auth ? { authorization: auth } : {}) } });
+}
+
+describe('POST /payer/x12', () => {
+  it('records a late decision for a pended request, acknowledges it with a 999, and refuses the same interchange twice', async () => {
+    const cr = (await gw.submit(pasExample('Bundle-SurgicalRequestBundleExample.json', 'W300P'), token)).body.entry[0].resource;
+    expect(reviewCodes(cr)).toContain('A4');
+    const sent = await latestMessage(gw.database.db, cr.id, 'x12-278-request');
+    const tx = parseX12(sent!.payload).interchanges[0]!.groups[0]!.transactions[0]!;
+    const final = writeX12(
+      {
+        sender: { qualifier: 'ZZ', id: 'DEMOPAYER' },
+        receiver: { qualifier: 'ZZ', id: 'PRIORGATE' },
+        usage: 'T',
+        groups: [{ functionalId: 'HI', applicationSender: 'DEMOPAYER', applicationReceiver: 'PRIORGATE', version: '005010X217', transactions: [{ setId: '278', segments: respond278(bodyOf(tx), { now: new Date(), authNumber: 'LATE1', final: true }) }] }],
+      },
+      { controlNumbers: new InMemoryControlNumbers(4242), now: new Date() },
+    );
+
+    expect((await post(final)).status).toBe(401);
+    expect((await post(final, basicAuth('demo-payer', 'wrong'))).status).toBe(401);
+
+    const ok = await post(final, basicAuth('demo-payer', secret));
+    const ack = await ok.text();
+    expect(ok.status).toBe(200);
+    expect(ack).toMatch(/AK9\*A\*1\*1\*1/);
+    const now = await (await fetch(`${gw.url}/fhir/ClaimResponse/${cr.id}`, { headers: { authorization: `Bearer ${token}` } })).json();
+    expect(reviewCodes(now)).toContain('A1');
+    expect(JSON.stringify(now)).toContain('LATE1');
+
+    const again = await (await post(final, basicAuth('demo-payer', secret))).text();
+    expect(again).toMatch(/^ISA/);
+    expect(again).toMatch(/TA1\*0+4242\*\d+\*\d+\*R\*025/);
+  });
+
+  it('answers a syntactically broken interchange with a 999 naming the segment, and changes nothing', async () => {
+    const broken = 'ISA*00*          *00*          *ZZ*DEMOPAYER      *ZZ*PRIORGATE      *261125*1200*^*00501*000009999*0*T*:~GS*HI*DEMOPAYER*PRIORGATE*20261125*1200*1*X*005010X217~ST*278*0001*005010X217~BHT*0007*11*X*20261125*1200~HL*1**20*1~SE*4*0001~GE*1*1~IEA*1*000009999~';
+    const r = await post(broken, basicAuth('demo-payer', secret));
+    const text = await r.text();
+    expect(r.status).toBe(200);
+    expect(text).toMatch(/IK5\*R/);
+    expect(text).toMatch(/AK9\*R/);
+  });
+});
