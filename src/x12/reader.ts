@@ -94,7 +94,7 @@ export async function parseX12Stream(
  * Async generator over complete transaction sets (full segments and loops).
  *
  * @example
- * for await (const { tx } of x12Transactions(createReadStream('batch.x12'))) console.log(tx.setId);
+ * for await (const { tx } of x12Transactions(createReadStream('batch.x12'))) handle(tx.setId);
  */
 export async function* x12Transactions(
   input: StreamInput,
