@@ -18,6 +18,7 @@ const COMMANDS: Record<string, { help: string; load: () => Promise<{ run: Comman
   validate: { help: 'validate FILE|- [--summary]         X12 → 999/TA1; FHIR Bundle → OperationOutcome', load: () => import('./commands/validate.ts') },
   translate: { help: 'translate FILE|- [--to x12|fhir] [--payer ID]  PAS Bundle ⇄ X12 278', load: () => import('./commands/translate.ts') },
   sim: { help: 'sim payer [--port N]                 run the payer simulator standalone', load: () => import('./commands/sim.ts') },
+  eligibility: { help: 'eligibility batch ROSTER.csv --payer ID [--out FILE]  check a roster (270/271)', load: () => import('./commands/eligibility.ts') },
   x12: { help: 'x12 pretty FILE|-                   one segment per line, with loop names', load: () => import('./commands/x12.ts') },
 };
 

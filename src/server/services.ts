@@ -11,6 +11,8 @@ import type { GatewayServices } from '../http/context.ts';
 import type { Logger } from '../log/index.ts';
 import { notifyHandlers } from '../notify/index.ts';
 import { deliverHandler } from '../payers/deliver.ts';
+import { eligibilityDeliverHandler } from '../payers/eligibility-deliver.ts';
+import { ELIGIBILITY_JOB } from '../workflow/eligibility.ts';
 import { basicAuth, issuePayerSecret } from '../payers/inbound-auth.ts';
 import { createPayerRegistry } from '../payers/registry.ts';
 import { formatProblems } from '../rules/yaml-file.ts';
@@ -65,6 +67,7 @@ export async function startServices(opts: { config: Config; db: Db; log: Logger;
     concurrency: 64,
     handlers: {
       [DELIVER_JOB]: deliverHandler({ db, log, payers: registry, events, senderId: config.x12SenderId }),
+      [ELIGIBILITY_JOB]: eligibilityDeliverHandler({ db, log, payers: registry, events, senderId: config.x12SenderId }),
       ...notifyHandlers({ db, log, config }),
     },
   });

@@ -10,6 +10,7 @@ import { buildCoreEnvelope, CoreEnvelopeError, parseCoreEnvelope, PAYLOAD_TYPES,
 import { pasRequestTo278, x12ResponseToPas, type Bundle } from '../translate/index.ts';
 import { InMemoryControlNumbers, parseX12, validateX12, writeX12, type Interchange, type Segment } from '../x12/index.ts';
 import { factsOf, respond278 } from './decide-278.ts';
+import { respond271 } from './decide-270.ts';
 
 export interface PayerSimOptions {
   /** Where pended decisions are pushed (the gateway's `/payer/x12`). */
@@ -32,6 +33,8 @@ export interface PayerSimState {
   pushes: { ok: boolean; status?: number }[];
   /** Interchange control numbers seen per 2000E trace: one per request when nothing is sent twice. */
   traces: Map<string, Set<string>>;
+  /** 270 eligibility inquiries answered. */
+  eligibility: number;
 }
 
 export function createPayerSim(opts: PayerSimOptions) {
@@ -40,7 +43,7 @@ export function createPayerSim(opts: PayerSimOptions) {
   const numbers = new InMemoryControlNumbers(Math.floor(Math.random() * 1e6));
   const answers = new Map<string, string>();
   const flakyAttempts = new Map<string, number>();
-  const state: PayerSimState = { received: new Map(), decided: 0, pushes: [], traces: new Map() };
+  const state: PayerSimState = { received: new Map(), decided: 0, pushes: [], traces: new Map(), eligibility: 0 };
   const timers = new Set<NodeJS.Timeout>();
   const hanging = new Set<() => void>();
   let authSeq = 1000;
@@ -87,6 +90,11 @@ export function createPayerSim(opts: PayerSimOptions) {
     const ic = parsed.interchanges[0]!;
     const key = `${ic.sender.id.trim()}/${ic.controlNumber}`;
     const tx = ic.groups[0]?.transactions[0];
+    if (tx?.setId === '270') {
+      // Eligibility is a read: every 270 gets a fresh 271 (decide-270.ts), nothing to de-duplicate.
+      state.eligibility++;
+      return { status: 200, x12: envelopeOut(ic, respond271(tx.segments.slice(1, -1), { now: now(), trace: `SIME${authSeq++}` }), '271') };
+    }
     if (!tx || tx.setId !== '278') return { status: 400, x12: check.ack };
     const body = tx.segments.slice(1, -1);
     const facts = factsOf(body);
@@ -128,10 +136,11 @@ export function createPayerSim(opts: PayerSimOptions) {
     } catch (e) {
       return c.text(e instanceof CoreEnvelopeError ? e.message : 'bad envelope', 400);
     }
+    const eligibility = env.payloadType === PAYLOAD_TYPES['270-request'];
     const reply = (payload: string, errorCode = 'Success') =>
       c.body(
         buildCoreEnvelope('Response', {
-          payloadType: errorCode === 'Success' ? PAYLOAD_TYPES['278-response'] : PAYLOAD_TYPES['999-response'],
+          payloadType: errorCode === 'Success' ? PAYLOAD_TYPES[eligibility ? '271-response' : '278-response'] : PAYLOAD_TYPES['999-response'],
           processingMode: 'RealTime',
           payloadId: randomUUID(),
           timestamp: now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
@@ -145,7 +154,7 @@ export function createPayerSim(opts: PayerSimOptions) {
         200,
         { 'content-type': SOAP_CONTENT_TYPE },
       );
-    if (env.payloadType !== PAYLOAD_TYPES['278-request']) return reply('', 'PayloadTypeIncorrect');
+    if (env.payloadType !== PAYLOAD_TYPES['278-request'] && !eligibility) return reply('', 'PayloadTypeIncorrect');
     await think();
     const out = handleX12(env.payload);
     if (out.status === 'hang') return hang();
@@ -168,6 +177,7 @@ export function createPayerSim(opts: PayerSimOptions) {
     c.json({
       received: Object.fromEntries(state.received),
       decided: state.decided,
+      eligibility: state.eligibility,
       pushes: state.pushes,
       traces: Object.fromEntries([...state.traces].map(([t, keys]) => [t, [...keys]])),
     }),

@@ -12,3 +12,8 @@ export { x12ResponseToPas, type ResponseContext } from './x12-to-pas.ts';
 export { decisionOf, type Decision, type ItemDecision, type AaaSummary } from './response/decision.ts';
 export { answer278, pendedAnswer, type AnswerOptions, type LoopAnswer } from './answer-278.ts';
 export { seg, el, comp } from './x12-util.ts';
+export {
+  inquiryTo270, traceOriginator, readEligibilityRequest, read270, parse271, summarize271, eligibility271ToFhir, eligibilityOutcomeBundle,
+  validNpi, isServiceType, DEFAULT_SERVICE_TYPE, SERVICE_TYPES, ERROR_EXPRESSION_EXT,
+  type EligibilityInquiry, type EligibilityRequestRead, type EligibilityResponseContext, type EligibilitySummary, type Parsed271,
+} from './eligibility/index.ts';

@@ -12,7 +12,10 @@
  *              one prebuilt CORE envelope with a 270, the answer read as text, nothing parsed.
  * The simulator does the same work per 270 in both, so the ratio is what our side costs.
  * Prints members/s and peak RSS side by side. Informational: no assertions. Set
- * ELIGIBILITY_BENCH_SIZES (e.g. `2000,20000`) or ELIGIBILITY_BENCH_CONCURRENCY to change the run.
+ * ELIGIBILITY_BENCH_SIZES (e.g. `2000,20000`) or ELIGIBILITY_BENCH_CONCURRENCY to change the run,
+ * ELIGIBILITY_BENCH_NODE_FLAGS (e.g. `--max-old-space-size=128`) to run the batch child with V8
+ * flags, and TEST_DATABASE_URL to give the batch a fresh Postgres database instead of PGlite
+ * (PGlite alone peaks near 1 GB RSS when it opens, which would hide the engine's own figure).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, createWriteStream } from 'node:fs';
@@ -85,8 +88,11 @@ async function child(phase: string, roster: string, simUrl: string, members: num
   process.stdout.write(`${JSON.stringify({ members, ms, rssMB: process.resourceUsage().maxRSS / 1024, note } satisfies Measure)}\n`);
 }
 
+const NODE_FLAGS = (process.env.ELIGIBILITY_BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
 function runPhase(phase: string, roster: string, simUrl: string, members: number): Measure {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', self, phase, roster, simUrl, String(members)], { encoding: 'utf8', timeout: 200_000, maxBuffer: 1 << 20, cwd: ROOT });
+  const flags = phase === 'batch' ? NODE_FLAGS : [];
+  const r = spawnSync(process.execPath, [...flags, '--import', 'tsx', self, phase, roster, simUrl, String(members)], { encoding: 'utf8', timeout: 200_000, maxBuffer: 1 << 20, cwd: ROOT });
   const line = r.stdout?.trim().split('\n').at(-1);
   if (r.status === 0 && line) return JSON.parse(line) as Measure;
   throw new Error(`${phase} ${members}: exit ${r.status ?? r.signal}: ${(r.stderr ?? '').trim().split('\n').slice(-3).join(' ')}`);
@@ -135,7 +141,7 @@ async function main(): Promise<void> {
   if (db.url) process.env.BENCH_DATABASE_URL = db.url;
   try {
     console.log(`payer simulator: its own process at ${sim.url}; concurrency ${CONCURRENCY}; each phase in its own child process`);
-    console.log(`batch store: ${db.url ? 'Postgres (TEST_DATABASE_URL, a fresh database)' : 'embedded PGlite (set TEST_DATABASE_URL to use Postgres)'}\n`);
+    console.log(`batch store: ${db.url ? 'Postgres (TEST_DATABASE_URL, a fresh database)' : 'embedded PGlite (set TEST_DATABASE_URL to use Postgres)'}; batch node flags: ${NODE_FLAGS.join(' ') || 'none'}\n`);
     console.log(`${'members'.padStart(8)}  ${'batch/s'.padStart(9)} ${'batch RSS'.padStart(10)}   ${'baseline/s'.padStart(10)} ${'base RSS'.padStart(9)}   ${'ratio'.padStart(6)}`);
     const rows: { n: number; batch: Measure; base: Measure }[] = [];
     for (const n of SIZES) {

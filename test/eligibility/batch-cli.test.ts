@@ -19,7 +19,7 @@ import { createPayerSim } from '../../src/sim/payer-server.ts';
 import { testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { roster } from './fixtures.ts';
 
-const RUNNER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'cli-runner.ts');
+import { BIN } from '../helpers/process.ts';
 const sim = createPayerSim({ pendMs: 60_000, delayMs: 2 });
 let server: ServerType;
 let endpoint: string;
@@ -44,7 +44,7 @@ afterAll(async () => {
 
 function batch(args: string[], onSpawn?: (p: ReturnType<typeof spawn>) => void): Promise<{ code: number | null; signal: string | null; stderr: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', RUNNER, 'batch', ...args, '--payer', 'demo-payer', '--endpoint', endpoint], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, [BIN, 'eligibility', 'batch', ...args, '--payer', 'demo-payer', '--endpoint', endpoint], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     p.stderr!.on('data', (d) => (stderr += d));
     p.on('exit', (code, signal) => resolve({ code, signal, stderr }));
@@ -109,7 +109,7 @@ describe('priorgate eligibility batch (a real process)', () => {
 
   it('a missing roster or an unknown payer is a usage error (exit 2)', async () => {
     expect((await batch([path.join(dir, 'nope.csv')])).code).toBe(2);
-    const p = spawn(process.execPath, ['--import', 'tsx', RUNNER, 'batch', path.join(dir, 'bad.csv'), '--payer', 'no-such-payer'], { env });
+    const p = spawn(process.execPath, [BIN, 'eligibility', 'batch', path.join(dir, 'bad.csv'), '--payer', 'no-such-payer'], { env });
     expect(await new Promise((r) => p.on('exit', r))).toBe(2);
   });
 });

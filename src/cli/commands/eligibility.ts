@@ -9,7 +9,7 @@
  * stderr. The run is audited (start and finish, counts only). Exit 0 when every row got an answer
  * from the payer, 1 when some failed or were invalid (or the run was interrupted), 2 bad usage.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { eq } from 'drizzle-orm';
@@ -25,7 +25,7 @@ import {
 import { CircuitBreaker } from '../../payers/breaker.ts';
 import { connectorFor } from '../../payers/connector.ts';
 import { loadPayers, type PayerConfig } from '../../rules/payers.ts';
-import { validNpi, type EligibilityInquiry } from '../../translate/eligibility/index.ts';
+import { validNpi, type EligibilityInquiry } from '../../translate/index.ts';
 import { withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
 
@@ -80,6 +80,7 @@ function onSignals(controller: AbortController, io: CliIo): () => void {
 }
 
 async function batch(file: string, v: Record<string, string | undefined>, io: CliIo, database: Database, config: Config): Promise<number> {
+  if (file !== '-' && !existsSync(file)) throw new UsageError(`cannot read the roster ${file}`);
   const payer = loadPayers(`${config.rulesDir}/payers`).payers.find((p) => p.id === v.payer);
   if (!payer) throw new UsageError(`no payer "${v.payer}" in ${config.rulesDir}/payers`);
   if (!payer.x12) throw new UsageError(`payer "${payer.id}" takes no X12 270 (connector ${payer.connector})`);

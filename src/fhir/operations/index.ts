@@ -3,5 +3,6 @@ import type { RouteGroup } from '../../http/app.ts';
 import { claimInquireRoute } from './claim-inquire.ts';
 import { claimResponseReadRoute } from './claim-response-read.ts';
 import { claimSubmitRoute } from './claim-submit.ts';
+import { coverageEligibilityRequestSubmitRoute } from './coverage-eligibility-request-submit.ts';
 
-export const FHIR_OPERATIONS: RouteGroup[] = [claimSubmitRoute, claimInquireRoute, claimResponseReadRoute];
+export const FHIR_OPERATIONS: RouteGroup[] = [claimSubmitRoute, claimInquireRoute, claimResponseReadRoute, coverageEligibilityRequestSubmitRoute];

@@ -40,6 +40,15 @@ export interface Inquiry270Options {
   reference?: string;
 }
 
+/**
+ * TRN03 originating company identifier for our own traces: `9` (identifier assigned by the sender)
+ * followed by nine characters of the sender id, padded with zeros.
+ * @example traceOriginator('PRIORGATE') // '9PRIORGATE'
+ */
+export function traceOriginator(senderId: string): string {
+  return `9${senderId.replace(/[^A-Za-z0-9]/g, '').toUpperCase().padEnd(9, '0').slice(0, 9)}`;
+}
+
 /** X279A1 maximum lengths, applied by cutting (names are matched loosely by payers anyway). */
 const MAX = { nm103: 60, nm104: 35, nm105: 25, nm107: 10 } as const;
 const cut = (v: string | undefined, n: number) => (v === undefined ? undefined : v.slice(0, n));

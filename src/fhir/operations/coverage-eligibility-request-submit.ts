@@ -1,0 +1,79 @@
+/**
+ * `POST /fhir/CoverageEligibilityRequest/$submit`: a Bundle with a CoverageEligibilityRequest first
+ * (plus its Patient, Coverage, insurer and provider) → a Bundle with a CoverageEligibilityResponse
+ * first. Validates (OperationOutcome with expressions), stores the request idempotently on
+ * organization + request identifier with its delivery job and audit event, wakes the worker, waits
+ * up to PRIORGATE_SYNC_WAIT_MS for the payer's 271, and answers with it — or with outcome `queued`
+ * when the payer has not answered yet (the same request again returns the answer once it is in).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Hono } from 'hono';
+import { requireScope } from '../../auth/index.ts';
+import { latestMessage, type RequestRow } from '../../db/queries/requests.ts';
+import { FHIR_JSON } from '../../http/app.ts';
+import type { AppDeps, AppEnv, GatewayServices } from '../../http/context.ts';
+import { AppError } from '../../http/errors.ts';
+import type { PayerRuntime } from '../../payers/registry.ts';
+import { eligibilityOutcomeBundle, readEligibilityRequest, type EligibilityRequestRead } from '../../translate/index.ts';
+import { acceptEligibility, ELIGIBILITY_REQUEST_SET, ELIGIBILITY_RESPONSE_SET } from '../../workflow/eligibility.ts';
+import { isAnswered, type RequestState } from '../../workflow/states.ts';
+import type { Bundle } from '../bundle.ts';
+import { operationOutcome } from '../outcome.ts';
+import { requireServices } from './claim-submit.ts';
+import { readResourceBody } from './read-body.ts';
+
+/** The payer for the insurer (by identifier), else the configured default. */
+function payerFor(deps: AppDeps, s: GatewayServices, read: EligibilityRequestRead): PayerRuntime {
+  const payer = s.payers.forInsurer(read.insurerIds) ?? (deps.config.defaultPayer ? s.payers.get(deps.config.defaultPayer) : undefined);
+  if (!payer) throw new AppError('unprocessable', 'no payer is configured for this insurer', 'Bundle.entry[0].resource.insurer');
+  if (!payer.config.x12) throw new AppError('unprocessable', 'this payer takes no X12 270 eligibility inquiries', 'Bundle.entry[0].resource.insurer');
+  return payer;
+}
+
+/** Identifiers staff search by (never names or dates of birth). */
+function searchKeys(read: EligibilityRequestRead): Record<string, unknown> {
+  const i = read.inquiry!;
+  return { memberIds: [i.subscriber.memberId], providerIds: [i.receiver.id], serviceDate: i.serviceDate?.start ?? null, serviceTypes: i.serviceTypes };
+}
+
+/** The stored answer; an error answer when delivery failed for good; else `queued`. */
+export async function currentEligibilityResponse(deps: AppDeps, request: RequestRow): Promise<Bundle> {
+  const stored = await latestMessage(deps.db, request.id, ELIGIBILITY_RESPONSE_SET);
+  if (stored && isAnswered(request.status as RequestState)) return JSON.parse(stored.payload) as Bundle;
+  const input = await latestMessage(deps.db, request.id, ELIGIBILITY_REQUEST_SET);
+  const ctx = { request: input ? (JSON.parse(input.payload) as never) : undefined, now: deps.now?.() ?? new Date(), ids: randomUUID };
+  const answer =
+    request.status === 'error'
+      ? eligibilityOutcomeBundle(ctx, { kind: 'error', reason: 'the eligibility inquiry could not be delivered to the payer', code: 'delivery' })
+      : eligibilityOutcomeBundle(ctx, { kind: 'queued', reason: 'the payer has not answered yet; submit the same request (same identifier) again for the answer' });
+  const first = answer.entry?.[0];
+  if (first?.resource) first.resource.id = request.id;
+  return answer as unknown as Bundle;
+}
+
+export function coverageEligibilityRequestSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
+  app.post('/fhir/CoverageEligibilityRequest/$submit', requireScope('CoverageEligibilityRequest', 'c'), async (c) => {
+    const s = requireServices(deps);
+    const auth = c.var.auth!;
+    const bundle = (await readResourceBody(c, 'Bundle')) as unknown as Bundle;
+    const read = readEligibilityRequest(bundle);
+    if (!read.inquiry) return c.body(JSON.stringify(operationOutcome(read.issues)), 400, { 'Content-Type': FHIR_JSON });
+    const payer = payerFor(deps, s, read);
+    const { request, created } = await acceptEligibility(deps.db, {
+      orgId: auth.orgId,
+      clientId: auth.clientId,
+      bundle,
+      idempotencyKey: `${read.identifier!.system ?? ''}|${read.identifier!.value}`,
+      payerId: payer.config.id,
+      maxAttempts: payer.config.maxAttempts,
+      // 2000C/D TRN02: unique per request, echoed by the payer in TRN*2.
+      trace: randomUUID().replace(/-/g, ''),
+      httpRequestId: c.var.requestId,
+      summary: searchKeys(read),
+    });
+    c.var.log.info({ eligibilityRequestId: request.id, payerId: payer.config.id, created }, 'eligibility request accepted');
+    if (created) s.wake();
+    const settled = (await s.events.waitForAnswer(deps.db, request.id, created ? deps.config.syncWaitMs : 0)) ?? request;
+    return c.body(JSON.stringify(await currentEligibilityResponse(deps, settled)), 200, { 'Content-Type': FHIR_JSON });
+  });
+}

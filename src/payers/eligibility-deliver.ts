@@ -1,0 +1,154 @@
+/**
+ * The eligibility delivery job (`payer.eligibility`): translate the stored CoverageEligibilityRequest
+ * Bundle into a 270, envelope it once with stored control numbers (a retry resends the same
+ * interchange), send it over the payer's connector as CORE `X12_270_Request_005010X279A1`, and
+ * record the 271 (or the 999/TA1 refusing it) as a CoverageEligibilityResponse.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/client.ts';
+import type { Job } from '../db/queries/jobs.ts';
+import { latestMessage, requestById, saveMessage, transition, type RequestRow } from '../db/queries/requests.ts';
+import type { Bundle } from '../fhir/bundle.ts';
+import { eligibility271ToFhir, eligibilityOutcomeBundle, inquiryTo270, readEligibilityRequest, traceOriginator, type EligibilitySummary } from '../translate/index.ts';
+import { ELIGIBILITY_REQUEST_SET, recordEligibilityAnswer } from '../workflow/eligibility.ts';
+import type { RequestState } from '../workflow/states.ts';
+import type { JobOutcome } from '../workflow/worker.ts';
+import type { DeliverDeps } from './deliver.ts';
+import { INBOUND_X12 } from './reply.ts';
+import type { PayerRuntime } from './registry.ts';
+import { bodyOf, envelope } from './x12-io.ts';
+import { elementText, parseX12, type Segment } from '../x12/index.ts';
+
+export const OUTBOUND_270 = 'x12-270-request';
+
+export type EligibilityReply =
+  | { kind: '271'; body: Segment[]; senderId?: string; controlNumber?: string }
+  | { kind: 'rejected'; code: string; reason: string; senderId?: string; controlNumber?: string }
+  | { kind: 'unreadable'; error: string };
+
+/**
+ * What a payer answered to a 270: the 271 body, or the 999 / TA1 that refused our interchange (a
+ * rejection to report, never a retry and never "not covered"). Shared with the batch engine.
+ */
+export function readEligibilityReply(text: string): EligibilityReply {
+  const parsed = parseX12(text, { validate: false });
+  const ic = parsed.interchanges[0];
+  if (!parsed.isX12 || !ic) return { kind: 'unreadable', error: 'the payer answered with something that is not X12' };
+  const from = { senderId: ic.sender.id.trim(), controlNumber: ic.controlNumber };
+  for (const ta1 of ic.ta1) {
+    // TA104 R: interchange rejected; TA105 the interchange note code.
+    if (elementText(ta1.elements[3]) === 'R') return { kind: 'rejected', code: `TA1-${elementText(ta1.elements[4])}`, reason: `interchange rejected by the payer (TA105 ${elementText(ta1.elements[4])})`, ...from };
+  }
+  const sets = ic.groups.flatMap((g) => g.transactions);
+  const tx = sets.find((t) => t.setId === '271');
+  if (tx) return { kind: '271', body: bodyOf(tx), ...from };
+  for (const ack of sets.filter((t) => t.setId === '999')) {
+    const ik5 = ack.segments.find((s) => s.tag === 'IK5');
+    const ak9 = ack.segments.find((s) => s.tag === 'AK9');
+    // IK501 / AK901: A accepted, E accepted with errors, M/R/W/X rejected.
+    const verdict = elementText(ik5?.elements[0]) || elementText(ak9?.elements[0]);
+    if (['M', 'R', 'W', 'X'].includes(verdict)) return { kind: 'rejected', code: verdict, reason: `the payer's 999 rejected the 270 (${verdict})`, ...from };
+  }
+  return { kind: 'unreadable', error: 'the payer answered without a 271' };
+}
+
+/** States in which the request still waits for the payer's answer. */
+const AWAITING: RequestState[] = ['queued', 'sent', 'error'];
+
+/** The 270 interchange for a request: the stored one, or translated and stored (with its control numbers) now. */
+async function outbound270(d: DeliverDeps, request: RequestRow, payer: PayerRuntime): Promise<string | { error: string }> {
+  const existing = await latestMessage(d.db, request.id, OUTBOUND_270);
+  if (existing) return existing.payload;
+  const inbound = await latestMessage(d.db, request.id, ELIGIBILITY_REQUEST_SET);
+  const read = inbound ? readEligibilityRequest(JSON.parse(inbound.payload)) : undefined;
+  if (!read?.inquiry) return { error: 'the stored eligibility request cannot be translated' };
+  const x12 = payer.config.x12!;
+  const now = d.now?.() ?? new Date();
+  const inquiry = { ...read.inquiry, source: { name: payer.config.name, qualifier: x12.umoIdQualifier, id: x12.umoId } };
+  const { segments } = inquiryTo270(inquiry, { now, trace: request.traceNumber ?? request.id, originator: traceOriginator(d.senderId) });
+  return d.db.transaction(async (t) => {
+    const tx = t as unknown as Db;
+    const out = await envelope(tx, {
+      from: { qualifier: 'ZZ', id: d.senderId, application: d.senderId },
+      to: { qualifier: x12.interchangeQualifier, id: x12.interchangeId, application: x12.applicationId },
+      setId: '270',
+      version: '005010X279A1',
+      functionalId: 'HS',
+      body: segments,
+      usage: payer.config.usage,
+      now,
+    });
+    await saveMessage(tx, { orgId: request.orgId, requestId: request.id, direction: 'out', format: 'x12', transactionSet: OUTBOUND_270, senderId: d.senderId, controlNumber: out.isa13, payload: out.text });
+    if (request.status === 'queued') await transition(tx, request.id, 'sent', { actor: 'system', detail: { payerId: payer.config.id, controlNumber: out.isa13 } });
+    return out.text;
+  });
+}
+
+async function fail(d: DeliverDeps, request: RequestRow, job: Job, error: string, retryable: boolean, retryInMs?: number): Promise<JobOutcome> {
+  if (!retryable || job.attempts >= job.maxAttempts) {
+    await d.db.transaction(async (t) => {
+      const current = await requestById(t as unknown as Db, request.id);
+      if (current && (current.status === 'queued' || current.status === 'sent')) {
+        await transition(t as unknown as Db, request.id, 'error', { actor: 'system', detail: { error, attempts: job.attempts } });
+      }
+    });
+    d.events.changed(request.id);
+  }
+  return { ok: false, error, retryable, ...(retryInMs !== undefined ? { retryInMs } : {}) };
+}
+
+async function record(d: DeliverDeps, request: RequestRow, payer: PayerRuntime, reply: { body: string; bundle: Bundle; summary: EligibilitySummary; senderId?: string; controlNumber?: string }) {
+  const recorded = await d.db.transaction(async (t) => {
+    const tx = t as unknown as Db;
+    const messageId = await saveMessage(tx, {
+      orgId: request.orgId,
+      requestId: request.id,
+      direction: 'in',
+      format: 'x12',
+      transactionSet: INBOUND_X12,
+      senderId: reply.senderId ?? null,
+      controlNumber: reply.controlNumber ?? null,
+      payload: reply.body,
+    });
+    return recordEligibilityAnswer(tx, { requestId: request.id, actor: `payer:${payer.config.id}`, responseBundle: reply.bundle, summary: reply.summary, messageId, onlyFrom: AWAITING });
+  });
+  if (recorded?.changed) d.events.changed(request.id);
+}
+
+export function eligibilityDeliverHandler(d: DeliverDeps) {
+  return async (job: Job): Promise<JobOutcome> => {
+    const request = job.requestId ? await requestById(d.db, job.requestId) : undefined;
+    if (!request) return { ok: false, error: 'request not found', retryable: false };
+    if (!AWAITING.includes(request.status as RequestState)) return { ok: true };
+    const payer = request.payerId ? d.payers.get(request.payerId) : undefined;
+    if (!payer?.connector) return fail(d, request, job, `payer ${request.payerId} has no endpoint`, false);
+    if (!payer.config.x12) return fail(d, request, job, `payer ${payer.config.id} takes no X12 270`, false);
+
+    const payload = await outbound270(d, request, payer);
+    if (typeof payload !== 'string') return fail(d, request, job, payload.error, false);
+    const gate = payer.breaker.check();
+    if (!gate.allowed) return { ok: false, error: 'circuit open', retryable: true, retryInMs: gate.retryInMs };
+    const sent = await payer.limiter.run(() => payer.connector!.send({ payload, payloadType: '270-request', senderId: d.senderId }));
+    if (!sent.ok) {
+      payer.breaker.failure();
+      d.log.warn({ eligibilityRequestId: request.id, payerId: payer.config.id, status: sent.status, error: sent.error }, 'payer eligibility delivery failed');
+      return fail(d, request, job, sent.error, sent.retryable);
+    }
+    payer.breaker.success();
+
+    const reply = readEligibilityReply(sent.body);
+    if (reply.kind === 'unreadable') return fail(d, request, job, reply.error, false);
+    const stored = await latestMessage(d.db, request.id, ELIGIBILITY_REQUEST_SET);
+    const ctx = { request: stored ? (JSON.parse(stored.payload) as never) : undefined, now: d.now?.() ?? new Date(), ids: randomUUID };
+    const common = { body: sent.body, ...(reply.senderId ? { senderId: reply.senderId } : {}), ...(reply.controlNumber ? { controlNumber: reply.controlNumber } : {}) };
+    if (reply.kind === 'rejected') {
+      const bundle = eligibilityOutcomeBundle(ctx, { kind: 'error', reason: reply.reason, code: reply.code });
+      const summary: EligibilitySummary = { status: 'error', errors: [{ loopId: 'interchange', code: reply.code, description: reply.reason }] };
+      await record(d, request, payer, { ...common, bundle: bundle as unknown as Bundle, summary });
+      return { ok: true };
+    }
+    const { bundle, summary } = eligibility271ToFhir(reply.body, ctx);
+    await record(d, request, payer, { ...common, bundle: bundle as unknown as Bundle, summary });
+    return { ok: true };
+  };
+}

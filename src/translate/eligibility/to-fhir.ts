@@ -1,0 +1,133 @@
+/**
+ * 271 body → Bundle with the CoverageEligibilityResponse first, then the resources it references
+ * (the request's, echoed; or built from the 271 when there is no request). Also the answers the
+ * gateway gives itself: queued (the payer has not answered yet) and error (the payer refused the
+ * interchange, or it could not be delivered). Pure: clock and ids come in through `ctx`.
+ */
+import type { Segment } from '../../x12/types.ts';
+import type { Bundle, Reference, Resource } from '../fhir-types.ts';
+import { BundleIndex } from '../bundle-index.ts';
+import { ECS } from './codes/members.ts';
+import { benefitItems } from './fhir-benefits.ts';
+import { responseErrors } from './fhir-errors.ts';
+import { requestRefs, responseParties } from './fhir-parties.ts';
+import { parse271, patientOf, type Parsed271 } from './parse-271.ts';
+import { coveragePeriod, coverageStatus, summarize271, type EligibilitySummary } from './summary.ts';
+
+export interface EligibilityResponseContext {
+  /** The CoverageEligibilityRequest Bundle the 271 answers. */
+  request?: Bundle;
+  now: Date;
+  ids: () => string;
+}
+
+type Json = Record<string, any>;
+
+/** The parts of the request the response repeats: purpose, serviced date, the request reference. */
+function fromRequest(request: Bundle | undefined): Json {
+  const first = request?.entry?.[0];
+  const cer = first?.resource as Json | undefined;
+  if (cer?.resourceType !== 'CoverageEligibilityRequest') return { purpose: ['validation'] };
+  const reference = first?.fullUrl ?? (cer.id ? `CoverageEligibilityRequest/${cer.id}` : undefined);
+  const identifier = (cer.identifier as Json[] | undefined)?.[0];
+  return {
+    purpose: Array.isArray(cer.purpose) && cer.purpose.length ? cer.purpose : ['validation'],
+    ...(cer.servicedDate ? { servicedDate: cer.servicedDate } : cer.servicedPeriod ? { servicedPeriod: cer.servicedPeriod } : {}),
+    request: { ...(reference ? { reference } : {}), ...(identifier ? { identifier } : {}) },
+  };
+}
+
+function disposition(status: string, parsed: Parsed271): string {
+  if (status === 'error') return 'The payer could not process the eligibility inquiry; see error';
+  if (status === 'active') return 'Coverage is active';
+  if (status === 'inactive') return 'Coverage is not active';
+  return parsed.rejections.length ? 'The payer answered with errors; see error' : 'The payer did not state whether coverage is active';
+}
+
+function bundleOf(ctx: EligibilityResponseContext, response: Resource, rest: { fullUrl?: string; resource?: Resource }[]): Bundle {
+  return {
+    resourceType: 'Bundle',
+    id: ctx.ids(),
+    ...(ctx.request?.identifier ? { identifier: ctx.request.identifier } : {}),
+    type: 'collection',
+    timestamp: ctx.now.toISOString(),
+    entry: [{ fullUrl: `urn:uuid:${response.id}`, resource: response }, ...rest],
+  };
+}
+
+/**
+ * @example
+ * const { bundle, summary } = eligibility271ToFhir(body, { request, now: new Date(), ids: randomUUID });
+ * bundle.entry[0].resource.insurance[0].inforce // true for active coverage
+ */
+export function eligibility271ToFhir(body: Segment[], ctx: EligibilityResponseContext): { bundle: Bundle; summary: EligibilitySummary } {
+  const parsed = parse271(body);
+  const index = ctx.request ? new BundleIndex(ctx.request) : undefined;
+  const refs = requestRefs(index);
+  const cer = index?.entries[0]?.resource as Json | undefined;
+  const requested = (cer?.item as Json[] | undefined)?.find((i) => i.category)?.category?.coding?.find((c: Json) => c.system === ECS.serviceType)?.code;
+  const summary = summarize271(parsed, requested);
+  const parties = responseParties(refs, parsed, summary, ctx.ids);
+  const member = patientOf(parsed);
+  const inforce = coverageStatus(member);
+  const period = coveragePeriod(member);
+  const items = benefitItems(member?.benefits ?? []);
+  const errors = responseErrors(parsed, refs, (cer?.item as Json[] | undefined) ?? []);
+  const payerTraces = (member?.traces ?? []).filter((t) => t.type === '1' && t.value);
+  const insurance =
+    inforce !== undefined || items.length
+      ? [{
+          coverage: parties.coverage ?? ({ display: 'coverage' } as Reference),
+          ...(inforce !== undefined ? { inforce: inforce === 'active' } : {}),
+          ...(period ? { benefitPeriod: period } : {}),
+          ...(items.length ? { item: items } : {}),
+        }]
+      : [];
+  const response: Resource = {
+    resourceType: 'CoverageEligibilityResponse',
+    id: ctx.ids(),
+    ...(payerTraces.length ? { identifier: payerTraces.map((t) => ({ system: `urn:trnorg:${t.originator}`, value: t.value })) } : {}),
+    status: 'active',
+    ...fromRequest(ctx.request),
+    patient: parties.patient,
+    created: ctx.now.toISOString(),
+    ...(parties.requestor ? { requestor: parties.requestor } : {}),
+    outcome: errors.length ? 'error' : 'complete',
+    disposition: disposition(summary.status, parsed),
+    insurer: parties.insurer,
+    ...(insurance.length ? { insurance } : {}),
+    ...(errors.length ? { error: errors } : {}),
+  };
+  if (!(response as Json).request) (response as Json).request = { identifier: { system: 'urn:x12:bht03', value: parsed.reference } };
+  return { bundle: bundleOf(ctx, response, parties.entries), summary };
+}
+
+/**
+ * The gateway's own answer when no 271 came back: `queued` (not answered yet) or `error` (the
+ * payer refused the interchange with a 999/TA1, or delivery failed). Never an "inactive".
+ */
+export function eligibilityOutcomeBundle(
+  ctx: EligibilityResponseContext,
+  outcome: { kind: 'queued' | 'error'; reason: string; code?: string; system?: string },
+): Bundle {
+  const index = ctx.request ? new BundleIndex(ctx.request) : undefined;
+  const refs = requestRefs(index);
+  const ref = (hit: { resource: Resource; fullUrl?: string } | undefined): Reference =>
+    hit ? { reference: hit.fullUrl ?? `${hit.resource.resourceType}/${hit.resource.id}` } : { display: 'unknown' };
+  const response: Resource = {
+    resourceType: 'CoverageEligibilityResponse',
+    id: ctx.ids(),
+    status: 'active',
+    ...fromRequest(ctx.request),
+    patient: ref(refs.patient),
+    created: ctx.now.toISOString(),
+    ...(refs.provider ? { requestor: ref(refs.provider) } : {}),
+    outcome: outcome.kind,
+    disposition: outcome.reason,
+    insurer: ref(refs.insurer),
+    ...(outcome.kind === 'error'
+      ? { error: [{ code: { coding: [{ system: outcome.system ?? 'https://codesystem.x12.org/005010/999', code: outcome.code ?? 'delivery' }], text: outcome.reason } }] }
+      : {}),
+  };
+  return bundleOf(ctx, response, []);
+}
