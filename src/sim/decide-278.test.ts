@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { decisionOf, pasRequestTo278, pendedAnswer, x12ResponseToPas, type Bundle } from '../translate/index.ts';
 import { InMemoryControlNumbers, validateX12, writeX12 } from '../x12/index.ts';
 import { respond278 } from './decide-278.ts';
+import { PAS_EXAMPLES } from '../../test/helpers/corpus.ts';
 
-const EXAMPLES = '/work/shared/corpus/pas-2.2.1/examples';
+const EXAMPLES = PAS_EXAMPLES;
 const now = new Date('2026-11-25T10:00:00Z');
 
 function surgical(memberId: string): Bundle {

@@ -5,8 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { preloadPasDefinitions, validatePasRequestBundle } from '../../src/fhir/validate/index.ts';
+import { PAS_EXAMPLES } from '../helpers/corpus.ts';
 
-const EXAMPLES = '/work/shared/corpus/pas-2.2.1/examples';
+const EXAMPLES = PAS_EXAMPLES;
 const files = ['Bundle-SurgicalRequestBundleExample.json', 'Bundle-ReferralAuthorizationBundleExample.json', 'Bundle-HomecareAuthorizationUpdateBundleExample.json'];
 
 function median(fn: () => void, runs: number): number {

@@ -19,10 +19,11 @@ import { openEmbedded, openPostgres, type Database, type Db } from '../../src/db
 import { messages } from '../../src/db/schema.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { startGateway } from '../../src/server/index.ts';
+import { PAS_EXAMPLES } from '../helpers/corpus.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
 const CONNECTIONS = 50;
-const EXAMPLE = readFileSync('/work/shared/corpus/pas-2.2.1/examples/Bundle-SurgicalRequestBundleExample.json', 'utf8');
+const EXAMPLE = readFileSync(`${PAS_EXAMPLES}/Bundle-SurgicalRequestBundleExample.json`, 'utf8');
 const silent = createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) as never });
 
 async function database(dir: string): Promise<Database> {

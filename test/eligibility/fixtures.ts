@@ -6,8 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { InMemoryControlNumbers, parseX12, writeX12, type Segment } from '../../src/x12/index.ts';
 import { bodyOf } from '../../src/payers/x12-io.ts';
+import { X12_SAMPLES } from '../helpers/corpus.ts';
 
-export const CORPUS = '/work/shared/corpus/x12-samples';
+export const CORPUS = X12_SAMPLES;
 export const X12_ST = 'https://codesystem.x12.org/005010/1365';
 
 export interface RequestKnobs {

@@ -11,6 +11,7 @@ import { createLogger } from '../../src/log/index.ts';
 import { startGateway, type Gateway } from '../../src/server/index.ts';
 import { testDatabase } from './db.ts';
 import { providerToken } from './jwk.ts';
+import { PAS_EXAMPLES } from './corpus.ts';
 
 export interface TestGateway extends Gateway {
   dataDir: string;
@@ -56,7 +57,7 @@ export async function testGateway(env: Record<string, string> = {}): Promise<Tes
   };
 }
 
-const EXAMPLES = '/work/shared/corpus/pas-2.2.1/examples';
+const EXAMPLES = PAS_EXAMPLES;
 
 /** An IG example Bundle with a fresh identifier and the member id set (the simulator decides by it). */
 export function pasExample(name: string, memberId: string, bundleId = `t-${Math.random().toString(36).slice(2)}`): any {

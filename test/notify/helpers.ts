@@ -15,10 +15,11 @@ import { notifyHandlers, subscriptionRoutesWith, type NotifyDeps, type Resolver 
 import { startWorker } from '../../src/workflow/worker.ts';
 import { testApp, type TestApp } from '../helpers/app.ts';
 import { clientAssertion, registerClient, tokenForm, type TestClient } from '../helpers/clients.ts';
+import { CORPUS_DIR } from '../helpers/corpus.ts';
 
 export const ORIGIN = 'http://gateway.test';
 const here = path.dirname(fileURLToPath(import.meta.url));
-const CORPUS = process.env['PRIORGATE_CORPUS'] ?? path.resolve(here, '../../../shared/corpus');
+const CORPUS = CORPUS_DIR;
 
 export function pasExample<T = Record<string, unknown>>(name: string): T {
   return JSON.parse(readFileSync(path.join(CORPUS, 'pas-2.2.1/examples', name), 'utf8')) as T;

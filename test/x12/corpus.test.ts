@@ -7,8 +7,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseX12, validateX12, type Loop, type TransactionSet } from '../../src/x12/index.ts';
+import { X12_SAMPLES } from '../helpers/corpus.ts';
 
-const DIR = '/work/shared/corpus/x12-samples';
+const DIR = X12_SAMPLES;
 const read = (name: string) => readFileSync(path.join(DIR, name), 'utf8');
 const only = (name: string): TransactionSet => parseX12(read(name)).interchanges[0]!.groups[0]!.transactions[0]!;
 const find = (loops: Loop[], id: string): Loop[] => loops.flatMap((l) => [...(l.id === id ? [l] : []), ...find(l.children, id)]);

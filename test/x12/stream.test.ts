@@ -11,8 +11,9 @@ import {
 import { write271 } from './big271.ts';
 import { interchangeOf, writeOptions } from './fixtures.ts';
 import { req278With } from './helpers.ts';
+import { X12_SAMPLES } from '../helpers/corpus.ts';
 
-const DIR = '/work/shared/corpus/x12-samples/';
+const DIR = `${X12_SAMPLES}/`;
 const corpus = readdirSync(DIR).filter((f) => !f.endsWith('.md')).map((f) => [f, readFileSync(DIR + f, 'utf8')] as const);
 
 function chunks(text: string, size: number, asBuffer = true): Readable {

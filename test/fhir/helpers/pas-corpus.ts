@@ -4,9 +4,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Bundle } from '../../../src/fhir/bundle.ts';
 import type { ValidationIssue } from '../../../src/fhir/validate/index.ts';
+import { CORPUS_DIR } from '../../helpers/corpus.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const CORPUS = process.env['PRIORGATE_CORPUS'] ?? path.resolve(here, '../../../../shared/corpus');
+export const CORPUS = CORPUS_DIR;
 const PAS = path.join(CORPUS, 'pas-2.2.1');
 
 /** A fresh copy of an IG example, e.g. `Bundle-SurgicalRequestBundleExample.json`. */

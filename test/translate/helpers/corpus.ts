@@ -3,9 +3,10 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Bundle } from '../../../src/translate/index.ts';
+import { CORPUS_DIR } from '../../helpers/corpus.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-export const CORPUS = process.env['PRIORGATE_CORPUS'] ?? path.resolve(here, '../../../../shared/corpus');
+export const CORPUS = CORPUS_DIR;
 export const PAS_EXAMPLES = path.join(CORPUS, 'pas-2.2.1/examples');
 
 export function example<T = Bundle>(name: string): T {
