@@ -11,12 +11,12 @@ import { latestMessage, requestsByTrace, saveMessage, seenInbound } from '../db/
 import type { Bundle } from '../fhir/bundle.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
-import { decisionOf, groupLoops, el, x12ResponseToPas } from '../translate/index.ts';
-import { recordAnswer, summarizeResponse } from '../workflow/answer.ts';
+import { groupLoops, el, x12ResponseToPas } from '../translate/index.ts';
+import { recordAnswer } from '../workflow/answer.ts';
 import type { RequestEvents } from '../workflow/events.ts';
 import { interchangeKey, parseX12, validateX12 } from '../x12/index.ts';
 import { authenticatePayer } from './inbound-auth.ts';
-import { INBOUND_X12 } from './reply.ts';
+import { INBOUND_X12, summaryOf278 } from './reply.ts';
 import { bodyOf } from './x12-io.ts';
 
 const X12_TYPE = 'application/edi-x12';
@@ -65,8 +65,7 @@ export function payerInboundRoutes(events: RequestEvents) {
           const stored = await latestMessage(db, request.id, 'pas-request');
           const requestBundle = stored ? (JSON.parse(stored.payload) as Bundle) : undefined;
           const bundle = x12ResponseToPas(body, { request: requestBundle as never, now, ids: randomUUID }) as unknown as Bundle;
-          const summary = summarizeResponse(bundle);
-          if (decisionOf(body).overall === 'rejected') summary.overall = 'rejected';
+          const summary = summaryOf278(body, bundle);
           const r = await recordAnswer(db, { requestId: request.id, actor: `payer:${payerId}`, responseBundle: bundle, summary, messageId, onlyFrom: ['queued', 'sent', 'pended', 'error'] });
           if (r?.changed) changed.push(request.id);
         });

@@ -98,8 +98,21 @@ export async function readPayerReply(
   if (!tx) return { kind: 'unreadable', error: 'the payer answered without a 278 response' };
   const body = bodyOf(tx);
   const bundle = x12ResponseToPas(body, { request: requestBundle as never, now: r.now, ids: randomUUID }) as unknown as Bundle;
+  return { kind: 'answer', bundle, summary: summaryOf278(body, bundle), message };
+}
+
+/**
+ * The answer's summary: the lines' review actions as the PAS response carries them; an AAA-only
+ * answer is a rejection; an answer with no line decisions (a whole-request cancel, C at 2000E)
+ * takes the event-level HCR01.
+ */
+export function summaryOf278(body: Segment[], bundle: Bundle): AnswerSummary {
   const decision = decisionOf(body);
   const summary = summarizeResponse(bundle);
-  if (decision.overall === 'rejected') summary.overall = 'rejected';
-  return { kind: 'answer', bundle, summary, message };
+  if (decision.overall === 'rejected') return { ...summary, overall: 'rejected' };
+  const lineCodes = summary.items.filter((i) => i.code).length;
+  if (lineCodes === 0 && decision.overall !== 'none') {
+    return { ...summary, overall: decision.overall, items: [{ sequence: 0, code: decision.overall, ...(decision.authNumber ? { authNumber: decision.authNumber } : {}) }] };
+  }
+  return summary;
 }

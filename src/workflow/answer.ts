@@ -9,7 +9,7 @@ import { requests } from '../db/schema.ts';
 import { saveMessage, transition, updateItemDecisions, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import { enqueueNotifications } from '../notify/index.ts';
-import { stateFromReviewActions, type RequestState } from './states.ts';
+import { canTransition, stateFromReviewActions, type RequestState } from './states.ts';
 
 export const RESPONSE_SET = 'pas-response';
 
@@ -71,6 +71,13 @@ export async function recordAnswer(tx: Db, input: RecordAnswerInput): Promise<{ 
   const summary = { decision: input.summary.overall, authNumber: input.summary.authNumber ?? null, responseId };
   if (current.status === to) return { request: current, changed: false };
   const updated = await transition(tx, current.id, to, { actor: input.actor, messageId: input.messageId, summary, detail: { decision: input.summary.overall } });
+  // A cancel (UM02 3) the payer confirmed also ends the request it cancels.
+  if (to === 'cancelled' && current.priorRequestId) {
+    const [prior] = await tx.select().from(requests).where(eq(requests.id, current.priorRequestId)).for('update');
+    if (prior && canTransition(prior.status as RequestState, 'cancelled')) {
+      await transition(tx, prior.id, 'cancelled', { actor: input.actor, messageId: input.messageId, detail: { cancelledBy: current.id } });
+    }
+  }
   // A request answered "pended" earlier is now decided: tell the provider's subscriptions.
   if (current.status === 'pended' && to !== 'pended') {
     await enqueueNotifications(tx, { orgId: current.orgId, requestId: current.id, responseBundle: bundle });

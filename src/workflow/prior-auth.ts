@@ -3,7 +3,7 @@
  * inbound message, the delivery job and the audit event commit in one transaction, so nothing
  * accepted is lost and nothing is queued twice.
  */
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/index.ts';
 import type { Db } from '../db/client.ts';
 import { enqueue } from '../db/queries/jobs.ts';
@@ -19,11 +19,16 @@ export interface ClaimFacts {
   /** Claim.identifier (or Bundle.identifier) value: how updates point at their prior request. */
   claimIdentifier: string;
   relatedIdentifiers: string[];
+  /** Ids of prior Claims referenced as `Claim/{id}` (the IG's update example does this). */
+  relatedClaimIds: string[];
+  /** The Claim resource's own id, so a later update's `Claim/{id}` reference finds this request. */
+  claimResourceId: string | null;
   urgency: string;
   itemSequences: number[];
 }
 
 interface ClaimLike {
+  id?: string;
   identifier?: { system?: string; value?: string }[];
   related?: { claim?: { identifier?: { value?: string }; reference?: string } }[];
   priority?: { coding?: { code?: string }[] };
@@ -38,18 +43,25 @@ export function claimFacts(bundle: Bundle): ClaimFacts {
     idempotencyKey: `${bid?.system ?? ''}|${bid?.value ?? ''}`,
     claimIdentifier: claimId,
     relatedIdentifiers: (claim.related ?? []).map((r) => r.claim?.identifier?.value ?? '').filter(Boolean),
+    relatedClaimIds: (claim.related ?? []).map((r) => /(?:^|\/)Claim\/([^/]+)$/.exec(r.claim?.reference ?? '')?.[1] ?? '').filter(Boolean),
+    claimResourceId: claim.id ?? null,
     urgency: claim.priority?.coding?.[0]?.code === 'stat' ? 'expedited' : 'standard',
     itemSequences: (claim.item ?? []).map((i, n) => i.sequence ?? n + 1),
   };
 }
 
-/** The organization's newest request for a Claim identifier (an update's prior request). */
-export async function priorRequest(db: Db, orgId: string, identifiers: string[]): Promise<RequestRow | undefined> {
-  if (identifiers.length === 0) return undefined;
+/** The organization's newest request an update points at, by Claim identifier or `Claim/{id}`. */
+export async function priorRequest(db: Db, orgId: string, facts: Pick<ClaimFacts, 'relatedIdentifiers' | 'relatedClaimIds'>): Promise<RequestRow | undefined> {
+  const byTrace = facts.relatedIdentifiers.length ? inArray(requests.traceNumber, facts.relatedIdentifiers) : undefined;
+  const byId = facts.relatedClaimIds.length
+    ? inArray(sql<string>`${requests.summary}->>'claimResourceId'`, facts.relatedClaimIds)
+    : undefined;
+  const match = byTrace && byId ? or(byTrace, byId) : (byTrace ?? byId);
+  if (!match) return undefined;
   const [row] = await db
     .select()
     .from(requests)
-    .where(and(eq(requests.orgId, orgId), inArray(requests.traceNumber, identifiers)))
+    .where(and(eq(requests.orgId, orgId), eq(requests.kind, 'prior-auth'), match))
     .orderBy(desc(requests.createdAt))
     .limit(1);
   return row;
@@ -73,7 +85,7 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
   const facts = claimFacts(input.bundle);
   return db.transaction(async (t) => {
     const tx = t as unknown as Db;
-    const prior = await priorRequest(tx, input.orgId, facts.relatedIdentifiers);
+    const prior = await priorRequest(tx, input.orgId, facts);
     const { row, created } = await insertRequest(tx, {
       orgId: input.orgId,
       kind: 'prior-auth',
@@ -83,7 +95,7 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
       idempotencyKey: facts.idempotencyKey,
       traceNumber: input.trace,
       priorRequestId: prior?.id ?? null,
-      summary: { ...input.summary, claimIdentifier: facts.claimIdentifier },
+      summary: { ...input.summary, claimIdentifier: facts.claimIdentifier, claimResourceId: facts.claimResourceId },
       items: facts.itemSequences.map((sequence) => ({ sequence })),
     });
     if (!created) return { request: row, created };
