@@ -16,6 +16,7 @@ const COMMANDS: Record<string, { help: string; load: () => Promise<{ run: Comman
   keys: { help: 'keys rotate                         new token-signing key', load: () => import('./commands/keys.ts') },
   audit: { help: 'audit verify                        re-compute the audit hash chain', load: () => import('./commands/audit.ts') },
   validate: { help: 'validate FILE|- [--summary]         X12 → 999/TA1; FHIR Bundle → OperationOutcome', load: () => import('./commands/validate.ts') },
+  rules: { help: 'rules check [DIR] | rules explain FILE --payer ID  validate rule files; show which rules fire', load: () => import('./commands/rules.ts') },
   translate: { help: 'translate FILE|- [--to x12|fhir] [--payer ID]  PAS Bundle ⇄ X12 278', load: () => import('./commands/translate.ts') },
   sim: { help: 'sim payer [--port N]                 run the payer simulator standalone', load: () => import('./commands/sim.ts') },
   eligibility: { help: 'eligibility batch ROSTER.csv --payer ID [--out FILE]  check a roster (270/271)', load: () => import('./commands/eligibility.ts') },

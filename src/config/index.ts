@@ -42,6 +42,10 @@ const EnvSchema = z.object({
   PRIORGATE_DEFAULT_PAYER: z.string().min(1).optional(),
   /** How long a claimed job stays locked; a crashed worker's jobs are retried after it. */
   PRIORGATE_JOB_LOCK_MS: intFrom(1000, 3_600_000).default(30_000),
+  /** The EHR's FHIR base URL, the client id registered there, and our private JWK file for it. */
+  PRIORGATE_EHR_URL: z.url().optional(),
+  PRIORGATE_EHR_CLIENT_ID: z.string().min(1).optional(),
+  PRIORGATE_EHR_KEY_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
@@ -65,6 +69,7 @@ export interface Config {
   /** Payer for requests whose insurer matches no configured payer (demo: demo-payer). */
   defaultPayer?: string;
   jobLockMs: number;
+  ehr?: { url: string; clientId: string; keyFile: string };
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -103,5 +108,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { demo?: boolean } = {}
     x12SenderId: e.PRIORGATE_X12_SENDER_ID,
     defaultPayer: e.PRIORGATE_DEFAULT_PAYER ?? (demo ? 'demo-payer' : undefined),
     jobLockMs: e.PRIORGATE_JOB_LOCK_MS,
+    ehr:
+      e.PRIORGATE_EHR_URL && e.PRIORGATE_EHR_CLIENT_ID && e.PRIORGATE_EHR_KEY_FILE
+        ? { url: e.PRIORGATE_EHR_URL, clientId: e.PRIORGATE_EHR_CLIENT_ID, keyFile: e.PRIORGATE_EHR_KEY_FILE }
+        : undefined,
   };
 }

@@ -5,6 +5,8 @@ import type { Logger } from '../log/index.ts';
 import type { AccessClaims, KeyRingHolder } from '../auth/index.ts';
 import type { Metrics } from './metrics.ts';
 import type { PayerRegistry } from '../payers/registry.ts';
+import type { RuleSet } from '../rules/index.ts';
+import type { EhrClient } from '../ehr/index.ts';
 import type { RequestEvents } from '../workflow/events.ts';
 
 /** The prior-authorization machinery the FHIR operations drive (absent in bare test apps). */
@@ -13,6 +15,10 @@ export interface GatewayServices {
   events: RequestEvents;
   /** Wakes this process's delivery worker after an enqueue. */
   wake(): void;
+  /** The current (last good) payer rules. */
+  rules(): RuleSet;
+  /** The EHR the rules pull documentation from, when one is configured. */
+  ehr?: EhrClient;
 }
 
 export interface AppDeps {

@@ -16,6 +16,8 @@ import { ELIGIBILITY_JOB } from '../workflow/eligibility.ts';
 import { basicAuth, issuePayerSecret } from '../payers/inbound-auth.ts';
 import { createPayerRegistry } from '../payers/registry.ts';
 import { formatProblems } from '../rules/yaml-file.ts';
+import { rulesWatcher } from '../rules/index.ts';
+import { connectEhr } from './ehr.ts';
 import { loadPayers } from '../rules/payers.ts';
 import { createPayerSim } from '../sim/payer-server.ts';
 import { DELIVER_JOB } from '../workflow/prior-auth.ts';
@@ -58,6 +60,11 @@ export async function startServices(opts: { config: Config; db: Db; log: Logger;
     const secret = await issuePayerSecret(db, 'demo-payer');
     if (secret) sim.setCallbackAuth(basicAuth('demo-payer', secret));
   }
+  const rules = rulesWatcher(config.rulesDir, (r) =>
+    r.applied ? log.info('payer rules reloaded') : log.warn({ problems: r.problems.map((p) => `${p.file}:${p.line}: ${p.message}`) }, 'payer rules invalid; keeping the last good set'),
+  );
+  if (rules.problems().length) throw new Error(`payer rules are invalid:\n${formatProblems(rules.problems())}`);
+  const ehr = await connectEhr(config);
   const events = opts.events ?? new RequestEvents();
   const worker: Worker = startWorker({
     db,
@@ -71,14 +78,18 @@ export async function startServices(opts: { config: Config; db: Db; log: Logger;
       ...notifyHandlers({ db, log, config }),
     },
   });
-  log.info({ payers: registry.all().map((p) => p.config.id), simulator: simUrl }, 'services started');
+  log.info({ payers: registry.all().map((p) => p.config.id), simulator: simUrl, ehr: ehr.client?.baseUrl }, 'services started');
   return {
     payers: registry,
     events,
     wake: () => worker.wake(),
+    rules: () => rules.current(),
+    ehr: ehr.client,
     simUrl,
     async stop() {
       await worker.stop();
+      rules.close();
+      await ehr.stop();
       sim?.close();
       if (simServer) {
         (simServer as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();

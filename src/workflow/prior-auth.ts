@@ -10,6 +10,7 @@ import { enqueue } from '../db/queries/jobs.ts';
 import { insertRequest, saveMessage, type RequestRow } from '../db/queries/requests.ts';
 import { requests } from '../db/schema.ts';
 import type { Bundle } from '../fhir/bundle.ts';
+import { recordAnswer, type AnswerSummary } from './answer.ts';
 
 export const DELIVER_JOB = 'payer.deliver';
 
@@ -77,8 +78,10 @@ export interface AcceptInput {
   httpRequestId?: string;
   /** 2000E TRN02 as translated: the payer echoes it, and late answers are matched by it. */
   trace: string;
-  /** Matching keys for $inquire (identifiers only). */
+  /** Matching keys for $inquire (identifiers only), and the rules' outcome and trace. */
   summary?: Record<string, unknown>;
+  /** The gateway's own answer when the payer's rules need no 278 at all (NA): nothing is queued. */
+  localAnswer?: { bundle: Bundle; summary: AnswerSummary };
 }
 
 export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ request: RequestRow; created: boolean }> {
@@ -86,7 +89,9 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
   return db.transaction(async (t) => {
     const tx = t as unknown as Db;
     const prior = await priorRequest(tx, input.orgId, facts);
-    const { row, created } = await insertRequest(tx, {
+    const { row, created } = await insertRequest(
+      tx,
+      {
       orgId: input.orgId,
       kind: 'prior-auth',
       payerId: input.payerId,
@@ -97,7 +102,9 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
       priorRequestId: prior?.id ?? null,
       summary: { ...input.summary, claimIdentifier: facts.claimIdentifier, claimResourceId: facts.claimResourceId },
       items: facts.itemSequences.map((sequence) => ({ sequence })),
-    });
+      },
+      input.localAnswer ? 'received' : 'queued',
+    );
     if (!created) return { request: row, created };
     const messageId = await saveMessage(tx, {
       orgId: input.orgId,
@@ -107,7 +114,7 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
       transactionSet: 'pas-request',
       payload: JSON.stringify(input.bundle),
     });
-    await enqueue(tx, { kind: DELIVER_JOB, orgId: input.orgId, requestId: row.id, maxAttempts: input.maxAttempts });
+    if (!input.localAnswer) await enqueue(tx, { kind: DELIVER_JOB, orgId: input.orgId, requestId: row.id, maxAttempts: input.maxAttempts });
     await appendAudit(tx, {
       actor: `client:${input.clientId}`,
       action: 'request.submit',
@@ -115,8 +122,22 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
       entityType: 'request',
       entityId: row.id,
       requestId: input.httpRequestId ?? null,
-      detail: { payerId: input.payerId, messageId, priorRequestId: prior?.id ?? null, status: row.status },
+      detail: { payerId: input.payerId, messageId, priorRequestId: prior?.id ?? null, status: row.status, rules: input.summary?.['rules'] ?? null },
     });
+    if (input.localAnswer) {
+      const answered = await recordAnswer(tx, { requestId: row.id, actor: 'system', responseBundle: input.localAnswer.bundle, summary: input.localAnswer.summary, onlyFrom: ['received'] });
+      return { request: answered?.request ?? row, created };
+    }
     return { request: row, created };
   });
+}
+
+/** The organization's prior-auth request with this idempotency key, if it exists. */
+export async function findByIdempotencyKey(db: Db, orgId: string, key: string): Promise<RequestRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(requests)
+    .where(and(eq(requests.orgId, orgId), eq(requests.kind, 'prior-auth'), eq(requests.idempotencyKey, key)))
+    .limit(1);
+  return row;
 }

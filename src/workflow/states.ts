@@ -23,7 +23,8 @@ const ANSWERS: RequestState[] = ['pended', ...DECIDED, 'error'];
 
 /** from → the states it may move to. An update re-queues a request; a cancel is certification type 3. */
 export const TRANSITIONS: Record<RequestState, readonly RequestState[]> = {
-  received: ['queued', 'rejected', 'error'],
+  // received → certified: the payer's rules say no authorization is needed (NA), nothing is sent.
+  received: ['queued', 'certified', 'rejected', 'error'],
   // queued → pended: the sync wait ran out before the payer was even reached (we answer A4).
   queued: ['sent', 'pended', 'rejected', 'error', 'cancelled', 'queued'],
   sent: [...ANSWERS, 'sent'],

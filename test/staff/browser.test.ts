@@ -54,8 +54,8 @@ describe.skipIf(!haveChromium)('staff UI in Chromium', () => {
     mkdirSync(ARTIFACTS, { recursive: true });
     // A pend stays pended for the whole test (the simulator would approve it after this delay).
     gw = await testGateway({ PRIORGATE_SIM_PEND_MS: '3600000', PRIORGATE_SYNC_WAIT_MS: '3000' });
-    ids.pended = await submit('Bundle-MedicalServicesAuthorizationBundleExample.json', 'BRW100P');
-    ids.denied = await submit('Bundle-ReferralAuthorizationBundleExample.json', 'BRW200D');
+    ids.pended = await submit('Bundle-SurgicalRequestBundleExample.json', 'BRW100P');
+    ids.denied = await submit('Bundle-SurgicalRequestBundleExample.json', 'BRW200D');
     await addStaff(gw.database.db, 'browser-viewer', 'viewer');
     const app = createApp(gw.deps, [staffRoutes]);
     server = await new Promise<ServerType>((resolve) => {

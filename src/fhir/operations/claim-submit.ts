@@ -15,7 +15,8 @@ import type { PayerRuntime } from '../../payers/registry.ts';
 import { pasRequestTo278, pendedAnswer, TranslateError, x12ResponseToPas } from '../../translate/index.ts';
 import { recordAnswer, RESPONSE_SET } from '../../workflow/answer.ts';
 import { decisionDeadline } from '../../workflow/deadlines.ts';
-import { acceptPriorAuth, claimFacts } from '../../workflow/prior-auth.ts';
+import { acceptPriorAuth, claimFacts, findByIdempotencyKey } from '../../workflow/prior-auth.ts';
+import { applyRules, noActionRequired, rulesSummary } from './claim-rules.ts';
 import { isAnswered, type RequestState } from '../../workflow/states.ts';
 import { findEntries, resolveReference, type Bundle } from '../bundle.ts';
 import { operationOutcome } from '../outcome.ts';
@@ -81,24 +82,30 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
     }
     const payer = payerFor(deps, s, bundle);
     const now = deps.now?.() ?? new Date();
-    let trace: string;
+    const facts = claimFacts(bundle);
+    const existing = await findByIdempotencyKey(deps.db, auth.orgId, facts.idempotencyKey);
+    // A repeat answers from the store: no rules, no EHR calls, nothing sent.
+    const prepared = existing ? { outgoing: bundle, decision: undefined } : await applyRules(s, bundle, payer.config.id, now, c.var.log);
+    const { outgoing, decision } = prepared;
+    let translated;
     try {
-      trace = pasRequestTo278(bundle as never, { now }).trace;
+      translated = pasRequestTo278(outgoing as never, { now });
     } catch (e) {
       if (e instanceof TranslateError) throw new AppError('unprocessable', e.message, e.expression);
       throw e;
     }
-    const facts = claimFacts(bundle);
+    const local = decision && (decision.outcome === 'not-required' || decision.outcome === 'gold-carded');
     const { request, created } = await acceptPriorAuth(deps.db, {
       orgId: auth.orgId,
       clientId: auth.clientId,
-      bundle,
+      bundle: outgoing,
       payerId: payer.config.id,
       maxAttempts: payer.config.maxAttempts,
-      deadlineAt: decisionDeadline(now, facts.urgency === 'expedited' ? 'expedited' : 'standard'),
+      deadlineAt: decisionDeadline(now, decision?.urgency ?? (facts.urgency === 'expedited' ? 'expedited' : 'standard'), decision?.deadlineHours),
       httpRequestId: c.var.requestId,
-      trace,
-      summary: inquiryKeys(bundle),
+      trace: translated.trace,
+      summary: { ...inquiryKeys(bundle), ...(decision ? { rules: rulesSummary(decision) } : {}) },
+      localAnswer: local ? noActionRequired(outgoing, translated.segments, now) : undefined,
     });
     c.var.log.info({ authRequestId: request.id, payerId: payer.config.id, created }, 'prior authorization accepted');
     if (created) s.wake();

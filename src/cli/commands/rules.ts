@@ -1,0 +1,82 @@
+/**
+ * `priorgate rules check [DIR]`: validates the rule files (payer directory, prior-auth rules, state
+ * timeframes) and prints each problem as `file:line: message` (exit 0 valid, 1 invalid).
+ * `priorgate rules explain FILE|- --payer ID [--state XX] [--json]`: which rules fire for a PAS
+ * request Bundle and why (exit 0; 2 when the input is not JSON).
+ */
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../../config/index.ts';
+import type { Bundle } from '../../fhir/bundle.ts';
+import { evaluatePriorAuth, formatProblems, loadRuleSet, type RuleDecision } from '../../rules/index.ts';
+import { type CliIo, EXIT, println, readInput } from '../io.ts';
+
+const USAGE = 'usage: priorgate rules check [DIR] | priorgate rules explain FILE|- --payer ID [--state XX] [--json]';
+
+function rulesDir(io: CliIo, given?: string): string {
+  return given ?? io.env.PRIORGATE_RULES_DIR ?? loadConfig(io.env).rulesDir;
+}
+
+async function check(args: string[], io: CliIo): Promise<number> {
+  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const dir = rulesDir(io, positionals[0]);
+  const { ruleSet, problems } = loadRuleSet(dir);
+  if (problems.length) {
+    println(io.stdout, formatProblems(problems));
+    println(io.stderr, `${problems.length} problem(s) in ${dir}`);
+    return EXIT.failed;
+  }
+  const payers = Object.keys(ruleSet.payers);
+  const states = Object.keys(ruleSet.states);
+  println(io.stdout, `ok: ${ruleSet.files.length} rule file(s); prior-auth rules for ${payers.join(', ') || 'no payer'}; state timeframes for ${states.join(', ') || 'no state'}`);
+  return EXIT.ok;
+}
+
+export function formatDecision(d: RuleDecision, payerId: string): string {
+  const lines = [`payer ${payerId}: ${d.outcome} (decision due within ${d.deadlineHours} h, ${d.urgency}, ${d.deadlineSource})`];
+  for (const item of d.items) lines.push(`  item ${item.sequence} ${item.code ?? '?'}: ${item.outcome}${item.service ? ` by rule ${item.service}` : ''}`);
+  lines.push('trace:');
+  for (const s of d.trace) {
+    const where = s.item !== undefined ? `item ${s.item} ` : '';
+    lines.push(`  ${where}${s.rule} → ${s.result}${s.detail ? ` (${s.detail})` : ''}  ${JSON.stringify(s.inputs)}`);
+  }
+  if (d.documentation.length) {
+    lines.push('documentation:');
+    for (const doc of d.documentation) {
+      lines.push(`  ${doc.service}/${doc.id} (item ${doc.item}): ${doc.satisfied ? `satisfied by ${doc.satisfiedBy.join(', ')}` : 'to fetch'} — ${doc.description}`);
+      for (const src of doc.sources) lines.push(`    ${src.search}${src.filter ? `  where ${src.filter}` : ''}`);
+    }
+  }
+  if (d.companionGuide.exceeded) lines.push(`companion guide: more than ${d.companionGuide.maxServiceLines} service lines`);
+  for (const e of d.errors) lines.push(`error: ${e}`);
+  return lines.join('\n');
+}
+
+async function explain(args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { payer: { type: 'string' }, state: { type: 'string' }, json: { type: 'boolean' }, rules: { type: 'string' } } });
+  const file = positionals[0];
+  if (!file || !values.payer) {
+    println(io.stderr, USAGE);
+    return EXIT.usage;
+  }
+  let bundle: Bundle;
+  try {
+    bundle = JSON.parse(await readInput(file, io)) as Bundle;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code) throw e;
+    println(io.stderr, 'rules explain: the input is not valid JSON');
+    return EXIT.usage;
+  }
+  const { ruleSet, problems } = loadRuleSet(rulesDir(io, values.rules));
+  if (problems.length) println(io.stderr, `warning: rule problems (those files are ignored):\n${formatProblems(problems)}`);
+  const decision = evaluatePriorAuth(ruleSet, { bundle, payerId: values.payer, now: new Date(), ...(values.state ? { state: values.state } : {}) });
+  println(io.stdout, values.json ? JSON.stringify(decision, null, 2) : formatDecision(decision, values.payer));
+  return EXIT.ok;
+}
+
+export async function run(args: string[], io: CliIo): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === 'check') return check(rest, io);
+  if (sub === 'explain') return explain(rest, io);
+  println(io.stderr, USAGE);
+  return EXIT.usage;
+}

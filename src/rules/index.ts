@@ -1,0 +1,14 @@
+/**
+ * rules: loads `rules/` (payer directory, prior-auth rules, state timeframes), evaluates them
+ * against PAS request Bundles with FHIRPath, and explains which rule fired and why. Evaluation is
+ * pure; loading and watching read files.
+ */
+export { loadRuleSet, payerForInsurer, emptyRuleSet, type RuleSet } from './load.ts';
+export { evaluatePriorAuth } from './evaluate.ts';
+export { rulesWatcher, type RulesReload, type RulesWatcher } from './watch.ts';
+export { formatProblems, type RuleProblem } from './yaml-file.ts';
+export { compileFhirPath, runFhirPath, isTruthy, todayOf, type Compiled } from './fhirpath.ts';
+export { expandDates, withPatient, parseSearch, matchesSearch, type ParsedSearch } from './search.ts';
+export { patientOf, patientState } from './request-facts.ts';
+export type { DocRequirement, DocSource, EvaluateInput, ItemDecision, Outcome, RuleDecision, TraceStep } from './types.ts';
+export type { PriorAuthRules, ServiceRule, StateRules } from './schema.ts';

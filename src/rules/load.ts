@@ -1,0 +1,156 @@
+/**
+ * Loads a rules directory: `prior-auth/*.yaml` (one file per payer) and `states/*.yaml`, checks
+ * them across files (ids, references, payer directory) and compiles every FHIRPath expression, so
+ * a bad rule is a load problem with file and line, never a surprise at request time.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { LineCounter, isNode, parseDocument } from 'yaml';
+import { compileFhirPath, runFhirPath, type Compiled } from './fhirpath.ts';
+import { loadPayers } from './payers.ts';
+import { PriorAuthFileSchema, StateFileSchema, type PriorAuthRules, type StateRules } from './schema.ts';
+import { searchProblems } from './search.ts';
+import { parseYamlWith, type RuleProblem } from './yaml-file.ts';
+
+export interface RuleSet {
+  /** Prior-authorization rules by payer id. */
+  payers: Record<string, PriorAuthRules & { file: string }>;
+  /** State timeframes by USPS code. */
+  states: Record<string, StateRules & { file: string }>;
+  /** Compiled FHIRPath by expression text. */
+  compiled: Map<string, Compiled>;
+  files: string[];
+}
+
+export function emptyRuleSet(): RuleSet {
+  return { payers: {}, states: {}, compiled: new Map(), files: [] };
+}
+
+function yamlFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(dir, f));
+}
+
+/** The line of a value inside a YAML text, by its path (1 when not found). */
+function lineOf(text: string, at: (string | number)[]): number {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
+  for (let depth = at.length; depth >= 0; depth--) {
+    const node = doc.getIn(at.slice(0, depth), true);
+    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
+  }
+  return 1;
+}
+
+/** Every FHIRPath expression and search of a payer file, with its YAML path. */
+function expressionsOf(rules: PriorAuthRules): { at: (string | number)[]; kind: 'fhirpath' | 'search'; text: string }[] {
+  const out: { at: (string | number)[]; kind: 'fhirpath' | 'search'; text: string }[] = [];
+  rules.services.forEach((s, i) => {
+    if (s.when) out.push({ at: ['services', i, 'when'], kind: 'fhirpath', text: s.when });
+    s.documentation.forEach((d, j) => {
+      const base = ['services', i, 'documentation', j];
+      if (d.search) out.push({ at: [...base, 'search'], kind: 'search', text: d.search });
+      if (d.filter) out.push({ at: [...base, 'filter'], kind: 'fhirpath', text: d.filter });
+      d.anyOf?.forEach((src, k) => {
+        out.push({ at: [...base, 'anyOf', k, 'search'], kind: 'search', text: src.search });
+        if (src.filter) out.push({ at: [...base, 'anyOf', k, 'filter'], kind: 'fhirpath', text: src.filter });
+      });
+    });
+  });
+  return out;
+}
+
+function crossChecks(rules: PriorAuthRules): { at: (string | number)[]; message: string }[] {
+  const out: { at: (string | number)[]; message: string }[] = [];
+  const ids = new Set<string>();
+  rules.services.forEach((s, i) => {
+    if (ids.has(s.id)) out.push({ at: ['services', i, 'id'], message: `service id ${s.id} is used twice` });
+    ids.add(s.id);
+    const docIds = new Set<string>();
+    s.documentation.forEach((d, j) => {
+      if (docIds.has(d.id)) out.push({ at: ['services', i, 'documentation', j, 'id'], message: `documentation id ${d.id} is used twice in ${s.id}` });
+      docIds.add(d.id);
+    });
+    if (s.priorAuth === 'not-required' && s.documentation.length) out.push({ at: ['services', i, 'documentation'], message: 'documentation is only asked for services that require prior authorization' });
+  });
+  rules.goldCard.forEach((g, i) =>
+    g.services.forEach((id, k) => {
+      if (!ids.has(id)) out.push({ at: ['goldCard', i, 'services', k], message: `gold card names unknown service ${id}` });
+    }),
+  );
+  return out;
+}
+
+function loadPayerRules(file: string, set: RuleSet, knownPayers: Set<string> | undefined, problems: RuleProblem[]) {
+  const text = readFileSync(file, 'utf8');
+  const parsed = parseYamlWith(file, text, PriorAuthFileSchema);
+  if (!parsed.ok) return void problems.push(...parsed.problems);
+  const rules = parsed.value;
+  const local: RuleProblem[] = [];
+  const problem = (at: (string | number)[], message: string) => local.push({ file, line: lineOf(text, at), message: `${at.join('.')}: ${message}` });
+  if (set.payers[rules.payer]) problem(['payer'], `payer ${rules.payer} already has rules in ${set.payers[rules.payer]!.file}`);
+  if (knownPayers && !knownPayers.has(rules.payer)) problem(['payer'], `no payer ${rules.payer} in the payer directory (payers/)`);
+  for (const other of Object.values(set.payers)) {
+    for (const id of rules.insurerIdentifiers.filter((i) => other.insurerIdentifiers.includes(i))) problem(['insurerIdentifiers'], `insurer identifier ${id} already routes to ${other.payer}`);
+  }
+  for (const c of crossChecks(rules)) problem(c.at, c.message);
+  for (const e of expressionsOf(rules)) {
+    if (e.kind === 'search') {
+      for (const message of searchProblems(e.text)) problem(e.at, message);
+      continue;
+    }
+    if (set.compiled.has(e.text)) continue;
+    const compiled = compileFhirPath(e.text);
+    if (!compiled.ok) {
+      problem(e.at, `invalid FHIRPath: ${compiled.error}`);
+      continue;
+    }
+    // A dry run on an empty resource catches what parsing cannot (unknown functions).
+    const probe = runFhirPath(compiled.fn, { resourceType: 'Bundle' }, { today: '2000-01-01', item: {}, claim: {} });
+    if (!probe.ok) problem(e.at, `invalid FHIRPath: ${probe.error}`);
+    else set.compiled.set(e.text, compiled.fn);
+  }
+  if (local.length) return void problems.push(...local);
+  set.payers[rules.payer] = { ...rules, file };
+}
+
+function loadStateRules(file: string, set: RuleSet, problems: RuleProblem[]) {
+  const text = readFileSync(file, 'utf8');
+  const parsed = parseYamlWith(file, text, StateFileSchema);
+  if (!parsed.ok) return void problems.push(...parsed.problems);
+  const s = parsed.value;
+  if (set.states[s.state]) return void problems.push({ file, line: lineOf(text, ['state']), message: `state: ${s.state} is already defined in ${set.states[s.state]!.file}` });
+  set.states[s.state] = { ...s, file };
+}
+
+/**
+ * Loads and checks every rule file under `dir`. Problems never throw; the rule set holds what
+ * loaded cleanly (callers that hot-reload keep their previous set while problems exist).
+ * @example const { ruleSet, problems } = loadRuleSet('rules'); if (problems.length) console.error(formatProblems(problems));
+ */
+export function loadRuleSet(dir: string): { ruleSet: RuleSet; problems: RuleProblem[] } {
+  const set = emptyRuleSet();
+  const problems: RuleProblem[] = [];
+  if (!existsSync(dir)) return { ruleSet: set, problems: [{ file: dir, line: 0, message: 'rules directory not found' }] };
+  let knownPayers: Set<string> | undefined;
+  if (existsSync(path.join(dir, 'payers'))) {
+    const payers = loadPayers(path.join(dir, 'payers'));
+    problems.push(...payers.problems);
+    knownPayers = new Set(payers.payers.map((p) => p.id));
+  }
+  for (const file of yamlFiles(path.join(dir, 'prior-auth'))) {
+    set.files.push(file);
+    loadPayerRules(file, set, knownPayers, problems);
+  }
+  for (const file of yamlFiles(path.join(dir, 'states'))) {
+    set.files.push(file);
+    loadStateRules(file, set, problems);
+  }
+  return { ruleSet: set, problems };
+}
+
+/** The payer whose rules list one of the Claim.insurer identifiers. */
+export function payerForInsurer(set: RuleSet, identifiers: string[]): string | undefined {
+  const ids = new Set(identifiers.map((i) => i.trim()));
+  return Object.values(set.payers).find((p) => p.insurerIdentifiers.some((i) => ids.has(i)))?.payer;
+}
