@@ -12,7 +12,8 @@ describe('request state machine', () => {
     expect(canTransition('certified', 'cancelled')).toBe(true);
     expect(TRANSITIONS.cancelled).toEqual([]);
     expect(() => assertTransition('cancelled', 'certified')).toThrow(/cancelled cannot move to certified/);
-    expect(() => assertTransition('received', 'certified')).toThrow();
+    expect(() => assertTransition('received', 'denied')).toThrow();
+    expect(canTransition('received', 'certified')).toBe(true); // no authorization required: answered locally
   });
   it('maps line review actions to a request state', () => {
     expect(stateFromReviewActions(['A1', 'A1'])).toBe('certified');
