@@ -35,6 +35,8 @@ export interface PayerSimState {
   traces: Map<string, Set<string>>;
   /** 270 eligibility inquiries answered. */
   eligibility: number;
+  /** Requests received and not yet answered (crash tests kill the gateway while this is > 0). */
+  inFlight: number;
 }
 
 export function createPayerSim(opts: PayerSimOptions) {
@@ -43,7 +45,7 @@ export function createPayerSim(opts: PayerSimOptions) {
   const numbers = new InMemoryControlNumbers(Math.floor(Math.random() * 1e6));
   const answers = new Map<string, string>();
   const flakyAttempts = new Map<string, number>();
-  const state: PayerSimState = { received: new Map(), decided: 0, pushes: [], traces: new Map(), eligibility: 0 };
+  const state: PayerSimState = { received: new Map(), decided: 0, pushes: [], traces: new Map(), eligibility: 0, inFlight: 0 };
   const timers = new Set<NodeJS.Timeout>();
   const hanging = new Set<() => void>();
   let authSeq = 1000;
@@ -120,6 +122,14 @@ export function createPayerSim(opts: PayerSimOptions) {
 
   const app = new Hono();
   const think = () => (opts.delayMs ? new Promise((r) => setTimeout(r, opts.delayMs)) : undefined);
+  app.use(async (_c, next) => {
+    state.inFlight++;
+    try {
+      await next();
+    } finally {
+      state.inFlight--;
+    }
+  });
 
   app.post('/x12', async (c) => {
     await think();
@@ -178,6 +188,7 @@ export function createPayerSim(opts: PayerSimOptions) {
       received: Object.fromEntries(state.received),
       decided: state.decided,
       eligibility: state.eligibility,
+      inFlight: state.inFlight,
       pushes: state.pushes,
       traces: Object.fromEntries([...state.traces].map(([t, keys]) => [t, [...keys]])),
     }),

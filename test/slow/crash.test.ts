@@ -63,17 +63,17 @@ describe('kill -9 between any two steps', () => {
     let tok = await token(gw.url, dataDir);
     // Fire them all, then kill the gateway while deliveries are in flight.
     const inflight = bundles.map((b) => submit(gw.url, tok, b).catch(() => undefined));
-    // Kill as soon as the payer has some 278s but not all: deliveries are on the wire.
+    // Kill while the payer holds 278s it has not answered yet: deliveries are on the wire.
     const waitUntil = Date.now() + 30_000;
     for (;;) {
-      const s = (await (await fetch(`${simUrl}/stats`)).json()) as { traces: Record<string, string[]> };
-      if (Object.keys(s.traces).length >= 3) break;
+      const s = (await (await fetch(`${simUrl}/stats`)).json()) as { inFlight: number };
+      if (s.inFlight >= 3) break;
       if (Date.now() > waitUntil) throw new Error(`no deliveries reached the payer:\n${gw.output().slice(-3000)}`);
       await new Promise((r) => setTimeout(r, 20));
     }
     await gw.stop('SIGKILL');
-    const atKill = (await (await fetch(`${simUrl}/stats`)).json()) as { traces: Record<string, string[]> };
-    expect(Object.keys(atKill.traces).length, 'the kill came after every delivery').toBeLessThan(N);
+    const atKill = (await (await fetch(`${simUrl}/stats`)).json()) as { inFlight: number; decided: number };
+    expect(atKill.inFlight + atKill.decided, 'nothing was in flight at the kill').toBeGreaterThan(0);
     await Promise.all(inflight);
 
     gw = await startServer(['--demo'], env);
