@@ -126,7 +126,7 @@ function loadStateRules(file: string, set: RuleSet, problems: RuleProblem[]) {
 /**
  * Loads and checks every rule file under `dir`. Problems never throw; the rule set holds what
  * loaded cleanly (callers that hot-reload keep their previous set while problems exist).
- * @example const { ruleSet, problems } = loadRuleSet('rules'); if (problems.length) console.error(formatProblems(problems));
+ * @example const { ruleSet, problems } = loadRuleSet('rules'); if (problems.length) report(formatProblems(problems));
  */
 export function loadRuleSet(dir: string): { ruleSet: RuleSet; problems: RuleProblem[] } {
   const set = emptyRuleSet();
