@@ -15,7 +15,7 @@ import type { RequestState } from '../workflow/states.ts';
 import type { JobOutcome } from '../workflow/worker.ts';
 import { readPayerReply } from './reply.ts';
 import type { PayerRegistry, PayerRuntime } from './registry.ts';
-import { envelope } from './x12-io.ts';
+import { envelope, partiesFor } from './x12-io.ts';
 
 export const OUTBOUND_278 = 'x12-278-request';
 export const OUTBOUND_PAS = 'pas-request-out';
@@ -48,8 +48,7 @@ async function outboundPayload(d: DeliverDeps, request: RequestRow, payer: Payer
       const x12 = payer.config.x12!;
       const { segments } = pasRequestTo278(bundle as never, { now, payer: { id: x12.umoId, idQualifier: x12.umoIdQualifier, name: payer.config.name } });
       const out = await envelope(tx, {
-        from: { qualifier: 'ZZ', id: d.senderId, application: d.senderId },
-        to: { qualifier: x12.interchangeQualifier, id: x12.interchangeId, application: x12.applicationId },
+        ...partiesFor(payer.config, d.senderId),
         setId: '278',
         version: '005010X217',
         functionalId: 'HI',

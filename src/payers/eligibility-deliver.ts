@@ -16,7 +16,7 @@ import type { JobOutcome } from '../workflow/worker.ts';
 import type { DeliverDeps } from './deliver.ts';
 import { INBOUND_X12 } from './reply.ts';
 import type { PayerRuntime } from './registry.ts';
-import { bodyOf, envelope } from './x12-io.ts';
+import { bodyOf, envelope, partiesFor } from './x12-io.ts';
 import { elementText, parseX12, type Segment } from '../x12/index.ts';
 
 export const OUTBOUND_270 = 'x12-270-request';
@@ -69,8 +69,7 @@ async function outbound270(d: DeliverDeps, request: RequestRow, payer: PayerRunt
   return d.db.transaction(async (t) => {
     const tx = t as unknown as Db;
     const out = await envelope(tx, {
-      from: { qualifier: 'ZZ', id: d.senderId, application: d.senderId },
-      to: { qualifier: x12.interchangeQualifier, id: x12.interchangeId, application: x12.applicationId },
+      ...partiesFor(payer.config, d.senderId),
       setId: '270',
       version: '005010X279A1',
       functionalId: 'HS',

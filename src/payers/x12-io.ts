@@ -6,6 +6,7 @@ import type { Db } from '../db/client.ts';
 import { nextEnvelopeNumbers } from '../db/queries/control-numbers.ts';
 import { parseX12, writeX12, type ControlNumbers, type TransactionSet } from '../x12/index.ts';
 import type { Segment } from '../x12/types.ts';
+import type { PayerConfig } from '../rules/payers.ts';
 
 export interface Party {
   qualifier: string;
@@ -59,4 +60,13 @@ export async function envelope(
 export function bodyOf(tx: TransactionSet): Segment[] {
   const segs = tx.segments;
   return segs.slice(segs[0]?.tag === 'ST' ? 1 : 0, segs.at(-1)?.tag === 'SE' ? -1 : undefined);
+}
+
+/** Our side and the payer's side of an interchange, from the payer's rules (ISA05-08, GS02-03). */
+export function partiesFor(payer: PayerConfig, senderId: string): { from: Party; to: Party } {
+  const x12 = payer.x12!;
+  return {
+    from: { qualifier: 'ZZ', id: senderId, application: senderId },
+    to: { qualifier: x12.interchangeQualifier, id: x12.interchangeId, application: x12.applicationId },
+  };
 }

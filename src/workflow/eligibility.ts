@@ -10,14 +10,13 @@
  * (active | inactive | unknown | error), so nobody has to read "denied" as "not covered".
  */
 import { eq } from 'drizzle-orm';
-import { appendAudit } from '../audit/index.ts';
 import type { Db } from '../db/client.ts';
-import { enqueue } from '../db/queries/jobs.ts';
 import { insertRequest, saveMessage, transition, type RequestRow } from '../db/queries/requests.ts';
 import { requests } from '../db/schema.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import type { EligibilitySummary } from '../translate/index.ts';
 import type { RequestState } from './states.ts';
+import { recordSubmission } from './prior-auth.ts';
 
 export const ELIGIBILITY_JOB = 'payer.eligibility';
 /** messages.transaction_set of the inbound request Bundle and of the response Bundle. */
@@ -58,23 +57,15 @@ export async function acceptEligibility(db: Db, input: AcceptEligibilityInput): 
       summary: input.summary ?? {},
     });
     if (!created) return { request: row, created };
-    const messageId = await saveMessage(tx, {
-      orgId: input.orgId,
-      requestId: row.id,
-      direction: 'in',
-      format: 'fhir',
-      transactionSet: ELIGIBILITY_REQUEST_SET,
-      payload: JSON.stringify(input.bundle),
-    });
-    await enqueue(tx, { kind: ELIGIBILITY_JOB, orgId: input.orgId, requestId: row.id, maxAttempts: input.maxAttempts });
-    await appendAudit(tx, {
-      actor: `client:${input.clientId}`,
-      action: 'request.submit',
-      orgId: input.orgId,
-      entityType: 'request',
-      entityId: row.id,
-      requestId: input.httpRequestId ?? null,
-      detail: { kind: 'eligibility', payerId: input.payerId, messageId, status: row.status },
+    await recordSubmission(tx, {
+      request: row,
+      clientId: input.clientId,
+      bundle: input.bundle,
+      messageSet: ELIGIBILITY_REQUEST_SET,
+      jobKind: ELIGIBILITY_JOB,
+      maxAttempts: input.maxAttempts,
+      httpRequestId: input.httpRequestId,
+      detail: { kind: 'eligibility', payerId: input.payerId },
     });
     return { request: row, created };
   });

@@ -106,23 +106,15 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
       input.localAnswer ? 'received' : 'queued',
     );
     if (!created) return { request: row, created };
-    const messageId = await saveMessage(tx, {
-      orgId: input.orgId,
-      requestId: row.id,
-      direction: 'in',
-      format: 'fhir',
-      transactionSet: 'pas-request',
-      payload: JSON.stringify(input.bundle),
-    });
-    if (!input.localAnswer) await enqueue(tx, { kind: DELIVER_JOB, orgId: input.orgId, requestId: row.id, maxAttempts: input.maxAttempts });
-    await appendAudit(tx, {
-      actor: `client:${input.clientId}`,
-      action: 'request.submit',
-      orgId: input.orgId,
-      entityType: 'request',
-      entityId: row.id,
-      requestId: input.httpRequestId ?? null,
-      detail: { payerId: input.payerId, messageId, priorRequestId: prior?.id ?? null, status: row.status, rules: input.summary?.['rules'] ?? null },
+    await recordSubmission(tx, {
+      request: row,
+      clientId: input.clientId,
+      bundle: input.bundle,
+      messageSet: 'pas-request',
+      jobKind: input.localAnswer ? undefined : DELIVER_JOB,
+      maxAttempts: input.maxAttempts,
+      httpRequestId: input.httpRequestId,
+      detail: { payerId: input.payerId, priorRequestId: prior?.id ?? null, rules: input.summary?.['rules'] ?? null },
     });
     if (input.localAnswer) {
       const answered = await recordAnswer(tx, { requestId: row.id, actor: 'system', responseBundle: input.localAnswer.bundle, summary: input.localAnswer.summary, onlyFrom: ['received'] });
@@ -140,4 +132,33 @@ export async function findByIdempotencyKey(db: Db, orgId: string, key: string): 
     .where(and(eq(requests.orgId, orgId), eq(requests.kind, 'prior-auth'), eq(requests.idempotencyKey, key)))
     .limit(1);
   return row;
+}
+
+/**
+ * The inbound side of a new request, in the caller's transaction: the provider's FHIR payload as a
+ * message, the delivery job (unless the gateway answers itself), and the `request.submit` audit event.
+ */
+export async function recordSubmission(
+  tx: Db,
+  r: { request: RequestRow; clientId: string; bundle: Bundle; messageSet: string; jobKind?: string; maxAttempts: number; httpRequestId?: string; detail: Record<string, unknown> },
+): Promise<string> {
+  const messageId = await saveMessage(tx, {
+    orgId: r.request.orgId,
+    requestId: r.request.id,
+    direction: 'in',
+    format: 'fhir',
+    transactionSet: r.messageSet,
+    payload: JSON.stringify(r.bundle),
+  });
+  if (r.jobKind) await enqueue(tx, { kind: r.jobKind, orgId: r.request.orgId, requestId: r.request.id, maxAttempts: r.maxAttempts });
+  await appendAudit(tx, {
+    actor: `client:${r.clientId}`,
+    action: 'request.submit',
+    orgId: r.request.orgId,
+    entityType: 'request',
+    entityId: r.request.id,
+    requestId: r.httpRequestId ?? null,
+    detail: { ...r.detail, messageId, status: r.request.status },
+  });
+  return messageId;
 }
