@@ -36,6 +36,7 @@ const EnvSchema = z.object({
   PRIORGATE_SIM_PEND_MS: intFrom(0, 3_600_000).default(30_000),
   PRIORGATE_BODY_LIMIT_BYTES: intFrom(1024, 512 * 1024 * 1024).default(10 * 1024 * 1024),
   PRIORGATE_TOKEN_TTL_S: intFrom(30, 3600).default(300),
+  PRIORGATE_RATE_LIMIT_PER_MIN: intFrom(1, 1_000_000).default(6000),
   PRIORGATE_RULES_DIR: z.string().min(1).optional(),
   /** The gateway's own X12 identity (ISA06/GS02, 2010B is the provider's). */
   PRIORGATE_X12_SENDER_ID: z.string().regex(/^[A-Za-z0-9 ]{1,15}$/, 'must be 1-15 letters, digits or spaces').default('PRIORGATE'),
@@ -63,6 +64,8 @@ export interface Config {
   simPendMs: number;
   bodyLimitBytes: number;
   tokenTtlS: number;
+  /** Requests a minute per API client on the FHIR API. */
+  rateLimitPerMinute: number;
   logLevel: (typeof LOG_LEVELS)[number];
   rulesDir: string;
   x12SenderId: string;
@@ -103,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { demo?: boolean } = {}
     simPendMs: e.PRIORGATE_SIM_PEND_MS,
     bodyLimitBytes: e.PRIORGATE_BODY_LIMIT_BYTES,
     tokenTtlS: e.PRIORGATE_TOKEN_TTL_S,
+    rateLimitPerMinute: e.PRIORGATE_RATE_LIMIT_PER_MIN,
     logLevel: e.LOG_LEVEL,
     rulesDir: path.resolve(e.PRIORGATE_RULES_DIR ?? path.join(PROJECT_ROOT, 'rules')),
     x12SenderId: e.PRIORGATE_X12_SENDER_ID,

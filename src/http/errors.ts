@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   not_found: { status: 404, issue: 'not-found' },
   conflict: { status: 409, issue: 'conflict' },
   too_large: { status: 413, issue: 'too-costly' },
+  throttled: { status: 429, issue: 'throttled' },
   unsupported_media: { status: 415, issue: 'not-supported' },
   unavailable: { status: 503, issue: 'transient' },
   internal: { status: 500, issue: 'exception' },

@@ -73,13 +73,13 @@ export async function currentResponse(deps: AppDeps, request: RequestRow): Promi
 
 export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
   app.post('/fhir/Claim/$submit', requireScope('Claim', 'c'), async (c) => {
-    const s = requireServices(deps);
     const auth = c.var.auth!;
     const bundle = (await readResourceBody(c, 'Bundle')) as unknown as Bundle;
     const issues = validatePasRequestBundle(bundle);
     if (hasErrors(issues)) {
       return c.body(JSON.stringify(operationOutcome(toOutcomeIssues(issues) as never)), 400, { 'Content-Type': FHIR_JSON });
     }
+    const s = requireServices(deps);
     const payer = payerFor(deps, s, bundle);
     const now = deps.now?.() ?? new Date();
     const facts = claimFacts(bundle);

@@ -4,6 +4,24 @@ import { AppError } from '../../http/errors.ts';
 
 const FHIR_TYPES = /^application\/(fhir\+)?json\b/;
 
+/** Deeper nesting than any FHIR resource needs: a parser bomb, refused before it reaches a validator. */
+export const MAX_JSON_DEPTH = 64;
+/** More entries than any PAS or eligibility Bundle needs. */
+export const MAX_BUNDLE_ENTRIES = 1000;
+
+function depthOf(value: unknown): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length) {
+    const [v, d] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    if (d > max) max = d;
+    if (max > MAX_JSON_DEPTH) return max;
+    for (const child of Object.values(v)) stack.push([child, d + 1]);
+  }
+  return max;
+}
+
 /** Parses the body as JSON; accepts a bare resource or a Parameters with a `resource` parameter. */
 export async function readResourceBody(c: Context, expectedType: string): Promise<Record<string, unknown>> {
   const type = c.req.header('content-type') ?? '';
@@ -17,7 +35,11 @@ export async function readResourceBody(c: Context, expectedType: string): Promis
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new AppError('invalid', `the body must be a ${expectedType} resource`, expectedType);
   }
+  if (depthOf(body) > MAX_JSON_DEPTH) throw new AppError('too_large', `the body nests deeper than ${MAX_JSON_DEPTH} levels`, expectedType);
   const r = body as Record<string, unknown>;
+  if (Array.isArray(r.entry) && r.entry.length > MAX_BUNDLE_ENTRIES) {
+    throw new AppError('too_large', `a Bundle may carry at most ${MAX_BUNDLE_ENTRIES} entries`, 'Bundle.entry');
+  }
   if (r.resourceType === 'Parameters' && Array.isArray(r.parameter)) {
     const p = (r.parameter as { name?: string; resource?: Record<string, unknown> }[]).find((x) => x.resource);
     if (p?.resource) return p.resource;

@@ -6,6 +6,7 @@ import { outcomeOf } from '../../fhir/outcome.ts';
 import { baseUrlOf, FHIR_JSON } from '../app.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { VERSION } from '../../version.ts';
+import { rateLimit } from '../rate-limit/index.ts';
 
 /** Resource paths that need a bearer token (scopes are checked per operation). */
 export const PROTECTED_PATHS = ['/fhir/Claim/*', '/fhir/ClaimResponse/*', '/fhir/CoverageEligibilityRequest/*', '/fhir/Subscription', '/fhir/Subscription/*'];
@@ -13,7 +14,8 @@ export const PROTECTED_PATHS = ['/fhir/Claim/*', '/fhir/ClaimResponse/*', '/fhir
 /** Bearer-token checks for every protected FHIR path; registered before any FHIR handler. */
 export function fhirAuth(app: Hono<AppEnv>, deps: AppDeps) {
   const auth = requireAuth(deps.keys, () => tokenIssuer(deps.config));
-  for (const p of PROTECTED_PATHS) app.use(p, auth);
+  const limit = rateLimit(deps.config.rateLimitPerMinute);
+  for (const p of PROTECTED_PATHS) app.use(p, auth, limit);
 }
 
 export function fhirRoutes(app: Hono<AppEnv>, deps: AppDeps) {
