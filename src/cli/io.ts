@@ -26,3 +26,16 @@ export async function readInput(file: string, io: CliIo): Promise<string> {
 export function println(stream: NodeJS.WritableStream, line: string) {
   stream.write(line.endsWith('\n') ? line : `${line}\n`);
 }
+
+/** Resolves on the first SIGINT or SIGTERM (long-running commands: serve, simulators). */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.once('SIGINT', on);
+    process.once('SIGTERM', on);
+  });
+}

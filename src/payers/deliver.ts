@@ -74,19 +74,30 @@ async function outboundPayload(d: DeliverDeps, request: RequestRow, payer: Payer
   });
 }
 
-async function fail(d: DeliverDeps, request: RequestRow, job: Job, error: string, retryable: boolean, retryInMs?: number): Promise<JobOutcome> {
-  const last = !retryable || job.attempts >= job.maxAttempts;
-  if (last) {
+/**
+ * A delivery failed: say whether to retry; when no attempt is left (or a retry cannot help), move the
+ * request to `error` if it is still in one of `from` (a late answer may have settled it meanwhile).
+ */
+export async function failDelivery(
+  d: DeliverDeps,
+  request: RequestRow,
+  job: Job,
+  f: { error: string; retryable: boolean; retryInMs?: number; from: RequestState[] },
+): Promise<JobOutcome> {
+  if (!f.retryable || job.attempts >= job.maxAttempts) {
     await d.db.transaction(async (t) => {
       const current = await requestById(t as unknown as Db, request.id);
-      if (current && current.status !== 'error' && ['queued', 'sent', 'pended'].includes(current.status)) {
-        await transition(t as unknown as Db, request.id, 'error', { actor: 'system', detail: { error, attempts: job.attempts } });
+      if (current && f.from.includes(current.status as RequestState)) {
+        await transition(t as unknown as Db, request.id, 'error', { actor: 'system', detail: { error: f.error, attempts: job.attempts } });
       }
     });
     d.events.changed(request.id);
   }
-  return { ok: false, error, retryable, ...(retryInMs !== undefined ? { retryInMs } : {}) };
+  return { ok: false, error: f.error, retryable: f.retryable, ...(f.retryInMs !== undefined ? { retryInMs: f.retryInMs } : {}) };
 }
+
+const fail = (d: DeliverDeps, request: RequestRow, job: Job, error: string, retryable: boolean) =>
+  failDelivery(d, request, job, { error, retryable, from: ['queued', 'sent', 'pended'] });
 
 export function deliverHandler(d: DeliverDeps) {
   return async (job: Job): Promise<JobOutcome> => {

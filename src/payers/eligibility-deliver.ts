@@ -13,7 +13,7 @@ import { eligibility271ToFhir, eligibilityOutcomeBundle, inquiryTo270, readEligi
 import { ELIGIBILITY_REQUEST_SET, recordEligibilityAnswer } from '../workflow/eligibility.ts';
 import type { RequestState } from '../workflow/states.ts';
 import type { JobOutcome } from '../workflow/worker.ts';
-import type { DeliverDeps } from './deliver.ts';
+import { failDelivery, type DeliverDeps } from './deliver.ts';
 import { INBOUND_X12 } from './reply.ts';
 import type { PayerRuntime } from './registry.ts';
 import { bodyOf, envelope, partiesFor } from './x12-io.ts';
@@ -83,18 +83,8 @@ async function outbound270(d: DeliverDeps, request: RequestRow, payer: PayerRunt
   });
 }
 
-async function fail(d: DeliverDeps, request: RequestRow, job: Job, error: string, retryable: boolean, retryInMs?: number): Promise<JobOutcome> {
-  if (!retryable || job.attempts >= job.maxAttempts) {
-    await d.db.transaction(async (t) => {
-      const current = await requestById(t as unknown as Db, request.id);
-      if (current && (current.status === 'queued' || current.status === 'sent')) {
-        await transition(t as unknown as Db, request.id, 'error', { actor: 'system', detail: { error, attempts: job.attempts } });
-      }
-    });
-    d.events.changed(request.id);
-  }
-  return { ok: false, error, retryable, ...(retryInMs !== undefined ? { retryInMs } : {}) };
-}
+const fail = (d: DeliverDeps, request: RequestRow, job: Job, error: string, retryable: boolean) =>
+  failDelivery(d, request, job, { error, retryable, from: ['queued', 'sent'] });
 
 async function record(d: DeliverDeps, request: RequestRow, payer: PayerRuntime, reply: { body: string; bundle: Bundle; summary: EligibilitySummary; senderId?: string; controlNumber?: string }) {
   const recorded = await d.db.transaction(async (t) => {

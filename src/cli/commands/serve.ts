@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/index.ts';
 import { createLogger } from '../../log/index.ts';
 import { startGateway } from '../../server/index.ts';
-import { type CliIo, println } from '../io.ts';
+import { type CliIo, println, untilSignal } from '../io.ts';
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: { port: { type: 'string' }, demo: { type: 'boolean' } } });
@@ -29,11 +29,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       ].join('\n'),
     );
   }
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
+  await untilSignal();
   log.info('shutting down');
   await gw.stop();
   log.flush();

@@ -6,7 +6,7 @@ import { createEhrSim } from '../../sim/ehr-server.ts';
 import { serve } from '@hono/node-server';
 import { loadConfig } from '../../config/index.ts';
 import { createPayerSim } from '../../sim/payer-server.ts';
-import { type CliIo, EXIT, println } from '../io.ts';
+import { type CliIo, EXIT, println, untilSignal } from '../io.ts';
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const [kind, ...rest] = args;
@@ -25,10 +25,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   const port = Number(values.port ?? 9090);
   const server = serve({ fetch: sim.app.fetch, port, hostname: '127.0.0.1' });
   println(io.stdout, `payer simulator on http://127.0.0.1:${port}  (POST /core CORE SOAP, POST /x12, POST /fhir/Claim/$submit, GET /stats)`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await untilSignal();
   sim.close();
   server.close();
   return EXIT.ok;
@@ -45,10 +42,7 @@ async function runEhr(values: { port?: string; client?: string; jwk?: string }, 
   const port = Number(values.port ?? 9091);
   const server = serve({ fetch: sim.app.fetch, port, hostname: '127.0.0.1' });
   println(io.stdout, `EHR simulator on http://127.0.0.1:${port}  (SMART token at /auth/token; Patient, Condition, Observation, Procedure, MedicationRequest)`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
+  await untilSignal();
   sim.close();
   server.close();
   return EXIT.ok;
