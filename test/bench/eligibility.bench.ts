@@ -8,8 +8,9 @@
  *   batch    — the `eligibility batch` command itself (embedded store for control numbers and
  *              audit, roster streamed, 270 built and enveloped, CORE SOAP, 271 parsed and
  *              summarized, results CSV written), at the payer's concurrency;
- *   baseline — the same number of raw HTTP round trips to the simulator at the same concurrency:
- *              one prebuilt CORE envelope with a 270, the answer read as text, nothing parsed.
+ *   baseline — the same number of raw HTTP round trips to the simulator at the same concurrency,
+ *              over the connector's keep-alive transport: one prebuilt CORE envelope with a 270,
+ *              the answer read as text, nothing parsed.
  * The simulator does the same work per 270 in both, so the ratio is what our side costs.
  * Prints members/s and peak RSS side by side. Informational: no assertions. Set
  * ELIGIBILITY_BENCH_SIZES (e.g. `2000,20000`) or ELIGIBILITY_BENCH_CONCURRENCY to change the run,
@@ -72,13 +73,16 @@ async function child(phase: string, roster: string, simUrl: string, members: num
     );
     const payload = writeX12({ sender: { qualifier: 'ZZ', id: 'PRIORGATE' }, receiver: { qualifier: 'ZZ', id: 'DEMOPAYER' }, usage: 'T', groups: [{ functionalId: 'HS', applicationSender: 'PRIORGATE', applicationReceiver: 'DEMOPAYER', version: '005010X279A1', transactions: [{ setId: '270', segments }] }] }, { controlNumbers: new InMemoryControlNumbers(), now });
     const body = buildCoreEnvelope('Request', { payloadType: PAYLOAD_TYPES['270-request'], processingMode: 'RealTime', payloadId: 'bench', timestamp: now.toISOString(), senderId: 'PRIORGATE', receiverId: 'DEMOPAYER', coreRuleVersion: '2.2.0', payload });
+    // The same keep-alive transport the connector uses, so the ratio is parsing and bookkeeping only.
+    const { postClient } = await import('../../src/payers/http-post.ts');
+    const client = postClient({ maxBytes: 1 << 20 });
     let next = 0;
     let bytes = 0;
     const worker = async () => {
       while (next < members) {
         next++;
-        const res = await fetch(`${simUrl}/core`, { method: 'POST', body, headers: { 'content-type': SOAP_CONTENT_TYPE } });
-        bytes += (await res.text()).length;
+        const res = await client.post(`${simUrl}/core`, body, { 'content-type': SOAP_CONTENT_TYPE }, 10_000);
+        bytes += res.text.length;
       }
     };
     await Promise.all(Array.from({ length: Number(CONCURRENCY) }, worker));
