@@ -239,3 +239,47 @@ export const staffSessions = pgTable(
   },
   (t) => [index('staff_sessions_user').on(t.userId)],
 );
+
+/**
+ * Eligibility batches run for staff (`POST /api/eligibility/batches`): the uploaded roster, who
+ * asked, progress counts, and a lease (`lease_until`) so that exactly one gateway process runs a
+ * batch and another takes it over when that one dies.
+ */
+export const eligibilityBatches = pgTable(
+  'eligibility_batches',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: text('org_id').notNull().references(() => organizations.id),
+    payerId: text('payer_id').notNull().references(() => payers.id),
+    /** queued | running | done | incomplete | cancelled | failed */
+    status: text('status').notNull(),
+    createdBy: text('created_by').notNull(),
+    concurrency: integer('concurrency').notNull(),
+    /** Data rows in the roster. */
+    total: integer('total').notNull(),
+    /** The roster CSV as uploaded (PHI: never listed, only read by the runner). */
+    roster: text('roster').notNull(),
+    counts: jsonb('counts').$type<Record<string, number>>().notNull().default({}),
+    error: text('error'),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    createdAt: createdAt(),
+    startedAt: timestamp('started_at', { withTimezone: true }),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (t) => [index('eligibility_batches_org').on(t.orgId, t.createdAt)],
+);
+
+/** One result row per roster row of a batch (the results CSV, row by row). */
+export const eligibilityBatchResults = pgTable(
+  'eligibility_batch_results',
+  {
+    batchId: uuid('batch_id').notNull().references(() => eligibilityBatches.id, { onDelete: 'cascade' }),
+    line: integer('line').notNull(),
+    /** member|service type (or line:N), the engine's resume key. */
+    key: text('key').notNull(),
+    status: text('status').notNull(),
+    /** The result row as the CSV's columns. */
+    row: jsonb('row').$type<Record<string, string | number | null>>().notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.batchId, t.line] })],
+);

@@ -1,4 +1,5 @@
 /** What the HTTP app is given (explicit dependencies) and what it keeps per request. */
+import type { BatchRunner } from '../eligibility/runner.ts';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
 import type { Logger } from '../log/index.ts';
@@ -19,6 +20,8 @@ export interface GatewayServices {
   rules(): RuleSet;
   /** The EHR the rules pull documentation from, when one is configured. */
   ehr?: EhrClient;
+  /** Staff eligibility batches run by this process. */
+  batches?: BatchRunner;
 }
 
 export interface AppDeps {

@@ -23,6 +23,7 @@ import { createPayerSim } from '../sim/payer-server.ts';
 import { DELIVER_JOB } from '../workflow/prior-auth.ts';
 import { RequestEvents } from '../workflow/events.ts';
 import { startWorker, type Worker } from '../workflow/worker.ts';
+import { startBatchRunner } from '../eligibility/runner.ts';
 
 export interface RunningServices extends GatewayServices {
   stop(): Promise<void>;
@@ -78,6 +79,7 @@ export async function startServices(opts: { config: Config; db: Db; log: Logger;
       ...notifyHandlers({ db, log, config }),
     },
   });
+  const batches = startBatchRunner({ db, log, payers: registry, senderId: config.x12SenderId });
   log.info({ payers: registry.all().map((p) => p.config.id), simulator: simUrl, ehr: ehr.client?.baseUrl }, 'services started');
   return {
     payers: registry,
@@ -85,8 +87,10 @@ export async function startServices(opts: { config: Config; db: Db; log: Logger;
     wake: () => worker.wake(),
     rules: () => rules.current(),
     ehr: ehr.client,
+    batches,
     simUrl,
     async stop() {
+      await batches.stop();
       await worker.stop();
       rules.close();
       await ehr.stop();

@@ -5,6 +5,7 @@
  * - `GET /ui` worklist (+ `/ui/worklist/rows` refresh fragment), `GET /ui/requests/{id}`,
  *   `POST /ui/requests/{id}/appeal|extension` (admin), `GET /ui/metrics`, `GET /ui/admin` (admin)
  * - `GET /api/requests`, `GET /api/requests/{id}`, `GET /api/metrics/cms`
+ * - `/api/eligibility/batches` (create, list, status, results CSV, cancel)
  * - `GET /fhir/AuditEvent`
  *
  * @example createApp(deps, [staffRoutes])
@@ -16,6 +17,7 @@ import { auditEventRoutes } from '../fhir/operations/audit-event.ts';
 import { apiGuard, staffOf } from './guards.ts';
 import { loginRoutes } from './routes/login.ts';
 import { apiRoutes } from './routes/api.ts';
+import { batchRoutes } from './routes/batches.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { loadStaff } from './session.ts';
 import type { StaffDeps } from './types.ts';
@@ -51,6 +53,7 @@ export const staffRoutes: RouteGroup = (app, deps) => {
   app.use('/fhir/AuditEvent', load);
   loginRoutes(app, s);
   apiRoutes(app, s);
+  batchRoutes(app, s, deps);
   auditEventRoutes(app, deps, { db: s.db, guard: apiGuard, scopeOf: (c: Context) => staffOf(c).orgId });
   uiRoutes(app, s);
 };

@@ -12,20 +12,17 @@
 import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { eq } from 'drizzle-orm';
 import { recordAudit } from '../../audit/index.ts';
 import type { Config } from '../../config/index.ts';
 import type { Database } from '../../db/client.ts';
 import { nextControlNumbers } from '../../db/queries/control-numbers.ts';
-import { organizations, payers as payersTable } from '../../db/schema.ts';
 import {
   ControlNumberBlocks, countLines, eligibilityChannel, openResults, progressView, ResultsError, RosterError, runEligibilityBatch,
-  streamResults, summaryText, type RosterProblem,
+  streamResults, summaryText, type RosterProblem, BatchSetupError, endpointFor, receiverFor,
 } from '../../eligibility/index.ts';
 import { CircuitBreaker } from '../../payers/breaker.ts';
 import { connectorFor } from '../../payers/connector.ts';
-import { loadPayers, type PayerConfig } from '../../rules/payers.ts';
-import { validNpi, type EligibilityInquiry } from '../../translate/index.ts';
+import { loadPayers } from '../../rules/payers.ts';
 import { withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
 
@@ -42,28 +39,6 @@ const OPTIONS = {
   'provider-name': { type: 'string' },
   endpoint: { type: 'string' },
 } as const;
-
-/** 2100B: the organization's NPI, an NPI given, or the gateway itself (SV: a number the payer assigned). */
-async function receiverFor(db: Database, config: Config, v: { org?: string; npi?: string; 'provider-name'?: string }): Promise<EligibilityInquiry['receiver']> {
-  if (v.org) {
-    const [org] = await db.db.select().from(organizations).where(eq(organizations.id, v.org));
-    if (!org?.npi) throw new UsageError(`organization "${v.org}" is unknown or has no NPI`);
-    return { entity: '1P', person: false, name: { last: org.name }, qualifier: 'XX', id: org.npi };
-  }
-  if (v.npi) {
-    if (!validNpi(v.npi)) throw new UsageError(`--npi ${v.npi} is not a valid NPI (10 digits, check digit)`);
-    return { entity: '1P', person: false, name: { last: v['provider-name'] ?? config.x12SenderId }, qualifier: 'XX', id: v.npi };
-  }
-  return { entity: '1P', person: false, name: { last: v['provider-name'] ?? config.x12SenderId }, qualifier: 'SV', id: config.x12SenderId };
-}
-
-async function endpointFor(db: Database, payer: PayerConfig, given?: string): Promise<string> {
-  if (given) return given;
-  if (payer.endpoint) return payer.endpoint;
-  const [row] = await db.db.select().from(payersTable).where(eq(payersTable.id, payer.id));
-  if (row?.endpoint) return row.endpoint;
-  throw new UsageError(`payer "${payer.id}" has no endpoint: set one in its rules file, or pass --endpoint URL`);
-}
 
 function onSignals(controller: AbortController, io: CliIo): () => void {
   const stop = () => {
@@ -86,8 +61,8 @@ async function batch(file: string, v: Record<string, string | undefined>, io: Cl
   if (!payer.x12) throw new UsageError(`payer "${payer.id}" takes no X12 270 (connector ${payer.connector})`);
   const concurrency = Number(v.concurrency ?? payer.maxConcurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UsageError('--concurrency must be 1-256');
-  const endpoint = await endpointFor(database, payer, v.endpoint);
-  const receiver = await receiverFor(database, config, v);
+  const endpoint = await endpointFor(database.db, payer, v.endpoint);
+  const receiver = await receiverFor(database.db, config.x12SenderId, { ...v, ...(v['provider-name'] ? { providerName: v['provider-name'] } : {}) });
   const runId = `B${Date.now().toString(36).toUpperCase()}-`;
   const check = eligibilityChannel({
     payer,
@@ -146,7 +121,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   try {
     return await withDatabase(io, (database, config) => batch(file, values, io, database, config));
   } catch (e) {
-    if (e instanceof UsageError || e instanceof RosterError || e instanceof ResultsError) {
+    if (e instanceof UsageError || e instanceof BatchSetupError || e instanceof RosterError || e instanceof ResultsError) {
       println(io.stderr, `eligibility batch: ${e.message}`);
       return EXIT.usage;
     }

@@ -1,0 +1,164 @@
+/**
+ * Staff eligibility batches over the staff session (CONTRACT.md), the same engine as
+ * `priorgate eligibility batch`:
+ *
+ * - `POST /api/eligibility/batches` — a roster CSV as `multipart/form-data` (`roster` file field,
+ *   `payer`, optional `concurrency`, `org` for users not tied to one organization) or as a
+ *   `text/csv` body with `?payer=`; CSRF token in `X-CSRF-Token` (or `_csrf`). 202 + Location.
+ * - `GET /api/eligibility/batches` — this organization's batches (and the CSRF token to post with).
+ * - `GET /api/eligibility/batches/{id}` — status and counts by result status.
+ * - `GET /api/eligibility/batches/{id}/results` — the results CSV so far, in roster order.
+ * - `POST /api/eligibility/batches/{id}/cancel`
+ *
+ * Another organization's batch is a 404, like a batch that does not exist.
+ */
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import type { Context, Hono } from 'hono';
+import { stream } from 'hono/streaming';
+import { stringify } from 'csv-stringify/sync';
+import { appendAudit, recordAudit } from '../../audit/index.ts';
+import type { Db } from '../../db/client.ts';
+import { cancelBatch, getBatch, insertBatch, listBatches, resultCounts, resultsPage, type BatchInfo } from '../../db/queries/eligibility-batches.ts';
+import { countLines, readRoster, RESULT_COLUMNS, RosterError } from '../../eligibility/index.ts';
+import type { AppDeps, AppEnv } from '../../http/context.ts';
+import { AppError } from '../../http/errors.ts';
+import { apiGuard, csrfGuard, staffOf } from '../guards.ts';
+import { actorOf, type StaffDeps, type StaffPrincipal } from '../types.ts';
+
+/** Creating and cancelling batches sends 270s on the organization's behalf: not for viewers. */
+function mayRun(s: StaffPrincipal): void {
+  if (s.role !== 'admin') throw new AppError('forbidden', 'running eligibility batches needs the admin role');
+}
+
+function view(b: BatchInfo, counts: Record<string, number>) {
+  const done = Object.values(counts).reduce((a, n) => a + n, 0);
+  return {
+    id: b.id,
+    status: b.status,
+    payer: b.payerId,
+    organization: b.orgId,
+    createdBy: b.createdBy,
+    createdAt: b.createdAt,
+    startedAt: b.startedAt,
+    finishedAt: b.finishedAt,
+    total: b.total,
+    done,
+    counts,
+    error: b.error,
+    results: `/api/eligibility/batches/${b.id}/results`,
+  };
+}
+
+async function readUpload(c: Context<AppEnv>): Promise<{ roster: string; fields: Record<string, string | undefined> }> {
+  const type = c.req.header('content-type') ?? '';
+  if (type.startsWith('text/csv')) return { roster: await c.req.text(), fields: { payer: c.req.query('payer'), concurrency: c.req.query('concurrency'), org: c.req.query('org') } };
+  if (type.startsWith('multipart/form-data')) {
+    const form = await c.req.parseBody();
+    const file = form.roster;
+    const roster = typeof file === 'string' ? file : file instanceof File ? await file.text() : undefined;
+    if (roster === undefined) throw new AppError('invalid', 'the form has no "roster" file', 'roster');
+    const text = (k: string) => (typeof form[k] === 'string' ? (form[k] as string) : undefined);
+    return { roster, fields: { payer: text('payer'), concurrency: text('concurrency'), org: text('org') } };
+  }
+  throw new AppError('unsupported_media', 'send the roster as multipart/form-data (field "roster") or as text/csv');
+}
+
+/** Header and row count, before anything is stored: a roster the engine cannot read is a 400 now, not a failed batch later. */
+async function checkRoster(roster: string): Promise<number> {
+  try {
+    for await (const item of readRoster(Readable.from([Buffer.from(roster)]), new Date().toISOString().slice(0, 10))) {
+      void item;
+      break;
+    }
+  } catch (e) {
+    if (e instanceof RosterError) throw new AppError('invalid', `roster: ${e.message}`, 'roster');
+    throw e;
+  }
+  const total = await countLines(Readable.from([Buffer.from(roster)]));
+  if (total === 0) throw new AppError('invalid', 'roster: no member rows after the header', 'roster');
+  return total;
+}
+
+export function batchRoutes(app: Hono<AppEnv>, s: StaffDeps, deps: AppDeps) {
+  const csrf = csrfGuard(s);
+  const payerOf = (id: string | undefined) => {
+    const p = id ? deps.services?.payers.get(id) : undefined;
+    if (!p) throw new AppError('invalid', `unknown payer "${id ?? ''}"`, 'payer');
+    if (!p.config.x12 || !p.connector) throw new AppError('invalid', `payer "${p.config.id}" takes no X12 270 here`, 'payer');
+    return p.config;
+  };
+
+  app.post('/api/eligibility/batches', apiGuard, csrf, async (c) => {
+    const staff = staffOf(c);
+    mayRun(staff);
+    const { roster, fields } = await readUpload(c);
+    const payer = payerOf(fields.payer);
+    const orgId = staff.orgId ?? fields.org;
+    if (!orgId) throw new AppError('invalid', 'say which organization the batch is for ("org")', 'org');
+    const concurrency = fields.concurrency ? Number(fields.concurrency) : Math.max(1, Math.floor(payer.maxConcurrency / 2));
+    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > payer.maxConcurrency) {
+      throw new AppError('invalid', `concurrency must be 1-${payer.maxConcurrency} for payer ${payer.id}`, 'concurrency');
+    }
+    const total = await checkRoster(roster);
+    const id = randomUUID();
+    await s.db.transaction(async (tx) => {
+      await insertBatch(tx as unknown as Db, { id, orgId, payerId: payer.id, createdBy: actorOf(staff), concurrency, total, roster });
+      await appendAudit(tx as unknown as Db, { actor: actorOf(staff), action: 'eligibility.batch.create', orgId, entityType: 'eligibility-batch', entityId: id, requestId: c.var.requestId, detail: { payerId: payer.id, rows: total } });
+    });
+    deps.services?.batches?.kick(id);
+    const batch = (await getBatch(s.db, id, null))!;
+    c.header('Location', `/api/eligibility/batches/${id}`);
+    return c.json(view(batch, {}), 202);
+  });
+
+  app.get('/api/eligibility/batches', apiGuard, async (c) => {
+    const staff = staffOf(c);
+    const items = await listBatches(s.db, staff.orgId);
+    return c.json({ csrf: staff.csrf, items: await Promise.all(items.map(async (b) => view(b, await resultCounts(s.db, b.id)))) });
+  });
+
+  const found = async (c: Context<AppEnv>) => {
+    const b = await getBatch(s.db, c.req.param('id') ?? '', staffOf(c).orgId);
+    if (!b) throw new AppError('not_found', 'no such batch');
+    return b;
+  };
+
+  app.get('/api/eligibility/batches/:id{[0-9a-f-]{36}}', apiGuard, async (c) => {
+    const b = await found(c);
+    return c.json(view(b, await resultCounts(s.db, b.id)));
+  });
+
+  app.get('/api/eligibility/batches/:id{[0-9a-f-]{36}}/results', apiGuard, async (c) => {
+    const staff = staffOf(c);
+    const b = await found(c);
+    // The results carry member ids: reading them is a PHI read.
+    await recordAudit(s.db, { actor: actorOf(staff), action: 'phi.read', orgId: b.orgId, entityType: 'eligibility-batch', entityId: b.id, requestId: c.var.requestId, detail: { what: 'batch results' } });
+    c.header('Content-Type', 'text/csv; charset=utf-8');
+    c.header('Content-Disposition', `attachment; filename="eligibility-${b.id}.csv"`);
+    c.header('X-Batch-Status', b.status);
+    return stream(c, async (out) => {
+      await out.write(stringify([RESULT_COLUMNS as unknown as string[]]));
+      for (let after = 0; ; ) {
+        const page = await resultsPage(s.db, b.id, after, 1000);
+        if (page.length === 0) break;
+        await out.write(stringify(page.map((r) => RESULT_COLUMNS.map((k) => r.row[k] ?? ''))));
+        after = page.at(-1)!.line;
+      }
+    });
+  });
+
+  app.post('/api/eligibility/batches/:id{[0-9a-f-]{36}}/cancel', apiGuard, csrf, async (c) => {
+    const staff = staffOf(c);
+    mayRun(staff);
+    const b = await found(c);
+    const cancelled = await s.db.transaction(async (tx) => {
+      const ok = await cancelBatch(tx as unknown as Db, b.id, staff.orgId);
+      if (ok) await appendAudit(tx as unknown as Db, { actor: actorOf(staff), action: 'eligibility.batch.cancel', orgId: b.orgId, entityType: 'eligibility-batch', entityId: b.id, requestId: c.var.requestId });
+      return ok;
+    });
+    if (!cancelled) throw new AppError('conflict', `the batch has already ended (${b.status})`);
+    deps.services?.batches?.abort(b.id);
+    return c.json(view((await getBatch(s.db, b.id, null))!, await resultCounts(s.db, b.id)));
+  });
+}
