@@ -16,7 +16,8 @@
 import { appendAudit, recordAudit } from '../audit/index.ts';
 import { hashPassword, verifyPassword } from '../auth/index.ts';
 import type { Db } from '../db/client.ts';
-import { clearLoginFailures, deleteSession, recordLoginFailure, staffByUsername, type StaffUserRow } from '../db/queries/staff.ts';
+import { deleteSession } from '../db/queries/staff-auth.ts';
+import { clearLoginFailures, recordLoginFailure, staffByUsername, type StaffUserRow } from '../db/queries/staff.ts';
 import type { Config } from '../config/index.ts';
 import { newToken, openSession } from './session.ts';
 import { actorOf, roleOf, type Role, type StaffDeps } from './types.ts';

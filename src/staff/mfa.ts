@@ -11,19 +11,8 @@
 import QRCode from 'qrcode';
 import { appendAudit, recordAudit } from '../audit/index.ts';
 import type { Db } from '../db/client.ts';
-import {
-  claimTotpStep,
-  clearLoginFailures,
-  clearMfa,
-  deleteSession,
-  deleteUserSessions,
-  enableMfa,
-  recoveryCodesLeft,
-  setPendingMfaSecret,
-  staffById,
-  useRecoveryCode,
-  type StaffUserRow,
-} from '../db/queries/staff.ts';
+import { claimTotpStep, clearMfa, deleteSession, deleteUserSessions, enableMfa, recoveryCodesLeft, setPendingMfaSecret, useRecoveryCode } from '../db/queries/staff-auth.ts';
+import { clearLoginFailures, staffById, type StaffUserRow } from '../db/queries/staff.ts';
 import { countFailure } from './login.ts';
 import { openSecret, sealSecret } from './mfa-secret.ts';
 import { openSession } from './session.ts';
@@ -134,25 +123,42 @@ export async function verifySecondFactor(deps: StaffDeps, who: StaffPrincipal, i
 
   const step = typed.kind === 'totp' ? totpStep(openSecret(user.mfaSecret, user.id, deps.config.mfaKey), typed.code, now) : undefined;
   if (typed.kind === 'totp' && step === undefined) return fail('bad-code');
-  let outcome;
+  const outcome = await acceptCode(deps, who, typed, step, base, action, ctx.userAgent);
+  if (outcome === 'gone') return { ok: false, reason: 'invalid' };
+  return outcome ?? fail(typed.kind === 'totp' ? 'replayed' : 'unknown-or-used');
+}
+
+/**
+ * Spends the code (the TOTP step, or the recovery code) and swaps the half-signed-in session for
+ * a full one, all in one transaction; undefined when the code was already spent (replay).
+ */
+async function acceptCode(
+  deps: StaffDeps,
+  who: StaffPrincipal,
+  typed: { kind: 'totp' | 'recovery'; code: string },
+  step: number | undefined,
+  base: ReturnType<typeof auditBase>,
+  action: string,
+  userAgent: string | undefined,
+) {
+  const userId = who.userId;
   try {
-    outcome = await deps.db.transaction(async (t) => {
-    const tx = t as unknown as Db;
-    const accepted = typed.kind === 'totp' ? await claimTotpStep(tx, user.id, step!) : await useRecoveryCode(tx, user.id, recoveryCodeHash(user.id, typed.code), now);
-    if (!accepted) return undefined;
-    // The half-signed-in session must still exist (not timed out, not used by a parallel request).
-    if (!(await deleteSession(tx, who.tokenHash))) throw new SessionGone();
-    await clearLoginFailures(tx, user.id);
-    const s = await openSession(tx, deps.config, { userId: user.id, stage: 'full', now, userAgent: ctx.userAgent });
-    const left = typed.kind === 'recovery' ? await recoveryCodesLeft(tx, user.id) : undefined;
-    await appendAudit(tx, { ...base, action, detail: { sessionId: s.id, previousSessionId: who.sessionId ?? null, ...(left === undefined ? {} : { recoveryCodesLeft: left }) } });
-    return { ok: true as const, token: s.token, maxAgeS: s.maxAgeS, method: typed.kind, ...(left === undefined ? {} : { recoveryCodesLeft: left }) };
+    return await deps.db.transaction(async (t) => {
+      const tx = t as unknown as Db;
+      const accepted = typed.kind === 'totp' ? await claimTotpStep(tx, userId, step!) : await useRecoveryCode(tx, userId, recoveryCodeHash(userId, typed.code), base.at);
+      if (!accepted) return undefined;
+      // The half-signed-in session must still exist (not timed out, not used by a parallel request).
+      if (!(await deleteSession(tx, who.tokenHash))) throw new SessionGone();
+      await clearLoginFailures(tx, userId);
+      const s = await openSession(tx, deps.config, { userId, stage: 'full', now: base.at, userAgent });
+      const left = typed.kind === 'recovery' ? { recoveryCodesLeft: await recoveryCodesLeft(tx, userId) } : {};
+      await appendAudit(tx, { ...base, action, detail: { sessionId: s.id, previousSessionId: who.sessionId ?? null, ...left } });
+      return { ok: true as const, token: s.token, maxAgeS: s.maxAgeS, method: typed.kind, ...left };
     });
   } catch (e) {
-    if (e instanceof SessionGone) return { ok: false, reason: 'invalid' };
+    if (e instanceof SessionGone) return 'gone' as const;
     throw e;
   }
-  return outcome ?? fail(typed.kind === 'totp' ? 'replayed' : 'unknown-or-used');
 }
 
 // ---- reset -----------------------------------------------------------------------------------

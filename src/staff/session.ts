@@ -15,7 +15,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { appendAudit } from '../audit/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
-import { createSession, deleteSession, sessionByTokenHash, touchSession, type NewSession } from '../db/queries/staff.ts';
+import { createSession, deleteSession, sessionByTokenHash, touchSession, type NewSession } from '../db/queries/staff-auth.ts';
 import { actorOf, roleOf, type PendingStaff, type StaffDeps, type StaffPrincipal } from './types.ts';
 
 export const SESSION_COOKIE = 'pg_session';

@@ -6,11 +6,11 @@
  */
 import { appendAudit, recordAudit } from '../audit/index.ts';
 import type { Db } from '../db/client.ts';
-import { deleteSessionById, listSessions, sessionById, type SessionListRow } from '../db/queries/staff.ts';
+import { deleteSessionById, listSessions, sessionById, type SessionListRow } from '../db/queries/staff-auth.ts';
 import { can } from './permissions.ts';
 import { actorOf, type StaffDeps, type StaffPrincipal } from './types.ts';
 
-export type { SessionListRow } from '../db/queries/staff.ts';
+export type { SessionListRow } from '../db/queries/staff-auth.ts';
 
 export function ownSessions(deps: StaffDeps, who: StaffPrincipal): Promise<SessionListRow[]> {
   return listSessions(deps.db, { userId: who.userId, scope: null, now: deps.now() });

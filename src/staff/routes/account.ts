@@ -4,7 +4,8 @@
  * /ui/admin/sessions` (`sessions.admin`), `POST /ui/admin/users/{id}/mfa-reset` (`users.admin`).
  */
 import type { Hono } from 'hono';
-import { recoveryCodesLeft, staffById } from '../../db/queries/staff.ts';
+import { recoveryCodesLeft } from '../../db/queries/staff-auth.ts';
+import { staffById } from '../../db/queries/staff.ts';
 import type { AppEnv } from '../../http/context.ts';
 import { allow, csrfGuard, staffOf, uiGuard } from '../guards.ts';
 import { resetMfa } from '../mfa.ts';
