@@ -17,6 +17,14 @@ const intFrom = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+/** The staff roles (src/staff/permissions.ts has what each may do); here for validation only. */
+const STAFF_ROLES = ['viewer', 'staff', 'admin', 'auditor'] as const;
+
+function keyBytes(s: string): Buffer | undefined {
+  const b = /^[0-9a-fA-F]{64}$/.test(s) ? Buffer.from(s, 'hex') : /^[A-Za-z0-9+/_-]{43}=?$/.test(s) ? Buffer.from(s, 'base64') : undefined;
+  return b?.length === 32 ? b : undefined;
+}
+
 const list = z
   .string()
   .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
@@ -47,6 +55,20 @@ const EnvSchema = z.object({
   PRIORGATE_EHR_URL: z.url().optional(),
   PRIORGATE_EHR_CLIENT_ID: z.string().min(1).optional(),
   PRIORGATE_EHR_KEY_FILE: z.string().min(1).optional(),
+  /** Staff roles that must use TOTP (`none` for no role); others may enrol by choice. */
+  PRIORGATE_MFA_REQUIRED_ROLES: z
+    .string()
+    .transform((s) => (s.trim() === 'none' ? [] : s.split(',').map((x) => x.trim()).filter(Boolean)))
+    .pipe(z.array(z.enum(STAFF_ROLES)))
+    .default(['admin']),
+  /** 32 bytes (base64 or hex) sealing staff TOTP secrets at rest (AES-256-GCM). */
+  PRIORGATE_MFA_KEY: z
+    .string()
+    .refine((s) => keyBytes(s) !== undefined, 'must be 32 bytes as 64 hex digits or base64')
+    .optional(),
+  /** Absolute staff session lifetime, and the idle time after which a session ends. */
+  PRIORGATE_SESSION_MAX_HOURS: intFrom(1, 168).default(12),
+  PRIORGATE_SESSION_IDLE_MINUTES: intFrom(1, 1440).default(30),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
@@ -73,6 +95,12 @@ export interface Config {
   defaultPayer?: string;
   jobLockMs: number;
   ehr?: { url: string; clientId: string; keyFile: string };
+  /** Staff roles that must sign in with TOTP. */
+  mfaRequiredRoles: string[];
+  /** Key sealing TOTP secrets; without one they are stored unsealed (never shown again, though). */
+  mfaKey?: Buffer;
+  sessionMaxHours: number;
+  sessionIdleMinutes: number;
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -116,5 +144,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { demo?: boolean } = {}
       e.PRIORGATE_EHR_URL && e.PRIORGATE_EHR_CLIENT_ID && e.PRIORGATE_EHR_KEY_FILE
         ? { url: e.PRIORGATE_EHR_URL, clientId: e.PRIORGATE_EHR_CLIENT_ID, keyFile: e.PRIORGATE_EHR_KEY_FILE }
         : undefined,
+    mfaRequiredRoles: e.PRIORGATE_MFA_REQUIRED_ROLES,
+    mfaKey: e.PRIORGATE_MFA_KEY ? keyBytes(e.PRIORGATE_MFA_KEY) : undefined,
+    sessionMaxHours: e.PRIORGATE_SESSION_MAX_HOURS,
+    sessionIdleMinutes: e.PRIORGATE_SESSION_IDLE_MINUTES,
   };
 }

@@ -218,13 +218,33 @@ export const staffUsers = pgTable('staff_users', {
   id: uuid('id').primaryKey(),
   username: text('username').notNull().unique(),
   passwordHash: text('password_hash').notNull(),
-  role: text('role').notNull().default('staff'),
+  /** viewer | staff | admin | auditor (src/staff/permissions.ts); unknown values read as viewer. */
+  role: text('role').notNull().default('viewer'),
   orgId: text('org_id'),
   createdAt: createdAt(),
-  /** Consecutive failed logins; reset by a successful one (lockout, see src/staff/login.ts). */
+  /** Consecutive failed logins and TOTP codes; reset by a full sign-in (lockout, src/staff/login.ts). */
   failedLogins: integer('failed_logins').notNull().default(0),
   lockedUntil: timestamp('locked_until', { withTimezone: true }),
+  /** The TOTP secret, sealed (src/staff/mfa-secret.ts); set at enrolment start, live once confirmed. */
+  mfaSecret: text('mfa_secret'),
+  /** When the TOTP enrolment was confirmed by a valid code; null: no MFA. */
+  mfaEnabledAt: timestamp('mfa_enabled_at', { withTimezone: true }),
+  /** The last accepted TOTP time step: a code of that step or earlier is a replay. */
+  mfaLastStep: bigint('mfa_last_step', { mode: 'number' }),
 });
+
+/** One-time MFA recovery codes: only a SHA-256 of each (salted with the user id) is kept. */
+export const staffRecoveryCodes = pgTable(
+  'staff_recovery_codes',
+  {
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => staffUsers.id),
+    codeHash: text('code_hash').notNull(),
+    usedAt: timestamp('used_at', { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.codeHash] })],
+);
 
 /** Staff sessions: only a SHA-256 of the cookie token is stored. */
 export const staffSessions = pgTable(
@@ -236,6 +256,12 @@ export const staffSessions = pgTable(
     createdAt: createdAt(),
     /** Last activity, for the idle timeout (HIPAA automatic logoff). */
     lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    /** A public handle for listing and revoking (the token hash never leaves the server). */
+    id: uuid('id').notNull().unique().defaultRandom(),
+    /** full | mfa (password checked, TOTP owed) | enrol (password checked, MFA enrolment owed). */
+    stage: text('stage').notNull().default('full'),
+    /** The browser's User-Agent (truncated), to tell one's sessions apart. No IP address is kept. */
+    userAgent: text('user_agent'),
   },
   (t) => [index('staff_sessions_user').on(t.userId)],
 );

@@ -1,7 +1,9 @@
 /**
  * Demo mode seed (CONTRACT.md "Demo seed"): two provider organizations with API clients whose
- * private keys are written under the data dir, two payers, and the staff user `admin`.
- * Idempotent: a restart reuses the keys already on disk.
+ * private keys are written under the data dir, two payers, and the staff users `admin` (role
+ * admin: MFA required, so the first sign-in leads to TOTP enrolment) and `clerk` (role staff, no
+ * MFA required: scripts with curl can sign in with the two form fields). Both use the demo
+ * password. Idempotent: a restart reuses the keys on disk and keeps an enrolled admin's MFA.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
@@ -21,6 +23,11 @@ export const DEMO_ORGS = [
 export const DEMO_PAYERS = [
   { id: 'demo-payer', name: 'Demo Health Plan (X12 278 over CORE SOAP)', connector: 'core-soap' },
   { id: 'demo-fhir-payer', name: 'Demo FHIR Plan (PAS pass-through)', connector: 'pas-fhir' },
+];
+
+export const DEMO_STAFF = [
+  { username: 'admin', role: 'admin' },
+  { username: 'clerk', role: 'staff' },
 ];
 
 /** Reads the client's private JWK from disk, or generates and writes one. Returns the public JWK. */
@@ -53,9 +60,11 @@ export async function seedDemo(db: Db, opts: { dataDir: string; password: string
       .values({ ...p, endpoint })
       .onConflictDoUpdate({ target: payers.id, set: { name: p.name, connector: p.connector, endpoint } });
   }
-  const [admin] = await db.select().from(staffUsers).where(eq(staffUsers.username, 'admin'));
-  const passwordHash = await hashPassword(opts.password);
-  if (admin) await db.update(staffUsers).set({ passwordHash }).where(eq(staffUsers.id, admin.id));
-  else await db.insert(staffUsers).values({ id: randomUUID(), username: 'admin', passwordHash, role: 'admin' });
+  for (const u of DEMO_STAFF) {
+    const [row] = await db.select().from(staffUsers).where(eq(staffUsers.username, u.username));
+    const passwordHash = await hashPassword(opts.password);
+    if (row) await db.update(staffUsers).set({ passwordHash }).where(eq(staffUsers.id, row.id));
+    else await db.insert(staffUsers).values({ id: randomUUID(), username: u.username, passwordHash, role: u.role });
+  }
   return { keyDir: dir };
 }

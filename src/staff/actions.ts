@@ -12,6 +12,7 @@ import { appendAudit } from '../audit/index.ts';
 import type { Db } from '../db/client.ts';
 import { mergeSummary, scopedRequest } from '../db/queries/staff.ts';
 import { AppError } from '../http/errors.ts';
+import { can } from './permissions.ts';
 import { actorOf, type StaffDeps, type StaffPrincipal } from './types.ts';
 
 export const APPEAL_OUTCOMES = ['pending', 'approved', 'upheld'] as const;
@@ -24,7 +25,8 @@ const EXTENDABLE = ['queued', 'sent', 'pended', 'certified', 'partially_certifie
 export const EXTENSION_DAYS = 14;
 
 async function change(deps: StaffDeps, staff: StaffPrincipal, id: string, allowed: string[], what: string, apply: (tx: Db, row: NonNullable<Awaited<ReturnType<typeof scopedRequest>>>, now: Date) => Promise<void>) {
-  if (staff.role !== 'admin') throw new AppError('forbidden', `recording an ${what} needs the admin role`);
+  // The routes check this too (guards.ts); callers outside HTTP get the same rule.
+  if (!can(staff, 'requests.act')) throw new AppError('forbidden', `recording an ${what} needs the requests.act permission`);
   await deps.db.transaction(async (t) => {
     const tx = t as unknown as Db;
     const row = await scopedRequest(tx, staff.orgId, id);

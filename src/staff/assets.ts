@@ -50,6 +50,9 @@ svg.chart { display:block; margin: 10px 0 18px; max-width: 100%; height: auto; f
 svg.chart text { fill: var(--fg); } svg.chart text.value { fill: var(--muted); }
 .c-approved { fill: #2e8b57; } .c-denied { fill: #c0392b; } .c-appeal { fill: #7b61c9; } .c-extension { fill: #d49a00; }
 .c-average { fill: #0b5cad; } .c-median { fill: #6fa8dc; }
+img.qr { display:block; margin: 8px 0; image-rendering: pixelated; border:1px solid var(--line); }
+.enrol { max-width: 640px; } .enrol li { margin: 10px 0; } form.cancel { margin-top: 16px; } form.inline { display:inline; margin-left: 8px; }
+ol.recovery { columns: 2; font-size: 16px; } ol.recovery li { margin: 4px 0; } td.ua { max-width: 360px; font-size: 12px; color: var(--muted); }
 `;
 
 export const STAFF_JS = `

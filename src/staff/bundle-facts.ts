@@ -45,6 +45,18 @@ export function patientInitials(request: Json | undefined): string {
   return letters.length ? letters.map((l) => `${l}.`).join('') : '?';
 }
 
+/** The Claim's patient's birth date (YYYY-MM-DD as sent), or undefined. */
+export function patientBirthDate(request: Json | undefined): string | undefined {
+  const claim = resources(request)[0];
+  const patient = resolve(request, claim?.patient?.reference) ?? resources(request).find((r) => r.resourceType === 'Patient');
+  return typeof patient?.birthDate === 'string' && patient.birthDate ? patient.birthDate.slice(0, 10) : undefined;
+}
+
+/** "1957": the year alone of a birth date ("minimum necessary" for roles without PHI access). */
+export function maskBirthDate(date: string | undefined): string | null {
+  return date && /^\d{4}/.test(date) ? date.slice(0, 4) : null;
+}
+
 /** "•••••678A": only the last four characters of a member id are shown. */
 export function maskMemberId(id: unknown): string {
   if (typeof id !== 'string' || !id) return '—';

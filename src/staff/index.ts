@@ -1,12 +1,16 @@
 /**
  * staff: the revenue-cycle side of Priorgate. One route group with everything staff use:
  *
- * - `GET/POST /ui/login`, `POST /ui/logout`
+ * - `GET/POST /ui/login`, `POST /ui/logout`, `GET/POST /ui/mfa`, `GET/POST /ui/mfa/enrol`
  * - `GET /ui` worklist (+ `/ui/worklist/rows` refresh fragment), `GET /ui/requests/{id}`,
- *   `POST /ui/requests/{id}/appeal|extension` (admin), `GET /ui/metrics`, `GET /ui/admin` (admin)
+ *   `POST /ui/requests/{id}/appeal|extension`, `GET /ui/metrics`, `GET /ui/admin`
+ * - `GET /ui/account`, `POST /ui/sessions/{id}/revoke`, `GET /ui/admin/sessions`,
+ *   `POST /ui/admin/users/{id}/mfa-reset`
  * - `GET /api/requests`, `GET /api/requests/{id}`, `GET /api/metrics/cms`
  * - `/api/eligibility/batches` (create, list, status, results CSV, cancel)
  * - `GET /fhir/AuditEvent`
+ *
+ * Who may do what is one table, permissions.ts; each route names its permission with `allow()`.
  *
  * @example createApp(deps, [staffRoutes])
  */
@@ -14,8 +18,11 @@ import type { Context, MiddlewareHandler } from 'hono';
 import type { RouteGroup } from '../http/app.ts';
 import type { AppDeps } from '../http/context.ts';
 import { auditEventRoutes } from '../fhir/operations/audit-event.ts';
-import { apiGuard, staffOf } from './guards.ts';
+import { every } from 'hono/combine';
+import { allow, apiGuard, staffOf } from './guards.ts';
+import { accountRoutes } from './routes/account.ts';
 import { loginRoutes } from './routes/login.ts';
+import { mfaRoutes } from './routes/mfa.ts';
 import { apiRoutes } from './routes/api.ts';
 import { batchRoutes } from './routes/batches.ts';
 import { uiRoutes } from './routes/ui.ts';
@@ -23,6 +30,8 @@ import { loadStaff } from './session.ts';
 import type { StaffDeps } from './types.ts';
 
 export { ROLES, roleOf, type Role, type StaffPrincipal } from './types.ts';
+export { can, PERMISSIONS, ROLE_PERMISSIONS, type Permission } from './permissions.ts';
+export { resetMfa } from './mfa.ts';
 export { MAX_FAILURES, LOCK_MS } from './login.ts';
 export { recordAppeal, recordExtension, APPEAL_OUTCOMES } from './actions.ts';
 
@@ -47,13 +56,16 @@ const pageHeaders: MiddlewareHandler = async (c, next) => {
 
 export const staffRoutes: RouteGroup = (app, deps) => {
   const s = staffDeps(deps);
+  if (!deps.config.mfaKey && !deps.config.demo) deps.log.warn('PRIORGATE_MFA_KEY is not set: staff TOTP secrets are stored unsealed');
   const load = loadStaff(s);
   // '/ui/*' also matches '/ui' itself.
   for (const path of ['/ui/*', '/api/*']) app.use(path, pageHeaders, load);
   app.use('/fhir/AuditEvent', load);
   loginRoutes(app, s);
+  mfaRoutes(app, s);
+  accountRoutes(app, s);
   apiRoutes(app, s);
   batchRoutes(app, s, deps);
-  auditEventRoutes(app, deps, { db: s.db, guard: apiGuard, scopeOf: (c: Context) => staffOf(c).orgId });
+  auditEventRoutes(app, deps, { db: s.db, guard: every(apiGuard, allow(s, 'audit.read')), scopeOf: (c: Context) => staffOf(c).orgId });
   uiRoutes(app, s);
 };

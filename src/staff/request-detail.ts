@@ -2,12 +2,15 @@
  * One request as staff see it: the row, the decision per service line (X12 306 code and
  * meaning), AAA errors with their follow-up action, the timeline from the audit trail and the
  * exchanged messages. Reading it is a PHI access: audited as `phi.read` by `staff:<username>`.
+ * Without `requests.read.phi` the row is masked (worklist.ts) and the message bodies — whole
+ * FHIR Bundles and X12 with names, member ids and birth dates — are left out here, not hidden later.
  */
 import { recordAudit } from '../audit/index.ts';
 import { itemsOf, messagesOf, scopedRequest, timelineOf, type AuditRow } from '../db/queries/staff.ts';
 import { prettyX12 } from '../x12/index.ts';
 import { disposition, lineDecisions, parseBundle, responseErrors, services, type LineDecision, type ResponseError } from './bundle-facts.ts';
 import { reviewActionText } from './codes.ts';
+import { can } from './permissions.ts';
 import { toRow, type WorklistRow } from './worklist.ts';
 import { actorOf, type StaffDeps, type StaffPrincipal } from './types.ts';
 
@@ -41,8 +44,8 @@ export interface MessageView {
   format: string;
   transactionSet: string | null;
   controlNumber: string | null;
-  /** Pretty JSON for FHIR, one segment per line (with loop names) for X12. */
-  text: string;
+  /** Pretty JSON for FHIR, one segment per line (with loop names) for X12; null without `requests.read.phi`. */
+  text: string | null;
 }
 
 export interface RequestDetail {
@@ -80,6 +83,7 @@ function pretty(format: string, payload: string): string {
 export async function loadRequestDetail(deps: StaffDeps, staff: StaffPrincipal, id: string, httpRequestId?: string): Promise<RequestDetail | undefined> {
   const row = await scopedRequest(deps.db, staff.orgId, id);
   if (!row) return undefined;
+  const phi = can(staff, 'requests.read.phi');
   await recordAudit(deps.db, {
     actor: actorOf(staff),
     action: 'phi.read',
@@ -87,7 +91,7 @@ export async function loadRequestDetail(deps: StaffDeps, staff: StaffPrincipal, 
     entityType: 'request',
     entityId: row.id,
     requestId: httpRequestId ?? null,
-    detail: { view: 'request-detail' },
+    detail: { view: 'request-detail', masked: !phi },
   });
   const [items, msgs, events] = await Promise.all([itemsOf(deps.db, row.id), messagesOf(deps.db, row.id), timelineOf(deps.db, row.id)]);
   const requestText = msgs.find((m) => m.transactionSet === 'pas-request')?.payload;
@@ -114,7 +118,7 @@ export async function loadRequestDetail(deps: StaffDeps, staff: StaffPrincipal, 
       ...(d?.period ? { period: d.period } : {}),
     };
   });
-  const base = toRow(row, requestText, deps.now());
+  const base = toRow(row, requestText, deps.now(), phi);
   return {
     request: {
       ...base,
@@ -133,7 +137,7 @@ export async function loadRequestDetail(deps: StaffDeps, staff: StaffPrincipal, 
       format: m.format,
       transactionSet: m.transactionSet,
       controlNumber: m.controlNumber,
-      text: pretty(m.format, m.payload),
+      text: phi ? pretty(m.format, m.payload) : null,
     })),
   };
 }

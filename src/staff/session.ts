@@ -4,23 +4,31 @@
  * the session, nothing extra to store, useless without the (HttpOnly) cookie.
  *
  * Cookie: HttpOnly, SameSite=Lax, Path=/, Secure (and the `__Host-` prefix) when the request came
- * over https (directly or per X-Forwarded-Proto). Sessions end after 12 h, or 30 min idle
- * (HIPAA automatic logoff); the worklist's background refresh does not count as activity.
+ * over https (directly or per X-Forwarded-Proto). Sessions end after PRIORGATE_SESSION_MAX_HOURS
+ * (12) or PRIORGATE_SESSION_IDLE_MINUTES (30) idle (HIPAA automatic logoff), both checked here on
+ * every request; the worklist's background refresh does not count as activity. A new token is
+ * issued at every sign-in step (password, TOTP, enrolment): no token survives a privilege change.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { deleteSession, sessionByTokenHash, touchSession } from '../db/queries/staff.ts';
-import { roleOf, type StaffDeps, type StaffPrincipal } from './types.ts';
+import { appendAudit } from '../audit/index.ts';
+import type { Config } from '../config/index.ts';
+import type { Db } from '../db/client.ts';
+import { createSession, deleteSession, sessionByTokenHash, touchSession, type NewSession } from '../db/queries/staff-auth.ts';
+import { actorOf, roleOf, type PendingStaff, type StaffDeps, type StaffPrincipal } from './types.ts';
 
 export const SESSION_COOKIE = 'pg_session';
 export const SECURE_SESSION_COOKIE = '__Host-pg_session';
-export const SESSION_TTL_MS = 12 * 3_600_000;
-export const IDLE_TIMEOUT_MS = 30 * 60_000;
+/** A half-signed-in session (TOTP or enrolment owed) lasts this long at most. */
+export const PENDING_TTL_MS = 10 * 60_000;
 /** Activity is written at most this often (not on every request). */
 const TOUCH_EVERY_MS = 60_000;
 /** Sent by the worklist's background refresh: not user activity. */
 export const REFRESH_HEADER = 'x-priorgate-refresh';
+
+export const sessionMaxMs = (config: Config) => config.sessionMaxHours * 3_600_000;
+export const idleTimeoutMs = (config: Config) => config.sessionIdleMinutes * 60_000;
 
 export const newToken = () => randomBytes(32).toString('base64url');
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -41,14 +49,26 @@ export function isHttps(c: Context): boolean {
   return new URL(c.req.url).protocol === 'https:';
 }
 
-export function setSessionCookie(c: Context, token: string) {
+/**
+ * Inserts a session (in the caller's transaction) and returns its fresh token. Full sessions live
+ * PRIORGATE_SESSION_MAX_HOURS, half-signed-in ones PENDING_TTL_MS.
+ */
+export async function openSession(tx: Db, config: Config, s: { userId: string; stage: NewSession['stage']; now: Date; userAgent?: string }) {
+  const token = newToken();
+  const id = randomUUID();
+  const ttl = s.stage === 'full' ? sessionMaxMs(config) : PENDING_TTL_MS;
+  await createSession(tx, { id, tokenHash: hashToken(token), userId: s.userId, stage: s.stage, expiresAt: new Date(s.now.getTime() + ttl), now: s.now, userAgent: s.userAgent?.slice(0, 200) ?? null });
+  return { token, id, maxAgeS: Math.floor(ttl / 1000) };
+}
+
+export function setSessionCookie(c: Context, token: string, maxAgeS: number) {
   const secure = isHttps(c);
   setCookie(c, secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE, token, {
     httpOnly: true,
     sameSite: 'Lax',
     secure,
     path: '/',
-    maxAge: SESSION_TTL_MS / 1000,
+    maxAge: maxAgeS,
   });
 }
 
@@ -61,7 +81,18 @@ export function sessionToken(c: Context): string | undefined {
   return getCookie(c, SECURE_SESSION_COOKIE) ?? getCookie(c, SESSION_COOKIE);
 }
 
-/** Resolves the session cookie into `c.var.staff` (or leaves it unset). Never rejects by itself. */
+/** Why a session is over at `now`, if it is: past its expiry or max age, or idle too long. */
+export function sessionEnded(config: Config, s: { expiresAt: Date; createdAt: Date; lastSeenAt: Date }, now: Date): 'absolute' | 'idle' | undefined {
+  if (s.expiresAt <= now || now.getTime() - s.createdAt.getTime() >= sessionMaxMs(config)) return 'absolute';
+  if (now.getTime() - s.lastSeenAt.getTime() > idleTimeoutMs(config)) return 'idle';
+  return undefined;
+}
+
+/**
+ * Resolves the session cookie into `c.var.staff` (signed in) or `c.var.pendingStaff` (TOTP or
+ * enrolment owed), or leaves both unset. Never rejects by itself; a timed-out session is deleted
+ * (and the timeout audited) here, on the server, whatever the cookie's own lifetime says.
+ */
 export function loadStaff(deps: StaffDeps): MiddlewareHandler {
   return async (c, next) => {
     const token = sessionToken(c);
@@ -71,13 +102,27 @@ export function loadStaff(deps: StaffDeps): MiddlewareHandler {
       const now = deps.now();
       if (found) {
         const { session, user } = found;
-        const idle = now.getTime() - session.lastSeenAt.getTime();
-        if (session.expiresAt <= now || idle > IDLE_TIMEOUT_MS) {
-          await deleteSession(deps.db, tokenHash);
+        const ended = sessionEnded(deps.config, session, now);
+        if (ended) {
+          await deps.db.transaction(async (t) => {
+            const tx = t as unknown as Db;
+            if (!(await deleteSession(tx, tokenHash))) return;
+            await appendAudit(tx, {
+              actor: actorOf(user),
+              action: 'staff.session.timeout',
+              orgId: user.orgId,
+              entityType: 'staff_user',
+              entityId: user.id,
+              requestId: c.var.requestId ?? null,
+              detail: { sessionId: session.id, reason: ended, stage: session.stage },
+              at: now,
+            });
+          });
         } else {
-          const principal: StaffPrincipal = { userId: user.id, username: user.username, role: roleOf(user.role), orgId: user.orgId, csrf: csrfFor(token), tokenHash };
-          c.set('staff', principal);
-          if (idle > TOUCH_EVERY_MS && !c.req.header(REFRESH_HEADER)) await touchSession(deps.db, tokenHash, now);
+          const principal: StaffPrincipal = { userId: user.id, username: user.username, role: roleOf(user.role), orgId: user.orgId, csrf: csrfFor(token), tokenHash, sessionId: session.id };
+          if (session.stage === 'full') c.set('staff', principal);
+          else c.set('pendingStaff', { ...principal, stage: session.stage === 'enrol' ? 'enrol' : 'mfa' } satisfies PendingStaff);
+          if (now.getTime() - session.lastSeenAt.getTime() > TOUCH_EVERY_MS && !c.req.header(REFRESH_HEADER)) await touchSession(deps.db, tokenHash, now);
         }
       }
     }

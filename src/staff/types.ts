@@ -2,7 +2,8 @@
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
 
-export const ROLES = ['viewer', 'admin'] as const;
+/** What each role may do is in permissions.ts (the one table). */
+export const ROLES = ['viewer', 'staff', 'admin', 'auditor'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface StaffPrincipal {
@@ -14,11 +15,22 @@ export interface StaffPrincipal {
   /** Synchronizer CSRF token of this session (derived from the session token, never stored). */
   csrf: string;
   tokenHash: string;
+  /** The session's public handle (staff_sessions.id). */
+  sessionId?: string;
+}
+
+/**
+ * A half-signed-in browser: the password was right, but a TOTP code (`mfa`) or an MFA enrolment
+ * (`enrol`) is still owed. It grants nothing but the MFA pages and logout.
+ */
+export interface PendingStaff extends StaffPrincipal {
+  stage: 'mfa' | 'enrol';
 }
 
 declare module 'hono' {
   interface ContextVariableMap {
     staff?: StaffPrincipal;
+    pendingStaff?: PendingStaff;
   }
 }
 
@@ -29,9 +41,9 @@ export interface StaffDeps {
   now: () => Date;
 }
 
-/** Stored roles other than `admin` (including the legacy default `staff`) read as viewer. */
+/** A stored role we do not know (for example a typo) gets the least: viewer. */
 export function roleOf(stored: string): Role {
-  return stored === 'admin' ? 'admin' : 'viewer';
+  return (ROLES as readonly string[]).includes(stored) ? (stored as Role) : 'viewer';
 }
 
 /** The audit actor name of a staff user. */

@@ -1,13 +1,16 @@
 /**
  * The worklist: query parameters (shared by `/ui` and `GET /api/requests`), the page of requests
- * in the caller's scope, and the row each request becomes (PHI reduced to initials and a masked
- * member id). Each listing is audited as one `phi.read` of the requests it showed.
+ * in the caller's scope, and the row each request becomes. PHI is reduced to initials, and — for
+ * roles without `requests.read.phi` — the member id to its last four characters and the birth
+ * date to its year, here on the server: the full values never reach such a user's page or JSON.
+ * Each listing is audited as one `phi.read` of the requests it showed.
  */
 import { z } from 'zod';
 import { recordAudit } from '../audit/index.ts';
 import { requestBundles, SORTS, worklist, type RequestRow, type SortKey } from '../db/queries/staff.ts';
 import { STATES } from '../workflow/states.ts';
-import { maskMemberId, parseBundle, patientInitials, serviceSummary } from './bundle-facts.ts';
+import { maskBirthDate, maskMemberId, parseBundle, patientBirthDate, patientInitials, serviceSummary } from './bundle-facts.ts';
+import { can } from './permissions.ts';
 import { timeLeft, type TimeLeft } from './time.ts';
 import { actorOf, type StaffDeps, type StaffPrincipal } from './types.ts';
 
@@ -68,7 +71,10 @@ export interface WorklistRow {
   payerId: string | null;
   urgency: string | null;
   patientInitials: string;
+  /** Whole for roles with `requests.read.phi`, else masked (last four characters). */
   memberId: string;
+  /** YYYY-MM-DD for roles with `requests.read.phi`, else the year alone; null when unknown. */
+  birthDate: string | null;
   service: string;
   submittedAt: string;
   deadlineAt: string | null;
@@ -79,9 +85,12 @@ export interface WorklistRow {
   extended: boolean;
 }
 
-export function toRow(r: RequestRow, bundleText: string | undefined, now: Date): WorklistRow {
+/** One request as a row; `phi` says whether the viewer may see member id and birth date whole. */
+export function toRow(r: RequestRow, bundleText: string | undefined, now: Date, phi: boolean): WorklistRow {
   const bundle = parseBundle(bundleText);
   const memberIds = Array.isArray(r.summary.memberIds) ? (r.summary.memberIds as unknown[]) : [];
+  const memberId = memberIds[0];
+  const birthDate = patientBirthDate(bundle);
   return {
     id: r.id,
     orgId: r.orgId,
@@ -90,7 +99,8 @@ export function toRow(r: RequestRow, bundleText: string | undefined, now: Date):
     payerId: r.payerId,
     urgency: r.urgency,
     patientInitials: patientInitials(bundle),
-    memberId: maskMemberId(memberIds[0]),
+    memberId: phi && typeof memberId === 'string' && memberId ? memberId : maskMemberId(memberId),
+    birthDate: phi ? (birthDate ?? null) : maskBirthDate(birthDate),
     service: serviceSummary(bundle),
     submittedAt: r.createdAt.toISOString(),
     deadlineAt: r.deadlineAt?.toISOString() ?? null,
@@ -112,6 +122,7 @@ export interface WorklistPage {
 
 export async function loadWorklist(deps: StaffDeps, staff: StaffPrincipal, params: WorklistParams, httpRequestId?: string): Promise<WorklistPage> {
   const now = deps.now();
+  const phi = can(staff, 'requests.read.phi');
   const { rows, total } = await worklist(deps.db, {
     scope: staff.orgId,
     kind: params.kind === 'all' ? undefined : params.kind,
@@ -133,12 +144,12 @@ export async function loadWorklist(deps: StaffDeps, staff: StaffPrincipal, param
       orgId: staff.orgId,
       entityType: 'request-list',
       requestId: httpRequestId ?? null,
-      detail: { requestIds: rows.map((r) => r.id) },
+      detail: { requestIds: rows.map((r) => r.id), masked: !phi },
     });
   }
   return {
     params,
-    rows: rows.map((r) => toRow(r, bundles.get(r.id), now)),
+    rows: rows.map((r) => toRow(r, bundles.get(r.id), now, phi)),
     total,
     pages: Math.max(1, Math.ceil(total / params.size)),
     generatedAt: now.toISOString(),

@@ -61,7 +61,7 @@ class Staff {
   }
 }
 
-async function addStaff(db: Db, username: string, role: 'admin' | 'viewer', orgId: string) {
+async function addStaff(db: Db, username: string, role: 'staff' | 'viewer', orgId: string) {
   await db.insert(staffUsers).values({ id: randomUUID(), username, passwordHash: await hashPassword(PASSWORD), role, orgId });
 }
 
@@ -80,8 +80,8 @@ async function simStats() {
 
 beforeAll(async () => {
   gw = await testGateway();
-  await addStaff(gw.database.db, 'batch-a', 'admin', 'demo-clinic-a');
-  await addStaff(gw.database.db, 'batch-b', 'admin', 'demo-clinic-b');
+  await addStaff(gw.database.db, 'batch-a', 'staff', 'demo-clinic-a');
+  await addStaff(gw.database.db, 'batch-b', 'staff', 'demo-clinic-b');
   await addStaff(gw.database.db, 'viewer-a', 'viewer', 'demo-clinic-a');
 }, 60_000);
 afterAll(() => gw?.stop());

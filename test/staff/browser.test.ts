@@ -1,7 +1,9 @@
 /**
  * The staff UI in real Chromium against a whole gateway on loopback: requests are created for real
- * through `Claim/$submit` and the payer simulator (member id ending P pends, D denies). Screenshots
- * go to test/staff/artifacts/. Skipped only when /usr/bin/chromium is not installed.
+ * through `Claim/$submit` and the payer simulator (member id ending P pends, D denies). The demo
+ * admin's first sign-in goes through TOTP enrolment (the test reads the secret off the page, as a
+ * person would type it into an app); later sign-ins ask for a code. Screenshots go to
+ * test/staff/artifacts/. Skipped only when /usr/bin/chromium is not installed.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.ts';
 import { staffRoutes } from '../../src/staff/index.ts';
 import { pasExample, testGateway, type TestGateway } from '../helpers/gateway.ts';
-import { addStaff, PASSWORD } from './helpers.ts';
+import { addStaff, PASSWORD, totpAt } from './helpers.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'artifacts');
@@ -27,6 +29,15 @@ let url: string;
 let browser: Browser;
 const ids: { pended?: string; denied?: string } = {};
 const consoleErrors: string[] = [];
+/** The demo admin's authenticator, once enrolled: its secret and the last time step it used. */
+const phone: { secret?: string; lastStep: number } = { lastStep: 0 };
+
+/** A code the server has not seen yet (each time step is accepted once; ±1 step of drift is allowed). */
+function phoneCode(): string {
+  const step = Math.max(Math.floor(Date.now() / 30_000), phone.lastStep + 1);
+  phone.lastStep = step;
+  return totpAt(phone.secret!, step * 30_000);
+}
 
 async function submit(example: string, memberId: string) {
   const r = await gw.submit(pasExample(example, memberId), await gw.token());
@@ -41,12 +52,27 @@ async function newPage(): Promise<Page> {
   return page;
 }
 
+/** Signs in from /ui; for the demo admin, enrols TOTP the first time and gives a code after that. */
 async function login(page: Page, username: string, password: string) {
   await page.goto(`${url}/ui`);
   await expect.poll(() => page.url()).toContain('/ui/login');
   await page.fill('input[name=username]', username);
   await page.fill('input[name=password]', password);
-  await Promise.all([page.waitForURL(`${url}/ui`), page.click('button[type=submit]')]);
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/ui/login')), page.click('button[type=submit]')]);
+  const path = new URL(page.url()).pathname;
+  if (path === '/ui/mfa/enrol') {
+    expect(await page.locator('img.qr').getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+    phone.secret = ((await page.locator('#mfa-secret').textContent()) ?? '').replace(/\s/g, '');
+    phone.lastStep = Math.floor(Date.now() / 30_000) - 1;
+    await page.fill('input[name=code]', phoneCode());
+    await Promise.all([page.waitForURL(`${url}/ui/mfa/enrol*`), page.click('form[action^="/ui/mfa/enrol"] button[type=submit]')]);
+    expect(await page.locator('#recovery-codes li').count()).toBe(10);
+    await Promise.all([page.waitForURL(`${url}/ui`), page.click('#continue')]);
+  } else if (path === '/ui/mfa') {
+    await page.fill('input[name=code]', phoneCode());
+    await Promise.all([page.waitForURL(`${url}/ui`), page.click('form[action^="/ui/mfa"] button[type=submit]')]);
+  }
+  expect(page.url()).toBe(`${url}/ui`);
 }
 
 describe.skipIf(!haveChromium)('staff UI in Chromium', () => {
@@ -119,7 +145,7 @@ describe.skipIf(!haveChromium)('staff UI in Chromium', () => {
     expect(await page.locator('header nav').textContent()).not.toContain('Admin');
     const res = await page.goto(`${url}/ui/admin`);
     expect(res?.status()).toBe(403);
-    expect(await page.locator('main').textContent()).toContain('administrators only');
+    expect(await page.locator('main').textContent()).toContain('Your role (viewer) does not allow this');
   }, 60_000);
 
   it('shows the admin the audit chain as intact, and the metrics chart', async () => {

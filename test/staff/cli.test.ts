@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { eq } from 'drizzle-orm';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -8,6 +10,7 @@ import { run } from '../../src/cli/commands/staff.ts';
 import { openDatabase } from '../../src/db/client.ts';
 import { upsertOrganization } from '../../src/db/queries/clients.ts';
 import { staffByUsername } from '../../src/db/queries/staff.ts';
+import { auditEvents, staffSessions, staffUsers } from '../../src/db/schema.ts';
 import { testDatabase, usingPostgres, type TestDatabase } from '../helpers/db.ts';
 
 let env: Record<string, string>;
@@ -84,5 +87,35 @@ describe('priorgate staff add', () => {
     const dup = await staff(['add', '--username', 'cli-viewer', '--role', 'viewer'], { stdin: 'a long enough secret' });
     expect(dup.code).toBe(1);
     expect(dup.stderr).toContain('already exists');
+  });
+
+  it('creates staff and auditor users too', async () => {
+    for (const role of ['staff', 'auditor']) {
+      const r = await staff(['add', '--username', `cli-${role}`, '--role', role], { stdin: 'a long enough secret' });
+      expect(r.code, r.stderr).toBe(0);
+      expect(await withDb((db) => staffByUsername(db, `cli-${role}`))).toMatchObject({ role });
+    }
+  });
+});
+
+describe('priorgate staff reset-mfa', () => {
+  it("turns a user's two-step verification off, ends their sessions and audits it as the operator; exit 1 for an unknown user", async () => {
+    const user = (await withDb((db) => staffByUsername(db, 'cli-admin')))!;
+    await withDb(async (db) => {
+      await db.update(staffUsers).set({ mfaSecret: 'plain:JBSWY3DPEHPK3PXP', mfaEnabledAt: new Date() }).where(eq(staffUsers.id, user.id));
+      await db.insert(staffSessions).values({ id: randomUUID(), tokenHash: 'cli-test-session', userId: user.id, expiresAt: new Date(Date.now() + 3_600_000) });
+    });
+    const r = await staff(['reset-mfa', '--username', 'cli-admin']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('two-step verification of cli-admin reset; 1 session(s) ended');
+    const after = await withDb(async (db) => ({
+      user: await staffByUsername(db, 'cli-admin'),
+      sessions: await db.select().from(staffSessions).where(eq(staffSessions.userId, user.id)),
+      audit: await db.select().from(auditEvents).where(eq(auditEvents.action, 'staff.mfa.reset')),
+    }));
+    expect(after.user).toMatchObject({ mfaSecret: null, mfaEnabledAt: null });
+    expect(after.sessions).toEqual([]);
+    expect(after.audit).toMatchObject([{ actor: 'operator', entityId: user.id }]);
+    expect((await staff(['reset-mfa', '--username', 'nobody'])).code).toBe(1);
   });
 });

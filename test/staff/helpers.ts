@@ -5,13 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
+import { Secret, TOTP } from 'otpauth';
 import { vi } from 'vitest';
 import { hashPassword } from '../../src/auth/index.ts';
 import type { Db } from '../../src/db/client.ts';
 import { upsertOrganization } from '../../src/db/queries/clients.ts';
 import { insertRequest, saveMessage, transition } from '../../src/db/queries/requests.ts';
-import { payers, requests, staffUsers } from '../../src/db/schema.ts';
-import { staffRoutes } from '../../src/staff/index.ts';
+import { payers, requests, staffRecoveryCodes, staffUsers } from '../../src/db/schema.ts';
+import { staffRoutes, type Role } from '../../src/staff/index.ts';
+import { newRecoveryCodes, newTotpSecret, recoveryCodeHash } from '../../src/staff/totp.ts';
 import type { RequestState } from '../../src/workflow/states.ts';
 import { testApp, type TestApp } from '../helpers/app.ts';
 
@@ -30,8 +32,55 @@ export async function seedOrgs(db: Db) {
   }
 }
 
-export async function addStaff(db: Db, username: string, role: 'viewer' | 'admin', orgId: string | null = null, password = PASSWORD) {
-  await db.insert(staffUsers).values({ id: randomUUID(), username, passwordHash: await hashPassword(password), role, orgId });
+/** The TOTP code of a secret at an instant (what the user's phone shows). */
+export function totpAt(secret: string, at: Date | number): string {
+  return TOTP.generate({ secret: Secret.fromBase32(secret), timestamp: typeof at === 'number' ? at : at.getTime() });
+}
+
+/** What the tests know of each enrolled user's second factor (their "phone" and recovery sheet). */
+export const factors = new Map<string, { secret: string; recovery: string[]; lastStep: number }>();
+
+/**
+ * A code that will be accepted now: the server takes a step only once and accepts the steps
+ * next to the current one, so quick successive sign-ins walk through them; beyond that a
+ * recovery code is used (tests of other things sign in many times a minute).
+ */
+export function nextCode(username: string, now: Date): string {
+  const f = factors.get(username);
+  if (!f) throw new Error(`${username} has no second factor the tests know`);
+  const current = Math.floor(now.getTime() / 30_000);
+  const step = Math.max(current - 1, f.lastStep + 1);
+  if (step <= current + 1) {
+    f.lastStep = step;
+    return totpAt(f.secret, step * 30_000);
+  }
+  const code = f.recovery.shift();
+  if (!code) throw new Error(`${username}: out of codes for this half minute`);
+  return code;
+}
+
+/**
+ * Adds a staff user; admins (MFA required by default) come with TOTP enrolled, as after a real
+ * enrolment: a (plain) secret, and ten recovery codes stored as hashes.
+ */
+export async function addStaff(db: Db, username: string, role: Role, orgId: string | null = null, password = PASSWORD, opts: { mfa?: boolean } = {}) {
+  const id = randomUUID();
+  const mfa = opts.mfa ?? role === 'admin';
+  const secret = newTotpSecret();
+  const recovery = newRecoveryCodes();
+  await db.insert(staffUsers).values({
+    id,
+    username,
+    passwordHash: await hashPassword(password),
+    role,
+    orgId,
+    ...(mfa ? { mfaSecret: `plain:${secret}`, mfaEnabledAt: new Date() } : {}),
+  });
+  if (mfa) {
+    await db.insert(staffRecoveryCodes).values(recovery.map((c) => ({ userId: id, codeHash: recoveryCodeHash(id, c) })));
+    factors.set(username, { secret, recovery, lastStep: 0 });
+  }
+  return id;
 }
 
 /** A tiny browser: keeps cookies, sends same-origin headers on POSTs like a real form would. */
@@ -81,15 +130,21 @@ export class Client {
     return this.post('/ui/login', { username, password, _csrf: Client.csrfOf(page) });
   }
 
+  /** Signs in completely: password, then (when asked for) a code of the user's second factor. */
   async loggedIn(username: string, password = PASSWORD) {
-    const res = await this.login(username, password);
+    let res = await this.login(username, password);
     if (res.status !== 303) throw new Error(`login of ${username} failed: ${res.status} ${await res.text()}`);
+    if (res.headers.get('location')?.startsWith('/ui/mfa?') || res.headers.get('location') === '/ui/mfa') {
+      const page = await (await this.get('/ui/mfa')).text();
+      res = await this.post('/ui/mfa', { code: nextCode(username, this.t.deps.now?.() ?? new Date()), _csrf: Client.csrfOf(page) });
+      if (res.status !== 303) throw new Error(`code step of ${username} failed: ${res.status} ${await res.text()}`);
+    }
     return this;
   }
 }
 
 /** A minimal PAS request Bundle: a Claim with items and its Patient (synthetic, no real PHI). */
-export function pasBundle(opts: { given: string; family: string; memberId: string; services: [string, string][] }) {
+export function pasBundle(opts: { given: string; family: string; memberId: string; birthDate?: string; services: [string, string][] }) {
   return {
     resourceType: 'Bundle',
     type: 'collection',
@@ -104,7 +159,14 @@ export function pasBundle(opts: { given: string; family: string; memberId: strin
           item: opts.services.map(([code, display], i) => ({ sequence: i + 1, productOrService: { coding: [{ system: 'http://www.cms.gov/Medicare/Coding/HCPCSReleaseCodeSets', code, display }] } })),
         },
       },
-      { fullUrl: 'http://example.org/fhir/Patient/p1', resource: { resourceType: 'Patient', id: 'p1', name: [{ family: opts.family, given: [opts.given] }], identifier: [{ value: opts.memberId }] } },
+      { fullUrl: 'http://example.org/fhir/Patient/p1', resource: {
+          resourceType: 'Patient',
+          id: 'p1',
+          name: [{ family: opts.family, given: [opts.given] }],
+          identifier: [{ value: opts.memberId }],
+          ...(opts.birthDate ? { birthDate: opts.birthDate } : {}),
+        },
+      },
       { fullUrl: 'http://example.org/fhir/Coverage/c1', resource: { resourceType: 'Coverage', id: 'c1', subscriberId: opts.memberId } },
     ],
   };
@@ -125,6 +187,8 @@ export interface SeedRequest {
   kind?: 'prior-auth' | 'eligibility';
   memberId?: string;
   patient?: [string, string];
+  birthDate?: string;
+  claimIdentifier?: string;
   deadlineHours?: number;
 }
 
@@ -145,7 +209,7 @@ export async function seedRequest(db: Db, r: SeedRequest): Promise<string> {
     deadlineAt: new Date(submitted.getTime() + deadlineHours * 3_600_000),
     idempotencyKey: randomUUID(),
     traceNumber: `TRN${Math.floor(Math.random() * 1e9)}`,
-    summary: { memberIds: [memberId], claimIdentifier: `CLM-${memberId}` },
+    summary: { memberIds: [memberId], claimIdentifier: r.claimIdentifier ?? `CLM-${memberId}` },
     items: [{ sequence: 1 }],
   });
   await db.update(requests).set({ createdAt: submitted, updatedAt: submitted }).where(eq(requests.id, row.id));
@@ -156,7 +220,7 @@ export async function seedRequest(db: Db, r: SeedRequest): Promise<string> {
     direction: 'in',
     format: 'fhir',
     transactionSet: 'pas-request',
-    payload: JSON.stringify(pasBundle({ given, family, memberId, services: [['99212', 'Established office visit']] })),
+    payload: JSON.stringify(pasBundle({ given, family, memberId, birthDate: r.birthDate, services: [['99212', 'Established office visit']] })),
   });
   let last: RequestState = 'queued';
   for (const step of r.steps ?? []) {

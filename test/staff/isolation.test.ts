@@ -6,6 +6,7 @@ import { addStaff, Client, seedOrgs, seedRequest, staffTestApp } from './helpers
 let t: TestApp;
 let a: Client;
 let aAdmin: Client;
+let aAuditor: Client;
 let global: Client;
 let idA: string;
 let idB: string;
@@ -18,6 +19,7 @@ beforeAll(async () => {
   await seedOrgs(db);
   await addStaff(db, 'a-viewer', 'viewer', 'org-a');
   await addStaff(db, 'a-admin', 'admin', 'org-a');
+  await addStaff(db, 'a-auditor', 'auditor', 'org-a');
   await addStaff(db, 'b-viewer', 'viewer', 'org-b');
   await addStaff(db, 'root', 'admin');
   const now = Date.now();
@@ -25,6 +27,7 @@ beforeAll(async () => {
   idB = await seedRequest(db, { orgId: 'org-b', payerId: 'pay-two', submitted: new Date(now - 3_600_000).toISOString(), memberId: 'BBBB2222D', steps: [{ to: 'denied', at: 0.5 }] });
   a = await new Client(t).loggedIn('a-viewer');
   aAdmin = await new Client(t).loggedIn('a-admin');
+  aAuditor = await new Client(t).loggedIn('a-auditor');
   global = await new Client(t).loggedIn('root');
   // Organization B's own staff reads its request, so B has phi.read events too.
   await (await new Client(t).loggedIn('b-viewer')).get(`/ui/requests/${idB}`);
@@ -74,10 +77,10 @@ describe('organization isolation', () => {
   });
 
   it("the AuditEvent export holds none of organization B's events", async () => {
-    const byEntity = await json(a, `/fhir/AuditEvent?entity=${idB}`);
+    const byEntity = await json(aAuditor, `/fhir/AuditEvent?entity=${idB}`);
     expect(byEntity.status).toBe(200);
     expect(byEntity.body.entry).toEqual([]);
-    const everything = await json(a, '/fhir/AuditEvent?_count=500');
+    const everything = await json(aAuditor, '/fhir/AuditEvent?_count=500');
     const text = JSON.stringify(everything.body);
     expect(text).not.toContain(idB);
     expect(text).not.toContain('b-viewer');

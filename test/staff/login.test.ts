@@ -13,6 +13,7 @@ beforeAll(async () => {
   t.deps.now = () => clock ?? new Date();
   await seedOrgs(t.deps.db);
   await addStaff(t.deps.db, 'alice', 'admin');
+  await addStaff(t.deps.db, 'vera', 'viewer');
   await addStaff(t.deps.db, 'victor', 'viewer', 'org-a');
   await addStaff(t.deps.db, 'locky', 'viewer');
   await addStaff(t.deps.db, 'idle', 'viewer');
@@ -37,7 +38,7 @@ describe('staff login and sessions', () => {
 
   it('logs in with username and password and sets an HttpOnly, SameSite session cookie accepted by /ui and /api', async () => {
     const c = new Client(t);
-    const res = await c.login('alice');
+    const res = await c.login('vera');
     expect(res.status, await res.clone().text()).toBe(303);
     expect(res.headers.get('location')).toBe('/ui');
     const cookie = sessionCookie(res)!;
@@ -55,7 +56,7 @@ describe('staff login and sessions', () => {
   });
 
   it('stores only a SHA-256 of the session token', async () => {
-    const c = await new Client(t).loggedIn('alice');
+    const c = await new Client(t).loggedIn('vera');
     const token = c.cookies.get('pg_session')!;
     const rows = await t.deps.db.select().from(staffSessions);
     expect(rows.some((r) => r.tokenHash === token)).toBe(false);
@@ -67,7 +68,7 @@ describe('staff login and sessions', () => {
     const page = await (await c.get('/ui/login', { 'x-forwarded-proto': 'https' })).text();
     const res = await c.post(
       '/ui/login',
-      { username: 'alice', password: PASSWORD, _csrf: Client.csrfOf(page) },
+      { username: 'vera', password: PASSWORD, _csrf: Client.csrfOf(page) },
       { origin: 'https://gateway.test', 'x-forwarded-proto': 'https' },
     );
     expect(res.status).toBe(303);
@@ -78,7 +79,7 @@ describe('staff login and sessions', () => {
     const res = await t.app.request(`${ORIGIN}/ui/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ username: 'alice', password: PASSWORD }).toString(),
+      body: new URLSearchParams({ username: 'vera', password: PASSWORD }).toString(),
     });
     expect(res.status).toBe(303);
     expect(sessionCookie(res)).toBeDefined();
@@ -124,7 +125,7 @@ describe('staff login and sessions', () => {
   it('never redirects off-site after login', async () => {
     const c = new Client(t);
     const page = await (await c.get('/ui/login?next=//evil.example/x')).text();
-    const res = await c.post('/ui/login?next=//evil.example/x', { username: 'alice', password: PASSWORD, _csrf: Client.csrfOf(page) });
+    const res = await c.post('/ui/login?next=//evil.example/x', { username: 'vera', password: PASSWORD, _csrf: Client.csrfOf(page) });
     expect(res.headers.get('location')).toBe('/ui');
   });
 });
@@ -143,7 +144,7 @@ describe('CSRF protection', () => {
   });
 
   it('refuses logout without the session token and keeps the session; accepts it with the token', async () => {
-    const c = await new Client(t).loggedIn('alice');
+    const c = await new Client(t).loggedIn('vera');
     expect((await c.post('/ui/logout', {})).status).toBe(403);
     expect((await c.post('/ui/logout', { _csrf: 'forged' })).status).toBe(403);
     const page = await (await c.get('/ui')).text();
@@ -158,8 +159,8 @@ describe('CSRF protection', () => {
   });
 
   it('gives each session its own token', async () => {
-    const a = await new Client(t).loggedIn('alice');
-    const b = await new Client(t).loggedIn('alice');
+    const a = await new Client(t).loggedIn('vera');
+    const b = await new Client(t).loggedIn('vera');
     const ta = Client.csrfOf(await (await a.get('/ui')).text());
     const tb = Client.csrfOf(await (await b.get('/ui')).text());
     expect(ta).not.toBe(tb);
@@ -190,7 +191,7 @@ describe('roles', () => {
   });
 
   it('sets no-store and a strict Content-Security-Policy on pages', async () => {
-    const c = await new Client(t).loggedIn('alice');
+    const c = await new Client(t).loggedIn('vera');
     const res = await c.get('/ui');
     expect(res.headers.get('cache-control')).toBe('no-store');
     expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");

@@ -8,6 +8,8 @@ import { addStaff, Client, responseBundle, seedOrgs, seedRequest, staffTestApp }
 let t: TestApp;
 let admin: Client;
 let viewer: Client;
+let clerk: Client;
+let auditor: Client;
 const ids: Record<string, string> = {};
 const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
 
@@ -20,6 +22,8 @@ beforeAll(async () => {
   await seedOrgs(db);
   await addStaff(db, 'wadmin', 'admin');
   await addStaff(db, 'wview', 'viewer');
+  await addStaff(db, 'wstaff', 'staff');
+  await addStaff(db, 'waudit', 'auditor');
   const A = { orgId: 'org-a', payerId: 'pay-one' };
   // Submitted 8 days ago, standard (7 days): overdue while pended.
   ids.overdue = await seedRequest(db, { ...A, submitted: hoursAgo(192), memberId: 'MEMBER0001P', steps: [{ to: 'pended', at: 1 }] });
@@ -36,6 +40,8 @@ beforeAll(async () => {
   await saveMessage(db, { orgId: 'org-a', requestId: ids.rejected, direction: 'out', format: 'fhir', transactionSet: 'pas-response', payload: JSON.stringify(aaa) });
   admin = await new Client(t).loggedIn('wadmin');
   viewer = await new Client(t).loggedIn('wview');
+  clerk = await new Client(t).loggedIn('wstaff');
+  auditor = await new Client(t).loggedIn('waudit');
 });
 afterAll(() => t.close());
 
@@ -107,7 +113,8 @@ describe('worklist /ui and GET /api/requests', () => {
 
 describe('request detail', () => {
   it('shows the decision per service line with its X12 306 code and meaning, the timeline and the messages', async () => {
-    const res = await viewer.get(`/ui/requests/${ids.denied}`);
+    // Message bodies hold PHI: a role with requests.read.phi (staff) sees them.
+    const res = await clerk.get(`/ui/requests/${ids.denied}`);
     const html = await res.text();
     expect(res.status, html).toBe(200);
     expect(html).toContain('<span class="mono">A3</span> Not certified');
@@ -184,7 +191,7 @@ describe('staff actions feeding the metrics', () => {
 
 describe('GET /fhir/AuditEvent', () => {
   it('exports the request trail as a searchset Bundle of FHIR AuditEvents', async () => {
-    const r = await api(`/fhir/AuditEvent?entity=ClaimResponse/${ids.denied}`);
+    const r = await api(`/fhir/AuditEvent?entity=ClaimResponse/${ids.denied}`, auditor);
     expect(r.status, r.text).toBe(200);
     expect(r.body).toMatchObject({ resourceType: 'Bundle', type: 'searchset' });
     const events = r.body.entry.map((e: { resource: Record<string, any> }) => e.resource);
@@ -199,10 +206,10 @@ describe('GET /fhir/AuditEvent', () => {
   });
 
   it('pages with a next link', async () => {
-    const r = await api(`/fhir/AuditEvent?_count=2`);
+    const r = await api(`/fhir/AuditEvent?_count=2`, auditor);
     expect(r.body.entry).toHaveLength(2);
     const next = r.body.link.find((l: { relation: string }) => l.relation === 'next').url as string;
-    const r2 = await api(next.replace(/^https?:\/\/[^/]+/, ''));
+    const r2 = await api(next.replace(/^https?:\/\/[^/]+/, ''), auditor);
     expect(Number(r2.body.entry[0].resource.id)).toBeLessThan(Number(r.body.entry[1].resource.id));
   });
 

@@ -1,19 +1,27 @@
 /**
- * `priorgate staff add --username U --role viewer|admin [--org ORG]` creates a staff user. The
- * password comes from PRIORGATE_STAFF_PASSWORD or the first line of stdin, never from argv
- * (argv is visible to every user of the machine in the process list).
+ * `priorgate staff add --username U --role viewer|staff|admin|auditor [--org ORG]` creates a staff
+ * user. The password comes from PRIORGATE_STAFF_PASSWORD or the first line of stdin, never from
+ * argv (argv is visible to every user of the machine in the process list).
  * Exit 0 created, 1 the user exists, 2 bad usage.
+ *
+ * `priorgate staff reset-mfa --username U` turns a user's two-step verification off and ends their
+ * sessions (for the last administrator who lost their phone; admins reset others on /ui/admin).
+ * Exit 0 reset, 1 no such user, 2 bad usage.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { appendAudit } from '../../audit/index.ts';
 import { hashPassword } from '../../auth/index.ts';
 import type { Db } from '../../db/client.ts';
-import { insertStaffUser, organizationExists } from '../../db/queries/staff.ts';
+import { insertStaffUser, organizationExists, staffByUsername } from '../../db/queries/staff.ts';
+import { resetMfa, ROLES } from '../../staff/index.ts';
 import { withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
 
-const USAGE = 'usage: priorgate staff add --username U --role viewer|admin [--org ORG]   (password: PRIORGATE_STAFF_PASSWORD or stdin)';
+const USAGE = [
+  'usage: priorgate staff add --username U --role viewer|staff|admin|auditor [--org ORG]   (password: PRIORGATE_STAFF_PASSWORD or stdin)',
+  '       priorgate staff reset-mfa --username U',
+].join('\n');
 const MIN_PASSWORD = 12;
 
 /** The first line of stdin (without its line ending). */
@@ -33,12 +41,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return EXIT.usage;
   }
   const { values } = parseArgs({ args: rest, options: { username: { type: 'string' }, role: { type: 'string' }, org: { type: 'string' } } });
+  if (sub === 'reset-mfa' && values.username && !values.role && !values.org) return resetMfaCommand(values.username, io);
   if (sub !== 'add' || !values.username || !values.role) {
     println(io.stderr, USAGE);
     return EXIT.usage;
   }
-  if (values.role !== 'viewer' && values.role !== 'admin') {
-    println(io.stderr, 'priorgate staff add: --role must be viewer or admin');
+  if (!(ROLES as readonly string[]).includes(values.role)) {
+    println(io.stderr, `priorgate staff add: --role must be one of ${ROLES.join(', ')}`);
     return EXIT.usage;
   }
   if (!/^[A-Za-z0-9._@-]{2,64}$/.test(values.username)) {
@@ -72,6 +81,19 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       return EXIT.failed;
     }
     println(io.stdout, `staff user ${username} created (${role}${orgId ? `, organization ${orgId}` : ', all organizations'})`);
+    return EXIT.ok;
+  });
+}
+
+async function resetMfaCommand(username: string, io: CliIo): Promise<number> {
+  return withDatabase(io, async ({ db }) => {
+    const user = await staffByUsername(db, username);
+    if (!user) {
+      println(io.stderr, `priorgate staff reset-mfa: no staff user "${username}"`);
+      return EXIT.failed;
+    }
+    const { sessionsEnded } = await resetMfa(db, user, 'operator', new Date());
+    println(io.stdout, `two-step verification of ${username} reset; ${sessionsEnded} session(s) ended`);
     return EXIT.ok;
   });
 }

@@ -1,20 +1,29 @@
 /**
- * Staff side: users, sessions and login failures, and the request views the worklist, the detail
+ * Staff side: users and login failures, and the request views the worklist, the detail
  * page and the status API read. Every request query takes a `scope` organization: `null` means
  * "all organizations" (staff with no organization), anything else restricts to that one.
+ * Sessions and the second factor are in staff-auth.ts.
  */
-import { and, asc, desc, eq, gt, ilike, inArray, lt, lte, notInArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, ilike, inArray, lt, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { auditEvents, messages, organizations, payers, requestItems, requests, staffSessions, staffUsers } from '../schema.ts';
+import { auditEvents, messages, organizations, payers, requestItems, requests, staffUsers } from '../schema.ts';
 
 export type StaffUserRow = typeof staffUsers.$inferSelect;
 export type AuditRow = typeof auditEvents.$inferSelect;
 export type RequestRow = typeof requests.$inferSelect;
 
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 // ---- users ---------------------------------------------------------------------------------
 
 export async function staffByUsername(db: Db, username: string): Promise<StaffUserRow | undefined> {
   const [row] = await db.select().from(staffUsers).where(eq(staffUsers.username, username));
+  return row;
+}
+
+export async function staffById(db: Db, id: string): Promise<StaffUserRow | undefined> {
+  if (!UUID.test(id)) return undefined;
+  const [row] = await db.select().from(staffUsers).where(eq(staffUsers.id, id));
   return row;
 }
 
@@ -29,7 +38,15 @@ export async function organizationExists(db: Db, id: string): Promise<boolean> {
 }
 
 export async function listStaff(db: Db, scope: string | null) {
-  const cols = { username: staffUsers.username, role: staffUsers.role, orgId: staffUsers.orgId, lockedUntil: staffUsers.lockedUntil, failedLogins: staffUsers.failedLogins };
+  const cols = {
+    id: staffUsers.id,
+    username: staffUsers.username,
+    role: staffUsers.role,
+    orgId: staffUsers.orgId,
+    lockedUntil: staffUsers.lockedUntil,
+    failedLogins: staffUsers.failedLogins,
+    mfaEnabledAt: staffUsers.mfaEnabledAt,
+  };
   const q = db.select(cols).from(staffUsers);
   return (scope ? q.where(eq(staffUsers.orgId, scope)) : q).orderBy(asc(staffUsers.username));
 }
@@ -55,31 +72,6 @@ export async function recordLoginFailure(db: Db, userId: string, now: Date, max:
 
 export async function clearLoginFailures(db: Db, userId: string) {
   await db.update(staffUsers).set({ failedLogins: 0, lockedUntil: null }).where(eq(staffUsers.id, userId));
-}
-
-// ---- sessions ------------------------------------------------------------------------------
-
-export async function createSession(db: Db, s: { tokenHash: string; userId: string; expiresAt: Date; now: Date }) {
-  // Housekeeping: this user's dead sessions go when a new one starts.
-  await db.delete(staffSessions).where(and(eq(staffSessions.userId, s.userId), lte(staffSessions.expiresAt, s.now)));
-  await db.insert(staffSessions).values({ tokenHash: s.tokenHash, userId: s.userId, expiresAt: s.expiresAt, createdAt: s.now, lastSeenAt: s.now });
-}
-
-export async function sessionByTokenHash(db: Db, tokenHash: string) {
-  const [row] = await db
-    .select({ session: staffSessions, user: staffUsers })
-    .from(staffSessions)
-    .innerJoin(staffUsers, eq(staffUsers.id, staffSessions.userId))
-    .where(eq(staffSessions.tokenHash, tokenHash));
-  return row;
-}
-
-export async function touchSession(db: Db, tokenHash: string, now: Date) {
-  await db.update(staffSessions).set({ lastSeenAt: now }).where(eq(staffSessions.tokenHash, tokenHash));
-}
-
-export async function deleteSession(db: Db, tokenHash: string) {
-  await db.delete(staffSessions).where(eq(staffSessions.tokenHash, tokenHash));
 }
 
 // ---- requests ------------------------------------------------------------------------------
@@ -138,7 +130,7 @@ export async function worklist(db: Db, q: WorklistQuery): Promise<{ rows: Reques
 }
 
 export async function scopedRequest(db: Db, scope: string | null, id: string): Promise<RequestRow | undefined> {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return undefined;
+  if (!UUID.test(id)) return undefined;
   const [row] = await db
     .select()
     .from(requests)

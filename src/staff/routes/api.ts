@@ -2,13 +2,14 @@
  * The staff status API (CONTRACT.md), authenticated by the staff session cookie:
  * `GET /api/requests` (filters status, payer, overdue, text; sort, dir, page, size),
  * `GET /api/requests/{id}` (with its timeline), `GET /api/metrics/cms?from=&to=[&format=csv]`.
- * Errors are OperationOutcome JSON through the app's one error handler.
+ * Errors are OperationOutcome JSON through the app's one error handler. Member ids and birth
+ * dates come masked for roles without `requests.read.phi` (worklist.ts), message bodies never.
  */
 import type { Hono } from 'hono';
 import { ZodError } from 'zod';
 import type { AppEnv } from '../../http/context.ts';
 import { AppError } from '../../http/errors.ts';
-import { apiGuard, staffOf } from '../guards.ts';
+import { allow, apiGuard, staffOf } from '../guards.ts';
 import { cmsMetrics, parsePeriod, reportCsv } from '../metrics.ts';
 import { loadRequestDetail } from '../request-detail.ts';
 import type { StaffDeps } from '../types.ts';
@@ -24,7 +25,8 @@ function invalid(e: unknown): never {
 }
 
 export function apiRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
-  app.get('/api/requests', apiGuard, async (c) => {
+  const reads = allow(deps, 'requests.read');
+  app.get('/api/requests', apiGuard, reads, async (c) => {
     let params;
     try {
       params = parseWorklistParams(c.req.queries());
@@ -35,7 +37,7 @@ export function apiRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
     return c.json({ total: page.total, page: params.page, pageSize: params.size, pages: page.pages, generatedAt: page.generatedAt, items: page.rows });
   });
 
-  app.get('/api/requests/:id', apiGuard, async (c) => {
+  app.get('/api/requests/:id', apiGuard, reads, async (c) => {
     const d = await loadRequestDetail(deps, staffOf(c), c.req.param('id'), c.var.requestId);
     if (!d) throw new AppError('not_found', 'no such request');
     // The message bodies stay on the page; the API gives their metadata.
@@ -43,7 +45,7 @@ export function apiRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
     return c.json({ ...d.request, disposition: d.disposition ?? null, lines: d.lines, errors: d.errors, timeline: d.timeline, messages });
   });
 
-  app.get('/api/metrics/cms', apiGuard, async (c) => {
+  app.get('/api/metrics/cms', apiGuard, allow(deps, 'metrics.read'), async (c) => {
     let period;
     try {
       period = parsePeriod({ from: c.req.query('from'), to: c.req.query('to') }, deps.now());

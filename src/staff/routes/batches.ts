@@ -23,13 +23,8 @@ import { cancelBatch, getBatch, insertBatch, listBatches, resultCounts, resultsP
 import { countLines, readRoster, RESULT_COLUMNS, RosterError } from '../../eligibility/index.ts';
 import type { AppDeps, AppEnv } from '../../http/context.ts';
 import { AppError } from '../../http/errors.ts';
-import { apiGuard, csrfGuard, staffOf } from '../guards.ts';
-import { actorOf, type StaffDeps, type StaffPrincipal } from '../types.ts';
-
-/** Creating and cancelling batches sends 270s on the organization's behalf: not for viewers. */
-function mayRun(s: StaffPrincipal): void {
-  if (s.role !== 'admin') throw new AppError('forbidden', 'running eligibility batches needs the admin role');
-}
+import { allow, apiGuard, csrfGuard, staffOf } from '../guards.ts';
+import { actorOf, type StaffDeps } from '../types.ts';
 
 function view(b: BatchInfo, counts: Record<string, number>) {
   const done = Object.values(counts).reduce((a, n) => a + n, 0);
@@ -82,6 +77,8 @@ async function checkRoster(roster: string): Promise<number> {
 
 export function batchRoutes(app: Hono<AppEnv>, s: StaffDeps, deps: AppDeps) {
   const csrf = csrfGuard(s);
+  // Batches send 270s on the organization's behalf and their results carry member ids.
+  const may = allow(s, 'eligibility.batch');
   const payerOf = (id: string | undefined) => {
     const p = id ? deps.services?.payers.get(id) : undefined;
     if (!p) throw new AppError('invalid', `unknown payer "${id ?? ''}"`, 'payer');
@@ -89,9 +86,8 @@ export function batchRoutes(app: Hono<AppEnv>, s: StaffDeps, deps: AppDeps) {
     return p.config;
   };
 
-  app.post('/api/eligibility/batches', apiGuard, csrf, async (c) => {
+  app.post('/api/eligibility/batches', apiGuard, may, csrf, async (c) => {
     const staff = staffOf(c);
-    mayRun(staff);
     const { roster, fields } = await readUpload(c);
     const payer = payerOf(fields.payer);
     const orgId = staff.orgId ?? fields.org;
@@ -112,7 +108,7 @@ export function batchRoutes(app: Hono<AppEnv>, s: StaffDeps, deps: AppDeps) {
     return c.json(view(batch, {}), 202);
   });
 
-  app.get('/api/eligibility/batches', apiGuard, async (c) => {
+  app.get('/api/eligibility/batches', apiGuard, may, async (c) => {
     const staff = staffOf(c);
     const items = await listBatches(s.db, staff.orgId);
     return c.json({ csrf: staff.csrf, items: await Promise.all(items.map(async (b) => view(b, await resultCounts(s.db, b.id)))) });
@@ -124,12 +120,12 @@ export function batchRoutes(app: Hono<AppEnv>, s: StaffDeps, deps: AppDeps) {
     return b;
   };
 
-  app.get('/api/eligibility/batches/:id{[0-9a-f-]{36}}', apiGuard, async (c) => {
+  app.get('/api/eligibility/batches/:id{[0-9a-f-]{36}}', apiGuard, may, async (c) => {
     const b = await found(c);
     return c.json(view(b, await resultCounts(s.db, b.id)));
   });
 
-  app.get('/api/eligibility/batches/:id{[0-9a-f-]{36}}/results', apiGuard, async (c) => {
+  app.get('/api/eligibility/batches/:id{[0-9a-f-]{36}}/results', apiGuard, may, async (c) => {
     const staff = staffOf(c);
     const b = await found(c);
     // The results carry member ids: reading them is a PHI read.
@@ -148,9 +144,8 @@ export function batchRoutes(app: Hono<AppEnv>, s: StaffDeps, deps: AppDeps) {
     });
   });
 
-  app.post('/api/eligibility/batches/:id{[0-9a-f-]{36}}/cancel', apiGuard, csrf, async (c) => {
+  app.post('/api/eligibility/batches/:id{[0-9a-f-]{36}}/cancel', apiGuard, may, csrf, async (c) => {
     const staff = staffOf(c);
-    mayRun(staff);
     const b = await found(c);
     const cancelled = await s.db.transaction(async (tx) => {
       const ok = await cancelBatch(tx as unknown as Db, b.id, staff.orgId);

@@ -4,19 +4,23 @@
  * Login CSRF: browsers get a double-submit token (cookie `pg_login` + hidden field) and their
  * POST must be same-origin; a client that sends no browser headers at all (a script with curl)
  * cannot be the victim of a cross-site form, so it may post the two fields alone.
+ *
+ * A right password gives a new session token every time (any session the browser already had
+ * ends: no fixation); when MFA is owed the new session only reaches the MFA pages.
  */
-import type { Context, Hono } from 'hono';
+import type { Context, Hono, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AppEnv } from '../../http/context.ts';
-import { csrfGuard, safeNext, staffOf, uiGuard } from '../guards.ts';
+import { csrfGuard, pendingStep, safeNext } from '../guards.ts';
 import { login, logout, MAX_FAILURES, LOCK_MS } from '../login.ts';
-import { clearSessionCookie, crossSite, fromBrowser, isHttps, newToken, sameToken, setSessionCookie } from '../session.ts';
+import { homeOf } from '../permissions.ts';
+import { clearSessionCookie, crossSite, fromBrowser, hashToken, isHttps, newToken, sameToken, sessionToken, setSessionCookie } from '../session.ts';
 import type { StaffDeps } from '../types.ts';
 import { loginPage } from '../views/login.tsx';
 import { messagePage } from '../views/message.tsx';
 
 const LOGIN_COOKIE = 'pg_login';
-const FAILED = `Sign-in failed: check the username and password. After ${MAX_FAILURES} failed attempts an account is locked for ${LOCK_MS / 60_000} minutes.`;
+export const LOGIN_FAILED = `Sign-in failed: check the username, password and code. After ${MAX_FAILURES} failed attempts an account is locked for ${LOCK_MS / 60_000} minutes.`;
 
 export function loginRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
   const form = (c: Context, status: 200 | 401, extra: { error?: string; username?: string } = {}) => {
@@ -25,7 +29,10 @@ export function loginRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
     return c.html(loginPage({ csrf, next: safeNext(c.req.query('next')), ...extra }), status);
   };
 
-  app.get('/ui/login', (c) => (c.get('staff') ? c.redirect(safeNext(c.req.query('next')), 303) : form(c, 200)));
+  app.get('/ui/login', (c) => {
+    const staff = c.get('staff');
+    return staff ? c.redirect(safeNext(c.req.query('next'), homeOf(staff)), 303) : form(c, 200);
+  });
 
   app.post('/ui/login', async (c) => {
     const body = await c.req.parseBody();
@@ -36,15 +43,25 @@ export function loginRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
     if (crossSite(c, deps) || (browser && !sameToken(token, getCookie(c, LOGIN_COOKIE)))) {
       return c.html(messagePage({ title: 'Form expired', text: 'The sign-in form could not be verified (CSRF check). Reload it and try again.' }), 403);
     }
-    const result = await login(deps, username, password, c.var.requestId);
-    if (!result.ok) return form(c, 401, { error: FAILED, username: username.slice(0, 200) });
+    const previous = sessionToken(c);
+    const result = await login(deps, username, password, {
+      httpRequestId: c.var.requestId,
+      userAgent: c.req.header('user-agent'),
+      previousTokenHash: previous && previous.length <= 128 ? hashToken(previous) : undefined,
+    });
+    if (!result.ok) return form(c, 401, { error: LOGIN_FAILED, username: username.slice(0, 200) });
     deleteCookie(c, LOGIN_COOKIE, { path: '/ui/login' });
-    setSessionCookie(c, result.token);
-    return c.redirect(safeNext(c.req.query('next')), 303);
+    setSessionCookie(c, result.token, result.maxAgeS);
+    const next = c.req.query('next');
+    if (result.stage !== 'full') return c.redirect(`${pendingStep(result.stage)}${next ? `?next=${encodeURIComponent(safeNext(next))}` : ''}`, 303);
+    return c.redirect(safeNext(next, homeOf(result)), 303);
   });
 
-  app.post('/ui/logout', uiGuard, csrfGuard(deps), async (c) => {
-    await logout(deps, staffOf(c), c.var.requestId);
+  // Also ends a half-signed-in session ("cancel" on the MFA pages).
+  const anySession: MiddlewareHandler = async (c, next) => (c.get('staff') ?? c.get('pendingStaff') ? next() : c.redirect('/ui/login', 303));
+  app.post('/ui/logout', anySession, csrfGuard(deps), async (c) => {
+    const who = c.get('staff') ?? c.get('pendingStaff')!;
+    await logout(deps, who, c.var.requestId);
     clearSessionCookie(c);
     return c.redirect('/ui/login', 303);
   });

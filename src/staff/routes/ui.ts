@@ -1,7 +1,8 @@
 /**
  * The server-rendered pages: worklist (and its refresh fragment), request detail with the staff
- * actions, metrics, admin, and the two static assets. Everything behind `uiGuard`; a request
- * outside the user's organization is "not found", exactly like one that does not exist.
+ * actions, metrics, admin, and the two static assets. Everything behind `uiGuard` and
+ * `allow(permission)`; a request outside the user's organization is "not found", exactly like one
+ * that does not exist.
  */
 import type { Context, Hono } from 'hono';
 import { ZodError } from 'zod';
@@ -11,7 +12,7 @@ import type { AppEnv } from '../../http/context.ts';
 import { AppError } from '../../http/errors.ts';
 import { APPEAL_OUTCOMES, recordAppeal, recordExtension, type AppealOutcome } from '../actions.ts';
 import { STAFF_CSS, STAFF_JS } from '../assets.ts';
-import { adminGuard, csrfGuard, staffOf, uiGuard } from '../guards.ts';
+import { allow, csrfGuard, staffOf, uiGuard } from '../guards.ts';
 import { cmsMetrics, parsePeriod } from '../metrics.ts';
 import { loadRequestDetail } from '../request-detail.ts';
 import type { StaffDeps } from '../types.ts';
@@ -22,7 +23,7 @@ import { metricsPage } from '../views/metrics.tsx';
 import { worklistPage, WorklistRows } from '../views/worklist.tsx';
 import { loadWorklist, parseWorklistParams, toQuery } from '../worklist.ts';
 
-const NOTICES: Record<string, string> = { appeal: 'Appeal recorded.', extension: 'Extended review timeframe recorded.' };
+const NOTICES: Record<string, string> = { appeal: 'Appeal recorded.', extension: 'Extended review timeframe recorded.', 'mfa-reset': 'Two-step verification reset; their sessions ended.' };
 
 function badRequest(c: Context, e: unknown) {
   if (!(e instanceof ZodError) && !(e instanceof RangeError)) throw e;
@@ -34,7 +35,8 @@ export function uiRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
   app.get('/ui/assets/staff.css', (c) => c.body(STAFF_CSS, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'public, max-age=300' }));
   app.get('/ui/assets/staff.js', (c) => c.body(STAFF_JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'public, max-age=300' }));
 
-  app.get('/ui', uiGuard, async (c) => {
+  const reads = allow(deps, 'requests.read');
+  app.get('/ui', uiGuard, reads, async (c) => {
     let params;
     try {
       params = parseWorklistParams(c.req.queries());
@@ -45,7 +47,7 @@ export function uiRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
     return c.html(worklistPage({ staff: staffOf(c), page, payers }));
   });
 
-  app.get('/ui/worklist/rows', uiGuard, async (c) => {
+  app.get('/ui/worklist/rows', uiGuard, reads, async (c) => {
     let params;
     try {
       params = parseWorklistParams(c.req.queries());
@@ -56,14 +58,14 @@ export function uiRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
     return c.html(WorklistRows({ rows: page.rows, refreshUrl: `/ui/worklist/rows${toQuery(params)}`, generatedAt: page.generatedAt }));
   });
 
-  app.get('/ui/requests/:id', uiGuard, async (c) => {
+  app.get('/ui/requests/:id', uiGuard, reads, async (c) => {
     const d = await loadRequestDetail(deps, staffOf(c), c.req.param('id'), c.var.requestId);
     if (!d) return c.html(messagePage({ staff: staffOf(c), title: 'Not found', text: 'There is no such request in your organization.' }), 404);
     return c.html(detailPage({ staff: staffOf(c), d, notice: NOTICES[c.req.query('done') ?? ''] }));
   });
 
   const act = (name: 'appeal' | 'extension', run: (c: Context, id: string) => Promise<void>) =>
-    app.post(`/ui/requests/:id/${name}`, uiGuard, adminGuard, csrfGuard(deps), async (c) => {
+    app.post(`/ui/requests/:id/${name}`, uiGuard, csrfGuard(deps), allow(deps, 'requests.act'), async (c) => {
       const id = c.req.param('id');
       try {
         await run(c, id);
@@ -80,7 +82,7 @@ export function uiRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
   });
   act('extension', (c, id) => recordExtension(deps, staffOf(c), id, c.var.requestId));
 
-  app.get('/ui/metrics', uiGuard, async (c) => {
+  app.get('/ui/metrics', uiGuard, allow(deps, 'metrics.read'), async (c) => {
     let period;
     try {
       period = parsePeriod({ from: c.req.query('from'), to: c.req.query('to') }, deps.now());
@@ -92,10 +94,10 @@ export function uiRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
     return c.html(metricsPage({ staff: staffOf(c), report, query }));
   });
 
-  app.get('/ui/admin', uiGuard, adminGuard, async (c) => {
+  app.get('/ui/admin', uiGuard, allow(deps, 'users.admin'), async (c) => {
     const s = staffOf(c);
     const [chain, users] = await Promise.all([verifyAudit(deps.db), listStaff(deps.db, s.orgId)]);
-    return c.html(adminPage({ staff: s, chain, checkedAt: deps.now(), users }));
+    return c.html(adminPage({ staff: s, chain, checkedAt: deps.now(), users, notice: NOTICES[c.req.query('done') ?? ''] }));
   });
 
   // Anything else under /ui: an HTML 404 (the app-wide one is an OperationOutcome).

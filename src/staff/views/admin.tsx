@@ -1,22 +1,28 @@
 /** The admin page: audit-chain verification and the staff users in the admin's scope. */
 import type { VerifyResult } from '../../audit/index.ts';
 import { stamp } from '../time.ts';
-import type { StaffPrincipal } from '../types.ts';
+import { roleOf, type StaffPrincipal } from '../types.ts';
 import { documentOf, Page } from './layout.tsx';
 
 export interface StaffListEntry {
+  id: string;
   username: string;
   role: string;
   orgId: string | null;
   lockedUntil: Date | null;
   failedLogins: number;
+  mfaEnabledAt: Date | null;
 }
 
-export function adminPage(p: { staff: StaffPrincipal; chain: VerifyResult; checkedAt: Date; users: StaffListEntry[] }) {
+export function adminPage(p: { staff: StaffPrincipal; chain: VerifyResult; checkedAt: Date; users: StaffListEntry[]; notice?: string }) {
   const c = p.chain;
   return documentOf(
     <Page title="Admin" staff={p.staff} nav="admin">
       <h1>Administration</h1>
+      {p.notice ? <p class="notice">{p.notice}</p> : null}
+      <p>
+        <a href="/ui/admin/sessions">Sessions of all users</a>
+      </p>
       <section id="audit-chain" class={c.ok ? 'chain ok' : 'chain broken'}>
         <h2>Audit chain</h2>
         {c.ok ? (
@@ -42,13 +48,14 @@ export function adminPage(p: { staff: StaffPrincipal; chain: VerifyResult; check
               <th>Role</th>
               <th>Organization</th>
               <th>Login state</th>
+              <th>Two-step verification</th>
             </tr>
           </thead>
           <tbody>
             {p.users.map((u) => (
               <tr>
                 <td>{u.username}</td>
-                <td>{u.role === 'admin' ? 'admin' : 'viewer'}</td>
+                <td>{roleOf(u.role)}</td>
                 <td>{u.orgId ?? 'all'}</td>
                 <td>
                   {u.lockedUntil && u.lockedUntil > p.checkedAt
@@ -57,12 +64,21 @@ export function adminPage(p: { staff: StaffPrincipal; chain: VerifyResult; check
                       ? `${u.failedLogins} failed attempt(s)`
                       : 'ok'}
                 </td>
+                <td>
+                  {u.mfaEnabledAt ? `on since ${stamp(u.mfaEnabledAt)}` : 'off'}
+                  {u.mfaEnabledAt && u.id !== p.staff.userId ? (
+                    <form method="post" action={`/ui/admin/users/${u.id}/mfa-reset`} class="inline">
+                      <input type="hidden" name="_csrf" value={p.staff.csrf} />
+                      <button type="submit">Reset (ends their sessions)</button>
+                    </form>
+                  ) : null}
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
         <p>
-          Add users with <code>priorgate staff add --username U --role viewer|admin [--org ORG]</code> (password from{' '}
+          Add users with <code>priorgate staff add --username U --role viewer|staff|admin|auditor [--org ORG]</code> (password from{' '}
           <code>PRIORGATE_STAFF_PASSWORD</code> or stdin).
         </p>
       </section>

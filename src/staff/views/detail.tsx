@@ -2,6 +2,7 @@
 import { APPEAL_OUTCOMES } from '../actions.ts';
 import type { RequestDetail, TimelineEntry } from '../request-detail.ts';
 import { stamp } from '../time.ts';
+import { can } from '../permissions.ts';
 import type { StaffPrincipal } from '../types.ts';
 import { documentOf, Page } from './layout.tsx';
 import { StatusBadge, statusLabel } from './worklist.tsx';
@@ -28,6 +29,7 @@ function Facts(p: { d: RequestDetail }) {
     ['Urgency', r.urgency ?? '—'],
     ['Patient', r.patientInitials],
     ['Member id', r.memberId],
+    ['Birth date', r.birthDate ?? '—'],
     ['Submitted', stamp(new Date(r.submittedAt))],
     ['Deadline', r.deadlineAt ? stamp(new Date(r.deadlineAt)) : '—'],
     ['Time left', r.timeLeft.text],
@@ -109,7 +111,7 @@ function Errors(p: { d: RequestDetail }) {
 }
 
 function StaffActions(p: { d: RequestDetail; staff: StaffPrincipal }) {
-  if (p.staff.role !== 'admin' || p.d.request.kind !== 'prior-auth') return null;
+  if (!can(p.staff, 'requests.act') || p.d.request.kind !== 'prior-auth') return null;
   const id = p.d.request.id;
   return (
     <section class="actions">
@@ -170,7 +172,7 @@ export function detailPage(p: { staff: StaffPrincipal; d: RequestDetail; notice?
             {stamp(new Date(m.at))} · {m.direction === 'in' ? 'received' : 'sent'} · {m.format.toUpperCase()} {m.transactionSet ?? ''}
             {m.controlNumber ? ` · control ${m.controlNumber}` : ''}
           </summary>
-          <pre>{m.text}</pre>
+          {m.text === null ? <p class="meta">The contents hold PHI your role does not see (requests.read.phi).</p> : <pre>{m.text}</pre>}
         </details>
       ))}
     </Page>,

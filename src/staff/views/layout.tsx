@@ -1,21 +1,25 @@
 /** The page frame: header, navigation, the signed-in user and the logout form. */
 import type { Child } from 'hono/jsx';
 import { html } from 'hono/html';
+import { can, homeOf, type Permission } from '../permissions.ts';
 import type { StaffPrincipal } from '../types.ts';
 
 export interface PageProps {
   title: string;
   staff?: StaffPrincipal;
   /** Which navigation entry is current. */
-  nav?: 'worklist' | 'metrics' | 'admin';
+  nav?: 'worklist' | 'metrics' | 'admin' | 'account';
   children?: Child;
 }
 
-const NAV = [
-  { id: 'worklist', href: '/ui', label: 'Worklist' },
-  { id: 'metrics', href: '/ui/metrics', label: 'CMS metrics' },
-  { id: 'admin', href: '/ui/admin', label: 'Admin', admin: true },
-] as const;
+/** Each entry shows only to those whose role may open it (permissions.ts). */
+const NAV: { id: string; href: string; label: string; needs?: Permission }[] = [
+  { id: 'worklist', href: '/ui', label: 'Worklist', needs: 'requests.read' },
+  { id: 'metrics', href: '/ui/metrics', label: 'CMS metrics', needs: 'metrics.read' },
+  { id: 'audit', href: '/fhir/AuditEvent?_count=50', label: 'Audit export', needs: 'audit.read' },
+  { id: 'admin', href: '/ui/admin', label: 'Admin', needs: 'users.admin' },
+  { id: 'account', href: '/ui/account', label: 'Account' },
+];
 
 export function Page(p: PageProps) {
   const s = p.staff;
@@ -31,10 +35,12 @@ export function Page(p: PageProps) {
       </head>
       <body>
         <header class="top">
-          <a class="brand" href="/ui">Priorgate</a>
+          <a class="brand" href={s ? homeOf(s) : '/ui'}>
+            Priorgate
+          </a>
           {s ? (
             <nav>
-              {NAV.filter((n) => !('admin' in n) || s.role === 'admin').map((n) => (
+              {NAV.filter((n) => !n.needs || can(s, n.needs)).map((n) => (
                 <a href={n.href} class={p.nav === n.id ? 'current' : undefined} aria-current={p.nav === n.id ? 'page' : undefined}>
                   {n.label}
                 </a>
