@@ -5,6 +5,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { MONITOR_ENV, monitorConfig, type MonitorConfig } from './monitor.ts';
+
+export { MIN_RETENTION_YEARS, type MonitorConfig, type WorkHours } from './monitor.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -48,6 +51,7 @@ const EnvSchema = z.object({
   PRIORGATE_EHR_CLIENT_ID: z.string().min(1).optional(),
   PRIORGATE_EHR_KEY_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  ...MONITOR_ENV,
 });
 
 export interface Config {
@@ -73,6 +77,10 @@ export interface Config {
   defaultPayer?: string;
   jobLockMs: number;
   ehr?: { url: string; clientId: string; keyFile: string };
+  /** Audit monitoring rules and the alert webhook (src/monitor). */
+  monitor: MonitorConfig;
+  /** Minimum age, in years, of what `retention purge` may remove (never below 6). */
+  retentionYears: number;
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -116,5 +124,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { demo?: boolean } = {}
       e.PRIORGATE_EHR_URL && e.PRIORGATE_EHR_CLIENT_ID && e.PRIORGATE_EHR_KEY_FILE
         ? { url: e.PRIORGATE_EHR_URL, clientId: e.PRIORGATE_EHR_CLIENT_ID, keyFile: e.PRIORGATE_EHR_KEY_FILE }
         : undefined,
+    monitor: monitorConfig(e),
+    retentionYears: e.PRIORGATE_RETENTION_YEARS,
   };
 }

@@ -3,9 +3,10 @@
  *
  * - `GET/POST /ui/login`, `POST /ui/logout`
  * - `GET /ui` worklist (+ `/ui/worklist/rows` refresh fragment), `GET /ui/requests/{id}`,
- *   `POST /ui/requests/{id}/appeal|extension` (admin), `GET /ui/metrics`, `GET /ui/admin` (admin)
+ *   `POST /ui/requests/{id}/appeal|extension` (admin), `GET /ui/metrics`, `GET /ui/admin` (admin),
+ *   `GET /ui/admin/alerts`, `POST /ui/admin/alerts/{id}/acknowledge` (admin)
  * - `GET /api/requests`, `GET /api/requests/{id}`, `GET /api/metrics/cms`
- * - `GET /fhir/AuditEvent`
+ * - `GET /fhir/AuditEvent` (`?type=alert`: security alerts, admin)
  *
  * @example createApp(deps, [staffRoutes])
  */
@@ -16,6 +17,7 @@ import { auditEventRoutes } from '../fhir/operations/audit-event.ts';
 import { apiGuard, staffOf } from './guards.ts';
 import { loginRoutes } from './routes/login.ts';
 import { apiRoutes } from './routes/api.ts';
+import { alertRoutes, canReadAlerts } from './routes/alerts.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { loadStaff } from './session.ts';
 import type { StaffDeps } from './types.ts';
@@ -51,6 +53,7 @@ export const staffRoutes: RouteGroup = (app, deps) => {
   app.use('/fhir/AuditEvent', load);
   loginRoutes(app, s);
   apiRoutes(app, s);
-  auditEventRoutes(app, deps, { db: s.db, guard: apiGuard, scopeOf: (c: Context) => staffOf(c).orgId });
+  auditEventRoutes(app, deps, { db: s.db, guard: apiGuard, scopeOf: (c: Context) => staffOf(c).orgId, canReadAlerts: (c: Context) => canReadAlerts(c.get('staff')) });
+  alertRoutes(app, s);
   uiRoutes(app, s);
 };
