@@ -15,7 +15,7 @@ import type { Db } from '../../src/db/client.ts';
 import { resetCursor } from '../../src/db/queries/monitor.ts';
 import { auditAlerts, auditEvents } from '../../src/db/schema.ts';
 import { createLogger } from '../../src/log/index.ts';
-import { flagRecord, scanAudit, startMonitor } from '../../src/monitor/index.ts';
+import { flagRecord, isWorkingTime, scanAudit, startMonitor } from '../../src/monitor/index.ts';
 import { testApp, type TestApp } from '../helpers/app.ts';
 import { pasExample, testGateway, type TestGateway } from '../helpers/gateway.ts';
 import { staffRoutes } from '../../src/staff/index.ts';
@@ -66,6 +66,24 @@ beforeAll(async () => {
   await addStaff(db, 'bob', 'viewer', 'org-a');
 });
 afterAll(() => t?.close());
+
+describe('monitoring settings', () => {
+  it('reads working hours, days and zone, including a night shift that wraps midnight', () => {
+    const night = loadConfig({ PRIORGATE_WORK_HOURS: '22:00-06:00', PRIORGATE_WORK_DAYS: 'fri-mon', PRIORGATE_WORK_TZ: 'Europe/Berlin' }).monitor.workHours;
+    expect(night).toEqual({ startMinute: 22 * 60, endMinute: 6 * 60, days: [0, 1, 5, 6], timeZone: 'Europe/Berlin' });
+    expect(isWorkingTime(new Date('2026-03-06T22:30:00Z'), night), 'Fri 23:30 in Berlin').toBe(true);
+    expect(isWorkingTime(new Date('2026-03-07T04:00:00Z'), night), 'Sat 05:00, the Friday shift').toBe(true);
+    expect(isWorkingTime(new Date('2026-03-04T22:30:00Z'), night), 'Wed 23:30').toBe(false);
+    expect(isWorkingTime(new Date('2026-03-03T04:00:00Z'), night), 'Tue 05:00, the Monday shift').toBe(true);
+    expect(isWorkingTime(new Date('2026-03-05T04:00:00Z'), night), 'Thu 05:00, no Wednesday shift').toBe(false);
+  });
+
+  it('names each bad setting', () => {
+    expect(() => loadConfig({ PRIORGATE_WORK_HOURS: '7-19', PRIORGATE_WORK_DAYS: 'mon-someday', PRIORGATE_WORK_TZ: 'Mars/Olympus', PRIORGATE_ALERT_READS_MAX: '0' })).toThrow(
+      /PRIORGATE_ALERT_READS_MAX[\s\S]*PRIORGATE_WORK_HOURS: must look like 07:00-19:00[\s\S]*PRIORGATE_WORK_DAYS: "mon-someday" is not a day[\s\S]*PRIORGATE_WORK_TZ: is not an IANA time zone/,
+    );
+  });
+});
 
 describe('rule bulk-reads: one actor reading unusually many distinct requests', () => {
   it('raises one alert when the sliding window holds more than the threshold, and grows it while reading goes on', async () => {
