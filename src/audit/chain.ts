@@ -48,11 +48,13 @@ export interface ChainBreak {
 
 /**
  * Walks stored events in `seq` order and returns the first break, or undefined.
- * Keeps state between calls so it can be fed page by page.
+ * Keeps state between calls so it can be fed page by page. `from` starts the walk after a retention
+ * checkpoint (the events up to its `seq` were purged; its `hash` is the last purged event's).
  */
-export function chainChecker() {
-  let expectedSeq = 1;
-  let prevHash = GENESIS_HASH;
+export function chainChecker(from?: { seq: number; hash: string }) {
+  const startSeq = from?.seq ?? 0;
+  let expectedSeq = startSeq + 1;
+  let prevHash = from?.hash ?? GENESIS_HASH;
   return {
     check(e: AuditFields & { prevHash: string; hash: string }): ChainBreak | undefined {
       if (e.seq !== expectedSeq) {
@@ -60,7 +62,10 @@ export function chainChecker() {
           ? { seq: expectedSeq, reason: `event ${expectedSeq} is missing (next stored event is ${e.seq})` }
           : { seq: e.seq, reason: `event ${e.seq} is out of order` };
       }
-      if (e.prevHash !== prevHash) return { seq: e.seq, reason: `event ${e.seq} does not link to event ${e.seq - 1}` };
+      if (e.prevHash !== prevHash) {
+        const to = from && e.seq === startSeq + 1 ? `the retention checkpoint (event ${startSeq})` : `event ${e.seq - 1}`;
+        return { seq: e.seq, reason: `event ${e.seq} does not link to ${to}` };
+      }
       if (eventHash(prevHash, e) !== e.hash) return { seq: e.seq, reason: `event ${e.seq} was altered (hash mismatch)` };
       prevHash = e.hash;
       expectedSeq++;
@@ -69,13 +74,14 @@ export function chainChecker() {
     /** Compares the end of the chain with the stored head (catches deletion of the newest events). */
     finish(head: { seq: number; hash: string } | undefined): ChainBreak | undefined {
       const last = expectedSeq - 1;
-      if (!head) return last === 0 ? undefined : { seq: last, reason: 'the chain head is missing' };
+      if (!head) return last === startSeq ? undefined : { seq: last, reason: 'the chain head is missing' };
       if (head.seq > last) return { seq: last + 1, reason: `event ${last + 1} is missing (the head says ${head.seq} events)` };
       if (head.seq < last || head.hash !== prevHash) return { seq: last, reason: `the chain head does not match event ${last}` };
       return undefined;
     },
+    /** Events verified so far (after the checkpoint, when starting from one). */
     get count() {
-      return expectedSeq - 1;
+      return expectedSeq - 1 - startSeq;
     },
   };
 }

@@ -4,6 +4,7 @@
  */
 import { asc, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
+import { latestCheckpoint, type CheckpointInfo } from '../db/queries/retention.ts';
 import { auditEvents, auditHead } from '../db/schema.ts';
 import { chainChecker, eventHash, GENESIS_HASH, type ChainBreak } from './chain.ts';
 
@@ -75,24 +76,48 @@ export interface VerifyResult {
   ok: boolean;
   events: number;
   broken?: ChainBreak;
+  /** Present when verification started from a retention checkpoint (older events were purged). */
+  checkpoint?: CheckpointInfo;
 }
 
-/** Re-computes the chain page by page (constant memory). */
+export type { CheckpointInfo } from '../db/queries/retention.ts';
+
+/** The action of the event a retention purge appends; it confirms the checkpoint it wrote. */
+export const PURGE_ACTION = 'retention.purge';
+
+/** Does this (verified) event record exactly this checkpoint? */
+function confirms(e: { action: string; detail: Record<string, unknown> }, cp: CheckpointInfo): boolean {
+  const d = e.detail as { checkpointSeq?: unknown; checkpointHash?: unknown; manifestSha256?: unknown };
+  return e.action === PURGE_ACTION && d.checkpointSeq === cp.seq && d.checkpointHash === cp.hash && d.manifestSha256 === cp.manifestSha256;
+}
+
+/**
+ * Re-computes the chain page by page (constant memory). After a retention purge it starts from the
+ * latest checkpoint: the first remaining event must link to the checkpoint's hash, and the
+ * checkpoint must be confirmed by the `retention.purge` event the purge appended to the chain (a
+ * checkpoint row written by anyone else, to hide deleted events, is reported as a break).
+ */
 export async function verifyAudit(db: Db, pageSize = 1000): Promise<VerifyResult> {
-  const checker = chainChecker();
-  let after = 0;
+  const cp = await latestCheckpoint(db);
+  const checkpoint = cp ? { checkpoint: cp } : {};
+  const checker = chainChecker(cp);
+  let confirmed = !cp;
+  let after = cp?.seq ?? 0;
   for (;;) {
     const page = await db.select().from(auditEvents).where(gt(auditEvents.seq, after)).orderBy(asc(auditEvents.seq)).limit(pageSize);
     for (const e of page) {
       const broken = checker.check(e);
-      if (broken) return { ok: false, events: checker.count, broken };
+      if (broken) return { ok: false, events: checker.count, broken, ...checkpoint };
+      if (!confirmed && confirms(e, cp!)) confirmed = true;
     }
     if (page.length < pageSize) break;
     after = page[page.length - 1]!.seq;
   }
   const [head] = await db.select().from(auditHead).where(eq(auditHead.id, 1));
-  const broken = checker.finish(head);
-  return broken ? { ok: false, events: checker.count, broken } : { ok: true, events: checker.count };
+  const broken =
+    checker.finish(head) ??
+    (confirmed ? undefined : { seq: cp!.seq, reason: `the retention checkpoint at event ${cp!.seq} is not confirmed by a ${PURGE_ACTION} event in the chain (forged or altered checkpoint)` });
+  return broken ? { ok: false, events: checker.count, broken, ...checkpoint } : { ok: true, events: checker.count, ...checkpoint };
 }
 
 export async function auditCount(db: Db): Promise<number> {

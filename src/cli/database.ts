@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config/index.ts';
 import { embeddedLockHolder, openDatabase, StoreInUseError, type Database } from '../db/client.ts';
+import { AppError } from '../http/errors.ts';
 import type { CliIo } from './io.ts';
 
 export interface RunningServer {
@@ -35,6 +36,14 @@ export async function operatorCall<T>(server: RunningServer, route: string, body
     body: JSON.stringify(body),
   });
   return { status: res.status, body: (await res.json()) as T };
+}
+
+/** An operator call whose error answer (an OperationOutcome) becomes the same AppError the server raised. */
+export async function operatorRequest<T>(server: RunningServer, route: string, body: unknown): Promise<T> {
+  const r = await operatorCall<T & { issue?: { diagnostics?: string }[] }>(server, route, body);
+  if (r.status === 200) return r.body;
+  const text = r.body.issue?.[0]?.diagnostics ?? `the running server answered HTTP ${r.status}`;
+  throw new AppError(r.status === 404 ? 'not_found' : r.status === 403 ? 'forbidden' : r.status < 500 ? 'invalid' : 'internal', text);
 }
 
 /** Opens and migrates the configured database for a one-shot command; closes it afterwards. */

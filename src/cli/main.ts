@@ -4,6 +4,7 @@
  */
 import { ConfigError } from '../config/index.ts';
 import { StoreInUseError } from '../db/client.ts';
+import { AppError } from '../http/errors.ts';
 import { type CliIo, type Command, EXIT, println } from './io.ts';
 
 const COMMANDS: Record<string, { help: string; load: () => Promise<{ run: Command }> }> = {
@@ -14,7 +15,8 @@ const COMMANDS: Record<string, { help: string; load: () => Promise<{ run: Comman
   staff: { help: 'staff add --username U --role viewer|staff|admin|auditor [--org ORG]  create a staff user (password from PRIORGATE_STAFF_PASSWORD or stdin); staff reset-mfa --username U', load: () => import('./commands/staff.ts') },
   payer: { help: 'payer secret --payer ID              new secret for the payer\'s deliveries to /payer/x12', load: () => import('./commands/payer.ts') },
   keys: { help: 'keys rotate                         new token-signing key', load: () => import('./commands/keys.ts') },
-  audit: { help: 'audit verify                        re-compute the audit hash chain', load: () => import('./commands/audit.ts') },
+  audit: { help: 'audit verify | audit flag ID --reason vip|employee|other | audit unflag ID  verify the chain; flag records whose reads raise alerts', load: () => import('./commands/audit.ts') },
+  retention: { help: 'retention purge --before DATE [--out DIR] | retention check DIR  export and purge records older than the retention period', load: () => import('./commands/retention.ts') },
   validate: { help: 'validate FILE|- [--summary]         X12 → 999/TA1; FHIR Bundle → OperationOutcome', load: () => import('./commands/validate.ts') },
   rules: { help: 'rules check [DIR] | rules explain FILE --payer ID  validate rule files; show which rules fire', load: () => import('./commands/rules.ts') },
   translate: { help: 'translate FILE|- [--to x12|fhir] [--payer ID]  PAS Bundle ⇄ X12 278', load: () => import('./commands/translate.ts') },
@@ -46,6 +48,11 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     if (e instanceof ConfigError) {
       println(io.stderr, `priorgate ${name}: ${e.message}`);
       return EXIT.usage;
+    }
+    if (e instanceof AppError) {
+      // Refusals and unknown ids are the caller's to fix (2); anything else failed (1).
+      println(io.stderr, `priorgate ${name}: ${e.message}`);
+      return e.status < 500 ? EXIT.usage : EXIT.failed;
     }
     if (e instanceof StoreInUseError) {
       println(io.stderr, `priorgate ${name}: ${e.message}`);

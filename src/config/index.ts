@@ -5,6 +5,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { MONITOR_ENV, monitorConfig, type MonitorConfig } from './monitor.ts';
+
+export { MIN_RETENTION_YEARS, type MonitorConfig, type WorkHours } from './monitor.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -70,6 +73,7 @@ const EnvSchema = z.object({
   PRIORGATE_SESSION_MAX_HOURS: intFrom(1, 168).default(12),
   PRIORGATE_SESSION_IDLE_MINUTES: intFrom(1, 1440).default(30),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+  ...MONITOR_ENV,
 });
 
 export interface Config {
@@ -101,6 +105,10 @@ export interface Config {
   mfaKey?: Buffer;
   sessionMaxHours: number;
   sessionIdleMinutes: number;
+  /** Audit monitoring rules and the alert webhook (src/monitor). */
+  monitor: MonitorConfig;
+  /** Minimum age, in years, of what `retention purge` may remove (never below 6). */
+  retentionYears: number;
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -148,5 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { demo?: boolean } = {}
     mfaKey: e.PRIORGATE_MFA_KEY ? keyBytes(e.PRIORGATE_MFA_KEY) : undefined,
     sessionMaxHours: e.PRIORGATE_SESSION_MAX_HOURS,
     sessionIdleMinutes: e.PRIORGATE_SESSION_IDLE_MINUTES,
+    monitor: monitorConfig(e),
+    retentionYears: e.PRIORGATE_RETENTION_YEARS,
   };
 }

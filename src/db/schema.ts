@@ -203,7 +203,12 @@ export const auditEvents = pgTable(
     prevHash: text('prev_hash').notNull(),
     hash: text('hash').notNull(),
   },
-  (t) => [index('audit_entity').on(t.entityType, t.entityId), index('audit_org_at').on(t.orgId, t.at)],
+  (t) => [
+    index('audit_entity').on(t.entityType, t.entityId),
+    index('audit_org_at').on(t.orgId, t.at),
+    // The monitor's sliding windows look back per actor (src/monitor).
+    index('audit_actor_at').on(t.actor, t.at),
+  ],
 );
 
 /** The head of the audit chain: one row, locked by each appender (serializes the chain). */
@@ -309,3 +314,59 @@ export const eligibilityBatchResults = pgTable(
   },
   (t) => [primaryKey({ columns: [t.batchId, t.line] })],
 );
+
+/**
+ * Alerts raised by the audit monitor (src/monitor). One row per episode: later events of the same
+ * rule and group that continue it move `last_seq` and `count`; `(rule, group_key, first_seq)` is
+ * unique, so re-scanning the same events never raises a second alert. `detail` holds ids only.
+ */
+export const auditAlerts = pgTable(
+  'audit_alerts',
+  {
+    id: uuid('id').primaryKey(),
+    rule: text('rule').notNull(),
+    severity: text('severity').notNull(),
+    orgId: text('org_id'),
+    actor: text('actor').notNull(),
+    groupKey: text('group_key').notNull(),
+    firstSeq: bigint('first_seq', { mode: 'number' }).notNull(),
+    lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
+    firstAt: timestamp('first_at', { withTimezone: true }).notNull(),
+    lastAt: timestamp('last_at', { withTimezone: true }).notNull(),
+    count: integer('count').notNull().default(1),
+    detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
+    createdAt: createdAt(),
+    acknowledgedBy: text('acknowledged_by'),
+    acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('audit_alerts_episode').on(t.rule, t.groupKey, t.firstSeq), index('audit_alerts_created').on(t.createdAt)],
+);
+
+/** How far the monitor has read the audit trail (one row). */
+export const auditMonitorCursor = pgTable('audit_monitor_cursor', {
+  id: integer('id').primaryKey(),
+  lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** Records whose reads raise an alert (VIP, employee): keyed by request id; ids only. */
+export const recordFlags = pgTable('record_flags', {
+  requestId: uuid('request_id').primaryKey(),
+  reason: text('reason').notNull(),
+  flaggedBy: text('flagged_by').notNull(),
+  flaggedAt: timestamp('flagged_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * Retention checkpoints: the audit events up to `seq` were exported and purged; `hash` is the hash
+ * of event `seq`, so the first remaining event must link to it. Confirmed by the `retention.purge`
+ * audit event that the purge appended (see verifyAudit).
+ */
+export const auditCheckpoints = pgTable('audit_checkpoints', {
+  id: bigserial('id', { mode: 'number' }).primaryKey(),
+  seq: bigint('seq', { mode: 'number' }).notNull(),
+  hash: text('hash').notNull(),
+  cutoff: timestamp('cutoff', { withTimezone: true }).notNull(),
+  manifestSha256: text('manifest_sha256').notNull(),
+  at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+});

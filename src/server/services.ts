@@ -10,6 +10,7 @@ import { payers as payersTable } from '../db/schema.ts';
 import type { GatewayServices } from '../http/context.ts';
 import type { Logger } from '../log/index.ts';
 import { notifyHandlers } from '../notify/index.ts';
+import { startMonitor } from '../monitor/index.ts';
 import { deliverHandler } from '../payers/deliver.ts';
 import { eligibilityDeliverHandler } from '../payers/eligibility-deliver.ts';
 import { ELIGIBILITY_JOB } from '../workflow/eligibility.ts';
@@ -67,6 +68,7 @@ export async function startServices(opts: { config: Config; db: Db; log: Logger;
   if (rules.problems().length) throw new Error(`payer rules are invalid:\n${formatProblems(rules.problems())}`);
   const ehr = await connectEhr(config);
   const events = opts.events ?? new RequestEvents();
+  const monitor = startMonitor({ db, log, config, wake: () => worker.wake() });
   const worker: Worker = startWorker({
     db,
     log,
@@ -77,6 +79,7 @@ export async function startServices(opts: { config: Config; db: Db; log: Logger;
       [DELIVER_JOB]: deliverHandler({ db, log, payers: registry, events, senderId: config.x12SenderId }),
       [ELIGIBILITY_JOB]: eligibilityDeliverHandler({ db, log, payers: registry, events, senderId: config.x12SenderId }),
       ...notifyHandlers({ db, log, config }),
+      ...monitor.handlers,
     },
   });
   const batches = startBatchRunner({ db, log, payers: registry, senderId: config.x12SenderId });
@@ -91,6 +94,7 @@ export async function startServices(opts: { config: Config; db: Db; log: Logger;
     simUrl,
     async stop() {
       await batches.stop();
+      await monitor.stop();
       await worker.stop();
       rules.close();
       await ehr.stop();

@@ -8,7 +8,8 @@
  *   `POST /ui/admin/users/{id}/mfa-reset`
  * - `GET /api/requests`, `GET /api/requests/{id}`, `GET /api/metrics/cms`
  * - `/api/eligibility/batches` (create, list, status, results CSV, cancel)
- * - `GET /fhir/AuditEvent`
+ * - `GET /ui/admin/alerts`, `POST /ui/admin/alerts/{id}/acknowledge`
+ * - `GET /fhir/AuditEvent` (`?type=alert`: security alerts)
  *
  * Who may do what is one table, permissions.ts; each route names its permission with `allow()`.
  *
@@ -25,6 +26,7 @@ import { loginRoutes } from './routes/login.ts';
 import { mfaRoutes } from './routes/mfa.ts';
 import { apiRoutes } from './routes/api.ts';
 import { batchRoutes } from './routes/batches.ts';
+import { alertRoutes, canReadAlerts } from './routes/alerts.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { loadStaff } from './session.ts';
 import type { StaffDeps } from './types.ts';
@@ -66,6 +68,12 @@ export const staffRoutes: RouteGroup = (app, deps) => {
   accountRoutes(app, s);
   apiRoutes(app, s);
   batchRoutes(app, s, deps);
-  auditEventRoutes(app, deps, { db: s.db, guard: every(apiGuard, allow(s, 'audit.read')), scopeOf: (c: Context) => staffOf(c).orgId });
+  auditEventRoutes(app, deps, {
+    db: s.db,
+    guard: every(apiGuard, allow(s, 'audit.read')),
+    scopeOf: (c: Context) => staffOf(c).orgId,
+    canReadAlerts: (c: Context) => canReadAlerts(c.get('staff')),
+  });
+  alertRoutes(app, s);
   uiRoutes(app, s);
 };

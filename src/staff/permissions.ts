@@ -4,7 +4,7 @@
  *
  * - viewer: follows the worklist and metrics; sees member ids and birth dates masked.
  * - staff: works requests: full PHI, records appeals and extensions, runs eligibility batches.
- * - auditor: the audit trail (AuditEvent export) and metrics; no request details, no PHI.
+ * - auditor: the audit trail (AuditEvent export), security alerts and metrics; no request details, no PHI.
  * - admin: everything, including staff users (MFA reset) and everyone's sessions.
  *
  * Every user may see and revoke their own sessions and enrol in MFA; no permission is needed.
@@ -20,13 +20,14 @@ export const PERMISSIONS = [
   'users.admin',
   'sessions.admin',
   'alerts.read',
+  'alerts.manage',
   'eligibility.batch',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  viewer: ['requests.read', 'metrics.read', 'alerts.read'],
-  staff: ['requests.read', 'requests.read.phi', 'requests.act', 'metrics.read', 'alerts.read', 'eligibility.batch'],
+  viewer: ['requests.read', 'metrics.read'],
+  staff: ['requests.read', 'requests.read.phi', 'requests.act', 'metrics.read', 'eligibility.batch'],
   auditor: ['metrics.read', 'audit.read', 'alerts.read'],
   admin: PERMISSIONS,
 };

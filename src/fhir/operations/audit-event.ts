@@ -4,14 +4,17 @@
  * id, or a reference ending in one: `Claim/{id}`, `ClaimResponse/{id}`), `date` (ge/gt/le/lt,
  * repeatable), `_count` (default 100, at most 500), and the `_cursor` paging link we hand out.
  * Newest first. Each event keeps its hash-chain position in an extension, so an export can be
- * checked against `priorgate audit verify`.
+ * checked against `priorgate audit verify`. `type=alert` lists the audit monitor's security alerts
+ * instead (administrators only; see alert-event.ts).
  */
 import type { Context, Hono, MiddlewareHandler } from 'hono';
 import type { Db } from '../../db/client.ts';
+import { listAlerts } from '../../db/queries/monitor.ts';
 import { auditEventsFor, type AuditRow } from '../../db/queries/staff.ts';
 import { baseUrlOf, FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv } from '../../http/context.ts';
 import { AppError } from '../../http/errors.ts';
+import { alertAuditEvent, wantsAlerts } from './alert-event.ts';
 
 const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
 const EVENT_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-event-type';
@@ -100,10 +103,29 @@ export interface AuditEventRouteOptions {
   guard: MiddlewareHandler<AppEnv>;
   /** The caller's organization (null: all). */
   scopeOf: (c: Context<AppEnv>) => string | null;
+  /** May the caller read security alerts (`type=alert`)? Default: no. */
+  canReadAlerts?: (c: Context<AppEnv>) => boolean;
 }
 
 export function auditEventRoutes(app: Hono<AppEnv>, deps: AppDeps, opts: AuditEventRouteOptions) {
   app.get('/fhir/AuditEvent', opts.guard, async (c) => {
+    const type = c.req.query('type');
+    if (type !== undefined) {
+      // Only the audit monitor's alerts are searchable by type (DICOM 110113 Security Alert).
+      if (!wantsAlerts(type)) throw new AppError('invalid', 'type supports only alert (110113, Security Alert)', 'type');
+      if (!opts.canReadAlerts?.(c)) throw new AppError('forbidden', 'security alerts are for administrators');
+      const count = Math.min(500, Math.max(1, Number(c.req.query('_count') ?? 100) || 100));
+      const alerts = await listAlerts(opts.db, { scope: opts.scopeOf(c), limit: count });
+      const base = baseUrlOf(deps, c.req.url);
+      const bundle = {
+        resourceType: 'Bundle',
+        type: 'searchset',
+        timestamp: (deps.now?.() ?? new Date()).toISOString(),
+        link: [{ relation: 'self', url: `${base}${new URL(c.req.url).pathname}${new URL(c.req.url).search}` }],
+        entry: alerts.map((a) => ({ fullUrl: `${base}/fhir/AuditEvent/alert-${a.id}`, resource: alertAuditEvent(a), search: { mode: 'match' } })),
+      };
+      return c.body(JSON.stringify(bundle), 200, { 'Content-Type': FHIR_JSON, 'Cache-Control': 'no-store' });
+    }
     const entity = c.req.query('entity');
     const entityId = entity ? ID.exec(entity)?.[1]?.toLowerCase() : undefined;
     if (entity && !entityId) throw new AppError('invalid', 'entity must be a request id or a reference ending in one', 'entity');

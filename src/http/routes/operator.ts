@@ -7,6 +7,8 @@ import type { Hono } from 'hono';
 import { recordAudit, verifyAudit } from '../../audit/index.ts';
 import { mintAccessToken, grantScopes, tokenIssuer } from '../../auth/index.ts';
 import { findClient } from '../../db/queries/clients.ts';
+import { flagRecord, unflagRecord } from '../../monitor/index.ts';
+import { purgeBefore } from '../../retention/index.ts';
 import type { RouteGroup } from '../app.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { AppError } from '../errors.ts';
@@ -48,5 +50,26 @@ export function operatorRoutes(secret: string): RouteGroup {
       return c.json(token);
     });
     app.post('/operator/audit/verify', async (c) => c.json(await verifyAudit(deps.db)));
+    app.post('/operator/audit/flag', async (c) => {
+      const body = (await c.req.json()) as { requestId?: string; reason?: string };
+      return c.json(await flagRecord(deps.db, { requestId: String(body.requestId ?? ''), reason: String(body.reason ?? ''), actor: 'operator' }));
+    });
+    app.post('/operator/audit/unflag', async (c) => {
+      const body = (await c.req.json()) as { requestId?: string };
+      return c.json(await unflagRecord(deps.db, { requestId: String(body.requestId ?? ''), actor: 'operator' }));
+    });
+    // The server writes the export: it runs on the same machine and user as the CLI that holds
+    // this secret (the embedded store is local), and the CLI sends an absolute path.
+    app.post('/operator/retention/purge', async (c) => {
+      const body = (await c.req.json()) as { before?: string; out?: string };
+      const report = await purgeBefore(deps.db, {
+        cutoff: new Date(String(body.before ?? '')),
+        outDir: String(body.out ?? ''),
+        retentionYears: deps.config.retentionYears,
+        actor: 'operator',
+        requestId: c.var.requestId,
+      });
+      return c.json(report);
+    });
   };
 }

@@ -7,6 +7,7 @@ import { findClient } from '../../db/queries/clients.ts';
 import { baseUrlOf } from '../app.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { OAuthError } from '../errors.ts';
+import { remoteAddress } from '../remote-address.ts';
 
 export function smartRoutes(app: Hono<AppEnv>, deps: AppDeps) {
   const now = () => deps.now?.() ?? new Date();
@@ -41,7 +42,7 @@ export function smartRoutes(app: Hono<AppEnv>, deps: AppDeps) {
     try {
       granted = await authenticateClient(deps.db, form, audiences, at);
     } catch (e) {
-      if (e instanceof OAuthError) await auditRefusal(deps.db, form.client_assertion, e, c.var.requestId);
+      if (e instanceof OAuthError) await auditRefusal(deps.db, form.client_assertion, e, c.var.requestId, remoteAddress(c));
       throw e;
     }
     const token = await mintAccessToken(deps.keys.current(), {
@@ -57,7 +58,8 @@ export function smartRoutes(app: Hono<AppEnv>, deps: AppDeps) {
         action: 'auth.token',
         orgId: granted.client.orgId,
         requestId: c.var.requestId,
-        detail: { scope: token.scope },
+        // The peer address (an id-like value, not PHI): the monitor's new-address rule reads it.
+        detail: { scope: token.scope, address: remoteAddress(c) ?? null },
       }),
     );
     return c.json(token, 200, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
@@ -65,7 +67,7 @@ export function smartRoutes(app: Hono<AppEnv>, deps: AppDeps) {
 }
 
 /** Failed token requests from a known client are audited (brute force and key misuse show up). */
-async function auditRefusal(db: Db, assertion: string | undefined, e: OAuthError, requestId: string) {
+async function auditRefusal(db: Db, assertion: string | undefined, e: OAuthError, requestId: string, address: string | undefined) {
   let iss: string | undefined;
   try {
     const payload = JSON.parse(Buffer.from(String(assertion).split('.')[1] ?? '', 'base64url').toString());
@@ -82,7 +84,7 @@ async function auditRefusal(db: Db, assertion: string | undefined, e: OAuthError
       outcome: 'failure',
       orgId: client.orgId,
       requestId,
-      detail: { error: e.error, reason: e.description },
+      detail: { error: e.error, reason: e.description, address: address ?? null },
     }),
   );
 }

@@ -35,8 +35,17 @@ export function adminPage(p: { staff: StaffPrincipal; chain: VerifyResult; check
             <code>priorgate audit verify</code> and investigate before trusting the trail.
           </p>
         )}
+        {c.checkpoint ? (
+          <p>
+            Verified from the retention checkpoint at event {c.checkpoint.seq} (events before {stamp(new Date(c.checkpoint.cutoff))} were exported and purged{' '}
+            {stamp(new Date(c.checkpoint.at))}).
+          </p>
+        ) : null}
         <p>
           Export: <a href="/fhir/AuditEvent?_count=50">/fhir/AuditEvent</a> (FHIR AuditEvent searchset, filter with <code>entity=</code>).
+        </p>
+        <p>
+          <a href="/ui/admin/alerts">Security alerts</a> raised by the audit monitor.
         </p>
       </section>
       <section>

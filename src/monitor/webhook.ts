@@ -1,0 +1,75 @@
+/**
+ * Alert webhook: each raised alert is POSTed as JSON (ids, codes and counts only: never PHI) to
+ * PRIORGATE_ALERT_WEBHOOK_URL through the rest-hook transport, so the same SSRF rules apply (https
+ * unless allowlisted, no private or metadata addresses, re-checked against the address actually
+ * connected to). Retries go through the job queue: 5xx, 408, 429 and network errors back off and
+ * retry; other answers and refusals are final. Every attempt is audited.
+ */
+import { appendAudit } from '../audit/index.ts';
+import type { Config } from '../config/index.ts';
+import type { Db } from '../db/client.ts';
+import { backoffMs } from '../db/queries/jobs.ts';
+import { alertById, type AlertRow } from '../db/queries/monitor.ts';
+import type { Logger } from '../log/index.ts';
+import { classify, postHook, type Resolver } from '../notify/index.ts';
+import { VERSION } from '../version.ts';
+import type { JobHandler } from '../workflow/worker.ts';
+import { RULES, type RuleId } from './rules.ts';
+
+/** The webhook body: what happened, to whom, and where in the audit trail. */
+export function alertWebhookBody(a: AlertRow) {
+  return {
+    type: 'priorgate.audit-alert',
+    id: a.id,
+    rule: a.rule,
+    title: RULES[a.rule as RuleId]?.label ?? a.rule,
+    severity: a.severity,
+    organization: a.orgId,
+    actor: a.actor,
+    firstEventSeq: a.firstSeq,
+    lastEventSeq: a.lastSeq,
+    count: a.count,
+    firstAt: a.firstAt.toISOString(),
+    createdAt: a.createdAt.toISOString(),
+    detail: a.detail,
+  };
+}
+
+export interface AlertWebhookDeps {
+  db: Db;
+  log: Logger;
+  config: Config;
+  resolve?: Resolver;
+  timeoutMs?: number;
+  retryBaseMs?: number;
+}
+
+export function alertWebhookHandler(deps: AlertWebhookDeps): JobHandler {
+  return async (job) => {
+    const url = deps.config.monitor.webhookUrl;
+    const alert = await alertById(deps.db, String(job.payload.alertId));
+    if (!url || !alert) return { ok: true };
+    const result = await postHook({
+      endpoint: url,
+      headers: { 'Content-Type': 'application/json', 'User-Agent': `Priorgate/${VERSION}` },
+      body: JSON.stringify(alertWebhookBody(alert)),
+      allowlist: deps.config.hookAllowlist,
+      timeoutMs: deps.timeoutMs ?? 10_000,
+      resolve: deps.resolve,
+    });
+    const c = classify(result, backoffMs(job.attempts, deps.retryBaseMs ?? 1000));
+    await deps.db.transaction((tx) =>
+      appendAudit(tx as unknown as Db, {
+        actor: 'system',
+        action: 'alert.webhook',
+        outcome: c.outcome.ok ? 'success' : 'failure',
+        orgId: alert.orgId,
+        entityType: 'audit_alert',
+        entityId: alert.id,
+        detail: { attempt: job.attempts, result: c.attempt, httpStatus: c.httpStatus ?? null, host: new URL(url).host },
+      }),
+    );
+    deps.log.info({ jobId: job.id, alertId: alert.id, attempt: job.attempts, result: c.attempt, httpStatus: c.httpStatus }, 'alert webhook attempt');
+    return c.outcome;
+  };
+}

@@ -1,0 +1,87 @@
+/** The security alerts page (admin): what the audit monitor raised, and acknowledging it. */
+import type { AlertRow } from '../../db/queries/monitor.ts';
+import { RULES, type RuleId } from '../../monitor/index.ts';
+import { stamp } from '../time.ts';
+import type { StaffPrincipal } from '../types.ts';
+import { documentOf, Page } from './layout.tsx';
+
+function describeDetail(detail: Record<string, unknown>): string {
+  return Object.entries(detail)
+    .filter(([, v]) => v !== null && v !== undefined)
+    .map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' · ');
+}
+
+function AlertRowView(p: { a: AlertRow; staff: StaffPrincipal }) {
+  const a = p.a;
+  return (
+    <tr id={`alert-${a.id}`} class={a.acknowledgedAt ? 'alert acknowledged' : `alert open severity-${a.severity}`}>
+      <td>{stamp(a.createdAt)}</td>
+      <td>
+        <strong>{RULES[a.rule as RuleId]?.label ?? a.rule}</strong>
+        <br />
+        <span class="mono">{a.rule}</span>
+      </td>
+      <td>{a.severity}</td>
+      <td class="mono">{a.actor}</td>
+      <td>{a.orgId ?? '—'}</td>
+      <td>
+        <span class="mono">
+          {a.firstSeq === a.lastSeq ? `#${a.firstSeq}` : `#${a.firstSeq}–#${a.lastSeq}`}
+        </span>{' '}
+        ({a.count} event{a.count === 1 ? '' : 's'}, {stamp(a.firstAt)}
+        {a.lastSeq !== a.firstSeq ? ` to ${stamp(a.lastAt)}` : ''})
+      </td>
+      <td class="mono">{describeDetail(a.detail)}</td>
+      <td>
+        {a.acknowledgedAt ? (
+          <span>
+            acknowledged by {a.acknowledgedBy} {stamp(a.acknowledgedAt)}
+          </span>
+        ) : (
+          <form method="post" action={`/ui/admin/alerts/${a.id}/acknowledge`}>
+            <input type="hidden" name="_csrf" value={p.staff.csrf} />
+            <button type="submit">Acknowledge</button>
+          </form>
+        )}
+      </td>
+    </tr>
+  );
+}
+
+export function alertsPage(p: { staff: StaffPrincipal; alerts: AlertRow[]; showAll: boolean; notice?: string }) {
+  return documentOf(
+    <Page title="Security alerts" staff={p.staff} nav="admin">
+      <h1>Security alerts</h1>
+      {p.notice ? <p class="notice">{p.notice}</p> : null}
+      <p>
+        Raised by the audit monitor from the audit trail.{' '}
+        {p.showAll ? <a href="/ui/admin/alerts">Show open alerts only</a> : <a href="/ui/admin/alerts?show=all">Show acknowledged alerts too</a>} ·{' '}
+        <a href="/fhir/AuditEvent?type=alert">FHIR AuditEvent export</a> · <a href="/ui/admin">Back to administration</a>
+      </p>
+      {p.alerts.length === 0 ? (
+        <p id="no-alerts">{p.showAll ? 'No alerts.' : 'No open alerts.'}</p>
+      ) : (
+        <table class="alerts">
+          <thead>
+            <tr>
+              <th>Raised</th>
+              <th>Rule</th>
+              <th>Severity</th>
+              <th>Actor</th>
+              <th>Organization</th>
+              <th>Audit events</th>
+              <th>Detail</th>
+              <th>Status</th>
+            </tr>
+          </thead>
+          <tbody>
+            {p.alerts.map((a) => (
+              <AlertRowView a={a} staff={p.staff} />
+            ))}
+          </tbody>
+        </table>
+      )}
+    </Page>,
+  );
+}
