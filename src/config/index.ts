@@ -2,6 +2,7 @@
  * Reads the environment once, validates it with zod, and hands a typed config to the rest of the
  * program. Only this module reads `process.env` (STYLE.md habit 7).
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -47,6 +48,16 @@ const EnvSchema = z.object({
   PRIORGATE_EHR_URL: z.url().optional(),
   PRIORGATE_EHR_CLIENT_ID: z.string().min(1).optional(),
   PRIORGATE_EHR_KEY_FILE: z.string().min(1).optional(),
+  /** Hosts whose client JWKS URL may be fetched over plain http or on a private address. */
+  PRIORGATE_JWKS_ALLOWLIST: list.optional(),
+  /** Extra trust anchors (PEM bundle) for outbound TLS: payers, rest-hooks, client JWKS URLs. */
+  PRIORGATE_CA_FILE: z.string().min(1).optional(),
+  /** TLS termination in the server: certificate chain and private key (PEM files). */
+  PRIORGATE_TLS_CERT_FILE: z.string().min(1).optional(),
+  PRIORGATE_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** Inbound request deadline (whole request, body included) and header deadline. */
+  PRIORGATE_REQUEST_TIMEOUT_MS: intFrom(1000, 3_600_000).default(60_000),
+  PRIORGATE_HEADERS_TIMEOUT_MS: intFrom(1000, 600_000).default(20_000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
@@ -73,6 +84,16 @@ export interface Config {
   defaultPayer?: string;
   jobLockMs: number;
   ehr?: { url: string; clientId: string; keyFile: string };
+  /** Hosts whose JWKS URL may be fetched over http or on a private address (tests, on-premise). */
+  jwksAllowlist: string[];
+  /** PEM text of PRIORGATE_CA_FILE: trusted in addition to Node's roots for outbound TLS. */
+  caPem?: string;
+  /** PEM text of the server's certificate and key: the gateway serves HTTPS (TLS 1.2+) when set. */
+  tls?: { cert: string; key: string };
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  /** Environment variables by name, for `env:NAME` references in rule files (payer TLS material). */
+  env(name: string): string | undefined;
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -93,6 +114,28 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { demo?: boolean } = {}
   }
   const e = parsed.data;
   const demo = opts.demo ?? false;
+  const problems: string[] = [];
+  const pem = (variable: string, file: string | undefined): string | undefined => {
+    if (!file) return undefined;
+    try {
+      const text = readFileSync(path.resolve(file), 'utf8');
+      if (text.includes('-----BEGIN')) return text;
+      problems.push(`  ${variable}: ${file} holds no PEM data`);
+    } catch {
+      problems.push(`  ${variable}: cannot read ${file}`);
+    }
+    return undefined;
+  };
+  const caPem = pem('PRIORGATE_CA_FILE', e.PRIORGATE_CA_FILE);
+  const cert = pem('PRIORGATE_TLS_CERT_FILE', e.PRIORGATE_TLS_CERT_FILE);
+  const key = pem('PRIORGATE_TLS_KEY_FILE', e.PRIORGATE_TLS_KEY_FILE);
+  if (Boolean(e.PRIORGATE_TLS_CERT_FILE) !== Boolean(e.PRIORGATE_TLS_KEY_FILE)) {
+    problems.push('  PRIORGATE_TLS_CERT_FILE: set it together with PRIORGATE_TLS_KEY_FILE (or neither)');
+  }
+  if (e.PRIORGATE_HEADERS_TIMEOUT_MS > e.PRIORGATE_REQUEST_TIMEOUT_MS) {
+    problems.push('  PRIORGATE_HEADERS_TIMEOUT_MS: must not exceed PRIORGATE_REQUEST_TIMEOUT_MS');
+  }
+  if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -116,5 +159,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { demo?: boolean } = {}
       e.PRIORGATE_EHR_URL && e.PRIORGATE_EHR_CLIENT_ID && e.PRIORGATE_EHR_KEY_FILE
         ? { url: e.PRIORGATE_EHR_URL, clientId: e.PRIORGATE_EHR_CLIENT_ID, keyFile: e.PRIORGATE_EHR_KEY_FILE }
         : undefined,
+    jwksAllowlist: e.PRIORGATE_JWKS_ALLOWLIST ?? [],
+    ...(caPem ? { caPem } : {}),
+    ...(cert && key ? { tls: { cert, key } } : {}),
+    requestTimeoutMs: e.PRIORGATE_REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: e.PRIORGATE_HEADERS_TIMEOUT_MS,
+    env: (name) => cleaned[name],
   };
 }

@@ -17,7 +17,7 @@ import type { Logger } from '../log/index.ts';
 import type { JobHandler, JobOutcome } from '../workflow/worker.ts';
 import { VERSION } from '../version.ts';
 import { postHook, type HookResult } from './deliver.ts';
-import type { Resolver } from './endpoint-safety.ts';
+import type { Resolver } from '../net/index.ts';
 import type { NotifyJobPayload } from './enqueue.ts';
 import { eventNotificationBundle, handshakeBundle, type StatusContext } from './notification-bundle.ts';
 import { HANDSHAKE_KIND, NOTIFY_KIND } from './topic.ts';
