@@ -28,6 +28,8 @@ export interface Gateway {
   port: number;
   database: Database;
   deps: AppDeps;
+  /** The HTTP app as served (its `routes` are what the security tests enumerate). */
+  app: ReturnType<typeof createApp>;
   stop(): Promise<void>;
 }
 
@@ -86,5 +88,5 @@ export async function startGateway(
       rmSync(secretFile, { force: true });
       await database.close();
     })());
-  return { url, port, database, deps, stop };
+  return { url, port, database, deps, app, stop };
 }
