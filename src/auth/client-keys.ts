@@ -12,7 +12,7 @@
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
 import type { ApiClient } from '../db/queries/clients.ts';
 import { OAuthError } from '../http/errors.ts';
-import { guardedRequest, type Resolver, type TlsMaterial } from '../net/index.ts';
+import { fetchVia, guardedRequest, type Resolver, type TlsMaterial } from '../net/index.ts';
 
 /** A JWKS bigger than this is not a JWKS. */
 const MAX_JWKS_BYTES = 64 * 1024;
@@ -26,24 +26,12 @@ export interface ClientKeysOptions {
 
 export type ClientKeys = (client: ApiClient) => JWTVerifyGetKey;
 
-/** A guarded GET shaped as the fetch jose expects (a Response; status other than 200 is its error). */
+/** The fetch jose uses: a guarded GET (a status other than 200 is jose's error). */
 function guardedFetch(opts: ClientKeysOptions): typeof fetch {
-  return (async (input: string | URL | Request, init?: RequestInit) => {
-    const r = await guardedRequest({
-      endpoint: String(input),
-      allowlist: opts.allowlist,
-      resolve: opts.resolve,
-      method: 'GET',
-      headers: { accept: 'application/jwk-set+json, application/json' },
-      timeoutMs: opts.timeoutMs ?? 5000,
-      maxResponseBytes: MAX_JWKS_BYTES,
-      signal: init?.signal ?? undefined,
-      tls: opts.tls,
-    });
-    if (r.kind !== 'response') throw Object.assign(new Error(`JWKS fetch ${r.kind}: ${r.kind === 'refused' ? r.reason : r.error}`), { name: 'JwksFetchError' });
-    if (r.truncated) throw Object.assign(new Error('JWKS too large'), { name: 'JwksFetchError' });
-    return new Response(r.body.length ? new Uint8Array(r.body) : null, { status: r.status, headers: { 'content-type': 'application/json' } });
-  }) as typeof fetch;
+  return fetchVia((url, req) => guardedRequest({ ...req, endpoint: url.href, allowlist: opts.allowlist, resolve: opts.resolve, tls: opts.tls }), {
+    timeoutMs: opts.timeoutMs ?? 5000,
+    maxResponseBytes: MAX_JWKS_BYTES,
+  });
 }
 
 /** One resolver per app: remote sets are cached per URL for its lifetime. */

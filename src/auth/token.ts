@@ -150,6 +150,6 @@ function describeJoseError(e: unknown): string {
   if (e instanceof joseErrors.JWKSNoMatchingKey) return 'no registered key matches the client_assertion kid';
   if (e instanceof joseErrors.JWSSignatureVerificationFailed) return 'client_assertion signature is invalid';
   if (e instanceof joseErrors.JOSEAlgNotAllowed) return 'client_assertion alg is not allowed';
-  if (e instanceof joseErrors.JWKSTimeout || (e as Error)?.name === 'JwksFetchError' || e instanceof joseErrors.JWKSInvalid) return "the client's JWKS could not be fetched";
+  if (e instanceof joseErrors.JWKSTimeout || (e as Error)?.name === 'FetchFailed' || e instanceof joseErrors.JWKSInvalid) return "the client's JWKS could not be fetched";
   return 'client_assertion could not be verified';
 }

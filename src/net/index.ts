@@ -6,5 +6,6 @@
 export { blockedReason, ipv6Bytes } from './ip-ranges.ts';
 export { isEndpointAllowed, vetEndpoint, checkAddresses, normalizeHost, systemResolver, type EndpointVerdict, type Resolver } from './endpoint-safety.ts';
 export { sendRequest, errorCode, RefusedError, type OutboundRequest, type OutboundResult } from './request.ts';
+export { fetchVia } from './fetch.ts';
 export { guardedRequest, guardedLookup, type GuardedRequest } from './guarded-request.ts';
-export { httpsAgent, readPem, trustAnchors, TlsConfigError, MIN_TLS_VERSION, type TlsMaterial } from './tls.ts';
+export { httpsAgent, localClientTls, readPem, trustAnchors, TlsConfigError, MIN_TLS_VERSION, type TlsMaterial } from './tls.ts';

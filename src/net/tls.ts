@@ -3,6 +3,7 @@
  * PRIORGATE_CA_FILE), and per-payer client certificates for mutual TLS. Certificate verification
  * is never turned off; an unknown CA is trusted only by adding it here.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
@@ -15,6 +16,8 @@ export interface TlsMaterial {
   cert?: string;
   key?: string;
   passphrase?: string;
+  /** The name to verify the server certificate against (and send as SNI), when not the URL's host. */
+  servername?: string;
 }
 
 /** The lowest protocol version spoken in either direction. */
@@ -28,6 +31,16 @@ export function trustAnchors(extraPem: string | undefined): string[] | undefined
 /** A keep-alive HTTPS agent presenting `tls` (and verifying the peer against its `ca`). */
 export function httpsAgent(tls: TlsMaterial, maxSockets?: number): https.Agent {
   return new https.Agent({ keepAlive: true, ...(maxSockets ? { maxSockets } : {}), ...tls, minVersion: MIN_TLS_VERSION, rejectUnauthorized: true });
+}
+
+/**
+ * How a local caller (operator CLI, the demo payer simulator) trusts this gateway's own HTTPS port,
+ * which it reaches as 127.0.0.1: the served certificate (and PRIORGATE_CA_FILE) as extra anchors,
+ * verified against the certificate's first DNS name. Verification stays on.
+ */
+export function localClientTls(serverCertPem: string, caPem?: string): TlsMaterial {
+  const name = /DNS:([^,\s]+)/.exec(new X509Certificate(serverCertPem).subjectAltName ?? '')?.[1];
+  return { ca: [...rootCertificates, ...(caPem ? [caPem] : []), serverCertPem], ...(name ? { servername: name } : {}) };
 }
 
 export class TlsConfigError extends Error {

@@ -24,6 +24,7 @@ import {
 } from '../../eligibility/index.ts';
 import { CircuitBreaker } from '../../payers/breaker.ts';
 import { connectorFor } from '../../payers/connector.ts';
+import { payerTls } from '../../payers/tls.ts';
 import { loadPayers, type PayerConfig } from '../../rules/payers.ts';
 import { validNpi, type EligibilityInquiry } from '../../translate/index.ts';
 import { withDatabase } from '../database.ts';
@@ -91,7 +92,7 @@ async function batch(file: string, v: Record<string, string | undefined>, io: Cl
   const runId = `B${Date.now().toString(36).toUpperCase()}-`;
   const check = eligibilityChannel({
     payer,
-    connector: connectorFor(payer, endpoint),
+    connector: connectorFor(payer, endpoint, payerTls(payer, { baseDir: `${config.rulesDir}/payers`, env: config.env, caPem: config.caPem })),
     breaker: new CircuitBreaker(payer.circuitBreaker.failures, payer.circuitBreaker.resetMs),
     senderId: config.x12SenderId,
     receiver,
