@@ -21,6 +21,7 @@ import {
   ALL_PUNCTUATION,
   eligibilityTo270Text,
   INJECTIONS,
+  LEAF_POISON,
   pasTo278Text,
   readBack,
   stringLeaves,
@@ -62,20 +63,20 @@ function expectSafe(result: PipelineResult, where: string) {
 
 describe('every string of the PAS request examples, poisoned, reaches the 278 safely', () => {
   for (const name of REQUEST_EXAMPLES) {
-    it(`${name}: each string leaf with each injection appended (and a 300-character tail) is refused or written intact`, () => {
+    it(`${name}: each string leaf with delimiters appended (and a 300-character tail) is refused or written intact`, { timeout: 120_000 }, () => {
       const base = load(path.join(PAS_EXAMPLES, name));
       const baseline = pasTo278Text(base);
       expect(baseline.kind).toBe('written');
       let written = 0;
       for (const leaf of stringLeaves(base)) {
-        for (const inj of [...INJECTIONS, `${INJECTIONS[0]}${'L'.repeat(300)}`]) {
+        for (const inj of LEAF_POISON) {
           const r = pasTo278Text(withValue(base, leaf, (v) => v + inj));
           expectSafe(r, `${leaf.join('.')} + ${JSON.stringify(inj.slice(0, 20))}`);
           if (r.kind === 'written') written++;
         }
       }
       // The test means something only if much of the poison got through validation into X12.
-      expect(written).toBeGreaterThan(50);
+      expect(written).toBeGreaterThan(20);
     });
   }
 });
@@ -133,7 +134,7 @@ describe('free-text fields keep the 278 structure exactly', () => {
 });
 
 describe('every string of the eligibility request, poisoned, reaches the 270 safely', () => {
-  it('each string leaf with each injection appended is refused (400 with an expression) or written intact', () => {
+  it('each string leaf with each injection appended is refused (400 with an expression) or written intact', { timeout: 120_000 }, () => {
     const base = load(ELIGIBILITY);
     expect(eligibilityTo270Text(base).kind).toBe('written');
     let written = 0;

@@ -20,6 +20,12 @@ export const INJECTIONS = [
   '~',
 ];
 
+/**
+ * What every string leaf gets appended (a leaf sweep runs the whole pipeline per leaf, so it takes
+ * two): every delimiter, CR/LF and segment starts in one short tail, and the same after 300 characters.
+ */
+export const LEAF_POISON = ["~*:^|>'\r\nISA*SE*~IEA*", `${INJECTIONS[0]}${'L'.repeat(300)}`];
+
 /** Every candidate delimiter of the writer at once: it must fall back and replace, not break. */
 export const ALL_PUNCTUATION = "~*:^|>\\{}!`@$%;\"[]<=?+_#&'()/,.-";
 
