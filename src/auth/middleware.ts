@@ -9,7 +9,7 @@ import { AppError } from '../http/errors.ts';
 import type { AppEnv } from '../http/context.ts';
 import { TOKEN_ALG, type KeyRing } from './keys.ts';
 import { allows } from './scopes.ts';
-import type { AccessClaims } from './token.ts';
+import { keyLocatingHeader, type AccessClaims } from './token.ts';
 
 export interface KeyRingHolder {
   current(): KeyRing;
@@ -22,7 +22,10 @@ const BEARER = { 'WWW-Authenticate': 'Bearer realm="priorgate"' };
 export async function verifyAccessToken(keys: KeyRingHolder, token: string, issuer: string): Promise<AccessClaims> {
   let kid: string | undefined;
   try {
-    kid = decodeProtectedHeader(token).kid;
+    const header = decodeProtectedHeader(token);
+    // Our tokens name our key by kid only; one that points at a key elsewhere is not ours.
+    if (keyLocatingHeader(header)) throw new Error('key-locating header');
+    kid = header.kid;
   } catch {
     throw new AppError('unauthorized', 'access token is malformed', undefined, BEARER);
   }
@@ -30,7 +33,8 @@ export async function verifyAccessToken(keys: KeyRingHolder, token: string, issu
   if (!key && kid) key = (await keys.refresh()).verifiers.get(kid);
   if (!key) throw new AppError('unauthorized', 'access token was not issued by this gateway', undefined, BEARER);
   try {
-    const { payload } = await jwtVerify(token, key, { algorithms: [TOKEN_ALG], issuer, audience: issuer });
+    // typ at+jwt (RFC 9068): a JWT of another kind signed by the same key is not an access token.
+    const { payload } = await jwtVerify(token, key, { algorithms: [TOKEN_ALG], issuer, audience: issuer, typ: 'at+jwt' });
     if (typeof payload.org !== 'string' || typeof payload.sub !== 'string') throw new Error('claims');
     return { clientId: payload.sub, orgId: payload.org, scopes: String(payload.scope ?? '').split(' ').filter(Boolean) };
   } catch {

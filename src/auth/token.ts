@@ -3,19 +3,11 @@
  * https://hl7.org/fhir/smart-app-launch/backend-services.html
  */
 import { randomUUID } from 'node:crypto';
-import {
-  createLocalJWKSet,
-  createRemoteJWKSet,
-  decodeJwt,
-  decodeProtectedHeader,
-  errors as joseErrors,
-  jwtVerify,
-  SignJWT,
-  type JWTVerifyGetKey,
-} from 'jose';
+import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Db } from '../db/client.ts';
 import { claimJti, findClient, type ApiClient } from '../db/queries/clients.ts';
 import { OAuthError } from '../http/errors.ts';
+import { clientKeys, type ClientKeys } from './client-keys.ts';
 import type { KeyRing } from './keys.ts';
 import { TOKEN_ALG } from './keys.ts';
 import { grantScopes } from './scopes.ts';
@@ -25,6 +17,19 @@ export const CLIENT_ASSERTION_ALGS = ['RS384', 'ES384'];
 const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 /** SMART: the assertion's exp SHALL be no more than five minutes in the future. */
 const MAX_ASSERTION_LIFETIME_S = 300;
+/** Clock skew tolerated between a client and us, in seconds. */
+const CLOCK_TOLERANCE_S = 30;
+/**
+ * JOSE headers that name a key or where to fetch one. Keys come only from the client's
+ * registration; a token that points elsewhere is refused outright (RFC 8725 §3.10), so no
+ * attacker-chosen URL is ever fetched and no embedded key is ever trusted.
+ */
+export const FORBIDDEN_JOSE_HEADERS = ['jku', 'x5u', 'jwk', 'x5c'] as const;
+
+/** The first key-locating header present, if any. */
+export function keyLocatingHeader(header: Record<string, unknown>): string | undefined {
+  return FORBIDDEN_JOSE_HEADERS.find((h) => header[h] !== undefined);
+}
 
 /**
  * The `iss`/`aud` of access tokens: stable whatever host name a caller used, so a token minted on
@@ -47,18 +52,6 @@ export interface AccessClaims {
   scopes: string[];
 }
 
-const remoteSets = new Map<string, JWTVerifyGetKey>();
-
-function clientKeys(client: ApiClient): JWTVerifyGetKey {
-  if (client.jwks) return createLocalJWKSet(client.jwks as Parameters<typeof createLocalJWKSet>[0]);
-  if (client.jwksUrl) {
-    let set = remoteSets.get(client.jwksUrl);
-    if (!set) remoteSets.set(client.jwksUrl, (set = createRemoteJWKSet(new URL(client.jwksUrl), { timeoutDuration: 5000 })));
-    return set;
-  }
-  throw new OAuthError('invalid_client', 'client has no registered keys');
-}
-
 export async function mintAccessToken(
   ring: KeyRing,
   opts: { issuer: string; client: ApiClient; scopes: string[]; ttlS: number; now?: Date },
@@ -78,13 +71,15 @@ export async function mintAccessToken(
 
 /**
  * Checks a token request and returns the client it authenticates plus the granted scopes.
- * `audiences`: the token endpoint URLs this gateway answers to.
+ * `audiences`: the token endpoint URLs this gateway answers to; `keysOf`: where client keys come
+ * from (registered JWKS, or a JWKS URL fetched through the SSRF guard).
  */
 export async function authenticateClient(
   db: Db,
   form: Record<string, string | undefined>,
   audiences: string[],
   now = new Date(),
+  keysOf: ClientKeys = clientKeys({ allowlist: [] }),
 ): Promise<{ client: ApiClient; scopes: string[] }> {
   if (form.grant_type !== 'client_credentials') {
     throw new OAuthError('unsupported_grant_type', 'grant_type must be client_credentials');
@@ -107,6 +102,8 @@ export async function authenticateClient(
     throw new OAuthError('invalid_client', `client_assertion alg must be one of ${CLIENT_ASSERTION_ALGS.join(', ')}`);
   }
   if (!header.kid) throw new OAuthError('invalid_client', 'client_assertion header must carry a kid');
+  const locator = keyLocatingHeader(header);
+  if (locator) throw new OAuthError('invalid_client', `client_assertion must not carry a "${locator}" header: keys come from the client's registration only`);
   const clientId = typeof claims.iss === 'string' ? claims.iss : undefined;
   if (!clientId || claims.sub !== clientId) throw new OAuthError('invalid_client', 'iss and sub must both be the client_id');
   const client = await findClient(db, clientId);
@@ -114,21 +111,29 @@ export async function authenticateClient(
 
   let verified;
   try {
-    verified = await jwtVerify(assertion, clientKeys(client), {
+    verified = await jwtVerify(assertion, keysOf(client), {
       algorithms: CLIENT_ASSERTION_ALGS,
       audience: audiences,
       issuer: clientId,
       subject: clientId,
       requiredClaims: ['exp', 'jti'],
       currentDate: now,
-      clockTolerance: 30,
+      clockTolerance: CLOCK_TOLERANCE_S,
     });
   } catch (e) {
     throw new OAuthError('invalid_client', describeJoseError(e));
   }
   const exp = verified.payload.exp!;
-  if (exp - now.getTime() / 1000 > MAX_ASSERTION_LIFETIME_S + 30) {
+  const iat = verified.payload.iat;
+  const nowS = now.getTime() / 1000;
+  if (exp - nowS > MAX_ASSERTION_LIFETIME_S + CLOCK_TOLERANCE_S) {
     throw new OAuthError('invalid_client', 'client_assertion exp is more than five minutes in the future');
+  }
+  // jose checks iat only with maxTokenAge, which would make iat mandatory (SMART does not): an
+  // assertion "issued" in the future, or issued for longer than five minutes, is refused here.
+  if (iat !== undefined && iat > nowS + CLOCK_TOLERANCE_S) throw new OAuthError('invalid_client', 'client_assertion iat is in the future');
+  if (iat !== undefined && exp - iat > MAX_ASSERTION_LIFETIME_S + CLOCK_TOLERANCE_S) {
+    throw new OAuthError('invalid_client', 'client_assertion lifetime (exp - iat) is more than five minutes');
   }
   const jti = String(verified.payload.jti);
   if (!(await claimJti(db, clientId, jti, new Date(exp * 1000 + 60_000), now))) {
@@ -145,5 +150,6 @@ function describeJoseError(e: unknown): string {
   if (e instanceof joseErrors.JWKSNoMatchingKey) return 'no registered key matches the client_assertion kid';
   if (e instanceof joseErrors.JWSSignatureVerificationFailed) return 'client_assertion signature is invalid';
   if (e instanceof joseErrors.JOSEAlgNotAllowed) return 'client_assertion alg is not allowed';
+  if (e instanceof joseErrors.JWKSTimeout || (e as Error)?.name === 'FetchFailed' || e instanceof joseErrors.JWKSInvalid) return "the client's JWKS could not be fetched";
   return 'client_assertion could not be verified';
 }

@@ -8,11 +8,14 @@ import path from 'node:path';
 import { loadConfig, type Config } from '../config/index.ts';
 import { embeddedLockHolder, openDatabase, StoreInUseError, type Database } from '../db/client.ts';
 import { AppError } from '../http/errors.ts';
+import { localClientTls, sendRequest, type TlsMaterial } from '../net/index.ts';
 import type { CliIo } from './io.ts';
 
 export interface RunningServer {
   url: string;
   secret: string;
+  /** How to trust the server's own certificate when it terminates TLS. */
+  tls?: TlsMaterial;
 }
 
 /** The running server that holds the embedded store, if any (and if we can reach its secret). */
@@ -23,19 +26,24 @@ export function runningServer(config: Config): RunningServer | undefined {
   if (!holder || !existsSync(file)) return undefined;
   try {
     const info = JSON.parse(readFileSync(file, 'utf8')) as RunningServer & { pid: number };
-    return info.pid === holder.pid ? info : undefined;
+    if (info.pid !== holder.pid) return undefined;
+    return { url: info.url, secret: info.secret, ...(config.tls ? { tls: localClientTls(config.tls.cert, config.caPem) } : {}) };
   } catch {
     return undefined;
   }
 }
 
 export async function operatorCall<T>(server: RunningServer, route: string, body: unknown): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${server.url}/operator/${route}`, {
+  const res = await sendRequest(new URL(`${server.url}/operator/${route}`), {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-priorgate-operator': server.secret },
     body: JSON.stringify(body),
+    timeoutMs: 60_000,
+    maxResponseBytes: 16 * 1024 * 1024,
+    tls: server.tls,
   });
-  return { status: res.status, body: (await res.json()) as T };
+  if (res.kind !== 'response') throw new Error(`the running server at ${server.url} did not answer (${res.kind === 'network' ? res.error : res.reason})`);
+  return { status: res.status, body: JSON.parse(res.body.toString('utf8')) as T };
 }
 
 /** An operator call whose error answer (an OperationOutcome) becomes the same AppError the server raised. */

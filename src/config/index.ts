@@ -2,6 +2,7 @@
  * Reads the environment once, validates it with zod, and hands a typed config to the rest of the
  * program. Only this module reads `process.env` (STYLE.md habit 7).
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -72,6 +73,16 @@ const EnvSchema = z.object({
   /** Absolute staff session lifetime, and the idle time after which a session ends. */
   PRIORGATE_SESSION_MAX_HOURS: intFrom(1, 168).default(12),
   PRIORGATE_SESSION_IDLE_MINUTES: intFrom(1, 1440).default(30),
+  /** Hosts whose client JWKS URL may be fetched over plain http or on a private address. */
+  PRIORGATE_JWKS_ALLOWLIST: list.optional(),
+  /** Extra trust anchors (PEM bundle) for outbound TLS: payers, rest-hooks, client JWKS URLs. */
+  PRIORGATE_CA_FILE: z.string().min(1).optional(),
+  /** TLS termination in the server: certificate chain and private key (PEM files). */
+  PRIORGATE_TLS_CERT_FILE: z.string().min(1).optional(),
+  PRIORGATE_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** Inbound request deadline (whole request, body included) and header deadline. */
+  PRIORGATE_REQUEST_TIMEOUT_MS: intFrom(1000, 3_600_000).default(60_000),
+  PRIORGATE_HEADERS_TIMEOUT_MS: intFrom(1000, 600_000).default(20_000),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   ...MONITOR_ENV,
 });
@@ -109,6 +120,16 @@ export interface Config {
   monitor: MonitorConfig;
   /** Minimum age, in years, of what `retention purge` may remove (never below 6). */
   retentionYears: number;
+  /** Hosts whose JWKS URL may be fetched over http or on a private address (tests, on-premise). */
+  jwksAllowlist: string[];
+  /** PEM text of PRIORGATE_CA_FILE: trusted in addition to Node's roots for outbound TLS. */
+  caPem?: string;
+  /** PEM text of the server's certificate and key: the gateway serves HTTPS (TLS 1.2+) when set. */
+  tls?: { cert: string; key: string };
+  requestTimeoutMs: number;
+  headersTimeoutMs: number;
+  /** Environment variables by name, for `env:NAME` references in rule files (payer TLS material). */
+  env(name: string): string | undefined;
 }
 
 /** Thrown when the environment is invalid; the message names every bad variable. */
@@ -129,6 +150,28 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { demo?: boolean } = {}
   }
   const e = parsed.data;
   const demo = opts.demo ?? false;
+  const problems: string[] = [];
+  const pem = (variable: string, file: string | undefined): string | undefined => {
+    if (!file) return undefined;
+    try {
+      const text = readFileSync(path.resolve(file), 'utf8');
+      if (text.includes('-----BEGIN')) return text;
+      problems.push(`  ${variable}: ${file} holds no PEM data`);
+    } catch {
+      problems.push(`  ${variable}: cannot read ${file}`);
+    }
+    return undefined;
+  };
+  const caPem = pem('PRIORGATE_CA_FILE', e.PRIORGATE_CA_FILE);
+  const cert = pem('PRIORGATE_TLS_CERT_FILE', e.PRIORGATE_TLS_CERT_FILE);
+  const key = pem('PRIORGATE_TLS_KEY_FILE', e.PRIORGATE_TLS_KEY_FILE);
+  if (Boolean(e.PRIORGATE_TLS_CERT_FILE) !== Boolean(e.PRIORGATE_TLS_KEY_FILE)) {
+    problems.push('  PRIORGATE_TLS_CERT_FILE: set it together with PRIORGATE_TLS_KEY_FILE (or neither)');
+  }
+  if (e.PRIORGATE_HEADERS_TIMEOUT_MS > e.PRIORGATE_REQUEST_TIMEOUT_MS) {
+    problems.push('  PRIORGATE_HEADERS_TIMEOUT_MS: must not exceed PRIORGATE_REQUEST_TIMEOUT_MS');
+  }
+  if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
   return {
     port: e.PORT,
     host: e.HOST,
@@ -158,5 +201,11 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { demo?: boolean } = {}
     sessionIdleMinutes: e.PRIORGATE_SESSION_IDLE_MINUTES,
     monitor: monitorConfig(e),
     retentionYears: e.PRIORGATE_RETENTION_YEARS,
+    jwksAllowlist: e.PRIORGATE_JWKS_ALLOWLIST ?? [],
+    ...(caPem ? { caPem } : {}),
+    ...(cert && key ? { tls: { cert, key } } : {}),
+    requestTimeoutMs: e.PRIORGATE_REQUEST_TIMEOUT_MS,
+    headersTimeoutMs: e.PRIORGATE_HEADERS_TIMEOUT_MS,
+    env: (name) => cleaned[name],
   };
 }

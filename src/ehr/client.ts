@@ -29,6 +29,8 @@ export interface EhrClientOptions {
   /** Most search pages followed (default 20). */
   maxPages?: number;
   now?: () => Date;
+  /** The transport (default: Node's fetch); the gateway passes one carrying PRIORGATE_CA_FILE. */
+  fetch?: typeof fetch;
 }
 
 export type EhrErrorKind = 'timeout' | 'network' | 'http' | 'auth' | 'invalid';
@@ -67,7 +69,8 @@ export function createEhrClient(opts: EhrClientOptions): EhrClient {
     for (let attempt = 0; ; attempt++) {
       let failure: EhrError;
       try {
-        const res = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+        const res = await (opts.fetch ?? fetch)(url, { ...init, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+        if (res.status >= 300 && res.status < 400) throw new TypeError('redirect');
         if (res.status < 500 && res.status !== 429) return res;
         await res.body?.cancel();
         failure = new EhrError(`EHR answered HTTP ${res.status}`, 'http', true, res.status);

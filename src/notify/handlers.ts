@@ -17,7 +17,7 @@ import type { Logger } from '../log/index.ts';
 import type { JobHandler, JobOutcome } from '../workflow/worker.ts';
 import { VERSION } from '../version.ts';
 import { postHook, type HookResult } from './deliver.ts';
-import type { Resolver } from './endpoint-safety.ts';
+import { trustAnchors, type Resolver } from '../net/index.ts';
 import type { NotifyJobPayload } from './enqueue.ts';
 import { eventNotificationBundle, handshakeBundle, type StatusContext } from './notification-bundle.ts';
 import { HANDSHAKE_KIND, NOTIFY_KIND } from './topic.ts';
@@ -76,6 +76,8 @@ export function notifyHandlers(deps: NotifyDeps): Record<string, JobHandler> {
     now: now(),
     newId: randomUUID,
   });
+  // Subscribers' https endpoints are verified against Node's roots plus PRIORGATE_CA_FILE.
+  const ca = trustAnchors(deps.config.caPem);
   const post = (sub: SubscriptionRow, body: unknown) =>
     postHook({
       endpoint: sub.endpoint,
@@ -85,6 +87,7 @@ export function notifyHandlers(deps: NotifyDeps): Record<string, JobHandler> {
       timeoutMs: deps.timeoutMs ?? 10_000,
       resolve: deps.resolve,
       fetch: deps.fetch,
+      ...(ca ? { tls: { ca } } : {}),
     });
 
   /** Records the attempt, its audit event and any status change, together. */

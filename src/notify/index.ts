@@ -5,8 +5,8 @@
 export { subscriptionRoutes, subscriptionRoutesWith, renderSubscription, MAX_SUBSCRIPTIONS_PER_ORG } from './routes.ts';
 export { enqueueNotifications, NOTIFY_MAX_ATTEMPTS, type NotificationInput, type NotifyJobPayload } from './enqueue.ts';
 export { notifyHandlers, classify, type NotifyDeps } from './handlers.ts';
-export { isEndpointAllowed, vetEndpoint, checkAddresses, systemResolver, type EndpointVerdict, type Resolver } from './endpoint-safety.ts';
-export { blockedReason } from './ip-ranges.ts';
+// The SSRF rules live in `net` (JWKS fetching uses them too); re-exported for notify's callers.
+export { isEndpointAllowed, vetEndpoint, checkAddresses, systemResolver, blockedReason, type EndpointVerdict, type Resolver } from '../net/index.ts';
 export { postHook, type HookResult } from './deliver.ts';
 export { eventNotificationBundle, handshakeBundle } from './notification-bundle.ts';
 export { parseSubscription, parseOrgFilter } from './subscription-input.ts';

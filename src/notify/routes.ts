@@ -23,7 +23,7 @@ import { operationOutcome, type OutcomeIssue } from '../fhir/outcome.ts';
 import { baseUrlOf, FHIR_JSON, type RouteGroup } from '../http/app.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
-import { vetEndpoint, type Resolver } from './endpoint-safety.ts';
+import { vetEndpoint, type Resolver } from '../net/index.ts';
 import { parseSubscription } from './subscription-input.ts';
 import { HANDSHAKE_KIND, NPI_SYSTEM, PAS_TOPIC } from './topic.ts';
 

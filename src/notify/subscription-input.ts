@@ -4,7 +4,7 @@
  * every problem found, each with its FHIRPath expression.
  */
 import type { OutcomeIssue } from '../fhir/outcome.ts';
-import { isEndpointAllowed } from './endpoint-safety.ts';
+import { isEndpointAllowed } from '../net/index.ts';
 import {
   BACKPORT_SUBSCRIPTION_PROFILE,
   FILTER_CRITERIA_URL,

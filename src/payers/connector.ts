@@ -1,11 +1,15 @@
 /**
  * Payer connectors: how one payload reaches one payer and what came back. Every call has a
- * timeout; failures say whether a retry may help (STYLE.md habit 6: transport failures carry
- * `retryable`; payer answers, even rejections, are data).
+ * timeout (the payer's `timeoutMs`, for the whole exchange); failures say whether a retry may help
+ * (STYLE.md habit 6: transport failures carry `retryable`; payer answers, even rejections, are
+ * data). Each payer gets its own keep-alive agent, which carries its TLS material: certificates are
+ * always verified (Node's roots, PRIORGATE_CA_FILE, the payer's `tlsCa`), and a client certificate
+ * is presented when the payer asks for mutual TLS.
  */
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { httpsAgent, sendRequest, type TlsMaterial } from '../net/index.ts';
 import type { PayerConfig } from '../rules/payers.ts';
-import { postClient, PostError, type PostAnswer, type PostClient, type PostClientOptions } from './http-post.ts';
 import { buildCoreEnvelope, CoreEnvelopeError, parseCoreEnvelope, PAYLOAD_TYPES, SOAP_CONTENT_TYPE } from './core-soap.ts';
 
 export type SendResult =
@@ -22,30 +26,29 @@ export interface Outbound {
 
 export interface PayerConnector {
   send(out: Outbound): Promise<SendResult>;
-  /** Closes kept-alive sockets. */
-  close?(): void;
 }
 
 /** Response bodies larger than this are refused (a payer bug or an attack, not a 278). */
 const MAX_RESPONSE_BYTES = 20 * 1024 * 1024;
 
-type Post = (url: string, body: string, headers: Record<string, string>, timeoutMs: number) => Promise<SendResult>;
+type Post = (url: string, body: string, headers: Record<string, string>) => Promise<SendResult>;
 
-/** HTTP answers turned into send results: 5xx, 429 and 408 may pass on a retry; other non-2xx will not. */
-function poster(client: PostClient): Post {
-  return async (url, body, headers, timeoutMs) => {
-    let res: PostAnswer;
-    try {
-      res = await client.post(url, body, headers, timeoutMs);
-    } catch (e) {
-      const err = e instanceof PostError ? e : new PostError('connection', 'connection failed');
-      return { ok: false, retryable: err.kind !== 'too-large', error: err.message };
+/** POSTs through the payer's agent; redirects are not followed (a 3xx is a final failure). */
+function poster(p: PayerConfig, endpoint: string, tls: TlsMaterial): Post {
+  const agent = new URL(endpoint).protocol === 'https:' ? httpsAgent(tls, p.maxConcurrency) : new http.Agent({ keepAlive: true, maxSockets: p.maxConcurrency });
+  return async (url, body, headers) => {
+    const r = await sendRequest(new URL(url), { method: 'POST', body, headers, timeoutMs: p.timeoutMs, maxResponseBytes: MAX_RESPONSE_BYTES, agent });
+    if (r.kind !== 'response') {
+      const error = r.kind === 'network' && r.error === 'timeout' ? `no answer within ${p.timeoutMs} ms` : `connection failed (${r.kind === 'network' ? r.error : r.reason})`;
+      return { ok: false, retryable: true, error };
     }
-    if (res.status >= 500 || res.status === 429 || res.status === 408) {
-      return { ok: false, retryable: true, error: `payer answered HTTP ${res.status}`, status: res.status };
+    if (r.truncated) return { ok: false, retryable: false, error: 'response too large', status: r.status };
+    if (r.status >= 500 || r.status === 429 || r.status === 408) {
+      return { ok: false, retryable: true, error: `payer answered HTTP ${r.status}`, status: r.status };
     }
-    if (res.status >= 300) return { ok: false, retryable: false, error: `payer answered HTTP ${res.status}`, status: res.status };
-    return { ok: true, body: res.text, contentType: res.contentType, status: res.status };
+    if (r.status >= 300) return { ok: false, retryable: false, error: `payer answered HTTP ${r.status}`, status: r.status };
+    const type = r.headers['content-type'];
+    return { ok: true, body: r.body.toString('utf8'), contentType: (Array.isArray(type) ? type[0] : type) ?? '', status: r.status };
   };
 }
 
@@ -63,7 +66,7 @@ function coreSoap(p: PayerConfig, endpoint: string, post: Post): PayerConnector 
         coreRuleVersion: '2.2.0',
         payload: out.payload,
       });
-      const r = await post(endpoint, envelope, { 'content-type': SOAP_CONTENT_TYPE }, p.timeoutMs);
+      const r = await post(endpoint, envelope, { 'content-type': SOAP_CONTENT_TYPE });
       if (!r.ok) return r;
       try {
         const env = parseCoreEnvelope(r.body);
@@ -79,32 +82,25 @@ function coreSoap(p: PayerConfig, endpoint: string, post: Post): PayerConnector 
 }
 
 /** Plain HTTPS: X12 in, X12 out. */
-function httpsX12(p: PayerConfig, endpoint: string, post: Post): PayerConnector {
-  return { send: (out) => post(endpoint, out.payload, { 'content-type': 'application/edi-x12' }, p.timeoutMs) };
+function httpsX12(endpoint: string, post: Post): PayerConnector {
+  return { send: (out) => post(endpoint, out.payload, { 'content-type': 'application/edi-x12' }) };
 }
 
 /** FHIR-native payers: the PAS Bundle goes to their `Claim/$submit` as is. */
-function pasFhir(p: PayerConfig, endpoint: string, post: Post): PayerConnector {
+function pasFhir(endpoint: string, post: Post): PayerConnector {
   const url = `${endpoint.replace(/\/$/, '')}/Claim/$submit`;
-  return { send: (out) => post(url, out.payload, { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' }, p.timeoutMs) };
+  return { send: (out) => post(url, out.payload, { 'content-type': 'application/fhir+json', accept: 'application/fhir+json' }) };
 }
 
-/**
- * The connector for one payer, with its own keep-alive sockets.
- * @param tls CA bundle / client certificate for https endpoints, when the operator configured them
- */
-export function connectorFor(p: PayerConfig, endpoint: string, tls?: PostClientOptions['tls']): PayerConnector {
-  const client = postClient({ maxSockets: p.maxConcurrency, maxBytes: MAX_RESPONSE_BYTES, ...(tls ? { tls } : {}) });
-  const post = poster(client);
-  const connector = (() => {
-    switch (p.connector) {
-      case 'core-soap':
-        return coreSoap(p, endpoint, post);
-      case 'https-x12':
-        return httpsX12(p, endpoint, post);
-      case 'pas-fhir':
-        return pasFhir(p, endpoint, post);
-    }
-  })();
-  return { send: connector.send, close: () => client.close() };
+/** @param tls the payer's TLS material (`payerTls`); Node's roots and no client certificate when absent. */
+export function connectorFor(p: PayerConfig, endpoint: string, tls: TlsMaterial = {}): PayerConnector {
+  const post = poster(p, endpoint, tls);
+  switch (p.connector) {
+    case 'core-soap':
+      return coreSoap(p, endpoint, post);
+    case 'https-x12':
+      return httpsX12(endpoint, post);
+    case 'pas-fhir':
+      return pasFhir(endpoint, post);
+  }
 }

@@ -16,6 +16,7 @@ import { recordAnswer } from '../workflow/answer.ts';
 import type { RequestEvents } from '../workflow/events.ts';
 import { interchangeKey, parseX12, validateX12 } from '../x12/index.ts';
 import { authenticatePayer } from './inbound-auth.ts';
+import { matchAnswer } from './match-answer.ts';
 import { INBOUND_X12, summaryOf278 } from './reply.ts';
 import { bodyOf } from './x12-io.ts';
 
@@ -45,7 +46,8 @@ export function payerInboundRoutes(events: RequestEvents) {
         const trn = event?.head.find((s) => s.tag === 'TRN');
         const trace = trn ? el(trn, 2) : '';
         const candidates = trace ? (await requestsByTrace(deps.db, trace)).filter((r) => r.payerId === payerId) : [];
-        const request = candidates[0];
+        const { request, ambiguous } = matchAnswer(candidates, body);
+        if (ambiguous) c.var.log.warn({ payerId, controlNumber: ic.controlNumber, candidates: candidates.length }, 'late 278 matches requests of several organizations; left unmatched');
         await deps.db.transaction(async (t) => {
           const db = t as unknown as Db;
           const messageId = await saveMessage(db, {
@@ -59,7 +61,7 @@ export function payerInboundRoutes(events: RequestEvents) {
             payload: text,
           });
           if (!request) {
-            await appendAudit(db, { actor: `payer:${payerId}`, action: 'payer.unmatched', outcome: 'failure', detail: { messageId, controlNumber: ic.controlNumber } });
+            await appendAudit(db, { actor: `payer:${payerId}`, action: 'payer.unmatched', outcome: 'failure', detail: { messageId, controlNumber: ic.controlNumber, ...(ambiguous ? { reason: 'ambiguous' } : {}) } });
             return;
           }
           const stored = await latestMessage(db, request.id, 'pas-request');

@@ -7,6 +7,7 @@ import type { Db } from '../db/client.ts';
 import { payers as payersTable } from '../db/schema.ts';
 import type { PayerConfig } from '../rules/payers.ts';
 import { CircuitBreaker, Limiter } from './breaker.ts';
+import type { TlsMaterial } from '../net/index.ts';
 import { connectorFor, type PayerConnector } from './connector.ts';
 
 export interface PayerRuntime {
@@ -24,7 +25,8 @@ export interface PayerRegistry {
   forInsurer(identifiers: string[]): PayerRuntime | undefined;
 }
 
-export async function createPayerRegistry(db: Db, configs: PayerConfig[]): Promise<PayerRegistry> {
+/** @param tlsOf each payer's TLS material (read once, here at start: a bad reference fails the start). */
+export async function createPayerRegistry(db: Db, configs: PayerConfig[], tlsOf: (p: PayerConfig) => TlsMaterial = () => ({})): Promise<PayerRegistry> {
   // Keep the payers table (foreign keys, staff views) in step with the rule files.
   for (const c of configs) {
     await db
@@ -39,7 +41,7 @@ export async function createPayerRegistry(db: Db, configs: PayerConfig[]): Promi
     byId.set(c.id, {
       config: c,
       endpoint,
-      connector: endpoint ? connectorFor(c, endpoint) : undefined,
+      connector: endpoint ? connectorFor(c, endpoint, tlsOf(c)) : undefined,
       breaker: new CircuitBreaker(c.circuitBreaker.failures, c.circuitBreaker.resetMs),
       limiter: new Limiter(c.maxConcurrency),
     });

@@ -8,6 +8,8 @@ import { z } from 'zod';
 import { loadYamlFile, type RuleProblem } from './yaml-file.ts';
 
 const X12Id = z.string().regex(/^[A-Za-z0-9 ]{1,15}$/, 'must be 1-15 letters, digits or spaces');
+/** PEM material by reference: a file path (relative to this directory) or `env:NAME`. Never inline. */
+const PemRef = z.string().regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|[^\s-][^\n]*)$/, 'must be a file path or env:VARIABLE_NAME');
 
 export const PayerSchema = z
   .object({
@@ -36,9 +38,19 @@ export const PayerSchema = z
       .default({ failures: 5, resetMs: 30_000 }),
     supportsInquiry: z.boolean().default(false),
     usage: z.enum(['P', 'T']).default('P'),
+    /**
+     * Outbound TLS to this payer (verification is always on): extra trust anchors for its server
+     * certificate, and a client certificate and key for mutual TLS. Each is a PEM file path or
+     * `env:NAME` (the variable holds the PEM, or a path to it); the key passphrase only `env:NAME`.
+     */
+    tlsCa: PemRef.optional(),
+    tlsClientCert: PemRef.optional(),
+    tlsClientKey: PemRef.optional(),
+    tlsClientKeyPassphrase: z.string().regex(/^env:[A-Za-z_][A-Za-z0-9_]*$/, 'must be env:VARIABLE_NAME (never the passphrase itself)').optional(),
   })
   .strict()
-  .refine((p) => p.connector === 'pas-fhir' || p.x12 !== undefined, { message: 'X12 connectors need an x12 section', path: ['x12'] });
+  .refine((p) => p.connector === 'pas-fhir' || p.x12 !== undefined, { message: 'X12 connectors need an x12 section', path: ['x12'] })
+  .refine((p) => Boolean(p.tlsClientCert) === Boolean(p.tlsClientKey), { message: 'tlsClientCert and tlsClientKey go together', path: ['tlsClientCert'] });
 
 export type PayerConfig = z.infer<typeof PayerSchema>;
 

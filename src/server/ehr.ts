@@ -7,6 +7,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { Config } from '../config/index.ts';
 import { createEhrClient, type EhrClient } from '../ehr/index.ts';
+import { fetchVia, sendRequest, trustAnchors } from '../net/index.ts';
 import { createEhrSim } from '../sim/ehr-server.ts';
 
 /** EHR calls happen inside `$submit`'s sync wait: keep them short. */
@@ -15,7 +16,10 @@ const EHR_TIMEOUT_MS = 3000;
 export async function connectEhr(config: Config): Promise<{ client?: EhrClient; stop(): Promise<void>; simUrl?: string }> {
   if (config.ehr) {
     const jwk = JSON.parse(readFileSync(config.ehr.keyFile, 'utf8')) as JWK;
-    const client = createEhrClient({ baseUrl: config.ehr.url, clientId: config.ehr.clientId, privateKey: jwk, timeoutMs: EHR_TIMEOUT_MS, retries: 1 });
+    // PRIORGATE_CA_FILE applies to the EHR too (Node's own fetch cannot take extra trust anchors).
+    const ca = trustAnchors(config.caPem);
+    const transport = ca ? fetchVia((url, req) => sendRequest(url, { ...req, tls: { ca } }), { timeoutMs: EHR_TIMEOUT_MS, maxResponseBytes: 32 * 1024 * 1024 }) : undefined;
+    const client = createEhrClient({ baseUrl: config.ehr.url, clientId: config.ehr.clientId, privateKey: jwk, timeoutMs: EHR_TIMEOUT_MS, retries: 1, ...(transport ? { fetch: transport } : {}) });
     return { client, stop: async () => {} };
   }
   if (!config.demo) return { stop: async () => {} };

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
+import type { ServerType } from '@hono/node-server';
 import type { Config } from '../config/index.ts';
 import { openDatabase, type Database } from '../db/client.ts';
 import type { Logger } from '../log/index.ts';
@@ -13,6 +13,7 @@ import { createApp, type RouteGroup } from '../http/app.ts';
 import { createMetrics } from '../http/metrics.ts';
 import { operatorRoutes } from '../http/routes/operator.ts';
 import { keyRingHolder } from './keyring.ts';
+import { listen } from './listen.ts';
 import { seedDemo } from './demo-seed.ts';
 import { startServices } from './services.ts';
 import type { AppDeps } from '../http/context.ts';
@@ -28,6 +29,8 @@ export interface Gateway {
   port: number;
   database: Database;
   deps: AppDeps;
+  /** The HTTP app as served (its `routes` are what the security tests enumerate). */
+  app: ReturnType<typeof createApp>;
   stop(): Promise<void>;
 }
 
@@ -58,12 +61,7 @@ export async function startGateway(
   const deps: AppDeps = { config, db, log, keys, metrics: createMetrics({ defaults: true }), ready };
   const app = createApp(deps, [operatorRoutes(operatorSecret), payerInboundRoutes(events), subscriptionRoutes, staffRoutes, ...FHIR_OPERATIONS, ...extra]);
 
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
-  });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+  const { server, port, url }: { server: ServerType; port: number; url: string } = await listen(app.fetch, config);
   writeFileSync(secretFile, JSON.stringify({ url, secret: operatorSecret, pid: process.pid }), { mode: 0o600 });
 
   if (config.demo) await seedDemo(db, { dataDir: config.dataDir, password: config.demoPassword });
@@ -86,5 +84,5 @@ export async function startGateway(
       rmSync(secretFile, { force: true });
       await database.close();
     })());
-  return { url, port, database, deps, stop };
+  return { url, port, database, deps, app, stop };
 }

@@ -16,6 +16,8 @@ import { eligibilityDeliverHandler } from '../payers/eligibility-deliver.ts';
 import { ELIGIBILITY_JOB } from '../workflow/eligibility.ts';
 import { basicAuth, issuePayerSecret } from '../payers/inbound-auth.ts';
 import { createPayerRegistry } from '../payers/registry.ts';
+import { payerTls } from '../payers/tls.ts';
+import { localClientTls } from '../net/index.ts';
 import { formatProblems } from '../rules/yaml-file.ts';
 import { rulesWatcher } from '../rules/index.ts';
 import { connectEhr } from './ehr.ts';
@@ -49,14 +51,19 @@ export async function startServices(opts: { config: Config; db: Db; log: Logger;
   let simServer: ServerType | undefined;
   let simUrl: string | undefined;
   if (config.demo) {
-    sim = createPayerSim({ pendMs: config.simPendMs, callbackUrl: `${opts.gatewayUrl}/payer/x12` });
+    sim = createPayerSim({
+      pendMs: config.simPendMs,
+      callbackUrl: `${opts.gatewayUrl}/payer/x12`,
+      ...(config.tls ? { callbackTls: localClientTls(config.tls.cert, config.caPem) } : {}),
+    });
     ({ server: simServer, url: simUrl } = await listen(sim.app.fetch));
     for (const [id, path] of [['demo-payer', '/core'], ['demo-fhir-payer', '/fhir']] as const) {
       const cfg = payers.find((p) => p.id === id);
       if (cfg && !cfg.endpoint) await db.insert(payersTable).values({ id, name: cfg.name, connector: cfg.connector, endpoint: `${simUrl}${path}` }).onConflictDoUpdate({ target: payersTable.id, set: { endpoint: `${simUrl}${path}` } });
     }
   }
-  const registry = await createPayerRegistry(db, payers);
+  const payerDir = `${config.rulesDir}/payers`;
+  const registry = await createPayerRegistry(db, payers, (p) => payerTls(p, { baseDir: payerDir, env: config.env, caPem: config.caPem }));
   if (sim) {
     // A fresh inbound secret per start: the simulator authenticates its pushes with it.
     const secret = await issuePayerSecret(db, 'demo-payer');

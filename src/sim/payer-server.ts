@@ -6,6 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
+import { sendRequest, type TlsMaterial } from '../net/index.ts';
 import { buildCoreEnvelope, CoreEnvelopeError, parseCoreEnvelope, PAYLOAD_TYPES, SOAP_CONTENT_TYPE } from '../payers/core-soap.ts';
 import { pasRequestTo278, x12ResponseToPas, type Bundle } from '../translate/index.ts';
 import { InMemoryControlNumbers, parseX12, validateX12, writeX12, type Interchange, type Segment } from '../x12/index.ts';
@@ -17,6 +18,8 @@ export interface PayerSimOptions {
   callbackUrl?: string;
   /** `Authorization` header value for the push. */
   callbackAuth?: string;
+  /** Trust for an https callback URL (a gateway terminating TLS with its own certificate). */
+  callbackTls?: TlsMaterial;
   pendMs: number;
   now?: () => Date;
   /** ISA06 of the simulator. */
@@ -67,17 +70,15 @@ export function createPayerSim(opts: PayerSimOptions) {
     const t = setTimeout(async () => {
       timers.delete(t);
       const final = envelopeOut(to, respond278(body, { now: now(), authNumber: `SIM${authSeq++}`, final: true }), '278');
-      try {
-        const res = await fetch(opts.callbackUrl!, {
-          method: 'POST',
-          body: final,
-          headers: { 'content-type': 'application/edi-x12', ...(opts.callbackAuth ? { authorization: opts.callbackAuth } : {}) },
-          signal: AbortSignal.timeout(10_000),
-        });
-        state.pushes.push({ ok: res.ok, status: res.status });
-      } catch {
-        state.pushes.push({ ok: false });
-      }
+      const res = await sendRequest(new URL(opts.callbackUrl!), {
+        method: 'POST',
+        body: final,
+        headers: { 'content-type': 'application/edi-x12', ...(opts.callbackAuth ? { authorization: opts.callbackAuth } : {}) },
+        timeoutMs: 10_000,
+        maxResponseBytes: 1024 * 1024,
+        tls: opts.callbackTls,
+      });
+      state.pushes.push(res.kind === 'response' ? { ok: res.status >= 200 && res.status < 300, status: res.status } : { ok: false });
     }, opts.pendMs);
     timers.add(t);
   }

@@ -20,6 +20,19 @@ export class TranslateError extends Error {
   }
 }
 
+/**
+ * An identifier or code that must travel whole (a trace number, a member id, a state code): when it
+ * is longer than its X12 element allows, the request is refused at the FHIR element rather than cut
+ * (a shortened identifier names something else) or sent (the payer would reject the 278 with a 999).
+ * @example fit('TRN02', 50, claim.identifier[0].value, 'Bundle.entry[0].resource.identifier[0].value')
+ */
+export function fit(element: string, max: number, value: string | undefined, expression: string): string | undefined {
+  if (value !== undefined && value.length > max) {
+    throw new TranslateError('unprocessable', `the value for ${element} is longer than the ${max} characters X12 allows`, expression);
+  }
+  return value;
+}
+
 export type WarningCode =
   | 'unresolved-reference'
   | 'missing-element'

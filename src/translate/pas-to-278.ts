@@ -7,12 +7,13 @@ import type { Bundle, Claim } from './fhir-types.ts';
 import { BundleIndex } from './bundle-index.ts';
 import { HL_LEVEL } from './codes/loops.ts';
 import { BHT06_BY_CATEGORY } from './codes/review.ts';
-import { TranslateError, Warnings, type TranslateWarning } from './errors.ts';
+import { fit, TranslateError, Warnings, type TranslateWarning } from './errors.ts';
 import { claimTrace, itemsToSend, traceOriginator } from './request/claim-info.ts';
 import type { RequestContext } from './request/context.ts';
 import { eventLoop } from './request/event.ts';
 import { dependentLoop, membership, requesterLoop, subscriberLoop, umoLoop, type PayerOverride } from './request/members.ts';
 import { serviceLoop } from './request/service.ts';
+import { assertCarriable } from './self-check.ts';
 import { d8, el, hhmm, seg } from './x12-util.ts';
 
 export interface PasRequestOptions {
@@ -54,9 +55,9 @@ export function pasRequestTo278(bundle: Bundle, opts: PasRequestOptions): PasReq
   const claim = firstClaim(bundle);
   const warn = new Warnings();
   const claimPath = 'Bundle.entry[0].resource';
-  const trace = claimTrace(claim, bundle);
+  const trace = fit('TRN02', 50, claimTrace(claim, bundle), `${claimPath}.identifier`);
   if (!trace) throw new TranslateError('invalid', 'neither Claim.identifier nor Bundle.identifier gives a trace number', `${claimPath}.identifier`);
-  const originator = traceOriginator(claim);
+  const originator = fit('TRN03', 10, traceOriginator(claim), `${claimPath}.identifier`);
   if (!originator) warn.add('missing-element', 'no TRN03 originating company id (Claim.identifier.assigner or urn:trnorg: system)', `${claimPath}.identifier`);
   const ctx: RequestContext = { index: new BundleIndex(bundle), claim, claimPath, warn, trace, originator: originator ?? '' };
 
@@ -64,7 +65,7 @@ export function pasRequestTo278(bundle: Bundle, opts: PasRequestOptions): PasReq
   const member = membership(ctx);
   const event = eventLoop(ctx, items);
   const category = el(event.find((s) => s.tag === 'UM') as Segment, 1);
-  const reference = bundle.identifier?.value ?? trace;
+  const reference = fit('BHT03', 50, bundle.identifier?.value, 'Bundle.identifier.value') ?? trace;
   if (!bundle.identifier?.value) warn.add('missing-element', 'Bundle.identifier missing: BHT03 uses the Claim trace', 'Bundle.identifier');
 
   const segments: Segment[] = [seg('BHT', '0007', '13', reference, ...creation(claim, opts.now), BHT06_BY_CATEGORY[category])];
@@ -90,5 +91,7 @@ export function pasRequestTo278(bundle: Bundle, opts: PasRequestOptions): PasReq
     open(eventHl, HL_LEVEL.service, false);
     segments.push(...serviceLoop(ctx, item, category));
   }
+  // Codes and values the mappings pass through unchecked must still fit their X12 elements.
+  assertCarriable('278', segments, claimPath);
   return { segments, trace, warnings: warn.list };
 }

@@ -74,15 +74,16 @@ async function child(phase: string, roster: string, simUrl: string, members: num
     const payload = writeX12({ sender: { qualifier: 'ZZ', id: 'PRIORGATE' }, receiver: { qualifier: 'ZZ', id: 'DEMOPAYER' }, usage: 'T', groups: [{ functionalId: 'HS', applicationSender: 'PRIORGATE', applicationReceiver: 'DEMOPAYER', version: '005010X279A1', transactions: [{ setId: '270', segments }] }] }, { controlNumbers: new InMemoryControlNumbers(), now });
     const body = buildCoreEnvelope('Request', { payloadType: PAYLOAD_TYPES['270-request'], processingMode: 'RealTime', payloadId: 'bench', timestamp: now.toISOString(), senderId: 'PRIORGATE', receiverId: 'DEMOPAYER', coreRuleVersion: '2.2.0', payload });
     // The same keep-alive transport the connector uses, so the ratio is parsing and bookkeeping only.
-    const { postClient } = await import('../../src/payers/http-post.ts');
-    const client = postClient({ maxBytes: 1 << 20 });
+    const http = await import('node:http');
+    const { sendRequest } = await import('../../src/net/index.ts');
+    const agent = new http.Agent({ keepAlive: true, maxSockets: Number(CONCURRENCY) });
     let next = 0;
     let bytes = 0;
     const worker = async () => {
       while (next < members) {
         next++;
-        const res = await client.post(`${simUrl}/core`, body, { 'content-type': SOAP_CONTENT_TYPE }, 10_000);
-        bytes += res.text.length;
+        const res = await sendRequest(new URL(`${simUrl}/core`), { method: 'POST', body, headers: { 'content-type': SOAP_CONTENT_TYPE }, timeoutMs: 10_000, maxResponseBytes: 1 << 20, agent });
+        if (res.kind === 'response') bytes += res.body.length;
       }
     };
     await Promise.all(Array.from({ length: Number(CONCURRENCY) }, worker));

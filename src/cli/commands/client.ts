@@ -6,7 +6,9 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { appendAudit } from '../../audit/index.ts';
 import { parseScope, PROVIDER_SCOPES } from '../../auth/index.ts';
+import { loadConfig } from '../../config/index.ts';
 import type { Db } from '../../db/client.ts';
+import { vetEndpoint } from '../../net/index.ts';
 import { findOrganization, upsertClient, upsertOrganization } from '../../db/queries/clients.ts';
 import { withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
@@ -47,9 +49,13 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     println(io.stderr, `priorgate client add: "${bad}" is not a SMART scope (e.g. system/Claim.c)`);
     return EXIT.usage;
   }
-  if (values['jwks-url'] && !/^https:\/\//.test(values['jwks-url'])) {
-    println(io.stderr, 'priorgate client add: --jwks-url must be https');
-    return EXIT.usage;
+  if (values['jwks-url']) {
+    // The same SSRF rules as at fetch time (which checks again: DNS may change).
+    const verdict = await vetEndpoint(values['jwks-url'], loadConfig(io.env).jwksAllowlist);
+    if (!verdict.ok) {
+      println(io.stderr, `priorgate client add: --jwks-url refused: ${verdict.reason}`);
+      return EXIT.usage;
+    }
   }
   let jwks;
   try {

@@ -22,6 +22,7 @@ import {
 } from '../../eligibility/index.ts';
 import { CircuitBreaker } from '../../payers/breaker.ts';
 import { connectorFor } from '../../payers/connector.ts';
+import { payerTls } from '../../payers/tls.ts';
 import { loadPayers } from '../../rules/payers.ts';
 import { withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
@@ -66,7 +67,7 @@ async function batch(file: string, v: Record<string, string | undefined>, io: Cl
   const runId = `B${Date.now().toString(36).toUpperCase()}-`;
   const check = eligibilityChannel({
     payer,
-    connector: connectorFor(payer, endpoint),
+    connector: connectorFor(payer, endpoint, payerTls(payer, { baseDir: `${config.rulesDir}/payers`, env: config.env, caPem: config.caPem })),
     breaker: new CircuitBreaker(payer.circuitBreaker.failures, payer.circuitBreaker.resetMs),
     senderId: config.x12SenderId,
     receiver,

@@ -211,7 +211,8 @@ export const PAS_CHECKS: PasCheck[] = [
           const ref = isObject(value.value) ? value.value.reference : undefined;
           if (typeof ref !== 'string' || ref.startsWith('#')) return [];
           if (resolveReference(ctx.bundle, ref, entry.fullUrl)) return [];
-          const diagnostics = `Reference '${ref}' does not resolve to an entry of the Bundle`;
+          // The reference text is not quoted back (it can carry names or identifiers).
+          const diagnostics = 'The reference does not resolve to an entry of the Bundle';
           return [{ severity: entry === ctx.claim ? 'error' : 'warning', code: 'not-found', expression, diagnostics }];
         }),
       ),

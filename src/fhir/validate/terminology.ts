@@ -83,7 +83,9 @@ export function bindingProblem(defs: Definitions, valueSetUrl: string, type: str
   if (type === 'code' && typeof value === 'string') {
     const known = [...expansion.values()];
     if (known.includes('any')) return undefined;
-    return known.some((codes) => codes !== 'any' && codes.has(value)) ? undefined : `Code '${value}' is not in the required value set ${vs}`;
+    // The value itself is not quoted: diagnostics go back to callers and may be logged, and a
+    // free-text value in a code element can be PHI (CONTRACT: never PHI echoed back).
+    return known.some((codes) => codes !== 'any' && codes.has(value)) ? undefined : `The code is not in the required value set ${vs}`;
   }
   if (type === 'Coding' && typeof value === 'object' && value !== null) {
     return codingAllowed(expansion, value as Coded) ? undefined : `${describe(value as Coded)} is not in the required value set ${vs}`;
@@ -98,8 +100,7 @@ export function bindingProblem(defs: Definitions, valueSetUrl: string, type: str
   return undefined;
 }
 
+/** A coding by its system only (a URL): the code is the caller's value and is not quoted back. */
 function describe(coding: Coded): string {
-  const system = typeof coding.system === 'string' ? coding.system : '(no system)';
-  const code = typeof coding.code === 'string' ? coding.code : '(no code)';
-  return `${system}#${code}`;
+  return typeof coding.system === 'string' ? `The code (system ${coding.system})` : 'The code (no system)';
 }

@@ -1,7 +1,8 @@
 /** SMART Backend Services: discovery documents, the token endpoint and the gateway's JWKS. */
 import type { Context, Hono } from 'hono';
 import { appendAudit } from '../../audit/index.ts';
-import { authenticateClient, CLIENT_ASSERTION_ALGS, mintAccessToken, PROVIDER_SCOPES, tokenIssuer } from '../../auth/index.ts';
+import { authenticateClient, CLIENT_ASSERTION_ALGS, clientKeys, mintAccessToken, PROVIDER_SCOPES, tokenIssuer } from '../../auth/index.ts';
+import { trustAnchors } from '../../net/index.ts';
 import type { Db } from '../../db/client.ts';
 import { findClient } from '../../db/queries/clients.ts';
 import { baseUrlOf } from '../app.ts';
@@ -11,6 +12,9 @@ import { remoteAddress } from '../remote-address.ts';
 
 export function smartRoutes(app: Hono<AppEnv>, deps: AppDeps) {
   const now = () => deps.now?.() ?? new Date();
+  // Client JWKS URLs are fetched through the SSRF guard (PRIORGATE_JWKS_ALLOWLIST for exceptions).
+  const ca = trustAnchors(deps.config.caPem);
+  const keysOf = clientKeys({ allowlist: deps.config.jwksAllowlist, ...(ca ? { tls: { ca } } : {}) });
 
   const configuration = (c: Context<AppEnv>) => {
     const base = baseUrlOf(deps, c.req.url);
@@ -40,7 +44,7 @@ export function smartRoutes(app: Hono<AppEnv>, deps: AppDeps) {
     const at = now();
     let granted;
     try {
-      granted = await authenticateClient(deps.db, form, audiences, at);
+      granted = await authenticateClient(deps.db, form, audiences, at, keysOf);
     } catch (e) {
       if (e instanceof OAuthError) await auditRefusal(deps.db, form.client_assertion, e, c.var.requestId, remoteAddress(c));
       throw e;

@@ -137,6 +137,12 @@ export function readEligibilityRequest(bundle: unknown): EligibilityRequestRead 
   const subscriberFacts = subscriberHit ? person(subscriberHit, issues, false) : isDependent ? {} : patientFacts;
   if (patientFacts.name && !patientFacts.birthDate && patient) issues.warning('no birthDate: payers match members by id, name and date of birth', at(patient, '.birthDate'));
   const insurerIds = ((insurer?.resource.identifier ?? []) as Identifier[]).map((i) => i.value ?? '').filter(Boolean);
+  // Identifiers travel whole: one longer than its X12 element is refused here, not cut or sent.
+  if (insurer && (insurerIds[0]?.length ?? 0) > 80) issues.error('value', 'the insurer identifier is longer than 80 characters (2100A NM109)', at(insurer, '.identifier'));
+  const groupIndex = (coverage?.resource.class ?? []).findIndex((c) => codeOf(c.type) === 'group');
+  if (coverage && groupIndex >= 0 && (coverage.resource.class![groupIndex]!.value?.length ?? 0) > 50) {
+    issues.error('value', 'the group number is longer than 50 characters (2100C REF02)', at(coverage, `.class[${groupIndex}].value`));
+  }
   if (issues.failed || !patient || !insurer || !provider || !dates || !memberId || !identifier) return { issues: issues.list, insurerIds, ...(identifier ? { identifier } : {}) };
 
   const group = (coverage!.resource.class ?? []).find((c) => codeOf(c.type) === 'group')?.value;

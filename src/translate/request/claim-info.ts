@@ -80,7 +80,9 @@ export function traceSubDepartment(claim: Claim): string | undefined {
 export function itemTrace(item: ClaimItem, trace: string | undefined): string {
   const own = ext(item, EXT.itemTraceNumber)?.valueIdentifier?.value;
   if (own) return own;
-  return trace ? `${trace}-${item.sequence}` : String(item.sequence);
+  // Derived, so ours to shape: the claim trace is shortened to keep TRN02 within its 50 characters.
+  const suffix = `-${item.sequence}`;
+  return trace ? `${trace.slice(0, 50 - suffix.length)}${suffix}` : String(item.sequence);
 }
 
 /**

@@ -7,6 +7,7 @@ import type { ClaimSupportingInfo, Extension, Resource } from '../fhir-types.ts'
 import { codeOf, codingOf, ext, exts } from '../bundle-index.ts';
 import { DIAGNOSIS_QUALIFIER, MAX_DIAGNOSES } from '../codes/service.ts';
 import { CS, EXT } from '../codes/systems.ts';
+import { fit } from '../errors.ts';
 import { d8, seg } from '../x12-util.ts';
 import type { RequestContext } from './context.ts';
 import { cut } from './parties.ts';
@@ -107,7 +108,7 @@ export function pwkSegments(ctx: RequestContext, infos: ClaimSupportingInfo[]): 
     if (!doc) ctx.warn.add('missing-element', 'additionalInformation without documentInformation: sent as PWK*OZ*EL', where);
     const report = codeOf(ext(doc, 'reportTypeCode')?.valueCodeableConcept) ?? 'OZ';
     const transmission = codeOf(ext(doc, 'transmissionMethod')?.valueCodeableConcept) ?? 'EL';
-    const control = ext(doc, 'controlNumber')?.valueString ?? documentId(ctx, info);
+    const control = fit('PWK06', 80, ext(doc, 'controlNumber')?.valueString ?? documentId(ctx, info), `${where}.extension`);
     const description = cut(ext(doc, 'description')?.valueString, 80, ctx.warn, `${where}.extension`);
     return seg('PWK', report, transmission, '', '', control ? 'AC' : '', control, description);
   });

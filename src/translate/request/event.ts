@@ -5,6 +5,7 @@ import { codeOf, codingOf, ext } from '../bundle-index.ts';
 import { CERTIFICATION_TYPE, PRIORITY_TO_LEVEL_OF_SERVICE } from '../codes/review.ts';
 import { ACCIDENT_DATE_QUALIFIER, EVENT_DATE_QUALIFIER, FACILITY_QUALIFIER } from '../codes/service.ts';
 import { CS, EXT } from '../codes/systems.ts';
+import { fit } from '../errors.ts';
 import { dtpValue, seg } from '../x12-util.ts';
 import {
   claimCertificationType,
@@ -59,9 +60,9 @@ export function umEvent(ctx: RequestContext, items: ClaimItem[]): Segment {
 }
 
 /** 2000E REF*BB previous authorization number, REF*NT administrative reference number. */
-export function refSegments(holder: { extension?: { url: string; valueString?: string }[] }): Segment[] {
-  const auth = ext(holder, EXT.authorizationNumber)?.valueString;
-  const admin = ext(holder, EXT.administrationReferenceNumber)?.valueString;
+export function refSegments(holder: { extension?: { url: string; valueString?: string }[] }, where: string): Segment[] {
+  const auth = fit('REF02', 50, ext(holder, EXT.authorizationNumber)?.valueString, `${where}.extension`);
+  const admin = fit('REF02', 50, ext(holder, EXT.administrationReferenceNumber)?.valueString, `${where}.extension`);
   return [...(auth ? [seg('REF', 'BB', auth)] : []), ...(admin ? [seg('REF', 'NT', admin)] : [])];
 }
 
@@ -87,12 +88,12 @@ function itemInfoSequences(items: ClaimItem[]): Set<number> {
 export function eventLoop(ctx: RequestContext, items: ClaimItem[]): Segment[] {
   const itemOwned = itemInfoSequences(items);
   const claimLevel = (category: string) => infosOf(ctx, category).filter((s) => !itemOwned.has(s.sequence));
-  const refs = refSegments(ctx.claim);
+  const refs = refSegments(ctx.claim, ctx.claimPath);
   if (isUpdate(ctx.claim) && refs.length === 0) {
     ctx.warn.add('missing-element', 'update without the prior authorization or administrative reference number (REF*BB/REF*NT)', ctx.claimPath);
   }
   return [
-    seg('TRN', '1', ctx.trace, ctx.originator, traceSubDepartment(ctx.claim)),
+    seg('TRN', '1', ctx.trace, ctx.originator, fit('TRN04', 50, traceSubDepartment(ctx.claim), `${ctx.claimPath}.identifier`)),
     umEvent(ctx, items),
     ...refs,
     ...eventDates(ctx),

@@ -8,7 +8,7 @@ import { codeOf, ext } from '../bundle-index.ts';
 import { DEPENDENT_INSURED, GENDER_TO_X12, RELATIONSHIP_TO_X12, SUBSCRIBER_INS } from '../codes/demographics.ts';
 import { MEMBER_ID_QUALIFIER, MEMBER_ID_TYPE, NM108_PREFERENCE } from '../codes/identifiers.ts';
 import { CS, EXT } from '../codes/systems.ts';
-import { TranslateError } from '../errors.ts';
+import { fit, TranslateError } from '../errors.ts';
 import { d8, seg } from '../x12-util.ts';
 import type { RequestContext } from './context.ts';
 import { addressSegments, idFor, nameOf, nm1, perSegment, prvSegment, resolveProvider } from './parties.ts';
@@ -44,7 +44,7 @@ export function requesterLoop(ctx: RequestContext): Segment[] {
   return [
     nm1('1P', nameOf(party), id, ctx.warn, where),
     ...addressSegments(provider.location ?? party, ctx.warn, where),
-    ...perSegment(provider.telecom ?? party.telecom),
+    ...perSegment(provider.telecom ?? party.telecom, where),
     ...prvSegment('1P', provider.taxonomy),
   ];
 }
@@ -59,6 +59,8 @@ export interface Membership {
   /** INS02 for a dependent; undefined when the patient is the subscriber. */
   dependentRelationship?: string;
   memberId?: string;
+  /** FHIRPath of the focal Coverage (member id, group number). */
+  coveragePath: string;
 }
 
 /** Coverage (focal insurance) and who is subscriber and who is patient. */
@@ -68,7 +70,8 @@ export function membership(ctx: RequestContext): Membership {
   if (!patientHit || !patient) throw new TranslateError('invalid', 'Claim.patient does not resolve to a Patient in the Bundle', `${ctx.claimPath}.patient`);
   const insurance = ctx.claim.insurance ?? [];
   const chosen = insurance.find((i) => i.focal) ?? insurance[0];
-  const coverage = ctx.index.resolve<Coverage>(chosen?.coverage)?.resource;
+  const coverageHit = ctx.index.resolve<Coverage>(chosen?.coverage);
+  const coverage = coverageHit?.resource;
   if (!coverage) ctx.warn.add('unresolved-reference', 'focal Claim.insurance.coverage is not in the Bundle', `${ctx.claimPath}.insurance`);
   const x12Rel = codeOf(coverage?.relationship, CS.relationship);
   const fhirRel = codeOf(coverage?.relationship, CS.subscriberRelationship);
@@ -86,6 +89,7 @@ export function membership(ctx: RequestContext): Membership {
     subscriberPath: pathOf(subscriberHit?.index),
     ...(isDependent ? { dependentRelationship: relationship } : {}),
     ...(memberId ? { memberId } : {}),
+    coveragePath: coverageHit ? `Bundle.entry[${coverageHit.index}].resource` : `${ctx.claimPath}.insurance`,
   };
 }
 
@@ -115,7 +119,8 @@ export function subscriberLoop(ctx: RequestContext, m: Membership): Segment[] {
   const person = m.subscriber;
   const where = m.subscriberPath;
   if (!m.memberId) ctx.warn.add('missing-element', 'no member id for NM109 (Coverage.subscriberId)', where);
-  const group = (m.coverage?.class ?? []).find((c) => codeOf(c.type) === 'group')?.value;
+  const group = fit('REF02', 50, (m.coverage?.class ?? []).find((c) => codeOf(c.type) === 'group')?.value, `${m.coveragePath}.class`);
+  fit('NM109', 80, m.memberId, `${m.coveragePath}.subscriberId`);
   const mil = military(person);
   return [
     nm1('IL', person ? nameOf(person) : { entityType: '1' }, m.memberId ? [MEMBER_ID_QUALIFIER, m.memberId] : undefined, ctx.warn, where),

@@ -8,7 +8,7 @@ import { codeOf, type BundleIndex, type Located } from '../bundle-index.ts';
 import { IDENTIFIER_RULES } from '../codes/identifiers.ts';
 import { PRV_CODE_BY_ENTITY, TAXONOMY_QUALIFIER } from '../codes/service.ts';
 import { CS } from '../codes/systems.ts';
-import type { Warnings } from '../errors.ts';
+import { fit, type Warnings } from '../errors.ts';
 import { seg } from '../x12-util.ts';
 
 export interface PartyName {
@@ -69,7 +69,7 @@ export function nm1(entity: string, name: PartyName, id: [string, string] | unde
     undefined,
     name.entityType === '1' ? cut(name.suffix, MAX.nm107, warn, where) : undefined,
     id?.[0],
-    id?.[1],
+    fit('NM109', 80, id?.[1], `${where}.identifier`),
   );
 }
 
@@ -91,7 +91,16 @@ export function addressSegments(resource: Resource | undefined, warn: Warnings, 
   const country = address.country && !['US', 'USA'].includes(address.country.toUpperCase()) ? address.country : undefined;
   const zip = address.postalCode?.replace(/[-\s]/g, '');
   if (address.city || address.state || zip) {
-    out.push(seg('N4', cut(address.city, MAX.n401, warn, where), address.state, zip, country));
+    // Codes travel whole or not at all (N402 state, N403 postal code, N404 country).
+    out.push(
+      seg(
+        'N4',
+        cut(address.city, MAX.n401, warn, where),
+        fit('N402', 2, address.state, `${where}.address.state`),
+        fit('N403', 15, zip, `${where}.address.postalCode`),
+        fit('N404', 3, country, `${where}.address.country`),
+      ),
+    );
   }
   return out;
 }
@@ -100,10 +109,10 @@ export function addressSegments(resource: Resource | undefined, warn: Warnings, 
 const PER_QUALIFIER: Record<string, string> = { phone: 'TE', fax: 'FX', email: 'EM', url: 'UR' };
 
 /** PER*IC (information contact) with up to three numbers. */
-export function perSegment(telecom: ContactPoint[] | undefined, contactName?: string): Segment[] {
+export function perSegment(telecom: ContactPoint[] | undefined, where: string, contactName?: string): Segment[] {
   const numbers = (telecom ?? []).flatMap((t) => {
     const qualifier = t.system ? PER_QUALIFIER[t.system] : undefined;
-    return qualifier && t.value ? [qualifier, t.value] : [];
+    return qualifier && t.value ? [qualifier, fit('PER04', 256, t.value, `${where}.telecom`)!] : [];
   });
   if (numbers.length === 0) return [];
   return [seg('PER', 'IC', contactName, ...numbers.slice(0, 6))];

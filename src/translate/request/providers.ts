@@ -28,7 +28,7 @@ function providerLoop(ctx: RequestContext, member: ClaimCareTeam): Segment[] {
   return [
     nm1(entity, nameOf(party), idFor(party.identifier, NM108_PREFERENCE.provider), ctx.warn, where),
     ...addressSegments(provider.location ?? party, ctx.warn, where),
-    ...perSegment(provider.telecom ?? party.telecom),
+    ...perSegment(provider.telecom ?? party.telecom, where),
     ...prvSegment(entity, taxonomy),
   ];
 }

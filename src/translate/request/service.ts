@@ -13,6 +13,7 @@ import {
   X12_UNIT_CODES,
 } from '../codes/service.ts';
 import { CS, EXT } from '../codes/systems.ts';
+import { fit } from '../errors.ts';
 import { decimal, dtpValue, seg } from '../x12-util.ts';
 import { itemCertificationType, itemRequestCategory, itemTrace } from './claim-info.ts';
 import { infosOf, msgSegments, pwkSegments } from './clinical.ts';
@@ -117,10 +118,10 @@ export function serviceLoop(ctx: RequestContext, item: ClaimItem, eventCategory:
   const date = dtpValue(item.servicedDate, item.servicedPeriod);
   const seqs = item.informationSequence ?? [];
   return [
-    seg('TRN', '1', itemTrace(item, ctx.trace), ctx.originator),
+    seg('TRN', '1', fit('TRN02', 50, itemTrace(item, ctx.trace), `${where}.extension`), ctx.originator),
     // 2000F UM01 category, UM02 certification type, UM03 service type (item.category), UM04 facility.
     seg('UM', itemRequestCategory(item) ?? eventCategory, itemCertificationType(item), codeOf(item.category, CS.serviceType), facility(item)),
-    ...refSegments(item),
+    ...refSegments(item, where),
     ...(date ? [seg('DTP', SERVICE_DATE_QUALIFIER, ...date)] : []),
     ...service,
     ...hsdSegment(ctx, item, service.length > 0, where),

@@ -1,13 +1,15 @@
 /**
- * Rest-hook endpoint safety (no SSRF). A subscriber names a URL and the gateway POSTs PHI to it, so
- * the URL must not let a caller reach the gateway's own network:
+ * Outbound endpoint safety (no SSRF), for URLs someone other than the operator can make us call:
+ * Subscription rest-hooks (a subscriber names a URL and the gateway POSTs PHI to it) and client
+ * JWKS URLs (fetched when an assertion arrives). Such a URL must not let its author reach the
+ * gateway's own network:
  *
- * - https only, unless the host is in PRIORGATE_HOOK_ALLOWLIST (`config.hookAllowlist`);
- * - no credentials in the URL (send them in `channel.header`);
+ * - https only, unless the host is allowlisted (PRIORGATE_HOOK_ALLOWLIST, PRIORGATE_JWKS_ALLOWLIST);
+ * - no credentials in the URL (rest-hooks send them in `channel.header`);
  * - the host must not be, or resolve to, a loopback, private, link-local, metadata, multicast or
- *   reserved address (see `ip-ranges.ts`) unless it is allowlisted: checked when the Subscription
- *   is created and again at every delivery, against the address actually connected to
- *   (`deliver.ts`), so DNS rebinding between the two checks gains nothing.
+ *   reserved address (see `ip-ranges.ts`) unless it is allowlisted: checked when the URL is
+ *   registered and again at every call, against the address actually connected to
+ *   (`guarded-request.ts`), so DNS rebinding between the two checks gains nothing.
  *
  * Allowlist entries are host names or IP literals, compared case-insensitively without port.
  */
