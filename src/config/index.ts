@@ -5,6 +5,11 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { dataKeySource, type DataKeySource } from './data-keys.ts';
+import { ConfigError } from './errors.ts';
+
+export { ConfigError };
+export { key32, KeyRingFileSchema, KID_PATTERN, readKeyRingFile, type DataKeySource, type KeyRingFile } from './data-keys.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -47,6 +52,9 @@ const EnvSchema = z.object({
   PRIORGATE_EHR_URL: z.url().optional(),
   PRIORGATE_EHR_CLIENT_ID: z.string().min(1).optional(),
   PRIORGATE_EHR_KEY_FILE: z.string().min(1).optional(),
+  /** Encryption at rest: one data key (base64, 32 bytes), or a key ring file (see data-keys.ts). */
+  PRIORGATE_DATA_KEY: z.string().optional(),
+  PRIORGATE_DATA_KEY_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
 });
 
@@ -73,11 +81,8 @@ export interface Config {
   defaultPayer?: string;
   jobLockMs: number;
   ehr?: { url: string; clientId: string; keyFile: string };
-}
-
-/** Thrown when the environment is invalid; the message names every bad variable. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
+  /** Where the data keys for encryption at rest come from (src/db/crypto). */
+  dataKeys: DataKeySource;
 }
 
 /**
@@ -93,11 +98,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { demo?: boolean } = {}
   }
   const e = parsed.data;
   const demo = opts.demo ?? false;
+  const dataDir = path.resolve(e.PRIORGATE_DATA_DIR);
   return {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
-    dataDir: path.resolve(e.PRIORGATE_DATA_DIR),
+    dataDir,
     baseUrl: e.PRIORGATE_BASE_URL?.replace(/\/$/, ''),
     syncWaitMs: e.PRIORGATE_SYNC_WAIT_MS,
     hookAllowlist: e.PRIORGATE_HOOK_ALLOWLIST ?? (demo ? ['127.0.0.1', 'localhost'] : []),
@@ -116,5 +122,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { demo?: boolean } = {}
       e.PRIORGATE_EHR_URL && e.PRIORGATE_EHR_CLIENT_ID && e.PRIORGATE_EHR_KEY_FILE
         ? { url: e.PRIORGATE_EHR_URL, clientId: e.PRIORGATE_EHR_CLIENT_ID, keyFile: e.PRIORGATE_EHR_KEY_FILE }
         : undefined,
+    dataKeys: dataKeySource(e, dataDir),
   };
 }

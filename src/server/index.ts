@@ -8,10 +8,12 @@ import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../config/index.ts';
 import { openDatabase, type Database } from '../db/client.ts';
+import { openDataKeys } from '../db/data-keys/index.ts';
 import type { Logger } from '../log/index.ts';
 import { createApp, type RouteGroup } from '../http/app.ts';
 import { createMetrics } from '../http/metrics.ts';
 import { operatorRoutes } from '../http/routes/operator.ts';
+import { dataKeyOperatorRoutes } from '../http/routes/operator-data-keys.ts';
 import { keyRingHolder } from './keyring.ts';
 import { seedDemo } from './demo-seed.ts';
 import { startServices } from './services.ts';
@@ -38,8 +40,12 @@ export async function startGateway(
 ): Promise<Gateway> {
   const extra = opts.extra ?? [];
   const database = opts.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, port: config.port }));
+  let dataKeys;
   try {
     await database.migrate();
+    // Encryption at rest: the ring is checked against what is stored before anything is served,
+    // then attached to the database handle (the query layer encrypts and decrypts with it).
+    dataKeys = await openDataKeys(database.db, config.dataKeys, { log, background: true });
   } catch (e) {
     await database.close();
     throw e;
@@ -56,7 +62,7 @@ export async function startGateway(
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   const deps: AppDeps = { config, db, log, keys, metrics: createMetrics({ defaults: true }), ready };
-  const app = createApp(deps, [operatorRoutes(operatorSecret), payerInboundRoutes(events), subscriptionRoutes, staffRoutes, ...FHIR_OPERATIONS, ...extra]);
+  const app = createApp(deps, [operatorRoutes(operatorSecret), dataKeyOperatorRoutes(operatorSecret, dataKeys), payerInboundRoutes(events), subscriptionRoutes, staffRoutes, ...FHIR_OPERATIONS, ...extra]);
 
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
@@ -81,6 +87,7 @@ export async function startGateway(
     (stopping ??= (async () => {
       clearInterval(keyTimer);
       await services.stop();
+      await dataKeys.stop();
       (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(secretFile, { force: true });
