@@ -8,7 +8,7 @@ import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import type { Config } from '../config/index.ts';
 import { openDatabase, type Database } from '../db/client.ts';
-import { openDataKeys } from '../db/data-keys/index.ts';
+import { openDataKeys, type DataKeyService } from '../db/data-keys/index.ts';
 import type { Logger } from '../log/index.ts';
 import { createApp, type RouteGroup } from '../http/app.ts';
 import { createMetrics } from '../http/metrics.ts';
@@ -30,6 +30,8 @@ export interface Gateway {
   port: number;
   database: Database;
   deps: AppDeps;
+  /** Encryption at rest: the data key ring in force, rotation passes, status. */
+  dataKeys: DataKeyService;
   stop(): Promise<void>;
 }
 
@@ -40,7 +42,7 @@ export async function startGateway(
 ): Promise<Gateway> {
   const extra = opts.extra ?? [];
   const database = opts.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, port: config.port }));
-  let dataKeys;
+  let dataKeys: DataKeyService;
   try {
     await database.migrate();
     // Encryption at rest: the ring is checked against what is stored before anything is served,
@@ -93,5 +95,5 @@ export async function startGateway(
       rmSync(secretFile, { force: true });
       await database.close();
     })());
-  return { url, port, database, deps, stop };
+  return { url, port, database, deps, dataKeys, stop };
 }

@@ -63,6 +63,8 @@ export interface OpenDataKeysOptions {
   background?: boolean;
   /** Pass settings for background passes. */
   rekey?: RekeyOptions;
+  /** Generate the default ring file when it is missing (a server's first start); default true. */
+  generate?: boolean;
 }
 
 const live = (r: DataKeyRow) => r.kid !== PLAINTEXT && !r.retiredAt;
@@ -78,12 +80,12 @@ function checkRing(ring: KeyRing, registered: DataKeyRow[], source: DataKeySourc
         continue;
       }
       throw new ConfigError(
-        `data keys: the database holds rows encrypted under data key "${r.kid}", which ${name} does not hold (ring: ${ring.ids().join(', ')}). ` +
-          'Start with the key ring those rows were written with.',
+        `data keys: this database has been written with data key "${r.kid}", which ${name} does not hold (it holds ${ring.ids().join(', ')}). ` +
+          'Start with the key ring the stored rows were written with.',
       );
     }
     if (r.checkValue && r.checkValue !== check) {
-      throw new ConfigError(`data keys: key "${r.kid}" in ${name} is not the key the stored rows were encrypted with. Start with the key ring they were written with.`);
+      throw new ConfigError(`data keys: key "${r.kid}" in ${name} is not the key this database was written with. Start with the key ring the stored rows were written with.`);
     }
   }
 }
@@ -97,9 +99,12 @@ export async function openDataKeys(db: Db, source: DataKeySource, opts: OpenData
     const inUse = registered.filter(live).map((r) => r.kid);
     if (inUse.length) {
       throw new ConfigError(
-        `data keys: no key ring at ${source.kind === 'file' ? source.path : ''}, but the database holds rows encrypted under ${inUse.map((k) => `"${k}"`).join(', ')}. ` +
+        `data keys: no key ring at ${source.kind === 'file' ? source.path : ''}, but this database has been written with data key ${inUse.map((k) => `"${k}"`).join(', ')}. ` +
           'Restore that file from your backup, or point PRIORGATE_DATA_KEY_FILE at the ring they were written with.',
       );
+    }
+    if (opts.generate === false) {
+      throw new ConfigError(`data keys: there is no key ring at ${(source as { path: string }).path} yet; the gateway generates one on its first start`);
     }
     ring = generateDefaultRing(source as Extract<DataKeySource, { kind: 'file' }>, now());
     log.warn(
@@ -196,6 +201,8 @@ export async function openDataKeys(db: Db, source: DataKeySource, opts: OpenData
     },
     async retire(kid, actor) {
       if (kid === cipher.ring.currentId) return { retired: false, reason: 'it is the current key', rows: 0 };
+      const known = cipher.ring.ids().includes(kid) || (await registeredDataKeys(db)).some((r) => r.kid === kid && r.kid !== PLAINTEXT);
+      if (!known) return { retired: false, reason: 'no such data key', rows: 0 };
       const usage = (await rowsPerKey(db)).filter((r) => r.kid === kid).reduce((n, r) => n + r.rows, 0);
       if (usage > 0) return { retired: false, reason: `${usage} rows are still encrypted under it`, rows: usage };
       await db.transaction(async (t) => {
