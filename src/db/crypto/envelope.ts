@@ -47,7 +47,8 @@ export function open(keyFor: (kid: string) => Buffer | undefined, envelope: stri
   const key = keyFor(kid);
   if (!key) throw new DecryptError(at, 'unknown-key', kid);
   const body = Buffer.from(ctText, 'base64url');
-  if (body.length < TAG_BYTES) throw new DecryptError(at, 'malformed', kid);
+  // Canonical encodings only: a character changed in the unused bits of the last one is refused too.
+  if (body.length < TAG_BYTES || body.toString('base64url') !== ctText) throw new DecryptError(at, 'malformed', kid);
   try {
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(ivText, 'base64url'), { authTagLength: TAG_BYTES });
     decipher.setAAD(aad(kid, at));
