@@ -161,7 +161,10 @@ describe('rotation from the command line beside a running server', () => {
       expect(current.code).toBe(1);
       expect(current.stderr).toContain('is the current data key');
 
-      const res = await fetch(`${server.url}/fhir/ClaimResponse/${claimResponseId}`, { headers: { authorization: `Bearer ${tok}` } });
+      // A GET after seconds of command-line work: the pooled keep-alive socket may just have been
+      // closed by the server's keep-alive timeout, so one retry on a socket error.
+      const get = () => fetch(`${server.url}/fhir/ClaimResponse/${claimResponseId}`, { headers: { authorization: `Bearer ${tok}` } });
+      const res = await get().catch((e: { cause?: { code?: string } }) => (e.cause?.code === 'UND_ERR_SOCKET' ? get() : Promise.reject(e)));
       expect(res.status).toBe(200);
     } finally {
       expect(await server.stop()).toBe(0);

@@ -53,7 +53,7 @@ export class FieldCipher {
 
   /** The plaintext of a stored value (an envelope, or legacy plaintext while that is accepted). */
   open(stored: string, at: FieldAddress): string {
-    if (!isEnvelope(stored)) {
+    if (!stored.startsWith('v1.') || !isEnvelope(stored)) {
       if (this.acceptPlaintext) return stored;
       throw new DecryptError(at, 'plaintext');
     }
