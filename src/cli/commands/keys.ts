@@ -140,8 +140,11 @@ async function status(io: CliIo, config: Config, json: boolean): Promise<number>
   println(io.stdout, `data keys from ${s.source}; current ${s.current}${s.rekeyRunning ? '; a re-encryption pass is running' : ''}`);
   println(io.stdout, `${'key id'.padEnd(22)} ${'state'.padEnd(10)} ${'messages'.padStart(9)} ${'requests'.padStart(9)} ${'jobs'.padStart(7)} ${'total'.padStart(9)}`);
   for (const k of s.keys) {
-    const state = k.current ? 'current' : k.retiredAt ? 'retired' : !k.inRing && k.kid !== '(plaintext)' ? 'missing' : k.rows.total ? 'draining' : 'unused';
-    const hint = !k.current && k.inRing && k.rows.total === 0 ? `   retire with: priorgate keys retire --data ${k.kid}` : '';
+    const plaintext = k.kid === '(plaintext)';
+    const state = plaintext
+      ? k.rows.total ? 'to encrypt' : 'none left'
+      : k.current ? 'current' : k.retiredAt ? 'retired' : !k.inRing ? 'missing' : k.rows.total ? 'draining' : 'unused';
+    const hint = !plaintext && !k.current && k.inRing && k.rows.total === 0 ? `   retire with: priorgate keys retire --data ${k.kid}` : '';
     println(io.stdout, `${k.kid.padEnd(22)} ${state.padEnd(10)} ${String(k.rows.messages).padStart(9)} ${String(k.rows.requests).padStart(9)} ${String(k.rows.jobs).padStart(7)} ${String(k.rows.total).padStart(9)}${hint}`);
   }
   return EXIT.ok;
