@@ -126,6 +126,9 @@ export async function openDataKeys(db: Db, source: DataKeySource, opts: OpenData
   attachCipher(db, cipher);
 
   let stopping = false;
+  // The key this process registered as current (a re-read on an unknown key id may have swapped the
+  // ring already: the next reload still registers the new key and starts the pass).
+  let activated = ring.currentId;
   let running: Promise<RekeyResult> | undefined;
   let again = false;
 
@@ -157,15 +160,15 @@ export async function openDataKeys(db: Db, source: DataKeySource, opts: OpenData
   const service: DataKeyService = {
     cipher,
     async reload() {
-      const before = cipher.ring.currentId;
       const next = source.kind === 'file' ? tryRing(source, log) : undefined;
       if (next) cipher.replaceRing(next);
       const current = cipher.ring.currentId;
-      if (current !== before) {
-        await activate(db, cipher.ring, 'system');
-        log.info({ kid: current, previous: before }, 'data key ring reloaded: new current data key');
-      }
-      return { changed: current !== before, current };
+      const previous = activated;
+      if (current === previous) return { changed: false, current };
+      await activate(db, cipher.ring, 'system');
+      activated = current;
+      log.info({ kid: current, previous }, 'data key ring reloaded: new current data key');
+      return { changed: true, current };
     },
     rekey(passOpts = {}) {
       if (running) {
