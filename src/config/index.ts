@@ -9,6 +9,11 @@ import { z } from 'zod';
 import { MONITOR_ENV, monitorConfig, type MonitorConfig } from './monitor.ts';
 
 export { MIN_RETENTION_YEARS, type MonitorConfig, type WorkHours } from './monitor.ts';
+import { dataKeySource, type DataKeySource } from './data-keys.ts';
+import { ConfigError } from './errors.ts';
+
+export { ConfigError };
+export { key32, KeyRingFileSchema, KID_PATTERN, readKeyRingFile, type DataKeySource, type KeyRingFile } from './data-keys.ts';
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -83,6 +88,9 @@ const EnvSchema = z.object({
   /** Inbound request deadline (whole request, body included) and header deadline. */
   PRIORGATE_REQUEST_TIMEOUT_MS: intFrom(1000, 3_600_000).default(60_000),
   PRIORGATE_HEADERS_TIMEOUT_MS: intFrom(1000, 600_000).default(20_000),
+  /** Encryption at rest: one data key (base64, 32 bytes), or a key ring file (see data-keys.ts). */
+  PRIORGATE_DATA_KEY: z.string().optional(),
+  PRIORGATE_DATA_KEY_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   ...MONITOR_ENV,
 });
@@ -130,11 +138,8 @@ export interface Config {
   headersTimeoutMs: number;
   /** Environment variables by name, for `env:NAME` references in rule files (payer TLS material). */
   env(name: string): string | undefined;
-}
-
-/** Thrown when the environment is invalid; the message names every bad variable. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
+  /** Where the data keys for encryption at rest come from (src/db/crypto). */
+  dataKeys: DataKeySource;
 }
 
 /**
@@ -172,11 +177,12 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { demo?: boolean } = {}
     problems.push('  PRIORGATE_HEADERS_TIMEOUT_MS: must not exceed PRIORGATE_REQUEST_TIMEOUT_MS');
   }
   if (problems.length) throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+  const dataDir = path.resolve(e.PRIORGATE_DATA_DIR);
   return {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
-    dataDir: path.resolve(e.PRIORGATE_DATA_DIR),
+    dataDir,
     baseUrl: e.PRIORGATE_BASE_URL?.replace(/\/$/, ''),
     syncWaitMs: e.PRIORGATE_SYNC_WAIT_MS,
     hookAllowlist: e.PRIORGATE_HOOK_ALLOWLIST ?? (demo ? ['127.0.0.1', 'localhost'] : []),
@@ -207,5 +213,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { demo?: boolean } = {}
     requestTimeoutMs: e.PRIORGATE_REQUEST_TIMEOUT_MS,
     headersTimeoutMs: e.PRIORGATE_HEADERS_TIMEOUT_MS,
     env: (name) => cleaned[name],
+    dataKeys: dataKeySource(e, dataDir),
   };
 }

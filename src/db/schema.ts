@@ -84,7 +84,12 @@ export const requests = pgTable(
     idempotencyKey: text('idempotency_key'),
     traceNumber: text('trace_number'),
     priorRequestId: uuid('prior_request_id'),
+    /** What the worklist and metrics filter on, in clear: statuses, decisions, claim identifier, rules. */
     summary: jsonb('summary').$type<Record<string, unknown>>().notNull().default({}),
+    /** The summary's PHI (member ids, service date), encrypted (src/db/crypto); null when it has none. */
+    summaryPhi: text('summary_phi'),
+    /** Keyed hashes of the member ids (HMAC, src/db/crypto): how `$inquire` and staff search find them. */
+    memberIdHashes: text('member_id_hashes').array().notNull().default(sql`'{}'::text[]`),
     createdAt: createdAt(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -92,6 +97,7 @@ export const requests = pgTable(
     uniqueIndex('requests_org_idem').on(t.orgId, t.kind, t.idempotencyKey),
     index('requests_org_status').on(t.orgId, t.status),
     index('requests_trace').on(t.traceNumber),
+    index('requests_member_hashes').using('gin', t.memberIdHashes),
   ],
 );
 
@@ -110,7 +116,7 @@ export const requestItems = pgTable(
   (t) => [primaryKey({ columns: [t.requestId, t.sequence] })],
 );
 
-/** Every FHIR and X12 payload in and out. */
+/** Every FHIR and X12 payload in and out. `payload` is encrypted (src/db/crypto). */
 export const messages = pgTable(
   'messages',
   {
@@ -144,7 +150,7 @@ export const controlNumbers = pgTable(
   (t) => [primaryKey({ columns: [t.senderId, t.kind] })],
 );
 
-/** The outbox / delivery queue, claimed with FOR UPDATE SKIP LOCKED. */
+/** The outbox / delivery queue, claimed with FOR UPDATE SKIP LOCKED. A non-empty `payload` is encrypted. */
 export const jobs = pgTable(
   'jobs',
   {
@@ -369,4 +375,21 @@ export const auditCheckpoints = pgTable('audit_checkpoints', {
   cutoff: timestamp('cutoff', { withTimezone: true }).notNull(),
   manifestSha256: text('manifest_sha256').notNull(),
   at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/**
+ * The data keys the stored rows have been encrypted under (never the keys themselves): a check
+ * value per key id, so a start with a wrong or missing key ring is refused before it serves, and
+ * the state of each key's rotation. The pseudo key id `(plaintext)` stands for rows written before
+ * encryption at rest, until the first encryption pass has covered them.
+ */
+export const dataKeys = pgTable('data_keys', {
+  kid: text('kid').primaryKey(),
+  /** HMAC under a key derived from the data key (src/db/crypto/key-ring.ts checkValue); null for `(plaintext)`. */
+  checkValue: text('check_value'),
+  createdAt: createdAt(),
+  /** When a pass found no row left under this key (it is no longer current). */
+  drainedAt: timestamp('drained_at', { withTimezone: true }),
+  /** When `priorgate keys retire --data` removed it from the ring. */
+  retiredAt: timestamp('retired_at', { withTimezone: true }),
 });

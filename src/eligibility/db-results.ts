@@ -12,7 +12,8 @@ import { keyOfResult, RESULT_COLUMNS, type ResultRow, type ResultsFile } from '.
 const AGAIN = ['failed', 'invalid'] as const;
 
 export async function dbResults(db: Db, batchId: string, opts: { flushRows?: number; flushMs?: number } = {}): Promise<ResultsFile> {
-  const { keys, retried } = await resumeResults(db, batchId, AGAIN);
+  const { kept, retried } = await resumeResults(db, batchId, AGAIN);
+  const keys = kept.map((row) => keyOfResult(row as ResultRow));
   const flushRows = opts.flushRows ?? 200;
   const flushMs = opts.flushMs ?? 250;
   let pending: StoredResult[] = [];

@@ -8,10 +8,12 @@ import path from 'node:path';
 import type { ServerType } from '@hono/node-server';
 import type { Config } from '../config/index.ts';
 import { openDatabase, type Database } from '../db/client.ts';
+import { openDataKeys, type DataKeyService } from '../db/data-keys/index.ts';
 import type { Logger } from '../log/index.ts';
 import { createApp, type RouteGroup } from '../http/app.ts';
 import { createMetrics } from '../http/metrics.ts';
 import { operatorRoutes } from '../http/routes/operator.ts';
+import { dataKeyOperatorRoutes } from '../http/routes/operator-data-keys.ts';
 import { keyRingHolder } from './keyring.ts';
 import { listen } from './listen.ts';
 import { seedDemo } from './demo-seed.ts';
@@ -31,6 +33,8 @@ export interface Gateway {
   deps: AppDeps;
   /** The HTTP app as served (its `routes` are what the security tests enumerate). */
   app: ReturnType<typeof createApp>;
+  /** Encryption at rest: the data key ring in force, rotation passes, status. */
+  dataKeys: DataKeyService;
   stop(): Promise<void>;
 }
 
@@ -41,8 +45,12 @@ export async function startGateway(
 ): Promise<Gateway> {
   const extra = opts.extra ?? [];
   const database = opts.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, port: config.port }));
+  let dataKeys: DataKeyService;
   try {
     await database.migrate();
+    // Encryption at rest: the ring is checked against what is stored before anything is served,
+    // then attached to the database handle (the query layer encrypts and decrypts with it).
+    dataKeys = await openDataKeys(database.db, config.dataKeys, { log, background: true });
   } catch (e) {
     await database.close();
     throw e;
@@ -59,7 +67,7 @@ export async function startGateway(
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
   const deps: AppDeps = { config, db, log, keys, metrics: createMetrics({ defaults: true }), ready };
-  const app = createApp(deps, [operatorRoutes(operatorSecret), payerInboundRoutes(events), subscriptionRoutes, staffRoutes, ...FHIR_OPERATIONS, ...extra]);
+  const app = createApp(deps, [operatorRoutes(operatorSecret), dataKeyOperatorRoutes(operatorSecret, dataKeys), payerInboundRoutes(events), subscriptionRoutes, staffRoutes, ...FHIR_OPERATIONS, ...extra]);
 
   const { server, port, url }: { server: ServerType; port: number; url: string } = await listen(app.fetch, config);
   writeFileSync(secretFile, JSON.stringify({ url, secret: operatorSecret, pid: process.pid }), { mode: 0o600 });
@@ -79,10 +87,11 @@ export async function startGateway(
     (stopping ??= (async () => {
       clearInterval(keyTimer);
       await services.stop();
+      await dataKeys.stop();
       (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(secretFile, { force: true });
       await database.close();
     })());
-  return { url, port, database, deps, app, stop };
+  return { url, port, database, deps, app, dataKeys, stop };
 }

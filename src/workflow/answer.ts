@@ -4,9 +4,7 @@
  * one transaction.
  */
 import type { Db } from '../db/client.ts';
-import { eq } from 'drizzle-orm';
-import { requests } from '../db/schema.ts';
-import { saveMessage, transition, updateItemDecisions, type RequestRow } from '../db/queries/requests.ts';
+import { lockRequest, saveMessage, transition, updateItemDecisions, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import { enqueueNotifications } from '../notify/index.ts';
 import { canTransition, stateFromReviewActions, type RequestState } from './states.ts';
@@ -50,7 +48,7 @@ export interface RecordAnswerInput {
 
 export async function recordAnswer(tx: Db, input: RecordAnswerInput): Promise<{ request: RequestRow; changed: boolean } | undefined> {
   // Lock the row first: a late payer answer and the gateway's own pended answer may race.
-  const [current] = await tx.select().from(requests).where(eq(requests.id, input.requestId)).for('update');
+  const current = await lockRequest(tx, input.requestId);
   if (!current) return undefined;
   if (input.onlyFrom && !input.onlyFrom.includes(current.status as RequestState)) return { request: current, changed: false };
   const to = stateOf(input.summary);
@@ -73,7 +71,7 @@ export async function recordAnswer(tx: Db, input: RecordAnswerInput): Promise<{ 
   const updated = await transition(tx, current.id, to, { actor: input.actor, messageId: input.messageId, summary, detail: { decision: input.summary.overall } });
   // A cancel (UM02 3) the payer confirmed also ends the request it cancels.
   if (to === 'cancelled' && current.priorRequestId) {
-    const [prior] = await tx.select().from(requests).where(eq(requests.id, current.priorRequestId)).for('update');
+    const prior = await lockRequest(tx, current.priorRequestId);
     if (prior && canTransition(prior.status as RequestState, 'cancelled')) {
       await transition(tx, prior.id, 'cancelled', { actor: input.actor, messageId: input.messageId, detail: { cancelledBy: current.id } });
     }

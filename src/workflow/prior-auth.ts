@@ -3,12 +3,10 @@
  * inbound message, the delivery job and the audit event commit in one transaction, so nothing
  * accepted is lost and nothing is queued twice.
  */
-import { and, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/index.ts';
 import type { Db } from '../db/client.ts';
 import { enqueue } from '../db/queries/jobs.ts';
-import { insertRequest, saveMessage, type RequestRow } from '../db/queries/requests.ts';
-import { requests } from '../db/schema.ts';
+import { insertRequest, priorAuthReferencedBy, requestByIdempotencyKey, saveMessage, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import { recordAnswer, type AnswerSummary } from './answer.ts';
 
@@ -53,19 +51,7 @@ export function claimFacts(bundle: Bundle): ClaimFacts {
 
 /** The organization's newest request an update points at, by Claim identifier or `Claim/{id}`. */
 export async function priorRequest(db: Db, orgId: string, facts: Pick<ClaimFacts, 'relatedIdentifiers' | 'relatedClaimIds'>): Promise<RequestRow | undefined> {
-  const byTrace = facts.relatedIdentifiers.length ? inArray(requests.traceNumber, facts.relatedIdentifiers) : undefined;
-  const byId = facts.relatedClaimIds.length
-    ? inArray(sql<string>`${requests.summary}->>'claimResourceId'`, facts.relatedClaimIds)
-    : undefined;
-  const match = byTrace && byId ? or(byTrace, byId) : (byTrace ?? byId);
-  if (!match) return undefined;
-  const [row] = await db
-    .select()
-    .from(requests)
-    .where(and(eq(requests.orgId, orgId), eq(requests.kind, 'prior-auth'), match))
-    .orderBy(desc(requests.createdAt))
-    .limit(1);
-  return row;
+  return priorAuthReferencedBy(db, orgId, { traceNumbers: facts.relatedIdentifiers, claimResourceIds: facts.relatedClaimIds });
 }
 
 export interface AcceptInput {
@@ -126,12 +112,7 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
 
 /** The organization's prior-auth request with this idempotency key, if it exists. */
 export async function findByIdempotencyKey(db: Db, orgId: string, key: string): Promise<RequestRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(requests)
-    .where(and(eq(requests.orgId, orgId), eq(requests.kind, 'prior-auth'), eq(requests.idempotencyKey, key)))
-    .limit(1);
-  return row;
+  return requestByIdempotencyKey(db, orgId, 'prior-auth', key);
 }
 
 /**

@@ -5,10 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/auth/index.ts';
-import type { Db } from '../../src/db/client.ts';
+import { rows as sqlRows, type Db } from '../../src/db/client.ts';
 import { claimBatch, insertBatch, insertResults } from '../../src/db/queries/eligibility-batches.ts';
 import { auditEvents, eligibilityBatches, staffUsers } from '../../src/db/schema.ts';
 import { testGateway, type TestGateway } from '../helpers/gateway.ts';
@@ -109,6 +109,14 @@ describe('staff eligibility batches', () => {
     const rejected = rows.find((r) => r.member_id === 'Q000003R')!;
     expect(rejected).toMatchObject({ status: 'error', error_code: '72' });
     expect(rows.find((r) => r.member_id === 'Q000000A')).toMatchObject({ status: 'active' });
+
+    // At rest the roster and every result row are sealed (member ids, names, birth dates).
+    const raw = await sqlRows<{ roster: string; results: string }>(
+      gw.database.db,
+      sql`select b.roster, (select string_agg(r.row::text || r.key, ' ') from eligibility_batch_results r where r.batch_id = b.id) as results from eligibility_batches b where b.id = ${created.id}`,
+    );
+    expect(raw[0]!.roster).toMatch(/^v1\./);
+    for (const canary of ['Q000000A', 'Doe0', '1980-02-01']) expect(JSON.stringify(raw), canary).not.toContain(canary);
 
     const audit = await gw.database.db.select().from(auditEvents).where(eq(auditEvents.entityId, created.id));
     expect(audit.map((e) => e.action).sort()).toEqual(['eligibility.batch.create', 'eligibility.batch.finish', 'phi.read']);

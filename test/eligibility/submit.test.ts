@@ -4,10 +4,11 @@
  * over CAQH CORE SOAP to the payer simulator on loopback, and the 271 comes back as a
  * CoverageEligibilityResponse. The simulator decides by the member id's last letter.
  */
-import { and, eq } from 'drizzle-orm';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src/audit/index.ts';
-import { auditEvents, messages, requests } from '../../src/db/schema.ts';
+import { latestMessage, requestById } from '../../src/db/queries/requests.ts';
+import { auditEvents, messages } from '../../src/db/schema.ts';
 import { eligibilityBundle } from './fixtures.ts';
 import { eligibilityGateway, type EligibilityGateway } from './gateway.ts';
 
@@ -28,9 +29,9 @@ function responseOf(r: { status: number; body: any }) {
   return cer;
 }
 
+// Through the query layer: it decrypts what is stored encrypted (test/security/crypto-*.test.ts).
 async function requestRow(id: string) {
-  const [row] = await gw.database.db.select().from(requests).where(eq(requests.id, id));
-  return row!;
+  return (await requestById(gw.database.db, id))!;
 }
 
 describe('POST /fhir/CoverageEligibilityRequest/$submit', () => {
@@ -73,7 +74,7 @@ describe('POST /fhir/CoverageEligibilityRequest/$submit', () => {
     const cer = responseOf(await gw.check(bundle, token));
     expect(cer.patient.reference).toBe('http://example.org/fhir/Patient/kid');
     expect(cer.insurance[0].inforce).toBe(true);
-    const [out] = await gw.database.db.select().from(messages).where(and(eq(messages.requestId, cer.id), eq(messages.transactionSet, 'x12-270-request')));
+    const out = await latestMessage(gw.database.db, cer.id, 'x12-270-request');
     expect(out!.payload).toMatch(/HL\*4\*3\*23\*0~TRN\*1\*\w+\*9PRIORGATE~NM1\*03\*1\*Doe\*Kim~/);
   });
 

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 import { openEmbedded, openPostgres, type Database } from '../../src/db/client.ts';
+import { attachCipher, ephemeralKeyRing, FieldCipher } from '../../src/db/crypto/index.ts';
 
 export const usingPostgres = Boolean(process.env.TEST_DATABASE_URL);
 
@@ -19,19 +20,28 @@ function withDbName(url: string, name: string): string {
   return u.toString();
 }
 
+/**
+ * A database handle carries the data key ring its PHI columns are encrypted with: here a random
+ * one held in memory (a gateway started on this database attaches the ring of its own config).
+ */
+function withTestKeys<T extends Database>(db: T): T {
+  attachCipher(db.db, new FieldCipher(ephemeralKeyRing()));
+  return db;
+}
+
 export async function testDatabase(): Promise<TestDatabase> {
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) {
     const db = await openEmbedded(undefined);
     await db.migrate();
-    return db;
+    return withTestKeys(db);
   }
   const name = `priorgate_t_${randomBytes(6).toString('hex')}`;
   const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
   await admin.unsafe(`create database ${name}`);
   await admin.end();
   const url = withDbName(adminUrl, name);
-  const db = await openPostgres(url, { max: 5 });
+  const db = withTestKeys(await openPostgres(url, { max: 5 }));
   await db.migrate();
   return {
     ...db,

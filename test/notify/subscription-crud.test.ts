@@ -1,7 +1,8 @@
 /** Subscription create / read / search / delete, happy paths (PAS 2.2.1 Subscriptions, R4 backport). */
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { auditEvents, jobs } from '../../src/db/schema.ts';
+import { jobsOfKind } from '../../src/db/queries/jobs.ts';
+import { auditEvents } from '../../src/db/schema.ts';
 import { FILTER_CRITERIA_URL, HANDSHAKE_KIND, PAS_TOPIC, PAYLOAD_CONTENT_URL } from '../../src/notify/index.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { call, infernoFixture, notifyApp, ORIGIN, pasSubscription, provider, type Provider } from './helpers.ts';
@@ -45,7 +46,7 @@ describe('POST /fhir/Subscription', () => {
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ actor: `client:${a.client.id}`, orgId: a.client.orgId, entityType: 'subscription', outcome: 'success' });
     expect(events[0]!.requestId).toBe(r.headers.get('x-request-id'));
-    const queued = await t.deps.db.select().from(jobs).where(eq(jobs.kind, HANDSHAKE_KIND));
+    const queued = await jobsOfKind(t.deps.db, HANDSHAKE_KIND);
     expect(queued.some((j) => j.payload.subscriptionId === r.json.id)).toBe(true);
   });
 

@@ -5,7 +5,9 @@
  */
 import { and, asc, desc, eq, getTableColumns, gt, inArray, isNull, lt, or, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
+import { cipherOf } from '../crypto/index.ts';
 import { eligibilityBatches, eligibilityBatchResults } from '../schema.ts';
+import { openBatchResult, openRoster, sealBatchResult, sealRoster } from './sealed-rows.ts';
 
 export type BatchRow = typeof eligibilityBatches.$inferSelect;
 /** A batch without its roster (what lists and status pages show). */
@@ -15,8 +17,9 @@ const { roster: _roster, ...infoColumns } = getTableColumns(eligibilityBatches);
 
 export const FINAL_BATCH_STATES = ['done', 'incomplete', 'cancelled', 'failed'] as const;
 
+/** Stores a batch; its roster (PHI) is sealed under the current data key. */
 export async function insertBatch(tx: Db, b: Pick<BatchRow, 'id' | 'orgId' | 'payerId' | 'createdBy' | 'concurrency' | 'total' | 'roster'>): Promise<void> {
-  await tx.insert(eligibilityBatches).values({ ...b, status: 'queued' });
+  await tx.insert(eligibilityBatches).values({ ...b, roster: sealRoster(tx, b.id, b.roster), status: 'queued' });
 }
 
 /** One batch, only within the caller's organization (`null`: any). */
@@ -56,7 +59,7 @@ export async function claimBatch(db: Db, id: string, leaseMs: number): Promise<B
       ),
     )
     .returning();
-  return row;
+  return row && { ...row, roster: openRoster(db, row.id, row.roster) };
 }
 
 /** Batches waiting for a runner: queued, or running with an expired lease. */
@@ -116,36 +119,43 @@ export async function cancelBatch(tx: Db, id: string, orgId: string | null): Pro
 
 export interface StoredResult {
   line: number;
+  /** member|service type (the engine's resume key); stored only as a keyed hash. */
   key: string;
   status: string;
+  /** The CSV columns; sealed at rest (member id, names, amounts). */
   row: Record<string, string | number | null>;
 }
 
-/** The rows a resumed run keeps; rows that failed or were invalid are deleted to be done again. */
-export async function resumeResults(db: Db, batchId: string, again: readonly string[]): Promise<{ keys: string[]; retried: number }> {
+/**
+ * The rows a resumed run keeps (opened, for their keys); rows that failed or were invalid are
+ * deleted to be done again.
+ */
+export async function resumeResults(db: Db, batchId: string, again: readonly string[]): Promise<{ kept: Record<string, string | number | null>[]; retried: number }> {
   const dropped = await db
     .delete(eligibilityBatchResults)
     .where(and(eq(eligibilityBatchResults.batchId, batchId), inArray(eligibilityBatchResults.status, [...again])))
     .returning({ line: eligibilityBatchResults.line });
-  const kept = await db.select({ key: eligibilityBatchResults.key }).from(eligibilityBatchResults).where(eq(eligibilityBatchResults.batchId, batchId));
-  return { keys: kept.map((k) => k.key), retried: dropped.length };
+  const kept = await db.select({ line: eligibilityBatchResults.line, row: eligibilityBatchResults.row }).from(eligibilityBatchResults).where(eq(eligibilityBatchResults.batchId, batchId));
+  return { kept: kept.map((k) => openBatchResult(db, batchId, k.line, k.row)), retried: dropped.length };
 }
 
 /** Stores result rows; a row already stored for the line is kept (a re-sent flush changes nothing). */
 export async function insertResults(db: Db, batchId: string, rows: StoredResult[]): Promise<void> {
   if (rows.length === 0) return;
+  const cipher = cipherOf(db);
   await db
     .insert(eligibilityBatchResults)
-    .values(rows.map((r) => ({ batchId, ...r })))
+    .values(rows.map((r) => ({ batchId, line: r.line, status: r.status, key: cipher.searchHash('member-id', r.key), row: sealBatchResult(db, batchId, r.line, r.row) })))
     .onConflictDoNothing();
 }
 
-/** One page of results in roster order, after `afterLine` (keyset paging: constant memory for any size). */
-export async function resultsPage(db: Db, batchId: string, afterLine: number, size: number): Promise<StoredResult[]> {
-  return db
-    .select({ line: eligibilityBatchResults.line, key: eligibilityBatchResults.key, status: eligibilityBatchResults.status, row: eligibilityBatchResults.row })
+/** One page of results (opened) in roster order, after `afterLine` (keyset paging: constant memory for any size). */
+export async function resultsPage(db: Db, batchId: string, afterLine: number, size: number): Promise<Omit<StoredResult, 'key'>[]> {
+  const page = await db
+    .select({ line: eligibilityBatchResults.line, status: eligibilityBatchResults.status, row: eligibilityBatchResults.row })
     .from(eligibilityBatchResults)
     .where(and(eq(eligibilityBatchResults.batchId, batchId), gt(eligibilityBatchResults.line, afterLine)))
     .orderBy(asc(eligibilityBatchResults.line))
     .limit(size);
+  return page.map((r) => ({ ...r, row: openBatchResult(db, batchId, r.line, r.row) }));
 }

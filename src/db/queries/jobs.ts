@@ -7,6 +7,7 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../client.ts';
 import { jobs } from '../schema.ts';
+import { openJobPayload, sealJobPayload } from './sealed-rows.ts';
 
 export type Job = typeof jobs.$inferSelect;
 
@@ -20,18 +21,27 @@ export interface EnqueueInput {
 }
 
 export async function enqueue(tx: Db, job: EnqueueInput): Promise<number> {
+  const payload = job.payload ?? {};
+  // A payload is sealed to its row id, so the id is taken before the insert.
+  const id = Object.keys(payload).length ? await nextJobId(tx) : undefined;
   const [row] = await tx
     .insert(jobs)
     .values({
+      ...(id !== undefined ? { id } : {}),
       kind: job.kind,
       orgId: job.orgId ?? null,
       requestId: job.requestId ?? null,
-      payload: job.payload ?? {},
+      payload: id !== undefined ? sealJobPayload(tx, id, payload) : payload,
       runAt: job.runAt ?? new Date(),
       maxAttempts: job.maxAttempts ?? 8,
     })
     .returning({ id: jobs.id });
   return row!.id;
+}
+
+async function nextJobId(tx: Db): Promise<number> {
+  const [r] = await rows<{ id: string | number }>(tx, sql`select nextval(pg_get_serial_sequence('jobs', 'id')) as id`);
+  return Number(r!.id);
 }
 
 interface JobRow {
@@ -49,13 +59,14 @@ interface JobRow {
   created_at: Date | string;
 }
 
-function toJob(r: JobRow): Job {
-  return {
+function toJob(db: Db, r: JobRow): Job {
+  const stored = typeof r.payload === 'string' ? (JSON.parse(r.payload) as Record<string, unknown>) : r.payload;
+  const job = {
     id: Number(r.id),
     kind: r.kind,
     orgId: r.org_id,
     requestId: r.request_id,
-    payload: typeof r.payload === 'string' ? (JSON.parse(r.payload) as Record<string, unknown>) : r.payload,
+    payload: stored,
     status: r.status,
     attempts: r.attempts,
     maxAttempts: r.max_attempts,
@@ -64,6 +75,17 @@ function toJob(r: JobRow): Job {
     lastError: r.last_error,
     createdAt: new Date(r.created_at),
   };
+  // Decrypted when the handler reads it: a payload that fails to decrypt fails that job (retried,
+  // then dead) instead of every job claimed with it.
+  let opened: Record<string, unknown> | undefined;
+  Object.defineProperty(job, 'payload', { enumerable: true, get: () => (opened ??= openJobPayload(db, job.id, stored)) });
+  return job;
+}
+
+/** Every job of a kind, oldest first, payloads decrypted (operators, tests). */
+export async function jobsOfKind(db: Db, kind: string): Promise<Job[]> {
+  const found = await rows<JobRow>(db, sql`select * from jobs where kind = ${kind} order by id`);
+  return found.map((r) => toJob(db, r));
 }
 
 /** Claims up to `limit` due jobs of the given kinds for `lockMs`. */
@@ -82,7 +104,7 @@ export async function claimJobs(db: Db, kinds: string[], limit: number, lockMs: 
           limit ${limit})
         returning *`,
   );
-  return claimed.map(toJob);
+  return claimed.map((r) => toJob(db, r));
 }
 
 export async function completeJob(tx: Db, id: number) {

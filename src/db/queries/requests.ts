@@ -1,16 +1,20 @@
 /**
  * Requests, their lines and their messages. Every query that serves a caller takes the caller's
  * organization: a request of another organization is simply not found.
+ *
+ * PHI is encrypted here on write and decrypted on read (sealed-rows.ts): message payloads and the
+ * summary's PHI fields. Rows returned carry plaintext, as if nothing were encrypted.
  */
 import { randomUUID } from 'node:crypto';
-import { and, desc, eq, inArray } from 'drizzle-orm';
+import { and, arrayOverlaps, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import { appendAudit } from '../../audit/index.ts';
 import { assertTransition, type RequestState } from '../../workflow/states.ts';
 import type { Db } from '../client.ts';
+import { cipherOf } from '../crypto/index.ts';
 import { messages, requestItems, requests } from '../schema.ts';
+import { openMessage, openRequest, openRequests, sealPayload, sealSummary, splitSummary, type MessageRow, type RequestRow } from './sealed-rows.ts';
 
-export type RequestRow = typeof requests.$inferSelect;
-export type MessageRow = typeof messages.$inferSelect;
+export type { MessageRow, RequestRow };
 
 export interface NewRequest {
   orgId: string;
@@ -31,6 +35,7 @@ export interface NewRequest {
  */
 export async function insertRequest(tx: Db, r: NewRequest, initial: RequestState = 'queued'): Promise<{ row: RequestRow; created: boolean }> {
   const id = randomUUID();
+  const sealed = sealSummary(cipherOf(tx), id, r.summary ?? {});
   const inserted = await tx
     .insert(requests)
     .values({
@@ -44,7 +49,7 @@ export async function insertRequest(tx: Db, r: NewRequest, initial: RequestState
       idempotencyKey: r.idempotencyKey,
       traceNumber: r.traceNumber,
       priorRequestId: r.priorRequestId ?? null,
-      summary: r.summary ?? {},
+      ...sealed,
     })
     .onConflictDoNothing()
     .returning();
@@ -53,30 +58,84 @@ export async function insertRequest(tx: Db, r: NewRequest, initial: RequestState
       .select()
       .from(requests)
       .where(and(eq(requests.orgId, r.orgId), eq(requests.kind, r.kind), eq(requests.idempotencyKey, r.idempotencyKey)));
-    return { row: existing!, created: false };
+    return { row: openRequest(tx, existing!), created: false };
   }
   if (r.items?.length) {
     await tx.insert(requestItems).values(
       r.items.map((i) => ({ requestId: id, sequence: i.sequence, traceNumber: i.traceNumber ?? null, detail: i.detail ?? {} })),
     );
   }
-  return { row: inserted[0]!, created: true };
+  return { row: openRequest(tx, inserted[0]!), created: true };
 }
 
 export async function findRequest(db: Db, orgId: string, id: string): Promise<RequestRow | undefined> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
   const [row] = await db.select().from(requests).where(and(eq(requests.orgId, orgId), eq(requests.id, id)));
-  return row;
+  return row && openRequest(db, row);
 }
 
 /** Internal (workers, payer callbacks): not scoped to a caller. */
 export async function requestById(db: Db, id: string): Promise<RequestRow | undefined> {
   const [row] = await db.select().from(requests).where(eq(requests.id, id));
-  return row;
+  return row && openRequest(db, row);
+}
+
+/** A request locked until the caller's transaction ends (state changes that must not race). */
+export async function lockRequest(tx: Db, id: string): Promise<RequestRow | undefined> {
+  const [row] = await tx.select().from(requests).where(eq(requests.id, id)).for('update');
+  return row && openRequest(tx, row);
 }
 
 export async function requestsByTrace(db: Db, trace: string): Promise<RequestRow[]> {
-  return db.select().from(requests).where(eq(requests.traceNumber, trace)).orderBy(desc(requests.createdAt));
+  return openRequests(db, await db.select().from(requests).where(eq(requests.traceNumber, trace)).orderBy(desc(requests.createdAt)));
+}
+
+/** The organization's prior-auth request with this idempotency key, if it exists. */
+export async function requestByIdempotencyKey(db: Db, orgId: string, kind: string, key: string): Promise<RequestRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(requests)
+    .where(and(eq(requests.orgId, orgId), eq(requests.kind, kind), eq(requests.idempotencyKey, key)))
+    .limit(1);
+  return row && openRequest(db, row);
+}
+
+/** The organization's newest prior-auth request an update points at, by trace number or `Claim/{id}`. */
+export async function priorAuthReferencedBy(db: Db, orgId: string, ref: { traceNumbers: string[]; claimResourceIds: string[] }): Promise<RequestRow | undefined> {
+  const byTrace = ref.traceNumbers.length ? inArray(requests.traceNumber, ref.traceNumbers) : undefined;
+  const byId = ref.claimResourceIds.length ? inArray(sql<string>`${requests.summary}->>'claimResourceId'`, ref.claimResourceIds) : undefined;
+  const match = byTrace && byId ? or(byTrace, byId) : (byTrace ?? byId);
+  if (!match) return undefined;
+  const [row] = await db
+    .select()
+    .from(requests)
+    .where(and(eq(requests.orgId, orgId), eq(requests.kind, 'prior-auth'), match))
+    .orderBy(desc(requests.createdAt))
+    .limit(1);
+  return row && openRequest(db, row);
+}
+
+/**
+ * `$inquire` candidates: the organization's newest prior-auth requests with one of these trace
+ * numbers or Claim identifiers, or one of these member ids (matched by keyed hash: the ids are
+ * stored encrypted). The caller applies the finer matching rules to the decrypted rows.
+ */
+export async function inquiryCandidates(db: Db, orgId: string, q: { identifiers: string[]; memberIds: string[]; limit: number }): Promise<RequestRow[]> {
+  const cipher = cipherOf(db);
+  const hashes = [...new Set(q.memberIds.map((m) => cipher.searchHash('member-id', m)))];
+  const conds: SQL[] = [];
+  if (q.identifiers.length) {
+    conds.push(inArray(requests.traceNumber, q.identifiers), inArray(sql<string>`${requests.summary}->>'claimIdentifier'`, q.identifiers));
+  }
+  if (hashes.length) conds.push(arrayOverlaps(requests.memberIdHashes, hashes));
+  if (conds.length === 0) return [];
+  const rows = await db
+    .select()
+    .from(requests)
+    .where(and(eq(requests.orgId, orgId), eq(requests.kind, 'prior-auth'), or(...conds)))
+    .orderBy(desc(requests.createdAt))
+    .limit(q.limit);
+  return openRequests(db, rows);
 }
 
 export async function requestItemsOf(db: Db, requestId: string) {
@@ -110,9 +169,11 @@ export async function transition(
   if (!row) throw new Error(`request ${requestId} not found`);
   const from = row.status as RequestState;
   assertTransition(from, to);
+  // `row.summary` is the clear part as stored; a transition only ever adds clear fields to it.
+  const patch = cause.summary ? clearPatch(cause.summary) : undefined;
   const [updated] = await tx
     .update(requests)
-    .set({ status: to, updatedAt: new Date(), ...(cause.summary ? { summary: { ...row.summary, ...cause.summary } } : {}) })
+    .set({ status: to, updatedAt: new Date(), ...(patch ? { summary: { ...row.summary, ...patch } } : {}) })
     .where(eq(requests.id, requestId))
     .returning();
   await appendAudit(tx, {
@@ -124,7 +185,14 @@ export async function transition(
     requestId: cause.httpRequestId ?? null,
     detail: { from, to, messageId: cause.messageId ?? null, ...cause.detail },
   });
-  return updated!;
+  return openRequest(tx, updated!);
+}
+
+/** Summary updates after insert carry no PHI (the PHI fields are written once, encrypted, at insert). */
+export function clearPatch(patch: Record<string, unknown>): Record<string, unknown> {
+  const { clear, phi } = splitSummary(patch);
+  if (Object.keys(phi).length) throw new Error(`summary fields ${Object.keys(phi).join(', ')} hold PHI and are set only when the request is stored`);
+  return clear;
 }
 
 export interface NewMessage {
@@ -140,7 +208,7 @@ export interface NewMessage {
 
 export async function saveMessage(tx: Db, m: NewMessage): Promise<string> {
   const id = randomUUID();
-  await tx.insert(messages).values({ id, ...m });
+  await tx.insert(messages).values({ id, ...m, payload: sealPayload(tx, id, m.payload) });
   return id;
 }
 
@@ -152,7 +220,7 @@ export async function latestMessage(db: Db, requestId: string, transactionSet: s
     .where(and(eq(messages.requestId, requestId), eq(messages.transactionSet, transactionSet)))
     .orderBy(desc(messages.seq))
     .limit(1);
-  return row;
+  return row && openMessage(db, row);
 }
 
 /** Has this (sender, control number) arrived before? (Duplicate inbound interchanges.) */
@@ -167,5 +235,5 @@ export async function seenInbound(db: Db, senderId: string, controlNumber: strin
 
 export async function requestsByIds(db: Db, orgId: string, ids: string[]) {
   if (ids.length === 0) return [];
-  return db.select().from(requests).where(and(eq(requests.orgId, orgId), inArray(requests.id, ids)));
+  return openRequests(db, await db.select().from(requests).where(and(eq(requests.orgId, orgId), inArray(requests.id, ids))));
 }

@@ -4,13 +4,16 @@
  * "all organizations" (staff with no organization), anything else restricts to that one.
  * Sessions and the second factor are in staff-auth.ts.
  */
-import { and, asc, desc, eq, gt, ilike, inArray, lt, notInArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, arrayOverlaps, asc, desc, eq, gt, ilike, inArray, lt, lte, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { auditEvents, messages, organizations, payers, requestItems, requests, staffUsers } from '../schema.ts';
+import { cipherOf } from '../crypto/index.ts';
+import { auditEvents, messages, organizations, payers, requestItems, requests, staffSessions, staffUsers } from '../schema.ts';
+import { clearPatch } from './requests.ts';
+import { openMessage, openPayload, openRequest, openRequests, type RequestRow } from './sealed-rows.ts';
 
 export type StaffUserRow = typeof staffUsers.$inferSelect;
 export type AuditRow = typeof auditEvents.$inferSelect;
-export type RequestRow = typeof requests.$inferSelect;
+export type { RequestRow };
 
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -104,7 +107,7 @@ export interface WorklistQuery {
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
 
-function worklistWhere(q: WorklistQuery): SQL | undefined {
+function worklistWhere(db: Db, q: WorklistQuery): SQL | undefined {
   const conds: (SQL | undefined)[] = [
     q.scope ? eq(requests.orgId, q.scope) : undefined,
     q.kind ? eq(requests.kind, q.kind) : undefined,
@@ -114,19 +117,28 @@ function worklistWhere(q: WorklistQuery): SQL | undefined {
   ];
   if (q.text) {
     const pattern = `%${likeEscape(q.text)}%`;
-    // Ids, trace numbers, and the identifiers kept in the summary (member ids, claim identifier).
-    conds.push(or(ilike(sql`${requests.id}::text`, pattern), ilike(requests.traceNumber, pattern), ilike(sql`${requests.summary}::text`, pattern)));
+    // Ids, trace numbers and the clear identifiers of the summary (claim identifier, provider ids)
+    // by substring; member ids, stored encrypted, by their keyed hash: a whole member id matches
+    // (however cased or spaced, see normalizeIdentifier), a fragment of one does not.
+    conds.push(
+      or(
+        ilike(sql`${requests.id}::text`, pattern),
+        ilike(requests.traceNumber, pattern),
+        ilike(sql`${requests.summary}::text`, pattern),
+        arrayOverlaps(requests.memberIdHashes, [cipherOf(db).searchHash('member-id', q.text)]),
+      ),
+    );
   }
   return and(...conds.filter((c): c is SQL => Boolean(c)));
 }
 
 export async function worklist(db: Db, q: WorklistQuery): Promise<{ rows: RequestRow[]; total: number }> {
-  const where = worklistWhere(q);
+  const where = worklistWhere(db, q);
   const column = SORTS[q.sort];
   const order = q.dir === 'asc' ? sql`${column} asc nulls last` : sql`${column} desc nulls last`;
   const rows = await db.select().from(requests).where(where).orderBy(order, desc(requests.id)).limit(q.limit).offset(q.offset);
   const [count] = await db.select({ n: sql<number>`count(*)::int` }).from(requests).where(where);
-  return { rows, total: Number(count?.n ?? 0) };
+  return { rows: openRequests(db, rows), total: Number(count?.n ?? 0) };
 }
 
 export async function scopedRequest(db: Db, scope: string | null, id: string): Promise<RequestRow | undefined> {
@@ -135,24 +147,25 @@ export async function scopedRequest(db: Db, scope: string | null, id: string): P
     .select()
     .from(requests)
     .where(and(eq(requests.id, id), scope ? eq(requests.orgId, scope) : undefined));
-  return row;
+  return row && openRequest(db, row);
 }
 
 /** The stored PAS request Bundles (JSON text) of some requests, by request id. */
 export async function requestBundles(db: Db, ids: string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
   const rows = await db
-    .select({ requestId: messages.requestId, payload: messages.payload })
+    .select({ id: messages.id, requestId: messages.requestId, payload: messages.payload })
     .from(messages)
     .where(and(inArray(messages.requestId, ids), eq(messages.transactionSet, 'pas-request')))
     .orderBy(asc(messages.seq));
   const out = new Map<string, string>();
-  for (const r of rows) if (r.requestId && !out.has(r.requestId)) out.set(r.requestId, r.payload);
+  for (const r of rows) if (r.requestId && !out.has(r.requestId)) out.set(r.requestId, openPayload(db, r.id, r.payload));
   return out;
 }
 
 export async function messagesOf(db: Db, requestId: string) {
-  return db.select().from(messages).where(eq(messages.requestId, requestId)).orderBy(asc(messages.seq));
+  const rows = await db.select().from(messages).where(eq(messages.requestId, requestId)).orderBy(asc(messages.seq));
+  return rows.map((m) => openMessage(db, m));
 }
 
 export async function itemsOf(db: Db, requestId: string) {
@@ -194,8 +207,8 @@ export async function payerList(db: Db) {
 export async function mergeSummary(db: Db, id: string, patch: Record<string, unknown>, now: Date, deadlineAt?: Date) {
   const [row] = await db
     .update(requests)
-    .set({ summary: sql`${requests.summary} || ${JSON.stringify(patch)}::jsonb`, updatedAt: now, ...(deadlineAt ? { deadlineAt } : {}) })
+    .set({ summary: sql`${requests.summary} || ${JSON.stringify(clearPatch(patch))}::jsonb`, updatedAt: now, ...(deadlineAt ? { deadlineAt } : {}) })
     .where(eq(requests.id, id))
     .returning();
-  return row;
+  return row && openRequest(db, row);
 }

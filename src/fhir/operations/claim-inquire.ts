@@ -1,14 +1,15 @@
 /**
  * `POST /fhir/Claim/$inquire` (PAS): a PAS inquiry Bundle → Parameters with one `responseBundle`
  * per matching request of the caller's organization, answered from the store. Matches on the
- * Claim's identifiers (the trace numbers of the original requests), else on the member id
- * together with the provider and, when given, the service date.
+ * Claim's identifiers (the trace numbers of the original requests); when no request has them, on
+ * the member id together with the provider and, when given, the service date. (The inquiry profile
+ * requires a Claim identifier, so "no identifier" alone would leave the member match unreachable.)
  */
 import type { Hono } from 'hono';
-import { and, desc, eq } from 'drizzle-orm';
 import { recordAudit } from '../../audit/index.ts';
 import { requireScope } from '../../auth/index.ts';
-import { requests } from '../../db/schema.ts';
+import { normalizeIdentifier } from '../../db/crypto/index.ts';
+import { inquiryCandidates } from '../../db/queries/requests.ts';
 import { FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv } from '../../http/context.ts';
 import { operationOutcome } from '../outcome.ts';
@@ -17,7 +18,7 @@ import type { Bundle } from '../bundle.ts';
 import { currentResponse, inquiryKeys } from './claim-submit.ts';
 import { readResourceBody } from './read-body.ts';
 
-/** How many of the organization's newest requests an inquiry looks through. */
+/** How many of the organization's newest candidate requests an inquiry looks through. */
 const SCAN_LIMIT = 2000;
 
 export function claimInquireRoute(app: Hono<AppEnv>, deps: AppDeps) {
@@ -30,20 +31,21 @@ export function claimInquireRoute(app: Hono<AppEnv>, deps: AppDeps) {
     const claim = bundle.entry?.[0]?.resource as { identifier?: { value?: string }[] };
     const wantedIds = new Set((claim.identifier ?? []).map((i) => i.value).filter(Boolean));
     const keys = inquiryKeys(bundle) as { memberIds: string[]; providerIds: string[]; serviceDate: string | null };
-    const rows = await deps.db
-      .select()
-      .from(requests)
-      .where(and(eq(requests.orgId, auth.orgId), eq(requests.kind, 'prior-auth')))
-      .orderBy(desc(requests.createdAt))
-      .limit(SCAN_LIMIT);
-    const matches = rows.filter((r) => {
-      const s = r.summary as { claimIdentifier?: string; memberIds?: string[]; providerIds?: string[]; serviceDate?: string | null };
-      if (wantedIds.has(r.traceNumber ?? '') || wantedIds.has(s.claimIdentifier ?? '')) return true;
-      const member = keys.memberIds.some((m) => s.memberIds?.includes(m));
-      const provider = keys.providerIds.length === 0 || keys.providerIds.some((p) => s.providerIds?.includes(p));
-      const date = !keys.serviceDate || !s.serviceDate || s.serviceDate.slice(0, 10) === keys.serviceDate.slice(0, 10);
-      return member && provider && date && wantedIds.size === 0;
-    });
+    // Member ids are stored encrypted: the store finds candidates by their keyed hash.
+    const rows = await inquiryCandidates(deps.db, auth.orgId, { identifiers: [...wantedIds] as string[], memberIds: keys.memberIds, limit: SCAN_LIMIT });
+    type Keys = { claimIdentifier?: string; memberIds?: string[]; providerIds?: string[]; serviceDate?: string | null };
+    const byIdentifier = rows.filter((r) => wantedIds.has(r.traceNumber ?? '') || wantedIds.has((r.summary as Keys).claimIdentifier ?? ''));
+    const asked = new Set(keys.memberIds.map(normalizeIdentifier));
+    const matches = byIdentifier.length
+      ? byIdentifier
+      : rows.filter((r) => {
+          const s = r.summary as Keys;
+          // Member ids compare as the search hash does (normalizeIdentifier: trimmed, case-insensitive).
+          const member = (s.memberIds ?? []).some((x) => asked.has(normalizeIdentifier(x)));
+          const provider = keys.providerIds.length === 0 || keys.providerIds.some((p) => s.providerIds?.includes(p));
+          const date = !keys.serviceDate || !s.serviceDate || s.serviceDate.slice(0, 10) === keys.serviceDate.slice(0, 10);
+          return member && provider && date;
+        });
     const bundles = [];
     for (const r of matches) bundles.push(await currentResponse(deps, r));
     await recordAudit(deps.db, {

@@ -3,7 +3,7 @@
  * per-start secret written to the data dir (mode 0600); never exposed without it.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { Hono } from 'hono';
+import type { Hono, MiddlewareHandler } from 'hono';
 import { recordAudit, verifyAudit } from '../../audit/index.ts';
 import { mintAccessToken, grantScopes, tokenIssuer } from '../../auth/index.ts';
 import { findClient } from '../../db/queries/clients.ts';
@@ -20,12 +20,17 @@ function secretMatches(given: string | undefined, secret: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** The guard of every `/operator/*` route: the per-start secret, or 403. */
+export function requireOperator(secret: string): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!secretMatches(c.req.header('x-priorgate-operator'), secret)) throw new AppError('forbidden', 'operator secret required');
+    await next();
+  };
+}
+
 export function operatorRoutes(secret: string): RouteGroup {
   return (app: Hono<AppEnv>, deps: AppDeps) => {
-    app.use('/operator/*', async (c, next) => {
-      if (!secretMatches(c.req.header('x-priorgate-operator'), secret)) throw new AppError('forbidden', 'operator secret required');
-      await next();
-    });
+    app.use('/operator/*', requireOperator(secret));
     app.post('/operator/token', async (c) => {
       const body = (await c.req.json()) as { client?: string; scope?: string };
       const client = body.client ? await findClient(deps.db, body.client) : undefined;

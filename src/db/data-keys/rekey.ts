@@ -1,0 +1,199 @@
+/**
+ * A rotation pass: moves every sealed value that is not under the current data key — older keys,
+ * and legacy plaintext from before encryption at rest — to the current key, in short transactions
+ * of `batchSize` rows. Safe beside a running gateway (rows it cannot lock now are left for the next
+ * pass), resumable (a pass simply selects what is still not under the current key), and never moves
+ * a row to an older key (a host whose ring is behind leaves newer rows alone).
+ */
+import type { Db } from '../client.ts';
+import { DecryptError, type FieldCipher } from '../crypto/index.ts';
+import {
+  batchesToReseal,
+  batchResultsToReseal,
+  jobsToReseal,
+  messagesToReseal,
+  requestsToReseal,
+  updateBatchResultRow,
+  updateBatchRoster,
+  updateJobPayload,
+  updateMessagePayload,
+  updateRequestSealed,
+  type SealedTable,
+} from '../queries/data-keys.ts';
+import { batchResultAddress, JOB_ENVELOPE_KEY, sealSummary, splitSummary } from '../queries/sealed-rows.ts';
+import { envelopePrefix } from '../crypto/index.ts';
+
+export interface RekeyOptions {
+  batchSize?: number;
+  /** Pause between batches, to leave the database to the requests in flight. */
+  pauseMs?: number;
+  /** Checked between batches: a stopping server ends its pass early (the next one resumes). */
+  shouldStop?: () => boolean;
+  onBatch?: (p: { table: SealedTable; resealed: number }) => void;
+}
+
+export interface RekeyResult {
+  current: string;
+  resealed: Record<SealedTable, number>;
+  /** Under a key this ring does not hold, or a newer one: left as they are. */
+  skipped: number;
+  /** Did not decrypt (altered or misplaced values): left as they are, ids in `failures`. */
+  failed: number;
+  failures: { table: SealedTable; id: string | number; reason: string }[];
+  stopped: boolean;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+type Verdict = 'reseal' | 'skip';
+
+/** Whether a stored value (its key id, or undefined for plaintext) is one this pass moves. */
+function verdict(cipher: FieldCipher, kid: string | undefined): Verdict {
+  if (kid === undefined) return 'reseal';
+  return cipher.ring.olderIds().includes(kid) ? 'reseal' : 'skip';
+}
+
+export async function rekeyPass(db: Db, cipher: FieldCipher, opts: RekeyOptions = {}): Promise<RekeyResult> {
+  const batchSize = opts.batchSize ?? 200;
+  const current = cipher.ring.currentId;
+  const prefix = envelopePrefix(current);
+  const result: RekeyResult = { current, resealed: { messages: 0, requests: 0, jobs: 0, eligibility_batches: 0, eligibility_batch_results: 0 }, skipped: 0, failed: 0, failures: [], stopped: false };
+  const fail = (table: SealedTable, id: string | number, e: unknown) => {
+    if (!(e instanceof DecryptError)) throw e;
+    result.failed++;
+    if (result.failures.length < 20) result.failures.push({ table, id, reason: e.reason });
+  };
+
+  // Each table: batches in primary-key order until one comes back short.
+  const tables: { table: SealedTable; batch: (tx: Db, after: unknown) => Promise<{ last: unknown; seen: number; resealed: number }> }[] = [
+    {
+      table: 'messages',
+      batch: async (tx, after) => {
+        const rows = await messagesToReseal(tx, prefix, after as string | undefined, batchSize);
+        let n = 0;
+        for (const r of rows) {
+          if (verdict(cipher, cipher.kidOf(r.payload)) === 'skip') {
+            result.skipped++;
+            continue;
+          }
+          const at = { table: 'messages', column: 'payload', id: r.id };
+          try {
+            await updateMessagePayload(tx, r.id, cipher.seal(cipher.open(r.payload, at), at));
+            n++;
+          } catch (e) {
+            fail('messages', r.id, e);
+          }
+        }
+        return { last: rows.at(-1)?.id, seen: rows.length, resealed: n };
+      },
+    },
+    {
+      table: 'requests',
+      batch: async (tx, after) => {
+        const rows = await requestsToReseal(tx, prefix, after as string | undefined, batchSize);
+        let n = 0;
+        for (const r of rows) {
+          if (r.summaryPhi && verdict(cipher, cipher.kidOf(r.summaryPhi)) === 'skip') {
+            result.skipped++;
+            continue;
+          }
+          try {
+            // Legacy rows keep their PHI in the clear summary: it moves to summary_phi here.
+            const phi = r.summaryPhi
+              ? (JSON.parse(cipher.open(r.summaryPhi, { table: 'requests', column: 'summary_phi', id: r.id })) as Record<string, unknown>)
+              : splitSummary(r.summary).phi;
+            await updateRequestSealed(tx, r.id, sealSummary(cipher, r.id, { ...r.summary, ...phi }));
+            n++;
+          } catch (e) {
+            fail('requests', r.id, e);
+          }
+        }
+        return { last: rows.at(-1)?.id, seen: rows.length, resealed: n };
+      },
+    },
+    {
+      table: 'jobs',
+      batch: async (tx, after) => {
+        const rows = await jobsToReseal(tx, prefix, after as number | undefined, batchSize);
+        let n = 0;
+        for (const r of rows) {
+          const envelope = r.payload[JOB_ENVELOPE_KEY];
+          const sealed = typeof envelope === 'string';
+          if (sealed && verdict(cipher, cipher.kidOf(envelope)) === 'skip') {
+            result.skipped++;
+            continue;
+          }
+          const at = { table: 'jobs', column: 'payload', id: r.id };
+          try {
+            const plain = sealed ? cipher.open(envelope, at) : JSON.stringify(r.payload);
+            await updateJobPayload(tx, r.id, { [JOB_ENVELOPE_KEY]: cipher.seal(plain, at) });
+            n++;
+          } catch (e) {
+            fail('jobs', r.id, e);
+          }
+        }
+        return { last: rows.at(-1)?.id, seen: rows.length, resealed: n };
+      },
+    },
+    {
+      table: 'eligibility_batches',
+      batch: async (tx, after) => {
+        const rows = await batchesToReseal(tx, prefix, after as string | undefined, batchSize);
+        let n = 0;
+        for (const r of rows) {
+          if (verdict(cipher, cipher.kidOf(r.roster)) === 'skip') {
+            result.skipped++;
+            continue;
+          }
+          const at = { table: 'eligibility_batches', column: 'roster', id: r.id };
+          try {
+            await updateBatchRoster(tx, r.id, cipher.seal(cipher.open(r.roster, at), at));
+            n++;
+          } catch (e) {
+            fail('eligibility_batches', r.id, e);
+          }
+        }
+        return { last: rows.at(-1)?.id, seen: rows.length, resealed: n };
+      },
+    },
+    {
+      table: 'eligibility_batch_results',
+      batch: async (tx, after) => {
+        const rows = await batchResultsToReseal(tx, prefix, after as { batchId: string; line: number } | undefined, batchSize);
+        let n = 0;
+        for (const r of rows) {
+          const envelope = String(r.row[JOB_ENVELOPE_KEY] ?? '');
+          if (verdict(cipher, cipher.kidOf(envelope)) === 'skip') {
+            result.skipped++;
+            continue;
+          }
+          const at = batchResultAddress(r.batchId, r.line);
+          try {
+            await updateBatchResultRow(tx, r.batchId, r.line, { [JOB_ENVELOPE_KEY]: cipher.seal(cipher.open(envelope, at), at) });
+            n++;
+          } catch (e) {
+            fail('eligibility_batch_results', `${r.batchId}:${r.line}`, e);
+          }
+        }
+        const last = rows.at(-1);
+        return { last: last && { batchId: last.batchId, line: last.line }, seen: rows.length, resealed: n };
+      },
+    },
+  ];
+
+  for (const t of tables) {
+    let after: unknown;
+    for (;;) {
+      if (opts.shouldStop?.()) return { ...result, stopped: true };
+      const b = await db.transaction((tx) => t.batch(tx as unknown as Db, after));
+      result.resealed[t.table] += b.resealed;
+      if (b.resealed) opts.onBatch?.({ table: t.table, resealed: b.resealed });
+      if (b.seen < batchSize) break;
+      after = b.last;
+      if (opts.pauseMs) await sleep(opts.pauseMs);
+    }
+  }
+  return { ...result, stopped: false };
+}
+
+export const resealedTotal = (r: RekeyResult) => r.resealed.messages + r.resealed.requests + r.resealed.jobs;

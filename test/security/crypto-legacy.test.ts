@@ -1,0 +1,81 @@
+/**
+ * A deployment from before encryption at rest: its rows are plaintext. They stay readable, and the
+ * first start with encryption encrypts them in the background (message payloads, the summary's PHI
+ * moved out of the clear jsonb, job payloads), builds their member id search hashes, and from then
+ * on plaintext is no longer accepted. Both stores.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/index.ts';
+import { jobsOfKind } from '../../src/db/queries/jobs.ts';
+import { latestMessage, requestById } from '../../src/db/queries/requests.ts';
+import { worklist } from '../../src/db/queries/staff.ts';
+import { dataKeys, jobs, messages, organizations, requests } from '../../src/db/schema.ts';
+import { createLogger } from '../../src/log/index.ts';
+import { startGateway, type Gateway } from '../../src/server/index.ts';
+import { testDatabase, type TestDatabase } from '../helpers/db.ts';
+import { canary, needles, pasWithCanary, scanForPlaintext, until } from './crypto-kit.ts';
+
+const c = canary('LG');
+const bundle = pasWithCanary(c);
+const requestId = '0d5e3b9e-1c1f-4f5e-8f5b-8a9c2b7d6e01';
+const messageId = '2a9b7c1d-3e4f-4a5b-9c6d-7e8f9a0b1c2d';
+let db: TestDatabase;
+let gw: Gateway | undefined;
+let dataDir: string;
+
+beforeAll(async () => {
+  db = await testDatabase();
+  dataDir = mkdtempSync(path.join(tmpdir(), 'pg-legacy-'));
+  // Rows as the previous release wrote them: plaintext everywhere, written around the query layer.
+  await db.db.insert(organizations).values({ id: 'legacy-org', name: 'Legacy Clinic' });
+  await db.db.insert(requests).values({
+    id: requestId,
+    orgId: 'legacy-org',
+    kind: 'prior-auth',
+    status: 'certified',
+    idempotencyKey: 'legacy-1',
+    traceNumber: 'LEGACYTRACE1',
+    summary: { memberIds: [c.memberId], providerIds: ['1234567893'], serviceDate: '2025-05-06', claimIdentifier: 'LEGACYCLAIM1', decision: 'A1' },
+  });
+  await db.db.insert(messages).values({ id: messageId, orgId: 'legacy-org', requestId, direction: 'in', format: 'fhir', transactionSet: 'pas-request', payload: JSON.stringify(bundle) });
+  await db.db.insert(jobs).values({ kind: 'legacy.example', orgId: 'legacy-org', requestId, status: 'done', payload: { note: 'old job', patient: { name: c.family, birthDate: c.birthDate } } });
+});
+afterAll(async () => {
+  await gw?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('plaintext rows from before encryption at rest', () => {
+  it('are readable as they are before the first start with encryption', async () => {
+    expect((await requestById(db.db, requestId))!.summary.memberIds).toEqual([c.memberId]);
+    expect((await latestMessage(db.db, requestId, 'pas-request'))!.payload).toBe(JSON.stringify(bundle));
+    expect(await scanForPlaintext(db.db, [c.memberId])).toContain('requests.summary: ' + c.memberId);
+  });
+
+  it('are encrypted by the first start in the background, stay readable, searchable, and plaintext is refused afterwards', async () => {
+    const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', PRIORGATE_DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+    const log = createLogger({ level: 'silent', destination: new Writable({ write: (_c, _e, cb) => cb() }) as never });
+    gw = await startGateway(config, log, { database: db });
+    await until('the first encryption pass', () => !gw!.dataKeys.cipher.acceptPlaintext || undefined);
+
+    const hits = await scanForPlaintext(db.db, needles(c));
+    expect(hits, hits.join('\n')).toEqual([]);
+    const row = await requestById(db.db, requestId);
+    expect(row!.summary).toMatchObject({ memberIds: [c.memberId], serviceDate: '2025-05-06', claimIdentifier: 'LEGACYCLAIM1', decision: 'A1' });
+    expect((await latestMessage(db.db, requestId, 'pas-request'))!.payload).toBe(JSON.stringify(bundle));
+    const [job] = await jobsOfKind(db.db, 'legacy.example');
+    expect(job!.payload).toEqual({ note: 'old job', patient: { name: c.family, birthDate: c.birthDate } });
+    const found = await worklist(db.db, { scope: null, text: c.memberId, sort: 'submitted', dir: 'desc', limit: 5, offset: 0, now: new Date() });
+    expect(found.rows.map((r) => r.id)).toEqual([requestId]);
+
+    const marker = (await db.db.select().from(dataKeys)).find((k) => k.kid === '(plaintext)');
+    expect(marker?.drainedAt).toBeInstanceOf(Date);
+    // A plaintext value written now is not legacy: it is refused like a tampered one.
+    await db.db.insert(messages).values({ id: '3b0c8d2e-4f5a-4b6c-8d7e-9f0a1b2c3d4e', orgId: 'legacy-org', requestId, direction: 'out', format: 'fhir', transactionSet: 'pas-response', payload: '{"forged":true}' });
+    await expect(latestMessage(db.db, requestId, 'pas-response')).rejects.toThrow(/the stored value is not encrypted/);
+  });
+});
