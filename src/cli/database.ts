@@ -9,6 +9,8 @@ import { loadConfig, type Config } from '../config/index.ts';
 import { embeddedLockHolder, openDatabase, StoreInUseError, type Database } from '../db/client.ts';
 import { AppError } from '../http/errors.ts';
 import { localClientTls, sendRequest, type TlsMaterial } from '../net/index.ts';
+import { openDataKeys, type DataKeyService } from '../db/data-keys/index.ts';
+import { createLogger } from '../log/index.ts';
 import type { CliIo } from './io.ts';
 
 export interface RunningServer {
@@ -54,14 +56,22 @@ export async function operatorRequest<T>(server: RunningServer, route: string, b
   throw new AppError(r.status === 404 ? 'not_found' : r.status === 403 ? 'forbidden' : r.status < 500 ? 'invalid' : 'internal', text);
 }
 
-/** Opens and migrates the configured database for a one-shot command; closes it afterwards. */
-export async function withDatabase<T>(io: CliIo, fn: (db: Database, config: Config) => Promise<T>): Promise<T> {
+/**
+ * Opens and migrates the configured database for a one-shot command, with the data keys attached
+ * (PHI columns are sealed: a command that reads or writes them needs the ring, checked against the
+ * database exactly as the server checks it); closes both afterwards. `keys: false` leaves the ring
+ * to the caller (`keys … --data` opens it its own way).
+ */
+export async function withDatabase<T>(io: CliIo, fn: (db: Database, config: Config) => Promise<T>, opts: { keys?: boolean } = {}): Promise<T> {
   const config = loadConfig(io.env);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  let keys: DataKeyService | undefined;
   try {
     await database.migrate();
+    if (opts.keys !== false) keys = await openDataKeys(database.db, config.dataKeys, { log: createLogger({ level: 'warn', destination: io.stderr as never }) });
     return await fn(database, config);
   } finally {
+    await keys?.stop();
     await database.close();
   }
 }

@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inquiryFor, pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
+import { pasSubscription } from '../notify/helpers.ts';
 
 let gw: TestGateway;
 let token: string;
@@ -13,21 +14,8 @@ let hook: Server;
 let hookUrl: string;
 const received: any[] = [];
 
-function subscription(endpoint: string) {
-  return {
-    resourceType: 'Subscription',
-    status: 'requested',
-    reason: 'PAS decisions for demo-clinic-a',
-    criteria: 'http://hl7.org/fhir/us/davinci-pas/SubscriptionTopic/PASSubscriptionTopic',
-    _criteria: { extension: [{ url: 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-filter-criteria', valueString: 'orgIdentifier=1234567893' }] },
-    channel: {
-      type: 'rest-hook',
-      endpoint,
-      payload: 'application/fhir+json',
-      _payload: { extension: [{ url: 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-payload-content', valueCode: 'full-resource' }] },
-    },
-  };
-}
+/** The IG's Subscription example for demo-clinic-a (NPI 1234567893). */
+const subscription = (endpoint: string) => pasSubscription('1234567893', endpoint);
 
 async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 15_000): Promise<T> {
   const end = Date.now() + ms;

@@ -47,9 +47,12 @@ const MATRIX: Record<string, Kind> = {
   'POST /operator/audit/flag': 'operator',
   'POST /operator/audit/unflag': 'operator',
   'POST /operator/retention/purge': 'operator',
+  'POST /operator/data-keys/status': 'operator',
+  'POST /operator/data-keys/rekey': 'operator',
+  'POST /operator/data-keys/retire': 'operator',
 };
 /** Catch-all handlers and middleware (Hono lists both as ALL): anything else registered as ALL is new. */
-const ALL_ROUTES = ['/*', '/fhir/*', '/fhir/Claim/*', '/fhir/ClaimResponse/*', '/fhir/CoverageEligibilityRequest/*', '/fhir/Subscription', '/fhir/Subscription/*', '/fhir/AuditEvent', '/operator/*', '/ui/*', '/api/*'];
+const ALL_ROUTES = ['/*', '/fhir/*', '/fhir/Claim/*', '/fhir/ClaimResponse/*', '/fhir/CoverageEligibilityRequest/*', '/fhir/Subscription', '/fhir/Subscription/*', '/fhir/AuditEvent', '/operator/*', '/operator/data-keys/*', '/ui/*', '/api/*'];
 const isStaffPage = (p: string) => p === '/ui' || p.startsWith('/ui/') || p.startsWith('/api/');
 
 let gw: TestGateway;

@@ -14,6 +14,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inquiryFor, pasExample, testGateway, type TestGateway } from '../helpers/gateway.ts';
+import { pasSubscription } from '../notify/helpers.ts';
 
 const FAMILY = 'Quillfeatherton';
 const GIVEN = 'Zyxandra';
@@ -109,14 +110,7 @@ describe('the canary patient through every path', () => {
   let decidedId = '';
 
   it('subscribes for notifications (the handshake makes it active)', async () => {
-    const r = await call(tokenA, 'POST', '/fhir/Subscription', {
-      resourceType: 'Subscription',
-      status: 'requested',
-      reason: 'PAS decisions',
-      criteria: 'http://hl7.org/fhir/us/davinci-pas/SubscriptionTopic/PASSubscriptionTopic',
-      _criteria: { extension: [{ url: 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-filter-criteria', valueString: 'orgIdentifier=1234567893' }] },
-      channel: { type: 'rest-hook', endpoint: hook.url, payload: 'application/fhir+json' },
-    });
+    const r = await call(tokenA, 'POST', '/fhir/Subscription', pasSubscription('1234567893', hook.url));
     expect(r.status, r.text).toBe(201);
     await expect.poll(async () => (await call(tokenA, 'GET', `/fhir/Subscription/${r.json.id}`)).json.status, { timeout: 8000 }).toBe('active');
   });

@@ -21,6 +21,10 @@ import { insertRequest, saveMessage } from '../../src/db/queries/requests.ts';
 import { auditCheckpoints, auditEvents, messages, payers, requestItems, requests } from '../../src/db/schema.ts';
 import { testDatabase, usingPostgres } from '../helpers/db.ts';
 import { startServer } from '../helpers/process.ts';
+import { ringFromSource } from '../../src/db/data-keys/index.ts';
+import { attachCipher, FieldCipher } from '../../src/db/crypto/index.ts';
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../../src/config/index.ts';
 
 interface Store {
   env: NodeJS.ProcessEnv;
@@ -30,17 +34,24 @@ interface Store {
 
 /** Postgres stays open beside the CLI; the embedded store is opened only between commands. */
 async function openStore(): Promise<Store> {
+  // One data key for the seeding, the server and the CLI (rows are sealed at rest).
+  const dir = mkdtempSync(path.join(tmpdir(), 'pg-retention-'));
+  const env = { PRIORGATE_DATA_DIR: dir, PRIORGATE_DATA_KEY: randomBytes(32).toString('base64') };
+  const cipher = () => new FieldCipher(ringFromSource(loadConfig(env).dataKeys));
   if (usingPostgres) {
     const t = await testDatabase();
-    return { env: { DATABASE_URL: t.url }, use: (fn) => fn(t.db), close: () => t.close() };
+    attachCipher(t.db, cipher());
+    return { env: { ...env, DATABASE_URL: t.url }, use: (fn) => fn(t.db), close: async () => (await t.close(), rmSync(dir, { recursive: true, force: true })) };
   }
-  const dir = mkdtempSync(path.join(tmpdir(), 'pg-retention-'));
   return {
-    env: { PRIORGATE_DATA_DIR: dir },
+    env,
     async use(fn) {
       const d = await openEmbedded(dir);
       try {
         await d.migrate();
+        // Sealed with the key the server and the CLI will use (PRIORGATE_DATA_KEY below); the
+        // seeding itself records nothing in the audit chain.
+        attachCipher(d.db, cipher());
         return await fn(d.db);
       } finally {
         await d.close();
@@ -194,7 +205,8 @@ describe('priorgate retention purge', () => {
   it('audit verify starts from the checkpoint and says so', async () => {
     const r = await cli(['audit', 'verify'], store.env);
     expect(r.code, r.text).toBe(0);
-    expect(r.stdout).toMatch(/audit chain intact: 4 events \(verified from the retention checkpoint at event 5, .*events before 2018-01-01 were purged/);
+    // The seeded events after the cutoff, the purge itself, and the data key's activation by the first command.
+    expect(r.stdout).toMatch(/audit chain intact: 5 events \(verified from the retention checkpoint at event 5, .*events before 2018-01-01 were purged/);
   });
 
   it('a second purge chains its checkpoint to the first, and verify still passes', async () => {

@@ -9,6 +9,7 @@ import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../../src/db/client.ts';
 import { eligibilityBundle } from '../eligibility/fixtures.ts';
 import { pasExample } from '../helpers/gateway.ts';
+import { pasSubscription as sharedSubscription } from '../notify/helpers.ts';
 
 /** Synthetic PHI unlikely to occur by chance anywhere else in the database. */
 export interface Canary {
@@ -97,21 +98,8 @@ export async function hookReceiver(): Promise<{ url: string; received: any[]; cl
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, close: () => server.close() };
 }
 
-export function pasSubscription(endpoint: string) {
-  return {
-    resourceType: 'Subscription',
-    status: 'requested',
-    reason: 'PAS decisions for demo-clinic-a',
-    criteria: 'http://hl7.org/fhir/us/davinci-pas/SubscriptionTopic/PASSubscriptionTopic',
-    _criteria: { extension: [{ url: 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-filter-criteria', valueString: 'orgIdentifier=1234567893' }] },
-    channel: {
-      type: 'rest-hook',
-      endpoint,
-      payload: 'application/fhir+json',
-      _payload: { extension: [{ url: 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-payload-content', valueCode: 'full-resource' }] },
-    },
-  };
-}
+/** The IG's Subscription example for demo-clinic-a (NPI 1234567893) at `endpoint`. */
+export const pasSubscription = (endpoint: string) => sharedSubscription('1234567893', endpoint);
 
 export async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 20_000): Promise<T> {
   const end = Date.now() + ms;

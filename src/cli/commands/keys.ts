@@ -72,14 +72,18 @@ async function rotateSigningKey(io: CliIo): Promise<number> {
 /** Opens the database and the data keys for a one-shot command (no watching, no background passes). */
 async function withDataKeys<T>(io: CliIo, config: Config, fn: (keys: DataKeyService, database: Database) => Promise<T>): Promise<T> {
   const log = createLogger({ level: 'warn', destination: io.stderr as never });
-  return withDatabase(io, async (database) => {
-    const keys = await openDataKeys(database.db, config.dataKeys, { log, generate: false });
-    try {
-      return await fn(keys, database);
-    } finally {
-      await keys.stop();
-    }
-  });
+  return withDatabase(
+    io,
+    async (database) => {
+      const keys = await openDataKeys(database.db, config.dataKeys, { log, generate: false });
+      try {
+        return await fn(keys, database);
+      } finally {
+        await keys.stop();
+      }
+    },
+    { keys: false },
+  );
 }
 
 async function rotate(io: CliIo, config: Config, source: FileSource, opts: { resume: boolean; reencrypt: boolean; batch: number }): Promise<number> {

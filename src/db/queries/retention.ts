@@ -7,6 +7,7 @@
 import { and, asc, desc, eq, gt, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { rows, type Db } from '../client.ts';
 import { auditCheckpoints, auditEvents, messages, requestItems, requests } from '../schema.ts';
+import { openMessage, openRequests } from './sealed-rows.ts';
 
 export interface CheckpointInfo {
   seq: number;
@@ -76,8 +77,9 @@ export async function lockPurgeableRequests(tx: Db, cutoff: Date): Promise<strin
   return found.map((r) => r.id);
 }
 
-export function requestsByIdsOrdered(db: Db, ids: string[]) {
-  return db.select().from(requests).where(inArray(requests.id, ids)).orderBy(asc(requests.id));
+/** The requests, opened: an export is read without our keys, so it holds the plaintext (owner-only files). */
+export async function requestsByIdsOrdered(db: Db, ids: string[]) {
+  return openRequests(db, await db.select().from(requests).where(inArray(requests.id, ids)).orderBy(asc(requests.id)));
 }
 
 export function requestItemsByIds(db: Db, ids: string[]) {
@@ -90,13 +92,15 @@ function purgeableMessage(cutoff: Date): SQL {
     and (${messages.requestId} is null or ${messages.requestId} in (select id from requests where ${purgeableRequest(cutoff)}))`;
 }
 
-export function messagesPage(db: Db, cutoff: Date, afterSeq: number, limit: number) {
-  return db
+/** One page of purgeable messages, opened (see requestsByIdsOrdered). */
+export async function messagesPage(db: Db, cutoff: Date, afterSeq: number, limit: number) {
+  const page = await db
     .select()
     .from(messages)
     .where(and(gt(messages.seq, afterSeq), purgeableMessage(cutoff)))
     .orderBy(asc(messages.seq))
     .limit(limit);
+  return page.map((m) => openMessage(db, m));
 }
 
 /** Deletes what was exported, children first. Returns the rows deleted per table. */
