@@ -57,10 +57,10 @@ export async function operatorRequest<T>(server: RunningServer, route: string, b
 }
 
 /**
- * Opens and migrates the configured database for a one-shot command, with the data keys attached
- * (PHI columns are sealed: a command that reads or writes them needs the ring, checked against the
- * database exactly as the server checks it); closes both afterwards. `keys: false` leaves the ring
- * to the caller (`keys … --data` opens it its own way).
+ * Opens and migrates the configured database for a one-shot command; closes it afterwards. With
+ * `keys: true` the data keys are attached too, checked against the database exactly as the server
+ * checks them: for commands that read or write sealed PHI columns (retention export, record
+ * flags). The others leave the ring alone (a read-only `audit verify` registers no key).
  */
 export async function withDatabase<T>(io: CliIo, fn: (db: Database, config: Config) => Promise<T>, opts: { keys?: boolean } = {}): Promise<T> {
   const config = loadConfig(io.env);
@@ -68,7 +68,7 @@ export async function withDatabase<T>(io: CliIo, fn: (db: Database, config: Conf
   let keys: DataKeyService | undefined;
   try {
     await database.migrate();
-    if (opts.keys !== false) keys = await openDataKeys(database.db, config.dataKeys, { log: createLogger({ level: 'warn', destination: io.stderr as never }) });
+    if (opts.keys) keys = await openDataKeys(database.db, config.dataKeys, { log: createLogger({ level: 'warn', destination: io.stderr as never }) });
     return await fn(database, config);
   } finally {
     await keys?.stop();

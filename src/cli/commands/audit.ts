@@ -43,12 +43,12 @@ async function flag(args: string[], io: CliIo, remove: boolean): Promise<number>
   const server = runningServer(loadConfig(io.env));
   if (remove) {
     if (server) await operatorRequest(server, 'audit/unflag', { requestId });
-    else await withDatabase(io, ({ db }) => unflagRecord(db, { requestId, actor: 'operator' }));
+    else await withDatabase(io, ({ db }) => unflagRecord(db, { requestId, actor: 'operator' }), { keys: true });
     println(io.stdout, `unflagged request ${requestId}`);
     return EXIT.ok;
   }
   const input = { requestId, reason: values.reason!, actor: 'operator' };
-  const r = server ? await operatorRequest<{ requestId: string; reason: string }>(server, 'audit/flag', input) : await withDatabase(io, ({ db }) => flagRecord(db, input));
+  const r = server ? await operatorRequest<{ requestId: string; reason: string }>(server, 'audit/flag', input) : await withDatabase(io, ({ db }) => flagRecord(db, input), { keys: true });
   println(io.stdout, `flagged request ${r.requestId} (${r.reason}): reads of it now raise alerts`);
   return EXIT.ok;
 }

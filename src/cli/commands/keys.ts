@@ -82,7 +82,6 @@ async function withDataKeys<T>(io: CliIo, config: Config, fn: (keys: DataKeyServ
         await keys.stop();
       }
     },
-    { keys: false },
   );
 }
 

@@ -36,7 +36,7 @@ async function purge(args: string[], io: CliIo): Promise<number> {
   const server = runningServer(config);
   const report: PurgeReport = server
     ? await operatorRequest<PurgeReport>(server, 'retention/purge', { before: cutoff.toISOString(), out: outDir })
-    : await withDatabase(io, ({ db }) => purgeBefore(db, { cutoff, outDir, retentionYears: config.retentionYears, actor: 'operator' }));
+    : await withDatabase(io, ({ db }) => purgeBefore(db, { cutoff, outDir, retentionYears: config.retentionYears, actor: 'operator' }), { keys: true });
   const d = report.deleted;
   println(io.stdout, `purged records before ${cutoff.toISOString().slice(0, 10)}: ${d.auditEvents} audit events, ${d.messages} messages, ${d.requests} requests (${d.requestItems} lines)`);
   println(io.stdout, `export: ${report.outDir} (manifest.json sha256 ${report.manifestSha256})`);
