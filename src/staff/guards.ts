@@ -86,6 +86,8 @@ export function csrfGuard(deps: StaffDeps): MiddlewareHandler {
       sent = typeof form._csrf === 'string' ? form._csrf : undefined;
     }
     if (crossSite(c, deps) || !sameToken(sent, s.csrf)) {
+      // The JSON API answers like the rest of the API (OperationOutcome); pages get a page.
+      if (new URL(c.req.url).pathname.startsWith('/api/')) throw new AppError('forbidden', 'the request could not be verified (CSRF token or origin)');
       return c.html(messagePage({ staff: c.get('staff'), title: 'Form expired', text: 'The form could not be verified (CSRF check). Reload the page and try again.' }), 403);
     }
     await next();

@@ -142,7 +142,9 @@ describe('staff eligibility batches', () => {
   it('refuses a POST without the session CSRF token or from another site', async () => {
     const a = await new Staff(gw.url).login('batch-a');
     const before = (await gw.database.db.select().from(eligibilityBatches)).length;
-    expect((await a.upload(roster(2), { payer: 'demo-payer' }, { 'x-csrf-token': 'forged' })).status).toBe(403);
+    const forged = await a.upload(roster(2), { payer: 'demo-payer' }, { 'x-csrf-token': 'forged' });
+    expect(forged.status).toBe(403);
+    expect(await forged.json()).toMatchObject({ resourceType: 'OperationOutcome', issue: [{ code: 'forbidden' }] });
     expect((await a.upload(roster(2), { payer: 'demo-payer' }, { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' })).status).toBe(403);
     expect((await gw.database.db.select().from(eligibilityBatches)).length).toBe(before);
   });
