@@ -76,6 +76,8 @@ export const MONITOR_ENV = {
   PRIORGATE_ALERT_NEW_ADDRESS_DAYS: whole(1, 3650).default(30),
   /** Where alerts are POSTed (JSON, ids only); the rest-hook SSRF rules and allowlist apply. */
   PRIORGATE_ALERT_WEBHOOK_URL: z.url().optional(),
+  /** Shared secret: each webhook POST carries an HMAC-SHA256 signature the receiver can check. */
+  PRIORGATE_ALERT_WEBHOOK_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   /** Years of audit trail, messages and closed requests kept before `retention purge` may remove them. */
   PRIORGATE_RETENTION_YEARS: z
     .string()
@@ -100,6 +102,7 @@ export interface MonitorConfig {
   logins: { max: number; windowMs: number };
   newAddressDays: number;
   webhookUrl?: string;
+  webhookSecret?: string;
 }
 
 type MonitorEnv = z.output<z.ZodObject<typeof MONITOR_ENV>>;
@@ -112,5 +115,6 @@ export function monitorConfig(e: MonitorEnv): MonitorConfig {
     logins: { max: e.PRIORGATE_ALERT_LOGIN_FAILURES_MAX, windowMs: e.PRIORGATE_ALERT_LOGIN_WINDOW_MIN * 60_000 },
     newAddressDays: e.PRIORGATE_ALERT_NEW_ADDRESS_DAYS,
     webhookUrl: e.PRIORGATE_ALERT_WEBHOOK_URL,
+    ...(e.PRIORGATE_ALERT_WEBHOOK_SECRET ? { webhookSecret: e.PRIORGATE_ALERT_WEBHOOK_SECRET } : {}),
   };
 }

@@ -5,6 +5,7 @@
  * connected to). Retries go through the job queue: 5xx, 408, 429 and network errors back off and
  * retry; other answers and refusals are final. Every attempt is audited.
  */
+import { createHmac } from 'node:crypto';
 import { appendAudit } from '../audit/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
@@ -44,15 +45,28 @@ export interface AlertWebhookDeps {
   retryBaseMs?: number;
 }
 
+/**
+ * With a shared secret, `X-Priorgate-Timestamp` (Unix seconds) and `X-Priorgate-Signature:
+ * sha256=<hex HMAC-SHA256 of "<timestamp>.<body>">`: the receiver recomputes it to know the alert
+ * is ours and unaltered, and rejects old timestamps to stop replays. Each attempt signs afresh.
+ */
+export function signatureHeaders(secret: string | undefined, body: string, now: Date): Record<string, string> {
+  if (!secret) return {};
+  const timestamp = String(Math.floor(now.getTime() / 1000));
+  const signature = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
+  return { 'X-Priorgate-Timestamp': timestamp, 'X-Priorgate-Signature': `sha256=${signature}` };
+}
+
 export function alertWebhookHandler(deps: AlertWebhookDeps): JobHandler {
   return async (job) => {
     const url = deps.config.monitor.webhookUrl;
     const alert = await alertById(deps.db, String(job.payload.alertId));
     if (!url || !alert) return { ok: true };
+    const body = JSON.stringify(alertWebhookBody(alert));
     const result = await postHook({
       endpoint: url,
-      headers: { 'Content-Type': 'application/json', 'User-Agent': `Priorgate/${VERSION}` },
-      body: JSON.stringify(alertWebhookBody(alert)),
+      headers: { 'Content-Type': 'application/json', 'User-Agent': `Priorgate/${VERSION}`, ...signatureHeaders(deps.config.monitor.webhookSecret, body, new Date()) },
+      body,
       allowlist: deps.config.hookAllowlist,
       timeoutMs: deps.timeoutMs ?? 10_000,
       resolve: deps.resolve,

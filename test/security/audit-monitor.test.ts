@@ -20,6 +20,7 @@ import { testApp, type TestApp } from '../helpers/app.ts';
 import { pasExample, testGateway, type TestGateway } from '../helpers/gateway.ts';
 import { staffRoutes } from '../../src/staff/index.ts';
 import { addStaff, Client, seedOrgs, seedRequest } from '../staff/helpers.ts';
+import { createHmac } from 'node:crypto';
 
 const MONITOR_ENV = {
   PRIORGATE_MONITOR_INTERVAL_MS: '0',
@@ -291,6 +292,8 @@ describe('a running gateway: token addresses, alerts within seconds, the webhook
   let gw: TestGateway;
   let receiver: Server;
   const bodies: string[] = [];
+  const signatures: { timestamp: string; signature: string }[] = [];
+  const SECRET = 'alert-webhook-shared-secret-0123456789';
   let answers = [500, 200];
 
   beforeAll(async () => {
@@ -299,12 +302,13 @@ describe('a running gateway: token addresses, alerts within seconds, the webhook
       req.on('data', (c) => (body += c));
       req.on('end', () => {
         bodies.push(body);
+        signatures.push({ timestamp: String(req.headers['x-priorgate-timestamp']), signature: String(req.headers['x-priorgate-signature']) });
         res.writeHead(answers.shift() ?? 200).end();
       });
     });
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
     const port = (receiver.address() as AddressInfo).port;
-    gw = await testGateway({ PRIORGATE_ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/alerts`, PRIORGATE_MONITOR_INTERVAL_MS: '200', PRIORGATE_HOOK_ALLOWLIST: '127.0.0.1' });
+    gw = await testGateway({ PRIORGATE_ALERT_WEBHOOK_URL: `http://127.0.0.1:${port}/alerts`, PRIORGATE_MONITOR_INTERVAL_MS: '200', PRIORGATE_HOOK_ALLOWLIST: '127.0.0.1', PRIORGATE_ALERT_WEBHOOK_SECRET: SECRET });
   });
   afterAll(async () => {
     await gw?.stop();
@@ -331,6 +335,11 @@ describe('a running gateway: token addresses, alerts within seconds, the webhook
     while (bodies.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(bodies.length, 'first POST answered 500, then retried').toBe(2);
     expect(bodies[1]).toBe(bodies[0]);
+    // Each attempt is signed: HMAC-SHA256 over "<timestamp>.<body>" with the shared secret.
+    for (const [i, sig] of signatures.entries()) {
+      expect(Math.abs(Number(sig.timestamp) - Date.now() / 1000)).toBeLessThan(60);
+      expect(sig.signature).toBe(`sha256=${createHmac('sha256', SECRET).update(`${sig.timestamp}.${bodies[i]}`).digest('hex')}`);
+    }
     const body = JSON.parse(bodies[1]!);
     expect(body).toMatchObject({ type: 'priorgate.audit-alert', rule: 'flagged-record', severity: 'high', actor: 'client:demo-clinic-a', organization: 'demo-clinic-a', detail: { requestId, reason: 'employee' } });
     for (const phi of [memberId, 'SMITH', 'JOE', '12345678901', '1122334455']) expect(bodies[1]).not.toContain(phi);
