@@ -14,6 +14,7 @@ import type { RequestEvents } from '../workflow/events.ts';
 import type { RequestState } from '../workflow/states.ts';
 import type { JobOutcome } from '../workflow/worker.ts';
 import { readPayerReply } from './reply.ts';
+import type { Outbound, PayerConnector, SendResult } from './connector.ts';
 import type { PayerRegistry, PayerRuntime } from './registry.ts';
 import { envelope, partiesFor } from './x12-io.ts';
 
@@ -99,13 +100,52 @@ export async function failDelivery(
 const fail = (d: DeliverDeps, request: RequestRow, job: Job, error: string, retryable: boolean) =>
   failDelivery(d, request, job, { error, retryable, from: ['queued', 'sent', 'pended'] });
 
+type Fail = (d: DeliverDeps, request: RequestRow, job: Job, error: string, retryable: boolean) => Promise<JobOutcome>;
+type Connected = PayerRuntime & { connector: PayerConnector };
+
+/**
+ * The request a delivery job is for and its payer, or the job's outcome when there is nothing to
+ * send: the request is gone, has its answer already (not in `awaiting`), or its payer has no endpoint.
+ */
+export async function deliveryTarget(d: DeliverDeps, job: Job, awaiting: RequestState[], failWith: Fail): Promise<{ request: RequestRow; payer: Connected } | { outcome: JobOutcome }> {
+  const request = job.requestId ? await requestById(d.db, job.requestId) : undefined;
+  if (!request) return { outcome: { ok: false, error: 'request not found', retryable: false } };
+  if (!awaiting.includes(request.status as RequestState)) return { outcome: { ok: true } };
+  const payer = request.payerId ? d.payers.get(request.payerId) : undefined;
+  if (!payer?.connector) return { outcome: await failWith(d, request, job, `payer ${request.payerId} has no endpoint`, false) };
+  return { request, payer: payer as Connected };
+}
+
+/**
+ * One send through the payer's circuit breaker and concurrency limit, the breaker told how it went.
+ * Returns the payer's answer, or the job's outcome (circuit open: retry later; failed: `failWith`).
+ */
+export async function sendThroughPayer(
+  d: DeliverDeps,
+  target: { request: RequestRow; payer: Connected },
+  job: Job,
+  out: Outbound,
+  failWith: Fail,
+  log: { idKey: string; message: string },
+): Promise<{ answer: Extract<SendResult, { ok: true }> } | { outcome: JobOutcome }> {
+  const { request, payer } = target;
+  const gate = payer.breaker.check();
+  if (!gate.allowed) return { outcome: { ok: false, error: 'circuit open', retryable: true, retryInMs: gate.retryInMs } };
+  const sent = await payer.limiter.run(() => payer.connector.send(out));
+  if (!sent.ok) {
+    payer.breaker.failure();
+    d.log.warn({ [log.idKey]: request.id, payerId: payer.config.id, status: sent.status, error: sent.error }, log.message);
+    return { outcome: await failWith(d, request, job, sent.error, sent.retryable) };
+  }
+  payer.breaker.success();
+  return { answer: sent };
+}
+
 export function deliverHandler(d: DeliverDeps) {
   return async (job: Job): Promise<JobOutcome> => {
-    const request = job.requestId ? await requestById(d.db, job.requestId) : undefined;
-    if (!request) return { ok: false, error: 'request not found', retryable: false };
-    if (!AWAITING.includes(request.status as RequestState)) return { ok: true };
-    const payer = request.payerId ? d.payers.get(request.payerId) : undefined;
-    if (!payer?.connector) return fail(d, request, job, `payer ${request.payerId} has no endpoint`, false);
+    const target = await deliveryTarget(d, job, AWAITING, fail);
+    if ('outcome' in target) return target.outcome;
+    const { request, payer } = target;
 
     let out;
     try {
@@ -114,19 +154,9 @@ export function deliverHandler(d: DeliverDeps) {
       if (e instanceof TranslateError) return fail(d, request, job, `translation failed at ${e.expression}`, false);
       throw e;
     }
-    const gate = payer.breaker.check();
-    if (!gate.allowed) return { ok: false, error: 'circuit open', retryable: true, retryInMs: gate.retryInMs };
-
-    const sent = await payer.limiter.run(() =>
-      payer.connector!.send({ payload: out.payload, payloadType: '278-request', senderId: d.senderId }),
-    );
-    if (!sent.ok) {
-      payer.breaker.failure();
-      d.log.warn({ authRequestId: request.id, payerId: payer.config.id, status: sent.status, error: sent.error }, 'payer delivery failed');
-      return fail(d, request, job, sent.error, sent.retryable);
-    }
-    payer.breaker.success();
-    const reply = await readPayerReply(d.db, { request, payer, body: sent.body, contentType: sent.contentType, now: d.now?.() ?? new Date() });
+    const sent = await sendThroughPayer(d, target, job, { payload: out.payload, payloadType: '278-request', senderId: d.senderId }, fail, { idKey: 'authRequestId', message: 'payer delivery failed' });
+    if ('outcome' in sent) return sent.outcome;
+    const reply = await readPayerReply(d.db, { request, payer, body: sent.answer.body, contentType: sent.answer.contentType, now: d.now?.() ?? new Date() });
     if (reply.kind === 'unreadable') return fail(d, request, job, reply.error, false);
     const recorded = await d.db.transaction(async (t) => {
       const tx = t as unknown as Db;

@@ -7,13 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.ts';
 import type { Job } from '../db/queries/jobs.ts';
-import { latestMessage, requestById, saveMessage, transition, type RequestRow } from '../db/queries/requests.ts';
+import { latestMessage, saveMessage, transition, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import { eligibility271ToFhir, eligibilityOutcomeBundle, inquiryTo270, readEligibilityRequest, traceOriginator, type EligibilitySummary } from '../translate/index.ts';
 import { ELIGIBILITY_REQUEST_SET, recordEligibilityAnswer } from '../workflow/eligibility.ts';
 import type { RequestState } from '../workflow/states.ts';
 import type { JobOutcome } from '../workflow/worker.ts';
-import { failDelivery, type DeliverDeps } from './deliver.ts';
+import { deliveryTarget, failDelivery, sendThroughPayer, type DeliverDeps } from './deliver.ts';
 import { INBOUND_X12 } from './reply.ts';
 import type { PayerRuntime } from './registry.ts';
 import { bodyOf, envelope, partiesFor } from './x12-io.ts';
@@ -106,30 +106,21 @@ async function record(d: DeliverDeps, request: RequestRow, payer: PayerRuntime, 
 
 export function eligibilityDeliverHandler(d: DeliverDeps) {
   return async (job: Job): Promise<JobOutcome> => {
-    const request = job.requestId ? await requestById(d.db, job.requestId) : undefined;
-    if (!request) return { ok: false, error: 'request not found', retryable: false };
-    if (!AWAITING.includes(request.status as RequestState)) return { ok: true };
-    const payer = request.payerId ? d.payers.get(request.payerId) : undefined;
-    if (!payer?.connector) return fail(d, request, job, `payer ${request.payerId} has no endpoint`, false);
+    const target = await deliveryTarget(d, job, AWAITING, fail);
+    if ('outcome' in target) return target.outcome;
+    const { request, payer } = target;
     if (!payer.config.x12) return fail(d, request, job, `payer ${payer.config.id} takes no X12 270`, false);
 
     const payload = await outbound270(d, request, payer);
     if (typeof payload !== 'string') return fail(d, request, job, payload.error, false);
-    const gate = payer.breaker.check();
-    if (!gate.allowed) return { ok: false, error: 'circuit open', retryable: true, retryInMs: gate.retryInMs };
-    const sent = await payer.limiter.run(() => payer.connector!.send({ payload, payloadType: '270-request', senderId: d.senderId }));
-    if (!sent.ok) {
-      payer.breaker.failure();
-      d.log.warn({ eligibilityRequestId: request.id, payerId: payer.config.id, status: sent.status, error: sent.error }, 'payer eligibility delivery failed');
-      return fail(d, request, job, sent.error, sent.retryable);
-    }
-    payer.breaker.success();
+    const sent = await sendThroughPayer(d, target, job, { payload, payloadType: '270-request', senderId: d.senderId }, fail, { idKey: 'eligibilityRequestId', message: 'payer eligibility delivery failed' });
+    if ('outcome' in sent) return sent.outcome;
 
-    const reply = readEligibilityReply(sent.body);
+    const reply = readEligibilityReply(sent.answer.body);
     if (reply.kind === 'unreadable') return fail(d, request, job, reply.error, false);
     const stored = await latestMessage(d.db, request.id, ELIGIBILITY_REQUEST_SET);
     const ctx = { request: stored ? (JSON.parse(stored.payload) as never) : undefined, now: d.now?.() ?? new Date(), ids: randomUUID };
-    const common = { body: sent.body, ...(reply.senderId ? { senderId: reply.senderId } : {}), ...(reply.controlNumber ? { controlNumber: reply.controlNumber } : {}) };
+    const common = { body: sent.answer.body, ...(reply.senderId ? { senderId: reply.senderId } : {}), ...(reply.controlNumber ? { controlNumber: reply.controlNumber } : {}) };
     if (reply.kind === 'rejected') {
       const bundle = eligibilityOutcomeBundle(ctx, { kind: 'error', reason: reply.reason, code: reply.code });
       const summary: EligibilitySummary = { status: 'error', errors: [{ loopId: 'interchange', code: reply.code, description: reply.reason }] };
