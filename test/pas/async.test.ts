@@ -2,17 +2,14 @@
  * Pended requests: the payer answers A4 at once and pushes its final 278 to /payer/x12 later; the
  * provider hears about it through its PAS Subscription and sees it in $inquire.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inquiryFor, pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
-import { pasSubscription } from '../notify/helpers.ts';
+import { pasSubscription, receiver, type Receiver } from '../notify/helpers.ts';
 
 let gw: TestGateway;
 let token: string;
-let hook: Server;
+let hook: Receiver;
 let hookUrl: string;
-const received: any[] = [];
 
 /** The IG's Subscription example for demo-clinic-a (NPI 1234567893). */
 const subscription = (endpoint: string) => pasSubscription('1234567893', endpoint);
@@ -30,24 +27,16 @@ async function until<T>(what: string, fn: () => T | undefined | Promise<T | unde
 beforeAll(async () => {
   gw = await testGateway({ PRIORGATE_SIM_PEND_MS: '1500' });
   token = await gw.token();
-  hook = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      received.push(JSON.parse(body));
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
-  hookUrl = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`;
+  hook = await receiver();
+  hookUrl = hook.url;
 });
 afterAll(async () => {
   await gw.stop();
-  hook.close();
+  await hook.close();
 });
 
 const notificationsFor = (claimResponseId: string) =>
-  received.filter((b) => b.type === 'history' && JSON.stringify(b).includes(claimResponseId) && b.entry?.some((e: any) => e.resource?.resourceType === 'ClaimResponse'));
+  hook.received.map((r) => r.body).filter((b) => b.type === 'history' && JSON.stringify(b).includes(claimResponseId) && b.entry?.some((e: any) => e.resource?.resourceType === 'ClaimResponse'));
 
 describe('pended decisions arrive later', () => {
   it('spec-51 spec-60 spec-61: a pended request (member ending P) is notified with the final A1 response, and $inquire shows it', async () => {

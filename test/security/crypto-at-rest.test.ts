@@ -16,11 +16,12 @@ import { requestById } from '../../src/db/queries/requests.ts';
 import { eligibilityGateway, type EligibilityGateway } from '../eligibility/gateway.ts';
 import { PAS_EXAMPLES } from '../helpers/corpus.ts';
 import { reviewCodes } from '../helpers/gateway.ts';
-import { canary, eligibilityWithCanary, hookReceiver, needles, pasSubscription, pasWithCanary, scanForPlaintext, textColumns, until, type Canary } from './crypto-kit.ts';
+import { canary, eligibilityWithCanary, needles, pasSubscription, pasWithCanary, scanForPlaintext, textColumns, until, type Canary } from './crypto-kit.ts';
+import { receiver, type Receiver } from '../notify/helpers.ts';
 
 let gw: EligibilityGateway;
 let token: string;
-let hook: Awaited<ReturnType<typeof hookReceiver>>;
+let hook: Receiver;
 const approved = canary('PA');
 const pended = canary('PP', 'P');
 const eligible = canary('EL');
@@ -46,7 +47,7 @@ function inquiryByMember(memberId: string): any {
 beforeAll(async () => {
   gw = await eligibilityGateway({ PRIORGATE_SIM_PEND_MS: '800' });
   token = await gw.token();
-  hook = await hookReceiver();
+  hook = await receiver();
   const sub = await gw.submit(pasSubscription(hook.url), token, 'Subscription');
   expect(sub.status, JSON.stringify(sub.body)).toBe(201);
   await until('an active subscription', async () => {
@@ -65,7 +66,7 @@ beforeAll(async () => {
   pendedId = r2.body.entry[0].resource.id;
   expect(reviewCodes(r2.body.entry[0].resource)).toContain('A4');
   // The payer's later approval is notified: its job payload carries the whole response Bundle.
-  await until('the notification of the pended decision', () => hook.received.some((b) => JSON.stringify(b).includes(pendedId)) || undefined);
+  await until('the notification of the pended decision', () => hook.received.some((r) => JSON.stringify(r.body).includes(pendedId)) || undefined);
 
   eligibilityRequest = eligibilityWithCanary(eligible);
   const r3 = await gw.check(eligibilityRequest, token);
@@ -74,7 +75,7 @@ beforeAll(async () => {
   expect(r3.body.entry[0].resource.insurance[0].inforce).toBe(true);
 });
 afterAll(async () => {
-  hook?.close();
+  await hook?.close();
   await gw?.stop();
 });
 

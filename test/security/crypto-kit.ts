@@ -3,8 +3,6 @@
  * canary PHI (never real), Bundles carrying it, a raw scan of every text column of every table,
  * and a hook receiver for Subscription notifications.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { sql } from 'drizzle-orm';
 import { rows, type Db } from '../../src/db/client.ts';
 import { eligibilityBundle } from '../eligibility/fixtures.ts';
@@ -83,20 +81,6 @@ export async function scanForPlaintext(db: Db, find: string[]): Promise<string[]
   return hits;
 }
 
-/** A loopback rest-hook receiver that keeps every notification. */
-export async function hookReceiver(): Promise<{ url: string; received: any[]; close(): void }> {
-  const received: any[] = [];
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      received.push(JSON.parse(body));
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, received, close: () => server.close() };
-}
 
 /** The IG's Subscription example for demo-clinic-a (NPI 1234567893) at `endpoint`. */
 export const pasSubscription = (endpoint: string) => sharedSubscription('1234567893', endpoint);
