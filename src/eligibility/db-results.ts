@@ -7,12 +7,10 @@
  */
 import type { Db } from '../db/client.ts';
 import { insertResults, resumeResults, type StoredResult } from '../db/queries/eligibility-batches.ts';
-import { keyOfResult, RESULT_COLUMNS, type ResultRow, type ResultsFile } from './results.ts';
-
-const AGAIN = ['failed', 'invalid'] as const;
+import { DONE_AGAIN, keyOfResult, RESULT_COLUMNS, type ResultRow, type ResultsFile } from './results.ts';
 
 export async function dbResults(db: Db, batchId: string, opts: { flushRows?: number; flushMs?: number } = {}): Promise<ResultsFile> {
-  const { kept, retried } = await resumeResults(db, batchId, AGAIN);
+  const { kept, retried } = await resumeResults(db, batchId, DONE_AGAIN);
   const keys = kept.map((row) => keyOfResult(row as ResultRow));
   const flushRows = opts.flushRows ?? 200;
   const flushMs = opts.flushMs ?? 250;

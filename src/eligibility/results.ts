@@ -77,7 +77,8 @@ async function* rows(file: string): AsyncGenerator<{ text: string; row: ResultRo
 }
 
 /** Rows a re-run does again: no answer from the payer, or a roster line that may have been fixed since. */
-const AGAIN = new Set(['failed', 'invalid']);
+export const DONE_AGAIN: readonly ResultStatus[] = ['failed', 'invalid'];
+const AGAIN = new Set<string>(DONE_AGAIN);
 
 /** Reads an earlier run's file: the keys it finished; when some rows are to be done again, rewrites it without them. */
 async function resume(file: string): Promise<{ done: Set<string>; resumed: number; retried: number }> {

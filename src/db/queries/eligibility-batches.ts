@@ -90,14 +90,22 @@ export async function releaseBatch(db: Db, id: string): Promise<void> {
     .where(and(eq(eligibilityBatches.id, id), eq(eligibilityBatches.status, 'running')));
 }
 
-/** Stored result rows by status. */
-export async function resultCounts(db: Db, batchId: string): Promise<Record<string, number>> {
+/** Stored result rows by status, for each of the batches (one grouped query). */
+export async function resultCountsOf(db: Db, batchIds: string[]): Promise<Map<string, Record<string, number>>> {
+  const counts = new Map<string, Record<string, number>>(batchIds.map((id) => [id, {}]));
+  if (batchIds.length === 0) return counts;
   const rows = await db
-    .select({ status: eligibilityBatchResults.status, n: sql<number>`count(*)::int` })
+    .select({ batchId: eligibilityBatchResults.batchId, status: eligibilityBatchResults.status, n: sql<number>`count(*)::int` })
     .from(eligibilityBatchResults)
-    .where(eq(eligibilityBatchResults.batchId, batchId))
-    .groupBy(eligibilityBatchResults.status);
-  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+    .where(inArray(eligibilityBatchResults.batchId, batchIds))
+    .groupBy(eligibilityBatchResults.batchId, eligibilityBatchResults.status);
+  for (const r of rows) counts.get(r.batchId)![r.status] = Number(r.n);
+  return counts;
+}
+
+/** Stored result rows of one batch by status. */
+export async function resultCounts(db: Db, batchId: string): Promise<Record<string, number>> {
+  return (await resultCountsOf(db, [batchId])).get(batchId)!;
 }
 
 export async function finishBatch(tx: Db, id: string, status: (typeof FINAL_BATCH_STATES)[number], counts: Record<string, number>, error?: string): Promise<void> {

@@ -19,7 +19,7 @@ import { stream } from 'hono/streaming';
 import { stringify } from 'csv-stringify/sync';
 import { appendAudit, recordAudit } from '../../audit/index.ts';
 import type { Db } from '../../db/client.ts';
-import { cancelBatch, getBatch, insertBatch, listBatches, resultCounts, resultsPage, type BatchInfo } from '../../db/queries/eligibility-batches.ts';
+import { cancelBatch, getBatch, insertBatch, listBatches, resultCounts, resultCountsOf, resultsPage, type BatchInfo } from '../../db/queries/eligibility-batches.ts';
 import { countLines, readRoster, RESULT_COLUMNS, RosterError } from '../../eligibility/index.ts';
 import type { AppDeps, AppEnv } from '../../http/context.ts';
 import { AppError } from '../../http/errors.ts';
@@ -111,7 +111,8 @@ export function batchRoutes(app: Hono<AppEnv>, s: StaffDeps, deps: AppDeps) {
   app.get('/api/eligibility/batches', apiGuard, may, async (c) => {
     const staff = staffOf(c);
     const items = await listBatches(s.db, staff.orgId);
-    return c.json({ csrf: staff.csrf, items: await Promise.all(items.map(async (b) => view(b, await resultCounts(s.db, b.id)))) });
+    const counts = await resultCountsOf(s.db, items.map((b) => b.id));
+    return c.json({ csrf: staff.csrf, items: items.map((b) => view(b, counts.get(b.id)!)) });
   });
 
   const found = async (c: Context<AppEnv>) => {
