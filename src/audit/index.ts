@@ -8,7 +8,7 @@ import { latestCheckpoint, type CheckpointInfo } from '../db/queries/retention.t
 import { auditEvents, auditHead } from '../db/schema.ts';
 import { chainChecker, eventHash, GENESIS_HASH, type ChainBreak } from './chain.ts';
 
-export { GENESIS_HASH, type ChainBreak } from './chain.ts';
+export { GENESIS_HASH, type AuditFields, type ChainBreak } from './chain.ts';
 
 export interface AuditEventInput {
   /** `client:<id>`, `staff:<username>`, `payer:<id>`, `system`, `operator` */

@@ -3,20 +3,12 @@
  * fetched for them) in, observations out. An observation says "this event is suspicious under this
  * rule"; `raise.ts` folds observations into alert episodes. Details carry ids and numbers only.
  */
+import type { AuditFields } from '../audit/index.ts';
 import type { MonitorConfig, WorkHours } from '../config/index.ts';
 import { isWorkingTime, wallClock } from './work-hours.ts';
 
-export interface MonitorEvent {
-  seq: number;
-  at: Date;
-  orgId: string | null;
-  actor: string;
-  action: string;
-  entityType: string | null;
-  entityId: string | null;
-  outcome: string;
-  detail: Record<string, unknown>;
-}
+/** An audit event as the rules see it (the correlation id plays no part). */
+export type MonitorEvent = Omit<AuditFields, 'requestId'>;
 
 export const RULES = {
   'bulk-reads': { severity: 'high', label: 'Unusually many requests read' },
