@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { appendAudit, verifyAudit } from '../../src/audit/index.ts';
@@ -9,6 +8,7 @@ import { main } from '../../src/cli/main.ts';
 import { openEmbedded, type Db } from '../../src/db/client.ts';
 import { organizations } from '../../src/db/schema.ts';
 import { testDatabase, usingPostgres, type TestDatabase } from '../helpers/db.ts';
+import { runCommand } from '../helpers/cli-io.ts';
 
 async function seedEvents(db: Db, n: number) {
   for (let i = 0; i < n; i++) {
@@ -19,15 +19,7 @@ async function seedEvents(db: Db, n: number) {
 }
 
 /** Runs `priorgate audit verify` in-process against the given environment. */
-async function cliVerify(env: NodeJS.ProcessEnv) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let text = '';
-  out.on('data', (d) => (text += d));
-  err.on('data', (d) => (text += d));
-  const code = await main(['audit', 'verify'], { stdin: new PassThrough(), stdout: out, stderr: err, env });
-  return { code, text };
-}
+const cliVerify = (env: NodeJS.ProcessEnv) => runCommand(main, ['audit', 'verify'], { env });
 
 describe('audit hash chain', () => {
   let t: TestDatabase;

@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/cli/commands/rules.ts';
 import { loadRuleSet, payerForInsurer } from '../../src/rules/index.ts';
 import { pasBundle, RULES_DIR, rulesCopy } from './fixtures.ts';
+import { captureIo } from '../helpers/cli-io.ts';
 
 /** A copy of the shipped rules with one prior-auth file replaced. */
 function withPayerFile(text: string): { dir: string; file: string } {
@@ -77,13 +77,8 @@ describe('loading rule files', () => {
 });
 
 function io() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (d) => (out += d));
-  stderr.on('data', (d) => (err += d));
-  return { io: { stdin: new PassThrough(), stdout, stderr, env: {} as NodeJS.ProcessEnv }, out: () => out, err: () => err };
+  const c = captureIo();
+  return { io: c.io, out: c.stdout, err: c.stderr };
 }
 
 describe('priorgate rules', () => {

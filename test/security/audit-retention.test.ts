@@ -10,7 +10,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, recordAudit } from '../../src/audit/index.ts';
@@ -25,6 +24,7 @@ import { ringFromSource } from '../../src/db/data-keys/index.ts';
 import { attachCipher, FieldCipher } from '../../src/db/crypto/index.ts';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../src/config/index.ts';
+import { runCommand } from '../helpers/cli-io.ts';
 
 interface Store {
   env: NodeJS.ProcessEnv;
@@ -61,16 +61,7 @@ async function openStore(): Promise<Store> {
   };
 }
 
-async function cli(args: string[], env: NodeJS.ProcessEnv) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const code = await main(args, { stdin: new PassThrough(), stdout: out, stderr: err, env: { LOG_LEVEL: 'silent', ...env } });
-  return { code, stdout, stderr, text: stdout + stderr };
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv) => runCommand(main, args, { env: { LOG_LEVEL: 'silent', ...env } });
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));

@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/auth/index.ts';
 import { run } from '../../src/cli/commands/staff.ts';
@@ -12,6 +11,7 @@ import { upsertOrganization } from '../../src/db/queries/clients.ts';
 import { staffByUsername } from '../../src/db/queries/staff.ts';
 import { auditEvents, staffSessions, staffUsers } from '../../src/db/schema.ts';
 import { testDatabase, usingPostgres, type TestDatabase } from '../helpers/db.ts';
+import { runCommand } from '../helpers/cli-io.ts';
 
 let env: Record<string, string>;
 let dir: string | undefined;
@@ -42,18 +42,7 @@ async function withDb<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>['db']
   }
 }
 
-async function staff(args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}) {
-  const stdin = new PassThrough();
-  stdin.end(opts.stdin ?? '');
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (d) => (stdout += d));
-  err.on('data', (d) => (stderr += d));
-  const code = await run(args, { stdin, stdout: out, stderr: err, env: { ...env, ...opts.env } });
-  return { code, stdout, stderr };
-}
+const staff = (args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}) => runCommand(run, args, { ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}), env: { ...env, ...opts.env } });
 
 describe('priorgate staff add', () => {
   it('creates a viewer of one organization with the password from stdin (scrypt-hashed)', async () => {

@@ -4,22 +4,17 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { run as validate } from '../../src/cli/commands/validate.ts';
 import { run as x12 } from '../../src/cli/commands/x12.ts';
 import { prettyX12, writeX12 } from '../../src/x12/index.ts';
 import { interchangeOf, writeOptions } from './fixtures.ts';
 import { req278With } from './helpers.ts';
+import { captureIo } from '../helpers/cli-io.ts';
 
 function io(stdin = '') {
-  const out: string[] = [];
-  const err: string[] = [];
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  stdout.on('data', (c) => out.push(String(c)));
-  stderr.on('data', (c) => err.push(String(c)));
-  return { stdin: Readable.from([Buffer.from(stdin)]), stdout, stderr, out: () => out.join(''), err: () => err.join('') };
+  const c = captureIo({ stdin });
+  return { ...c.io, out: c.stdout, err: c.stderr };
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), 'x12-cli-'));
