@@ -102,14 +102,14 @@ export function startBatchRunner(o: BatchRunnerOptions): BatchRunner {
     running.set(id, { controller, done });
   }
 
-  const poll = setInterval(() => {
+  /** Starts every queued batch, and those left by a process that stopped or died. */
+  const sweep = () =>
     claimableBatchIds(o.db)
       .then((ids) => ids.forEach(kick))
       .catch((err) => o.log.warn({ err }, 'batch poll failed'));
-  }, o.pollMs ?? 5_000);
+  const poll = setInterval(sweep, o.pollMs ?? 5_000);
   poll.unref();
-  // Batches left by a process that stopped or died.
-  void claimableBatchIds(o.db).then((ids) => ids.forEach(kick), () => {});
+  void sweep();
 
   return {
     kick,
