@@ -344,7 +344,13 @@ describe('a running gateway: token addresses, alerts within seconds, the webhook
     expect(body).toMatchObject({ type: 'priorgate.audit-alert', rule: 'flagged-record', severity: 'high', actor: 'client:demo-clinic-a', organization: 'demo-clinic-a', detail: { requestId, reason: 'employee' } });
     for (const phi of [memberId, 'SMITH', 'JOE', '12345678901', '1122334455']) expect(bodies[1]).not.toContain(phi);
 
-    const attempts = await gw.database.db.select().from(auditEvents).where(eq(auditEvents.action, 'alert.webhook')).orderBy(auditEvents.seq);
+    // The receiver has the second POST before the gateway has recorded its answer: wait for the record.
+    const recorded = () => gw.database.db.select().from(auditEvents).where(eq(auditEvents.action, 'alert.webhook')).orderBy(auditEvents.seq);
+    let attempts = await recorded();
+    while (attempts.length < 2 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      attempts = await recorded();
+    }
     expect(attempts.map((a) => [a.outcome, a.detail.httpStatus])).toEqual([
       ['failure', 500],
       ['success', 200],
