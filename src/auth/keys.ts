@@ -47,3 +47,14 @@ export async function loadKeyRing(db: Db, tokenTtlS: number, now = new Date()): 
     jwks: { keys: live.map((r) => r.publicJwk as JWK) },
   };
 }
+
+/**
+ * Every public key the gateway has ever signed with, retired ones included, by `kid`: signed audit
+ * tree heads stay verifiable for as long as the log is kept (keys are retired, never deleted).
+ */
+export async function allPublicKeys(db: Db): Promise<Map<string, CryptoKey>> {
+  const rows = await db.select({ kid: signingKeys.kid, alg: signingKeys.alg, publicJwk: signingKeys.publicJwk }).from(signingKeys);
+  const out = new Map<string, CryptoKey>();
+  for (const r of rows) out.set(r.kid, (await importJWK(r.publicJwk as JWK, r.alg)) as CryptoKey);
+  return out;
+}

@@ -40,7 +40,16 @@ export interface Monitor {
  * @param wake wakes the job worker after alerts were queued for the webhook
  * @example const monitor = startMonitor({ db, log, config, wake: () => worker.wake() })
  */
-export function startMonitor(deps: { db: Db; log: Logger; config: Config; wake?: () => void; resolve?: Resolver; now?: () => Date }): Monitor {
+export function startMonitor(deps: {
+  db: Db;
+  log: Logger;
+  config: Config;
+  wake?: () => void;
+  resolve?: Resolver;
+  now?: () => Date;
+  /** Seals committed audit events before each scan (the audit log's sequencer). */
+  seal?: () => Promise<unknown>;
+}): Monitor {
   const { config, log } = deps;
   const url = config.monitor.webhookUrl;
   if (url) {
@@ -51,7 +60,7 @@ export function startMonitor(deps: { db: Db; log: Logger; config: Config; wake?:
   let running: Promise<ScanResult> | undefined;
   let stopped = false;
   const scanNow = () =>
-    (running ??= scanAudit({ db: deps.db, config: config.monitor, now: deps.now })
+    (running ??= scanAudit({ db: deps.db, config: config.monitor, now: deps.now, seal: deps.seal })
       .then((r) => {
         if (r.raised.length) {
           log.warn({ alerts: r.raised, scanned: r.scanned }, 'audit alerts raised');

@@ -8,6 +8,7 @@
 import { appendAudit } from '../audit/index.ts';
 import type { MonitorConfig } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
+import { withTransaction } from '../db/tx.ts';
 import { actorWindow, alertById, eventsAfter, flagsFor, lockCursor, setCursor, tokenHistory } from '../db/queries/monitor.ts';
 import { foldObservation } from './raise.ts';
 import {
@@ -26,6 +27,8 @@ import {
 
 export interface ScanDeps {
   db: Db;
+  /** Seals what was committed before the scan (the monitor reads the log in its sealed order). */
+  seal?: () => Promise<unknown>;
   config: MonitorConfig;
   now?: () => Date;
   batchSize?: number;
@@ -70,9 +73,9 @@ export async function observe(tx: Db, batch: MonitorEvent[], cfg: MonitorConfig)
 export async function scanAudit(deps: ScanDeps): Promise<ScanResult> {
   const now = deps.now ?? (() => new Date());
   const result: ScanResult = { scanned: 0, raised: [], extended: 0, ran: true };
+  await deps.seal?.();
   for (;;) {
-    const step = await deps.db.transaction(async (t) => {
-      const tx = t as unknown as Db;
+    const step = await withTransaction(deps.db, async (tx) => {
       const cursor = await lockCursor(tx);
       if (cursor === undefined) return undefined;
       const batch = await eventsAfter(tx, cursor, deps.batchSize ?? 500);
