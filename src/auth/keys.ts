@@ -7,6 +7,7 @@ import { desc, isNull } from 'drizzle-orm';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { Db } from '../db/client.ts';
 import { signingKeys } from '../db/schema.ts';
+import { withTransaction } from '../db/tx.ts';
 
 export const TOKEN_ALG = 'ES384';
 
@@ -22,7 +23,7 @@ export async function createSigningKey(db: Db, now = new Date()): Promise<string
   const kid = randomUUID();
   const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: TOKEN_ALG };
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: TOKEN_ALG, use: 'sig' };
-  await db.transaction(async (tx) => {
+  await withTransaction(db, async (tx) => {
     await tx.update(signingKeys).set({ retiredAt: now }).where(isNull(signingKeys.retiredAt));
     await tx.insert(signingKeys).values({ kid, alg: TOKEN_ALG, privateJwk, publicJwk, createdAt: now });
   });

@@ -73,8 +73,8 @@ export async function sealCommitted(db: Db, config: Config, io: CliIo): Promise<
 }
 
 /**
- * Opens and migrates the configured database for a one-shot command; closes it afterwards, sealing
- * the audit events it wrote. With
+ * Opens and migrates the configured database for a one-shot command; closes it afterwards. Audit
+ * events committed before the command and by it are sealed. With
  * `keys: true` the data keys are attached too, checked against the database exactly as the server
  * checks them: for commands that read or write sealed PHI columns (retention export, record
  * flags). The others leave the ring alone (a read-only `audit verify` registers no key).
@@ -86,6 +86,8 @@ export async function withDatabase<T>(io: CliIo, fn: (db: Database, config: Conf
   try {
     await database.migrate();
     if (opts.keys) keys = await openDataKeys(database.db, config.dataKeys, { log: createLogger({ level: 'warn', destination: io.stderr as never }) });
+    // What a stopped gateway left unsealed is sealed first: a purge or a verify sees the whole log.
+    await sealCommitted(database.db, config, io);
     const result = await fn(database, config);
     await sealCommitted(database.db, config, io);
     return result;

@@ -19,6 +19,7 @@ import type { JobHandler } from '../workflow/worker.ts';
 import { ALERT_WEBHOOK_JOB } from './raise.ts';
 import { scanAudit, type ScanResult } from './scan.ts';
 import { alertWebhookHandler } from './webhook.ts';
+import { withTransaction } from '../db/tx.ts';
 
 export { RULES, requestIdsRead, type RuleId, type Severity, type Observation, type MonitorEvent } from './rules.ts';
 export { isWorkingTime, wallClock } from './work-hours.ts';
@@ -99,8 +100,7 @@ export async function flagRecord(db: Db, f: { requestId: string; reason: string;
   const request = /^[0-9a-f-]{36}$/i.test(f.requestId) ? await requestById(db, f.requestId.toLowerCase()) : undefined;
   if (!request) throw new AppError('not_found', 'there is no request with that id');
   const at = f.at ?? new Date();
-  await db.transaction(async (t) => {
-    const tx = t as unknown as Db;
+  await withTransaction(db, async (tx) => {
     await setFlag(tx, { requestId: request.id, reason: f.reason, flaggedBy: f.actor, flaggedAt: at });
     await appendAudit(tx, { actor: f.actor, action: 'record.flag', orgId: request.orgId, entityType: 'request', entityId: request.id, detail: { reason: f.reason }, at });
   });
@@ -110,8 +110,7 @@ export async function flagRecord(db: Db, f: { requestId: string; reason: string;
 /** Removes a request's flag. Audited. @throws AppError not_found when it was not flagged */
 export async function unflagRecord(db: Db, f: { requestId: string; actor: string }) {
   const id = f.requestId.toLowerCase();
-  await db.transaction(async (t) => {
-    const tx = t as unknown as Db;
+  await withTransaction(db, async (tx) => {
     if (!/^[0-9a-f-]{36}$/.test(id) || !(await clearFlag(tx, id))) throw new AppError('not_found', 'that request is not flagged');
     await appendAudit(tx, { actor: f.actor, action: 'record.unflag', entityType: 'request', entityId: id });
   });

@@ -13,6 +13,7 @@ import { actorWindow, alertById, eventsAfter, flagsFor, lockCursor, setCursor, t
 import { foldObservation } from './raise.ts';
 import {
   bulkReads,
+  deliveryFailures,
   failedLogins,
   flaggedReads,
   LOGIN_ACTIONS,
@@ -66,6 +67,7 @@ export async function observe(tx: Db, batch: MonitorEvent[], cfg: MonitorConfig)
     ...flaggedReads(batch, flags),
     ...failedLogins(batch, failures, cfg.logins),
     ...newAddresses(batch, history, cfg.newAddressDays),
+    ...deliveryFailures(batch),
   ].sort((a, b) => a.seq - b.seq);
 }
 

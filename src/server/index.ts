@@ -99,6 +99,7 @@ export async function startGateway(
       setTreeSize: (n) => metrics.auditTreeSize.set(n),
     },
   });
+  deps.sealAudit = () => auditLog.sealNow();
   const app = createApp(deps, [operatorRoutes(operatorSecret), dataKeyOperatorRoutes(operatorSecret, dataKeys), payerInboundRoutes(events), subscriptionRoutes, staffRoutes, ...FHIR_OPERATIONS, ...extra]);
 
   const { server, port, url }: { server: ServerType; port: number; url: string } = await listen(app.fetch, config);

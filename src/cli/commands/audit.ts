@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { exportHeadToFile, inclusionProof, readWitnessFile, verifyAudit, type VerifyResult, type WitnessHead } from '../../audit/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { FLAG_REASONS, flagRecord, unflagRecord } from '../../monitor/index.ts';
-import { operatorCall, operatorRequest, runningServer, sealCommitted, withDatabase } from '../database.ts';
+import { operatorCall, operatorRequest, runningServer, withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
 
 const USAGE = `usage: priorgate audit verify [--witness FILE]
@@ -55,10 +55,7 @@ async function verify(args: string[], io: CliIo): Promise<number> {
   const server = runningServer(loadConfig(io.env));
   const result: VerifyResult = server
     ? (await operatorCall<VerifyResult>(server, 'audit/verify', { witness })).body
-    : await withDatabase(io, async ({ db }, config) => {
-        await sealCommitted(db, config, io);
-        return verifyAudit(db, { witness });
-      });
+    : await withDatabase(io, ({ db }) => verifyAudit(db, { witness }));
   println(io.stdout, describe(result));
   return result.ok ? EXIT.ok : EXIT.failed;
 }

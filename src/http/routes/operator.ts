@@ -55,6 +55,7 @@ export function operatorRoutes(secret: string): RouteGroup {
       return c.json(token);
     });
     app.post('/operator/audit/verify', async (c) => {
+      await deps.sealAudit?.();
       const body = (await c.req.json().catch(() => ({}))) as { witness?: WitnessHead[] };
       return c.json(await verifyAudit(deps.db, { witness: Array.isArray(body.witness) ? body.witness : undefined }));
     });
@@ -81,6 +82,7 @@ export function operatorRoutes(secret: string): RouteGroup {
     // this secret (the embedded store is local), and the CLI sends an absolute path.
     app.post('/operator/retention/purge', async (c) => {
       const body = (await c.req.json()) as { before?: string; out?: string };
+      await deps.sealAudit?.();
       const report = await purgeBefore(deps.db, {
         cutoff: new Date(String(body.before ?? '')),
         outDir: String(body.out ?? ''),
