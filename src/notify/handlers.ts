@@ -82,6 +82,7 @@ export function notifyHandlers(deps: NotifyDeps): Record<string, JobHandler> {
     capMs: deps.retryCapMs ?? deps.config.notify.backoffCapMs,
     forMs: deps.retryForMs ?? deps.config.notify.retryForMs,
   };
+  const period = policy.forMs >= 3_600_000 ? `${Number((policy.forMs / 3_600_000).toFixed(1))} h` : `${Math.max(1, Math.round(policy.forMs / 1000))} s`;
   const retryIn = (job: Job) => backoffMs(job.attempts, policy.baseMs, Math.max(policy.capMs, policy.baseMs));
   const subscriptionUrl = (id: string) => (deps.config.baseUrl ? `${deps.config.baseUrl}/fhir/Subscription/${id}` : `Subscription/${id}`);
   const context = (sub: SubscriptionRow, status: string): StatusContext => ({
@@ -137,7 +138,7 @@ export function notifyHandlers(deps: NotifyDeps): Record<string, JobHandler> {
         entityId: sub.id,
         detail: { pasRequestId: job.requestId, eventNumber: payload.eventNumber ?? null, attempt: job.attempts, result: c.attempt, httpStatus: c.httpStatus ?? null, host: new URL(sub.endpoint).host },
       });
-      if (statusChange && (await setSubscriptionStatus(tx, sub.id, statusChange.from, statusChange.to, statusChange.to === 'error' ? (givenUp ? `notifications failed for ${policy.forMs / 3_600_000} h (${error})` : error) : null))) {
+      if (statusChange && (await setSubscriptionStatus(tx, sub.id, statusChange.from, statusChange.to, statusChange.to === 'error' ? (givenUp ? `notifications failed for ${period} (${error})` : error) : null))) {
         await appendAudit(tx, {
           actor: 'system',
           action: 'subscription.status',
@@ -181,8 +182,8 @@ export function notifyHandlers(deps: NotifyDeps): Record<string, JobHandler> {
     const c = classify(await post(sub, bundle), retryIn(job));
     // A failure that may be retried, past the retry period: the event is given up on.
     const givenUp = !c.outcome.ok && c.outcome.retryable && now().getTime() - Date.parse(payload.eventAt) >= policy.forMs;
-    if (givenUp && !c.outcome.ok) c.outcome = { ok: false, error: `given up after ${job.attempts} attempts: ${c.outcome.error}`, retryable: false };
     await record(sub, job, c, 'subscription.notify', c.attempt === 'refused' || givenUp ? { from: ['active'], to: 'error' } : undefined, givenUp);
+    if (givenUp && !c.outcome.ok) c.outcome = { ok: false, error: `given up after ${job.attempts} attempts: ${c.outcome.error}`, retryable: false };
     log.info({ eventNumber: payload.eventNumber, attempt: job.attempts, result: c.attempt, httpStatus: c.httpStatus, givenUp }, 'notification attempt');
     if (givenUp) log.warn({ eventNumber: payload.eventNumber, attempts: job.attempts }, 'notifications given up on: subscription in error, staff alerted');
     return c.outcome;
