@@ -72,8 +72,9 @@ export async function startServices(opts: {
   }
   const payerDir = `${config.rulesDir}/payers`;
   const registry = await createPayerRegistry(db, payers, (p) => payerTls(p, { baseDir: payerDir, env: config.env, caPem: config.caPem }));
-  if (sim) {
-    // A fresh inbound secret per start: the simulator authenticates its pushes with it.
+  if (sim && !payers.find((p) => p.id === 'demo-payer')?.endpoint) {
+    // A fresh inbound secret per start: the in-process simulator authenticates its pushes with it.
+    // (When the rules point demo-payer at another payer, that one keeps the secret it was issued.)
     const secret = await issuePayerSecret(db, 'demo-payer');
     if (secret) sim.setCallbackAuth(basicAuth('demo-payer', secret));
   }
