@@ -14,15 +14,15 @@ import type { CryptoKey } from 'jose';
 import { allPublicKeys } from '../auth/index.ts';
 import { rows, type Db } from '../db/client.ts';
 import {
-  assignSeqs,
   databaseNow,
   insertHead,
   insertNodes,
-  latestHead,
   legacyBounds,
   legacyChainHead,
   legacyPage,
-  trySequencerLock,
+  placeEvents,
+  sequencerStart,
+  storeSeal,
   unsealedEvents,
   type AuditEventRow,
   type HeadRow,
@@ -99,11 +99,6 @@ async function anythingToSeal(db: Db): Promise<boolean> {
   return Boolean(r?.due);
 }
 
-async function maxSeq(tx: Db): Promise<number> {
-  const [r] = await rows<{ m: string | null }>(tx, sql`select max(seq) as m from audit_events`);
-  return r?.m == null ? 0 : Number(r.m);
-}
-
 /** Seals the events of a database upgraded from the hash chain: they become the tree's first leaves. */
 async function sealLegacy(tx: Db, signerOf: SealDeps['signer']): Promise<SealReport | undefined> {
   const bounds = await legacyBounds(tx);
@@ -151,14 +146,15 @@ async function sealLegacy(tx: Db, signerOf: SealDeps['signer']): Promise<SealRep
  */
 export function sealBatch(deps: SealDeps, guard: HeadGuard = headGuard()): Promise<SealReport | undefined> {
   return withTransaction(deps.db, async (tx) => {
-    if (!(await trySequencerLock(tx))) return undefined;
-    const last = await latestHead(tx);
+    const start = await sequencerStart(tx);
+    if (!start.locked) return undefined;
+    const last = start.head;
     if (!last) {
       const legacy = await sealLegacy(tx, deps.signer);
       if (legacy) return legacy;
     } else {
       await guard.check(tx, last);
-      if ((await maxSeq(tx)) !== last.base + last.treeSize) {
+      if (start.maxSeq !== last.base + last.treeSize) {
         throw new LogIntegrityError(`the log holds sealed events beyond tree head #${last.headNo} (a head was removed or rolled back): sealing stopped; run priorgate audit verify`);
       }
     }
@@ -173,14 +169,12 @@ export function sealBatch(deps: SealDeps, guard: HeadGuard = headGuard()): Promi
       places.push({ id: e.id, seq });
       for (const n of frontier.push(eventLeafHash(asSealed(e, seq)))) nodes.push({ level: n.level, idx: n.idx, hash: hex(n.hash) });
     }
-    await assignSeqs(tx, places);
-    await insertNodes(tx, nodes);
+    const sealedAt = await placeEvents(tx, places);
     const signer = await deps.signer();
-    const sealedAt = await databaseNow(tx);
     const headNo = (last?.headNo ?? 0) + 1;
     const head: TreeHead = { log: LOG_ID, headNo, treeSize: frontier.size, rootHash: hex(frontier.root()), base, sealedAt: sealedAt.toISOString() };
     const jws = await signHead(head, signer);
-    await insertHead(tx, { headNo, treeSize: head.treeSize, rootHash: head.rootHash, base, sealedAt, kid: signer.kid, jws, frontier: frontier.hashes().map(hex) });
+    await storeSeal(tx, nodes, { headNo, treeSize: head.treeSize, rootHash: head.rootHash, base, sealedAt, kid: signer.kid, jws, frontier: frontier.hashes().map(hex) });
     guard.trust(jws);
     return { headNo, treeSize: head.treeSize, sealed: batch.length, lagsMs: batch.map((e) => Math.max(0, sealedAt.getTime() - e.loggedAt.getTime())), sealedAt };
   });
@@ -195,13 +189,15 @@ export async function sealAll(deps: SealDeps, onBatch?: (r: SealReport) => void)
   const guard = headGuard();
   const done: SealReport[] = [];
   let signer: HeadSigner | undefined;
-  for (;;) {
-    if (!(await anythingToSeal(deps.db))) return done;
+  for (let busy = false; ; ) {
+    // Idle, a cheap look first (no transaction); right after a batch, straight to the next one.
+    if (!busy && !(await anythingToSeal(deps.db))) return done;
     signer ??= await deps.signer();
     const key = signer;
     const r = await sealBatch({ ...deps, signer: () => key }, guard);
     if (!r || r.sealed === 0) return done;
     done.push(r);
     onBatch?.(r);
+    busy = true;
   }
 }

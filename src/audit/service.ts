@@ -77,7 +77,7 @@ export function startAuditLog(o: AuditLogServiceOptions): AuditLogService {
       })
       .catch((err) => o.log.error({ err }, 'audit sequencer failed'))
       .finally(() => {
-        if (!stopped) sealTimer = setTimeout(sealTick, o.sealIntervalMs ?? 200);
+        if (!stopped) sealTimer = setTimeout(sealTick, o.sealIntervalMs ?? 100);
       });
   };
   const witnessTick = () => {
@@ -88,7 +88,7 @@ export function startAuditLog(o: AuditLogServiceOptions): AuditLogService {
         if (!stopped) witnessTimer = setTimeout(witnessTick, o.witnessIntervalMs ?? 10_000);
       });
   };
-  if ((o.sealIntervalMs ?? 200) > 0) sealTimer = setTimeout(sealTick, 0);
+  if ((o.sealIntervalMs ?? 100) > 0) sealTimer = setTimeout(sealTick, 0);
   if (o.witnessFile || o.witnessWebhook) witnessTimer = setTimeout(witnessTick, o.witnessIntervalMs ?? 10_000);
 
   return {

@@ -20,7 +20,7 @@ const hours = z
 
 export const LIFECYCLE_ENV = {
   /** How often this process runs the audit sequencer (0: never, another process seals). */
-  PRIORGATE_AUDIT_SEAL_MS: whole(0, 60_000).default(200),
+  PRIORGATE_AUDIT_SEAL_MS: whole(0, 60_000).default(100),
   /** A file the signed tree heads are appended to (an external witness: put it on another disk or host). */
   PRIORGATE_AUDIT_WITNESS_FILE: z.string().min(1).optional(),
   /** A URL the signed tree heads are POSTed to; the rest-hook SSRF rules and allowlist apply. */

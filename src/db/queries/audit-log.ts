@@ -26,7 +26,6 @@ async function tryXactLock(tx: Db, key: number): Promise<boolean> {
   return Boolean(r?.ok);
 }
 
-export const trySequencerLock = (tx: Db) => tryXactLock(tx, SEQUENCER_LOCK);
 export const tryWitnessLock = (tx: Db, name: string) => tryXactLock(tx, WITNESS_LOCK + (name === 'file' ? 0 : 1));
 
 /** The database clock (heads are stamped with it, so time-to-seal compares like with like). */
@@ -53,19 +52,78 @@ export async function insertHead(tx: Db, h: typeof auditHeads.$inferInsert) {
   await tx.insert(auditHeads).values(h);
 }
 
-/** Events not yet in the log, oldest insert first. */
-export function unsealedEvents(tx: Db, limit: number): Promise<AuditEventRow[]> {
-  return tx.select().from(auditEvents).where(isNull(auditEvents.seq)).orderBy(asc(auditEvents.id)).limit(limit);
+/**
+ * The sequencer's first statement: its lock (false: another process is sealing), the newest head,
+ * and the highest place given so far (must be the head's end: anything beyond it means a head was
+ * removed). One round trip: the sequencer runs beside the whole gateway's load.
+ */
+export async function sequencerStart(tx: Db): Promise<{ locked: boolean; maxSeq: number; head: HeadRow | undefined }> {
+  const [r] = await rows<{
+    locked: boolean;
+    max_seq: string | number | null;
+    head_no: string | number | null;
+    tree_size: string | number;
+    root_hash: string;
+    base: string | number;
+    sealed_at: string | Date;
+    kid: string;
+    jws: string;
+    frontier: string[] | string;
+  }>(
+    tx,
+    sql`select pg_try_advisory_xact_lock(${SEQUENCER_LOCK}) as locked, (select max(seq) from audit_events) as max_seq, h.*
+        from (select 1) as one left join lateral (select * from audit_heads order by head_no desc limit 1) as h on true`,
+  );
+  const head =
+    r && r.head_no != null
+      ? {
+          headNo: Number(r.head_no),
+          treeSize: Number(r.tree_size),
+          rootHash: r.root_hash,
+          base: Number(r.base),
+          sealedAt: new Date(r.sealed_at),
+          kid: r.kid,
+          jws: r.jws,
+          frontier: typeof r.frontier === 'string' ? (JSON.parse(r.frontier) as string[]) : r.frontier,
+        }
+      : undefined;
+  return { locked: Boolean(r?.locked), maxSeq: r?.max_seq == null ? 0 : Number(r.max_seq), head };
 }
 
-/** Gives events their places in the log: one statement for the batch. */
-export async function assignSeqs(tx: Db, places: { id: number; seq: number }[]) {
-  if (places.length === 0) return;
+/** Gives events their places in the log; returns the database clock after it (the seal's time). */
+export async function placeEvents(tx: Db, places: { id: number; seq: number }[]): Promise<Date> {
   const values = sql.join(
     places.map((p) => sql`(${p.id}::bigint, ${p.seq}::bigint)`),
     sql`, `,
   );
-  await tx.execute(sql`update audit_events set seq = v.seq from (values ${values}) as v(id, seq) where audit_events.id = v.id and audit_events.seq is null`);
+  const [r] = await rows<{ now: string | Date; n: number }>(
+    tx,
+    sql`with placed as (update audit_events set seq = v.seq from (values ${values}) as v(id, seq) where audit_events.id = v.id and audit_events.seq is null returning 1)
+        select clock_timestamp() as now, count(*)::int as n from placed`,
+  );
+  if (Number(r?.n) !== places.length) throw new Error(`placed ${r?.n} of ${places.length} audit events: another sequencer ran`);
+  return new Date(r!.now);
+}
+
+/** Stores a batch's new tree nodes and its signed head in one statement. */
+export async function storeSeal(tx: Db, nodes: { level: number; idx: number; hash: string }[], h: typeof auditHeads.$inferInsert) {
+  const head = sql`insert into audit_heads (head_no, tree_size, root_hash, base, sealed_at, kid, jws, frontier)
+    values (${h.headNo}, ${h.treeSize}, ${h.rootHash}, ${h.base}, ${h.sealedAt.toISOString()}::timestamptz, ${h.kid}, ${h.jws}, ${JSON.stringify(h.frontier)}::jsonb)`;
+  if (nodes.length === 0 || nodes.length > 5000) {
+    await insertNodes(tx, nodes);
+    await tx.execute(head);
+    return;
+  }
+  const values = sql.join(
+    nodes.map((n) => sql`(${n.level}::int, ${n.idx}::bigint, ${n.hash})`),
+    sql`, `,
+  );
+  await tx.execute(sql`with nodes as (insert into audit_tree_nodes (level, idx, hash) values ${values}) ${head}`);
+}
+
+/** Events not yet in the log, oldest insert first. */
+export function unsealedEvents(tx: Db, limit: number): Promise<AuditEventRow[]> {
+  return tx.select().from(auditEvents).where(isNull(auditEvents.seq)).orderBy(asc(auditEvents.id)).limit(limit);
 }
 
 export async function insertNodes(tx: Db, nodes: { level: number; idx: number; hash: string }[]) {
