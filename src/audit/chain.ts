@@ -1,7 +1,8 @@
 /**
- * The audit hash chain, as pure functions: each event's hash covers the previous event's hash and a
- * canonical (RFC 8785 JSON) serialization of the event's own fields, so an edited, deleted or
- * reordered row breaks the chain from that point on.
+ * The old audit hash chain, as pure functions, kept for events written before the Merkle log: each
+ * event's hash covers the previous event's hash and a canonical (RFC 8785 JSON) serialization of
+ * the event's own fields. An upgraded database's old events are checked with it when they are
+ * sealed into the tree, and by every verification after (src/audit/verify.ts).
  */
 import { createHash } from 'node:crypto';
 import canonicalizeModule from 'canonicalize';

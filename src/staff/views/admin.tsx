@@ -27,7 +27,7 @@ export function adminPage(p: { staff: StaffPrincipal; chain: VerifyResult; check
         <h2>Audit chain</h2>
         {c.ok ? (
           <p>
-            <strong>Intact</strong>: {c.events} events and {c.heads} signed tree heads verified (Merkle log re-checked {stamp(p.checkedAt)}
+            <strong>Intact</strong>: {c.events} events verified, with {c.heads} signed tree heads (Merkle log re-checked {stamp(p.checkedAt)}
             {c.unsealed ? `; ${c.unsealed} newer events not sealed yet` : ''}).
           </p>
         ) : (
