@@ -26,8 +26,9 @@ export interface AuditFields {
   detail: Record<string, unknown>;
 }
 
-export function eventHash(prevHash: string, e: AuditFields): string {
-  const body = canonicalize({
+/** An event's own fields as they are hashed (JSON values; the chain and the Merkle leaf both use them). */
+export function hashedFields(e: AuditFields) {
+  return {
     seq: e.seq,
     at: e.at.toISOString(),
     orgId: e.orgId,
@@ -38,7 +39,11 @@ export function eventHash(prevHash: string, e: AuditFields): string {
     requestId: e.requestId,
     outcome: e.outcome,
     detail: e.detail,
-  });
+  };
+}
+
+export function eventHash(prevHash: string, e: AuditFields): string {
+  const body = canonicalize(hashedFields(e));
   return createHash('sha256').update(prevHash).update('\n').update(body ?? '').digest('hex');
 }
 

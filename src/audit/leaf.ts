@@ -5,29 +5,20 @@
  * keep their chain hashes inside the leaf. Pure.
  */
 import canonicalizeModule from 'canonicalize';
+import { hashedFields, type AuditFields } from './chain.ts';
 import { leafHash, type Hash } from './merkle.ts';
 
 // The package is CommonJS with an ESM-style `export default` in its typings; at run time the
 // default import is the function itself.
 const canonicalize = canonicalizeModule as unknown as (input: unknown) => string | undefined;
 
-/** An audit event as stored, once sealed. */
-export interface SealedEvent {
+/** An audit event as stored, once sealed: the old chain's fields, its id, and the chain links of old events. */
+export type SealedEvent = AuditFields & {
   id: number;
-  seq: number;
-  at: Date;
-  orgId: string | null;
-  actor: string;
-  action: string;
-  entityType: string | null;
-  entityId: string | null;
-  requestId: string | null;
-  outcome: string;
-  detail: Record<string, unknown>;
   /** The old hash chain's links (events from before the Merkle log); null otherwise. */
   prevHash: string | null;
   hash: string | null;
-}
+};
 
 export const LEAF_VERSION = 'priorgate-audit-event/1';
 
@@ -35,16 +26,7 @@ export function leafData(e: SealedEvent): string {
   return canonicalize({
     v: LEAF_VERSION,
     id: e.id,
-    seq: e.seq,
-    at: e.at.toISOString(),
-    orgId: e.orgId,
-    actor: e.actor,
-    action: e.action,
-    entityType: e.entityType,
-    entityId: e.entityId,
-    requestId: e.requestId,
-    outcome: e.outcome,
-    detail: e.detail,
+    ...hashedFields(e),
     ...(e.hash !== null ? { chain: { prevHash: e.prevHash, hash: e.hash } } : {}),
   })!;
 }

@@ -166,29 +166,43 @@ export function assemble(plan: NodeId[][], node: (id: NodeId) => Hash | undefine
   );
 }
 
-/** RFC 9162 §2.1.3.2: does `proof` show leaf `m` (hash `leaf`) in the tree of `n` leaves with this root? */
-export function verifyInclusion(m: number, n: number, leaf: Hash, proof: Hash[], root: Hash): boolean {
-  if (!(m >= 0 && m < n)) return false;
-  let fn = m;
-  let sn = n - 1;
-  let r = leaf;
-  for (const p of proof) {
-    if (sn === 0) return false;
+/**
+ * The walk both RFC 9162 verifications make up the tree (§2.1.3.2 steps 4-5, §2.1.4.2 steps 6-7):
+ * from node `fn` of the last node `sn`, each call says on which side the next proof hash goes
+ * (`left`: it is the left sibling), or undefined when the path is already at the root; `done()`
+ * says whether the walk ended exactly at the root.
+ */
+function pathWalker(first: number, last: number) {
+  let fn = first;
+  let sn = last;
+  const step = (): 'left' | 'right' | undefined => {
+    if (sn === 0) return undefined;
+    let side: 'left' | 'right' = 'right';
     if (odd(fn) || fn === sn) {
-      r = nodeHash(p, r);
-      if (!odd(fn)) {
-        while (!odd(fn) && fn !== 0) {
-          fn = half(fn);
-          sn = half(sn);
-        }
+      side = 'left';
+      while (!odd(fn) && fn !== 0) {
+        fn = half(fn);
+        sn = half(sn);
       }
-    } else {
-      r = nodeHash(r, p);
     }
     fn = half(fn);
     sn = half(sn);
+    return side;
+  };
+  return Object.assign(step, { done: () => sn === 0 });
+}
+
+/** RFC 9162 §2.1.3.2: does `proof` show leaf `m` (hash `leaf`) in the tree of `n` leaves with this root? */
+export function verifyInclusion(m: number, n: number, leaf: Hash, proof: Hash[], root: Hash): boolean {
+  if (!(m >= 0 && m < n)) return false;
+  const walk = pathWalker(m, n - 1);
+  let r = leaf;
+  for (const p of proof) {
+    const side = walk();
+    if (!side) return false;
+    r = side === 'left' ? nodeHash(p, r) : nodeHash(r, p);
   }
-  return sn === 0 && r.equals(root);
+  return walk.done() && r.equals(root);
 }
 
 /** RFC 9162 §2.1.4.2: does `proof` show the tree of `m` leaves (root1) is a prefix of the one of `n` (root2)? */
@@ -204,26 +218,20 @@ export function verifyConsistency(m: number, n: number, root1: Hash, root2: Hash
     fn = half(fn);
     sn = half(sn);
   }
+  const walk = pathWalker(fn, sn);
   let fr = path[0]!;
   let sr = path[0]!;
   for (const c of path.slice(1)) {
-    if (sn === 0) return false;
-    if (odd(fn) || fn === sn) {
+    const side = walk();
+    if (!side) return false;
+    if (side === 'left') {
       fr = nodeHash(c, fr);
       sr = nodeHash(c, sr);
-      if (!odd(fn)) {
-        while (!odd(fn) && fn !== 0) {
-          fn = half(fn);
-          sn = half(sn);
-        }
-      }
     } else {
       sr = nodeHash(sr, c);
     }
-    fn = half(fn);
-    sn = half(sn);
   }
-  return fr.equals(root1) && sr.equals(root2) && sn === 0;
+  return fr.equals(root1) && sr.equals(root2) && walk.done();
 }
 
 function isPowerOfTwo(x: number): boolean {
