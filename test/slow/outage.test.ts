@@ -5,7 +5,7 @@
  * restarted on the same port; the payer, its own process, pushes again as payers do). In the end
  * every pended request is decided and its decision reached the subscriber exactly once: one
  * accepted notification per request, one per event number, numbers 1..N. On the embedded store and,
- * with TEST_DATABASE_URL, on Postgres. Short retry intervals (PRIORGATE_NOTIFY_BACKOFF_*) stand in
+ * with TEST_DATABASE_URL, on Postgres; the audit log verifies whole afterwards. Short retry intervals (PRIORGATE_NOTIFY_BACKOFF_*) stand in
  * for the day-long version; the 24 h retry period is the default and never reached here.
  */
 import { spawn } from 'node:child_process';
@@ -192,6 +192,11 @@ async function outage(store: 'embedded' | 'postgres') {
   expect(params.find((p: any) => p.name === 'events-since-subscription-start').valueString).toBe(String(N));
   expect(params.filter((p: any) => p.name === 'notification-event'), 'nothing owed').toEqual([]);
   expect(await gw.stop()).toBe(0);
+  // The audit log came through the kill too: every event sealed once, every head signed and consistent.
+  const verify = await runCommand(main, ['audit', 'verify'], { env: { ...env, LOG_LEVEL: 'silent' } });
+  expect(verify.code, verify.text).toBe(0);
+  expect(verify.stdout).toMatch(/^audit log intact: \d+ events in \d+ signed tree heads/);
+  expect(verify.stdout).not.toMatch(/not sealed yet/);
 }
 
 describe('a subscriber outage with the gateway killed meanwhile', () => {
