@@ -9,11 +9,11 @@
  * hash them into leaves, store every complete node the leaves make; sign the new size and root;
  * store the head. An upgraded database's first batch is its old hash-chained events (chain checked).
  */
-import { sql } from 'drizzle-orm';
 import type { CryptoKey } from 'jose';
 import { allPublicKeys } from '../auth/index.ts';
-import { rows, type Db } from '../db/client.ts';
+import type { Db } from '../db/client.ts';
 import {
+  anythingToSeal,
   databaseNow,
   insertHead,
   insertNodes,
@@ -21,6 +21,7 @@ import {
   legacyChainHead,
   legacyPage,
   placeEvents,
+  sealedWithoutChain,
   sequencerStart,
   storeSeal,
   unsealedEvents,
@@ -89,22 +90,11 @@ function headGuard() {
 }
 type HeadGuard = ReturnType<typeof headGuard>;
 
-/** Events waiting for a seal, or an upgraded database's old events not in the tree yet. */
-async function anythingToSeal(db: Db): Promise<boolean> {
-  const [r] = await rows<{ due: boolean }>(
-    db,
-    sql`select exists (select 1 from audit_events where seq is null)
-        or (not exists (select 1 from audit_heads) and exists (select 1 from audit_events where seq is not null)) as due`,
-  );
-  return Boolean(r?.due);
-}
-
 /** Seals the events of a database upgraded from the hash chain: they become the tree's first leaves. */
 async function sealLegacy(tx: Db, signerOf: SealDeps['signer']): Promise<SealReport | undefined> {
   const bounds = await legacyBounds(tx);
   if (!bounds) return undefined;
-  const [unchained] = await rows<{ n: number }>(tx, sql`select count(*)::int as n from audit_events where seq is not null and hash is null`);
-  if (Number(unchained?.n ?? 0) > 0) throw new LogIntegrityError('sealed events exist but no signed tree head does: the heads were removed; sealing stopped; run priorgate audit verify');
+  if ((await sealedWithoutChain(tx)) > 0) throw new LogIntegrityError('sealed events exist but no signed tree head does: the heads were removed; sealing stopped; run priorgate audit verify');
   const cp = await latestCheckpoint(tx);
   const base = bounds.lo - 1;
   const checker = chainChecker(cp && cp.seq === base ? cp : undefined);

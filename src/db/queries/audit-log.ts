@@ -186,7 +186,23 @@ export async function unsealedStats(db: Db): Promise<{ count: number; oldest: Da
   return { count: Number(r?.n ?? 0), oldest: r?.oldest ? new Date(r.oldest) : null };
 }
 
+/** Events waiting for a seal, or an upgraded database's old events not in the tree yet (no transaction needed). */
+export async function anythingToSeal(db: Db): Promise<boolean> {
+  const [r] = await rows<{ due: boolean }>(
+    db,
+    sql`select exists (select 1 from audit_events where seq is null)
+        or (not exists (select 1 from audit_heads) and exists (select 1 from audit_events where seq is not null)) as due`,
+  );
+  return Boolean(r?.due);
+}
+
 // ---- events from before the Merkle log (the old hash chain) ---------------------------------------
+
+/** Sealed events that are not from the old chain (with no head at all, they mean the heads were removed). */
+export async function sealedWithoutChain(db: Db): Promise<number> {
+  const [r] = await rows<{ n: number }>(db, sql`select count(*)::int as n from audit_events where seq is not null and hash is null`);
+  return Number(r?.n ?? 0);
+}
 
 /** Events sealed by the old hash chain and not yet in the tree: they have a seq, and no head exists. */
 export async function legacyBounds(db: Db): Promise<{ lo: number; hi: number; count: number } | undefined> {

@@ -1,6 +1,6 @@
 /**
  * Retention: what a purge exports and deletes, and the audit checkpoints it leaves. A purge removes
- * a prefix of the audit chain (every event up to the last one older than the cutoff, so the rest
+ * a sealed prefix of the audit log (every event up to the last one older than the cutoff, so the rest
  * still links), stored messages older than the cutoff that belong to no surviving request, and
  * requests that are closed (a final state) and untouched since before the cutoff.
  */
