@@ -1,7 +1,8 @@
 /**
- * The audit hash chain, as pure functions: each event's hash covers the previous event's hash and a
- * canonical (RFC 8785 JSON) serialization of the event's own fields, so an edited, deleted or
- * reordered row breaks the chain from that point on.
+ * The old audit hash chain, as pure functions, kept for events written before the Merkle log: each
+ * event's hash covers the previous event's hash and a canonical (RFC 8785 JSON) serialization of
+ * the event's own fields. An upgraded database's old events are checked with it when they are
+ * sealed into the tree, and by every verification after (src/audit/verify.ts).
  */
 import { createHash } from 'node:crypto';
 import canonicalizeModule from 'canonicalize';
@@ -25,8 +26,9 @@ export interface AuditFields {
   detail: Record<string, unknown>;
 }
 
-export function eventHash(prevHash: string, e: AuditFields): string {
-  const body = canonicalize({
+/** An event's own fields as they are hashed (JSON values; the chain and the Merkle leaf both use them). */
+export function hashedFields(e: AuditFields) {
+  return {
     seq: e.seq,
     at: e.at.toISOString(),
     orgId: e.orgId,
@@ -37,7 +39,11 @@ export function eventHash(prevHash: string, e: AuditFields): string {
     requestId: e.requestId,
     outcome: e.outcome,
     detail: e.detail,
-  });
+  };
+}
+
+export function eventHash(prevHash: string, e: AuditFields): string {
+  const body = canonicalize(hashedFields(e));
   return createHash('sha256').update(prevHash).update('\n').update(body ?? '').digest('hex');
 }
 

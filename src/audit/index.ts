@@ -1,14 +1,25 @@
 /**
- * Audit trail: append events in the caller's transaction (so the event commits or rolls back with
- * the change it records) and verify the whole chain.
+ * audit: the audit log. Events are appended in the caller's transaction, so an event commits or
+ * rolls back with the change it records, and take no lock (one insert). A sequencer orders and
+ * seals them into an RFC 6962 Merkle tree with a signed tree head per batch; `verifyAudit` checks
+ * every event, head and their consistency; inclusion proofs show one event against a signed head;
+ * witnesses keep the heads outside the database. The public face of the module.
  */
-import { asc, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
-import { latestCheckpoint, type CheckpointInfo } from '../db/queries/retention.ts';
-import { auditEvents, auditHead } from '../db/schema.ts';
-import { chainChecker, eventHash, GENESIS_HASH, type ChainBreak } from './chain.ts';
+import { countAuditEvents, insertAuditEvent, latestHead, unsealedStats, witnessCursors } from '../db/queries/audit-log.ts';
+import { verifyAudit, type VerifyOptions, type VerifyResult } from './verify.ts';
 
 export { GENESIS_HASH, type AuditFields, type ChainBreak } from './chain.ts';
+export { verifyAudit, PURGE_ACTION, type VerifyResult, type VerifyOptions, type LogBreak, type CheckpointInfo } from './verify.ts';
+export { sealBatch, sealAll, LogIntegrityError, type SealReport, type SealDeps } from './sequencer.ts';
+export { startAuditLog, type AuditLogService, type AuditLogMetrics, type AuditLogServiceOptions } from './service.ts';
+export { treeAt, storedFrontier, type TreeState } from './tree.ts';
+export { inclusionProof, type InclusionProof, type ProofResult } from './proof.ts';
+export { readWitnessFile, type WitnessHead } from './witness-file.ts';
+export { exportHeadToFile, exportHeadToWebhook, witnessHead, type WebhookWitness } from './witness.ts';
+export { openHead, HEAD_TYPE, LOG_ID, type TreeHead, type HeadSigner } from './head.ts';
+export { leafData, eventLeafHash, type SealedEvent } from './leaf.ts';
+export { EMPTY_ROOT, Frontier, rangeNodes, foldRight, hex, unhex, verifyInclusion, verifyConsistency } from './merkle.ts';
 
 export interface AuditEventInput {
   /** `client:<id>`, `staff:<username>`, `payer:<id>`, `system`, `operator` */
@@ -27,27 +38,12 @@ export interface AuditEventInput {
 }
 
 /**
- * Appends one event. Must be called inside the transaction that makes the change: the head row is
- * locked until that transaction ends, which keeps the chain linear across processes.
+ * Appends one event: a single insert, no lock. Call it inside the transaction that makes the change;
+ * the event's place in the log (`seq`) is given when the sequencer seals it, within a second.
+ * @returns the event's id (its FHIR AuditEvent id)
  */
-export async function appendAudit(tx: Db, input: AuditEventInput): Promise<{ seq: number; hash: string }> {
-  // Two round trips: take the next number (locking the head until commit; the hash column still
-  // holds the previous event's hash), then write the event and move the head's hash forward.
-  let [head] = await tx
-    .update(auditHead)
-    .set({ seq: sql`${auditHead.seq} + 1` })
-    .where(eq(auditHead.id, 1))
-    .returning({ seq: auditHead.seq, prevHash: auditHead.hash });
-  if (!head) {
-    await tx.insert(auditHead).values({ id: 1, seq: 0, hash: GENESIS_HASH }).onConflictDoNothing();
-    [head] = await tx
-      .update(auditHead)
-      .set({ seq: sql`${auditHead.seq} + 1` })
-      .where(eq(auditHead.id, 1))
-      .returning({ seq: auditHead.seq, prevHash: auditHead.hash });
-  }
-  const fields = {
-    seq: head!.seq,
+export async function appendAudit(tx: Db, input: AuditEventInput): Promise<{ id: number }> {
+  const id = await insertAuditEvent(tx, {
     at: input.at ?? new Date(),
     orgId: input.orgId ?? null,
     actor: input.actor,
@@ -57,70 +53,52 @@ export async function appendAudit(tx: Db, input: AuditEventInput): Promise<{ seq
     requestId: input.requestId ?? null,
     outcome: input.outcome ?? 'success',
     detail: input.detail ?? {},
+  });
+  return { id };
+}
+
+/** Appends an event that records no other change (e.g. a read): one statement, its own commit. */
+export function recordAudit(db: Db, input: AuditEventInput): Promise<{ id: number }> {
+  return appendAudit(db, input);
+}
+
+export interface AuditLogSummary {
+  /** The newest signed tree head, unverified (cheap: one row). */
+  latestHead?: { headNo: number; treeSize: number; rootHash: string; sealedAt: string; kid: string };
+  unsealed: number;
+  /** Age of the oldest event still waiting for the sequencer (ms), when one is. */
+  oldestUnsealedMs?: number;
+  witnesses: { name: string; headNo: number; updatedAt: string; lastError: string | null }[];
+}
+
+/** The log's state at a glance, without verifying anything (dashboards, readiness). */
+export async function auditLogSummary(db: Db, now = new Date()): Promise<AuditLogSummary> {
+  const [head, pending, cursors] = await Promise.all([latestHead(db), unsealedStats(db), witnessCursors(db)]);
+  return {
+    ...(head ? { latestHead: { headNo: head.headNo, treeSize: head.treeSize, rootHash: head.rootHash, sealedAt: head.sealedAt.toISOString(), kid: head.kid } } : {}),
+    unsealed: pending.count,
+    ...(pending.oldest ? { oldestUnsealedMs: Math.max(0, now.getTime() - pending.oldest.getTime()) } : {}),
+    witnesses: cursors.map((c) => ({ name: c.name, headNo: c.headNo, updatedAt: c.updatedAt.toISOString(), lastError: c.lastError })),
   };
-  const hash = eventHash(head!.prevHash, fields);
-  const event = { ...fields, prevHash: head!.prevHash, hash };
-  await tx.execute(sql`with e as (insert into audit_events (seq, at, org_id, actor, action, entity_type, entity_id, request_id, outcome, detail, prev_hash, hash)
-      values (${event.seq}, ${event.at.toISOString()}, ${event.orgId}, ${event.actor}, ${event.action}, ${event.entityType}, ${event.entityId},
-              ${event.requestId}, ${event.outcome}, ${JSON.stringify(event.detail)}::jsonb, ${event.prevHash}, ${event.hash}))
-    update audit_head set hash = ${hash} where id = 1`);
-  return { seq: fields.seq, hash };
 }
 
-/** Appends an event in its own transaction (for events that record no other change, e.g. reads). */
-export function recordAudit(db: Db, input: AuditEventInput) {
-  return db.transaction((tx) => appendAudit(tx as unknown as Db, input));
-}
-
-export interface VerifyResult {
-  ok: boolean;
-  events: number;
-  broken?: ChainBreak;
-  /** Present when verification started from a retention checkpoint (older events were purged). */
-  checkpoint?: CheckpointInfo;
-}
-
-export type { CheckpointInfo } from '../db/queries/retention.ts';
-
-/** The action of the event a retention purge appends; it confirms the checkpoint it wrote. */
-export const PURGE_ACTION = 'retention.purge';
-
-/** Does this (verified) event record exactly this checkpoint? */
-function confirms(e: { action: string; detail: Record<string, unknown> }, cp: CheckpointInfo): boolean {
-  const d = e.detail as { checkpointSeq?: unknown; checkpointHash?: unknown; manifestSha256?: unknown };
-  return e.action === PURGE_ACTION && d.checkpointSeq === cp.seq && d.checkpointHash === cp.hash && d.manifestSha256 === cp.manifestSha256;
+export interface VerificationStatus extends VerifyResult {
+  checkedAt: string;
+  summary: AuditLogSummary;
 }
 
 /**
- * Re-computes the chain page by page (constant memory). After a retention purge it starts from the
- * latest checkpoint: the first remaining event must link to the checkpoint's hash, and the
- * checkpoint must be confirmed by the `retention.purge` event the purge appended to the chain (a
- * checkpoint row written by anyone else, to hide deleted events, is reported as a break).
+ * "Is the audit log intact?" for pages and APIs: a full verification (every event and head, as
+ * `priorgate audit verify`), when it ran, and the log's summary (backlog, witnesses).
+ * @example const s = await verificationStatus(db); s.ok ? `${s.events} events intact` : s.broken!.reason
  */
-export async function verifyAudit(db: Db, pageSize = 1000): Promise<VerifyResult> {
-  const cp = await latestCheckpoint(db);
-  const checkpoint = cp ? { checkpoint: cp } : {};
-  const checker = chainChecker(cp);
-  let confirmed = !cp;
-  let after = cp?.seq ?? 0;
-  for (;;) {
-    const page = await db.select().from(auditEvents).where(gt(auditEvents.seq, after)).orderBy(asc(auditEvents.seq)).limit(pageSize);
-    for (const e of page) {
-      const broken = checker.check(e);
-      if (broken) return { ok: false, events: checker.count, broken, ...checkpoint };
-      if (!confirmed && confirms(e, cp!)) confirmed = true;
-    }
-    if (page.length < pageSize) break;
-    after = page[page.length - 1]!.seq;
-  }
-  const [head] = await db.select().from(auditHead).where(eq(auditHead.id, 1));
-  const broken =
-    checker.finish(head) ??
-    (confirmed ? undefined : { seq: cp!.seq, reason: `the retention checkpoint at event ${cp!.seq} is not confirmed by a ${PURGE_ACTION} event in the chain (forged or altered checkpoint)` });
-  return broken ? { ok: false, events: checker.count, broken, ...checkpoint } : { ok: true, events: checker.count, ...checkpoint };
+export async function verificationStatus(db: Db, opts: VerifyOptions & { now?: () => Date } = {}): Promise<VerificationStatus> {
+  const now = opts.now ?? (() => new Date());
+  const result = await verifyAudit(db, opts);
+  return { ...result, checkedAt: now().toISOString(), summary: await auditLogSummary(db, now()) };
 }
 
+/** Events written so far, sealed or not. */
 export async function auditCount(db: Db): Promise<number> {
-  const [r] = await db.select({ n: sql<number>`count(*)::int` }).from(auditEvents);
-  return Number(r?.n ?? 0);
+  return countAuditEvents(db);
 }

@@ -7,6 +7,7 @@ import { desc, isNull } from 'drizzle-orm';
 import { exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
 import type { Db } from '../db/client.ts';
 import { signingKeys } from '../db/schema.ts';
+import { withTransaction } from '../db/tx.ts';
 
 export const TOKEN_ALG = 'ES384';
 
@@ -22,7 +23,7 @@ export async function createSigningKey(db: Db, now = new Date()): Promise<string
   const kid = randomUUID();
   const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: TOKEN_ALG };
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: TOKEN_ALG, use: 'sig' };
-  await db.transaction(async (tx) => {
+  await withTransaction(db, async (tx) => {
     await tx.update(signingKeys).set({ retiredAt: now }).where(isNull(signingKeys.retiredAt));
     await tx.insert(signingKeys).values({ kid, alg: TOKEN_ALG, privateJwk, publicJwk, createdAt: now });
   });
@@ -46,4 +47,15 @@ export async function loadKeyRing(db: Db, tokenTtlS: number, now = new Date()): 
     verifiers,
     jwks: { keys: live.map((r) => r.publicJwk as JWK) },
   };
+}
+
+/**
+ * Every public key the gateway has ever signed with, retired ones included, by `kid`: signed audit
+ * tree heads stay verifiable for as long as the log is kept (keys are retired, never deleted).
+ */
+export async function allPublicKeys(db: Db): Promise<Map<string, CryptoKey>> {
+  const rows = await db.select({ kid: signingKeys.kid, alg: signingKeys.alg, publicJwk: signingKeys.publicJwk }).from(signingKeys);
+  const out = new Map<string, CryptoKey>();
+  for (const r of rows) out.set(r.kid, (await importJWK(r.publicJwk as JWK, r.alg)) as CryptoKey);
+  return out;
 }

@@ -11,7 +11,10 @@ import { AppError } from '../http/errors.ts';
 import { localClientTls, sendRequest, type TlsMaterial } from '../net/index.ts';
 import { openDataKeys, type DataKeyService } from '../db/data-keys/index.ts';
 import { createLogger } from '../log/index.ts';
-import type { CliIo } from './io.ts';
+import { LogIntegrityError, sealAll } from '../audit/index.ts';
+import { loadKeyRing } from '../auth/index.ts';
+import type { Db } from '../db/client.ts';
+import { println, type CliIo } from './io.ts';
 
 export interface RunningServer {
   url: string;
@@ -57,7 +60,21 @@ export async function operatorRequest<T>(server: RunningServer, route: string, b
 }
 
 /**
- * Opens and migrates the configured database for a one-shot command; closes it afterwards. With
+ * Seals the audit events committed so far (the command's own, or any a stopped gateway left): the
+ * sequencer runs in whichever process holds the database, and one-shot commands are no exception.
+ */
+export async function sealCommitted(db: Db, config: Config, io: CliIo): Promise<void> {
+  try {
+    await sealAll({ db, signer: async () => (await loadKeyRing(db, config.tokenTtlS)).signer });
+  } catch (e) {
+    if (!(e instanceof LogIntegrityError)) throw e;
+    println(io.stderr, `warning: ${e.message}`);
+  }
+}
+
+/**
+ * Opens and migrates the configured database for a one-shot command; closes it afterwards. Audit
+ * events committed before the command and by it are sealed. With
  * `keys: true` the data keys are attached too, checked against the database exactly as the server
  * checks them: for commands that read or write sealed PHI columns (retention export, record
  * flags). The others leave the ring alone (a read-only `audit verify` registers no key).
@@ -69,7 +86,11 @@ export async function withDatabase<T>(io: CliIo, fn: (db: Database, config: Conf
   try {
     await database.migrate();
     if (opts.keys) keys = await openDataKeys(database.db, config.dataKeys, { log: createLogger({ level: 'warn', destination: io.stderr as never }) });
-    return await fn(database, config);
+    // What a stopped gateway left unsealed is sealed first: a purge or a verify sees the whole log.
+    await sealCommitted(database.db, config, io);
+    const result = await fn(database, config);
+    await sealCommitted(database.db, config, io);
+    return result;
   } finally {
     await keys?.stop();
     await database.close();

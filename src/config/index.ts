@@ -7,8 +7,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { MONITOR_ENV, monitorConfig, type MonitorConfig } from './monitor.ts';
+import { LIFECYCLE_ENV, lifecycleConfig, type AuditLogConfig, type NotifyConfig } from './lifecycle.ts';
 
 export { MIN_RETENTION_YEARS, type MonitorConfig, type WorkHours } from './monitor.ts';
+export type { AuditLogConfig, NotifyConfig } from './lifecycle.ts';
 import { dataKeySource, type DataKeySource } from './data-keys.ts';
 import { ConfigError } from './errors.ts';
 
@@ -93,6 +95,7 @@ const EnvSchema = z.object({
   PRIORGATE_DATA_KEY_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   ...MONITOR_ENV,
+  ...LIFECYCLE_ENV,
 });
 
 export interface Config {
@@ -140,6 +143,10 @@ export interface Config {
   env(name: string): string | undefined;
   /** Where the data keys for encryption at rest come from (src/db/crypto). */
   dataKeys: DataKeySource;
+  /** The audit log's sequencer and witnesses (src/audit). */
+  audit: AuditLogConfig;
+  /** Subscription delivery: how long and how often notifications are retried (src/notify). */
+  notify: NotifyConfig;
 }
 
 /**
@@ -214,5 +221,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { demo?: boolean } = {}
     headersTimeoutMs: e.PRIORGATE_HEADERS_TIMEOUT_MS,
     env: (name) => cleaned[name],
     dataKeys: dataKeySource(e, dataDir),
+    ...lifecycleConfig(e),
   };
 }

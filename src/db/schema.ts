@@ -179,24 +179,53 @@ export const subscriptions = pgTable('subscriptions', {
   resource: jsonb('resource').$type<Record<string, unknown>>().notNull(),
   eventCount: integer('event_count').notNull().default(0),
   createdAt: createdAt(),
+  /** Why the subscription is in `error` (ids and codes only), shown by `$status`. */
+  statusReason: text('status_reason'),
 });
+
+/**
+ * Each event a subscription owes its subscriber (backport events-since-subscription-start): one row
+ * per (subscription, event number), so a number is never used twice, and the delivery state that
+ * `$status` reports (what was delivered, what is still owed, what was given up on).
+ */
+export const subscriptionEvents = pgTable(
+  'subscription_events',
+  {
+    subscriptionId: uuid('subscription_id').notNull().references(() => subscriptions.id),
+    eventNumber: integer('event_number').notNull(),
+    requestId: uuid('request_id'),
+    occurredAt: timestamp('occurred_at', { withTimezone: true }).notNull(),
+    deliveredAt: timestamp('delivered_at', { withTimezone: true }),
+    givenUpAt: timestamp('given_up_at', { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.subscriptionId, t.eventNumber] })],
+);
 
 /** Rest-hook delivery attempts. */
 export const notificationAttempts = pgTable('notification_attempts', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),
   subscriptionId: uuid('subscription_id').notNull().references(() => subscriptions.id),
   requestId: uuid('request_id'),
+  /** The event the attempt delivered (null for the handshake). */
+  eventNumber: integer('event_number'),
   status: text('status').notNull(),
   httpStatus: integer('http_status'),
   error: text('error'),
   createdAt: createdAt(),
 });
 
-/** Hash-chained, append-only audit trail. `seq` has no gaps: a gap means a deleted row. */
+/**
+ * The audit log, append-only. An event is written with the change it records, in its transaction,
+ * taking no shared lock: `id` comes from a sequence. The sequencer (src/audit/sequencer.ts) later
+ * gives it `seq`, its place in the log (1, 2, 3, … with no gap: a gap means a deleted row), and seals
+ * it into the Merkle tree (`audit_tree_nodes`, `audit_heads`). `seq` is null until then.
+ * `prev_hash`/`hash` are set only on events from before the Merkle log (the old hash chain).
+ */
 export const auditEvents = pgTable(
   'audit_events',
   {
-    seq: bigint('seq', { mode: 'number' }).primaryKey(),
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    seq: bigint('seq', { mode: 'number' }),
     at: timestamp('at', { withTimezone: true }).notNull(),
     orgId: text('org_id'),
     actor: text('actor').notNull(),
@@ -206,10 +235,15 @@ export const auditEvents = pgTable(
     requestId: text('request_id'),
     outcome: text('outcome').notNull(),
     detail: jsonb('detail').$type<Record<string, unknown>>().notNull().default({}),
-    prevHash: text('prev_hash').notNull(),
-    hash: text('hash').notNull(),
+    prevHash: text('prev_hash'),
+    hash: text('hash'),
+    /** When the row was written (time-to-seal is measured from it; `at` may be set by the caller). */
+    loggedAt: timestamp('logged_at', { withTimezone: true }).notNull().default(sql`clock_timestamp()`),
   },
   (t) => [
+    uniqueIndex('audit_events_seq').on(t.seq),
+    // What the sequencer has still to seal: small, as events are sealed within a second.
+    index('audit_unsealed').on(t.id).where(sql`seq is null`),
     index('audit_entity').on(t.entityType, t.entityId),
     index('audit_org_at').on(t.orgId, t.at),
     // The monitor's sliding windows look back per actor (src/monitor).
@@ -217,11 +251,53 @@ export const auditEvents = pgTable(
   ],
 );
 
-/** The head of the audit chain: one row, locked by each appender (serializes the chain). */
+/** The head of the old audit hash chain: read once, when an upgraded database seals its old events. */
 export const auditHead = pgTable('audit_head', {
   id: integer('id').primaryKey(),
   seq: bigint('seq', { mode: 'number' }).notNull(),
   hash: text('hash').notNull(),
+});
+
+/**
+ * The Merkle tree over the sealed events (RFC 6962 / RFC 9162): every complete node, `level` 0 being
+ * the leaf hashes, `idx` its position in its level. Kept when events are purged (hashes, no content),
+ * so inclusion and consistency proofs still work across a retention checkpoint.
+ */
+export const auditTreeNodes = pgTable(
+  'audit_tree_nodes',
+  {
+    level: integer('level').notNull(),
+    idx: bigint('idx', { mode: 'number' }).notNull(),
+    hash: text('hash').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.level, t.idx] })],
+);
+
+/**
+ * One signed tree head per sealed batch: the tree's size and root after the batch, signed (JWS,
+ * ES384) with the gateway's signing key. `base` is the number of events before the tree's first leaf
+ * (non-zero only for a database that purged events before it was upgraded to the Merkle log).
+ * `frontier` holds the right edge of the tree (the roots of its perfect subtrees) so the next batch
+ * extends it without reading old leaves; it is checked against the signed root before use.
+ */
+export const auditHeads = pgTable('audit_heads', {
+  headNo: bigint('head_no', { mode: 'number' }).primaryKey(),
+  treeSize: bigint('tree_size', { mode: 'number' }).notNull(),
+  rootHash: text('root_hash').notNull(),
+  base: bigint('base', { mode: 'number' }).notNull(),
+  sealedAt: timestamp('sealed_at', { withTimezone: true }).notNull(),
+  kid: text('kid').notNull(),
+  /** The signed head: compact JWS whose payload is the head (the columns above are a copy). */
+  jws: text('jws').notNull(),
+  frontier: jsonb('frontier').$type<string[]>().notNull(),
+});
+
+/** How far each external witness has received the signed tree heads (src/audit/witness.ts). */
+export const auditWitnessCursors = pgTable('audit_witness_cursors', {
+  name: text('name').primaryKey(),
+  headNo: bigint('head_no', { mode: 'number' }).notNull(),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+  lastError: text('last_error'),
 });
 
 /** Revenue-cycle staff. */
@@ -364,9 +440,10 @@ export const recordFlags = pgTable('record_flags', {
 });
 
 /**
- * Retention checkpoints: the audit events up to `seq` were exported and purged; `hash` is the hash
- * of event `seq`, so the first remaining event must link to it. Confirmed by the `retention.purge`
- * audit event that the purge appended (see verifyAudit).
+ * Retention checkpoints: the audit events up to `seq` were exported and purged. `hash` is the Merkle
+ * tree's root over the events up to `seq` (for a checkpoint at or before the tree's `base`, made
+ * before the Merkle log, the old chain hash of event `seq`). Confirmed by the `retention.purge`
+ * audit event that the purge appended (see src/audit/verify.ts).
  */
 export const auditCheckpoints = pgTable('audit_checkpoints', {
   id: bigserial('id', { mode: 'number' }).primaryKey(),

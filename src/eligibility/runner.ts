@@ -16,6 +16,7 @@ import { ControlNumberBlocks } from './control-block.ts';
 import { dbResults } from './db-results.ts';
 import { runEligibilityBatch } from './engine.ts';
 import { receiverFor } from './setup.ts';
+import { withTransaction } from '../db/tx.ts';
 
 export interface BatchRunnerOptions {
   db: Db;
@@ -79,10 +80,10 @@ export function startBatchRunner(o: BatchRunnerOptions): BatchRunner {
   }
 
   async function finish(batch: BatchRow, status: 'done' | 'incomplete' | 'failed', error?: string) {
-    await o.db.transaction(async (tx) => {
-      const counts = await resultCounts(tx as unknown as Db, batch.id);
-      await finishBatch(tx as unknown as Db, batch.id, status, counts, error);
-      await appendAudit(tx as unknown as Db, { actor: 'system', action: 'eligibility.batch.finish', orgId: batch.orgId, entityType: 'eligibility-batch', entityId: batch.id, detail: { status, ...counts } });
+    await withTransaction(o.db, async (tx) => {
+      const counts = await resultCounts(tx, batch.id);
+      await finishBatch(tx, batch.id, status, counts, error);
+      await appendAudit(tx, { actor: 'system', action: 'eligibility.batch.finish', orgId: batch.orgId, entityType: 'eligibility-batch', entityId: batch.id, detail: { status, ...counts } });
     });
   }
 

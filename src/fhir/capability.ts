@@ -17,6 +17,7 @@ export const OPERATIONS = [
     name: 'submit',
     definition: 'http://hl7.org/fhir/OperationDefinition/CoverageEligibilityRequest-submit',
   },
+  { resource: 'Subscription', name: 'status', definition: 'http://hl7.org/fhir/uv/subscriptions-backport/OperationDefinition/backport-subscription-status' },
 ] as const;
 
 export function capabilityStatement(o: CapabilityOptions) {

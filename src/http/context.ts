@@ -35,6 +35,8 @@ export interface AppDeps {
   ready?: Promise<void>;
   /** The clock, injectable for tests. */
   now?: () => Date;
+  /** Seals the audit events committed so far (the process's audit log sequencer). */
+  sealAudit?: () => Promise<unknown>;
 }
 
 export interface AppEnv {

@@ -1,12 +1,18 @@
 /** Prometheus metrics: one registry per app (no globals), HTTP counts and latency by route. */
 import type { MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
   registry: Registry;
   httpRequests: Counter<'method' | 'route' | 'status'>;
   httpDuration: Histogram<'method' | 'route'>;
+  /** Seconds from an audit event's insert to its seal into the Merkle log. */
+  auditSealSeconds: Histogram;
+  auditUnsealed: Gauge;
+  auditTreeSize: Gauge;
+  /** Transactions run again after a deadlock (40P01) or serialization failure (40001). */
+  txRetries: Counter<'code'>;
 }
 
 export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
@@ -25,6 +31,20 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
       help: 'HTTP request latency by method and route pattern',
       labelNames: ['method', 'route'],
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20],
+      registers: [registry],
+    }),
+    auditSealSeconds: new Histogram({
+      name: 'priorgate_audit_seal_seconds',
+      help: 'Time from an audit event being written to its seal into the signed Merkle log',
+      buckets: [0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1, 2, 5, 10, 30],
+      registers: [registry],
+    }),
+    auditUnsealed: new Gauge({ name: 'priorgate_audit_unsealed_events', help: 'Audit events written and not yet sealed', registers: [registry] }),
+    auditTreeSize: new Gauge({ name: 'priorgate_audit_tree_size', help: 'Events in the signed audit Merkle tree', registers: [registry] }),
+    txRetries: new Counter({
+      name: 'priorgate_db_transaction_retries_total',
+      help: 'Transactions run again after a deadlock or serialization failure, by SQLSTATE',
+      labelNames: ['code'],
       registers: [registry],
     }),
   };

@@ -19,6 +19,7 @@ import type { JobHandler } from '../workflow/worker.ts';
 import { ALERT_WEBHOOK_JOB } from './raise.ts';
 import { scanAudit, type ScanResult } from './scan.ts';
 import { alertWebhookHandler } from './webhook.ts';
+import { withTransaction } from '../db/tx.ts';
 
 export { RULES, requestIdsRead, type RuleId, type Severity, type Observation, type MonitorEvent } from './rules.ts';
 export { isWorkingTime, wallClock } from './work-hours.ts';
@@ -40,7 +41,16 @@ export interface Monitor {
  * @param wake wakes the job worker after alerts were queued for the webhook
  * @example const monitor = startMonitor({ db, log, config, wake: () => worker.wake() })
  */
-export function startMonitor(deps: { db: Db; log: Logger; config: Config; wake?: () => void; resolve?: Resolver; now?: () => Date }): Monitor {
+export function startMonitor(deps: {
+  db: Db;
+  log: Logger;
+  config: Config;
+  wake?: () => void;
+  resolve?: Resolver;
+  now?: () => Date;
+  /** Seals committed audit events before each scan (the audit log's sequencer). */
+  seal?: () => Promise<unknown>;
+}): Monitor {
   const { config, log } = deps;
   const url = config.monitor.webhookUrl;
   if (url) {
@@ -51,7 +61,7 @@ export function startMonitor(deps: { db: Db; log: Logger; config: Config; wake?:
   let running: Promise<ScanResult> | undefined;
   let stopped = false;
   const scanNow = () =>
-    (running ??= scanAudit({ db: deps.db, config: config.monitor, now: deps.now })
+    (running ??= scanAudit({ db: deps.db, config: config.monitor, now: deps.now, seal: deps.seal })
       .then((r) => {
         if (r.raised.length) {
           log.warn({ alerts: r.raised, scanned: r.scanned }, 'audit alerts raised');
@@ -90,8 +100,7 @@ export async function flagRecord(db: Db, f: { requestId: string; reason: string;
   const request = /^[0-9a-f-]{36}$/i.test(f.requestId) ? await requestById(db, f.requestId.toLowerCase()) : undefined;
   if (!request) throw new AppError('not_found', 'there is no request with that id');
   const at = f.at ?? new Date();
-  await db.transaction(async (t) => {
-    const tx = t as unknown as Db;
+  await withTransaction(db, async (tx) => {
     await setFlag(tx, { requestId: request.id, reason: f.reason, flaggedBy: f.actor, flaggedAt: at });
     await appendAudit(tx, { actor: f.actor, action: 'record.flag', orgId: request.orgId, entityType: 'request', entityId: request.id, detail: { reason: f.reason }, at });
   });
@@ -101,8 +110,7 @@ export async function flagRecord(db: Db, f: { requestId: string; reason: string;
 /** Removes a request's flag. Audited. @throws AppError not_found when it was not flagged */
 export async function unflagRecord(db: Db, f: { requestId: string; actor: string }) {
   const id = f.requestId.toLowerCase();
-  await db.transaction(async (t) => {
-    const tx = t as unknown as Db;
+  await withTransaction(db, async (tx) => {
     if (!/^[0-9a-f-]{36}$/.test(id) || !(await clearFlag(tx, id))) throw new AppError('not_found', 'that request is not flagged');
     await appendAudit(tx, { actor: f.actor, action: 'record.unflag', entityType: 'request', entityId: id });
   });

@@ -5,6 +5,7 @@
  */
 import type { AuditFields } from '../audit/index.ts';
 import type { MonitorConfig, WorkHours } from '../config/index.ts';
+import { GIVE_UP_ACTION } from '../notify/index.ts';
 import { isWorkingTime, wallClock } from './work-hours.ts';
 
 /** An audit event as the rules see it (the correlation id plays no part). */
@@ -16,6 +17,7 @@ export const RULES = {
   'flagged-record': { severity: 'high', label: 'Flagged record read' },
   'failed-logins': { severity: 'high', label: 'Repeated failed logins' },
   'new-address': { severity: 'medium', label: 'Token from a new address' },
+  'delivery-failed': { severity: 'high', label: 'Subscription notifications undeliverable' },
 } as const;
 export type RuleId = keyof typeof RULES;
 export type Severity = (typeof RULES)[RuleId]['severity'];
@@ -132,4 +134,24 @@ export function newAddresses(batch: MonitorEvent[], history: Map<number, { anyPr
     if (address && h?.anyPrior && !h.seenRecently) out.push(observe('new-address', e, `${e.actor}|${address}`, days * 24 * HOUR, { address, lookbackDays: days }));
   }
   return out;
+}
+
+/**
+ * delivery-failed: a subscriber's endpoint failed every notification attempt for the retry period
+ * (PRIORGATE_NOTIFY_RETRY_HOURS) and the subscription went to `error`: decisions are owed to a
+ * provider who no longer hears of them. One alert per subscription and day.
+ */
+export function deliveryFailures(batch: MonitorEvent[]): Observation[] {
+  return batch
+    .filter((e) => e.action === GIVE_UP_ACTION)
+    .map((e) => {
+      const d = e.detail as { eventNumber?: unknown; lastError?: unknown; host?: unknown; attempts?: unknown };
+      return observe('delivery-failed', e, `subscription|${e.entityId}`, 24 * HOUR, {
+        subscriptionId: e.entityId,
+        eventNumber: d.eventNumber ?? null,
+        attempts: d.attempts ?? null,
+        lastError: d.lastError ?? null,
+        host: d.host ?? null,
+      });
+    });
 }

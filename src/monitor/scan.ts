@@ -8,10 +8,12 @@
 import { appendAudit } from '../audit/index.ts';
 import type { MonitorConfig } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
+import { withTransaction } from '../db/tx.ts';
 import { actorWindow, alertById, eventsAfter, flagsFor, lockCursor, setCursor, tokenHistory } from '../db/queries/monitor.ts';
 import { foldObservation } from './raise.ts';
 import {
   bulkReads,
+  deliveryFailures,
   failedLogins,
   flaggedReads,
   LOGIN_ACTIONS,
@@ -26,6 +28,8 @@ import {
 
 export interface ScanDeps {
   db: Db;
+  /** Seals what was committed before the scan (the monitor reads the log in its sealed order). */
+  seal?: () => Promise<unknown>;
   config: MonitorConfig;
   now?: () => Date;
   batchSize?: number;
@@ -63,6 +67,7 @@ export async function observe(tx: Db, batch: MonitorEvent[], cfg: MonitorConfig)
     ...flaggedReads(batch, flags),
     ...failedLogins(batch, failures, cfg.logins),
     ...newAddresses(batch, history, cfg.newAddressDays),
+    ...deliveryFailures(batch),
   ].sort((a, b) => a.seq - b.seq);
 }
 
@@ -70,9 +75,9 @@ export async function observe(tx: Db, batch: MonitorEvent[], cfg: MonitorConfig)
 export async function scanAudit(deps: ScanDeps): Promise<ScanResult> {
   const now = deps.now ?? (() => new Date());
   const result: ScanResult = { scanned: 0, raised: [], extended: 0, ran: true };
+  await deps.seal?.();
   for (;;) {
-    const step = await deps.db.transaction(async (t) => {
-      const tx = t as unknown as Db;
+    const step = await withTransaction(deps.db, async (tx) => {
       const cursor = await lockCursor(tx);
       if (cursor === undefined) return undefined;
       const batch = await eventsAfter(tx, cursor, deps.batchSize ?? 500);

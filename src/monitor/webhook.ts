@@ -16,6 +16,7 @@ import { classify, postHook, type Resolver } from '../notify/index.ts';
 import { VERSION } from '../version.ts';
 import type { JobHandler } from '../workflow/worker.ts';
 import { RULES, type RuleId } from './rules.ts';
+import { withTransaction } from '../db/tx.ts';
 
 /** The webhook body: what happened, to whom, and where in the audit trail. */
 export function alertWebhookBody(a: AlertRow) {
@@ -72,8 +73,8 @@ export function alertWebhookHandler(deps: AlertWebhookDeps): JobHandler {
       resolve: deps.resolve,
     });
     const c = classify(result, backoffMs(job.attempts, deps.retryBaseMs ?? 1000));
-    await deps.db.transaction((tx) =>
-      appendAudit(tx as unknown as Db, {
+    await withTransaction(deps.db, (tx) =>
+      appendAudit(tx, {
         actor: 'system',
         action: 'alert.webhook',
         outcome: c.outcome.ok ? 'success' : 'failure',

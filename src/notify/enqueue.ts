@@ -4,7 +4,7 @@
  */
 import type { Db } from '../db/client.ts';
 import { enqueue } from '../db/queries/jobs.ts';
-import { nextEventNumber, subscriptionsForUpdate } from '../db/queries/subscriptions.ts';
+import { insertSubscriptionEvent, nextEventNumber, subscriptionsForUpdate } from '../db/queries/subscriptions.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import { LIVE_STATUSES, NOTIFY_KIND } from './topic.ts';
 
@@ -31,8 +31,12 @@ export interface NotifyJobPayload {
   [key: string]: unknown;
 }
 
-/** Rest-hook attempts per event: with the worker's backoff (doubling from 1 s, capped at 5 min) about 25 minutes. */
-export const NOTIFY_MAX_ATTEMPTS = 12;
+/**
+ * Rest-hook attempts are bounded by time, not by count: the handler retries until
+ * PRIORGATE_NOTIFY_RETRY_HOURS (24) after the event, then gives up (handlers.ts). This ceiling only
+ * keeps the job queue's own bookkeeping finite.
+ */
+export const NOTIFY_MAX_ATTEMPTS = 1_000_000;
 
 /**
  * Enqueues one `notify.rest-hook` job per live subscription of the organization (PAS §spec-60).
@@ -49,6 +53,8 @@ export async function enqueueNotifications(tx: Db, input: NotificationInput): Pr
     const end = (sub.resource as { end?: string }).end;
     if (end && Date.parse(end) <= now.getTime()) continue;
     const eventNumber = input.eventNumber ?? (await nextEventNumber(tx, sub.id));
+    // The owed event, numbered once per subscription (its key keeps numbers unique): `$status` reads it.
+    await insertSubscriptionEvent(tx, { subscriptionId: sub.id, eventNumber, requestId: input.requestId, occurredAt: now });
     const payload: NotifyJobPayload = { subscriptionId: sub.id, eventNumber, eventAt: now.toISOString(), responseBundle: input.responseBundle };
     ids.push(await enqueue(tx, { kind: NOTIFY_KIND, orgId: input.orgId, requestId: input.requestId, payload, maxAttempts: NOTIFY_MAX_ATTEMPTS }));
   }

@@ -4,15 +4,20 @@
  * notification discloses PHI to the subscriber) in one transaction.
  *
  * Retry policy (the worker schedules, these decide): 2xx done; 5xx, 408, 429, timeouts and
- * connection errors retry with backoff; other 4xx and 3xx (redirects are not followed) are final;
- * an endpoint refused by the SSRF rules is final and puts the subscription in `error`.
+ * connection errors retry with capped exponential backoff (PRIORGATE_NOTIFY_BACKOFF_BASE_MS /
+ * _CAP_MS) until PRIORGATE_NOTIFY_RETRY_HOURS (24) after the event: a subscriber down for a day
+ * still gets its decisions. Then the event is given up on, the subscription goes to `error` and a
+ * `subscription.give-up` audit event makes the monitor alert staff. Other 4xx and 3xx (redirects
+ * are not followed) are final; an endpoint refused by the SSRF rules is final and puts the
+ * subscription in `error`. Each event's delivery is recorded (`subscription_events`), so
+ * `$status` shows what the subscriber is owed.
  */
 import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../audit/index.ts';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
 import { backoffMs, type Job } from '../db/queries/jobs.ts';
-import { insertAttempt, setSubscriptionStatus, subscriptionById, type SubscriptionRow } from '../db/queries/subscriptions.ts';
+import { insertAttempt, markEventDelivered, markEventGivenUp, setSubscriptionStatus, subscriptionById, type SubscriptionRow } from '../db/queries/subscriptions.ts';
 import type { Logger } from '../log/index.ts';
 import type { JobHandler, JobOutcome } from '../workflow/worker.ts';
 import { VERSION } from '../version.ts';
@@ -20,7 +25,8 @@ import { postHook, type HookResult } from './deliver.ts';
 import { trustAnchors, type Resolver } from '../net/index.ts';
 import type { NotifyJobPayload } from './enqueue.ts';
 import { eventNotificationBundle, handshakeBundle, type StatusContext } from './notification-bundle.ts';
-import { HANDSHAKE_KIND, NOTIFY_KIND } from './topic.ts';
+import { GIVE_UP_ACTION, HANDSHAKE_KIND, NOTIFY_KIND } from './topic.ts';
+import { withTransaction } from '../db/tx.ts';
 
 export interface NotifyDeps {
   db: Db;
@@ -32,8 +38,12 @@ export interface NotifyDeps {
   resolve?: Resolver;
   /** Per-POST deadline (default 10 s). */
   timeoutMs?: number;
-  /** Base of the retry backoff (default 1 s, doubling per attempt, capped at 5 min). */
+  /** Base of the retry backoff, doubling per attempt (default PRIORGATE_NOTIFY_BACKOFF_BASE_MS). */
   retryBaseMs?: number;
+  /** The backoff's cap (default PRIORGATE_NOTIFY_BACKOFF_CAP_MS). */
+  retryCapMs?: number;
+  /** How long after an event it is retried before being given up on (default PRIORGATE_NOTIFY_RETRY_HOURS). */
+  retryForMs?: number;
   now?: () => Date;
 }
 
@@ -67,7 +77,13 @@ function headersOf(sub: SubscriptionRow): Record<string, string> {
 
 export function notifyHandlers(deps: NotifyDeps): Record<string, JobHandler> {
   const now = deps.now ?? (() => new Date());
-  const retryIn = (job: Job) => backoffMs(job.attempts, deps.retryBaseMs ?? 1000);
+  const policy = {
+    baseMs: deps.retryBaseMs ?? deps.config.notify.backoffBaseMs,
+    capMs: deps.retryCapMs ?? deps.config.notify.backoffCapMs,
+    forMs: deps.retryForMs ?? deps.config.notify.retryForMs,
+  };
+  const period = policy.forMs >= 3_600_000 ? `${Number((policy.forMs / 3_600_000).toFixed(1))} h` : `${Math.max(1, Math.round(policy.forMs / 1000))} s`;
+  const retryIn = (job: Job) => backoffMs(job.attempts, policy.baseMs, Math.max(policy.capMs, policy.baseMs));
   const subscriptionUrl = (id: string) => (deps.config.baseUrl ? `${deps.config.baseUrl}/fhir/Subscription/${id}` : `Subscription/${id}`);
   const context = (sub: SubscriptionRow, status: string): StatusContext => ({
     subscriptionUrl: subscriptionUrl(sub.id),
@@ -90,13 +106,29 @@ export function notifyHandlers(deps: NotifyDeps): Record<string, JobHandler> {
       ...(ca ? { tls: { ca } } : {}),
     });
 
-  /** Records the attempt, its audit event and any status change, together. */
-  async function record(sub: SubscriptionRow, job: Job, c: Classified, action: string, statusChange?: { from: string[]; to: string }) {
-    await deps.db.transaction(async (txRaw) => {
-      const tx = txRaw as unknown as Db;
+  /**
+   * Records the attempt, its audit event, the event's delivery state and any status change,
+   * together. `givenUp`: the event's retry period is over (the subscription goes to `error`).
+   */
+  async function record(sub: SubscriptionRow, job: Job, c: Classified, action: string, statusChange?: { from: string[]; to: string }, givenUp = false) {
+    await withTransaction(deps.db, async (tx) => {
       const error = c.outcome.ok ? null : c.outcome.error;
-      await insertAttempt(tx, { subscriptionId: sub.id, requestId: job.requestId, status: c.attempt, httpStatus: c.httpStatus, error });
       const payload = job.payload as Partial<NotifyJobPayload>;
+      const eventNumber = typeof payload.eventNumber === 'number' ? payload.eventNumber : null;
+      await insertAttempt(tx, { subscriptionId: sub.id, requestId: job.requestId, eventNumber, status: c.attempt, httpStatus: c.httpStatus, error });
+      if (eventNumber !== null && c.outcome.ok) await markEventDelivered(tx, sub.id, eventNumber, now());
+      if (eventNumber !== null && givenUp) {
+        await markEventGivenUp(tx, sub.id, eventNumber, now());
+        await appendAudit(tx, {
+          actor: 'system',
+          action: GIVE_UP_ACTION,
+          outcome: 'failure',
+          orgId: sub.orgId,
+          entityType: 'subscription',
+          entityId: sub.id,
+          detail: { pasRequestId: job.requestId, eventNumber, attempts: job.attempts, lastError: error, retryHours: policy.forMs / 3_600_000, host: new URL(sub.endpoint).host },
+        });
+      }
       await appendAudit(tx, {
         actor: 'system',
         action,
@@ -106,7 +138,7 @@ export function notifyHandlers(deps: NotifyDeps): Record<string, JobHandler> {
         entityId: sub.id,
         detail: { pasRequestId: job.requestId, eventNumber: payload.eventNumber ?? null, attempt: job.attempts, result: c.attempt, httpStatus: c.httpStatus ?? null, host: new URL(sub.endpoint).host },
       });
-      if (statusChange && (await setSubscriptionStatus(tx, sub.id, statusChange.from, statusChange.to))) {
+      if (statusChange && (await setSubscriptionStatus(tx, sub.id, statusChange.from, statusChange.to, statusChange.to === 'error' ? (givenUp ? `notifications failed for ${period} (${error})` : error) : null))) {
         await appendAudit(tx, {
           actor: 'system',
           action: 'subscription.status',
@@ -148,8 +180,12 @@ export function notifyHandlers(deps: NotifyDeps): Record<string, JobHandler> {
       responseBundle: payload.responseBundle,
     });
     const c = classify(await post(sub, bundle), retryIn(job));
-    await record(sub, job, c, 'subscription.notify', c.attempt === 'refused' ? { from: ['active'], to: 'error' } : undefined);
-    log.info({ eventNumber: payload.eventNumber, attempt: job.attempts, result: c.attempt, httpStatus: c.httpStatus }, 'notification attempt');
+    // A failure that may be retried, past the retry period: the event is given up on.
+    const givenUp = !c.outcome.ok && c.outcome.retryable && now().getTime() - Date.parse(payload.eventAt) >= policy.forMs;
+    await record(sub, job, c, 'subscription.notify', c.attempt === 'refused' || givenUp ? { from: ['active'], to: 'error' } : undefined, givenUp);
+    if (givenUp && !c.outcome.ok) c.outcome = { ok: false, error: `given up after ${job.attempts} attempts: ${c.outcome.error}`, retryable: false };
+    log.info({ eventNumber: payload.eventNumber, attempt: job.attempts, result: c.attempt, httpStatus: c.httpStatus, givenUp }, 'notification attempt');
+    if (givenUp) log.warn({ eventNumber: payload.eventNumber, attempts: job.attempts }, 'notifications given up on: subscription in error, staff alerted');
     return c.outcome;
   };
 

@@ -10,4 +10,4 @@ export { isEndpointAllowed, vetEndpoint, checkAddresses, systemResolver, blocked
 export { postHook, type HookResult } from './deliver.ts';
 export { eventNotificationBundle, handshakeBundle } from './notification-bundle.ts';
 export { parseSubscription, parseOrgFilter } from './subscription-input.ts';
-export { PAS_TOPIC, NOTIFY_KIND, HANDSHAKE_KIND, FILTER_CRITERIA_URL, PAYLOAD_CONTENT_URL, type SubscriptionStatus } from './topic.ts';
+export { PAS_TOPIC, NOTIFY_KIND, HANDSHAKE_KIND, GIVE_UP_ACTION, FILTER_CRITERIA_URL, PAYLOAD_CONTENT_URL, type SubscriptionStatus } from './topic.ts';

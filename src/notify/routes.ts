@@ -12,6 +12,7 @@ import { findOrganization } from '../db/queries/clients.ts';
 import { enqueue } from '../db/queries/jobs.ts';
 import {
   countSubscriptions,
+  deliveryState,
   findSubscription,
   insertSubscription,
   listSubscriptions,
@@ -24,8 +25,10 @@ import { baseUrlOf, FHIR_JSON, type RouteGroup } from '../http/app.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
 import { vetEndpoint, type Resolver } from '../net/index.ts';
+import { statusBundle } from './status.ts';
 import { parseSubscription } from './subscription-input.ts';
 import { HANDSHAKE_KIND, NPI_SYSTEM, PAS_TOPIC } from './topic.ts';
+import { withTransaction } from '../db/tx.ts';
 
 /** Subscriptions an organization may hold at once (each one receives its PHI). */
 export const MAX_SUBSCRIPTIONS_PER_ORG = 25;
@@ -49,7 +52,7 @@ export function renderSubscription(row: SubscriptionRow): Record<string, unknown
     meta: { ...(meta as object), lastUpdated: row.createdAt.toISOString() },
     status: row.status,
     ...rest,
-    ...(row.status === 'error' ? { error: 'the endpoint refused or failed the handshake, or is no longer allowed' } : {}),
+    ...(row.status === 'error' ? { error: row.statusReason ?? 'the endpoint refused or failed the handshake, or is no longer allowed' } : {}),
   };
 }
 
@@ -83,8 +86,7 @@ async function create(c: Context<AppEnv>, deps: AppDeps, resolve: Resolver | und
   }
 
   const id = randomUUID();
-  const row = await deps.db.transaction(async (txRaw) => {
-    const tx = txRaw as unknown as Db;
+  const row = await withTransaction(deps.db, async (tx) => {
     const inserted = await insertSubscription(tx, { id, orgId: auth.orgId, status: 'requested', endpoint: input.endpoint, resource: input.resource });
     await enqueue(tx, { kind: HANDSHAKE_KIND, orgId: auth.orgId, payload: { subscriptionId: id }, maxAttempts: HANDSHAKE_ATTEMPTS });
     await appendAudit(tx, {
@@ -108,6 +110,20 @@ async function read(c: Context<AppEnv>, deps: AppDeps) {
   return fhirJson(c, renderSubscription(row), 200);
 }
 
+/** `$status`: what the subscription has had and what it is owed (status.ts). */
+async function status(c: Context<AppEnv>, deps: AppDeps) {
+  const row = await findSubscription(deps.db, caller(c).orgId, c.req.param('id') ?? '');
+  if (!row) throw new AppError('not_found', 'no such Subscription');
+  const base = `${baseUrlOf(deps, c.req.url)}`;
+  const bundle = statusBundle(row, await deliveryState(deps.db, row.id), {
+    subscriptionUrl: `${base}/fhir/Subscription/${row.id}`,
+    baseUrl: base,
+    now: deps.now?.() ?? new Date(),
+    newId: randomUUID,
+  });
+  return fhirJson(c, bundle, 200);
+}
+
 async function search(c: Context<AppEnv>, deps: AppDeps) {
   const rows = await listSubscriptions(deps.db, caller(c).orgId);
   const base = `${baseUrlOf(deps, c.req.url)}/fhir`;
@@ -123,8 +139,7 @@ async function search(c: Context<AppEnv>, deps: AppDeps) {
 async function remove(c: Context<AppEnv>, deps: AppDeps) {
   const auth = caller(c);
   const id = c.req.param('id') ?? '';
-  const deleted = await deps.db.transaction(async (txRaw) => {
-    const tx = txRaw as unknown as Db;
+  const deleted = await withTransaction(deps.db, async (tx) => {
     const row = await findSubscription(tx, auth.orgId, id);
     if (!row || !(await setSubscriptionStatus(tx, row.id, VISIBLE, 'deleted'))) return false;
     await appendAudit(tx, {
@@ -148,6 +163,8 @@ export function subscriptionRoutesWith(opts: { resolve?: Resolver } = {}): Route
     app.post('/fhir/Subscription', requireScope('Subscription', 'c'), (c) => create(c, deps, opts.resolve));
     // SMART `system/Subscription.crud` has no `s`: searching one's own list needs `r`.
     app.get('/fhir/Subscription', requireScope('Subscription', 'r'), (c) => search(c, deps));
+    app.get('/fhir/Subscription/:id/$status', requireScope('Subscription', 'r'), (c) => status(c, deps));
+    app.post('/fhir/Subscription/:id/$status', requireScope('Subscription', 'r'), (c) => status(c, deps));
     app.get('/fhir/Subscription/:id', requireScope('Subscription', 'r'), (c) => read(c, deps));
     app.delete('/fhir/Subscription/:id', requireScope('Subscription', 'd'), (c) => remove(c, deps));
   };

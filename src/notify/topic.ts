@@ -19,6 +19,9 @@ export const NPI_SYSTEM = 'http://hl7.org/fhir/sid/us-npi';
  */
 export const ORG_FILTER_NAMES = ['orgIdentifier', 'org-identifier'];
 
+/** The audit action recorded when a subscription's notifications are given up on (the monitor alerts on it). */
+export const GIVE_UP_ACTION = 'subscription.give-up';
+
 /** Job kinds run by `notifyHandlers`. */
 export const NOTIFY_KIND = 'notify.rest-hook';
 export const HANDSHAKE_KIND = 'notify.handshake';

@@ -17,6 +17,7 @@ import { readPayerReply } from './reply.ts';
 import type { Outbound, PayerConnector, SendResult } from './connector.ts';
 import type { PayerRegistry, PayerRuntime } from './registry.ts';
 import { envelope, partiesFor } from './x12-io.ts';
+import { withTransaction } from '../db/tx.ts';
 
 export const OUTBOUND_278 = 'x12-278-request';
 export const OUTBOUND_PAS = 'pas-request-out';
@@ -41,8 +42,7 @@ async function outboundPayload(d: DeliverDeps, request: RequestRow, payer: Payer
   if (!inbound) throw new TranslateError('invalid', 'the stored request is missing', 'Bundle');
   const bundle = JSON.parse(inbound.payload) as Bundle;
   const now = d.now?.() ?? new Date();
-  return d.db.transaction(async (t) => {
-    const tx = t as unknown as Db;
+  return withTransaction(d.db, async (tx) => {
     let payload = inbound.payload;
     let controlNumber: string | null = null;
     if (set === OUTBOUND_278) {
@@ -86,10 +86,10 @@ export async function failDelivery(
   f: { error: string; retryable: boolean; retryInMs?: number; from: RequestState[] },
 ): Promise<JobOutcome> {
   if (!f.retryable || job.attempts >= job.maxAttempts) {
-    await d.db.transaction(async (t) => {
-      const current = await requestById(t as unknown as Db, request.id);
+    await withTransaction(d.db, async (t) => {
+      const current = await requestById(t, request.id);
       if (current && f.from.includes(current.status as RequestState)) {
-        await transition(t as unknown as Db, request.id, 'error', { actor: 'system', detail: { error: f.error, attempts: job.attempts } });
+        await transition(t, request.id, 'error', { actor: 'system', detail: { error: f.error, attempts: job.attempts } });
       }
     });
     d.events.changed(request.id);
@@ -158,8 +158,7 @@ export function deliverHandler(d: DeliverDeps) {
     if ('outcome' in sent) return sent.outcome;
     const reply = await readPayerReply(d.db, { request, payer, body: sent.answer.body, contentType: sent.answer.contentType, now: d.now?.() ?? new Date() });
     if (reply.kind === 'unreadable') return fail(d, request, job, reply.error, false);
-    const recorded = await d.db.transaction(async (t) => {
-      const tx = t as unknown as Db;
+    const recorded = await withTransaction(d.db, async (tx) => {
       const messageId = await saveMessage(tx, reply.message);
       return recordAnswer(tx, {
         requestId: request.id,

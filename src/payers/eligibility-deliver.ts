@@ -18,6 +18,7 @@ import { INBOUND_X12 } from './reply.ts';
 import type { PayerRuntime } from './registry.ts';
 import { bodyOf, envelope, partiesFor } from './x12-io.ts';
 import { elementText, parseX12, type Segment } from '../x12/index.ts';
+import { withTransaction } from '../db/tx.ts';
 
 export const OUTBOUND_270 = 'x12-270-request';
 
@@ -66,8 +67,7 @@ async function outbound270(d: DeliverDeps, request: RequestRow, payer: PayerRunt
   const now = d.now?.() ?? new Date();
   const inquiry = { ...read.inquiry, source: { name: payer.config.name, qualifier: x12.umoIdQualifier, id: x12.umoId } };
   const { segments } = inquiryTo270(inquiry, { now, trace: request.traceNumber ?? request.id, originator: traceOriginator(d.senderId) });
-  return d.db.transaction(async (t) => {
-    const tx = t as unknown as Db;
+  return withTransaction(d.db, async (tx) => {
     const out = await envelope(tx, {
       ...partiesFor(payer.config, d.senderId),
       setId: '270',
@@ -87,8 +87,7 @@ const fail = (d: DeliverDeps, request: RequestRow, job: Job, error: string, retr
   failDelivery(d, request, job, { error, retryable, from: ['queued', 'sent'] });
 
 async function record(d: DeliverDeps, request: RequestRow, payer: PayerRuntime, reply: { body: string; bundle: Bundle; summary: EligibilitySummary; senderId?: string; controlNumber?: string }) {
-  const recorded = await d.db.transaction(async (t) => {
-    const tx = t as unknown as Db;
+  const recorded = await withTransaction(d.db, async (tx) => {
     const messageId = await saveMessage(tx, {
       orgId: request.orgId,
       requestId: request.id,

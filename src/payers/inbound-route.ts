@@ -19,6 +19,7 @@ import { authenticatePayer } from './inbound-auth.ts';
 import { matchAnswer } from './match-answer.ts';
 import { INBOUND_X12, summaryOf278 } from './reply.ts';
 import { bodyOf } from './x12-io.ts';
+import { withTransaction } from '../db/tx.ts';
 
 const X12_TYPE = 'application/edi-x12';
 
@@ -48,8 +49,7 @@ export function payerInboundRoutes(events: RequestEvents) {
         const candidates = trace ? (await requestsByTrace(deps.db, trace)).filter((r) => r.payerId === payerId) : [];
         const { request, ambiguous } = matchAnswer(candidates, body);
         if (ambiguous) c.var.log.warn({ payerId, controlNumber: ic.controlNumber, candidates: candidates.length }, 'late 278 matches requests of several organizations; left unmatched');
-        await deps.db.transaction(async (t) => {
-          const db = t as unknown as Db;
+        await withTransaction(deps.db, async (db) => {
           const messageId = await saveMessage(db, {
             orgId: request?.orgId ?? null,
             requestId: request?.id ?? null,

@@ -10,17 +10,21 @@
  *    and hash, manifest SHA-256) and appends a `retention.purge` audit event that confirms it.
  * 3. If anything fails, the transaction rolls back and the files written so far are removed.
  *
- * The audit chain stays verifiable: only a prefix is removed, the first remaining event links to
- * the checkpoint's hash, and `verifyAudit` starts there (see src/audit/index.ts).
+ * The audit log stays verifiable: only a sealed prefix is removed; the checkpoint is the Merkle root
+ * over it (the tree's nodes are kept, they hold no content), confirmed by the purge's own event, and
+ * `verifyAudit` starts there. The export carries each event's sealed leaf hash and the previous
+ * checkpoint's tree frontier, so `retention check` re-builds the tree up to the new checkpoint from
+ * the files alone.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { appendAudit, GENESIS_HASH, PURGE_ACTION } from '../audit/index.ts';
+import { appendAudit, EMPTY_ROOT, hex, PURGE_ACTION, treeAt } from '../audit/index.ts';
 import { MIN_RETENTION_YEARS } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
+import { sealedEventsPage } from '../db/queries/audit-log.ts';
+import { withTransaction } from '../db/tx.ts';
 import {
-  auditEventsPage,
   auditPurgeRange,
   deletePurged,
   insertCheckpoint,
@@ -53,7 +57,12 @@ export interface Manifest {
   cutoff: string;
   retentionYears: number;
   files: WrittenFile[];
-  checkpoint: { seq: number; hash: string; previous: { seq: number; hash: string } };
+  /**
+   * `hash` is the Merkle root over the events up to `seq`; `base` the events before the tree's first
+   * leaf; `previous.frontier` the tree's right edge at the previous checkpoint (hex, largest subtree
+   * first), from which the exported events re-build the tree up to `hash`.
+   */
+  checkpoint: { seq: number; hash: string; base: number; previous: { seq: number; hash: string; frontier: string[] } };
 }
 
 export interface PurgeReport {
@@ -89,26 +98,35 @@ export async function purgeBefore(db: Db, o: PurgeOptions): Promise<PurgeReport>
   checkPurgeRequest(o);
   const now = o.now ?? new Date();
   mkdirSync(o.outDir, { recursive: true, mode: 0o700 });
-  const created: string[] = [];
-  const open = (name: string) => {
-    created.push(name);
-    return ndjsonFile(o.outDir, name);
-  };
-  try {
-    return await db.transaction(async (t) => {
-      const tx = t as unknown as Db;
+  // Each run of the transaction writes its own files; a run that fails removes them (the
+  // transaction runner may run it again after a deadlock).
+  return withTransaction(db, async (tx) => {
+    const created: string[] = [];
+    const open = (name: string) => {
+      created.push(name);
+      return ndjsonFile(o.outDir, name);
+    };
+    try {
       await lockRetention(tx);
-      const previous = (await latestCheckpoint(tx)) ?? { seq: 0, hash: GENESIS_HASH };
       const range = await auditPurgeRange(tx, o.cutoff);
+      const previousCp = await latestCheckpoint(tx);
+      const base = (await treeAt(tx, range.after))?.base ?? 0;
+      const previousSeq = previousCp?.seq ?? range.after;
+      const previousTree = await treeAt(tx, previousSeq);
+      const tree = range.upTo > range.after ? await treeAt(tx, range.upTo) : previousTree;
+      if (range.upTo > range.after && (!tree || !previousTree)) {
+        throw new AppError('conflict', 'the audit log is not sealed yet (no signed tree head covers these events): start the gateway once, then purge');
+      }
+      const previous = { seq: previousSeq, hash: previousCp?.hash ?? previousTree?.root ?? hex(EMPTY_ROOT), frontier: previousTree?.frontier ?? [] };
       const requestIds = await lockPurgeableRequests(tx, o.cutoff);
       const files: WrittenFile[] = [];
 
       const audit = open('audit-events.ndjson');
       for (let after = range.after; after < range.upTo; ) {
-        const page = await auditEventsPage(tx, after, range.upTo, PAGE);
+        const page = await sealedEventsPage(tx, after, base, PAGE, range.upTo);
         if (page.length === 0) break;
         for (const e of page) await audit.write(e);
-        after = page[page.length - 1]!.seq;
+        after = page[page.length - 1]!.seq!;
       }
       files.push(await audit.close());
 
@@ -130,7 +148,13 @@ export async function purgeBefore(db: Db, o: PurgeOptions): Promise<PurgeReport>
       }
       files.push(await msgs.close());
 
-      const checkpoint = { seq: range.upTo > range.after ? range.upTo : previous.seq, hash: range.hash ?? previous.hash, previous: { seq: previous.seq, hash: previous.hash } };
+      const purging = range.upTo > range.after;
+      const checkpoint = {
+        seq: purging ? range.upTo : previous.seq,
+        hash: purging ? tree!.root : previous.hash,
+        base,
+        previous,
+      };
       const manifest: Manifest = { format: EXPORT_FORMAT, createdAt: now.toISOString(), cutoff: o.cutoff.toISOString(), retentionYears: o.retentionYears, files, checkpoint };
       const text = `${JSON.stringify(manifest, null, 2)}\n`;
       const manifestSha256 = createHash('sha256').update(text).digest('hex');
@@ -157,9 +181,9 @@ export async function purgeBefore(db: Db, o: PurgeOptions): Promise<PurgeReport>
         detail: { cutoff: o.cutoff.toISOString(), checkpointSeq: checkpoint.seq, checkpointHash: checkpoint.hash, manifestSha256, previousCheckpointSeq: previous.seq, deleted },
       });
       return { outDir: o.outDir, manifestSha256, manifest, deleted };
-    });
-  } catch (e) {
-    for (const name of created) rmSync(path.join(o.outDir, name), { force: true });
-    throw e;
-  }
+    } catch (e) {
+      for (const name of created) rmSync(path.join(o.outDir, name), { force: true });
+      throw e;
+    }
+  });
 }

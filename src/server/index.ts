@@ -25,6 +25,9 @@ import { staffRoutes } from '../staff/index.ts';
 import { FHIR_OPERATIONS } from '../fhir/operations/index.ts';
 import { preloadPasDefinitions } from '../fhir/validate/index.ts';
 import { RequestEvents } from '../workflow/events.ts';
+import { startAuditLog, type AuditLogService } from '../audit/index.ts';
+import { observeRetries } from '../db/tx.ts';
+import { isEndpointAllowed, trustAnchors } from '../net/index.ts';
 
 export interface Gateway {
   url: string;
@@ -35,6 +38,8 @@ export interface Gateway {
   app: ReturnType<typeof createApp>;
   /** Encryption at rest: the data key ring in force, rotation passes, status. */
   dataKeys: DataKeyService;
+  /** The audit log's sequencer and witness exports in this process. */
+  auditLog: AuditLogService;
   stop(): Promise<void>;
 }
 
@@ -66,14 +71,42 @@ export async function startGateway(
   const events = new RequestEvents();
   let markReady!: () => void;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
-  const deps: AppDeps = { config, db, log, keys, metrics: createMetrics({ defaults: true }), ready };
+  const metrics = createMetrics({ defaults: true });
+  const deps: AppDeps = { config, db, log, keys, metrics, ready };
+  observeRetries(({ code }) => metrics.txRetries.inc({ code }));
+  const witnessUrl = config.audit.witnessUrl;
+  if (witnessUrl) {
+    // Fail at start, not at the first head: a witness URL the SSRF rules refuse would never receive one.
+    const verdict = isEndpointAllowed(witnessUrl, config.hookAllowlist);
+    if (!verdict.ok) {
+      await database.close();
+      throw new Error(`PRIORGATE_AUDIT_WITNESS_URL is not allowed: ${verdict.reason}`);
+    }
+  }
+  const ca = trustAnchors(config.caPem);
+  const auditLog = startAuditLog({
+    db,
+    log,
+    signer: () => keys.current().signer,
+    sealIntervalMs: config.audit.sealIntervalMs,
+    witnessIntervalMs: config.audit.witnessIntervalMs,
+    ...(config.audit.witnessFile ? { witnessFile: config.audit.witnessFile } : {}),
+    ...(witnessUrl ? { witnessWebhook: { url: witnessUrl, allowlist: config.hookAllowlist, ...(ca ? { tls: { ca } } : {}) } } : {}),
+    ...(config.baseUrl ? { jwksUrl: `${config.baseUrl}/.well-known/jwks.json` } : {}),
+    metrics: {
+      observeSeal: (s) => metrics.auditSealSeconds.observe(s),
+      setUnsealed: (n) => metrics.auditUnsealed.set(n),
+      setTreeSize: (n) => metrics.auditTreeSize.set(n),
+    },
+  });
+  deps.sealAudit = () => auditLog.sealNow();
   const app = createApp(deps, [operatorRoutes(operatorSecret), dataKeyOperatorRoutes(operatorSecret, dataKeys), payerInboundRoutes(events), subscriptionRoutes, staffRoutes, ...FHIR_OPERATIONS, ...extra]);
 
   const { server, port, url }: { server: ServerType; port: number; url: string } = await listen(app.fetch, config);
   writeFileSync(secretFile, JSON.stringify({ url, secret: operatorSecret, pid: process.pid }), { mode: 0o600 });
 
   if (config.demo) await seedDemo(db, { dataDir: config.dataDir, password: config.demoPassword });
-  const services = await startServices({ config, db, log, gatewayUrl: url, events });
+  const services = await startServices({ config, db, log, gatewayUrl: url, events, seal: () => auditLog.sealNow() });
   deps.services = services;
   preloadPasDefinitions();
   markReady();
@@ -87,11 +120,12 @@ export async function startGateway(
     (stopping ??= (async () => {
       clearInterval(keyTimer);
       await services.stop();
+      await auditLog.stop();
       await dataKeys.stop();
       (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(secretFile, { force: true });
       await database.close();
     })());
-  return { url, port, database, deps, app, dataKeys, stop };
+  return { url, port, database, deps, app, dataKeys, auditLog, stop };
 }

@@ -42,7 +42,15 @@ function listen(fetch: (req: Request) => Response | Promise<Response>, host = '1
 /**
  * @param gatewayUrl where this gateway listens (the simulator pushes late decisions there)
  */
-export async function startServices(opts: { config: Config; db: Db; log: Logger; gatewayUrl: string; events?: RequestEvents }): Promise<RunningServices> {
+export async function startServices(opts: {
+  config: Config;
+  db: Db;
+  log: Logger;
+  gatewayUrl: string;
+  events?: RequestEvents;
+  /** Seals committed audit events (the monitor reads the sealed log). */
+  seal?: () => Promise<unknown>;
+}): Promise<RunningServices> {
   const { config, db, log } = opts;
   const { payers, problems } = loadPayers(`${config.rulesDir}/payers`);
   if (problems.length) throw new Error(`payer rules are invalid:\n${formatProblems(problems)}`);
@@ -64,8 +72,9 @@ export async function startServices(opts: { config: Config; db: Db; log: Logger;
   }
   const payerDir = `${config.rulesDir}/payers`;
   const registry = await createPayerRegistry(db, payers, (p) => payerTls(p, { baseDir: payerDir, env: config.env, caPem: config.caPem }));
-  if (sim) {
-    // A fresh inbound secret per start: the simulator authenticates its pushes with it.
+  if (sim && !payers.find((p) => p.id === 'demo-payer')?.endpoint) {
+    // A fresh inbound secret per start: the in-process simulator authenticates its pushes with it.
+    // (When the rules point demo-payer at another payer, that one keeps the secret it was issued.)
     const secret = await issuePayerSecret(db, 'demo-payer');
     if (secret) sim.setCallbackAuth(basicAuth('demo-payer', secret));
   }
@@ -75,7 +84,7 @@ export async function startServices(opts: { config: Config; db: Db; log: Logger;
   if (rules.problems().length) throw new Error(`payer rules are invalid:\n${formatProblems(rules.problems())}`);
   const ehr = await connectEhr(config);
   const events = opts.events ?? new RequestEvents();
-  const monitor = startMonitor({ db, log, config, wake: () => worker.wake() });
+  const monitor = startMonitor({ db, log, config, wake: () => worker.wake(), seal: opts.seal });
   const worker: Worker = startWorker({
     db,
     log,

@@ -42,6 +42,9 @@ export interface PayerSimState {
   inFlight: number;
 }
 
+/** How long a payer keeps pushing a decision the gateway does not take. */
+const PUSH_RETRY_MS = 10 * 60_000;
+
 export function createPayerSim(opts: PayerSimOptions) {
   const me = opts.interchangeId ?? 'DEMOPAYER';
   const now = () => opts.now?.() ?? new Date();
@@ -65,11 +68,18 @@ export function createPayerSim(opts: PayerSimOptions) {
     );
   }
 
+  /**
+   * Pushes a pended request's final 278 after `pendMs`, as a payer does: the same interchange
+   * (same control number) again every second while the gateway cannot take it — down, restarting,
+   * answering 5xx, or refusing credentials it has just rotated — for up to ten minutes.
+   */
   function schedulePush(to: Interchange, body: Segment[]) {
     if (!opts.callbackUrl) return;
-    const t = setTimeout(async () => {
-      timers.delete(t);
-      const final = envelopeOut(to, respond278(body, { now: now(), authNumber: `SIM${authSeq++}`, final: true }), '278');
+    let final: string | undefined;
+    let giveUpAt = 0;
+    const attempt = async () => {
+      final ??= envelopeOut(to, respond278(body, { now: now(), authNumber: `SIM${authSeq++}`, final: true }), '278');
+      giveUpAt ||= Date.now() + PUSH_RETRY_MS;
       const res = await sendRequest(new URL(opts.callbackUrl!), {
         method: 'POST',
         body: final,
@@ -78,8 +88,19 @@ export function createPayerSim(opts: PayerSimOptions) {
         maxResponseBytes: 1024 * 1024,
         tls: opts.callbackTls,
       });
-      state.pushes.push(res.kind === 'response' ? { ok: res.status >= 200 && res.status < 300, status: res.status } : { ok: false });
-    }, opts.pendMs);
+      const ok = res.kind === 'response' && res.status >= 200 && res.status < 300;
+      state.pushes.push(res.kind === 'response' ? { ok, status: res.status } : { ok: false });
+      const again = !ok && (res.kind !== 'response' || res.status >= 500 || res.status === 401 || res.status === 403 || res.status === 429);
+      if (again && Date.now() < giveUpAt) later(attempt, 1000);
+    };
+    later(attempt, opts.pendMs);
+  }
+
+  function later(fn: () => Promise<void>, ms: number) {
+    const t = setTimeout(() => {
+      timers.delete(t);
+      void fn();
+    }, ms);
     timers.add(t);
   }
 

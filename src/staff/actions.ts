@@ -14,6 +14,7 @@ import { mergeSummary, scopedRequest } from '../db/queries/staff.ts';
 import { AppError } from '../http/errors.ts';
 import { can } from './permissions.ts';
 import { actorOf, type StaffDeps, type StaffPrincipal } from './types.ts';
+import { withTransaction } from '../db/tx.ts';
 
 export const APPEAL_OUTCOMES = ['pending', 'approved', 'upheld'] as const;
 export type AppealOutcome = (typeof APPEAL_OUTCOMES)[number];
@@ -27,8 +28,7 @@ export const EXTENSION_DAYS = 14;
 async function change(deps: StaffDeps, staff: StaffPrincipal, id: string, allowed: string[], what: string, apply: (tx: Db, row: NonNullable<Awaited<ReturnType<typeof scopedRequest>>>, now: Date) => Promise<void>) {
   // The routes check this too (guards.ts); callers outside HTTP get the same rule.
   if (!can(staff, 'requests.act')) throw new AppError('forbidden', `recording an ${what} needs the requests.act permission`);
-  await deps.db.transaction(async (t) => {
-    const tx = t as unknown as Db;
+  await withTransaction(deps.db, async (tx) => {
     const row = await scopedRequest(tx, staff.orgId, id);
     if (!row || row.kind !== 'prior-auth') throw new AppError('not_found', 'no such prior-authorization request');
     if (!allowed.includes(row.status)) throw new AppError('conflict', `a request in state ${row.status} cannot have an ${what} recorded`);

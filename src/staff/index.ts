@@ -63,6 +63,7 @@ export const staffRoutes: RouteGroup = (app, deps) => {
   // '/ui/*' also matches '/ui' itself.
   for (const path of ['/ui/*', '/api/*']) app.use(path, pageHeaders, load);
   app.use('/fhir/AuditEvent', load);
+  app.use('/fhir/AuditEvent/*', load);
   loginRoutes(app, s);
   mfaRoutes(app, s);
   accountRoutes(app, s);

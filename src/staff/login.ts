@@ -21,6 +21,7 @@ import { clearLoginFailures, recordLoginFailure, staffByUsername, type StaffUser
 import type { Config } from '../config/index.ts';
 import { newToken, openSession } from './session.ts';
 import { actorOf, roleOf, type Role, type StaffDeps } from './types.ts';
+import { withTransaction } from '../db/tx.ts';
 
 export const MAX_FAILURES = 5;
 export const LOCK_MS = 15 * 60_000;
@@ -67,8 +68,7 @@ export async function login(deps: StaffDeps, username: string, password: string,
     return { ok: false, reason: locked ? 'locked' : 'invalid' };
   }
   const stage = stageAfterPassword(deps.config, user);
-  return deps.db.transaction(async (t) => {
-    const tx = t as unknown as Db;
+  return withTransaction(deps.db, async (tx) => {
     const replaced = ctx.previousTokenHash ? await deleteSession(tx, ctx.previousTokenHash) : false;
     if (stage !== 'mfa') await clearLoginFailures(tx, user.id);
     const s = await openSession(tx, deps.config, { userId: user.id, stage, now, userAgent: ctx.userAgent });
@@ -84,8 +84,7 @@ export function countFailure(
   now: Date,
   audit: (tx: Db, row: Awaited<ReturnType<typeof recordLoginFailure>>, lockedNow: boolean) => Promise<unknown>,
 ): Promise<boolean> {
-  return db.transaction(async (t) => {
-    const tx = t as unknown as Db;
+  return withTransaction(db, async (tx) => {
     const row = await recordLoginFailure(tx, userId, now, MAX_FAILURES, LOCK_MS);
     const lockedNow = Boolean(row?.lockedUntil && row.lockedUntil > now);
     await audit(tx, row, lockedNow);
@@ -94,8 +93,7 @@ export function countFailure(
 }
 
 export async function logout(deps: StaffDeps, who: { tokenHash: string; username: string; userId: string; orgId: string | null; sessionId?: string }, httpRequestId?: string) {
-  await deps.db.transaction(async (t) => {
-    const tx = t as unknown as Db;
+  await withTransaction(deps.db, async (tx) => {
     await deleteSession(tx, who.tokenHash);
     await appendAudit(tx, {
       actor: actorOf(who),

@@ -18,6 +18,7 @@ import { openSecret, sealSecret } from './mfa-secret.ts';
 import { openSession } from './session.ts';
 import { classifyCode, newRecoveryCodes, newTotpSecret, recoveryCodeHash, totpStep, totpUri } from './totp.ts';
 import { actorOf, type StaffDeps, type StaffPrincipal } from './types.ts';
+import { withTransaction } from '../db/tx.ts';
 
 export interface StepContext {
   httpRequestId?: string;
@@ -54,8 +55,7 @@ export async function enrolmentMaterial(deps: StaffDeps, who: StaffPrincipal, ct
   let secret = user.mfaSecret ? openSecret(user.mfaSecret, user.id, deps.config.mfaKey) : undefined;
   if (!secret) {
     const fresh = newTotpSecret();
-    await deps.db.transaction(async (t) => {
-      const tx = t as unknown as Db;
+    await withTransaction(deps.db, async (tx) => {
       if (!(await setPendingMfaSecret(tx, user.id, sealSecret(fresh, user.id, deps.config.mfaKey)))) return;
       await appendAudit(tx, { ...auditBase(user, ctx, deps.now()), action: 'staff.mfa.enrol', detail: { step: 'start' } });
     });
@@ -79,8 +79,7 @@ export async function confirmEnrolment(deps: StaffDeps, who: StaffPrincipal, cod
     return { ok: false, reason: 'invalid' };
   }
   const codes = newRecoveryCodes();
-  return deps.db.transaction(async (t) => {
-    const tx = t as unknown as Db;
+  return withTransaction(deps.db, async (tx) => {
     if (!(await enableMfa(tx, user.id, step, now, codes.map((c) => recoveryCodeHash(user.id, c))))) return { ok: false as const, reason: 'already' as const };
     await deleteSession(tx, who.tokenHash);
     const s = await openSession(tx, deps.config, { userId: user.id, stage: 'full', now, userAgent: ctx.userAgent });
@@ -143,8 +142,7 @@ async function acceptCode(
 ) {
   const userId = who.userId;
   try {
-    return await deps.db.transaction(async (t) => {
-      const tx = t as unknown as Db;
+    return await withTransaction(deps.db, async (tx) => {
       const accepted = typed.kind === 'totp' ? await claimTotpStep(tx, userId, step!) : await useRecoveryCode(tx, userId, recoveryCodeHash(userId, typed.code), base.at);
       if (!accepted) return undefined;
       // The half-signed-in session must still exist (not timed out, not used by a parallel request).
@@ -169,8 +167,7 @@ async function acceptCode(
  * `operator` (CLI). The caller checks who may do it.
  */
 export async function resetMfa(db: Db, target: Pick<StaffUserRow, 'id' | 'username' | 'orgId'>, actor: string, now: Date, httpRequestId?: string) {
-  return db.transaction(async (t) => {
-    const tx = t as unknown as Db;
+  return withTransaction(db, async (tx) => {
     await clearMfa(tx, target.id);
     const sessionsEnded = await deleteUserSessions(tx, target.id);
     await appendAudit(tx, {

@@ -27,7 +27,10 @@ export interface DetailLine {
 }
 
 export interface TimelineEntry {
-  seq: number;
+  /** The audit event's id (its FHIR AuditEvent id). */
+  id: number;
+  /** Its place in the sealed audit log; null for the second or so before the sequencer seals it. */
+  seq: number | null;
   at: string;
   actor: string;
   action: string;
@@ -60,6 +63,7 @@ export interface RequestDetail {
 export function timelineEntry(e: AuditRow): TimelineEntry {
   const d = e.detail as Record<string, unknown>;
   return {
+    id: e.id,
     seq: e.seq,
     at: e.at.toISOString(),
     actor: e.actor,

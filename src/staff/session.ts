@@ -17,6 +17,7 @@ import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
 import { createSession, deleteSession, sessionByTokenHash, touchSession, type NewSession } from '../db/queries/staff-auth.ts';
 import { actorOf, roleOf, type PendingStaff, type StaffDeps, type StaffPrincipal } from './types.ts';
+import { withTransaction } from '../db/tx.ts';
 
 export const SESSION_COOKIE = 'pg_session';
 export const SECURE_SESSION_COOKIE = '__Host-pg_session';
@@ -104,8 +105,7 @@ export function loadStaff(deps: StaffDeps): MiddlewareHandler {
         const { session, user } = found;
         const ended = sessionEnded(deps.config, session, now);
         if (ended) {
-          await deps.db.transaction(async (t) => {
-            const tx = t as unknown as Db;
+          await withTransaction(deps.db, async (tx) => {
             if (!(await deleteSession(tx, tokenHash))) return;
             await appendAudit(tx, {
               actor: actorOf(user),

@@ -9,6 +9,7 @@ import type { Db } from '../db/client.ts';
 import { deleteSessionById, listSessions, sessionById, type SessionListRow } from '../db/queries/staff-auth.ts';
 import { can } from './permissions.ts';
 import { actorOf, type StaffDeps, type StaffPrincipal } from './types.ts';
+import { withTransaction } from '../db/tx.ts';
 
 export type { SessionListRow } from '../db/queries/staff-auth.ts';
 
@@ -33,8 +34,7 @@ export async function revokeSession(deps: StaffDeps, who: StaffPrincipal, sessio
     await recordAudit(deps.db, { ...base, orgId: who.orgId, outcome: 'failure', entityType: 'staff_session', entityId: null, detail: { reason: 'not-found-or-not-allowed' } });
     return false;
   }
-  return deps.db.transaction(async (t) => {
-    const tx = t as unknown as Db;
+  return withTransaction(deps.db, async (tx) => {
     if (!(await deleteSessionById(tx, sessionId))) return false;
     await appendAudit(tx, {
       ...base,

@@ -15,6 +15,7 @@ import type { Bundle } from '../fhir/bundle.ts';
 import type { EligibilitySummary } from '../translate/index.ts';
 import type { RequestState } from './states.ts';
 import { recordSubmission } from './prior-auth.ts';
+import { withTransaction } from '../db/tx.ts';
 
 export const ELIGIBILITY_JOB = 'payer.eligibility';
 /** messages.transaction_set of the inbound request Bundle and of the response Bundle. */
@@ -44,8 +45,7 @@ export interface AcceptEligibilityInput {
 }
 
 export async function acceptEligibility(db: Db, input: AcceptEligibilityInput): Promise<{ request: RequestRow; created: boolean }> {
-  return db.transaction(async (t) => {
-    const tx = t as unknown as Db;
+  return withTransaction(db, async (tx) => {
     const { row, created } = await insertRequest(tx, {
       orgId: input.orgId,
       kind: 'eligibility',

@@ -9,6 +9,7 @@ import { enqueue } from '../db/queries/jobs.ts';
 import { insertRequest, priorAuthReferencedBy, requestByIdempotencyKey, saveMessage, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import { recordAnswer, type AnswerSummary } from './answer.ts';
+import { withTransaction } from '../db/tx.ts';
 
 export const DELIVER_JOB = 'payer.deliver';
 
@@ -72,8 +73,7 @@ export interface AcceptInput {
 
 export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ request: RequestRow; created: boolean }> {
   const facts = claimFacts(input.bundle);
-  return db.transaction(async (t) => {
-    const tx = t as unknown as Db;
+  return withTransaction(db, async (tx) => {
     const prior = await priorRequest(tx, input.orgId, facts);
     const { row, created } = await insertRequest(
       tx,

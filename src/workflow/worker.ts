@@ -4,6 +4,7 @@
  */
 import type { Db } from '../db/client.ts';
 import { backoffMs, claimJobs, completeJob, failJob, type Job } from '../db/queries/jobs.ts';
+import { withRetry } from '../db/tx.ts';
 import type { Logger } from '../log/index.ts';
 
 /** What a handler reports: done, or a failure that may be retried. */
@@ -42,12 +43,14 @@ export function startWorker(opts: {
       log.error({ err }, 'job handler threw');
       outcome = { ok: false, error: (err as Error).name ?? 'error', retryable: true };
     }
+    // The bookkeeping is retried like a transaction (a deadlock victim is run again), so a job done
+    // is not left `running` to be redone after its lock expires.
     if (outcome.ok) {
-      await completeJob(opts.db, job.id);
+      await withRetry(() => completeJob(opts.db, job.id));
       return;
     }
     const retryIn = outcome.retryable ? (outcome.retryInMs ?? backoffMs(job.attempts)) : null;
-    const status = await failJob(opts.db, job, outcome.error, retryIn);
+    const status = await withRetry(() => failJob(opts.db, job, outcome.error, retryIn));
     log.warn({ attempt: job.attempts, status, retryInMs: retryIn, error: outcome.error }, 'job failed');
   }
 

@@ -86,7 +86,7 @@ describe('priorgate eligibility batch (a real process)', () => {
 
     const database = await openDatabase({ databaseUrl: pg?.url, dataDir: env.PRIORGATE_DATA_DIR });
     try {
-      const events = await database.db.select().from(auditEvents).where(like(auditEvents.action, 'eligibility.batch.%')).orderBy(auditEvents.seq);
+      const events = await database.db.select().from(auditEvents).where(like(auditEvents.action, 'eligibility.batch.%')).orderBy(auditEvents.id);
       expect(events.map((e) => e.action)).toEqual(['eligibility.batch.start', 'eligibility.batch.start', 'eligibility.batch.finish']);
       expect(events[2]!.detail).toMatchObject({ payerId: 'demo-payer', skipped: partial, outcome: 'complete' });
       expect(JSON.stringify(events)).not.toMatch(/Doe\d|B0000/);

@@ -97,7 +97,7 @@ describe('POST /fhir/CoverageEligibilityRequest/$submit', () => {
 
   it('audits the submission and every state change, and the chain verifies', async () => {
     const cer = responseOf(await gw.check(eligibilityBundle({ memberId: 'E106A' }), token));
-    const events = await gw.database.db.select().from(auditEvents).where(eq(auditEvents.entityId, cer.id)).orderBy(auditEvents.seq);
+    const events = await gw.database.db.select().from(auditEvents).where(eq(auditEvents.entityId, cer.id)).orderBy(auditEvents.id);
     expect(events.map((e) => e.action)).toEqual(['request.submit', 'request.transition', 'request.transition']);
     expect(events[0]!.actor).toBe('client:demo-clinic-a');
     expect(events.map((e) => (e.detail as any).to).filter(Boolean)).toEqual(['sent', 'certified']);

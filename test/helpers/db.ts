@@ -29,11 +29,12 @@ function withTestKeys<T extends Database>(db: T): T {
   return db;
 }
 
-export async function testDatabase(): Promise<TestDatabase> {
+/** @param opts.migrate false: leave the database empty (upgrade tests apply older migrations first) */
+export async function testDatabase(opts: { migrate?: boolean } = {}): Promise<TestDatabase> {
   const adminUrl = process.env.TEST_DATABASE_URL;
   if (!adminUrl) {
     const db = await openEmbedded(undefined);
-    await db.migrate();
+    if (opts.migrate !== false) await db.migrate();
     return withTestKeys(db);
   }
   const name = `priorgate_t_${randomBytes(6).toString('hex')}`;
@@ -42,7 +43,7 @@ export async function testDatabase(): Promise<TestDatabase> {
   await admin.end();
   const url = withDbName(adminUrl, name);
   const db = withTestKeys(await openPostgres(url, { max: 5 }));
-  await db.migrate();
+  if (opts.migrate !== false) await db.migrate();
   return {
     ...db,
     url,

@@ -30,8 +30,9 @@ export interface ChildServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function startServer(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Promise<ChildServer> {
-  const port = await freePort();
+/** @param opts.port listen on this port (a restart keeps the address the payer pushes to) */
+export async function startServer(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000, opts: { port?: number } = {}): Promise<ChildServer> {
+  const port = opts.port ?? (await freePort());
   const started = Date.now();
   const proc = spawn(process.execPath, [BIN, 'serve', '--port', String(port), ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },

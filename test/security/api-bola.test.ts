@@ -40,19 +40,24 @@ const MATRIX: Record<string, Kind> = {
   'GET /fhir/Subscription': 'provider',
   'GET /fhir/Subscription/:id': 'provider',
   'DELETE /fhir/Subscription/:id': 'provider',
+  'GET /fhir/Subscription/:id/$status': 'provider',
+  'POST /fhir/Subscription/:id/$status': 'provider',
   'GET /fhir/AuditEvent': 'staff',
+  'GET /fhir/AuditEvent/:id': 'staff',
   'POST /payer/x12': 'payer',
   'POST /operator/token': 'operator',
   'POST /operator/audit/verify': 'operator',
   'POST /operator/audit/flag': 'operator',
   'POST /operator/audit/unflag': 'operator',
+  'POST /operator/audit/heads': 'operator',
+  'POST /operator/audit/proof': 'operator',
   'POST /operator/retention/purge': 'operator',
   'POST /operator/data-keys/status': 'operator',
   'POST /operator/data-keys/rekey': 'operator',
   'POST /operator/data-keys/retire': 'operator',
 };
 /** Catch-all handlers and middleware (Hono lists both as ALL): anything else registered as ALL is new. */
-const ALL_ROUTES = ['/*', '/fhir/*', '/fhir/Claim/*', '/fhir/ClaimResponse/*', '/fhir/CoverageEligibilityRequest/*', '/fhir/Subscription', '/fhir/Subscription/*', '/fhir/AuditEvent', '/operator/*', '/operator/data-keys/*', '/ui/*', '/api/*'];
+const ALL_ROUTES = ['/*', '/fhir/*', '/fhir/Claim/*', '/fhir/ClaimResponse/*', '/fhir/CoverageEligibilityRequest/*', '/fhir/Subscription', '/fhir/Subscription/*', '/fhir/AuditEvent', '/fhir/AuditEvent/*', '/operator/*', '/operator/data-keys/*', '/ui/*', '/api/*'];
 const isStaffPage = (p: string) => p === '/ui' || p.startsWith('/ui/') || p.startsWith('/api/');
 
 let gw: TestGateway;
@@ -177,6 +182,16 @@ describe("organization B probing organization A's objects", () => {
       );
     }
     expect((await call(tokenA, 'GET', `/fhir/Subscription/${A.subscriptionId}`)).status).toBe(200);
+  });
+
+  it(`${probes('GET /fhir/Subscription/:id/$status')} and ${probes('POST /fhir/Subscription/:id/$status')}: what A's subscription is owed is unknown to B`, async () => {
+    const none = randomUUID();
+    expect((await call(tokenA, 'GET', `/fhir/Subscription/${A.subscriptionId}/$status`)).status, 'A reads its own').toBe(200);
+    for (const method of ['GET', 'POST']) {
+      const nothing = await call(tokenB, method, `/fhir/Subscription/${none}/$status`);
+      expect(nothing.status).toBe(404);
+      expectIndistinguishable(await call(tokenB, method, `/fhir/Subscription/${A.subscriptionId}/$status`), nothing, A.subscriptionId, none, `${method} $status of A's Subscription`);
+    }
   });
 
   it(`${probes('GET /fhir/Subscription')}: B's search total counts B's subscriptions only`, async () => {

@@ -21,6 +21,7 @@ import { pasExample, testGateway, type TestGateway } from '../helpers/gateway.ts
 import { staffRoutes } from '../../src/staff/index.ts';
 import { addStaff, Client, seedOrgs, seedRequest } from '../staff/helpers.ts';
 import { createHmac } from 'node:crypto';
+import { seal, seqOf } from '../helpers/audit.ts';
 
 const MONITOR_ENV = {
   PRIORGATE_MONITOR_INTERVAL_MS: '0',
@@ -44,12 +45,14 @@ const uuid = (n: number) => `00000000-0000-4000-8000-${String(n).padStart(12, '0
 let t: TestApp;
 let db: Db;
 
+/** Records an event and seals it (alerts name events by their place in the sealed log). */
 async function event(actor: string, action: string, when: Date, extra: Partial<Parameters<typeof recordAudit>[1]> = {}) {
-  return recordAudit(db, { actor, action, at: when, orgId: 'org-a', ...extra });
+  const { id } = await recordAudit(db, { actor, action, at: when, orgId: 'org-a', ...extra });
+  return { id, seq: await seqOf(db, id) };
 }
 const listRead = (actor: string, when: Date, ids: string[]) => event(actor, 'phi.read', when, { entityType: 'request-list', detail: { requestIds: ids } });
 const detailRead = (actor: string, when: Date, id: string) => event(actor, 'phi.read', when, { entityType: 'request', entityId: id, detail: { view: 'request-detail' } });
-const scan = () => scanAudit({ db, config: t.deps.config.monitor });
+const scan = () => scanAudit({ db, config: t.deps.config.monitor, seal: () => seal(db) });
 const alertsOf = (actor: string, rule?: string) =>
   db
     .select()
@@ -271,12 +274,13 @@ describe('admin alerts page and FHIR export', () => {
     expect(res.status, JSON.stringify(bundle)).toBe(200);
     expect(bundle).toMatchObject({ resourceType: 'Bundle', type: 'searchset' });
     const [snoop] = await alertsOf('staff:snoop');
+    const [firstEvent] = await db.select().from(auditEvents).where(eq(auditEvents.seq, snoop!.firstSeq));
     const entry = bundle.entry.find((e: any) => e.resource.id === `alert-${snoop!.id}`);
     expect(entry.resource).toMatchObject({
       resourceType: 'AuditEvent',
       type: { system: 'http://dicom.nema.org/resources/ontology/DCM', code: '110113' },
       subtype: [{ code: 'flagged-record' }],
-      entity: [{ what: { identifier: { value: snoop!.id } } }, { what: { identifier: { value: 'staff:snoop' } } }, { what: { reference: `AuditEvent/${snoop!.firstSeq}` } }],
+      entity: [{ what: { identifier: { value: snoop!.id } } }, { what: { identifier: { value: 'staff:snoop' } } }, { what: { reference: `AuditEvent/${firstEvent!.id}` } }],
     });
     expect(bundle.entry.every((e: any) => e.resource.type.code === '110113')).toBe(true);
 
@@ -345,7 +349,7 @@ describe('a running gateway: token addresses, alerts within seconds, the webhook
     for (const phi of [memberId, 'SMITH', 'JOE', '12345678901', '1122334455']) expect(bodies[1]).not.toContain(phi);
 
     // The receiver has the second POST before the gateway has recorded its answer: wait for the record.
-    const recorded = () => gw.database.db.select().from(auditEvents).where(eq(auditEvents.action, 'alert.webhook')).orderBy(auditEvents.seq);
+    const recorded = () => gw.database.db.select().from(auditEvents).where(eq(auditEvents.action, 'alert.webhook')).orderBy(auditEvents.id);
     let attempts = await recorded();
     while (attempts.length < 2 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GENESIS_HASH, recordAudit } from '../../src/audit/index.ts';
+import { EMPTY_ROOT, Frontier, recordAudit, treeAt } from '../../src/audit/index.ts';
 import { main } from '../../src/cli/main.ts';
 import { openEmbedded, type Db } from '../../src/db/client.ts';
 import { upsertOrganization } from '../../src/db/queries/clients.ts';
@@ -160,7 +160,11 @@ describe('priorgate retention purge', () => {
     }
     const events = lines(path.join(out, 'audit-events.ndjson'));
     expect(events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5]);
-    expect(manifest.checkpoint).toEqual({ seq: 5, hash: events[4].hash, previous: { seq: 0, hash: GENESIS_HASH } });
+    // The checkpoint is the Merkle root over the purged events: re-built here from their sealed leaves.
+    const tree = new Frontier();
+    for (const e of events) tree.push(Buffer.from(e.leaf, 'hex'));
+    const root = tree.root().toString('hex');
+    expect(manifest.checkpoint).toEqual({ seq: 5, hash: root, base: 0, previous: { seq: 0, hash: EMPTY_ROOT.toString('hex'), frontier: [] } });
     expect(lines(path.join(out, 'requests.ndjson')).map((q) => q.id)).toEqual([seeded.closedOld]);
     expect(lines(path.join(out, 'request-items.ndjson')).map((i) => [i.requestId, i.sequence])).toEqual([
       [seeded.closedOld, 1],
@@ -177,9 +181,10 @@ describe('priorgate retention purge', () => {
       expect(await db.select().from(requestItems).where(eq(requestItems.requestId, seeded.closedOld))).toEqual([]);
       expect((await db.select().from(messages)).length, 'open, recent and recently-touched requests keep theirs').toBe(4);
       const [cp] = await db.select().from(auditCheckpoints);
-      expect(cp).toMatchObject({ seq: 5, hash: events[4].hash, manifestSha256: sha256(path.join(out, 'manifest.json')) });
+      expect(cp).toMatchObject({ seq: 5, hash: root, manifestSha256: sha256(path.join(out, 'manifest.json')) });
+      expect((await treeAt(db, 5))?.root, 'the tree nodes outlive the purged events').toBe(root);
       const [purge] = await db.select().from(auditEvents).where(eq(auditEvents.action, 'retention.purge'));
-      expect(purge).toMatchObject({ actor: 'operator', detail: { checkpointSeq: 5, checkpointHash: events[4].hash, manifestSha256: cp!.manifestSha256, deleted: { auditEvents: 5, messages: 2, requests: 1, requestItems: 2 } } });
+      expect(purge).toMatchObject({ actor: 'operator', detail: { checkpointSeq: 5, checkpointHash: root, manifestSha256: cp!.manifestSha256, deleted: { auditEvents: 5, messages: 2, requests: 1, requestItems: 2 } } });
     });
 
     const check = await cli(['retention', 'check', out], store.env);
@@ -197,7 +202,7 @@ describe('priorgate retention purge', () => {
     const r = await cli(['audit', 'verify'], store.env);
     expect(r.code, r.text).toBe(0);
     // The seeded events after the cutoff, the purge itself, and the data key's activation by the first command.
-    expect(r.stdout).toMatch(/audit chain intact: 5 events \(verified from the retention checkpoint at event 5, .*events before 2018-01-01 were purged/);
+    expect(r.stdout).toMatch(/audit log intact: 5 events .*\(verified from the retention checkpoint at event 5, .*events before 2018-01-01 were purged/);
   });
 
   it('a second purge chains its checkpoint to the first, and verify still passes', async () => {
@@ -205,7 +210,7 @@ describe('priorgate retention purge', () => {
     const r = await cli(['retention', 'purge', '--before', '2019-01-01', '--out', second], store.env);
     expect(r.code, r.text).toBe(0);
     const manifest = JSON.parse(readFileSync(path.join(second, 'manifest.json'), 'utf8'));
-    expect(manifest.checkpoint.previous.seq).toBe(5);
+    expect(manifest.checkpoint.previous).toMatchObject({ seq: 5, frontier: [expect.any(String), expect.any(String)] });
     expect(manifest.files.find((f: { name: string }) => f.name === 'audit-events.ndjson').rows).toBe(0);
     expect((await cli(['retention', 'check', second], store.env)).code).toBe(0);
     expect((await cli(['audit', 'verify'], store.env)).code).toBe(0);
@@ -242,19 +247,20 @@ describe('priorgate retention purge', () => {
     await store.use((db) => db.execute(sql`update audit_checkpoints set hash = ${'f'.repeat(64)}`));
     const altered = await cli(['audit', 'verify'], store.env);
     expect(altered.code, altered.text).toBe(1);
-    expect(altered.stdout).toMatch(/BROKEN at event 6: event 6 does not link to the retention checkpoint \(event 5\)/);
+    expect(altered.stdout).toMatch(/BROKEN at event 5: the retention checkpoint at event 5 does not match the sealed tree/);
     await store.use((db) => db.execute(sql`update audit_checkpoints set hash = ${cp!.hash}`));
     expect((await cli(['audit', 'verify'], store.env)).code).toBe(0);
 
-    // Someone deletes events 6 and 7 and writes a checkpoint that links to event 8.
+    // Someone deletes events 6 and 7 and writes a checkpoint at 7 with the true root of the tree
+    // there (the tree's nodes are readable): it matches the tree, but no purge ever confirmed it.
     await store.use(async (db) => {
-      const [e7] = await db.select().from(auditEvents).where(eq(auditEvents.seq, 7));
+      const at7 = await treeAt(db, 7);
       await db.execute(sql`delete from audit_events where seq in (6, 7)`);
-      await db.insert(auditCheckpoints).values({ seq: 7, hash: e7!.hash, cutoff: new Date('2020-01-01T00:00:00Z'), manifestSha256: 'a'.repeat(64) });
+      await db.insert(auditCheckpoints).values({ seq: 7, hash: at7!.root, cutoff: new Date('2020-01-01T00:00:00Z'), manifestSha256: 'a'.repeat(64) });
     });
     const forged = await cli(['audit', 'verify'], store.env);
     expect(forged.code, forged.text).toBe(1);
-    expect(forged.stdout).toMatch(/the retention checkpoint at event 7 is not confirmed by a retention.purge event in the chain/);
+    expect(forged.stdout).toMatch(/the retention checkpoint at event 7 is not confirmed by a retention.purge event in the log/);
   });
 });
 

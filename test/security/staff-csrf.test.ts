@@ -26,7 +26,7 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const signedIn = async (c: Client) => (await c.get('/ui/account')).status === 200;
-const auditCount = async () => (await t.deps.db.select({ seq: auditEvents.seq }).from(auditEvents)).length;
+const auditCount = async () => (await t.deps.db.select({ id: auditEvents.id }).from(auditEvents)).length;
 
 interface Case {
   /** The client to post from, the path, the form with its right token, and what must not change. */

@@ -36,7 +36,7 @@ export async function auditOf(t: TestApp, action: string, actor?: string) {
     .select()
     .from(auditEvents)
     .where(and(eq(auditEvents.action, action), actor ? eq(auditEvents.actor, actor) : undefined))
-    .orderBy(auditEvents.seq);
+    .orderBy(auditEvents.id);
   return rows;
 }
 

@@ -1,5 +1,7 @@
 /** A staff user scoped to organization A never sees organization B: pages, API, metrics, audit. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eq } from 'drizzle-orm';
+import { auditEvents } from '../../src/db/schema.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { addStaff, Client, seedOrgs, seedRequest, staffTestApp } from './helpers.ts';
 
@@ -85,6 +87,10 @@ describe('organization isolation', () => {
     expect(text).not.toContain(idB);
     expect(text).not.toContain('b-viewer');
     expect(text).toContain(idA);
+    // Reading one of B's events by its id: not found, like an id that does not exist.
+    const [ofB] = await t.deps.db.select({ id: auditEvents.id }).from(auditEvents).where(eq(auditEvents.orgId, 'org-b')).limit(1);
+    expect(ofB, 'B has events').toBeDefined();
+    expect((await aAuditor.get(`/fhir/AuditEvent/${ofB!.id}`)).status).toBe(404);
   });
 
   it("an organization-A admin cannot record actions on organization B's requests", async () => {

@@ -1,4 +1,7 @@
+import { createHash } from 'node:crypto';
 import { and, eq } from 'drizzle-orm';
+import { verifyInclusion } from '../../src/audit/index.ts';
+import { seal } from '../helpers/audit.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveMessage, updateItemDecisions } from '../../src/db/queries/requests.ts';
 import { auditEvents, requests } from '../../src/db/schema.ts';
@@ -213,7 +216,30 @@ describe('GET /fhir/AuditEvent', () => {
     expect(Number(r2.body.entry[0].resource.id)).toBeLessThan(Number(r.body.entry[1].resource.id));
   });
 
+  it('reads one event with its inclusion proof against the latest signed tree head, which checks out', async () => {
+    const list = await api(`/fhir/AuditEvent?entity=ClaimResponse/${ids.denied}`, auditor);
+    const id = list.body.entry[0].resource.id as string;
+    expect((await api(`/fhir/AuditEvent/${id}`, auditor)).body.extension[0].extension, 'not sealed yet: no proof').toEqual([{ url: 'sealed', valueBoolean: false }]);
+    await seal(t.deps.db);
+    const r = await api(`/fhir/AuditEvent/${id}`, auditor);
+    expect(r.status, r.text).toBe(200);
+    expect(r.body).toMatchObject({ resourceType: 'AuditEvent', id });
+    const part = (name: string) => r.body.extension[0].extension.filter((x: { url: string }) => x.url === name).map((x: Record<string, unknown>) => Object.values(x)[1]);
+    const leafData = Buffer.from(part('leafData')[0], 'base64').toString('utf8');
+    expect(JSON.parse(leafData)).toMatchObject({ id: Number(id), entityId: ids.denied });
+    const leaf = createHash('sha256').update(Buffer.from([0])).update(leafData).digest();
+    expect(leaf.toString('hex')).toBe(part('leafHash')[0]);
+    const [jws] = part('signedTreeHead') as string[];
+    const head = JSON.parse(Buffer.from(jws!.split('.')[1]!, 'base64url').toString('utf8'));
+    expect(head.rootHash).toBe(part('rootHash')[0]);
+    const ok = verifyInclusion(Number(part('leafIndex')[0]), Number(part('treeSize')[0]), leaf, part('auditPath').map((h: string) => Buffer.from(h, 'hex')), Buffer.from(head.rootHash, 'hex'));
+    expect(ok).toBe(true);
+    expect((await api('/fhir/AuditEvent/999999999', auditor)).status).toBe(404);
+    expect((await api('/fhir/AuditEvent/not-a-number', auditor)).status).toBe(404);
+  });
+
   it('needs a staff session', async () => {
+    expect((await new Client(t).get('/fhir/AuditEvent/1')).status).toBe(401);
     const res = await new Client(t).get(`/fhir/AuditEvent?entity=${ids.denied}`);
     expect(res.status).toBe(401);
     expect((await res.json()).resourceType).toBe('OperationOutcome');

@@ -12,6 +12,7 @@ import { vetEndpoint } from '../../net/index.ts';
 import { findOrganization, upsertClient, upsertOrganization } from '../../db/queries/clients.ts';
 import { withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
+import { withTransaction } from '../../db/tx.ts';
 
 const USAGE =
   'usage: priorgate client add --id ID --org ORG [--org-name NAME] [--npi NPI] (--jwks FILE | --jwks-url URL) [--scopes "system/Claim.c ..."]';
@@ -65,8 +66,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return EXIT.usage;
   }
   return withDatabase(io, async ({ db }) => {
-    await db.transaction(async (t) => {
-      const tx = t as unknown as Db;
+    await withTransaction(db, async (tx) => {
       if (!(await findOrganization(tx, values.org!)) || values['org-name'] || values.npi) {
         await upsertOrganization(tx, { id: values.org!, name: values['org-name'] ?? values.org!, npi: values.npi });
       }

@@ -18,6 +18,7 @@ import { openDataKeys, readRingFile, type DataKeyService, type DataKeyStatus, ty
 import { createLogger } from '../../log/index.ts';
 import { operatorCall, runningServer, withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
+import { withTransaction } from '../../db/tx.ts';
 
 const USAGE = [
   'usage: priorgate keys rotate                          new token-signing key',
@@ -63,7 +64,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 async function rotateSigningKey(io: CliIo): Promise<number> {
   return withDatabase(io, async ({ db }) => {
     const kid = await createSigningKey(db);
-    await db.transaction((tx) => appendAudit(tx as never, { actor: 'operator', action: 'keys.rotate', entityType: 'signing_key', entityId: kid }));
+    await withTransaction(db, (tx) => appendAudit(tx, { actor: 'operator', action: 'keys.rotate', entityType: 'signing_key', entityId: kid }));
     println(io.stdout, `new signing key ${kid} is active; running servers pick it up on their next unknown-kid check or restart`);
     return EXIT.ok;
   });

@@ -8,6 +8,7 @@ import type { Db } from '../../db/client.ts';
 import { issuePayerSecret } from '../../payers/inbound-auth.ts';
 import { withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
+import { withTransaction } from '../../db/tx.ts';
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
@@ -22,7 +23,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
       println(io.stderr, `priorgate payer secret: unknown payer "${values.payer}" (payers come from rules/payers and appear after the first start)`);
       return EXIT.usage;
     }
-    await db.transaction((tx) => appendAudit(tx as unknown as Db, { actor: 'operator', action: 'payer.secret', entityType: 'payer', entityId: values.payer! }));
+    await withTransaction(db, (tx) => appendAudit(tx, { actor: 'operator', action: 'payer.secret', entityType: 'payer', entityId: values.payer! }));
     println(io.stdout, secret);
     return EXIT.ok;
   });

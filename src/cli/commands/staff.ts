@@ -17,6 +17,7 @@ import { insertStaffUser, organizationExists, staffByUsername } from '../../db/q
 import { resetMfa, ROLES } from '../../staff/index.ts';
 import { withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
+import { withTransaction } from '../../db/tx.ts';
 
 const USAGE = [
   'usage: priorgate staff add --username U --role viewer|staff|admin|auditor [--org ORG]   (password: PRIORGATE_STAFF_PASSWORD or stdin)',
@@ -70,8 +71,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     }
     const passwordHash = await hashPassword(password);
     const id = randomUUID();
-    const created = await db.transaction(async (t) => {
-      const tx = t as unknown as Db;
+    const created = await withTransaction(db, async (tx) => {
       if (!(await insertStaffUser(tx, { id, username, passwordHash, role, orgId }))) return false;
       await appendAudit(tx, { actor: 'operator', action: 'staff.add', orgId, entityType: 'staff_user', entityId: id, detail: { username, role, orgId } });
       return true;

@@ -22,6 +22,7 @@ import {
 } from '../queries/data-keys.ts';
 import { batchResultAddress, JOB_ENVELOPE_KEY, sealSummary, splitSummary } from '../queries/sealed-rows.ts';
 import { envelopePrefix } from '../crypto/index.ts';
+import { withTransaction } from '../tx.ts';
 
 export interface RekeyOptions {
   batchSize?: number;
@@ -185,7 +186,7 @@ export async function rekeyPass(db: Db, cipher: FieldCipher, opts: RekeyOptions 
     let after: unknown;
     for (;;) {
       if (opts.shouldStop?.()) return { ...result, stopped: true };
-      const b = await db.transaction((tx) => t.batch(tx as unknown as Db, after));
+      const b = await withTransaction(db, (tx) => t.batch(tx, after));
       result.resealed[t.table] += b.resealed;
       if (b.resealed) opts.onBatch?.({ table: t.table, resealed: b.resealed });
       if (b.seen < batchSize) break;

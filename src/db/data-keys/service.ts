@@ -23,6 +23,7 @@ import {
 } from '../queries/data-keys.ts';
 import { generateDefaultRing, ringFromSource, ringMissing, sourceName } from './load.ts';
 import { rekeyPass, resealedTotal, type RekeyOptions, type RekeyResult } from './rekey.ts';
+import { withTransaction } from '../tx.ts';
 
 export interface KeyUsage {
   kid: string;
@@ -146,8 +147,7 @@ export async function openDataKeys(db: Db, source: DataKeySource, opts: OpenData
     const older = new Set([...cipher.ring.olderIds(), PLAINTEXT]);
     const drained = complete ? (await registeredDataKeys(db)).filter((r) => older.has(r.kid) && !r.drainedAt).map((r) => r.kid) : [];
     if (resealedTotal(result) || drained.length) {
-      await db.transaction(async (t) => {
-        const tx = t as unknown as Db;
+      await withTransaction(db, async (tx) => {
         await markDrained(tx, drained, now());
         // Counts and key ids only: what the pass did, for the audit trail.
         await appendAudit(tx, { actor: 'system', action: 'data-key.rekey', entityType: 'data_key', entityId: result.current, detail: { resealed: result.resealed, drained, skipped: result.skipped, failed: result.failed } });
@@ -208,8 +208,7 @@ export async function openDataKeys(db: Db, source: DataKeySource, opts: OpenData
       if (!known) return { retired: false, reason: 'no such data key', rows: 0 };
       const usage = (await rowsPerKey(db)).filter((r) => r.kid === kid).reduce((n, r) => n + r.rows, 0);
       if (usage > 0) return { retired: false, reason: `${usage} rows are still encrypted under it`, rows: usage };
-      await db.transaction(async (t) => {
-        const tx = t as unknown as Db;
+      await withTransaction(db, async (tx) => {
         await markRetired(tx, kid, now());
         await appendAudit(tx, { actor, action: 'data-key.retire', entityType: 'data_key', entityId: kid });
       });
@@ -242,8 +241,7 @@ async function activate(db: Db, ring: KeyRing, actor: string): Promise<void> {
   const kid = ring.currentId;
   const before = (await registeredDataKeys(db)).find((r) => r.kid === kid);
   if (before && !before.drainedAt && !before.retiredAt) return;
-  await db.transaction(async (t) => {
-    const tx = t as unknown as Db;
+  await withTransaction(db, async (tx) => {
     await registerCurrentKey(tx, kid, ring.checkValue(kid)!);
     await appendAudit(tx, { actor, action: 'data-key.activate', entityType: 'data_key', entityId: kid, detail: { source: ring.source.kind } });
   });

@@ -9,7 +9,8 @@ import { auditAlerts, auditEvents, auditMonitorCursor, recordFlags } from '../sc
 
 export type AlertRow = typeof auditAlerts.$inferSelect;
 export type FlagRow = typeof recordFlags.$inferSelect;
-export type MonitoredEvent = Pick<typeof auditEvents.$inferSelect, 'seq' | 'at' | 'orgId' | 'actor' | 'action' | 'entityType' | 'entityId' | 'outcome' | 'detail'>;
+/** A sealed event (the monitor reads the log in its sealed order: `seq` is set). */
+export type MonitoredEvent = Pick<typeof auditEvents.$inferSelect, 'at' | 'orgId' | 'actor' | 'action' | 'entityType' | 'entityId' | 'outcome' | 'detail'> & { seq: number };
 
 const eventColumns = {
   seq: auditEvents.seq,
@@ -44,12 +45,14 @@ export async function resetCursor(db: Db, lastSeq = 0) {
   await db.insert(auditMonitorCursor).values({ id: 1, lastSeq }).onConflictDoUpdate({ target: auditMonitorCursor.id, set: { lastSeq } });
 }
 
-export function eventsAfter(db: Db, seq: number, limit: number): Promise<MonitoredEvent[]> {
-  return db.select(eventColumns).from(auditEvents).where(gt(auditEvents.seq, seq)).orderBy(asc(auditEvents.seq)).limit(limit);
+/** Sealed events after `seq`, in log order (unsealed ones wait for the sequencer). */
+export async function eventsAfter(db: Db, seq: number, limit: number): Promise<MonitoredEvent[]> {
+  const found = await db.select(eventColumns).from(auditEvents).where(gt(auditEvents.seq, seq)).orderBy(asc(auditEvents.seq)).limit(limit);
+  return found as MonitoredEvent[];
 }
 
 /** The given actors' events of the given actions in `[from, …]` up to `upToSeq`: a rule's look-back window. */
-export function actorWindow(db: Db, q: { actors: string[]; actions: string[]; outcome?: string; from: Date; upToSeq: number }): Promise<MonitoredEvent[]> {
+export async function actorWindow(db: Db, q: { actors: string[]; actions: string[]; outcome?: string; from: Date; upToSeq: number }): Promise<MonitoredEvent[]> {
   if (q.actors.length === 0) return Promise.resolve([]);
   const where: SQL[] = [
     inArray(auditEvents.actor, q.actors),
@@ -58,7 +61,7 @@ export function actorWindow(db: Db, q: { actors: string[]; actions: string[]; ou
     lte(auditEvents.seq, q.upToSeq),
   ];
   if (q.outcome) where.push(eq(auditEvents.outcome, q.outcome));
-  return db.select(eventColumns).from(auditEvents).where(and(...where)).orderBy(asc(auditEvents.seq));
+  return (await db.select(eventColumns).from(auditEvents).where(and(...where)).orderBy(asc(auditEvents.seq))) as MonitoredEvent[];
 }
 
 /**

@@ -1,10 +1,10 @@
 /**
  * Retention: what a purge exports and deletes, and the audit checkpoints it leaves. A purge removes
- * a prefix of the audit chain (every event up to the last one older than the cutoff, so the rest
+ * a sealed prefix of the audit log (every event up to the last one older than the cutoff, so the rest
  * still links), stored messages older than the cutoff that belong to no surviving request, and
  * requests that are closed (a final state) and untouched since before the cutoff.
  */
-import { and, asc, desc, eq, gt, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, gt, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import { rows, type Db } from '../client.ts';
 import { auditCheckpoints, auditEvents, messages, requestItems, requests } from '../schema.ts';
 import { openMessage, openRequests } from './sealed-rows.ts';
@@ -37,30 +37,19 @@ export async function insertCheckpoint(tx: Db, c: { seq: number; hash: string; c
 }
 
 /**
- * The audit events a purge before `cutoff` removes: `(after, upTo]`, where `after` is the last
- * event already purged (or 0) and `upTo` the last event before the first one at or after the
- * cutoff. `upTo === after` means none. `hash` is event `upTo`'s hash (the new checkpoint's).
+ * The sealed audit events a purge before `cutoff` removes: `(after, upTo]`, where `after` is the last
+ * event already purged (or the log's start) and `upTo` the last event before the first one at or
+ * after the cutoff. `upTo === after` means none. Events not yet sealed are never purged.
  */
-export async function auditPurgeRange(tx: Db, cutoff: Date): Promise<{ after: number; upTo: number; hash: string | undefined }> {
+export async function auditPurgeRange(tx: Db, cutoff: Date): Promise<{ after: number; upTo: number }> {
   const [bounds] = await tx
     .select({ lo: sql<string | null>`min(${auditEvents.seq})`, hi: sql<string | null>`max(${auditEvents.seq})` })
     .from(auditEvents);
-  if (bounds?.lo == null || bounds.hi == null) return { after: 0, upTo: 0, hash: undefined };
+  if (bounds?.lo == null || bounds.hi == null) return { after: 0, upTo: 0 };
   const lo = Number(bounds.lo);
   const [young] = await tx.select({ seq: sql<string | null>`min(${auditEvents.seq})` }).from(auditEvents).where(gte(auditEvents.at, cutoff));
   const upTo = young?.seq == null ? Number(bounds.hi) : Number(young.seq) - 1;
-  if (upTo < lo) return { after: lo - 1, upTo: lo - 1, hash: undefined };
-  const [last] = await tx.select({ hash: auditEvents.hash }).from(auditEvents).where(eq(auditEvents.seq, upTo));
-  return { after: lo - 1, upTo, hash: last?.hash };
-}
-
-export function auditEventsPage(db: Db, after: number, upTo: number, limit: number) {
-  return db
-    .select()
-    .from(auditEvents)
-    .where(and(gt(auditEvents.seq, after), lte(auditEvents.seq, upTo)))
-    .orderBy(asc(auditEvents.seq))
-    .limit(limit);
+  return upTo < lo ? { after: lo - 1, upTo: lo - 1 } : { after: lo - 1, upTo };
 }
 
 /** Closed, untouched since before the cutoff, and with no message from after it. */

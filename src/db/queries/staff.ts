@@ -172,17 +172,17 @@ export async function itemsOf(db: Db, requestId: string) {
   return db.select().from(requestItems).where(eq(requestItems.requestId, requestId)).orderBy(asc(requestItems.sequence));
 }
 
-/** The request's audit trail (its timeline), oldest first. */
+/** The request's audit trail (its timeline), oldest first (in the order written: sealed or not yet). */
 export async function timelineOf(db: Db, requestId: string): Promise<AuditRow[]> {
   return db
     .select()
     .from(auditEvents)
     .where(and(eq(auditEvents.entityType, 'request'), eq(auditEvents.entityId, requestId)))
-    .orderBy(asc(auditEvents.seq));
+    .orderBy(asc(auditEvents.id));
 }
 
-/** Audit events for the FHIR AuditEvent export, newest first, scoped like everything else. */
-export async function auditEventsFor(db: Db, q: { scope: string | null; entityId?: string; after?: Date; before?: Date; limit: number; beforeSeq?: number }) {
+/** Audit events for the FHIR AuditEvent export, newest first (by id), scoped like everything else. */
+export async function auditEventsFor(db: Db, q: { scope: string | null; entityId?: string; after?: Date; before?: Date; limit: number; beforeId?: number }) {
   return db
     .select()
     .from(auditEvents)
@@ -192,11 +192,20 @@ export async function auditEventsFor(db: Db, q: { scope: string | null; entityId
         q.entityId ? and(eq(auditEvents.entityType, 'request'), eq(auditEvents.entityId, q.entityId)) : undefined,
         q.after ? gt(auditEvents.at, q.after) : undefined,
         q.before ? lt(auditEvents.at, q.before) : undefined,
-        q.beforeSeq ? lt(auditEvents.seq, q.beforeSeq) : undefined,
+        q.beforeId ? lt(auditEvents.id, q.beforeId) : undefined,
       ),
     )
-    .orderBy(desc(auditEvents.seq))
+    .orderBy(desc(auditEvents.id))
     .limit(q.limit);
+}
+
+/** One audit event in the caller's scope (null: all organizations), or undefined. */
+export async function auditEventInScope(db: Db, scope: string | null, id: number): Promise<AuditRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(auditEvents)
+    .where(and(eq(auditEvents.id, id), scope ? eq(auditEvents.orgId, scope) : undefined));
+  return row;
 }
 
 export async function payerList(db: Db) {

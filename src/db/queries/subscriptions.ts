@@ -3,9 +3,9 @@
  * organization: another organization's subscription is simply not found. Rows are never deleted
  * (status `deleted`), because their delivery attempts record where PHI was sent.
  */
-import { and, asc, eq, inArray, ne, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { notificationAttempts, subscriptions } from '../schema.ts';
+import { notificationAttempts, subscriptionEvents, subscriptions } from '../schema.ts';
 
 export type SubscriptionRow = typeof subscriptions.$inferSelect;
 export type NotificationAttemptRow = typeof notificationAttempts.$inferSelect;
@@ -53,14 +53,19 @@ export async function subscriptionById(db: Db, id: string): Promise<Subscription
   return row;
 }
 
-/** The subscriptions of an organization in the given statuses, locked until the caller's transaction ends. */
+/**
+ * The subscriptions of an organization in the given statuses, locked until the caller's transaction
+ * ends, oldest first (the lock order, docs/architecture.md). `FOR NO KEY UPDATE`: enough to number
+ * events and change a status, and it does not wait for a delivery attempt being recorded (whose
+ * foreign key takes only `FOR KEY SHARE` on the same row).
+ */
 export async function subscriptionsForUpdate(tx: Db, orgId: string, statuses: string[]): Promise<SubscriptionRow[]> {
   return tx
     .select()
     .from(subscriptions)
     .where(and(eq(subscriptions.orgId, orgId), inArray(subscriptions.status, statuses)))
     .orderBy(asc(subscriptions.createdAt), asc(subscriptions.id))
-    .for('update');
+    .for('no key update');
 }
 
 /** Counts one more event for a subscription and returns its number (backport events-since-subscription-start). */
@@ -73,25 +78,29 @@ export async function nextEventNumber(tx: Db, id: string): Promise<number> {
   return row!.n;
 }
 
-/** Moves a subscription to `to` if it is in one of `from`; returns the previous row, or undefined when it was not. */
-export async function setSubscriptionStatus(tx: Db, id: string, from: string[], to: string): Promise<SubscriptionRow | undefined> {
+/**
+ * Moves a subscription to `to` if it is in one of `from` (with the reason `$status` shows, for
+ * `error`); returns the previous row, or undefined when it was not.
+ */
+export async function setSubscriptionStatus(tx: Db, id: string, from: string[], to: string, reason: string | null = null): Promise<SubscriptionRow | undefined> {
   const [before] = await tx
     .select()
     .from(subscriptions)
     .where(and(eq(subscriptions.id, id), inArray(subscriptions.status, from)))
-    .for('update');
+    .for('no key update');
   if (!before) return undefined;
-  await tx.update(subscriptions).set({ status: to }).where(eq(subscriptions.id, id));
+  await tx.update(subscriptions).set({ status: to, statusReason: reason?.slice(0, 300) ?? null }).where(eq(subscriptions.id, id));
   return before;
 }
 
 export async function insertAttempt(
   tx: Db,
-  a: { subscriptionId: string; requestId?: string | null; status: string; httpStatus?: number | null; error?: string | null },
+  a: { subscriptionId: string; requestId?: string | null; eventNumber?: number | null; status: string; httpStatus?: number | null; error?: string | null },
 ): Promise<void> {
   await tx.insert(notificationAttempts).values({
     subscriptionId: a.subscriptionId,
     requestId: a.requestId ?? null,
+    eventNumber: a.eventNumber ?? null,
     status: a.status,
     httpStatus: a.httpStatus ?? null,
     error: a.error?.slice(0, 500) ?? null,
@@ -104,4 +113,45 @@ export async function attemptsOf(db: Db, subscriptionId: string): Promise<Notifi
     .from(notificationAttempts)
     .where(eq(notificationAttempts.subscriptionId, subscriptionId))
     .orderBy(asc(notificationAttempts.id));
+}
+
+// ---- events owed to subscribers ----------------------------------------------------------------
+
+export type SubscriptionEventRow = typeof subscriptionEvents.$inferSelect;
+
+/** Records an event a subscription owes; a number already used is left as it is (re-sends). */
+export async function insertSubscriptionEvent(tx: Db, e: { subscriptionId: string; eventNumber: number; requestId: string | null; occurredAt: Date }) {
+  await tx.insert(subscriptionEvents).values(e).onConflictDoNothing();
+}
+
+export async function markEventDelivered(tx: Db, subscriptionId: string, eventNumber: number, at: Date) {
+  await tx
+    .update(subscriptionEvents)
+    .set({ deliveredAt: at })
+    .where(and(eq(subscriptionEvents.subscriptionId, subscriptionId), eq(subscriptionEvents.eventNumber, eventNumber), isNull(subscriptionEvents.deliveredAt)));
+}
+
+export async function markEventGivenUp(tx: Db, subscriptionId: string, eventNumber: number, at: Date) {
+  await tx
+    .update(subscriptionEvents)
+    .set({ givenUpAt: at })
+    .where(and(eq(subscriptionEvents.subscriptionId, subscriptionId), eq(subscriptionEvents.eventNumber, eventNumber), isNull(subscriptionEvents.deliveredAt)));
+}
+
+/** What a subscriber has had and is owed: the newest event delivered, and every event not delivered, oldest first. */
+export async function deliveryState(db: Db, subscriptionId: string, limit = 100): Promise<{ lastDelivered: number | null; owed: SubscriptionEventRow[]; owedCount: number }> {
+  const [agg] = await db
+    .select({
+      lastDelivered: sql<number | null>`max(${subscriptionEvents.eventNumber}) filter (where ${subscriptionEvents.deliveredAt} is not null)`,
+      owed: sql<number>`count(*) filter (where ${subscriptionEvents.deliveredAt} is null)`,
+    })
+    .from(subscriptionEvents)
+    .where(eq(subscriptionEvents.subscriptionId, subscriptionId));
+  const owed = await db
+    .select()
+    .from(subscriptionEvents)
+    .where(and(eq(subscriptionEvents.subscriptionId, subscriptionId), isNull(subscriptionEvents.deliveredAt)))
+    .orderBy(asc(subscriptionEvents.eventNumber))
+    .limit(limit);
+  return { lastDelivered: agg?.lastDelivered == null ? null : Number(agg.lastDelivered), owed, owedCount: Number(agg?.owed ?? 0) };
 }

@@ -1,8 +1,8 @@
 /**
  * An audit-monitor alert as a FHIR R4 AuditEvent (DICOM 110113 "Security Alert"), for
  * `GET /fhir/AuditEvent?type=alert`. The suspicious actor is the entity the alert is about; the
- * agent is Priorgate's monitor; the audit events that raised it are referenced by their chain
- * sequence numbers (the same ids `/fhir/AuditEvent` uses). Ids, codes and counts only.
+ * agent is Priorgate's monitor; the audit events that raised it are referenced as
+ * `AuditEvent/{id}` (their places in the log are in the detail). Ids, codes and counts only.
  */
 import type { AlertRow } from '../../db/queries/monitor.ts';
 
@@ -15,7 +15,7 @@ export function wantsAlerts(type: string | undefined): boolean {
   return type === 'alert' || type === ALERT_TYPE.code || type === `${DCM}|${ALERT_TYPE.code}`;
 }
 
-export function alertAuditEvent(a: AlertRow) {
+export function alertAuditEvent(a: AlertRow, eventIdOf: (seq: number) => number | undefined = () => undefined) {
   const detail = [
     { type: 'severity', valueString: a.severity },
     { type: 'count', valueString: String(a.count) },
@@ -43,7 +43,10 @@ export function alertAuditEvent(a: AlertRow) {
     entity: [
       { what: { identifier: { system: 'urn:priorgate:audit_alert', value: a.id } }, type: { system: ENTITY_TYPE, code: '2', display: 'System Object' }, detail },
       { what: { identifier: { system: 'urn:priorgate:actor', value: a.actor } }, type: { system: ENTITY_TYPE, code: '1', display: 'Person' }, role: { system: 'http://terminology.hl7.org/CodeSystem/object-role', code: '6', display: 'User' } },
-      ...[...new Set([a.firstSeq, a.lastSeq])].map((seq) => ({ what: { reference: `AuditEvent/${seq}` } })),
+      ...[...new Set([a.firstSeq, a.lastSeq])].flatMap((seq) => {
+        const id = eventIdOf(seq);
+        return id === undefined ? [] : [{ what: { reference: `AuditEvent/${id}` } }];
+      }),
     ],
     ...(a.orgId ? { meta: { tag: [{ system: 'urn:priorgate:organization', code: a.orgId }] } } : {}),
   };

@@ -3,14 +3,20 @@
  * (session cookie; the caller passes its guard and scope). Search parameters: `entity` (a request
  * id, or a reference ending in one: `Claim/{id}`, `ClaimResponse/{id}`), `date` (ge/gt/le/lt,
  * repeatable), `_count` (default 100, at most 500), and the `_cursor` paging link we hand out.
- * Newest first. Each event keeps its hash-chain position in an extension, so an export can be
- * checked against `priorgate audit verify`. `type=alert` lists the audit monitor's security alerts
- * instead (administrators only; see alert-event.ts).
+ * Newest first. `type=alert` lists the audit monitor's security alerts instead (administrators
+ * only; see alert-event.ts).
+ *
+ * `GET /fhir/AuditEvent/{id}` reads one event with its place in the Merkle log and an RFC 9162
+ * inclusion proof against the latest signed tree head (extension `audit-log`): the exact bytes of its
+ * leaf, the audit path, the tree size and root, and the signed head (ES384 JWS, keys at
+ * `/.well-known/jwks.json`). With those an auditor or a provider checks the one event on its own.
  */
 import type { Context, Hono, MiddlewareHandler } from 'hono';
+import { inclusionProof, type InclusionProof } from '../../audit/index.ts';
 import type { Db } from '../../db/client.ts';
+import { eventIdsBySeq } from '../../db/queries/audit-log.ts';
 import { listAlerts } from '../../db/queries/monitor.ts';
-import { auditEventsFor, type AuditRow } from '../../db/queries/staff.ts';
+import { auditEventInScope, auditEventsFor, type AuditRow } from '../../db/queries/staff.ts';
 import { baseUrlOf, FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv } from '../../http/context.ts';
 import { AppError } from '../../http/errors.ts';
@@ -18,7 +24,7 @@ import { alertAuditEvent, wantsAlerts } from './alert-event.ts';
 
 const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
 const EVENT_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-event-type';
-const CHAIN_EXT = 'urn:priorgate:fhir:extension:audit-chain';
+const LOG_EXT = 'urn:priorgate:fhir:extension:audit-log';
 
 /** Our action names → AuditEvent type, subtype-free action code (C/R/U/D/E). */
 function classify(action: string): { type: { system: string; code: string; display: string }; action: 'C' | 'R' | 'U' | 'D' | 'E' } {
@@ -29,25 +35,36 @@ function classify(action: string): { type: { system: string; code: string; displ
   return { type: { system: EVENT_TYPE, code: 'rest', display: 'Restful Operation' }, action: 'E' };
 }
 
+/** The event's place in the log and, when given, its inclusion proof, as extension parts. */
+function logExtension(e: AuditRow, proof?: InclusionProof) {
+  const parts: Record<string, unknown>[] = [{ url: 'sealed', valueBoolean: e.seq !== null }];
+  if (e.seq !== null) parts.push({ url: 'seq', valueString: String(e.seq) });
+  if (e.hash !== null) parts.push({ url: 'chainPrevHash', valueString: e.prevHash }, { url: 'chainHash', valueString: e.hash });
+  if (proof) {
+    parts.push(
+      { url: 'leafIndex', valueString: String(proof.leafIndex) },
+      { url: 'leafData', valueBase64Binary: Buffer.from(proof.leafData, 'utf8').toString('base64') },
+      { url: 'leafHash', valueString: proof.leafHash },
+      { url: 'treeSize', valueString: String(proof.treeSize) },
+      { url: 'rootHash', valueString: proof.rootHash },
+      ...proof.auditPath.map((h) => ({ url: 'auditPath', valueString: h })),
+      { url: 'signedTreeHead', valueString: proof.head.jws },
+      { url: 'headNo', valueString: String(proof.head.headNo) },
+    );
+  }
+  return { url: LOG_EXT, extension: parts };
+}
+
 /** One audit_events row as a FHIR R4 AuditEvent (ids and codes only: the trail holds no PHI). */
-export function toAuditEvent(e: AuditRow) {
+export function toAuditEvent(e: AuditRow, proof?: InclusionProof) {
   const { type, action } = classify(e.action);
   const detail = Object.entries(e.detail ?? {})
     .filter(([, v]) => v !== null && v !== undefined)
     .map(([k, v]) => ({ type: k, valueString: typeof v === 'string' ? v : JSON.stringify(v) }));
   return {
     resourceType: 'AuditEvent',
-    id: String(e.seq),
-    extension: [
-      {
-        url: CHAIN_EXT,
-        extension: [
-          { url: 'seq', valueInteger: e.seq },
-          { url: 'prevHash', valueString: e.prevHash },
-          { url: 'hash', valueString: e.hash },
-        ],
-      },
-    ],
+    id: String(e.id),
+    extension: [logExtension(e, proof)],
     type,
     subtype: [{ system: 'urn:priorgate:audit-action', code: e.action }],
     action,
@@ -116,13 +133,14 @@ export function auditEventRoutes(app: Hono<AppEnv>, deps: AppDeps, opts: AuditEv
       if (!opts.canReadAlerts?.(c)) throw new AppError('forbidden', 'security alerts are for administrators');
       const count = Math.min(500, Math.max(1, Number(c.req.query('_count') ?? 100) || 100));
       const alerts = await listAlerts(opts.db, { scope: opts.scopeOf(c), limit: count });
+      const ids = await eventIdsBySeq(opts.db, [...new Set(alerts.flatMap((a) => [a.firstSeq, a.lastSeq]))]);
       const base = baseUrlOf(deps, c.req.url);
       const bundle = {
         resourceType: 'Bundle',
         type: 'searchset',
         timestamp: (deps.now?.() ?? new Date()).toISOString(),
         link: [{ relation: 'self', url: `${base}${new URL(c.req.url).pathname}${new URL(c.req.url).search}` }],
-        entry: alerts.map((a) => ({ fullUrl: `${base}/fhir/AuditEvent/alert-${a.id}`, resource: alertAuditEvent(a), search: { mode: 'match' } })),
+        entry: alerts.map((a) => ({ fullUrl: `${base}/fhir/AuditEvent/alert-${a.id}`, resource: alertAuditEvent(a, (seq) => ids.get(seq)), search: { mode: 'match' } })),
       };
       return c.body(JSON.stringify(bundle), 200, { 'Content-Type': FHIR_JSON, 'Cache-Control': 'no-store' });
     }
@@ -132,14 +150,14 @@ export function auditEventRoutes(app: Hono<AppEnv>, deps: AppDeps, opts: AuditEv
     const count = Math.min(500, Math.max(1, Number(c.req.query('_count') ?? 100) || 100));
     const cursor = c.req.query('_cursor') ? Number(c.req.query('_cursor')) : undefined;
     if (cursor !== undefined && !(Number.isInteger(cursor) && cursor > 0)) throw new AppError('invalid', '_cursor is not valid', '_cursor');
-    const rows = await auditEventsFor(opts.db, { scope: opts.scopeOf(c), entityId, ...dateBounds(c.req.queries('date') ?? []), limit: count + 1, beforeSeq: cursor });
+    const rows = await auditEventsFor(opts.db, { scope: opts.scopeOf(c), entityId, ...dateBounds(c.req.queries('date') ?? []), limit: count + 1, beforeId: cursor });
     const page = rows.slice(0, count);
     const base = baseUrlOf(deps, c.req.url);
     const self = new URL(c.req.url);
     const link = [{ relation: 'self', url: `${base}${self.pathname}${self.search}` }];
     if (rows.length > count) {
       const next = new URLSearchParams(self.search);
-      next.set('_cursor', String(page[page.length - 1]!.seq));
+      next.set('_cursor', String(page[page.length - 1]!.id));
       link.push({ relation: 'next', url: `${base}/fhir/AuditEvent?${next.toString()}` });
     }
     const bundle = {
@@ -147,8 +165,18 @@ export function auditEventRoutes(app: Hono<AppEnv>, deps: AppDeps, opts: AuditEv
       type: 'searchset',
       timestamp: (deps.now?.() ?? new Date()).toISOString(),
       link,
-      entry: page.map((e) => ({ fullUrl: `${base}/fhir/AuditEvent/${e.seq}`, resource: toAuditEvent(e), search: { mode: 'match' } })),
+      entry: page.map((e) => ({ fullUrl: `${base}/fhir/AuditEvent/${e.id}`, resource: toAuditEvent(e), search: { mode: 'match' } })),
     };
     return c.body(JSON.stringify(bundle), 200, { 'Content-Type': FHIR_JSON, 'Cache-Control': 'no-store' });
+  });
+
+  app.get('/fhir/AuditEvent/:id', opts.guard, async (c) => {
+    const id = Number(c.req.param('id'));
+    // Alerts are read through the search (`type=alert`); anything not an event id is simply not found.
+    const event = Number.isSafeInteger(id) && id > 0 ? await auditEventInScope(opts.db, opts.scopeOf(c), id) : undefined;
+    if (!event) throw new AppError('not_found', 'no such AuditEvent');
+    const r = await inclusionProof(opts.db, event.id);
+    const resource = toAuditEvent(r.kind === 'missing' ? event : r.event, r.kind === 'proof' ? r.proof : undefined);
+    return c.body(JSON.stringify(resource), 200, { 'Content-Type': FHIR_JSON, 'Cache-Control': 'no-store' });
   });
 }

@@ -22,6 +22,7 @@ import { findEntries, resolveReference, type Bundle } from '../bundle.ts';
 import { operationOutcome } from '../outcome.ts';
 import { hasErrors, toOutcomeIssues, validatePasRequestBundle } from '../validate/index.ts';
 import { readResourceBody } from './read-body.ts';
+import { withTransaction } from '../../db/tx.ts';
 
 export function requireServices(deps: AppDeps): GatewayServices {
   if (!deps.services) throw new AppError('unavailable', 'the prior-authorization service is not running');
@@ -55,8 +56,8 @@ export async function currentResponse(deps: AppDeps, request: RequestRow): Promi
     now,
     ids: () => crypto.randomUUID(),
   }) as unknown as Bundle;
-  const recorded = await deps.db.transaction((tx) =>
-    recordAnswer(tx as unknown as Db, {
+  const recorded = await withTransaction(deps.db, (tx) =>
+    recordAnswer(tx, {
       requestId: request.id,
       actor: 'system',
       responseBundle: pended,

@@ -4,7 +4,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { Hono, MiddlewareHandler } from 'hono';
-import { recordAudit, verifyAudit } from '../../audit/index.ts';
+import { exportHeadToFile, inclusionProof, recordAudit, verifyAudit, type WitnessHead } from '../../audit/index.ts';
 import { mintAccessToken, grantScopes, tokenIssuer } from '../../auth/index.ts';
 import { findClient } from '../../db/queries/clients.ts';
 import { flagRecord, unflagRecord } from '../../monitor/index.ts';
@@ -54,7 +54,22 @@ export function operatorRoutes(secret: string): RouteGroup {
       });
       return c.json(token);
     });
-    app.post('/operator/audit/verify', async (c) => c.json(await verifyAudit(deps.db)));
+    app.post('/operator/audit/verify', async (c) => {
+      await deps.sealAudit?.();
+      const body = (await c.req.json().catch(() => ({}))) as { witness?: WitnessHead[] };
+      return c.json(await verifyAudit(deps.db, { witness: Array.isArray(body.witness) ? body.witness : undefined }));
+    });
+    // The server writes the witness file: same machine and user as the CLI holding this secret.
+    app.post('/operator/audit/heads', async (c) => {
+      const body = (await c.req.json()) as { out?: string };
+      if (!body.out || !body.out.startsWith('/')) throw new AppError('invalid', 'out must be an absolute path');
+      return c.json({ head: await exportHeadToFile(deps.db, body.out) });
+    });
+    app.post('/operator/audit/proof', async (c) => {
+      const body = (await c.req.json()) as { id?: number };
+      const p = await inclusionProof(deps.db, Number(body.id));
+      return c.json(p.kind === 'proof' ? { state: 'sealed', proof: p.proof } : { state: p.kind });
+    });
     app.post('/operator/audit/flag', async (c) => {
       const body = (await c.req.json()) as { requestId?: string; reason?: string };
       return c.json(await flagRecord(deps.db, { requestId: String(body.requestId ?? ''), reason: String(body.reason ?? ''), actor: 'operator' }));
@@ -67,6 +82,7 @@ export function operatorRoutes(secret: string): RouteGroup {
     // this secret (the embedded store is local), and the CLI sends an absolute path.
     app.post('/operator/retention/purge', async (c) => {
       const body = (await c.req.json()) as { before?: string; out?: string };
+      await deps.sealAudit?.();
       const report = await purgeBefore(deps.db, {
         cutoff: new Date(String(body.before ?? '')),
         outDir: String(body.out ?? ''),

@@ -9,6 +9,7 @@ import { baseUrlOf } from '../app.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { OAuthError } from '../errors.ts';
 import { remoteAddress } from '../remote-address.ts';
+import { withTransaction } from '../../db/tx.ts';
 
 export function smartRoutes(app: Hono<AppEnv>, deps: AppDeps) {
   const now = () => deps.now?.() ?? new Date();
@@ -56,8 +57,8 @@ export function smartRoutes(app: Hono<AppEnv>, deps: AppDeps) {
       ttlS: deps.config.tokenTtlS,
       now: at,
     });
-    await deps.db.transaction((tx) =>
-      appendAudit(tx as unknown as Db, {
+    await withTransaction(deps.db, (tx) =>
+      appendAudit(tx, {
         actor: `client:${granted.client.id}`,
         action: 'auth.token',
         orgId: granted.client.orgId,
@@ -81,8 +82,8 @@ async function auditRefusal(db: Db, assertion: string | undefined, e: OAuthError
   }
   const client = iss ? await findClient(db, iss) : undefined;
   if (!client) return;
-  await db.transaction((tx) =>
-    appendAudit(tx as unknown as Db, {
+  await withTransaction(db, (tx) =>
+    appendAudit(tx, {
       actor: `client:${client.id}`,
       action: 'auth.token',
       outcome: 'failure',

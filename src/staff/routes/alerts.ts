@@ -14,6 +14,7 @@ import { can } from '../permissions.ts';
 import { actorOf, type StaffDeps, type StaffPrincipal } from '../types.ts';
 import { alertsPage } from '../views/alerts.tsx';
 import { messagePage } from '../views/message.tsx';
+import { withTransaction } from '../../db/tx.ts';
 
 /** Who may read alerts (pages and the FHIR export). */
 export function canReadAlerts(s: StaffPrincipal | undefined): boolean {
@@ -31,8 +32,7 @@ export function alertRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
   app.post('/ui/admin/alerts/:id/acknowledge', uiGuard, allow(deps, 'alerts.manage'), csrfGuard(deps), async (c) => {
     const s = staffOf(c);
     const id = c.req.param('id');
-    const done = await deps.db.transaction(async (t) => {
-      const tx = t as unknown as Db;
+    const done = await withTransaction(deps.db, async (tx) => {
       const at = deps.now();
       const row = await acknowledgeAlert(tx, id, s.orgId, actorOf(s), at);
       if (row) {

@@ -25,6 +25,7 @@ import type { AppDeps, AppEnv } from '../../http/context.ts';
 import { AppError } from '../../http/errors.ts';
 import { allow, apiGuard, csrfGuard, staffOf } from '../guards.ts';
 import { actorOf, type StaffDeps } from '../types.ts';
+import { withTransaction } from '../../db/tx.ts';
 
 function view(b: BatchInfo, counts: Record<string, number>) {
   const done = Object.values(counts).reduce((a, n) => a + n, 0);
@@ -98,9 +99,9 @@ export function batchRoutes(app: Hono<AppEnv>, s: StaffDeps, deps: AppDeps) {
     }
     const total = await checkRoster(roster);
     const id = randomUUID();
-    await s.db.transaction(async (tx) => {
-      await insertBatch(tx as unknown as Db, { id, orgId, payerId: payer.id, createdBy: actorOf(staff), concurrency, total, roster });
-      await appendAudit(tx as unknown as Db, { actor: actorOf(staff), action: 'eligibility.batch.create', orgId, entityType: 'eligibility-batch', entityId: id, requestId: c.var.requestId, detail: { payerId: payer.id, rows: total } });
+    await withTransaction(s.db, async (tx) => {
+      await insertBatch(tx, { id, orgId, payerId: payer.id, createdBy: actorOf(staff), concurrency, total, roster });
+      await appendAudit(tx, { actor: actorOf(staff), action: 'eligibility.batch.create', orgId, entityType: 'eligibility-batch', entityId: id, requestId: c.var.requestId, detail: { payerId: payer.id, rows: total } });
     });
     deps.services?.batches?.kick(id);
     const batch = (await getBatch(s.db, id, null))!;
@@ -148,9 +149,9 @@ export function batchRoutes(app: Hono<AppEnv>, s: StaffDeps, deps: AppDeps) {
   app.post('/api/eligibility/batches/:id{[0-9a-f-]{36}}/cancel', apiGuard, may, csrf, async (c) => {
     const staff = staffOf(c);
     const b = await found(c);
-    const cancelled = await s.db.transaction(async (tx) => {
-      const ok = await cancelBatch(tx as unknown as Db, b.id, staff.orgId);
-      if (ok) await appendAudit(tx as unknown as Db, { actor: actorOf(staff), action: 'eligibility.batch.cancel', orgId: b.orgId, entityType: 'eligibility-batch', entityId: b.id, requestId: c.var.requestId });
+    const cancelled = await withTransaction(s.db, async (tx) => {
+      const ok = await cancelBatch(tx, b.id, staff.orgId);
+      if (ok) await appendAudit(tx, { actor: actorOf(staff), action: 'eligibility.batch.cancel', orgId: b.orgId, entityType: 'eligibility-batch', entityId: b.id, requestId: c.var.requestId });
       return ok;
     });
     if (!cancelled) throw new AppError('conflict', `the batch has already ended (${b.status})`);

@@ -27,11 +27,12 @@ export function adminPage(p: { staff: StaffPrincipal; chain: VerifyResult; check
         <h2>Audit chain</h2>
         {c.ok ? (
           <p>
-            <strong>Intact</strong>: {c.events} events verified (hash chain re-computed {stamp(p.checkedAt)}).
+            <strong>Intact</strong>: {c.events} events verified, with {c.heads} signed tree heads (Merkle log re-checked {stamp(p.checkedAt)}
+            {c.unsealed ? `; ${c.unsealed} newer events not sealed yet` : ''}).
           </p>
         ) : (
           <p role="alert">
-            <strong>BROKEN</strong> at event {c.broken?.seq}: {c.broken?.reason} ({c.events} events verified before it). Run{' '}
+            <strong>BROKEN</strong> at {c.broken?.seq !== undefined ? `event ${c.broken.seq}` : `tree head #${c.broken?.head}`}: {c.broken?.reason} ({c.events} events verified before it). Run{' '}
             <code>priorgate audit verify</code> and investigate before trusting the trail.
           </p>
         )}
