@@ -1,5 +1,6 @@
 /**
- * `validatePasRequestBundle` / `validatePasInquiryBundle`: the PAS checks table, then the profiles.
+ * The PAS validation of one Bundle (`validatePasBundleWith`): the PAS checks table, then the
+ * profiles, through a profile engine (compiled or reference, see engine.ts).
  *
  * Which profiles apply to which entry:
  * - the Bundle: PAS request (or inquiry request) Bundle profile;
@@ -18,7 +19,7 @@ import { compileProfile, type CompiledProfile } from './compile.ts';
 import { loadDefinitions, unversioned, type Definitions } from './definitions.ts';
 import { dedupe } from './issues.ts';
 import { runPasChecks, type BundleKind, type PasContext } from './pas-checks.ts';
-import { referenceEngine, type EngineFactory, type ProfileEngine } from './engine.ts';
+import type { EngineFactory, ProfileEngine } from './engine.ts';
 import type { Located } from './scan.ts';
 import type { ValidationIssue } from './types.ts';
 
@@ -51,34 +52,11 @@ export function profileLookup(defs: Definitions): (url: string) => CompiledProfi
   };
 }
 
-/**
- * Loads the definitions and compiles every PAS profile now rather than on the first requests that
- * need them. Optional: validation does it lazily.
- */
-export function preloadPasDefinitions(): void {
+/** Loads the definitions and compiles every PAS profile (for the reference engine). */
+export function preloadPasProfiles(): void {
   const defs = loadDefinitions();
   const lookup = profileLookup(defs);
   for (const url of defs.profiles.keys()) lookup(url);
-}
-
-/**
- * Validates a Da Vinci PAS 2.2.1 prior-authorization request Bundle (`Claim/$submit` input).
- * Returns every issue found; the Bundle is acceptable when none has severity `error`.
- * @example
- * validatePasRequestBundle({ resourceType: 'Bundle', type: 'collection', entry: [] })
- * // [{ severity: 'error', code: 'required', expression: 'Bundle.identifier', diagnostics: '…' }, …]
- */
-export function validatePasRequestBundle(bundle: unknown): ValidationIssue[] {
-  return validatePasBundle(bundle, 'request');
-}
-
-/** Validates a PAS 2.2.1 inquiry request Bundle (`Claim/$inquire` input). */
-export function validatePasInquiryBundle(bundle: unknown): ValidationIssue[] {
-  return validatePasBundle(bundle, 'inquiry');
-}
-
-function validatePasBundle(bundle: unknown, kind: BundleKind): ValidationIssue[] {
-  return validatePasBundleWith(bundle, kind, referenceEngine);
 }
 
 /**

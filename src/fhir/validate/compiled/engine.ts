@@ -135,15 +135,23 @@ class CompiledValidator implements Traversal {
     if (seen && seen.has(code)) return;
     const issues = R.issues.length;
     const sawNull = R.sawNull;
+    const outer = R.elementCrawled;
+    R.elementCrawled = false;
     code.props(o, R, cs, d);
     code.extra(o, R, cs, d);
-    if (!object || !R.clean || code.crawlerDependent || R.issues.length !== issues || R.sawNull !== sawNull) return;
+    const crawled = R.elementCrawled;
+    R.elementCrawled = outer || crawled;
+    if (!object || !R.clean || code.crawlerDependent || crawled || R.issues.length !== issues || R.sawNull !== sawNull) return;
     if (seen) seen.add(code);
     else R.clean.set(object, new Set([code]));
   }
 
   visitResource(o: unknown, R: Run, d: number, levels: LevelHandle[] | undefined): void {
     this.visit(this.code(typeInResourcePosition(o)), o, R, d, levels);
+  }
+
+  visitElement(o: unknown, R: Run, d: number): void {
+    this.visit(this.code('Element'), o, R, d, undefined);
   }
 
   childLevels(levels: LevelHandle[], name: string, index: number): LevelHandle[] | undefined {

@@ -43,6 +43,8 @@ export interface SchemaCode {
 export interface Traversal {
   visit(code: SchemaCode, o: unknown, R: Run, d: number, levels: LevelHandle[] | undefined): void;
   visitResource(o: unknown, R: Run, d: number, levels: LevelHandle[] | undefined): void;
+  /** An object where a primitive belongs, crawled as an Element (no profile levels rooted there). */
+  visitElement(o: unknown, R: Run, d: number): void;
   childLevels(levels: LevelHandle[], name: string, index: number): LevelHandle[] | undefined;
 }
 
@@ -77,9 +79,18 @@ const FORMATS: Record<string, RegExp> = {
 const JS_TYPES = fhirTypeToJsType as Record<string, string>;
 const MAX_STRING = 1024 * 1024;
 
-/** Checks one primitive value as @medplum/core's `validatePrimitiveType` does. */
-function primitive(R: Run, cs: Crawler[], d: number, key: string, index: number, type: string, x: unknown): void {
-  if (typeof x === 'object' && x !== null) throw new Unsupported('object-as-primitive');
+/**
+ * Checks one primitive value as @medplum/core's `validatePrimitiveType` does. An object (or array)
+ * in a primitive's place is crawled as an `Element` from the value's own path, as it does.
+ */
+function primitive(R: Run, cs: Crawler[], d: number, key: string, index: number, type: string, x: unknown, T: Traversal): void {
+  if (typeof x === 'object' && x !== null) {
+    R.nestedCrawl(cs, d + 1, () => {
+      R.step(d + 1, key, index);
+      T.visitElement(x, R, d + 1);
+    });
+    return;
+  }
   const expected = JS_TYPES[type];
   if (expected === undefined) {
     R.atValue(cs, d, key, index, `Invalid JSON type: ${type} is not a valid FHIR type`);
@@ -178,7 +189,7 @@ function valueChecks(plan: ElementPlan, i: number, x: string, idx: string): stri
   if (plan.constraints.length) src += `R.constraints(cs, d, ${name}, ${idx}, P[${i}].constraints, ${typeExpr}, ${x});\n`;
   const prim = types.filter(isPrimitiveType);
   const empty = `if (H.isEmpty(${x})) R.atValue(cs, d, ${name}, ${idx}, 'Invalid empty non-primitive value');`;
-  const check = `H.primitive(R, cs, d, ${name}, ${idx}, t, ${x});`;
+  const check = `H.primitive(R, cs, d, ${name}, ${idx}, t, ${x}, T);`;
   if (prim.length === types.length) src += check;
   else if (prim.length === 0) src += empty;
   else src += `if (${prim.map((p) => `t === ${str(p)}`).join(' || ')}) { ${check} } else { ${empty} }`;
@@ -218,11 +229,12 @@ function extraSource(plans: readonly ElementPlan[]): { src: string; traversed: S
   const traversed = new Set(plans.flatMap((p) => p.candidates.filter((c) => !isPrimitiveType(c.type)).map((c) => c.key)));
   const hasChoices = plans.some((p) => p.name.endsWith('[x]'));
   // for…in lists the same keys as Object.keys for parsed JSON (no inherited enumerable keys), without the array.
-  let src = `if (!o) return;\nlet seen;\nfor (const key in o) {\n  if (key === 'resourceType') continue;\n`;
+  let src = `if (!o) return;\nlet seen;\nfor (const key in o) {\n`;
   src += `  if (key.charCodeAt(0) === 95) throw new H.Unsupported('primitive-extension');\n`;
   src += `  const value = o[key];\n  if (value === null) R.sawNull = true;\n  else if (typeof value === 'object') {\n`;
   src += `    if (Array.isArray(value)) { for (let j = 0; j < value.length; j++) if (value[j] == null) { R.sawNull = true; break; } }\n`;
   src += `    if (!TRAVERSED.has(key) && H.hasNull(value)) R.sawNull = true;\n  }\n`;
+  src += `  if (key === 'resourceType') continue;\n`;
   if (hasChoices) {
     src += `  const choice = H.choiceOf(key, CHOICES, o);\n  if (choice !== undefined) {\n    if (seen === undefined) seen = {};\n`;
     src += `    const first = seen[choice];\n    if (first) { R.conflictingChoice(cs, key, first); if (H.hasNull(value)) R.sawNull = true; }\n`;
@@ -246,8 +258,8 @@ function kidsSource(plans: readonly ElementPlan[], typeIndex: (type: string) => 
       return complexTypes.map((type) => `if (t === ${str(type)}) { ${one(type)} }`).join(' else ');
     };
     src += `// ${plan.name}\n${resolve(plan)}\n`;
-    src += `if (!H.isEmpty(v)) {\n  if (Array.isArray(v)) { for (let i = 0; i < v.length; i++) { R.step(d + 1, ${name}, i, rk); ${child('v[i]', 'i')} } }\n`;
-    src += `  else { R.step(d + 1, ${name}, -1, rk); ${child('v', '-1')} }\n}\n`;
+    src += `if (!H.isEmpty(v)) {\n  if (Array.isArray(v)) { for (let i = 0; i < v.length; i++) { R.step(d + 1, ${name}, i); ${child('v[i]', 'i')} } }\n`;
+    src += `  else { R.step(d + 1, ${name}, -1); ${child('v', '-1')} }\n}\n`;
   }
   return src;
 }

@@ -13,7 +13,9 @@ import type { ElementDefinitionConstraint, ValidationIssue } from '../types.ts';
 import { includesPattern, type ProfileLookup, type WalkSink } from '../walk.ts';
 import { compileExpression, type CompiledExpression } from './fhirpath.ts';
 import type { LevelHandle, SchemaCode, SchemaCompiler } from './generate.ts';
+import { isPrimitiveType } from './elements.ts';
 import type { Crawler } from './run.ts';
+import { Unsupported } from './unsupported.ts';
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
@@ -167,6 +169,10 @@ export class ProfilePlans {
     for (let i = 0; i < values.length; i++) {
       const x = values[i];
       const tv: TypedValue = { type: typeOfValue(x, found!.type), value: x };
+      // A level rooted at an object standing where a primitive belongs: not modelled.
+      if (isPrimitiveType(tv.type) && isPlainObject(x) && (plan.node || plan.slices.some((s) => s.node) || rule.typeProfile)) {
+        throw new Unsupported('object-as-primitive');
+      }
       const at = isArray ? `${at0}[${i}]` : at0;
       let kids = this.checkValue(rule, tv, at, source, sink, undefined, d + 1);
       if (plan.node && isPlainObject(x)) (kids ??= []).push(newLevel(plan.node, x, at, source, d + 1));

@@ -60,10 +60,17 @@ export class Run {
   memo: Memo | undefined;
   /** Objects already checked against a schema with nothing to report (same Bundle). */
   clean: WeakMap<object, Set<unknown>> | undefined;
-  /** Per depth: the element key that led there (`serviced[x]`), its array index or -1, the JSON key. */
+  /** Per depth: the element key that led there (`serviced[x]`) and its array index, or -1. */
   private readonly keys: string[] = [];
   private readonly idx: number[] = [];
-  private readonly raw: string[] = [];
+  /**
+   * Depths where @medplum/core started a nested crawl from a value's indexed path (an object where
+   * a primitive belongs is crawled as an Element from there): property paths below keep the
+   * indices up to that depth.
+   */
+  private readonly typedFrom: number[] = [];
+  /** An Element crawl ran (its findings may depend on the crawler): not memoised as clean. */
+  elementCrawled = false;
   /** Objects with a `resourceType` entered so far, innermost last. */
   private readonly resources: { depth: number; value: unknown }[] = [];
 
@@ -78,10 +85,23 @@ export class Run {
   }
 
   /** Records how the value at `depth` was reached from its parent. */
-  step(depth: number, key: string, index: number, rawKey: string): void {
+  step(depth: number, key: string, index: number): void {
     this.keys[depth] = key;
     this.idx[depth] = index;
-    this.raw[depth] = rawKey;
+  }
+
+  /** Runs `crawl` as a nested @medplum/core crawl rooted at the value at `depth`, for crawlers `cs`. */
+  nestedCrawl(cs: Crawler[], depth: number, crawl: () => void): void {
+    const saved = this.crawlers;
+    this.crawlers = cs;
+    this.typedFrom.push(depth);
+    this.elementCrawled = true;
+    try {
+      crawl();
+    } finally {
+      this.typedFrom.pop();
+      this.crawlers = saved;
+    }
   }
 
   enterResource(depth: number, value: unknown): boolean {
@@ -106,20 +126,16 @@ export class Run {
     return path;
   }
 
-  /** Path of the value at `depth` as the crawler's property path (no indices). */
+  /** Path of the value at `depth` as the crawler's property path (no indices, see `typedFrom`). */
   crawlPath(c: Crawler, depth: number): string {
+    const from = this.typedFrom.length ? this.typedFrom[this.typedFrom.length - 1]! : -1;
+    if (from > c.depth && from <= depth) {
+      let path = this.typedPath(c, from);
+      for (let d = from + 1; d <= depth; d++) path += `.${this.keys[d]}`;
+      return path;
+    }
     let path = c.rootPath;
     for (let d = c.depth + 1; d <= depth; d++) path += `.${this.keys[d]}`;
-    return path;
-  }
-
-  /** JSON path with the JSON keys (`servicedPeriod`), as the null check writes it. */
-  rawPath(c: Crawler, depth: number): string {
-    let path = c.rootPath;
-    for (let d = c.depth + 1; d <= depth; d++) {
-      const i = this.idx[d]!;
-      path += i >= 0 ? `.${this.raw[d]}[${i}]` : `.${this.raw[d]}`;
-    }
     return path;
   }
 
