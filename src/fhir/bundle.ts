@@ -120,3 +120,41 @@ export function resolveReference(bundle: unknown, ref: Reference | string | unde
   const [, type, id] = relative;
   return entries.find((e) => e.resource.resourceType === type && e.resource.id === id);
 }
+
+export type ReferenceResolver = (ref: Reference | string | undefined, from?: string) => FoundEntry | undefined;
+
+/**
+ * `resolveReference` for many lookups in one Bundle (a validator resolves every reference of every
+ * entry): the entries are indexed once, by fullUrl and by type/id, keeping the first of duplicates
+ * as `resolveReference` does. The Bundle must not change while the resolver is in use.
+ */
+export function referenceResolver(bundle: unknown): ReferenceResolver {
+  const entries = entriesOf(bundle);
+  const byUrl = new Map<string, FoundEntry>();
+  const byTypeId = new Map<string, FoundEntry>();
+  for (const e of entries) {
+    if (e.fullUrl !== undefined) {
+      const url = withoutHistory(e.fullUrl);
+      if (!byUrl.has(url)) byUrl.set(url, e);
+    }
+    if (typeof e.resource.id === 'string') {
+      const key = `${e.resource.resourceType}/${e.resource.id}`;
+      if (!byTypeId.has(key)) byTypeId.set(key, e);
+    }
+  }
+  return (ref, from) => {
+    const target = typeof ref === 'string' ? ref : ref?.reference;
+    if (typeof target !== 'string' || target === '' || target.startsWith('#')) return undefined;
+    const wanted = withoutHistory(target);
+    const byFullUrl = byUrl.get(wanted);
+    if (byFullUrl) return byFullUrl;
+    const relative = RELATIVE_REF.exec(target);
+    if (!relative) return undefined;
+    const base = from !== undefined ? RESTFUL_URL.exec(from)?.[1] : undefined;
+    if (base) {
+      const absolute = byUrl.get(base + wanted);
+      if (absolute) return absolute;
+    }
+    return byTypeId.get(`${relative[1]}/${relative[2]}`);
+  };
+}

@@ -1,7 +1,9 @@
 /**
- * The delivery job (`payer.deliver`): translate the stored PAS request, write the 278 once (its
- * control numbers are stored before the first send, so every retry resends the same interchange and
- * the payer can de-duplicate), send it through the payer's connector, and record the answer.
+ * The delivery job (`payer.deliver`): send the stored outbound message — the 278 `$submit` wrote
+ * once when it accepted the request (its control numbers stored before the first send, so every
+ * retry resends the same interchange and the payer can de-duplicate), or the PAS request itself for
+ * a PAS FHIR payer — through the payer's connector, and record the answer. Requests accepted
+ * without a 278 are translated here first.
  */
 import type { Db } from '../db/client.ts';
 import type { Job } from '../db/queries/jobs.ts';
@@ -18,6 +20,9 @@ import type { Outbound, PayerConnector, SendResult } from './connector.ts';
 import type { PayerRegistry, PayerRuntime } from './registry.ts';
 import { envelope, partiesFor } from './x12-io.ts';
 import { withTransaction } from '../db/tx.ts';
+import type { PayerConfig } from '../rules/payers.ts';
+import type { PayerOverride } from '../translate/index.ts';
+import type { Segment } from '../x12/index.ts';
 
 export const OUTBOUND_278 = 'x12-278-request';
 export const OUTBOUND_PAS = 'pas-request-out';
@@ -34,44 +39,77 @@ export interface DeliverDeps {
 /** States in which the request still waits for the payer's first answer. */
 const AWAITING: RequestState[] = ['queued', 'sent', 'error', 'pended'];
 
+/** The 2010A payer override `pasRequestTo278` takes for a payer reached by X12. */
+export function x12Payer(payer: PayerConfig): PayerOverride | undefined {
+  const x12 = payer.connector === 'pas-fhir' ? undefined : payer.x12;
+  return x12 && { id: x12.umoId, idQualifier: x12.umoIdQualifier, name: payer.name };
+}
+
+/**
+ * Writes the 278 for a request once, in the caller's transaction: the translated body enveloped
+ * with freshly reserved control numbers, stored as the outbound message every attempt resends.
+ * `$submit` calls it while accepting the request (from the Bundle it parsed and translated); the
+ * delivery job only for requests accepted without it.
+ */
+export async function write278(tx: Db, r: { request: RequestRow; payer: PayerConfig; senderId: string; body: Segment[]; now: Date }): Promise<{ payload: string; controlNumber: string }> {
+  const out = await envelope(tx, {
+    ...partiesFor(r.payer, r.senderId),
+    setId: '278',
+    version: '005010X217',
+    functionalId: 'HI',
+    body: r.body,
+    usage: r.payer.usage,
+    now: r.now,
+  });
+  await saveMessage(tx, {
+    orgId: r.request.orgId,
+    requestId: r.request.id,
+    direction: 'out',
+    format: 'x12',
+    transactionSet: OUTBOUND_278,
+    senderId: r.senderId,
+    controlNumber: out.isa13,
+    payload: out.text,
+  });
+  return { payload: out.text, controlNumber: out.isa13 };
+}
+
+/** `queued` → `sent` when the first attempt goes out. */
+async function markSent(tx: Db, request: RequestRow, payer: PayerRuntime, controlNumber: string | null): Promise<void> {
+  if (request.status === 'queued') await transition(tx, request.id, 'sent', { actor: 'system', detail: { payerId: payer.config.id, controlNumber } });
+}
+
 async function outboundPayload(d: DeliverDeps, request: RequestRow, payer: PayerRuntime): Promise<{ payload: string; messageSet: string }> {
   const set = payer.config.connector === 'pas-fhir' ? OUTBOUND_PAS : OUTBOUND_278;
   const existing = await latestMessage(d.db, request.id, set);
-  if (existing) return { payload: existing.payload, messageSet: set };
+  if (existing) {
+    // Written when the request was accepted (or by an earlier attempt): sent as it is.
+    if (request.status === 'queued') await withTransaction(d.db, (tx) => markSent(tx, request, payer, existing.controlNumber));
+    return { payload: existing.payload, messageSet: set };
+  }
   const inbound = await latestMessage(d.db, request.id, 'pas-request');
   if (!inbound) throw new TranslateError('invalid', 'the stored request is missing', 'Bundle');
-  const bundle = JSON.parse(inbound.payload) as Bundle;
   const now = d.now?.() ?? new Date();
   return withTransaction(d.db, async (tx) => {
-    let payload = inbound.payload;
-    let controlNumber: string | null = null;
     if (set === OUTBOUND_278) {
-      const x12 = payer.config.x12!;
-      const { segments } = pasRequestTo278(bundle as never, { now, payer: { id: x12.umoId, idQualifier: x12.umoIdQualifier, name: payer.config.name } });
-      const out = await envelope(tx, {
-        ...partiesFor(payer.config, d.senderId),
-        setId: '278',
-        version: '005010X217',
-        functionalId: 'HI',
-        body: segments,
-        usage: payer.config.usage,
-        now,
-      });
-      payload = out.text;
-      controlNumber = out.isa13;
+      const bundle = JSON.parse(inbound.payload) as Bundle;
+      const { segments } = pasRequestTo278(bundle as never, { now, payer: x12Payer(payer.config) });
+      const out = await write278(tx, { request, payer: payer.config, senderId: d.senderId, body: segments, now });
+      await markSent(tx, request, payer, out.controlNumber);
+      return { payload: out.payload, messageSet: set };
     }
     await saveMessage(tx, {
       orgId: request.orgId,
       requestId: request.id,
       direction: 'out',
-      format: set === OUTBOUND_278 ? 'x12' : 'fhir',
+      format: 'fhir',
       transactionSet: set,
       senderId: d.senderId,
-      controlNumber,
-      payload,
+      controlNumber: null,
+      payload: inbound.payload,
     });
-    if (request.status === 'queued') await transition(tx, request.id, 'sent', { actor: 'system', detail: { payerId: payer.config.id, controlNumber } });
-    return { payload, messageSet: set };
+    await markSent(tx, request, payer, null);
+    return { payload: inbound.payload, messageSet: set };
   });
 }
 

@@ -108,7 +108,9 @@ export async function startGateway(
   if (config.demo) await seedDemo(db, { dataDir: config.dataDir, password: config.demoPassword });
   const services = await startServices({ config, db, log, gatewayUrl: url, events, seal: () => auditLog.sealNow() });
   deps.services = services;
-  preloadPasDefinitions();
+  const compileStart = performance.now();
+  const schemas = preloadPasDefinitions();
+  log.info({ schemas, ms: Math.round(performance.now() - compileStart) }, 'PAS validator compiled');
   markReady();
 
   // Pick up keys rotated by `priorgate keys rotate` or by another instance.

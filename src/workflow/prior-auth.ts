@@ -69,6 +69,10 @@ export interface AcceptInput {
   summary?: Record<string, unknown>;
   /** The gateway's own answer when the payer's rules need no 278 at all (NA): nothing is queued. */
   localAnswer?: { bundle: Bundle; summary: AnswerSummary };
+  /** The request as received (its JSON text): stored as is, instead of `bundle` serialized again. */
+  payload?: string;
+  /** Writes what goes to the payer (the 278, once), in the acceptance transaction of a new queued request. */
+  outbound?: (tx: Db, request: RequestRow) => Promise<void>;
 }
 
 export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ request: RequestRow; created: boolean }> {
@@ -96,12 +100,14 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
       request: row,
       clientId: input.clientId,
       bundle: input.bundle,
+      payload: input.payload,
       messageSet: 'pas-request',
       jobKind: input.localAnswer ? undefined : DELIVER_JOB,
       maxAttempts: input.maxAttempts,
       httpRequestId: input.httpRequestId,
       detail: { payerId: input.payerId, priorRequestId: prior?.id ?? null, rules: input.summary?.['rules'] ?? null },
     });
+    if (!input.localAnswer && input.outbound) await input.outbound(tx, row);
     if (input.localAnswer) {
       const answered = await recordAnswer(tx, { requestId: row.id, actor: 'system', responseBundle: input.localAnswer.bundle, summary: input.localAnswer.summary, onlyFrom: ['received'] });
       return { request: answered?.request ?? row, created };
@@ -121,7 +127,18 @@ export async function findByIdempotencyKey(db: Db, orgId: string, key: string): 
  */
 export async function recordSubmission(
   tx: Db,
-  r: { request: RequestRow; clientId: string; bundle: Bundle; messageSet: string; jobKind?: string; maxAttempts: number; httpRequestId?: string; detail: Record<string, unknown> },
+  r: {
+    request: RequestRow;
+    clientId: string;
+    bundle: Bundle;
+    /** The bundle's JSON as received, when it is (else the bundle is serialized). */
+    payload?: string;
+    messageSet: string;
+    jobKind?: string;
+    maxAttempts: number;
+    httpRequestId?: string;
+    detail: Record<string, unknown>;
+  },
 ): Promise<string> {
   const messageId = await saveMessage(tx, {
     orgId: r.request.orgId,
@@ -129,7 +146,7 @@ export async function recordSubmission(
     direction: 'in',
     format: 'fhir',
     transactionSet: r.messageSet,
-    payload: JSON.stringify(r.bundle),
+    payload: r.payload ?? JSON.stringify(r.bundle),
   });
   if (r.jobKind) await enqueue(tx, { kind: r.jobKind, orgId: r.request.orgId, requestId: r.request.id, maxAttempts: r.maxAttempts });
   await appendAudit(tx, {

@@ -3,13 +3,14 @@
  * Bundle.identifier), queue for the payer, wait up to PRIORGATE_SYNC_WAIT_MS for the decision, and
  * answer with a PAS response Bundle — decided, pended by the payer, or pended by us (A4).
  */
-import type { Context, Hono } from 'hono';
+import type { Hono } from 'hono';
 import type { Db } from '../../db/client.ts';
 import { latestMessage, type RequestRow } from '../../db/queries/requests.ts';
 import { requireScope } from '../../auth/index.ts';
 import { FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv, GatewayServices } from '../../http/context.ts';
 import { AppError } from '../../http/errors.ts';
+import { write278, x12Payer } from '../../payers/deliver.ts';
 import { rejectionBundle } from '../../payers/reply.ts';
 import type { PayerRuntime } from '../../payers/registry.ts';
 import { pasRequestTo278, pendedAnswer, TranslateError, x12ResponseToPas } from '../../translate/index.ts';
@@ -21,7 +22,7 @@ import { isAnswered, type RequestState } from '../../workflow/states.ts';
 import { findEntries, resolveReference, type Bundle } from '../bundle.ts';
 import { operationOutcome } from '../outcome.ts';
 import { hasErrors, toOutcomeIssues, validatePasRequestBundle } from '../validate/index.ts';
-import { readResourceBody } from './read-body.ts';
+import { readResourceBodyWithText } from './read-body.ts';
 import { withTransaction } from '../../db/tx.ts';
 
 export function requireServices(deps: AppDeps): GatewayServices {
@@ -39,8 +40,13 @@ function payerFor(deps: AppDeps, s: GatewayServices, bundle: Bundle): PayerRunti
   return payer;
 }
 
-function respond(c: Context, bundle: unknown) {
-  return c.body(JSON.stringify(bundle), 200, { 'Content-Type': FHIR_JSON });
+/** `currentResponse` as JSON text: a stored answer is returned as stored, not parsed and written again. */
+async function currentResponseText(deps: AppDeps, request: RequestRow): Promise<string> {
+  if (isAnswered(request.status as RequestState)) {
+    const stored = await latestMessage(deps.db, request.id, RESPONSE_SET);
+    if (stored) return stored.payload;
+  }
+  return JSON.stringify(await currentResponse(deps, request));
 }
 
 /** The current response Bundle; when the payer has not answered, the gateway answers A4 pended. */
@@ -75,7 +81,9 @@ export async function currentResponse(deps: AppDeps, request: RequestRow): Promi
 export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
   app.post('/fhir/Claim/$submit', requireScope('Claim', 'c'), async (c) => {
     const auth = c.var.auth!;
-    const bundle = (await readResourceBody(c, 'Bundle')) as unknown as Bundle;
+    // Parsed once: this object is validated, translated and stored (as the bytes received).
+    const { resource, text } = await readResourceBodyWithText(c, 'Bundle');
+    const bundle = resource as unknown as Bundle;
     const issues = validatePasRequestBundle(bundle);
     if (hasErrors(issues)) {
       return c.body(JSON.stringify(operationOutcome(toOutcomeIssues(issues) as never)), 400, { 'Content-Type': FHIR_JSON });
@@ -90,7 +98,7 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
     const { outgoing, decision } = prepared;
     let translated;
     try {
-      translated = pasRequestTo278(outgoing as never, { now });
+      translated = pasRequestTo278(outgoing as never, { now, payer: x12Payer(payer.config) });
     } catch (e) {
       if (e instanceof TranslateError) throw new AppError('unprocessable', e.message, e.expression);
       throw e;
@@ -107,11 +115,17 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
       trace: translated.trace,
       summary: { ...inquiryKeys(bundle), ...(decision ? { rules: rulesSummary(decision) } : {}) },
       localAnswer: local ? noActionRequired(outgoing, translated.segments, now) : undefined,
+      // What was received, unless the rules attached EHR documentation to it.
+      payload: outgoing === bundle ? text : undefined,
+      // The 278 from this translation, written once (not for PAS FHIR payers: they get the Bundle).
+      outbound: x12Payer(payer.config)
+        ? (tx, row) => write278(tx, { request: row, payer: payer.config, senderId: deps.config.x12SenderId, body: translated.segments, now }).then(() => undefined)
+        : undefined,
     });
     c.var.log.info({ authRequestId: request.id, payerId: payer.config.id, created }, 'prior authorization accepted');
     if (created) s.wake();
     const settled = (await s.events.waitForAnswer(deps.db, request.id, created ? deps.config.syncWaitMs : 0)) ?? request;
-    return respond(c, await currentResponse(deps, settled));
+    return c.body(await currentResponseText(deps, settled), 200, { 'Content-Type': FHIR_JSON });
   });
 }
 

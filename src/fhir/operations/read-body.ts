@@ -24,11 +24,20 @@ function depthOf(value: unknown): number {
 
 /** Parses the body as JSON; accepts a bare resource or a Parameters with a `resource` parameter. */
 export async function readResourceBody(c: Context, expectedType: string): Promise<Record<string, unknown>> {
+  return (await readResourceBodyWithText(c, expectedType)).resource;
+}
+
+/**
+ * `readResourceBody`, also handing back the received JSON text when the body is the resource itself
+ * (not wrapped in Parameters): the body is parsed once, and what is stored is what was received.
+ */
+export async function readResourceBodyWithText(c: Context, expectedType: string): Promise<{ resource: Record<string, unknown>; text?: string }> {
   const type = c.req.header('content-type') ?? '';
   if (!FHIR_TYPES.test(type)) throw new AppError('unsupported_media', 'send application/fhir+json');
+  const text = await c.req.text();
   let body: unknown;
   try {
-    body = JSON.parse(await c.req.text());
+    body = JSON.parse(text);
   } catch {
     throw new AppError('invalid', 'the body is not valid JSON', expectedType);
   }
@@ -42,10 +51,10 @@ export async function readResourceBody(c: Context, expectedType: string): Promis
   }
   if (r.resourceType === 'Parameters' && Array.isArray(r.parameter)) {
     const p = (r.parameter as { name?: string; resource?: Record<string, unknown> }[]).find((x) => x.resource);
-    if (p?.resource) return p.resource;
+    if (p?.resource) return { resource: p.resource };
   }
   if (r.resourceType !== expectedType) {
     throw new AppError('invalid', `expected a ${expectedType}, got ${typeof r.resourceType === 'string' ? r.resourceType : 'no resourceType'}`, `${expectedType}.resourceType`);
   }
-  return r;
+  return { resource: r, text };
 }

@@ -8,7 +8,18 @@
  */
 import type { ValidationIssue } from './types.ts';
 
-export { validatePasRequestBundle, validatePasInquiryBundle, preloadPasDefinitions, PAS_PROFILES } from './pas-bundle.ts';
+export { PAS_PROFILES } from './pas-bundle.ts';
+export {
+  validatePasRequestBundle,
+  validatePasInquiryBundle,
+  validatePasBundle,
+  preloadPasDefinitions,
+  referenceValidation,
+  compiledValidation,
+  compiledCoverage,
+  type CompiledCoverage,
+} from './pas-validate.ts';
+export type { UnsupportedReason } from './compiled/unsupported.ts';
 export { PAS_CHECKS, type PasCheck, type BundleKind } from './pas-checks.ts';
 export type { ValidationIssue, IssueSeverity } from './types.ts';
 

@@ -46,19 +46,32 @@ export function isSupersededMedplumIssue(issue: MedplumIssue): boolean {
   return (issue.details?.text ?? '').startsWith('Invalid reference: got ');
 }
 
+const mapped = new Map<string, { code: string; diagnostics: string }>();
+/** Distinct messages are few (they name elements, slices and limits); the cap is for hostile input. */
+const MAPPED_MAX = 2000;
+
+/** Our code and wording for one @medplum/core message (memoised: the regular expressions run once per text). */
+function mapMessage(code: string, text: string): { code: string; diagnostics: string } {
+  const key = `${code}\u0000${text}`;
+  let found = mapped.get(key);
+  if (found) return found;
+  found = { code, diagnostics: text };
+  for (const rule of MESSAGES) {
+    const m = rule.pattern.exec(text);
+    if (!m) continue;
+    found = { code: rule.code(m), diagnostics: rule.text?.(m) ?? text };
+    break;
+  }
+  if (mapped.size >= MAPPED_MAX) mapped.clear();
+  mapped.set(key, found);
+  return found;
+}
+
 /** Maps one medplum issue. Unevaluable invariants become warnings: our tooling's limit, not the sender's fault. */
 export function fromMedplum(issue: MedplumIssue, rootPath: string, expression: string, source: string): ValidationIssue {
   const text = issue.details?.text ?? issue.diagnostics ?? 'Invalid';
   const path = issue.expression?.[0] ?? rootPath;
-  let code = issue.code ?? 'invalid';
-  let diagnostics = text;
-  for (const rule of MESSAGES) {
-    const m = rule.pattern.exec(text);
-    if (!m) continue;
-    code = rule.code(m);
-    diagnostics = rule.text?.(m) ?? text;
-    break;
-  }
+  const { code, diagnostics } = mapMessage(issue.code ?? 'invalid', text);
   let severity: IssueSeverity = issue.severity === 'warning' || issue.severity === 'information' ? issue.severity : 'error';
   if (code === 'processing') severity = 'warning';
   return { severity, code, diagnostics: `${diagnostics} (${source})`, expression: rebase(path, rootPath, expression) };

@@ -5,7 +5,7 @@
  * extensions …) are not repeated here.
  */
 import { isResourceType } from '@medplum/core';
-import { isObject, resolveReference, type FoundEntry } from '../bundle.ts';
+import { isObject, type FoundEntry, type ReferenceResolver } from '../bundle.ts';
 import type { Located } from './scan.ts';
 import type { ValidationIssue } from './types.ts';
 
@@ -22,6 +22,8 @@ export interface PasContext {
   claim?: FoundEntry;
   /** Every Reference in each entry's resource, by entry index. */
   references: Map<number, Located[]>;
+  /** `resolveReference` on this Bundle, indexed once. */
+  resolve: ReferenceResolver;
 }
 
 export interface PasCheck {
@@ -184,7 +186,7 @@ export const PAS_CHECKS: PasCheck[] = [
         if (typeof ref.reference !== 'string' || ref.reference.startsWith('#')) {
           return [error('required', at, `Must be a literal reference to a ${types.join(' or ')} entry of the Bundle`)];
         }
-        const target = resolveReference(ctx.bundle, ref.reference, claim.fullUrl);
+        const target = ctx.resolve(ref.reference, claim.fullUrl);
         if (!target) return []; // dangling: reported by 'references-resolve'
         const type = target.resource.resourceType;
         return types.includes(type) ? [] : [error('invalid', at, `Refers to a ${type}; expected ${types.join(' or ')}`)];
@@ -210,7 +212,7 @@ export const PAS_CHECKS: PasCheck[] = [
         (ctx.references.get(entry.index) ?? []).flatMap(({ expression, value }): ValidationIssue[] => {
           const ref = isObject(value.value) ? value.value.reference : undefined;
           if (typeof ref !== 'string' || ref.startsWith('#')) return [];
-          if (resolveReference(ctx.bundle, ref, entry.fullUrl)) return [];
+          if (ctx.resolve(ref, entry.fullUrl)) return [];
           // The reference text is not quoted back (it can carry names or identifiers).
           const diagnostics = 'The reference does not resolve to an entry of the Bundle';
           return [{ severity: entry === ctx.claim ? 'error' : 'warning', code: 'not-found', expression, diagnostics }];

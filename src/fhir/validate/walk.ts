@@ -33,7 +33,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 /** `value` includes everything `pattern` has (FHIR pattern[x] semantics). */
-function includesPattern(value: unknown, pattern: unknown): boolean {
+export function includesPattern(value: unknown, pattern: unknown): boolean {
   if (Array.isArray(pattern)) return Array.isArray(value) && pattern.every((p) => value.some((v) => includesPattern(v, p)));
   if (isPlainObject(pattern)) return isPlainObject(value) && Object.entries(pattern).every(([k, p]) => includesPattern(value[k], p));
   return value === pattern;
