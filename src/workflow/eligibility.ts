@@ -41,6 +41,8 @@ export interface AcceptEligibilityInput {
   httpRequestId?: string;
   /** Identifiers only (member id, provider NPI, service date): what staff search by. */
   summary?: Record<string, unknown>;
+  /** More to store with a new request, in its transaction (the data-quality findings). */
+  afterInsert?: (tx: Db, request: RequestRow) => Promise<void>;
 }
 
 export async function acceptEligibility(db: Db, input: AcceptEligibilityInput): Promise<{ request: RequestRow; created: boolean }> {
@@ -65,6 +67,7 @@ export async function acceptEligibility(db: Db, input: AcceptEligibilityInput): 
       httpRequestId: input.httpRequestId,
       detail: { kind: 'eligibility', payerId: input.payerId },
     });
+    await input.afterInsert?.(tx, row);
     return { request: row, created };
   });
 }

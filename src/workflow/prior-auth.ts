@@ -68,6 +68,8 @@ export interface AcceptInput {
   summary?: Record<string, unknown>;
   /** The gateway's own answer when the payer's rules need no 278 at all (NA): nothing is queued. */
   localAnswer?: { bundle: Bundle; summary: AnswerSummary };
+  /** More to store with a new request, in its transaction (the data-quality findings). */
+  afterInsert?: (tx: Db, request: RequestRow) => Promise<void>;
 }
 
 export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ request: RequestRow; created: boolean }> {
@@ -102,6 +104,7 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
       httpRequestId: input.httpRequestId,
       detail: { payerId: input.payerId, priorRequestId: prior?.id ?? null, rules: input.summary?.['rules'] ?? null },
     });
+    await input.afterInsert?.(tx, row);
     if (input.localAnswer) {
       const answered = await recordAnswer(tx, { requestId: row.id, actor: 'system', responseBundle: input.localAnswer.bundle, summary: input.localAnswer.summary, onlyFrom: ['received'] });
       return { request: answered?.request ?? row, created };

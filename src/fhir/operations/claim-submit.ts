@@ -22,6 +22,7 @@ import { findEntries, resolveReference, type Bundle } from '../bundle.ts';
 import { operationOutcome } from '../outcome.ts';
 import { hasErrors, toOutcomeIssues, validatePasRequestBundle } from '../validate/index.ts';
 import { readResourceBody } from './read-body.ts';
+import { checkPasRequest, presendContext, refusalOutcome, storedFindings, withWarnings } from '../../quality/index.ts';
 
 export function requireServices(deps: AppDeps): GatewayServices {
   if (!deps.services) throw new AppError('unavailable', 'the prior-authorization service is not running');
@@ -87,6 +88,12 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
     // A repeat answers from the store: no rules, no EHR calls, nothing sent.
     const prepared = existing ? { outgoing: bundle, decision: undefined } : await applyRules(s, bundle, payer.config.id, now, c.var.log);
     const { outgoing, decision } = prepared;
+    // Data quality before sending: warnings go back with the answer; what the payer refuses, 422.
+    const quality = existing ? undefined : await checkPasRequest(presendContext(deps, s, auth, payer.config.id, now), bundle, decision);
+    if (quality?.refused) {
+      await quality.refuse(c.var.requestId);
+      return c.body(JSON.stringify(refusalOutcome(quality.findings)), 422, { 'Content-Type': FHIR_JSON });
+    }
     let translated;
     try {
       translated = pasRequestTo278(outgoing as never, { now });
@@ -104,13 +111,15 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
       deadlineAt: decisionDeadline(now, decision?.urgency ?? (facts.urgency === 'expedited' ? 'expedited' : 'standard'), decision?.deadlineHours),
       httpRequestId: c.var.requestId,
       trace: translated.trace,
-      summary: { ...inquiryKeys(bundle), ...(decision ? { rules: rulesSummary(decision) } : {}) },
+      summary: { ...inquiryKeys(bundle), ...(decision ? { rules: rulesSummary(decision) } : {}), ...quality?.summary },
       localAnswer: local ? noActionRequired(outgoing, translated.segments, now) : undefined,
+      afterInsert: quality && ((tx, row) => quality.record(tx, row.id)),
     });
     c.var.log.info({ authRequestId: request.id, payerId: payer.config.id, created }, 'prior authorization accepted');
     if (created) s.wake();
     const settled = (await s.events.waitForAnswer(deps.db, request.id, created ? deps.config.syncWaitMs : 0)) ?? request;
-    return respond(c, await currentResponse(deps, settled));
+    const findings = created && quality ? quality.findings : await storedFindings(deps.db, request.id);
+    return respond(c, withWarnings(await currentResponse(deps, settled), findings));
   });
 }
 

@@ -1,0 +1,75 @@
+/**
+ * Data quality and interface health (src/quality): pre-send findings, payer rejection reasons,
+ * payer calls and circuit-breaker events, and the look-ups the checks need. Report and health
+ * aggregations are in quality-report.ts.
+ */
+import { and, arrayOverlaps, asc, desc, eq, gte, inArray } from 'drizzle-orm';
+import type { Db } from '../client.ts';
+import { cipherOf } from '../crypto/index.ts';
+import { messages, payerBreakerEvents, payerCalls, payerRejections, qualityWarnings, requests } from '../schema.ts';
+import { openMessage, openRequests, type RequestRow } from './sealed-rows.ts';
+
+export type QualityWarningRow = typeof qualityWarnings.$inferSelect;
+export type NewQualityWarning = typeof qualityWarnings.$inferInsert;
+export type NewPayerRejection = typeof payerRejections.$inferInsert;
+export type PayerCallRow = typeof payerCalls.$inferSelect;
+export type BreakerEventRow = typeof payerBreakerEvents.$inferSelect;
+
+export async function insertFindings(tx: Db, rows: NewQualityWarning[]): Promise<void> {
+  if (rows.length) await tx.insert(qualityWarnings).values(rows);
+}
+
+/** The findings stored with a request, in the order they were found. */
+export function findingsOfRequest(db: Db, requestId: string): Promise<QualityWarningRow[]> {
+  return db.select().from(qualityWarnings).where(eq(qualityWarnings.requestId, requestId)).orderBy(asc(qualityWarnings.createdAt), asc(qualityWarnings.expression));
+}
+
+/**
+ * The organization's newest requests naming one of these member ids (by keyed hash: the ids are
+ * stored encrypted), decrypted so their stored demographics can be compared.
+ */
+export async function requestsByMemberIds(db: Db, orgId: string, memberIds: string[], limit = 20): Promise<RequestRow[]> {
+  const cipher = cipherOf(db);
+  const hashes = [...new Set(memberIds.map((m) => cipher.searchHash('member-id', m)))];
+  if (hashes.length === 0) return [];
+  const rows = await db
+    .select()
+    .from(requests)
+    .where(and(eq(requests.orgId, orgId), arrayOverlaps(requests.memberIdHashes, hashes)))
+    .orderBy(desc(requests.createdAt))
+    .limit(limit);
+  return openRequests(db, rows);
+}
+
+export async function insertRejections(tx: Db, rows: NewPayerRejection[]): Promise<void> {
+  if (rows.length) await tx.insert(payerRejections).values(rows);
+}
+
+/** One stored message's payload, decrypted (the 999 or TA1 that carried a rejection). */
+export async function messagePayload(db: Db, id: string): Promise<string | undefined> {
+  const [row] = await db.select({ id: messages.id, payload: messages.payload }).from(messages).where(eq(messages.id, id));
+  return row ? openMessage(db, row).payload : undefined;
+}
+
+export async function insertPayerCall(db: Db, row: typeof payerCalls.$inferInsert): Promise<void> {
+  await db.insert(payerCalls).values(row);
+}
+
+export async function insertBreakerEvent(db: Db, row: typeof payerBreakerEvents.$inferInsert): Promise<void> {
+  await db.insert(payerBreakerEvents).values(row);
+}
+
+/** The newest calls to a payer since `since` (at most `limit`): the health window. */
+export function recentCalls(db: Db, payerId: string, since: Date, limit: number): Promise<PayerCallRow[]> {
+  return db
+    .select()
+    .from(payerCalls)
+    .where(and(eq(payerCalls.payerId, payerId), gte(payerCalls.at, since)))
+    .orderBy(desc(payerCalls.at), desc(payerCalls.id))
+    .limit(limit);
+}
+
+export function breakerHistory(db: Db, payerIds: string[], limit: number): Promise<BreakerEventRow[]> {
+  if (payerIds.length === 0) return Promise.resolve([]);
+  return db.select().from(payerBreakerEvents).where(inArray(payerBreakerEvents.payerId, payerIds)).orderBy(desc(payerBreakerEvents.at), desc(payerBreakerEvents.id)).limit(limit);
+}
