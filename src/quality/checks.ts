@@ -11,25 +11,40 @@ import type { Finding } from './findings.ts';
 
 const base = { refused: false } as const;
 
-/** Every NPI identifier of every entry: ten digits with a valid Luhn check digit (prefix 80840). */
+/** An Identifier that says it is an NPI: the NPI system, or type `NPI` (HL7 v2 table 0203). */
+function isNpiIdentifier(o: Record<string, unknown>): boolean {
+  if (typeof o.value !== 'string') return false;
+  if (o.system === NPI_SYSTEM) return true;
+  const type = isObject(o.type) && Array.isArray(o.type.coding) ? (o.type.coding as unknown[]) : [];
+  return type.some((c) => isObject(c) && c.code === 'NPI' && (c.system === undefined || String(c.system).endsWith('v2-0203')));
+}
+
+/**
+ * Every NPI in the Bundle, wherever it is (resource identifiers, logical references such as
+ * `careTeam.provider.identifier`): ten digits with a valid Luhn check digit over 80840 and the
+ * first nine. NPIs of the PAS-profiled Organizations and Practitioners never get here with a bad
+ * check digit: their profiles' us-core-17 invariant already refuses the request (400).
+ */
 export function npiFindings(bundle: Bundle): Finding[] {
   const out: Finding[] = [];
-  (bundle.entry ?? []).forEach((entry, e) => {
-    const ids = isObject(entry?.resource) && Array.isArray(entry.resource.identifier) ? (entry.resource.identifier as unknown[]) : [];
-    ids.forEach((id, i) => {
-      if (!isObject(id) || id.system !== NPI_SYSTEM || typeof id.value !== 'string') return;
-      if (isValidNpi(id.value.trim())) return;
+  const walk = (v: unknown, path: string, depth: number): void => {
+    if (depth > 12) return;
+    if (Array.isArray(v)) return v.forEach((x, i) => walk(x, `${path}[${i}]`, depth + 1));
+    if (!isObject(v)) return;
+    if (isNpiIdentifier(v) && !isValidNpi((v.value as string).trim())) {
       out.push({
         ...base,
         kind: 'npi-check-digit',
         issueCode: 'value',
-        expression: `Bundle.entry[${e}].resource.identifier[${i}].value`,
-        message: /^\d{10}$/.test(id.value.trim())
+        expression: `${path}.value`,
+        message: /^\d{10}$/.test((v.value as string).trim())
           ? 'this NPI fails its check digit (Luhn over 80840 and the first nine digits): payers reject it as an invalid provider identifier'
           : 'an NPI is ten digits ending in a check digit: payers reject this provider identifier',
       });
-    });
-  });
+    }
+    for (const [k, x] of Object.entries(v)) if (k !== 'text' && typeof x === 'object') walk(x, `${path}.${k}`, depth + 1);
+  };
+  (bundle.entry ?? []).forEach((entry, e) => walk(entry?.resource, `Bundle.entry[${e}].resource`, 0));
   return out;
 }
 
