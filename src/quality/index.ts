@@ -17,6 +17,9 @@ import type { PresendContext } from './presend.ts';
 export { checkPasRequest, checkEligibilityRequest, storedFindings, withWarnings, refusalOutcome, type Presend, type PresendContext } from './presend.ts';
 export { qualityOutcome, KIND_LABELS, QUALITY_SYSTEM, type Finding } from './findings.ts';
 export { qualityMetrics, CIRCUIT_VALUE, type QualityMetrics } from './metrics.ts';
+export { recordRejections, reasonsOfAck, reasonsOfResponse, type RejectionReason } from './rejections.ts';
+export { startHealthMonitor, type HealthMonitor } from './health-monitor.ts';
+export { payerHealth, callWindow, percentile, HEALTH_RULES, type HealthRule, type PayerHealth, type CallWindow } from './health.ts';
 export { checkCode, codeSetFor, shippedCodeSets, versionOf, type CodeSet } from './code-sets.ts';
 
 /** The gate's context for one API call. */

@@ -27,6 +27,8 @@ import { DELIVER_JOB } from '../workflow/prior-auth.ts';
 import { RequestEvents } from '../workflow/events.ts';
 import { startWorker, type Worker } from '../workflow/worker.ts';
 import { startBatchRunner } from '../eligibility/runner.ts';
+import type { Metrics } from '../http/metrics.ts';
+import { qualityMetrics, startHealthMonitor } from '../quality/index.ts';
 
 export interface RunningServices extends GatewayServices {
   stop(): Promise<void>;
@@ -42,7 +44,7 @@ function listen(fetch: (req: Request) => Response | Promise<Response>, host = '1
 /**
  * @param gatewayUrl where this gateway listens (the simulator pushes late decisions there)
  */
-export async function startServices(opts: { config: Config; db: Db; log: Logger; gatewayUrl: string; events?: RequestEvents }): Promise<RunningServices> {
+export async function startServices(opts: { config: Config; db: Db; log: Logger; gatewayUrl: string; events?: RequestEvents; metrics?: Metrics }): Promise<RunningServices> {
   const { config, db, log } = opts;
   const { payers, problems } = loadPayers(`${config.rulesDir}/payers`);
   if (problems.length) throw new Error(`payer rules are invalid:\n${formatProblems(problems)}`);
@@ -76,6 +78,9 @@ export async function startServices(opts: { config: Config; db: Db; log: Logger;
   const ehr = await connectEhr(config);
   const events = opts.events ?? new RequestEvents();
   const monitor = startMonitor({ db, log, config, wake: () => worker.wake() });
+  // Payer interface health: every call and breaker change recorded, alerts raised and cleared.
+  const health = startHealthMonitor({ db, log, config, payers: registry, metrics: opts.metrics && qualityMetrics(opts.metrics.registry), wake: () => worker.wake() });
+  const observer = health.observe;
   const worker: Worker = startWorker({
     db,
     log,
@@ -83,8 +88,8 @@ export async function startServices(opts: { config: Config; db: Db; log: Logger;
     // Jobs mostly wait on payers; per-payer limits (rules/payers maxConcurrency) do the throttling.
     concurrency: 64,
     handlers: {
-      [DELIVER_JOB]: deliverHandler({ db, log, payers: registry, events, senderId: config.x12SenderId }),
-      [ELIGIBILITY_JOB]: eligibilityDeliverHandler({ db, log, payers: registry, events, senderId: config.x12SenderId }),
+      [DELIVER_JOB]: deliverHandler({ db, log, payers: registry, events, senderId: config.x12SenderId, observer }),
+      [ELIGIBILITY_JOB]: eligibilityDeliverHandler({ db, log, payers: registry, events, senderId: config.x12SenderId, observer }),
       ...notifyHandlers({ db, log, config }),
       ...monitor.handlers,
     },
@@ -98,10 +103,12 @@ export async function startServices(opts: { config: Config; db: Db; log: Logger;
     rules: () => rules.current(),
     ehr: ehr.client,
     batches,
+    health,
     simUrl,
     async stop() {
       await batches.stop();
       await monitor.stop();
+      await health.stop();
       await worker.stop();
       rules.close();
       await ehr.stop();

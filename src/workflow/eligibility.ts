@@ -14,6 +14,7 @@ import { insertRequest, lockRequest, saveMessage, transition, type RequestRow } 
 import type { Bundle } from '../fhir/bundle.ts';
 import type { EligibilitySummary } from '../translate/index.ts';
 import type { RequestState } from './states.ts';
+import { recordRejections } from '../quality/index.ts';
 import { recordSubmission } from './prior-auth.ts';
 
 export const ELIGIBILITY_JOB = 'payer.eligibility';
@@ -112,5 +113,6 @@ export async function recordEligibilityAnswer(tx: Db, input: RecordEligibilityIn
     summary,
     detail: { coverage: input.summary.status, errorCodes: summary.errorCodes },
   });
+  if (to === 'rejected') await recordRejections(tx, { request: current, errors: input.summary.errors, messageId: input.messageId });
   return { request: updated, changed: true };
 }

@@ -3,10 +3,11 @@
  * payer calls and circuit-breaker events, and the look-ups the checks need. Report and health
  * aggregations are in quality-report.ts.
  */
-import { and, arrayOverlaps, asc, desc, eq, gte, inArray } from 'drizzle-orm';
-import type { Db } from '../client.ts';
+import { and, arrayOverlaps, asc, desc, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { rows, type Db } from '../client.ts';
 import { cipherOf } from '../crypto/index.ts';
-import { messages, payerBreakerEvents, payerCalls, payerRejections, qualityWarnings, requests } from '../schema.ts';
+import { auditAlerts, messages, payerBreakerEvents, payerCalls, payerHealthScan, payerRejections, qualityWarnings, requests } from '../schema.ts';
+import type { AlertRow } from './monitor.ts';
 import { openMessage, openRequests, type RequestRow } from './sealed-rows.ts';
 
 export type QualityWarningRow = typeof qualityWarnings.$inferSelect;
@@ -72,4 +73,51 @@ export function recentCalls(db: Db, payerId: string, since: Date, limit: number)
 export function breakerHistory(db: Db, payerIds: string[], limit: number): Promise<BreakerEventRow[]> {
   if (payerIds.length === 0) return Promise.resolve([]);
   return db.select().from(payerBreakerEvents).where(inArray(payerBreakerEvents.payerId, payerIds)).orderBy(desc(payerBreakerEvents.at), desc(payerBreakerEvents.id)).limit(limit);
+}
+
+// ---- payer health alerts (rows of audit_alerts, rule payer-*, group = payer id) --------------------
+
+/** The open (not cleared) alert of a rule for a payer, if any. */
+export async function openConditionAlert(db: Db, rule: string, groupKey: string): Promise<AlertRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(auditAlerts)
+    .where(and(eq(auditAlerts.rule, rule), eq(auditAlerts.groupKey, groupKey), isNull(auditAlerts.clearedAt)))
+    .orderBy(desc(auditAlerts.firstAt))
+    .limit(1);
+  return row;
+}
+
+/** The condition still holds: note when it was last seen and how it looks now. */
+export async function touchConditionAlert(tx: Db, id: string, at: Date, detail: Record<string, unknown>): Promise<void> {
+  await tx.update(auditAlerts).set({ lastAt: at, detail, count: sql`${auditAlerts.count} + 1` }).where(eq(auditAlerts.id, id));
+}
+
+export async function clearConditionAlert(tx: Db, id: string, at: Date): Promise<void> {
+  await tx.update(auditAlerts).set({ clearedAt: at, lastAt: at }).where(and(eq(auditAlerts.id, id), isNull(auditAlerts.clearedAt)));
+}
+
+/** The newest health alerts of these payers (open and cleared), for the health page. */
+export function healthAlerts(db: Db, rules: string[], payerIds: string[], limit: number): Promise<AlertRow[]> {
+  if (payerIds.length === 0) return Promise.resolve([]);
+  return db
+    .select()
+    .from(auditAlerts)
+    .where(and(inArray(auditAlerts.rule, rules), inArray(auditAlerts.groupKey, payerIds)))
+    .orderBy(desc(auditAlerts.createdAt))
+    .limit(limit);
+}
+
+/** Takes the health scan for this transaction, or false when another process is running it. */
+export async function lockHealthScan(tx: Db, now: Date): Promise<boolean> {
+  await tx.insert(payerHealthScan).values({ id: 1 }).onConflictDoNothing();
+  const [row] = await rows<{ id: number }>(tx, sql`select id from payer_health_scan where id = 1 for update skip locked`);
+  if (!row) return false;
+  await tx.update(payerHealthScan).set({ lastScanAt: now }).where(eq(payerHealthScan.id, 1));
+  return true;
+}
+
+/** Calls older than the cutoff are not needed for any window: dropped. */
+export async function pruneCalls(db: Db, before: Date): Promise<void> {
+  await db.delete(payerCalls).where(lt(payerCalls.at, before));
 }
