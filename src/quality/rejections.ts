@@ -60,8 +60,10 @@ export function reasonsOfAck(x12: string): RejectionReason[] {
         if (s.tag === 'IK3') {
           const loop = text(s, 2) || undefined;
           const elements: RejectionReason[] = [];
-          for (let j = i + 1; j < segs.length && segs[j]!.tag === 'IK4'; j++) {
+          // IK4s follow their IK3, with CTX (context) segments anywhere between.
+          for (let j = i + 1; j < segs.length && (segs[j]!.tag === 'IK4' || segs[j]!.tag === 'CTX'); j++) {
             const ik4 = segs[j]!;
+            if (ik4.tag !== 'IK4') continue;
             const position = String(elementText(ik4.elements[0])).split(/[^0-9]/)[0] ?? '';
             elements.push({ source: '999', code: text(ik4, 2), ...(loop ? { loop } : {}), element: `${text(s, 0)}${position.padStart(2, '0')}` });
           }

@@ -32,10 +32,11 @@ export interface PayerSimOptions {
 
 /**
  * What the simulator does wrong on purpose, changeable while it runs (`setFaults`, `POST /faults`):
- * a think time before every answer, an HTTP status instead of every answer, and AAA rejections
- * (2010C AAA03, e.g. 72 invalid member id, 73 invalid name, 75 not found) for a share of the 278s
- * it would otherwise approve. Which requests are rejected follows a hash of their trace number, so
- * a resent interchange gets the same answer.
+ * a think time before every answer, an HTTP status instead of every answer, and rejections for a
+ * share of the 278s it would otherwise approve: AAA (2010C AAA03, e.g. 72 invalid member id, 73
+ * invalid name, 75 not found), or code `999`: a 999 refusing the transaction because the payer's
+ * front end could not read the subscriber's member id (2010C NM109). Which requests are rejected
+ * follows a hash of their trace number, so a resent interchange gets the same answer.
  */
 export interface PayerSimFaults {
   delayMs?: number;
@@ -50,7 +51,22 @@ function unitHash(s: string): number {
   return h / 2 ** 32;
 }
 
-/** The AAA03 a 278 with this trace gets under the reject share, if any. */
+/** The 278 as the payer's front end misread it: the subscriber's member id (2010C NM109) lost. */
+function withoutMemberId(text: string): string {
+  const e = text[3]!;
+  const t = text[105]!;
+  return text
+    .split(t)
+    .map((s) => {
+      if (!s.replace(/^\s+/, '').startsWith(`NM1${e}IL${e}`)) return s;
+      const parts = s.split(e);
+      parts[9] = '';
+      return parts.join(e);
+    })
+    .join(t);
+}
+
+/** The AAA03 (or `999`) a 278 with this trace gets under the reject share, if any. */
 export function sharedRejection(trace: string, shares: PayerSimFaults['rejectShare']): string | undefined {
   let u = unitHash(trace);
   for (const s of shares ?? []) {
@@ -149,7 +165,8 @@ export function createPayerSim(opts: PayerSimOptions) {
     if (known) return { status: 200, x12: known };
     const rejectCode = facts.behaviour === 'approve' && facts.certificationType !== '3' ? sharedRejection(facts.eventTrace, faults.rejectShare) : undefined;
     if (rejectCode) state.rejections[rejectCode] = (state.rejections[rejectCode] ?? 0) + 1;
-    const answer = envelopeOut(ic, respond278(body, { now: now(), authNumber: `SIM${authSeq++}`, rejectCode }), '278');
+    const ack = rejectCode === '999' ? validateX12(withoutMemberId(text)) : undefined;
+    const answer = ack && !ack.accepted ? ack.ack : envelopeOut(ic, respond278(body, { now: now(), authNumber: `SIM${authSeq++}`, rejectCode: rejectCode === '999' ? undefined : rejectCode }), '278');
     answers.set(key, answer);
     state.decided++;
     if (facts.behaviour === 'pend') schedulePush(ic, body);
@@ -250,7 +267,7 @@ export function createPayerSim(opts: PayerSimOptions) {
       body !== undefined &&
       (body.delayMs === undefined || (Number.isInteger(body.delayMs) && body.delayMs >= 0 && body.delayMs <= 120_000)) &&
       (body.failStatus === undefined || body.failStatus === 0 || (Number.isInteger(body.failStatus) && body.failStatus >= 400 && body.failStatus <= 599)) &&
-      shares.every((s) => /^[0-9A-Z]{2}$/.test(s.code) && s.share >= 0 && s.share <= 1) &&
+      shares.every((s) => /^([0-9A-Z]{2}|999)$/.test(s.code) && s.share >= 0 && s.share <= 1) &&
       shares.reduce((t, s) => t + s.share, 0) <= 1;
     if (!valid) return c.json({ error: 'faults: delayMs 0-120000, failStatus 0 or 400-599, rejectShare [{ code: "72", share: 0.1 }] summing to at most 1' }, 400);
     faults = { ...body };
