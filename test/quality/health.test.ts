@@ -52,7 +52,7 @@ beforeAll(async () => {
   hook = await receiver([200]);
   rules = rulesCopy({
     'payers/demo-payer.yaml': (t) =>
-      t.replace('  resetMs: 30000', '  resetMs: 300') +
+      t.replace('  resetMs: 30000', '  resetMs: 300').replace(/^health:\n(?:  .*\n?)*/m, '') +
       'health:\n  windowMinutes: 60\n  windowCalls: 4\n  minCalls: 3\n  errorRate: 0.5\n  latencyP95Ms: 500\n  deadlineWarningHours: 100\n  pendedFollowUpHours: 0\n',
   });
   gw = await testGateway({ PRIORGATE_RULES_DIR: rules.dir, PRIORGATE_HEALTH_INTERVAL_MS: '0', PRIORGATE_SYNC_WAIT_MS: '3000', PRIORGATE_ALERT_WEBHOOK_URL: hook.url });
