@@ -19,8 +19,10 @@ export interface CallWindow {
   from: Date;
   calls: number;
   failures: number;
-  /** null below `minCalls`: too few to judge. */
+  /** null without calls. */
   successRate: number | null;
+  /** At least `minCalls` calls: enough to judge error rate and latency. */
+  judged: boolean;
   p50Ms: number | null;
   p95Ms: number | null;
   p99Ms: number | null;
@@ -52,12 +54,12 @@ export function callWindow(calls: { ok: boolean; durationMs: number; outcome: st
   const failures = calls.filter((c) => !c.ok).length;
   const byOutcome: Record<string, number> = {};
   for (const c of calls) byOutcome[c.outcome] = (byOutcome[c.outcome] ?? 0) + 1;
-  const judged = calls.length >= minCalls;
   return {
     from,
     calls: calls.length,
     failures,
-    successRate: judged ? (calls.length - failures) / calls.length : null,
+    successRate: calls.length ? (calls.length - failures) / calls.length : null,
+    judged: calls.length >= minCalls,
     p50Ms: percentile(ms, 50),
     p95Ms: percentile(ms, 95),
     p99Ms: percentile(ms, 99),
@@ -84,7 +86,7 @@ export async function payerHealth(db: Db, payers: PayerRuntime[], now: Date): Pr
     const ack = acks.get(p.config.id) ?? 0;
     const b = backlog.find((x) => x.payerId === p.config.id)!;
     const errorRate = window.successRate === null ? null : 1 - window.successRate;
-    const judged = window.calls >= h.minCalls;
+    const judged = window.judged;
     out.push({
       payerId: p.config.id,
       name: p.config.name,
@@ -96,7 +98,7 @@ export async function payerHealth(db: Db, payers: PayerRuntime[], now: Date): Pr
       circuit: { state: p.breaker.state, history: history.filter((e) => e.payerId === p.config.id).slice(0, 20) },
       backlog: b,
       conditions: {
-        'payer-error-rate': { on: errorRate !== null && errorRate >= h.errorRate, value: errorRate, threshold: h.errorRate },
+        'payer-error-rate': { on: judged && errorRate !== null && errorRate >= h.errorRate, value: errorRate, threshold: h.errorRate },
         'payer-latency': { on: judged && window.p95Ms !== null && window.p95Ms >= h.latencyP95Ms, value: window.p95Ms, threshold: h.latencyP95Ms },
         'payer-deadline': { on: b.overdue + b.dueSoon > 0, value: b.overdue + b.dueSoon, threshold: h.deadlineWarningHours },
       },

@@ -23,7 +23,8 @@ function PayerCard(p: { h: PayerHealth; alerts: AlertRow[] }) {
         <div class={bad('payer-error-rate')}>
           <dt>Success rate</dt>
           <dd>
-            {pct(h.window.successRate)} of {h.window.calls} calls (alert below {pct(1 - t.errorRate)})
+            {pct(h.window.successRate)} of {h.window.calls} calls (alert below {pct(1 - t.errorRate)}
+            {h.window.judged ? '' : `; too few calls to judge, ${t.minCalls} needed`})
           </dd>
         </div>
         <div class={bad('payer-latency')}>

@@ -5,6 +5,8 @@ import { BarChart } from './chart.tsx';
 import { documentOf, Page } from './layout.tsx';
 
 const GROUP_LABELS = { organization: 'organization', client: 'submitting client', npi: 'provider NPI' } as const;
+/** Chart labels have about 32 characters of room. */
+const short = (s: string) => (s.length > 32 ? `${s.slice(0, 31)}…` : s);
 const where = (r: { loop: string | null; element: string | null }) => [r.loop, r.element].filter(Boolean).join(' ') || '—';
 
 export function qualityPage(p: { staff: StaffPrincipal; report: QualityReport; query: { from: string; to: string; group: string; bucket: string }; canOpenRequests: boolean }) {
@@ -48,7 +50,7 @@ export function qualityPage(p: { staff: StaffPrincipal; report: QualityReport; q
         {r.from.slice(0, 10)} to {p.query.to} · {r.scope} · {r.totals.requests} requests · {r.totals.rejections} payer rejection reasons ·{' '}
         {r.totals.warnings} pre-send warnings ({r.totals.refused} refused) · {r.totals.conflictingMembers} members with conflicting demographics
       </p>
-      <BarChart title="Payer rejections by reason" series={[{ label: 'rejections', cls: 'c-denied' }]} groups={r.reasons.slice(0, 15).map((x) => ({ label: `${x.source} ${x.code} ${x.label}`.slice(0, 34), values: [x.count] }))} unit="" />
+      <BarChart title="Payer rejections by reason" series={[{ label: 'rejections', cls: 'c-denied' }]} groups={r.reasons.slice(0, 15).map((x) => ({ label: short(`${x.source} ${x.code} ${x.label}`), values: [x.count] }))} unit="" />
       <BarChart
         title={`Trend per ${r.bucket}`}
         series={[
