@@ -58,12 +58,14 @@ describe('pre-send warnings on $submit', () => {
     expect(r.body.entry.some((e: any) => e.resource.resourceType === 'OperationOutcome')).toBe(false);
   });
 
-  it('an NPI failing its check digit: a warning at its identifier, the request still goes to the payer, and the staff page shows it', async () => {
+  it('spec-40 spec-30: an NPI failing its check digit: a warning (an OperationOutcome after the ClaimResponse) at its identifier, the request still goes to the payer, and the staff page shows it', async () => {
     // (In the PAS-profiled Organizations and Practitioners the IG's us-core-17 invariant refuses it: 400.)
     const bundle = surgical('QNPI001A', badRoleNpi);
     const r = await gw.submit(bundle, token);
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(reviewCodes(r.body.entry[0].resource)).toContain('A1');
+    expect(r.body.entry[0].resource.resourceType).toBe('ClaimResponse');
+    expect(r.body.entry.at(-1).resource.resourceType).toBe('OperationOutcome');
     const issues = qualityIssues(r.body);
     expect(kindsOf(issues)).toEqual(['npi-check-digit']);
     const at = bundle.entry.findIndex((e: any) => e.resource.resourceType === 'PractitionerRole');
@@ -176,7 +178,7 @@ describe('pre-send warnings on $submit', () => {
 });
 
 describe('a payer rule turns a warning into a refusal', () => {
-  it('dataQuality.refuse: [npi-check-digit] at the FHIR plan: 422 OperationOutcome, nothing queued, the refusal counted', async () => {
+  it('spec-35: dataQuality.refuse: [npi-check-digit] at the FHIR plan: 422 with a single OperationOutcome, nothing queued, the refusal counted', async () => {
     const bundle = surgical('QREF001A', badRoleNpi);
     // The insurer is the Organization the Claim names.
     const claim = bundle.entry[0].resource;

@@ -65,7 +65,7 @@ beforeAll(async () => {
 afterAll(() => gw?.stop());
 
 describe('the data-quality report', () => {
-  it('spec-36: the payer rejections came back to the provider as ClaimResponse errors (never denials)', () => {
+  it('the payer rejections came back to the provider as ClaimResponse errors (never denials)', () => {
     // The gateway's 999 rejection carries the 999 verdict R; AAA rejections their AAA03.
     expect(seenByProvider).toEqual({ '72': 5, '73': 4, '75': 3, R: 2, approved: 4 });
   });
