@@ -23,6 +23,7 @@ const COMMANDS: Record<string, { help: string; load: () => Promise<{ run: Comman
   sim: { help: 'sim payer [--port N]                 run the payer simulator standalone', load: () => import('./commands/sim.ts') },
   eligibility: { help: 'eligibility batch ROSTER.csv --payer ID [--out FILE]  check a roster (270/271)', load: () => import('./commands/eligibility.ts') },
   x12: { help: 'x12 pretty FILE|-                   one segment per line, with loop names', load: () => import('./commands/x12.ts') },
+  'check-mappings': { help: 'check-mappings [--dir DIR] [--case ID] [--accept]  re-translate the golden PAS ⇄ X12 cases; exit 1 when the output changed', load: () => import('./commands/check-mappings.ts') },
 };
 
 function usage(io: CliIo) {

@@ -62,6 +62,8 @@ export const MIN_RETENTION_YEARS = 6;
 export const MONITOR_ENV = {
   /** How often the monitor reads new audit events (0: never; tests and one-shot tools). */
   PRIORGATE_MONITOR_INTERVAL_MS: whole(0, 3_600_000).default(2000),
+  /** How often payer interface health is computed and its alerts raised or cleared (0: never). */
+  PRIORGATE_HEALTH_INTERVAL_MS: whole(0, 3_600_000).default(15_000),
   /** Rule bulk-reads: more than this many distinct requests read by one actor within the window. */
   PRIORGATE_ALERT_READS_MAX: whole(1, 10_000_000).default(100),
   PRIORGATE_ALERT_READS_WINDOW_MIN: whole(1, 7 * 24 * 60).default(15),
@@ -97,6 +99,8 @@ export interface WorkHours {
 
 export interface MonitorConfig {
   intervalMs: number;
+  /** Payer health scans (src/quality); thresholds are per payer in rules/payers. */
+  healthIntervalMs: number;
   reads: { max: number; windowMs: number };
   workHours: WorkHours;
   logins: { max: number; windowMs: number };
@@ -110,6 +114,7 @@ type MonitorEnv = z.output<z.ZodObject<typeof MONITOR_ENV>>;
 export function monitorConfig(e: MonitorEnv): MonitorConfig {
   return {
     intervalMs: e.PRIORGATE_MONITOR_INTERVAL_MS,
+    healthIntervalMs: e.PRIORGATE_HEALTH_INTERVAL_MS,
     reads: { max: e.PRIORGATE_ALERT_READS_MAX, windowMs: e.PRIORGATE_ALERT_READS_WINDOW_MIN * 60_000 },
     workHours: { ...e.PRIORGATE_WORK_HOURS, days: e.PRIORGATE_WORK_DAYS, timeZone: e.PRIORGATE_WORK_TZ },
     logins: { max: e.PRIORGATE_ALERT_LOGIN_FAILURES_MAX, windowMs: e.PRIORGATE_ALERT_LOGIN_WINDOW_MIN * 60_000 },

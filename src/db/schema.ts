@@ -420,6 +420,8 @@ export const auditAlerts = pgTable(
     createdAt: createdAt(),
     acknowledgedBy: text('acknowledged_by'),
     acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true }),
+    /** Condition alerts (payer health, src/quality): when the condition ended; null while it lasts. */
+    clearedAt: timestamp('cleared_at', { withTimezone: true }),
   },
   (t) => [uniqueIndex('audit_alerts_episode').on(t.rule, t.groupKey, t.firstSeq), index('audit_alerts_created').on(t.createdAt)],
 );
@@ -469,4 +471,93 @@ export const dataKeys = pgTable('data_keys', {
   drainedAt: timestamp('drained_at', { withTimezone: true }),
   /** When `priorgate keys retire --data` removed it from the ring. */
   retiredAt: timestamp('retired_at', { withTimezone: true }),
+});
+
+// ---- data quality and interface health (src/quality) ----------------------------------------
+
+/**
+ * Pre-send data-quality findings: one row per issue found on a request before it went to the payer
+ * (or on one refused for it, then `request_id` is null). No PHI: messages name the element and the
+ * problem, never the value sent. `member_hash` is the keyed member-id hash of a demographics
+ * conflict (counts distinct members, reveals nothing without the search key).
+ */
+export const qualityWarnings = pgTable(
+  'quality_warnings',
+  {
+    id: uuid('id').primaryKey(),
+    orgId: text('org_id').notNull(),
+    clientId: text('client_id'),
+    requestId: uuid('request_id'),
+    requestKind: text('request_kind').notNull(),
+    payerId: text('payer_id'),
+    providerNpi: text('provider_npi'),
+    kind: text('kind').notNull(),
+    refused: boolean('refused').notNull().default(false),
+    expression: text('expression').notNull(),
+    memberHash: text('member_hash'),
+    message: text('message').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index('quality_warnings_org_at').on(t.orgId, t.createdAt), index('quality_warnings_request').on(t.requestId)],
+);
+
+/**
+ * Why payers rejected requests: one row per AAA, 999 or TA1 error of a rejection, with the loop and
+ * element it names, written with the answer that carried it (same transaction).
+ */
+export const payerRejections = pgTable(
+  'payer_rejections',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    requestId: uuid('request_id').notNull(),
+    orgId: text('org_id').notNull(),
+    clientId: text('client_id'),
+    providerNpi: text('provider_npi'),
+    payerId: text('payer_id'),
+    requestKind: text('request_kind').notNull(),
+    /** AAA | 999 | TA1 */
+    source: text('source').notNull(),
+    code: text('code').notNull(),
+    loop: text('loop'),
+    element: text('element'),
+    followUp: text('follow_up'),
+    createdAt: createdAt(),
+  },
+  (t) => [index('payer_rejections_org_at').on(t.orgId, t.createdAt), index('payer_rejections_payer_at').on(t.payerId, t.createdAt)],
+);
+
+/** Every call to a payer: how long it took and how it ended (interface health, latency percentiles). */
+export const payerCalls = pgTable(
+  'payer_calls',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    payerId: text('payer_id').notNull(),
+    /** 278 | 270 */
+    kind: text('kind').notNull(),
+    /** ok | timeout | network | http-5xx | http-4xx | refused (circuit open) … */
+    outcome: text('outcome').notNull(),
+    ok: boolean('ok').notNull(),
+    durationMs: integer('duration_ms').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('payer_calls_payer_at').on(t.payerId, t.at)],
+);
+
+/** Circuit-breaker state changes per payer (each gateway process has its own breaker: `instance`). */
+export const payerBreakerEvents = pgTable(
+  'payer_breaker_events',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    payerId: text('payer_id').notNull(),
+    state: text('state').notNull(),
+    instance: text('instance').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull(),
+  },
+  (t) => [index('payer_breaker_events_payer_at').on(t.payerId, t.at)],
+);
+
+/** One row, locked (SKIP LOCKED) by the process running a payer-health scan, so only one does. */
+export const payerHealthScan = pgTable('payer_health_scan', {
+  id: integer('id').primaryKey(),
+  lastScanAt: timestamp('last_scan_at', { withTimezone: true }),
 });

@@ -9,6 +9,7 @@ import type { PayerRegistry } from '../payers/registry.ts';
 import type { RuleSet } from '../rules/index.ts';
 import type { EhrClient } from '../ehr/index.ts';
 import type { RequestEvents } from '../workflow/events.ts';
+import type { HealthMonitor } from '../quality/health-monitor.ts';
 
 /** The prior-authorization machinery the FHIR operations drive (absent in bare test apps). */
 export interface GatewayServices {
@@ -22,6 +23,8 @@ export interface GatewayServices {
   ehr?: EhrClient;
   /** Staff eligibility batches run by this process. */
   batches?: BatchRunner;
+  /** Payer interface health: call recording, scans, alerts (src/quality). */
+  health?: HealthMonitor;
 }
 
 export interface AppDeps {

@@ -18,6 +18,10 @@ export const RULES = {
   'failed-logins': { severity: 'high', label: 'Repeated failed logins' },
   'new-address': { severity: 'medium', label: 'Token from a new address' },
   'delivery-failed': { severity: 'high', label: 'Subscription notifications undeliverable' },
+  // Payer interface health (src/quality): raised while a payer's condition lasts, cleared when it ends.
+  'payer-error-rate': { severity: 'high', label: 'Payer error rate above its threshold' },
+  'payer-latency': { severity: 'medium', label: 'Payer latency above its threshold' },
+  'payer-deadline': { severity: 'high', label: 'Decision deadlines about to be missed at a payer' },
 } as const;
 export type RuleId = keyof typeof RULES;
 export type Severity = (typeof RULES)[RuleId]['severity'];

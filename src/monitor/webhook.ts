@@ -33,6 +33,9 @@ export function alertWebhookBody(a: AlertRow) {
     count: a.count,
     firstAt: a.firstAt.toISOString(),
     createdAt: a.createdAt.toISOString(),
+    // Condition alerts (payer health) end: `cleared` once the condition is over.
+    status: a.clearedAt ? 'cleared' : 'open',
+    ...(a.clearedAt ? { clearedAt: a.clearedAt.toISOString() } : {}),
     detail: a.detail,
   };
 }

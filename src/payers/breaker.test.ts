@@ -18,6 +18,23 @@ describe('circuit breaker', () => {
     expect(b.state).toBe('closed');
     expect(b.check().allowed).toBe(true);
   });
+  it('tells its observers each change of state, once (interface-health history)', () => {
+    let t = 0;
+    const b = new CircuitBreaker(2, 500, () => t);
+    const seen: string[] = [];
+    b.observe((s) => seen.push(s));
+    b.failure();
+    b.failure();
+    b.failure(); // already open: no news
+    t = 600;
+    b.check(); // the trial
+    b.failure();
+    t = 1200;
+    b.check();
+    b.success();
+    b.success();
+    expect(seen).toEqual(['open', 'half-open', 'open', 'half-open', 'closed']);
+  });
   it('re-opens when the trial call fails', () => {
     let t = 0;
     const b = new CircuitBreaker(1, 500, () => t);

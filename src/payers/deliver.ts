@@ -34,6 +34,29 @@ export interface DeliverDeps {
   events: RequestEvents;
   senderId: string;
   now?: () => Date;
+  /** Told of every call to a payer: how long it took and how it ended (interface health). */
+  observer?: (call: PayerCall) => void;
+}
+
+export interface PayerCall {
+  payerId: string;
+  /** The CORE payload type sent: 278-request, 270-request. */
+  kind: string;
+  ok: boolean;
+  /** ok | timeout | network | http-5xx | http-4xx | core-error | error */
+  outcome: string;
+  ms: number;
+  at: Date;
+}
+
+/** How a send ended, in one word (metrics labels, the health page). */
+export function callOutcome(sent: SendResult): string {
+  if (sent.ok) return 'ok';
+  if (sent.status !== undefined) return sent.status >= 500 ? 'http-5xx' : 'http-4xx';
+  if (sent.error.startsWith('no answer within')) return 'timeout';
+  if (sent.error.startsWith('connection failed')) return 'network';
+  if (sent.error.startsWith('CORE error')) return 'core-error';
+  return 'error';
 }
 
 /** States in which the request still waits for the payer's first answer. */
@@ -169,7 +192,13 @@ export async function sendThroughPayer(
   const { request, payer } = target;
   const gate = payer.breaker.check();
   if (!gate.allowed) return { outcome: { ok: false, error: 'circuit open', retryable: true, retryInMs: gate.retryInMs } };
-  const sent = await payer.limiter.run(() => payer.connector.send(out));
+  const sent = await payer.limiter.run(async () => {
+    const at = d.now?.() ?? new Date();
+    const started = performance.now();
+    const result = await payer.connector.send(out);
+    d.observer?.({ payerId: payer.config.id, kind: out.payloadType, ok: result.ok, outcome: callOutcome(result), ms: Math.round(performance.now() - started), at });
+    return result;
+  });
   if (!sent.ok) {
     payer.breaker.failure();
     d.log.warn({ [log.idKey]: request.id, payerId: payer.config.id, status: sent.status, error: sent.error }, log.message);

@@ -11,4 +11,6 @@ export { compileFhirPath, runFhirPath, isTruthy, todayOf, type Compiled } from '
 export { expandDates, withPatient, parseSearch, matchesSearch, type ParsedSearch } from './search.ts';
 export { patientOf, patientState } from './request-facts.ts';
 export type { DocRequirement, DocSource, EvaluateInput, ItemDecision, Outcome, RuleDecision, TraceStep } from './types.ts';
-export type { PriorAuthRules, ServiceRule, StateRules } from './schema.ts';
+export type { PriorAuthRules, ServiceRule, StateRules, RequiredElementRule, DataQualityKind } from './schema.ts';
+export { DATA_QUALITY_KINDS } from './schema.ts';
+export { claimOf, serviceLines, providerNpis, type ServiceLine } from './request-facts.ts';

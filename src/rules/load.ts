@@ -47,6 +47,7 @@ function expressionsOf(rules: PriorAuthRules): { at: (string | number)[]; kind: 
   const out: { at: (string | number)[]; kind: 'fhirpath' | 'search'; text: string }[] = [];
   rules.services.forEach((s, i) => {
     if (s.when) out.push({ at: ['services', i, 'when'], kind: 'fhirpath', text: s.when });
+    s.requiredElements.forEach((r, j) => out.push({ at: ['services', i, 'requiredElements', j, 'expression'], kind: 'fhirpath', text: r.expression }));
     s.documentation.forEach((d, j) => {
       const base = ['services', i, 'documentation', j];
       if (d.search) out.push({ at: [...base, 'search'], kind: 'search', text: d.search });
@@ -70,6 +71,11 @@ function crossChecks(rules: PriorAuthRules): { at: (string | number)[]; message:
     s.documentation.forEach((d, j) => {
       if (docIds.has(d.id)) out.push({ at: ['services', i, 'documentation', j, 'id'], message: `documentation id ${d.id} is used twice in ${s.id}` });
       docIds.add(d.id);
+    });
+    const required = new Set<string>();
+    s.requiredElements.forEach((r, j) => {
+      if (required.has(r.id)) out.push({ at: ['services', i, 'requiredElements', j, 'id'], message: `required element id ${r.id} is used twice in ${s.id}` });
+      required.add(r.id);
     });
     if (s.priorAuth === 'not-required' && s.documentation.length) out.push({ at: ['services', i, 'documentation'], message: 'documentation is only asked for services that require prior authorization' });
   });

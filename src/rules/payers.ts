@@ -11,6 +11,35 @@ const X12Id = z.string().regex(/^[A-Za-z0-9 ]{1,15}$/, 'must be 1-15 letters, di
 /** PEM material by reference: a file path (relative to this directory) or `env:NAME`. Never inline. */
 const PemRef = z.string().regex(/^(env:[A-Za-z_][A-Za-z0-9_]*|[^\s-][^\n]*)$/, 'must be a file path or env:VARIABLE_NAME');
 
+/** Interface-health thresholds of a payer (src/quality): what raises its health alerts. */
+export const HEALTH_DEFAULTS = {
+  windowMinutes: 15,
+  windowCalls: 200,
+  minCalls: 10,
+  errorRate: 0.2,
+  latencyP95Ms: 5000,
+  deadlineWarningHours: 24,
+  pendedFollowUpHours: 72,
+};
+
+const HealthSchema = z
+  .object({
+    /** The window: the newest `windowCalls` calls within the last `windowMinutes`. */
+    windowMinutes: z.number().int().min(1).max(24 * 60).default(HEALTH_DEFAULTS.windowMinutes),
+    windowCalls: z.number().int().min(1).max(10_000).default(HEALTH_DEFAULTS.windowCalls),
+    /** Fewer calls than this in the window: no verdict on error rate or latency. */
+    minCalls: z.number().int().min(1).max(10_000).default(HEALTH_DEFAULTS.minCalls),
+    /** Share of failed calls (no answer, transport error, HTTP error) that raises payer-error-rate. */
+    errorRate: z.number().min(0).max(1).default(HEALTH_DEFAULTS.errorRate),
+    /** 95th-percentile call latency that raises payer-latency. */
+    latencyP95Ms: z.number().int().min(1).max(600_000).default(HEALTH_DEFAULTS.latencyP95Ms),
+    /** An undecided request this close to its decision deadline (or past it) raises payer-deadline. */
+    deadlineWarningHours: z.number().min(0).max(24 * 30).default(HEALTH_DEFAULTS.deadlineWarningHours),
+    /** A pended request with no payer follow-up for this long counts as unanswered. */
+    pendedFollowUpHours: z.number().min(0).max(24 * 90).default(HEALTH_DEFAULTS.pendedFollowUpHours),
+  })
+  .strict();
+
 export const PayerSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9-]+$/, 'must be lower-case letters, digits and dashes'),
@@ -37,6 +66,7 @@ export const PayerSchema = z
       .strict()
       .default({ failures: 5, resetMs: 30_000 }),
     supportsInquiry: z.boolean().default(false),
+    health: HealthSchema.default(HEALTH_DEFAULTS),
     usage: z.enum(['P', 'T']).default('P'),
     /**
      * Outbound TLS to this payer (verification is always on): extra trust anchors for its server
@@ -53,6 +83,7 @@ export const PayerSchema = z
   .refine((p) => Boolean(p.tlsClientCert) === Boolean(p.tlsClientKey), { message: 'tlsClientCert and tlsClientKey go together', path: ['tlsClientCert'] });
 
 export type PayerConfig = z.infer<typeof PayerSchema>;
+export type PayerHealthSettings = z.infer<typeof HealthSchema>;
 
 export function loadPayers(dir: string): { payers: PayerConfig[]; problems: RuleProblem[] } {
   const payers: PayerConfig[] = [];

@@ -30,6 +30,31 @@ export const DocRequirementSchema = z
   .refine((d) => (d.anyOf === undefined) !== (d.search === undefined), { message: 'give either search (+ filter) or anyOf, not both' })
   .refine((d) => d.anyOf === undefined || d.filter === undefined, { message: 'filter belongs inside each anyOf source', path: ['filter'] });
 
+/**
+ * The pre-send data-quality warnings (src/quality) a payer's rules may turn into refusals (422),
+ * by name: an NPI failing its check digit, a member id sent before with other demographics, a
+ * diagnosis or service code not valid on the service date, an element the payer requires missing.
+ */
+export const DATA_QUALITY_KINDS = ['npi-check-digit', 'member-demographics', 'code-not-valid', 'required-element'] as const;
+export type DataQualityKind = (typeof DATA_QUALITY_KINDS)[number];
+
+/** An element the payer requires for a service, checked before sending (warning, or refusal). */
+export const RequiredElementSchema = z
+  .object({
+    id: Id,
+    description: z.string().min(1),
+    /** FHIRPath on the request Bundle (`%item` the Claim.item, `%claim`, `%today`): true when present. */
+    expression: FhirPath,
+    /** What the warning points at, relative to the Claim: `diagnosis`, or `item.<element>` of the line. */
+    element: z
+      .string()
+      .regex(/^[a-z][A-Za-z]*(\.[a-z][A-Za-z]*)*$/, 'must be a Claim element path like diagnosis or item.quantity')
+      .default('item'),
+    /** Refuse the request (422) instead of warning. */
+    refuse: z.boolean().default(false),
+  })
+  .strict();
+
 export const ServiceRuleSchema = z
   .object({
     id: Id,
@@ -44,6 +69,8 @@ export const ServiceRuleSchema = z
     /** Extra FHIRPath condition on the request Bundle (`%item` is the Claim.item); must be true to apply. */
     when: FhirPath.optional(),
     documentation: z.array(DocRequirementSchema).default([]),
+    /** Elements the payer requires on requests for this service (data-quality warnings or refusals). */
+    requiredElements: z.array(RequiredElementSchema).default([]),
   })
   .strict();
 
@@ -66,6 +93,11 @@ export const PriorAuthFileSchema = z
       .default({}),
     /** The payer's own (contractual) decision timeframes, when stricter than federal. */
     deadlines: z.object({ expeditedHours: Hours.optional(), standardHours: Hours.optional() }).strict().optional(),
+    /** Pre-send data-quality warnings this payer refuses (422) instead of passing on with a warning. */
+    dataQuality: z
+      .object({ refuse: z.array(z.enum(DATA_QUALITY_KINDS)).default([]) })
+      .strict()
+      .default({ refuse: [] }),
     services: z.array(ServiceRuleSchema).default([]),
     goldCard: z
       .array(
@@ -98,5 +130,6 @@ export const StateFileSchema = z
 
 export type DocRequirementRule = z.infer<typeof DocRequirementSchema>;
 export type ServiceRule = z.infer<typeof ServiceRuleSchema>;
+export type RequiredElementRule = z.infer<typeof RequiredElementSchema>;
 export type PriorAuthRules = z.infer<typeof PriorAuthFileSchema>;
 export type StateRules = z.infer<typeof StateFileSchema>;

@@ -106,7 +106,7 @@ export async function startGateway(
   writeFileSync(secretFile, JSON.stringify({ url, secret: operatorSecret, pid: process.pid }), { mode: 0o600 });
 
   if (config.demo) await seedDemo(db, { dataDir: config.dataDir, password: config.demoPassword });
-  const services = await startServices({ config, db, log, gatewayUrl: url, events, seal: () => auditLog.sealNow() });
+  const services = await startServices({ config, db, log, gatewayUrl: url, events, seal: () => auditLog.sealNow(), metrics: deps.metrics });
   deps.services = services;
   const compileStart = performance.now();
   const schemas = preloadPasDefinitions();

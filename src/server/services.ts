@@ -27,6 +27,8 @@ import { DELIVER_JOB } from '../workflow/prior-auth.ts';
 import { RequestEvents } from '../workflow/events.ts';
 import { startWorker, type Worker } from '../workflow/worker.ts';
 import { startBatchRunner } from '../eligibility/runner.ts';
+import type { Metrics } from '../http/metrics.ts';
+import { qualityMetrics, startHealthMonitor } from '../quality/index.ts';
 
 export interface RunningServices extends GatewayServices {
   stop(): Promise<void>;
@@ -50,6 +52,7 @@ export async function startServices(opts: {
   events?: RequestEvents;
   /** Seals committed audit events (the monitor reads the sealed log). */
   seal?: () => Promise<unknown>;
+  metrics?: Metrics;
 }): Promise<RunningServices> {
   const { config, db, log } = opts;
   const { payers, problems } = loadPayers(`${config.rulesDir}/payers`);
@@ -85,6 +88,9 @@ export async function startServices(opts: {
   const ehr = await connectEhr(config);
   const events = opts.events ?? new RequestEvents();
   const monitor = startMonitor({ db, log, config, wake: () => worker.wake(), seal: opts.seal });
+  // Payer interface health: every call and breaker change recorded, alerts raised and cleared.
+  const health = startHealthMonitor({ db, log, config, payers: registry, metrics: opts.metrics && qualityMetrics(opts.metrics.registry), wake: () => worker.wake() });
+  const observer = health.observe;
   const worker: Worker = startWorker({
     db,
     log,
@@ -92,8 +98,8 @@ export async function startServices(opts: {
     // Jobs mostly wait on payers; per-payer limits (rules/payers maxConcurrency) do the throttling.
     concurrency: 64,
     handlers: {
-      [DELIVER_JOB]: deliverHandler({ db, log, payers: registry, events, senderId: config.x12SenderId }),
-      [ELIGIBILITY_JOB]: eligibilityDeliverHandler({ db, log, payers: registry, events, senderId: config.x12SenderId }),
+      [DELIVER_JOB]: deliverHandler({ db, log, payers: registry, events, senderId: config.x12SenderId, observer }),
+      [ELIGIBILITY_JOB]: eligibilityDeliverHandler({ db, log, payers: registry, events, senderId: config.x12SenderId, observer }),
       ...notifyHandlers({ db, log, config }),
       ...monitor.handlers,
     },
@@ -107,10 +113,12 @@ export async function startServices(opts: {
     rules: () => rules.current(),
     ehr: ehr.client,
     batches,
+    health,
     simUrl,
     async stop() {
       await batches.stop();
       await monitor.stop();
+      await health.stop();
       await worker.stop();
       rules.close();
       await ehr.stop();

@@ -2,7 +2,8 @@
  * The payer simulator's utilization-management "brain": reads a 278 request body and writes the
  * 278 response body a UMO would send, decided by the last letter of the member id (CONTRACT.md):
  * A approve (A1), D deny (A3 + reason), P pend (A4, final approval later), R AAA reject (AAA03 72),
- * M modified (A6), T never answers, E HTTP 500 twice then approve, anything else approve.
+ * M modified (A6), T never answers, E HTTP 500 twice then approve, anything else approve (or, with
+ * the simulator's reject share, an AAA 72/73/75 for that share of them).
  * Pure: the clock and authorization numbers come in as arguments.
  */
 import { answer278, el, groupLoops, seg, type LoopAnswer } from '../translate/index.ts';
@@ -45,9 +46,9 @@ function ccyymmdd(d: Date): string {
  * Builds the 278 response body (BHT … before SE). `final` gives the pended request's eventual
  * approval (the asynchronous follow-up).
  */
-export function respond278(body: Segment[], opts: { now: Date; authNumber: string; final?: boolean }): Segment[] {
+export function respond278(body: Segment[], opts: { now: Date; authNumber: string; final?: boolean; rejectCode?: string }): Segment[] {
   const facts = factsOf(body);
-  const behaviour = opts.final ? 'approve' : facts.behaviour;
+  const behaviour = opts.final ? 'approve' : opts.rejectCode ? 'reject' : facts.behaviour;
   const cancel = facts.certificationType === '3';
   const until = new Date(opts.now.getTime() + 90 * 86_400_000);
   // The authorized period: certification effective (007) and expiration (036) dates.
@@ -55,8 +56,9 @@ export function respond278(body: Segment[], opts: { now: Date; authNumber: strin
 
   const answer = (loop: { level: string; id: string }): LoopAnswer | undefined => {
     if (behaviour === 'reject') {
-      // 2010C AAA: the subscriber is not known (72 invalid/missing member id; C correct and resubmit).
-      return loop.level === '22' ? { reject: [seg('AAA', 'N', '', '72', 'C')] } : undefined;
+      // 2010C AAA: the subscriber is not known (72 invalid/missing member id, 73 invalid/missing
+      // name, 75 not found; C correct and resubmit).
+      return loop.level === '22' ? { reject: [seg('AAA', 'N', '', opts.rejectCode ?? '72', 'C')] } : undefined;
     }
     if (loop.level !== 'EV' && loop.level !== 'SS') return undefined;
     if (cancel) return { review: [seg('HCR', 'C')] };

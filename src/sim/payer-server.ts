@@ -5,7 +5,7 @@
  * the same answer and is counted once), and pushes pended decisions to the gateway later.
  */
 import { randomUUID } from 'node:crypto';
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { sendRequest, type TlsMaterial } from '../net/index.ts';
 import { buildCoreEnvelope, CoreEnvelopeError, parseCoreEnvelope, PAYLOAD_TYPES, SOAP_CONTENT_TYPE } from '../payers/core-soap.ts';
 import { pasRequestTo278, x12ResponseToPas, type Bundle } from '../translate/index.ts';
@@ -26,6 +26,54 @@ export interface PayerSimOptions {
   interchangeId?: string;
   /** Think time before each answer (load and crash tests). */
   delayMs?: number;
+  /** Fault injection (also `POST /faults`): see PayerSimFaults. */
+  faults?: PayerSimFaults;
+}
+
+/**
+ * What the simulator does wrong on purpose, changeable while it runs (`setFaults`, `POST /faults`):
+ * a think time before every answer, an HTTP status instead of every answer, and rejections for a
+ * share of the 278s it would otherwise approve: AAA (2010C AAA03, e.g. 72 invalid member id, 73
+ * invalid name, 75 not found), or code `999`: a 999 refusing the transaction because the payer's
+ * front end could not read the subscriber's member id (2010C NM109). Which requests are rejected
+ * follows a hash of their trace number, so a resent interchange gets the same answer.
+ */
+export interface PayerSimFaults {
+  delayMs?: number;
+  failStatus?: number;
+  rejectShare?: { code: string; share: number }[];
+}
+
+/** A stable number in [0, 1) for a trace number (FNV-1a). */
+function unitHash(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193) >>> 0;
+  return h / 2 ** 32;
+}
+
+/** The 278 as the payer's front end misread it: the subscriber's member id (2010C NM109) lost. */
+function withoutMemberId(text: string): string {
+  const e = text[3]!;
+  const t = text[105]!;
+  return text
+    .split(t)
+    .map((s) => {
+      if (!s.replace(/^\s+/, '').startsWith(`NM1${e}IL${e}`)) return s;
+      const parts = s.split(e);
+      parts[9] = '';
+      return parts.join(e);
+    })
+    .join(t);
+}
+
+/** The AAA03 (or `999`) a 278 with this trace gets under the reject share, if any. */
+export function sharedRejection(trace: string, shares: PayerSimFaults['rejectShare']): string | undefined {
+  let u = unitHash(trace);
+  for (const s of shares ?? []) {
+    if (u < s.share) return s.code;
+    u -= s.share;
+  }
+  return undefined;
 }
 
 export interface PayerSimState {
@@ -40,6 +88,8 @@ export interface PayerSimState {
   eligibility: number;
   /** Requests received and not yet answered (crash tests kill the gateway while this is > 0). */
   inFlight: number;
+  /** AAA03 codes answered under the reject share, by code (distinct interchanges). */
+  rejections: Record<string, number>;
 }
 
 /** How long a payer keeps pushing a decision the gateway does not take. */
@@ -51,7 +101,8 @@ export function createPayerSim(opts: PayerSimOptions) {
   const numbers = new InMemoryControlNumbers(Math.floor(Math.random() * 1e6));
   const answers = new Map<string, string>();
   const flakyAttempts = new Map<string, number>();
-  const state: PayerSimState = { received: new Map(), decided: 0, pushes: [], traces: new Map(), eligibility: 0, inFlight: 0 };
+  const state: PayerSimState = { received: new Map(), decided: 0, pushes: [], traces: new Map(), eligibility: 0, inFlight: 0, rejections: {} };
+  let faults: PayerSimFaults = { ...opts.faults };
   const timers = new Set<NodeJS.Timeout>();
   const hanging = new Set<() => void>();
   let authSeq = 1000;
@@ -133,7 +184,10 @@ export function createPayerSim(opts: PayerSimOptions) {
     state.received.set(key, (state.received.get(key) ?? 0) + 1);
     const known = answers.get(key);
     if (known) return { status: 200, x12: known };
-    const answer = envelopeOut(ic, respond278(body, { now: now(), authNumber: `SIM${authSeq++}` }), '278');
+    const rejectCode = facts.behaviour === 'approve' && facts.certificationType !== '3' ? sharedRejection(facts.eventTrace, faults.rejectShare) : undefined;
+    if (rejectCode) state.rejections[rejectCode] = (state.rejections[rejectCode] ?? 0) + 1;
+    const ack = rejectCode === '999' ? validateX12(withoutMemberId(text)) : undefined;
+    const answer = ack && !ack.accepted ? ack.ack : envelopeOut(ic, respond278(body, { now: now(), authNumber: `SIM${authSeq++}`, rejectCode: rejectCode === '999' ? undefined : rejectCode }), '278');
     answers.set(key, answer);
     state.decided++;
     if (facts.behaviour === 'pend') schedulePush(ic, body);
@@ -143,7 +197,11 @@ export function createPayerSim(opts: PayerSimOptions) {
   const hang = () => new Promise<Response>((resolve) => hanging.add(() => resolve(new Response('shutting down', { status: 503 }))));
 
   const app = new Hono();
-  const think = () => (opts.delayMs ? new Promise((r) => setTimeout(r, opts.delayMs)) : undefined);
+  const think = () => {
+    const ms = (opts.delayMs ?? 0) + (faults.delayMs ?? 0);
+    return ms ? new Promise((r) => setTimeout(r, ms)) : undefined;
+  };
+  const failing = (c: Context) => (faults.failStatus ? c.text('simulated payer fault', faults.failStatus as 500) : undefined);
   app.use(async (_c, next) => {
     state.inFlight++;
     try {
@@ -155,6 +213,8 @@ export function createPayerSim(opts: PayerSimOptions) {
 
   app.post('/x12', async (c) => {
     await think();
+    const failed = failing(c);
+    if (failed) return failed;
     const out = handleX12(await c.req.text());
     if (out.status === 'hang') return hang();
     if (out.status === 500) return c.text('simulated payer fault', 500);
@@ -188,6 +248,8 @@ export function createPayerSim(opts: PayerSimOptions) {
       );
     if (env.payloadType !== PAYLOAD_TYPES['278-request'] && !eligibility) return reply('', 'PayloadTypeIncorrect');
     await think();
+    const failed = failing(c);
+    if (failed) return failed;
     const out = handleX12(env.payload);
     if (out.status === 'hang') return hang();
     if (out.status === 500) return c.text('simulated payer fault', 500);
@@ -212,15 +274,36 @@ export function createPayerSim(opts: PayerSimOptions) {
       eligibility: state.eligibility,
       inFlight: state.inFlight,
       pushes: state.pushes,
+      rejections: state.rejections,
+      faults,
       traces: Object.fromEntries([...state.traces].map(([t, keys]) => [t, [...keys]])),
     }),
   );
+
+  // Fault injection for demos and tests: { delayMs, failStatus, rejectShare: [{ code, share }] }.
+  app.post('/faults', async (c) => {
+    const body = (await c.req.json().catch(() => undefined)) as PayerSimFaults | undefined;
+    const shares = body?.rejectShare ?? [];
+    const valid =
+      body !== undefined &&
+      (body.delayMs === undefined || (Number.isInteger(body.delayMs) && body.delayMs >= 0 && body.delayMs <= 120_000)) &&
+      (body.failStatus === undefined || body.failStatus === 0 || (Number.isInteger(body.failStatus) && body.failStatus >= 400 && body.failStatus <= 599)) &&
+      shares.every((s) => /^([0-9A-Z]{2}|999)$/.test(s.code) && s.share >= 0 && s.share <= 1) &&
+      shares.reduce((t, s) => t + s.share, 0) <= 1;
+    if (!valid) return c.json({ error: 'faults: delayMs 0-120000, failStatus 0 or 400-599, rejectShare [{ code: "72", share: 0.1 }] summing to at most 1' }, 400);
+    faults = { ...body };
+    return c.json(faults);
+  });
 
   return {
     app,
     state,
     setCallbackAuth(value: string) {
       opts.callbackAuth = value;
+    },
+    /** Replaces the injected faults (an empty object: none). */
+    setFaults(f: PayerSimFaults) {
+      faults = { ...f };
     },
     /** Cancels pending pushes and releases hanging requests. */
     close() {

@@ -52,6 +52,9 @@ svg.chart text { fill: var(--fg); } svg.chart text.value { fill: var(--muted); }
 .c-average { fill: #0b5cad; } .c-median { fill: #6fa8dc; }
 img.qr { display:block; margin: 8px 0; image-rendering: pixelated; border:1px solid var(--line); }
 .enrol { max-width: 640px; } .enrol li { margin: 10px 0; } form.cancel { margin-top: 16px; } form.inline { display:inline; margin-left: 8px; }
+.quality-warnings { border:1px solid #f3d28a; background:#fffaf0; padding:8px 14px; margin-top:14px; } .quality-warnings li { margin: 6px 0; }
+.facts .over dd { color: var(--red); font-weight:700; } .circuit.open { color: var(--red); font-weight:700; } .circuit.half-open { color: var(--amber); font-weight:700; }
+.health-alerts .open { color: var(--red); } .payer-health { border-top:1px solid var(--line); margin-top:18px; }
 ol.recovery { columns: 2; font-size: 16px; } ol.recovery li { margin: 4px 0; } td.ua { max-width: 360px; font-size: 12px; color: var(--muted); }
 `;
 

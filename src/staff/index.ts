@@ -9,6 +9,7 @@
  * - `GET /api/requests`, `GET /api/requests/{id}`, `GET /api/metrics/cms`
  * - `/api/eligibility/batches` (create, list, status, results CSV, cancel)
  * - `GET /ui/admin/alerts`, `POST /ui/admin/alerts/{id}/acknowledge`
+ * - `GET /ui/quality`, `GET /api/quality` (data-quality report), `GET /ui/health`, `GET /api/health`
  * - `GET /fhir/AuditEvent` (`?type=alert`: security alerts)
  *
  * Who may do what is one table, permissions.ts; each route names its permission with `allow()`.
@@ -28,6 +29,7 @@ import { apiRoutes } from './routes/api.ts';
 import { batchRoutes } from './routes/batches.ts';
 import { alertRoutes, canReadAlerts } from './routes/alerts.ts';
 import { uiRoutes } from './routes/ui.ts';
+import { qualityRoutes } from './routes/quality.ts';
 import { loadStaff } from './session.ts';
 import type { StaffDeps } from './types.ts';
 
@@ -76,5 +78,6 @@ export const staffRoutes: RouteGroup = (app, deps) => {
     canReadAlerts: (c: Context) => canReadAlerts(c.get('staff')),
   });
   alertRoutes(app, s);
+  qualityRoutes(app, s, deps);
   uiRoutes(app, s);
 };

@@ -5,6 +5,8 @@
  * - viewer: follows the worklist and metrics; sees member ids and birth dates masked.
  * - staff: works requests: full PHI, records appeals and extensions, runs eligibility batches.
  * - auditor: the audit trail (AuditEvent export), security alerts and metrics; no request details, no PHI.
+ * - every role: the data-quality report (`quality.read`; member ids masked without
+ *   `requests.read.phi`) and payer interface health (`health.read`; no PHI at all).
  * - admin: everything, including staff users (MFA reset) and everyone's sessions.
  *
  * Every user may see and revoke their own sessions and enrol in MFA; no permission is needed.
@@ -22,13 +24,15 @@ export const PERMISSIONS = [
   'alerts.read',
   'alerts.manage',
   'eligibility.batch',
+  'quality.read',
+  'health.read',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  viewer: ['requests.read', 'metrics.read'],
-  staff: ['requests.read', 'requests.read.phi', 'requests.act', 'metrics.read', 'eligibility.batch'],
-  auditor: ['metrics.read', 'audit.read', 'alerts.read'],
+  viewer: ['requests.read', 'metrics.read', 'quality.read', 'health.read'],
+  staff: ['requests.read', 'requests.read.phi', 'requests.act', 'metrics.read', 'eligibility.batch', 'quality.read', 'health.read'],
+  auditor: ['metrics.read', 'audit.read', 'alerts.read', 'quality.read', 'health.read'],
   admin: PERMISSIONS,
 };
 

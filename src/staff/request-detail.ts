@@ -13,6 +13,8 @@ import { reviewActionText } from './codes.ts';
 import { can } from './permissions.ts';
 import { toRow, type WorklistRow } from './worklist.ts';
 import { actorOf, type StaffDeps, type StaffPrincipal } from './types.ts';
+import { storedFindings } from '../quality/index.ts';
+import type { WarningView } from './views/quality-warnings.tsx';
 
 export interface DetailLine {
   sequence: number;
@@ -58,6 +60,8 @@ export interface RequestDetail {
   errors: ResponseError[];
   timeline: TimelineEntry[];
   messages: MessageView[];
+  /** Pre-send data-quality warnings (src/quality): element paths and problems, no PHI. */
+  warnings: WarningView[];
 }
 
 export function timelineEntry(e: AuditRow): TimelineEntry {
@@ -97,7 +101,7 @@ export async function loadRequestDetail(deps: StaffDeps, staff: StaffPrincipal, 
     requestId: httpRequestId ?? null,
     detail: { view: 'request-detail', masked: !phi },
   });
-  const [items, msgs, events] = await Promise.all([itemsOf(deps.db, row.id), messagesOf(deps.db, row.id), timelineOf(deps.db, row.id)]);
+  const [items, msgs, events, findings] = await Promise.all([itemsOf(deps.db, row.id), messagesOf(deps.db, row.id), timelineOf(deps.db, row.id), storedFindings(deps.db, row.id)]);
   const requestText = msgs.find((m) => m.transactionSet === 'pas-request')?.payload;
   const responses = msgs.filter((m) => m.transactionSet === 'pas-response');
   const response = parseBundle(responses[responses.length - 1]?.payload);
@@ -134,6 +138,7 @@ export async function loadRequestDetail(deps: StaffDeps, staff: StaffPrincipal, 
     lines,
     errors: responseErrors(response),
     timeline: events.map(timelineEntry),
+    warnings: findings.map(({ kind, expression, message, refused }) => ({ kind, expression, message, refused })),
     messages: msgs.map((m) => ({
       id: m.id,
       at: m.createdAt.toISOString(),

@@ -7,6 +7,7 @@ import type { Db } from '../db/client.ts';
 import { lockRequest, saveMessage, transition, updateItemDecisions, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import { enqueueNotifications } from '../notify/index.ts';
+import { recordRejections } from '../quality/index.ts';
 import { canTransition, stateFromReviewActions, type RequestState } from './states.ts';
 
 export const RESPONSE_SET = 'pas-response';
@@ -69,6 +70,8 @@ export async function recordAnswer(tx: Db, input: RecordAnswerInput): Promise<{ 
   const summary = { decision: input.summary.overall, authNumber: input.summary.authNumber ?? null, responseId };
   if (current.status === to) return { request: current, changed: false };
   const updated = await transition(tx, current.id, to, { actor: input.actor, messageId: input.messageId, summary, detail: { decision: input.summary.overall } });
+  // Why, for the data-quality report: AAA reasons, or the 999/TA1 errors with their loop and element.
+  if (to === 'rejected') await recordRejections(tx, { request: current, bundle, messageId: input.messageId });
   // A cancel (UM02 3) the payer confirmed also ends the request it cancels.
   if (to === 'cancelled' && current.priorRequestId) {
     const prior = await lockRequest(tx, current.priorRequestId);

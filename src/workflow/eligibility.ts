@@ -14,6 +14,7 @@ import { insertRequest, lockRequest, saveMessage, transition, type RequestRow } 
 import type { Bundle } from '../fhir/bundle.ts';
 import type { EligibilitySummary } from '../translate/index.ts';
 import type { RequestState } from './states.ts';
+import { recordRejections } from '../quality/index.ts';
 import { recordSubmission } from './prior-auth.ts';
 import { withTransaction } from '../db/tx.ts';
 
@@ -42,6 +43,8 @@ export interface AcceptEligibilityInput {
   httpRequestId?: string;
   /** Identifiers only (member id, provider NPI, service date): what staff search by. */
   summary?: Record<string, unknown>;
+  /** More to store with a new request, in its transaction (the data-quality findings). */
+  afterInsert?: (tx: Db, request: RequestRow) => Promise<void>;
 }
 
 export async function acceptEligibility(db: Db, input: AcceptEligibilityInput): Promise<{ request: RequestRow; created: boolean }> {
@@ -65,6 +68,7 @@ export async function acceptEligibility(db: Db, input: AcceptEligibilityInput): 
       httpRequestId: input.httpRequestId,
       detail: { kind: 'eligibility', payerId: input.payerId },
     });
+    await input.afterInsert?.(tx, row);
     return { request: row, created };
   });
 }
@@ -109,5 +113,6 @@ export async function recordEligibilityAnswer(tx: Db, input: RecordEligibilityIn
     summary,
     detail: { coverage: input.summary.status, errorCodes: summary.errorCodes },
   });
+  if (to === 'rejected') await recordRejections(tx, { request: current, errors: input.summary.errors, messageId: input.messageId });
   return { request: updated, changed: true };
 }

@@ -73,6 +73,8 @@ export interface AcceptInput {
   payload?: string;
   /** Writes what goes to the payer (the 278, once), in the acceptance transaction of a new queued request. */
   outbound?: (tx: Db, request: RequestRow) => Promise<void>;
+  /** More to store with a new request, in its transaction (the data-quality findings). */
+  afterInsert?: (tx: Db, request: RequestRow) => Promise<void>;
 }
 
 export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ request: RequestRow; created: boolean }> {
@@ -108,6 +110,7 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
       detail: { payerId: input.payerId, priorRequestId: prior?.id ?? null, rules: input.summary?.['rules'] ?? null },
     });
     if (!input.localAnswer && input.outbound) await input.outbound(tx, row);
+    await input.afterInsert?.(tx, row);
     if (input.localAnswer) {
       const answered = await recordAnswer(tx, { requestId: row.id, actor: 'system', responseBundle: input.localAnswer.bundle, summary: input.localAnswer.summary, onlyFrom: ['received'] });
       return { request: answered?.request ?? row, created };

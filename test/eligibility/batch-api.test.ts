@@ -7,40 +7,19 @@ import { randomUUID } from 'node:crypto';
 import { parse } from 'csv-parse/sync';
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPassword } from '../../src/auth/index.ts';
 import { rows as sqlRows, type Db } from '../../src/db/client.ts';
 import { claimBatch, insertBatch, insertResults } from '../../src/db/queries/eligibility-batches.ts';
-import { auditEvents, eligibilityBatches, staffUsers } from '../../src/db/schema.ts';
+import { auditEvents, eligibilityBatches } from '../../src/db/schema.ts';
 import { testGateway, type TestGateway } from '../helpers/gateway.ts';
+import { addStaffUser, StaffHttp } from '../helpers/staff-http.ts';
 
-const PASSWORD = 'batch tester password';
 let gw: TestGateway;
 
-/** A browser-like client of the real server: cookies, same-origin headers, the session's CSRF token. */
-class Staff {
-  cookies = new Map<string, string>();
+/** The staff client, with the session's CSRF token and the batch endpoints. */
+class Staff extends StaffHttp {
   csrf = '';
-  constructor(readonly base: string) {}
-  private keep(res: Response) {
-    for (const c of res.headers.getSetCookie()) {
-      const [pair] = c.split(';');
-      const [k, ...v] = pair!.split('=');
-      if (!v.join('=') || /max-age=0/i.test(c)) this.cookies.delete(k!);
-      else this.cookies.set(k!, v.join('='));
-    }
-    return res;
-  }
-  headers(extra: Record<string, string> = {}) {
-    return { cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '), origin: this.base, 'sec-fetch-site': 'same-origin', ...extra };
-  }
-  async fetch(path: string, init: RequestInit = {}) {
-    return this.keep(await fetch(`${this.base}${path}`, { redirect: 'manual', ...init, headers: this.headers(init.headers as Record<string, string>) }));
-  }
-  async login(username: string) {
-    const page = await (await this.fetch('/ui/login')).text();
-    const token = /name="_csrf" value="([^"]+)"/.exec(page)![1]!;
-    const res = await this.fetch('/ui/login', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ username, password: PASSWORD, _csrf: token }).toString() });
-    if (res.status !== 303) throw new Error(`login ${username}: ${res.status}`);
+  override async login(username: string) {
+    await super.login(username);
     const list = (await (await this.fetch('/api/eligibility/batches')).json()) as { csrf: string };
     this.csrf = list.csrf;
     return this;
@@ -61,9 +40,7 @@ class Staff {
   }
 }
 
-async function addStaff(db: Db, username: string, role: 'staff' | 'viewer', orgId: string) {
-  await db.insert(staffUsers).values({ id: randomUUID(), username, passwordHash: await hashPassword(PASSWORD), role, orgId });
-}
+const addStaff = (db: Db, username: string, role: 'staff' | 'viewer', orgId: string) => addStaffUser(db, username, role, orgId);
 
 const HEADER = 'member_id,first_name,last_name,birth_date,service_type';
 /** Suffix A active, I inactive, R an AAA rejection (CONTRACT.md simulator behaviours). */

@@ -42,6 +42,11 @@ const MATRIX: [string, () => string, Expect][] = [
   ['GET', () => '/api/eligibility/batches', only(['staff', 'admin'])],
   ['GET', () => '/api/eligibility/batches/00000000-0000-4000-8000-000000000000', only(['staff', 'admin'], 404)],
   ['POST', () => '/api/eligibility/batches', only(['staff', 'admin'], 415)],
+  ['GET', () => '/ui/quality', all(200)],
+  ['GET', () => '/api/quality', all(200)],
+  ['GET', () => '/api/quality?format=csv', all(200)],
+  ['GET', () => '/ui/health', all(200)],
+  ['GET', () => '/api/health', all(200)],
 ];
 
 beforeAll(async () => {
@@ -88,10 +93,10 @@ describe('role × route', () => {
       const html = await (await clients[role].get('/ui/account')).text();
       return [...html.matchAll(/<nav><a href="([^"]+)"|<\/a><a href="([^"]+)"/g)].map((m) => m[1] ?? m[2]);
     };
-    expect(await nav('viewer')).toEqual(['/ui', '/ui/metrics', '/ui/account']);
-    expect(await nav('staff')).toEqual(['/ui', '/ui/metrics', '/ui/account']);
-    expect(await nav('auditor')).toEqual(['/ui/metrics', '/fhir/AuditEvent?_count=50', '/ui/account']);
-    expect(await nav('admin')).toEqual(['/ui', '/ui/metrics', '/fhir/AuditEvent?_count=50', '/ui/admin', '/ui/account']);
+    expect(await nav('viewer')).toEqual(['/ui', '/ui/metrics', '/ui/quality', '/ui/health', '/ui/account']);
+    expect(await nav('staff')).toEqual(['/ui', '/ui/metrics', '/ui/quality', '/ui/health', '/ui/account']);
+    expect(await nav('auditor')).toEqual(['/ui/metrics', '/ui/quality', '/ui/health', '/fhir/AuditEvent?_count=50', '/ui/account']);
+    expect(await nav('admin')).toEqual(['/ui', '/ui/metrics', '/ui/quality', '/ui/health', '/fhir/AuditEvent?_count=50', '/ui/admin', '/ui/account']);
   });
 
   it('sends each role to a page it may open after sign-in (an auditor has no worklist)', async () => {

@@ -26,6 +26,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         `  staff login    ${gw.url}/ui  user "admin", password from PRIORGATE_DEMO_PASSWORD (default "priorgate-demo");`,
         `                 the first admin login sets up two-step verification (TOTP app); user "clerk" (same password) has none`,
         `  quick token    npx priorgate token --client demo-clinic-a`,
+        `  payer sim      ${(gw.deps.services as { simUrl?: string } | undefined)?.simUrl ?? '(not running)'}  (faults: POST <sim>/faults, see README "Data quality")`,
         '',
       ].join('\n'),
     );

@@ -24,6 +24,7 @@ import { operationOutcome } from '../outcome.ts';
 import { hasErrors, toOutcomeIssues, validatePasRequestBundle } from '../validate/index.ts';
 import { readResourceBodyWithText } from './read-body.ts';
 import { withTransaction } from '../../db/tx.ts';
+import { checkPasRequest, presendContext, refusalOutcome, storedFindings, withWarnings } from '../../quality/index.ts';
 
 export function requireServices(deps: AppDeps): GatewayServices {
   if (!deps.services) throw new AppError('unavailable', 'the prior-authorization service is not running');
@@ -96,6 +97,12 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
     // A repeat answers from the store: no rules, no EHR calls, nothing sent.
     const prepared = existing ? { outgoing: bundle, decision: undefined } : await applyRules(s, bundle, payer.config.id, now, c.var.log);
     const { outgoing, decision } = prepared;
+    // Data quality before sending: warnings go back with the answer; what the payer refuses, 422.
+    const quality = existing ? undefined : await checkPasRequest(presendContext(deps, s, auth, payer.config.id, now), bundle, decision);
+    if (quality?.refused) {
+      await quality.refuse(c.var.requestId);
+      return c.body(JSON.stringify(refusalOutcome(quality.findings)), 422, { 'Content-Type': FHIR_JSON });
+    }
     let translated;
     try {
       translated = pasRequestTo278(outgoing as never, { now, payer: x12Payer(payer.config) });
@@ -113,7 +120,7 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
       deadlineAt: decisionDeadline(now, decision?.urgency ?? (facts.urgency === 'expedited' ? 'expedited' : 'standard'), decision?.deadlineHours),
       httpRequestId: c.var.requestId,
       trace: translated.trace,
-      summary: { ...inquiryKeys(bundle), ...(decision ? { rules: rulesSummary(decision) } : {}) },
+      summary: { ...inquiryKeys(bundle), ...(decision ? { rules: rulesSummary(decision) } : {}), ...quality?.summary },
       localAnswer: local ? noActionRequired(outgoing, translated.segments, now) : undefined,
       // What was received, unless the rules attached EHR documentation to it.
       payload: outgoing === bundle ? text : undefined,
@@ -121,11 +128,15 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
       outbound: x12Payer(payer.config)
         ? (tx, row) => write278(tx, { request: row, payer: payer.config, senderId: deps.config.x12SenderId, body: translated.segments, now }).then(() => undefined)
         : undefined,
+      afterInsert: quality && ((tx, row) => quality.record(tx, row.id)),
     });
     c.var.log.info({ authRequestId: request.id, payerId: payer.config.id, created }, 'prior authorization accepted');
     if (created) s.wake();
     const settled = (await s.events.waitForAnswer(deps.db, request.id, created ? deps.config.syncWaitMs : 0)) ?? request;
-    return c.body(await currentResponseText(deps, settled), 200, { 'Content-Type': FHIR_JSON });
+    const findings = created && quality ? quality.findings : await storedFindings(deps.db, request.id);
+    // Without findings the stored answer goes back as stored; with them, the warnings are added to it.
+    if (!findings.length) return c.body(await currentResponseText(deps, settled), 200, { 'Content-Type': FHIR_JSON });
+    return c.body(JSON.stringify(withWarnings(await currentResponse(deps, settled), findings)), 200, { 'Content-Type': FHIR_JSON });
   });
 }
 

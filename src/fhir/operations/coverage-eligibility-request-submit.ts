@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
 import { requireScope } from '../../auth/index.ts';
-import { latestMessage, type RequestRow } from '../../db/queries/requests.ts';
+import { latestMessage, requestByIdempotencyKey, type RequestRow } from '../../db/queries/requests.ts';
 import { FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv, GatewayServices } from '../../http/context.ts';
 import { AppError } from '../../http/errors.ts';
@@ -21,6 +21,7 @@ import type { Bundle } from '../bundle.ts';
 import { operationOutcome } from '../outcome.ts';
 import { requireServices } from './claim-submit.ts';
 import { readResourceBody } from './read-body.ts';
+import { checkEligibilityRequest, presendContext, refusalOutcome, storedFindings, withWarnings } from '../../quality/index.ts';
 
 /** The payer for the insurer (by identifier), else the configured default. */
 function payerFor(deps: AppDeps, s: GatewayServices, read: EligibilityRequestRead): PayerRuntime {
@@ -59,21 +60,30 @@ export function coverageEligibilityRequestSubmitRoute(app: Hono<AppEnv>, deps: A
     const read = readEligibilityRequest(bundle);
     if (!read.inquiry) return c.body(JSON.stringify(operationOutcome(read.issues)), 400, { 'Content-Type': FHIR_JSON });
     const payer = payerFor(deps, s, read);
+    const idempotencyKey = `${read.identifier!.system ?? ''}|${read.identifier!.value}`;
+    const existing = await requestByIdempotencyKey(deps.db, auth.orgId, 'eligibility', idempotencyKey);
+    const quality = existing ? undefined : await checkEligibilityRequest(presendContext(deps, s, auth, payer.config.id, deps.now?.() ?? new Date()), bundle, read);
+    if (quality?.refused) {
+      await quality.refuse(c.var.requestId);
+      return c.body(JSON.stringify(refusalOutcome(quality.findings)), 422, { 'Content-Type': FHIR_JSON });
+    }
     const { request, created } = await acceptEligibility(deps.db, {
       orgId: auth.orgId,
       clientId: auth.clientId,
       bundle,
-      idempotencyKey: `${read.identifier!.system ?? ''}|${read.identifier!.value}`,
+      idempotencyKey,
       payerId: payer.config.id,
       maxAttempts: payer.config.maxAttempts,
       // 2000C/D TRN02: unique per request, echoed by the payer in TRN*2.
       trace: randomUUID().replace(/-/g, ''),
       httpRequestId: c.var.requestId,
-      summary: searchKeys(read),
+      summary: { ...searchKeys(read), ...quality?.summary },
+      afterInsert: quality && ((tx, row) => quality.record(tx, row.id)),
     });
     c.var.log.info({ eligibilityRequestId: request.id, payerId: payer.config.id, created }, 'eligibility request accepted');
     if (created) s.wake();
     const settled = (await s.events.waitForAnswer(deps.db, request.id, created ? deps.config.syncWaitMs : 0)) ?? request;
-    return c.body(JSON.stringify(await currentEligibilityResponse(deps, settled)), 200, { 'Content-Type': FHIR_JSON });
+    const findings = created && quality ? quality.findings : await storedFindings(deps.db, request.id);
+    return c.body(JSON.stringify(withWarnings(await currentEligibilityResponse(deps, settled), findings)), 200, { 'Content-Type': FHIR_JSON });
   });
 }

@@ -34,6 +34,7 @@ function AlertRowView(p: { a: AlertRow; staff: StaffPrincipal }) {
       </td>
       <td class="mono">{describeDetail(a.detail)}</td>
       <td>
+        {a.clearedAt ? <span class="cleared">condition over since {stamp(a.clearedAt)}; </span> : null}
         {a.acknowledgedAt ? (
           <span>
             acknowledged by {a.acknowledgedBy} {stamp(a.acknowledgedAt)}

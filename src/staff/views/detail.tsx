@@ -6,6 +6,7 @@ import { can } from '../permissions.ts';
 import type { StaffPrincipal } from '../types.ts';
 import { documentOf, Page } from './layout.tsx';
 import { StatusBadge, statusLabel } from './worklist.tsx';
+import { QualityWarnings } from './quality-warnings.tsx';
 
 const ACTIONS: Record<string, string> = {
   'request.submit': 'Submitted by the provider',
@@ -156,6 +157,7 @@ export function detailPage(p: { staff: StaffPrincipal; d: RequestDetail; notice?
       <h2>Decision per service line</h2>
       <Lines d={p.d} />
       <Errors d={p.d} />
+      <QualityWarnings warnings={p.d.warnings} />
       <StaffActions d={p.d} staff={p.staff} />
       <h2>Timeline</h2>
       <ol class="timeline">

@@ -3,6 +3,7 @@
  * (NM108 XX) from a Practitioner, an Organization, or a PractitionerRole's practitioner or
  * organization, and the NUCC taxonomy (PRV*PE*PXC) from a PractitionerRole specialty.
  */
+import { isValidNpi } from '../../fhir/npi.ts';
 import { type BundleIndex, type Located } from '../bundle-index.ts';
 import { CS } from '../codes/systems.ts';
 import type { HumanName, Identifier, Reference } from '../fhir-types.ts';
@@ -19,22 +20,8 @@ export function personName(names: HumanName[] | undefined): PersonName | undefin
   return { last: n.family, ...(given[0] ? { first: given[0] } : {}), ...(given[1] ? { middle: given[1] } : {}), ...(n.suffix?.[0] ? { suffix: n.suffix[0] } : {}) };
 }
 
-/**
- * NPI check digit: the Luhn formula over `80840` + the first nine digits (CMS, "Requirements for
- * the NPI check digit").
- * @example validNpi('1234567893') // true
- */
-export function validNpi(npi: string): boolean {
-  if (!/^\d{10}$/.test(npi)) return false;
-  const digits = `80840${npi.slice(0, 9)}`;
-  let sum = 0;
-  for (let i = digits.length - 1, double = true; i >= 0; i--, double = !double) {
-    let d = Number(digits[i]) * (double ? 2 : 1);
-    if (d > 9) d -= 9;
-    sum += d;
-  }
-  return (10 - (sum % 10)) % 10 === Number(npi[9]);
-}
+/** NPI check digit (Luhn over `80840` + nine digits): the one implementation is src/fhir/npi.ts. */
+export const validNpi = isValidNpi;
 
 const npiOf = (r: Json | undefined) => ((r?.identifier ?? []) as Identifier[]).find((i) => i.system === ECS.npi && i.value);
 
