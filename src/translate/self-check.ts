@@ -25,6 +25,7 @@ const PROBLEM: Record<string, string> = {
   '10': 'values that exclude each other are both present',
   '12': 'the value repeats too often',
   '13': 'the value has too many components',
+  I10: 'the implementation guide does not use this element',
 };
 
 const GUIDES = { '278': { functionalId: 'HI', version: '005010X217' }, '270': { functionalId: 'HS', version: '005010X279A1' } } as const;
@@ -45,9 +46,7 @@ export function assertCarriable(setId: keyof typeof GUIDES, segments: Segment[],
     },
     { controlNumbers: new InMemoryControlNumbers(), now: CHECK_DATE },
   );
-  // I10 ("not used") is left out: it judges the mapping's choice of element, not the value, and
-  // our tables mark some elements PAS does map (SV120, SV209) as not used.
-  const bad = validateX12(text).errors.find((e) => e.level === 'element' && e.severity === 'error' && e.code !== 'I10');
+  const bad = validateX12(text).errors.find((e) => e.level === 'element' && e.severity === 'error');
   if (!bad) return;
   const position = `${bad.segmentId ?? ''}${String(bad.elementPosition ?? '').padStart(2, '0')}${bad.componentPosition ? `-${bad.componentPosition}` : ''}`;
   throw new TranslateError('unprocessable', `the ${setId} cannot carry this request: at ${position} ${PROBLEM[bad.code] ?? `X12 element error ${bad.code}`}`, expression);
