@@ -62,7 +62,7 @@ export function checkIsa(body: string, e: string): EnvelopeProblem[] {
 
 /** Versions (GS08) each functional identifier (GS01) may carry here. */
 const VERSIONS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
-  ['HI', 'HS', 'HB', 'FA'].map((fid) => [fid, SPECS.filter((s) => s.functionalId === fid).flatMap((s) => s.conventions)]),
+  ['HI', 'HS', 'HB', 'FA', 'PI'].map((fid) => [fid, SPECS.filter((s) => s.functionalId === fid).flatMap((s) => s.conventions)]),
 );
 
 export interface GroupProblems {
@@ -81,7 +81,7 @@ export function checkGs(gs: Segment): GroupProblems {
   };
   const fid = value(1);
   const versions = VERSIONS[fid];
-  if (!versions) group.push({ code: '1', message: `functional group ${fid || '(blank)'} is not supported (HI, HS, HB, FA)` });
+  if (!versions) group.push({ code: '1', message: `functional group ${fid || '(blank)'} is not supported (HI, HS, HB, FA, PI)` });
   else if (!versions.includes(value(8))) group.push({ code: '2', message: `GS08 version '${value(8)}' is not supported for ${fid}` });
   if (!/^\d{1,9}$/.test(value(6))) group.push({ code: '6', message: `GS06 group control number '${value(6)}' is not 1-9 digits` });
   checkSegmentElements(gs, dictionarySegment('GS')!, (p) => {

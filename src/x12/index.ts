@@ -24,6 +24,7 @@ export type { ControlKind, ControlNumbers } from './control-numbers.ts';
 
 export { chooseDelimiters, forbiddenTable, sanitizeValue } from './sanitize.ts';
 export { prettyX12 } from './pretty.ts';
+export { fitForPayer, toCharacterSet, type CharacterChange, type CharacterSet } from './charset.ts';
 export { ENVELOPE_DEVIATIONS, DEVIATION_NAMES, type EnvelopeDeviation } from './leniency.ts';
 export { firstValue as elementText } from './element-check.ts';
 export { SPECS, selectSpec } from './spec/index.ts';
