@@ -91,6 +91,7 @@ export function eligibilityChannel(o: ChannelOptions): Check {
         const reply = readEligibilityReply(sent.body);
         if (reply.kind === 'unreadable') return { status: 'failed', error: { code: 'unreadable', description: reply.error } };
         if (reply.kind === 'rejected') return { status: 'error', error: { code: reply.code, description: reply.reason } };
+        if (reply.kind === 'accepted') return { status: 'failed', error: { code: 'no-answer', description: 'the payer acknowledged the 270 without answering it (it answers later, not in a batch run)' } };
         const summary = summarize271(parse271(reply.body), row.serviceType);
         return { status: summary.status, summary };
       }

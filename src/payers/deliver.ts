@@ -16,7 +16,9 @@ import type { JobOutcome } from '../workflow/worker.ts';
 import { readPayerReply } from './reply.ts';
 import type { Outbound, PayerConnector, SendResult } from './connector.ts';
 import type { PayerRegistry, PayerRuntime } from './registry.ts';
-import { envelope, partiesFor } from './x12-io.ts';
+import { envelope, partiesFor, x12FormOf } from './x12-io.ts';
+import { attachmentNotice, fittedPositions, queueAttachments, withNote } from './attach.ts';
+import { priorNumbers } from './prior-numbers.ts';
 
 export const OUTBOUND_278 = 'x12-278-request';
 export const OUTBOUND_PAS = 'pas-request-out';
@@ -41,13 +43,20 @@ async function outboundPayload(d: DeliverDeps, request: RequestRow, payer: Payer
   if (!inbound) throw new TranslateError('invalid', 'the stored request is missing', 'Bundle');
   const bundle = JSON.parse(inbound.payload) as Bundle;
   const now = d.now?.() ?? new Date();
+  const prior = set === OUTBOUND_278 ? await priorNumbers(d.db, request) : undefined;
   return d.db.transaction(async (t) => {
     const tx = t as unknown as Db;
     let payload = inbound.payload;
     let controlNumber: string | null = null;
+    let fitted: string[] = [];
     if (set === OUTBOUND_278) {
       const x12 = payer.config.x12!;
-      const { segments } = pasRequestTo278(bundle as never, { now, payer: { id: x12.umoId, idQualifier: x12.umoIdQualifier, name: payer.config.name } });
+      const { segments } = pasRequestTo278(bundle as never, {
+        now,
+        payer: { id: x12.umoId, idQualifier: x12.umoIdQualifier, name: payer.config.name },
+        ...(prior ? { prior } : {}),
+        attachmentRoute: x12.attachments.route,
+      });
       const out = await envelope(tx, {
         ...partiesFor(payer.config, d.senderId),
         setId: '278',
@@ -56,9 +65,11 @@ async function outboundPayload(d: DeliverDeps, request: RequestRow, payer: Payer
         body: segments,
         usage: payer.config.usage,
         now,
+        form: x12FormOf(payer.config),
       });
       payload = out.text;
       controlNumber = out.isa13;
+      fitted = fittedPositions(out.fitted);
     }
     await saveMessage(tx, {
       orgId: request.orgId,
@@ -70,7 +81,10 @@ async function outboundPayload(d: DeliverDeps, request: RequestRow, payer: Payer
       controlNumber,
       payload,
     });
-    if (request.status === 'queued') await transition(tx, request.id, 'sent', { actor: 'system', detail: { payerId: payer.config.id, controlNumber } });
+    // The timeline says which values were changed to fit the payer (positions, never values).
+    const detail = { payerId: payer.config.id, controlNumber, ...(fitted.length ? { fittedToPayer: fitted } : {}) };
+    if (request.status === 'queued') await transition(tx, request.id, 'sent', { actor: 'system', detail });
+    if (set === OUTBOUND_278) await queueAttachments(tx, { request, payer: payer.config, bundle, when: 'with-278' });
     return { payload, messageSet: set };
   });
 }
@@ -158,17 +172,24 @@ export function deliverHandler(d: DeliverDeps) {
     if ('outcome' in sent) return sent.outcome;
     const reply = await readPayerReply(d.db, { request, payer, body: sent.answer.body, contentType: sent.answer.contentType, now: d.now?.() ?? new Date() });
     if (reply.kind === 'unreadable') return fail(d, request, job, reply.error, false);
+    const inbound = payer.config.connector === 'pas-fhir' ? undefined : await latestMessage(d.db, request.id, 'pas-request');
+    const requestBundle = inbound ? (JSON.parse(inbound.payload) as Bundle) : undefined;
     const recorded = await d.db.transaction(async (t) => {
       const tx = t as unknown as Db;
       const messageId = await saveMessage(tx, reply.message);
-      return recordAnswer(tx, {
+      const accepted = reply.summary.overall !== 'rejected';
+      const answered = await recordAnswer(tx, {
         requestId: request.id,
         actor: `payer:${payer.config.id}`,
-        responseBundle: reply.bundle,
+        // Documents that will not reach the payer electronically: the provider is told how to send them.
+        responseBundle: accepted && requestBundle ? withNote(reply.bundle, attachmentNotice(payer.config, requestBundle)) : reply.bundle,
         summary: reply.summary,
         messageId,
         onlyFrom: AWAITING,
       });
+      // Documents that follow the 278 leave once the payer has it (and has not refused it).
+      if (answered?.changed && accepted && requestBundle) await queueAttachments(tx, { request, payer: payer.config, bundle: requestBundle, when: 'after-278' });
+      return answered;
     });
     if (recorded?.changed) d.events.changed(request.id);
     return { ok: true };
