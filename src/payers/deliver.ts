@@ -16,7 +16,7 @@ import type { JobOutcome } from '../workflow/worker.ts';
 import { readPayerReply } from './reply.ts';
 import type { Outbound, PayerConnector, SendResult } from './connector.ts';
 import type { PayerRegistry, PayerRuntime } from './registry.ts';
-import { envelope, partiesFor, x12FormOf } from './x12-io.ts';
+import { envelope, partiesFor, translationFor, x12FormOf } from './x12-io.ts';
 import { attachmentNotice, fittedPositions, queueAttachments, withNote } from './attach.ts';
 import { priorNumbers } from './prior-numbers.ts';
 
@@ -50,13 +50,7 @@ async function outboundPayload(d: DeliverDeps, request: RequestRow, payer: Payer
     let controlNumber: string | null = null;
     let fitted: string[] = [];
     if (set === OUTBOUND_278) {
-      const x12 = payer.config.x12!;
-      const { segments } = pasRequestTo278(bundle as never, {
-        now,
-        payer: { id: x12.umoId, idQualifier: x12.umoIdQualifier, name: payer.config.name },
-        ...(prior ? { prior } : {}),
-        attachmentRoute: x12.attachments.route,
-      });
+      const { segments } = pasRequestTo278(bundle as never, { now, ...translationFor(payer.config), ...(prior ? { prior } : {}) });
       const out = await envelope(tx, {
         ...partiesFor(payer.config, d.senderId),
         setId: '278',

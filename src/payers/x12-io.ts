@@ -4,7 +4,7 @@
  */
 import type { Db } from '../db/client.ts';
 import { nextEnvelopeNumbers } from '../db/queries/control-numbers.ts';
-import { assertSendable } from '../translate/index.ts';
+import { assertSendable, type PasRequestOptions } from '../translate/index.ts';
 import { fitForPayer, parseX12, writeX12, type CharacterChange, type ControlNumbers, type Delimiters, type TransactionSet } from '../x12/index.ts';
 import type { Segment } from '../x12/types.ts';
 import type { PayerConfig } from '../rules/payers.ts';
@@ -74,6 +74,12 @@ export async function envelope(
   const isa13 = parsed.interchanges[0]!.controlNumber;
   const st02 = parsed.interchanges[0]!.groups[0]!.transactions[0]!.controlNumber;
   return { text, isa13, st02, fitted: changes };
+}
+
+/** How the translator writes for this payer: its 2010A identity and its document route. */
+export function translationFor(payer: PayerConfig): Pick<PasRequestOptions, 'payer' | 'attachmentRoute'> {
+  const x12 = payer.x12;
+  return x12 ? { payer: { id: x12.umoId, idQualifier: x12.umoIdQualifier, name: payer.name }, attachmentRoute: x12.attachments.route } : {};
 }
 
 /** The payer's X12 form from its configuration. */

@@ -22,7 +22,7 @@ export { X12_MAP, MAP_SETS, DIRECTION, mapEntryFor, positionLabel, requestPathOf
 export { fidelityOf, checkTransaction, lands, translated, type FidelityReport, type Finding, type FindingStatus, type SourceOf } from './map/check.ts';
 export { read999, ackErrors, setAccepted, ACK_SYSTEMS, ACCEPTING, type AckGroup, type AckSet, type AckSegmentError, type AckElementError } from './acks.ts';
 export {
-  inquiryTo270, traceOriginator, readEligibilityRequest, read270, parse271, parse271All, summarize271, eligibility271ToFhir, eligibility271ToFhirAll, eligibilityOutcomeBundle, X12_EXT,
+  inquiryTo270, traceOriginator, readEligibilityRequest, read270, parse271, parse271All, patientOf, summarize271, eligibility271ToFhir, eligibility271ToFhirAll, eligibilityOutcomeBundle, X12_EXT,
   validNpi, isServiceType, DEFAULT_SERVICE_TYPE, SERVICE_TYPES, ERROR_EXPRESSION_EXT,
   type EligibilityInquiry, type EligibilityRequestRead, type EligibilityResponseContext, type EligibilitySummary, type Parsed271,
 } from './eligibility/index.ts';

@@ -12,6 +12,7 @@ import type { AppDeps, AppEnv, GatewayServices } from '../../http/context.ts';
 import { AppError } from '../../http/errors.ts';
 import { rejectionBundle } from '../../payers/reply.ts';
 import type { PayerRuntime } from '../../payers/registry.ts';
+import { translationFor } from '../../payers/x12-io.ts';
 import { pasRequestTo278, pendedAnswer, TranslateError, x12ResponseToPas } from '../../translate/index.ts';
 import { recordAnswer, RESPONSE_SET } from '../../workflow/answer.ts';
 import { decisionDeadline } from '../../workflow/deadlines.ts';
@@ -89,7 +90,8 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
     const { outgoing, decision } = prepared;
     let translated;
     try {
-      translated = pasRequestTo278(outgoing as never, { now });
+      // Translated as it will be sent to this payer, so the check judges what leaves.
+      translated = pasRequestTo278(outgoing as never, { now, ...translationFor(payer.config) });
     } catch (e) {
       if (e instanceof TranslateError) throw new AppError('unprocessable', e.message, e.expression);
       throw e;

@@ -164,7 +164,7 @@ export function eligibility271ToFhirAll(body: Segment[], ctx: EligibilityRespons
  */
 export function eligibilityOutcomeBundle(
   ctx: EligibilityResponseContext,
-  outcome: { kind: 'queued' | 'error'; reason: string; code?: string; system?: string },
+  outcome: { kind: 'queued' | 'error'; reason: string; code?: string; system?: string; errors?: Record<string, unknown>[] },
 ): Bundle {
   const index = ctx.request ? new BundleIndex(ctx.request) : undefined;
   const refs = requestRefs(index);
@@ -182,7 +182,7 @@ export function eligibilityOutcomeBundle(
     disposition: outcome.reason,
     insurer: ref(refs.insurer),
     ...(outcome.kind === 'error'
-      ? { error: [{ code: { coding: [{ system: outcome.system ?? 'https://codesystem.x12.org/005010/999', code: outcome.code ?? 'delivery' }], text: outcome.reason } }] }
+      ? { error: outcome.errors?.length ? outcome.errors : [{ code: { coding: [{ system: outcome.system ?? 'https://codesystem.x12.org/005010/999', code: outcome.code ?? 'delivery' }], text: outcome.reason } }] }
       : {}),
   };
   return bundleOf(ctx, [response], []);

@@ -66,6 +66,7 @@ const text = (v: unknown): string | undefined => (typeof v === 'string' || typeo
 
 /** Whether an X12 value is found among the values at its FHIR path, the way the entry says. */
 export function lands(entry: MapEntry, value: string, found: unknown[]): boolean {
+  if (entry.defaults?.includes(value) && !found.length) return true;
   if (entry.as === 'present') return found.length > 0;
   const strings = found.map(text).filter((s): s is string => s !== undefined);
   const up = (s: string) => s.toUpperCase();
@@ -74,6 +75,8 @@ export function lands(entry: MapEntry, value: string, found: unknown[]): boolean
       return strings.some((s) => s === value || up(s) === up(value));
     case 'contains':
       return strings.some((s) => up(s).includes(up(value)));
+    case 'built':
+      return strings.some((s) => s !== '' && up(value).includes(up(s)));
     case 'prefix':
       return strings.some((s) => up(s).startsWith(up(value)) || up(s.replace(/\s+/g, ' ')).startsWith(up(value)));
     case 'compact':

@@ -24,10 +24,11 @@ export type MapSet = '278 request' | '278 response' | '270' | '271' | '999' | '2
  * - `prefix`: the start of the FHIR value (a text cut to the X12 element's length);
  * - `compact`: the FHIR value without its punctuation (I21.4 → I214, 62701-0000 → 627010000);
  * - `money`: a benefit's allowedMoney, usedMoney, or what remains of the one after the other;
+ * - `built`: written from the FHIR value (an X12 value that contains it: `<trace>-<sequence>`);
  * - `present`: a qualifier whose meaning is carried by the element's system, type or position:
  *   the path must exist (NM108 XX → identifier.system NPI).
  */
-export type Representation = 'value' | 'date' | 'time' | 'decimal' | 'percent' | 'map' | 'contains' | 'prefix' | 'compact' | 'money' | 'present';
+export type Representation = 'value' | 'date' | 'time' | 'decimal' | 'percent' | 'map' | 'contains' | 'prefix' | 'compact' | 'money' | 'built' | 'present';
 
 export interface MapEntry {
   set: MapSet;
@@ -43,6 +44,8 @@ export interface MapEntry {
   fhir: string;
   as: Representation;
   map?: Readonly<Record<string, string>>;
+  /** Values the mapping writes when the FHIR element is absent (EQ01 30, UM02 I …). */
+  defaults?: readonly string[];
   /** 278 response positions whose mapping is the conformance work of issue 13: listed, not yet enforced. */
   pending?: string;
   note?: string;

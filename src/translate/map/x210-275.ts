@@ -30,7 +30,7 @@ export const X210_275_MAP: readonly MapEntry[] = [
   e('1000D', 'DTP', 3, '(Claim.item.servicedDate | Claim.item.servicedPeriod)', 'date'),
   e('2000A', 'LX', 1, 'Claim.supportingInfo', 'present', { note: 'one 2000A per document' }),
   e('2000A', 'TRN', 1, 'Claim.supportingInfo', 'present', { note: '2: the number the 278 gave in PWK06' }),
-  e('2000A', 'TRN', 2, `(${DOC_INFO}.extension.where(url='controlNumber').valueString | Claim.supportingInfo.valueReference.target.identifier.value | Claim.identifier.value)`, 'contains'),
+  e('2000A', 'TRN', 2, `(${DOC_INFO}.extension.where(url='controlNumber').valueString | Claim.supportingInfo.valueReference.target.identifier.value | Claim.identifier.value)`, 'built'),
   e('2000A', 'DTP', [1, 2, 3], 'Claim.supportingInfo', 'present', { note: '368: the submission date' }),
   e('2100A', 'CAT', [1, 2], 'Claim.supportingInfo', 'present', { note: 'AE attachment, MB MIME' }),
   e('2100A', 'EFI', 1, 'Claim.supportingInfo', 'present', { note: '05: a MIME entity' }),

@@ -83,7 +83,7 @@ function attachments(loop: string): MapEntry[] {
     e(loop, 'PWK', 1, `${DOC_INFO}.extension.where(url='reportTypeCode').valueCodeableConcept.coding.code`, 'value', { note: 'OZ when the document has no documentInformation' }),
     e(loop, 'PWK', 2, `${DOC_INFO}.extension.where(url='transmissionMethod').valueCodeableConcept.coding.code`, 'present', { note: 'EL, or the payer\'s document route (x12.attachments) when it takes no 275' }),
     e(loop, 'PWK', 5, `${CLAIM}.supportingInfo`, 'present', { note: 'AC attachment control number' }),
-    e(loop, 'PWK', 6, `(${DOC_INFO}.extension.where(url='controlNumber').valueString | ${CLAIM}.supportingInfo.valueReference.target.identifier.value | ${CLAIM}.identifier.value)`, 'contains', { note: 'else <2000E trace>-<supportingInfo sequence>, as the 275 TRN02 repeats it' }),
+    e(loop, 'PWK', 6, `(${DOC_INFO}.extension.where(url='controlNumber').valueString | ${CLAIM}.supportingInfo.valueReference.target.identifier.value | ${CLAIM}.identifier.value)`, 'built', { note: 'else <2000E trace>-<supportingInfo sequence>, as the 275 TRN02 repeats it' }),
     e(loop, 'PWK', 7, `${DOC_INFO}.extension.where(url='description').valueString`, 'prefix'),
     e(loop, 'MSG', 1, `${CLAIM}.supportingInfo.valueString`, 'prefix', { note: 'freeFormMessage, cut to 264' }),
   ];
@@ -169,7 +169,7 @@ export const X217_REQUEST_MAP: readonly MapEntry[] = [
   ...providers('2010EA'),
   // 2000F service lines.
   e('2000F', 'TRN', 1, ITEM, 'present'),
-  e('2000F', 'TRN', 2, `(${ext(ITEM, EXT.itemTraceNumber, 'valueIdentifier.value')} | ${CLAIM}.identifier.value)`, 'contains', { note: 'itemTraceNumber, else <2000E trace>-<item sequence>' }),
+  e('2000F', 'TRN', 2, `(${ext(ITEM, EXT.itemTraceNumber, 'valueIdentifier.value')} | ${CLAIM}.identifier.value)`, 'built', { note: 'itemTraceNumber, else <2000E trace>-<item sequence>' }),
   e('2000F', 'TRN', 3, `(${CLAIM}.identifier.assigner.identifier.value | ${CLAIM}.identifier.system)`, 'contains'),
   ...um('2000F', ITEM),
   e('2000F', 'REF', 1, ITEM, 'present', { when: [1, 'BB', 'NT'] }),

@@ -41,7 +41,7 @@ function patientLevel(level: 'C' | 'D', at: string): MapEntry[] {
     e(loop, 'DTP', 1, `(${CER}.servicedDate | ${CER}.servicedPeriod)`, 'present', { note: '291 plan' }),
     e(loop, 'DTP', 2, `(${CER}.servicedDate | ${CER}.servicedPeriod)`, 'present'),
     e(loop, 'DTP', 3, `(${CER}.servicedDate | ${CER}.servicedPeriod)`, 'date'),
-    e(`2110${level}`, 'EQ', 1, `${CER}.item.category.coding.code`, 'value', { note: '30 when the request names no service type' }),
+    e(`2110${level}`, 'EQ', 1, `${CER}.item.category.coding.code`, 'value', { note: '30 when the request names no service type', defaults: ['30'] }),
     ...demographics(loop, at),
   ];
 }
