@@ -45,6 +45,8 @@ export interface AckSegmentError {
   loop?: string;
   code: string;
   elements: AckElementError[];
+  /** CTX: the context the payer gives (segment context, business unit identifier), as text. */
+  context: string[];
 }
 
 export interface AckSet {
@@ -87,7 +89,7 @@ export function read999(body: Segment[]): AckGroup {
         segment = undefined;
         break;
       case 'IK3':
-        segment = { segment: el(s, 1), position: Number(el(s, 2)) || 0, ...(el(s, 3) ? { loop: el(s, 3) } : {}), code: el(s, 4), elements: [] };
+        segment = { segment: el(s, 1), position: Number(el(s, 2)) || 0, ...(el(s, 3) ? { loop: el(s, 3) } : {}), code: el(s, 4), elements: [], context: [] };
         set?.segments.push(segment);
         break;
       case 'IK4': {
@@ -102,6 +104,9 @@ export function read999(body: Segment[]): AckGroup {
         });
         break;
       }
+      case 'CTX':
+        segment?.context.push(s.elements.map((e) => (typeof e === 'string' ? e : Array.isArray(e) ? e.join(':') : e.repeats.map((r) => (typeof r === 'string' ? r : r.join(':'))).join('^'))).filter(Boolean).join(' '));
+        break;
       case 'IK5':
         if (set) {
           set.status = el(s, 1);
@@ -150,11 +155,14 @@ export function ackErrors(group: AckGroup, set: AckSet | undefined, pathOf?: (lo
   };
   for (const s of set?.segments ?? []) {
     const where = (e?: AckElementError) => `${s.loop ? `${s.loop} ` : ''}${position(s.segment, s.position, e)}`;
+    const context = s.context.length ? `; context: ${s.context.join('; ')}` : '';
     if (s.elements.length === 0) {
-      out.push(entry(where(), pathOf?.(s.loop, s.segment, 0), coded(ACK_SYSTEMS.segmentError, s.code, `999 IK304 ${s.code} at ${where()}`)));
+      out.push(entry(where(), pathOf?.(s.loop, s.segment, 0), coded(ACK_SYSTEMS.segmentError, s.code, `999 IK304 ${s.code} at ${where()}${context}`)));
     }
     for (const e of s.elements) {
-      out.push(entry(where(e), pathOf?.(s.loop, s.segment, e.element), coded(ACK_SYSTEMS.elementError, e.code, `999 IK403 ${e.code} at ${where(e)}`)));
+      // IK404 quotes the value the request carried (the provider's own data, returned to them).
+      const detail = `${e.reference ? ` (data element ${e.reference})` : ''}${e.value ? `, value '${e.value}'` : ''}`;
+      out.push(entry(where(e), pathOf?.(s.loop, s.segment, e.element), coded(ACK_SYSTEMS.elementError, e.code, `999 IK403 ${e.code} at ${where(e)}${detail}${context}`)));
     }
   }
   for (const code of set?.codes ?? []) out.push(entry(undefined, undefined, coded(ACK_SYSTEMS.setError, code, `999 IK502 ${code}: the payer rejected transaction set ${set!.controlNumber}`)));

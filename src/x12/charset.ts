@@ -28,7 +28,7 @@ const TRANSLIT: Readonly<Record<string, string>> = {
   ß: 'ss', ẞ: 'SS', Þ: 'TH', þ: 'th', ı: 'i', Ħ: 'H', ħ: 'h', Ŧ: 'T', ŧ: 't', ĸ: 'k', Ŋ: 'N', ŋ: 'n', ſ: 's',
   '\u2018': "'", '\u2019': "'", '\u201a': "'", '\u201b': "'", '\u201c': '"', '\u201d': '"', '\u201e': '"',
   '\u00ab': '"', '\u00bb': '"', '\u2010': '-', '\u2011': '-', '\u2012': '-', '\u2013': '-', '\u2014': '-',
-  '\u2026': '...', '\u00a0': ' ', '\u00b4': "'", '\u02bc': "'",
+  '\u2026': '...', '\u00a0': ' ', '\u00b4': "'", '\u02bc': "'", '\u2044': '/',
 };
 
 export interface CharacterChange {
@@ -50,13 +50,19 @@ export function toCharacterSet(value: string, set: CharacterSet): string {
   }
   if (fits) return value;
   let out = '';
-  for (const ch of value) {
-    const mapped = TRANSLIT[ch] ?? ch.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
+  const chars = [...value];
+  chars.forEach((ch, i) => {
+    let mapped = TRANSLIT[ch] ?? ch.normalize('NFKD').replace(/[\u0300-\u036f]/g, '');
+    // Æ in Ærøskøbing is Ae, in ÆRØ AE.
+    const next = chars[i + 1] ?? '';
+    if (mapped.length > 1 && mapped === mapped.toUpperCase() && next !== next.toUpperCase()) mapped = mapped[0] + mapped.slice(1).toLowerCase();
     for (const c of mapped) {
-      const cased = set === 'basic' ? c.toUpperCase() : c;
-      out += allowed.has(cased) ? cased : ' ';
+      // A decomposition may itself hold typographic characters (½ → 1⁄2).
+      const plain = TRANSLIT[c] ?? c;
+      const cased = set === 'basic' ? plain.toUpperCase() : plain;
+      out += [...cased].every((x) => allowed.has(x)) ? cased : ' ';
     }
-  }
+  });
   return out.replace(/ {2,}/g, ' ').trim();
 }
 
