@@ -150,3 +150,11 @@ describe('the map as data, and priorgate x12 map', () => {
     expect(responses.map((e) => (e.resource as { outcome?: string }).outcome)).toEqual(['complete', 'complete', 'error', 'error']);
   });
 });
+
+describe('docs/x12-map.md', () => {
+  it('is what priorgate x12 map --markdown prints (regenerate it with that command after changing the map)', async () => {
+    const out = await runCommand(x12 as never, ['map', '--markdown']);
+    expect(out.code).toBe(0);
+    expect(readFileSync('docs/x12-map.md', 'utf8')).toBe(out.stdout);
+  });
+});

@@ -29,7 +29,10 @@ describe('payer acknowledgements', () => {
     expect(stateOf(reply.summary)).toBe('rejected');
     const cr = reply.bundle.entry?.[0]?.resource as any;
     expect(cr.outcome).toBe('error');
-    expect(cr.error[0].code.coding[0].system).toContain('999');
+    // The 999's own errors: segment (IK304, X12 620), element (IK403, 621) and set (IK502, 618) codes.
+    expect(cr.error.map((e: any) => e.code.coding[0].system)).toContain('https://codesystem.x12.org/005010/618');
+    expect(cr.error.every((e: any) => /^https:\/\/codesystem\.x12\.org\/005010\/(620|621|618|716)$/.test(e.code.coding[0].system))).toBe(true);
+    expect(cr.error[0].code.text).toMatch(/^999 IK/);
   });
 
   it('a TA1 rejecting the envelope is a rejection too', async () => {
