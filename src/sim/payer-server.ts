@@ -86,14 +86,14 @@ export function createPayerSim(opts: PayerSimOptions) {
     return body;
   }
 
-  function schedulePush(to: Interchange, body: Segment[], late?: { ack: Segment[] }) {
+  /** After `pendMs`, POSTs what `make` writes then (its clock is the push's) to the gateway's /payer/x12. */
+  function pushLater(make: () => string) {
     if (!opts.callbackUrl) return;
     const t = setTimeout(async () => {
       timers.delete(t);
-      const final = late ? envelopeOut(to, late.ack, '999') : envelopeOut(to, remember(respond278(body, { now: now(), authNumber: `SIM${authSeq++}`, final: true })), '278');
       const res = await sendRequest(new URL(opts.callbackUrl!), {
         method: 'POST',
-        body: final,
+        body: make(),
         headers: { 'content-type': 'application/edi-x12', ...(opts.callbackAuth ? { authorization: opts.callbackAuth } : {}) },
         timeoutMs: 10_000,
         maxResponseBytes: 1024 * 1024,
@@ -102,6 +102,11 @@ export function createPayerSim(opts: PayerSimOptions) {
       state.pushes.push(res.kind === 'response' ? { ok: res.status >= 200 && res.status < 300, status: res.status } : { ok: false });
     }, opts.pendMs);
     timers.add(t);
+  }
+
+  /** A pended request's final approval, or (`late`) a 999 rejecting it, pushed later. */
+  function schedulePush(to: Interchange, body: Segment[], late?: { ack: Segment[] }) {
+    pushLater(() => (late ? envelopeOut(to, late.ack, '999') : envelopeOut(to, remember(respond278(body, { now: now(), authNumber: `SIM${authSeq++}`, final: true })), '278')));
   }
 
   type Outcome = { status: 200; x12: string } | { status: 500 } | { status: 'hang' } | { status: 400; x12: string };
@@ -120,7 +125,7 @@ export function createPayerSim(opts: PayerSimOptions) {
       const answer = respond271(tx.segments.slice(1, -1), { now: now(), trace: `SIME${authSeq++}` });
       if (eligibilityBehaviourFor(memberOf270(tx.segments)) !== 'late') return { status: 200, x12: envelopeOut(ic, answer, '271') };
       // Batch-style payer: the 999 accepts the 270 now, the 271 comes later to /payer/x12.
-      pushLater(envelopeOut(ic, answer, '271'));
+      pushLater(() => envelopeOut(ic, answer, '271'));
       return { status: 200, x12: check.ack };
     }
     if (tx?.setId === '275') return handle275(text, ic, key, check.ack);
@@ -159,23 +164,6 @@ export function createPayerSim(opts: PayerSimOptions) {
       seg('IK5', 'R', '5'),
       seg('AK9', 'R', '1', '1', '0'),
     ];
-  }
-
-  function pushLater(x12: string) {
-    if (!opts.callbackUrl) return;
-    const t = setTimeout(async () => {
-      timers.delete(t);
-      const res = await sendRequest(new URL(opts.callbackUrl!), {
-        method: 'POST',
-        body: x12,
-        headers: { 'content-type': 'application/edi-x12', ...(opts.callbackAuth ? { authorization: opts.callbackAuth } : {}) },
-        timeoutMs: 10_000,
-        maxResponseBytes: 1024 * 1024,
-        tls: opts.callbackTls,
-      });
-      state.pushes.push(res.kind === 'response' ? { ok: res.status >= 200 && res.status < 300, status: res.status } : { ok: false });
-    }, opts.pendMs);
-    timers.add(t);
   }
 
   /**
