@@ -168,6 +168,17 @@ export function deliverHandler(d: DeliverDeps) {
     if (reply.kind === 'unreadable') return fail(d, request, job, reply.error, false);
     const inbound = payer.config.connector === 'pas-fhir' ? undefined : await latestMessage(d.db, request.id, 'pas-request');
     const requestBundle = inbound ? (JSON.parse(inbound.payload) as Bundle) : undefined;
+    if (reply.kind === 'accepted') {
+      // A batch-style payer: its 999 accepts the 278, its answer comes later to /payer/x12 (the
+      // request stays sent; $submit answers pended when its wait runs out).
+      await d.db.transaction(async (t) => {
+        const tx = t as unknown as Db;
+        await saveMessage(tx, reply.message);
+        // The payer has the 278: documents that follow it may leave.
+        if (requestBundle) await queueAttachments(tx, { request, payer: payer.config, bundle: requestBundle, when: 'after-278' });
+      });
+      return { ok: true };
+    }
     const recorded = await d.db.transaction(async (t) => {
       const tx = t as unknown as Db;
       const messageId = await saveMessage(tx, reply.message);

@@ -15,6 +15,8 @@ import { bodyOf } from './x12-io.ts';
 
 export type PayerReply =
   | { kind: 'answer'; bundle: Bundle; summary: AnswerSummary; message: NewMessage }
+  /** The payer acknowledged the 278 (999 or TA1 accepting it) and will answer later, to /payer/x12. */
+  | { kind: 'accepted'; message: NewMessage }
   | { kind: 'unreadable'; error: string };
 
 export const INBOUND_X12 = 'x12-in';
@@ -99,7 +101,11 @@ export async function readPayerReply(
     return { kind: 'answer', bundle: rejectionBundle(requestBundle, r.now, rejected.reason, rejected.code, rejected.errors), summary: { overall: 'rejected', items: [] }, message };
   }
   const tx = parsed.interchanges.flatMap((i) => i.groups).flatMap((g) => g.transactions).find((t) => t.setId === '278');
-  if (!tx) return { kind: 'unreadable', error: 'the payer answered without a 278 response' };
+  if (!tx) {
+    const acks = parsed.interchanges.flatMap((i) => i.groups).flatMap((g) => g.transactions).some((t) => t.setId === '999');
+    const ta1Only = parsed.interchanges.some((i) => i.ta1.length > 0 && i.groups.length === 0);
+    return acks || ta1Only ? { kind: 'accepted', message } : { kind: 'unreadable', error: 'the payer answered without a 278 response' };
+  }
   const body = bodyOf(tx);
   const bundle = x12ResponseToPas(body, { request: requestBundle as never, now: r.now, ids: randomUUID }) as unknown as Bundle;
   return { kind: 'answer', bundle, summary: summaryOf278(body, bundle), message };
