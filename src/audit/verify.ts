@@ -18,6 +18,7 @@
 import type { CryptoKey } from 'jose';
 import { allPublicKeys } from '../auth/index.ts';
 import type { Db } from '../db/client.ts';
+import { withTransaction } from '../db/tx.ts';
 import { headsAfter, nodesByIds, sealedEventsPage, unsealedStats, type HeadRow } from '../db/queries/audit-log.ts';
 import { latestCheckpoint, type CheckpointInfo } from '../db/queries/retention.ts';
 import { chainChecker } from './chain.ts';
@@ -126,7 +127,12 @@ export interface VerifyOptions {
 }
 
 /** Re-checks the whole log (see the file comment). */
-export async function verifyAudit(db: Db, opts: VerifyOptions = {}): Promise<VerifyResult> {
+export function verifyAudit(db: Db, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  // One snapshot: events the sequencer seals while the walk runs (and their heads) are not half seen.
+  return withTransaction(db, (tx) => verifySnapshot(tx, opts), { config: { isolationLevel: 'repeatable read', accessMode: 'read only' } });
+}
+
+async function verifySnapshot(db: Db, opts: VerifyOptions): Promise<VerifyResult> {
   const pageSize = opts.pageSize ?? 1000;
   const keys = await allPublicKeys(db);
   const cp = await latestCheckpoint(db);

@@ -17,12 +17,12 @@ const COMMANDS: Record<string, { help: string; load: () => Promise<{ run: Comman
   keys: { help: 'keys rotate [--data] | keys status --data | keys retire --data KID  token-signing and data keys', load: () => import('./commands/keys.ts') },
   audit: { help: 'audit verify | audit flag ID --reason vip|employee|other | audit unflag ID  verify the chain; flag records whose reads raise alerts', load: () => import('./commands/audit.ts') },
   retention: { help: 'retention purge --before DATE [--out DIR] | retention check DIR  export and purge records older than the retention period', load: () => import('./commands/retention.ts') },
-  validate: { help: 'validate FILE|- [--summary]         X12 → 999/TA1; FHIR Bundle → OperationOutcome', load: () => import('./commands/validate.ts') },
+  validate: { help: 'validate FILE|- [--summary] [--payer ID]  X12 → 999/TA1 (with the payer\'s envelope leniency); FHIR Bundle → OperationOutcome', load: () => import('./commands/validate.ts') },
   rules: { help: 'rules check [DIR] | rules explain FILE --payer ID  validate rule files; show which rules fire', load: () => import('./commands/rules.ts') },
-  translate: { help: 'translate FILE|- [--to x12|fhir] [--payer ID]  PAS Bundle ⇄ X12 278', load: () => import('./commands/translate.ts') },
+  translate: { help: 'translate FILE|- [--to x12|fhir] [--payer ID]  PAS Bundle ⇄ X12 278; 271 → CoverageEligibilityResponse', load: () => import('./commands/translate.ts') },
   sim: { help: 'sim payer [--port N]                 run the payer simulator standalone', load: () => import('./commands/sim.ts') },
   eligibility: { help: 'eligibility batch ROSTER.csv --payer ID [--out FILE]  check a roster (270/271)', load: () => import('./commands/eligibility.ts') },
-  x12: { help: 'x12 pretty FILE|-                   one segment per line, with loop names', load: () => import('./commands/x12.ts') },
+  x12: { help: 'x12 pretty FILE|- | x12 map [FILE|-] [--set NAME] [--pending]  one segment per line; the X12 ⇄ FHIR map, or where each element of a file lands', load: () => import('./commands/x12.ts') },
   'check-mappings': { help: 'check-mappings [--dir DIR] [--case ID] [--accept]  re-translate the golden PAS ⇄ X12 cases; exit 1 when the output changed', load: () => import('./commands/check-mappings.ts') },
 };
 

@@ -11,7 +11,7 @@
  *
  * @example await withTransaction(db, async (tx) => { await saveMessage(tx, m); await appendAudit(tx, e) })
  */
-import { PgTransaction } from 'drizzle-orm/pg-core';
+import { PgTransaction, type PgTransactionConfig } from 'drizzle-orm/pg-core';
 import type { Db } from './client.ts';
 
 /** SQLSTATEs after which the whole transaction may simply be run again. */
@@ -26,6 +26,8 @@ export interface RetryPolicy {
   capMs?: number;
   /** Told about each retry (metrics, logs). */
   onRetry?: (info: { attempt: number; code: string; delayMs: number }) => void;
+  /** Isolation and access mode of the outermost transaction (a read of one snapshot: repeatable read). */
+  config?: PgTransactionConfig;
 }
 
 /** The SQLSTATE of an error from either driver, looking through drizzle's wrapper. */
@@ -77,6 +79,6 @@ export async function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy = {
  */
 export function withTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>, policy: RetryPolicy = {}): Promise<T> {
   // drizzle types a transaction as PgTransaction, which is a PgDatabase: the one cast lives here.
-  const run = () => db.transaction((tx) => fn(tx as unknown as Db));
+  const run = () => db.transaction((tx) => fn(tx as unknown as Db), policy.config);
   return db instanceof PgTransaction ? run() : withRetry(run, policy);
 }

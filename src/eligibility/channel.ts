@@ -10,7 +10,7 @@ import type { PayerConnector } from '../payers/connector.ts';
 import { readEligibilityReply } from '../payers/eligibility-deliver.ts';
 import type { PayerConfig } from '../rules/payers.ts';
 import { DEFAULT_SERVICE_TYPE, inquiryTo270, parse271, summarize271, traceOriginator, type EligibilityInquiry, type EligibilitySummary } from '../translate/index.ts';
-import { writeX12 } from '../x12/index.ts';
+import { fitForPayer, writeX12 } from '../x12/index.ts';
 import type { ControlNumberBlocks } from './control-block.ts';
 import type { RosterRow } from './roster.ts';
 
@@ -60,7 +60,9 @@ export function eligibilityChannel(o: ChannelOptions): Check {
       serviceDate: { start: now.toISOString().slice(0, 10) },
       serviceTypes: [row.serviceType ?? DEFAULT_SERVICE_TYPE],
     };
-    const { segments } = inquiryTo270(inquiry, { now, trace: `${o.runId}${row.line}`, originator });
+    const built = inquiryTo270(inquiry, { now, trace: `${o.runId}${row.line}`, originator });
+    // Roster names fitted to the payer's character set and pinned delimiters, as for every 270.
+    const { segments } = fitForPayer(built.segments, { characterSet: x12!.characterSet, ...(x12!.delimiters ? { delimiters: x12!.delimiters } : {}) });
     return writeX12(
       {
         sender: { qualifier: 'ZZ', id: o.senderId },
@@ -68,7 +70,7 @@ export function eligibilityChannel(o: ChannelOptions): Check {
         usage: o.payer.usage,
         groups: [{ functionalId: 'HS', applicationSender: o.senderId, applicationReceiver: x12!.applicationId, version: '005010X279A1', transactions: [{ setId: '270', segments }] }],
       },
-      { controlNumbers: o.numbers, now },
+      { controlNumbers: o.numbers, now, ...(x12!.delimiters ? { delimiters: x12!.delimiters } : {}) },
     );
   }
 
@@ -91,6 +93,7 @@ export function eligibilityChannel(o: ChannelOptions): Check {
         const reply = readEligibilityReply(sent.body);
         if (reply.kind === 'unreadable') return { status: 'failed', error: { code: 'unreadable', description: reply.error } };
         if (reply.kind === 'rejected') return { status: 'error', error: { code: reply.code, description: reply.reason } };
+        if (reply.kind === 'accepted') return { status: 'failed', error: { code: 'no-answer', description: 'the payer acknowledged the 270 without answering it (it answers later, not in a batch run)' } };
         const summary = summarize271(parse271(reply.body), row.serviceType);
         return { status: summary.status, summary };
       }

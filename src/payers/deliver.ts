@@ -18,10 +18,12 @@ import type { JobOutcome } from '../workflow/worker.ts';
 import { readPayerReply } from './reply.ts';
 import type { Outbound, PayerConnector, SendResult } from './connector.ts';
 import type { PayerRegistry, PayerRuntime } from './registry.ts';
-import { envelope, partiesFor } from './x12-io.ts';
+import { envelope, partiesFor, translationFor, x12FormOf } from './x12-io.ts';
+import { attachmentNotice, fittedPositions, queueAttachments, withNote } from './attach.ts';
+import { priorNumbers } from './prior-numbers.ts';
 import { withTransaction } from '../db/tx.ts';
+import { appendAudit } from '../audit/index.ts';
 import type { PayerConfig } from '../rules/payers.ts';
-import type { PayerOverride } from '../translate/index.ts';
 import type { Segment } from '../x12/index.ts';
 
 export const OUTBOUND_278 = 'x12-278-request';
@@ -62,27 +64,35 @@ export function callOutcome(sent: SendResult): string {
 /** States in which the request still waits for the payer's first answer. */
 const AWAITING: RequestState[] = ['queued', 'sent', 'error', 'pended'];
 
-/** The 2010A payer override `pasRequestTo278` takes for a payer reached by X12. */
-export function x12Payer(payer: PayerConfig): PayerOverride | undefined {
-  const x12 = payer.connector === 'pas-fhir' ? undefined : payer.x12;
-  return x12 && { id: x12.umoId, idQualifier: x12.umoIdQualifier, name: payer.name };
+/** Is this payer reached by X12 (a 278 is written for it), not by PAS FHIR? */
+export function sendsX12(payer: PayerConfig): boolean {
+  return payer.connector !== 'pas-fhir' && Boolean(payer.x12);
 }
 
 /**
- * Writes the 278 for a request once, in the caller's transaction: the translated body enveloped
- * with freshly reserved control numbers, stored as the outbound message every attempt resends.
- * `$submit` calls it while accepting the request (from the Bundle it parsed and translated); the
- * delivery job only for requests accepted without it.
+ * Writes the 278 for a request once, in the caller's transaction: the translated body — quoting
+ * the payer's numbers for the case when the request updates or cancels an earlier one (REF*BB,
+ * REF*NT) — fitted to the payer's character set and delimiters, enveloped with freshly reserved
+ * control numbers, stored as the outbound message every attempt resends; the documents that go
+ * with the 278 as a 275 are queued with it. `$submit` calls it while accepting the request (with
+ * the body it translated to check the request); the delivery job only for requests accepted
+ * without it. What had to be changed to fit the payer is audited (positions, never values).
  */
-export async function write278(tx: Db, r: { request: RequestRow; payer: PayerConfig; senderId: string; body: Segment[]; now: Date }): Promise<{ payload: string; controlNumber: string }> {
+export async function write278(
+  tx: Db,
+  r: { request: RequestRow; payer: PayerConfig; senderId: string; bundle: Bundle; body?: Segment[]; now: Date },
+): Promise<{ payload: string; controlNumber: string; fitted: string[] }> {
+  const prior = r.request.priorRequestId ? await priorNumbers(tx, r.request) : undefined;
+  const body = r.body && !prior ? r.body : pasRequestTo278(r.bundle as never, { now: r.now, ...translationFor(r.payer), ...(prior ? { prior } : {}) }).segments;
   const out = await envelope(tx, {
     ...partiesFor(r.payer, r.senderId),
     setId: '278',
     version: '005010X217',
     functionalId: 'HI',
-    body: r.body,
+    body,
     usage: r.payer.usage,
     now: r.now,
+    form: x12FormOf(r.payer),
   });
   await saveMessage(tx, {
     orgId: r.request.orgId,
@@ -94,7 +104,12 @@ export async function write278(tx: Db, r: { request: RequestRow; payer: PayerCon
     controlNumber: out.isa13,
     payload: out.text,
   });
-  return { payload: out.text, controlNumber: out.isa13 };
+  const fitted = fittedPositions(out.fitted);
+  if (fitted.length) {
+    await appendAudit(tx, { actor: 'system', action: 'request.fit', orgId: r.request.orgId, entityType: 'request', entityId: r.request.id, detail: { payerId: r.payer.id, controlNumber: out.isa13, fittedToPayer: fitted } });
+  }
+  await queueAttachments(tx, { request: r.request, payer: r.payer, bundle: r.bundle, when: 'with-278' });
+  return { payload: out.text, controlNumber: out.isa13, fitted };
 }
 
 /** `queued` → `sent` when the first attempt goes out. */
@@ -103,7 +118,8 @@ async function markSent(tx: Db, request: RequestRow, payer: PayerRuntime, contro
 }
 
 async function outboundPayload(d: DeliverDeps, request: RequestRow, payer: PayerRuntime): Promise<{ payload: string; messageSet: string }> {
-  const set = payer.config.connector === 'pas-fhir' ? OUTBOUND_PAS : OUTBOUND_278;
+  const x12 = sendsX12(payer.config);
+  const set = x12 ? OUTBOUND_278 : OUTBOUND_PAS;
   const existing = await latestMessage(d.db, request.id, set);
   if (existing) {
     // Written when the request was accepted (or by an earlier attempt): sent as it is.
@@ -114,10 +130,9 @@ async function outboundPayload(d: DeliverDeps, request: RequestRow, payer: Payer
   if (!inbound) throw new TranslateError('invalid', 'the stored request is missing', 'Bundle');
   const now = d.now?.() ?? new Date();
   return withTransaction(d.db, async (tx) => {
-    if (set === OUTBOUND_278) {
+    if (x12) {
       const bundle = JSON.parse(inbound.payload) as Bundle;
-      const { segments } = pasRequestTo278(bundle as never, { now, payer: x12Payer(payer.config) });
-      const out = await write278(tx, { request, payer: payer.config, senderId: d.senderId, body: segments, now });
+      const out = await write278(tx, { request, payer: payer.config, senderId: d.senderId, bundle, now });
       await markSent(tx, request, payer, out.controlNumber);
       return { payload: out.payload, messageSet: set };
     }
@@ -225,16 +240,33 @@ export function deliverHandler(d: DeliverDeps) {
     if ('outcome' in sent) return sent.outcome;
     const reply = await readPayerReply(d.db, { request, payer, body: sent.answer.body, contentType: sent.answer.contentType, now: d.now?.() ?? new Date() });
     if (reply.kind === 'unreadable') return fail(d, request, job, reply.error, false);
+    const inbound = payer.config.connector === 'pas-fhir' ? undefined : await latestMessage(d.db, request.id, 'pas-request');
+    const requestBundle = inbound ? (JSON.parse(inbound.payload) as Bundle) : undefined;
+    if (reply.kind === 'accepted') {
+      // A batch-style payer: its 999 accepts the 278, its answer comes later to /payer/x12 (the
+      // request stays sent; $submit answers pended when its wait runs out).
+      await withTransaction(d.db, async (tx) => {
+        await saveMessage(tx, reply.message);
+        // The payer has the 278: documents that follow it may leave.
+        if (requestBundle) await queueAttachments(tx, { request, payer: payer.config, bundle: requestBundle, when: 'after-278' });
+      });
+      return { ok: true };
+    }
     const recorded = await withTransaction(d.db, async (tx) => {
       const messageId = await saveMessage(tx, reply.message);
-      return recordAnswer(tx, {
+      const accepted = reply.summary.overall !== 'rejected';
+      const answered = await recordAnswer(tx, {
         requestId: request.id,
         actor: `payer:${payer.config.id}`,
-        responseBundle: reply.bundle,
+        // Documents that will not reach the payer electronically: the provider is told how to send them.
+        responseBundle: accepted && requestBundle ? withNote(reply.bundle, attachmentNotice(payer.config, requestBundle)) : reply.bundle,
         summary: reply.summary,
         messageId,
         onlyFrom: AWAITING,
       });
+      // Documents that follow the 278 leave once the payer has it (and has not refused it).
+      if (answered?.changed && accepted && requestBundle) await queueAttachments(tx, { request, payer: payer.config, bundle: requestBundle, when: 'after-278' });
+      return answered;
     });
     if (recorded?.changed) d.events.changed(request.id);
     return { ok: true };

@@ -16,7 +16,7 @@ import type { JobOutcome } from '../workflow/worker.ts';
 import { deliveryTarget, failDelivery, sendThroughPayer, type DeliverDeps } from './deliver.ts';
 import { INBOUND_X12 } from './reply.ts';
 import type { PayerRuntime } from './registry.ts';
-import { bodyOf, envelope, partiesFor } from './x12-io.ts';
+import { bodyOf, envelope, partiesFor, x12FormOf } from './x12-io.ts';
 import { elementText, parseX12, type Segment } from '../x12/index.ts';
 import { withTransaction } from '../db/tx.ts';
 
@@ -25,6 +25,8 @@ export const OUTBOUND_270 = 'x12-270-request';
 export type EligibilityReply =
   | { kind: '271'; body: Segment[]; senderId?: string; controlNumber?: string }
   | { kind: 'rejected'; code: string; reason: string; senderId?: string; controlNumber?: string }
+  /** A batch-style payer acknowledged the 270 (999 or TA1 accepting it): its 271 comes to /payer/x12 later. */
+  | { kind: 'accepted'; senderId?: string; controlNumber?: string }
   | { kind: 'unreadable'; error: string };
 
 /**
@@ -50,6 +52,7 @@ export function readEligibilityReply(text: string): EligibilityReply {
     const verdict = elementText(ik5?.elements[0]) || elementText(ak9?.elements[0]);
     if (['M', 'R', 'W', 'X'].includes(verdict)) return { kind: 'rejected', code: verdict, reason: `the payer's 999 rejected the 270 (${verdict})`, ...from };
   }
+  if (sets.some((t) => t.setId === '999') || (ic.ta1.length > 0 && sets.length === 0)) return { kind: 'accepted', ...from };
   return { kind: 'unreadable', error: 'the payer answered without a 271' };
 }
 
@@ -76,6 +79,7 @@ async function outbound270(d: DeliverDeps, request: RequestRow, payer: PayerRunt
       body: segments,
       usage: payer.config.usage,
       now,
+      form: x12FormOf(payer.config),
     });
     await saveMessage(tx, { orgId: request.orgId, requestId: request.id, direction: 'out', format: 'x12', transactionSet: OUTBOUND_270, senderId: d.senderId, controlNumber: out.isa13, payload: out.text });
     if (request.status === 'queued') await transition(tx, request.id, 'sent', { actor: 'system', detail: { payerId: payer.config.id, controlNumber: out.isa13 } });
@@ -117,6 +121,14 @@ export function eligibilityDeliverHandler(d: DeliverDeps) {
 
     const reply = readEligibilityReply(sent.answer.body);
     if (reply.kind === 'unreadable') return fail(d, request, job, reply.error, false);
+    if (reply.kind === 'accepted') {
+      // Nothing to record but the acknowledgment: the request stays sent until the 271 arrives.
+      await d.db.transaction((t) => saveMessage(t as unknown as Db, {
+        orgId: request.orgId, requestId: request.id, direction: 'in', format: 'x12', transactionSet: INBOUND_X12,
+        senderId: reply.senderId ?? null, controlNumber: reply.controlNumber ?? null, payload: sent.answer.body,
+      }));
+      return { ok: true };
+    }
     const stored = await latestMessage(d.db, request.id, ELIGIBILITY_REQUEST_SET);
     const ctx = { request: stored ? (JSON.parse(stored.payload) as never) : undefined, now: d.now?.() ?? new Date(), ids: randomUUID };
     const common = { body: sent.answer.body, ...(reply.senderId ? { senderId: reply.senderId } : {}), ...(reply.controlNumber ? { controlNumber: reply.controlNumber } : {}) };

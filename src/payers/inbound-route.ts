@@ -16,6 +16,7 @@ import { recordAnswer } from '../workflow/answer.ts';
 import type { RequestEvents } from '../workflow/events.ts';
 import { interchangeKey, parseX12, validateX12 } from '../x12/index.ts';
 import { authenticatePayer } from './inbound-auth.ts';
+import { recordLate271s, recordLateAcks } from './inbound-late.ts';
 import { matchAnswer } from './match-answer.ts';
 import { INBOUND_X12, summaryOf278 } from './reply.ts';
 import { bodyOf } from './x12-io.ts';
@@ -34,7 +35,9 @@ export function payerInboundRoutes(events: RequestEvents) {
       const ic = parsed.interchanges[0]!;
       const duplicate = await seenInbound(deps.db, ic.sender.id, ic.controlNumber);
       const seen = new Set(duplicate ? [interchangeKey(ic.sender, ic.controlNumber)] : []);
-      const check = validateX12(text, { seen });
+      // The one validator (as `priorgate validate --payer` runs it), with this payer's named leniency.
+      const lenient = deps.services?.payers.get(payerId)?.config.x12?.leniency ?? [];
+      const check = validateX12(text, { seen, lenient });
       if (!check.accepted) {
         c.var.log.warn({ payerId, controlNumber: ic.controlNumber, duplicate, errors: check.errors.length }, 'payer interchange refused');
         return c.body(check.ack, 200, { 'content-type': X12_TYPE });
@@ -72,6 +75,9 @@ export function payerInboundRoutes(events: RequestEvents) {
           if (r?.changed) changed.push(request.id);
         });
       }
+      // Late 999s about our interchanges and late 271s (never answered with a 999 of a 999).
+      const late = { db: deps.db, log: c.var.log, payerId, senderId: deps.config.x12SenderId, ic, text, now };
+      changed.push(...(await recordLateAcks(late)), ...(await recordLate271s(late)));
       for (const id of changed) events.changed(id);
       return c.body(check.ack, 200, { 'content-type': X12_TYPE });
     });

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.ts';
 import { latestMessage, type NewMessage, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
-import { decisionOf, x12ResponseToPas } from '../translate/index.ts';
+import { ACCEPTING, ackErrors, decisionOf, read999, requestPathOf, x12ResponseToPas } from '../translate/index.ts';
 import { summarizeResponse, type AnswerSummary } from '../workflow/answer.ts';
 import { elementText, parseX12, type ParseResult, type Segment } from '../x12/index.ts';
 import type { PayerRuntime } from './registry.ts';
@@ -15,12 +15,18 @@ import { bodyOf } from './x12-io.ts';
 
 export type PayerReply =
   | { kind: 'answer'; bundle: Bundle; summary: AnswerSummary; message: NewMessage }
+  /** The payer acknowledged the 278 (999 or TA1 accepting it) and will answer later, to /payer/x12. */
+  | { kind: 'accepted'; message: NewMessage }
   | { kind: 'unreadable'; error: string };
 
 export const INBOUND_X12 = 'x12-in';
 
-/** A ClaimResponse saying the payer refused the interchange itself (999/TA1): an error, not a denial. */
-export function rejectionBundle(request: Bundle | undefined, now: Date, reason: string, code: string): Bundle {
+/**
+ * A ClaimResponse saying the payer refused the interchange itself (999/TA1): an error, not a denial.
+ * `errors` are the 999's own (IK3/IK4/IK5/AK9 as ClaimResponse.error, translate `ackErrors`); without
+ * them one error carries `code`.
+ */
+export function rejectionBundle(request: Bundle | undefined, now: Date, reason: string, code: string, errors?: Record<string, unknown>[]): Bundle {
   const claim = request?.entry?.[0];
   const cr = {
     resourceType: 'ClaimResponse',
@@ -34,12 +40,12 @@ export function rejectionBundle(request: Bundle | undefined, now: Date, reason: 
     outcome: 'error',
     disposition: reason,
     // X12 999 IK5/AK9 or TA1 codes: the payer could not accept the transaction as sent.
-    error: [{ code: { coding: [{ system: 'https://codesystem.x12.org/005010/999', code }], text: reason } }],
+    error: errors?.length ? errors : [{ code: { coding: [{ system: 'https://codesystem.x12.org/005010/999', code }], text: reason } }],
   };
   return { resourceType: 'Bundle', id: randomUUID(), type: 'collection', timestamp: now.toISOString(), entry: [{ fullUrl: `urn:uuid:${randomUUID()}`, resource: cr as never }] } as Bundle;
 }
 
-function ackRejection(parsed: ParseResult): { code: string; reason: string } | undefined {
+function ackRejection(parsed: ParseResult): { code: string; reason: string; errors?: Record<string, unknown>[] } | undefined {
   for (const ic of parsed.interchanges) {
     for (const ta1 of ic.ta1) {
       const ack = elementText(ta1.elements[3]); // TA104 A accepted, E accepted with errors, R rejected
@@ -48,11 +54,11 @@ function ackRejection(parsed: ParseResult): { code: string; reason: string } | u
     for (const g of ic.groups) {
       for (const tx of g.transactions) {
         if (tx.setId !== '999') continue;
-        const ak9 = tx.segments.find((s: Segment) => s.tag === 'AK9');
-        const ik5 = tx.segments.find((s: Segment) => s.tag === 'IK5');
-        const verdict = elementText(ik5?.elements[0]) || elementText(ak9?.elements[0]);
+        const group = read999(bodyOf(tx));
+        const set = group.sets.find((x) => !ACCEPTING.has(x.status));
+        const verdict = set?.status || group.status;
         if (verdict === 'R' || verdict === 'M' || verdict === 'W' || verdict === 'X') {
-          return { code: verdict, reason: `transaction rejected by the payer's 999 (${verdict})` };
+          return { code: verdict, reason: `transaction rejected by the payer's 999 (${verdict})`, errors: ackErrors(group, set, requestPathOf) };
         }
       }
     }
@@ -92,10 +98,14 @@ export async function readPayerReply(
   };
   const rejected = ackRejection(parsed);
   if (rejected) {
-    return { kind: 'answer', bundle: rejectionBundle(requestBundle, r.now, rejected.reason, rejected.code), summary: { overall: 'rejected', items: [] }, message };
+    return { kind: 'answer', bundle: rejectionBundle(requestBundle, r.now, rejected.reason, rejected.code, rejected.errors), summary: { overall: 'rejected', items: [] }, message };
   }
   const tx = parsed.interchanges.flatMap((i) => i.groups).flatMap((g) => g.transactions).find((t) => t.setId === '278');
-  if (!tx) return { kind: 'unreadable', error: 'the payer answered without a 278 response' };
+  if (!tx) {
+    const acks = parsed.interchanges.flatMap((i) => i.groups).flatMap((g) => g.transactions).some((t) => t.setId === '999');
+    const ta1Only = parsed.interchanges.some((i) => i.ta1.length > 0 && i.groups.length === 0);
+    return acks || ta1Only ? { kind: 'accepted', message } : { kind: 'unreadable', error: 'the payer answered without a 278 response' };
+  }
   const body = bodyOf(tx);
   const bundle = x12ResponseToPas(body, { request: requestBundle as never, now: r.now, ids: randomUUID }) as unknown as Bundle;
   return { kind: 'answer', bundle, summary: summaryOf278(body, bundle), message };

@@ -4,7 +4,8 @@
  */
 import type { Db } from '../db/client.ts';
 import { nextEnvelopeNumbers } from '../db/queries/control-numbers.ts';
-import { parseX12, writeX12, type ControlNumbers, type TransactionSet } from '../x12/index.ts';
+import { assertSendable, type PasRequestOptions } from '../translate/index.ts';
+import { fitForPayer, parseX12, writeX12, type CharacterChange, type ControlNumbers, type Delimiters, type TransactionSet } from '../x12/index.ts';
 import type { Segment } from '../x12/types.ts';
 import type { PayerConfig } from '../rules/payers.ts';
 
@@ -19,19 +20,37 @@ export interface Outgoing {
   text: string;
   isa13: string;
   st02: string;
+  /** Values changed to fit the payer's character set or pinned delimiters (positions, never values). */
+  fitted: CharacterChange[];
 }
 
-/** Control numbers reserved up front (ISA, GS, ST), so the writer itself stays pure. */
+/**
+ * Control numbers reserved up front (ISA, GS, ST), so the writer itself stays pure. GS06 repeats
+ * the ISA13 number: a payer's 999 names only GS06 (AK102) and ST02 (AK202), and this is how a late
+ * 999 finds the interchange it answers (by its stored ISA13).
+ */
 async function reserve(db: Db, sender: string): Promise<ControlNumbers> {
   const reserved = await nextEnvelopeNumbers(db, sender);
-  return { next: (kind) => reserved[kind] };
+  return { next: (kind) => (kind === 'GS' ? reserved.ISA : reserved[kind]) };
 }
 
-/** One transaction in one interchange. `functionalId`: HI (278), HS (270), HB (271), FA (999). */
+/** What the payer's configuration says about how X12 must look (rules/payers: `x12`). */
+export interface PayerX12Form {
+  characterSet: 'basic' | 'extended';
+  delimiters?: Delimiters;
+}
+
+/**
+ * One transaction in one interchange. `functionalId`: HI (278), HS (270), HB (271), FA (999), PI
+ * (275). The body is first fitted to the payer's character set and pinned delimiters; the whole
+ * interchange then passes the pre-send check (the validator `priorgate validate` runs) or throws
+ * a TranslateError naming the position: nothing the payer would reject leaves.
+ */
 export async function envelope(
   db: Db,
-  opts: { from: Party; to: Party; setId: string; version: string; functionalId: string; body: Segment[]; usage: 'P' | 'T'; now: Date },
+  opts: { from: Party; to: Party; setId: string; version: string; functionalId: string; body: Segment[]; usage: 'P' | 'T'; now: Date; form?: PayerX12Form },
 ): Promise<Outgoing> {
+  const { segments, changes } = opts.form ? fitForPayer(opts.body, opts.form) : { segments: opts.body, changes: [] };
   const controlNumbers = await reserve(db, opts.from.id);
   const text = writeX12(
     {
@@ -44,16 +63,29 @@ export async function envelope(
           applicationSender: opts.from.application,
           applicationReceiver: opts.to.application,
           version: opts.version,
-          transactions: [{ setId: opts.setId, segments: opts.body }],
+          transactions: [{ setId: opts.setId, segments }],
         },
       ],
     },
-    { controlNumbers, now: opts.now },
+    { controlNumbers, now: opts.now, ...(opts.form?.delimiters ? { delimiters: opts.form.delimiters } : {}) },
   );
+  assertSendable(text, 'Bundle.entry[0].resource');
   const parsed = parseX12(text, { validate: false });
   const isa13 = parsed.interchanges[0]!.controlNumber;
   const st02 = parsed.interchanges[0]!.groups[0]!.transactions[0]!.controlNumber;
-  return { text, isa13, st02 };
+  return { text, isa13, st02, fitted: changes };
+}
+
+/** How the translator writes for this payer: its 2010A identity and its document route. */
+export function translationFor(payer: PayerConfig): Pick<PasRequestOptions, 'payer' | 'attachmentRoute'> {
+  const x12 = payer.x12;
+  return x12 ? { payer: { id: x12.umoId, idQualifier: x12.umoIdQualifier, name: payer.name }, attachmentRoute: x12.attachments.route } : {};
+}
+
+/** The payer's X12 form from its configuration. */
+export function x12FormOf(payer: PayerConfig): PayerX12Form | undefined {
+  const x12 = payer.x12;
+  return x12 ? { characterSet: x12.characterSet, ...(x12.delimiters ? { delimiters: x12.delimiters } : {}) } : undefined;
 }
 
 /** The body of a transaction set as `translate` wants it: BHT … the segment before SE. */

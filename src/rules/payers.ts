@@ -5,6 +5,7 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { DEVIATION_NAMES, type EnvelopeDeviation } from '../x12/index.ts';
 import { loadYamlFile, type RuleProblem } from './yaml-file.ts';
 
 const X12Id = z.string().regex(/^[A-Za-z0-9 ]{1,15}$/, 'must be 1-15 letters, digits or spaces');
@@ -40,6 +41,26 @@ const HealthSchema = z
   })
   .strict();
 
+const Delimiter = z.string().length(1).regex(/^[!-/:-@[-`{-~]$/, 'must be one printable punctuation character');
+const Delimiters = z
+  .object({ element: Delimiter, component: Delimiter, repetition: Delimiter, segment: Delimiter })
+  .strict()
+  .refine((d) => new Set(Object.values(d)).size === 4, { message: 'the four delimiters must differ' });
+
+/**
+ * `x12-275`: an X12 275 (005010X210) carries the documents, over the payer's connector (CORE payload
+ * type X12_275_Request_005010X210E1), `with-278` (queued with it) or `after-278` (once the payer has
+ * answered the 278). Any other route: the 278 says so in PWK02 (FX fax, BM mail, EM e-mail, FT
+ * portal or file transfer, AA available on request) and the provider is told, with `instructions`.
+ */
+const Attachments = z
+  .object({
+    route: z.enum(['x12-275', 'fax', 'mail', 'email', 'portal', 'none']),
+    timing: z.enum(['with-278', 'after-278']).default('after-278'),
+    instructions: z.string().min(1).max(300).optional(),
+  })
+  .strict();
+
 export const PayerSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9-]+$/, 'must be lower-case letters, digits and dashes'),
@@ -55,6 +76,17 @@ export const PayerSchema = z
         /** 2010A NM109: the UMO's identifier, with its qualifier (PI payer id, XV CMS plan id, 46 ETIN). */
         umoId: z.string().min(1),
         umoIdQualifier: z.enum(['PI', 'XV', '46']).default('PI'),
+        /**
+         * Delimiters the payer's companion guide pins (commonly `* ~ : ^`). Unset: the writer picks
+         * characters no value contains. Set: values carrying one of them get it replaced by a space.
+         */
+        delimiters: Delimiters.optional(),
+        /** X12 character set the payer reads: basic (upper case, digits, few punctuation) or extended. */
+        characterSet: z.enum(['basic', 'extended']).default('extended'),
+        /** Named 004010-era envelope deviations this payer sends and we accept as warnings (x12/leniency.ts). */
+        leniency: z.array(z.enum(DEVIATION_NAMES as [EnvelopeDeviation, ...EnvelopeDeviation[]])).default([]),
+        /** How documents a 278 promises (PWK) reach this payer. */
+        attachments: Attachments.default({ route: 'none', timing: 'after-278' }),
       })
       .strict()
       .optional(),

@@ -12,6 +12,7 @@ import type { Logger } from '../log/index.ts';
 import { notifyHandlers } from '../notify/index.ts';
 import { startMonitor } from '../monitor/index.ts';
 import { deliverHandler } from '../payers/deliver.ts';
+import { ATTACH_JOB, attachHandler } from '../payers/attach.ts';
 import { eligibilityDeliverHandler } from '../payers/eligibility-deliver.ts';
 import { ELIGIBILITY_JOB } from '../workflow/eligibility.ts';
 import { basicAuth, issuePayerSecret } from '../payers/inbound-auth.ts';
@@ -100,6 +101,7 @@ export async function startServices(opts: {
     handlers: {
       [DELIVER_JOB]: deliverHandler({ db, log, payers: registry, events, senderId: config.x12SenderId, observer }),
       [ELIGIBILITY_JOB]: eligibilityDeliverHandler({ db, log, payers: registry, events, senderId: config.x12SenderId, observer }),
+      [ATTACH_JOB]: attachHandler({ db, log, payers: registry, events, senderId: config.x12SenderId, observer }),
       ...notifyHandlers({ db, log, config }),
       ...monitor.handlers,
     },

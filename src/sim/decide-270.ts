@@ -10,11 +10,18 @@
 import { DEFAULT_SERVICE_TYPE, el, read270, seg, SERVICE_TYPES } from '../translate/index.ts';
 import type { Segment } from '../x12/types.ts';
 
-export type EligibilityBehaviour = 'active' | 'inactive' | 'reject';
+export type EligibilityBehaviour = 'active' | 'inactive' | 'reject' | 'late';
 
+/** `I` inactive, `R` AAA 72, `L` late (the 270 is acknowledged now, the 271 pushed later), else active. */
 export function eligibilityBehaviourFor(memberId: string): EligibilityBehaviour {
   const last = memberId.trim().slice(-1).toUpperCase();
-  return last === 'I' ? 'inactive' : last === 'R' ? 'reject' : 'active';
+  return last === 'I' ? 'inactive' : last === 'R' ? 'reject' : last === 'L' ? 'late' : 'active';
+}
+
+/** The subscriber's member id of a 270 (ST … SE or its body). */
+export function memberOf270(segments: Segment[]): string {
+  const body = segments[0]?.tag === 'ST' ? segments.slice(1, -1) : segments;
+  return read270(body).inquiry.subscriber.memberId;
 }
 
 /** Per service type: co-pay per visit (EB06 27) and whether prior authorization applies (EB11). */

@@ -9,9 +9,10 @@
 import { answer278, el, groupLoops, seg, type LoopAnswer } from '../translate/index.ts';
 import type { Segment } from '../x12/types.ts';
 
-export type SimBehaviour = 'approve' | 'deny' | 'pend' | 'reject' | 'modify' | 'timeout' | 'flaky';
+export type SimBehaviour = 'approve' | 'deny' | 'pend' | 'reject' | 'modify' | 'timeout' | 'flaky' | 'late-reject';
 
-const BY_LETTER: Record<string, SimBehaviour> = { A: 'approve', D: 'deny', P: 'pend', R: 'reject', M: 'modify', T: 'timeout', E: 'flaky' };
+/** `L`: pended at once, then a 999 rejecting the 278 is pushed (a payer's late acknowledgment). */
+const BY_LETTER: Record<string, SimBehaviour> = { A: 'approve', D: 'deny', P: 'pend', R: 'reject', M: 'modify', T: 'timeout', E: 'flaky', L: 'late-reject' };
 
 export function behaviourFor(memberId: string): SimBehaviour {
   return BY_LETTER[memberId.trim().slice(-1).toUpperCase()] ?? 'approve';
@@ -24,6 +25,10 @@ export interface RequestFacts {
   eventTrace: string;
   /** UM02 of 2000E: I initial, S revised, 3 cancel. */
   certificationType: string;
+  /** BHT02: 13 request, 01 cancellation. */
+  purpose: string;
+  /** 2000E REF*BB / REF*NT: the case an update or cancel names. */
+  references: string[];
 }
 
 /** The member id is 2010C NM109 (the subscriber's). */
@@ -35,7 +40,19 @@ export function factsOf(body: Segment[]): RequestFacts {
   const trn = event?.head.find((s) => s.tag === 'TRN');
   const um = event?.head.find((s) => s.tag === 'UM');
   const memberId = nm1 ? el(nm1, 9) : '';
-  return { memberId, behaviour: behaviourFor(memberId), eventTrace: trn ? el(trn, 2) : '', certificationType: um ? el(um, 2) : 'I' };
+  const bht = tx.header.find((s) => s.tag === 'BHT');
+  const references = (event?.head ?? []).filter((s) => s.tag === 'REF' && ['BB', 'NT'].includes(el(s, 1))).map((s) => el(s, 2));
+  return { memberId, behaviour: behaviourFor(memberId), eventTrace: trn ? el(trn, 2) : '', certificationType: um ? el(um, 2) : 'I', purpose: bht ? el(bht, 2) : '13', references };
+}
+
+/**
+ * An X12 update (UM02 S) or cancel (UM02 3, BHT02 01) changes a case: it must name one this payer
+ * issued (`issued`; a PAS FHIR Claim links by Claim.related instead, so no check without it).
+ */
+function unlinked(facts: RequestFacts, issued: ReadonlySet<string> | undefined): boolean {
+  if (!issued) return false;
+  const revises = facts.certificationType === 'S' || facts.certificationType === '3' || facts.purpose === '01';
+  return revises && !facts.references.some((r) => issued.has(r));
 }
 
 function ccyymmdd(d: Date): string {
@@ -46,9 +63,13 @@ function ccyymmdd(d: Date): string {
  * Builds the 278 response body (BHT … before SE). `final` gives the pended request's eventual
  * approval (the asynchronous follow-up).
  */
-export function respond278(body: Segment[], opts: { now: Date; authNumber: string; final?: boolean; rejectCode?: string }): Segment[] {
+export function respond278(body: Segment[], opts: { now: Date; authNumber: string; final?: boolean; rejectCode?: string; issued?: ReadonlySet<string> }): Segment[] {
   const facts = factsOf(body);
-  const behaviour = opts.final ? 'approve' : opts.rejectCode ? 'reject' : facts.behaviour;
+  // A revision that names no case this payer knows: AAA 15 (required application data missing) at 2000E.
+  if (!opts.final && unlinked(facts, opts.issued)) {
+    return answer278(body, { now: opts.now, answer: (loop) => (loop.level === 'EV' ? { reject: [seg('AAA', 'N', '', '15', 'C')] } : undefined) });
+  }
+  const behaviour = opts.final ? 'approve' : opts.rejectCode ? 'reject' : facts.behaviour === 'late-reject' ? 'pend' : facts.behaviour;
   const cancel = facts.certificationType === '3';
   const until = new Date(opts.now.getTime() + 90 * 86_400_000);
   // The authorized period: certification effective (007) and expiration (036) dates.

@@ -8,10 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { sendRequest, type TlsMaterial } from '../net/index.ts';
 import { buildCoreEnvelope, CoreEnvelopeError, parseCoreEnvelope, PAYLOAD_TYPES, SOAP_CONTENT_TYPE } from '../payers/core-soap.ts';
-import { pasRequestTo278, x12ResponseToPas, type Bundle } from '../translate/index.ts';
-import { InMemoryControlNumbers, parseX12, validateX12, writeX12, type Interchange, type Segment } from '../x12/index.ts';
+import { el, pasRequestTo278, read275, seg, x12ResponseToPas, type Bundle } from '../translate/index.ts';
+import { InMemoryControlNumbers, parseX12, validateX12, writeX12, type Interchange, type Segment, type TransactionSet } from '../x12/index.ts';
 import { factsOf, respond278 } from './decide-278.ts';
-import { respond271 } from './decide-270.ts';
+import { eligibilityBehaviourFor, memberOf270, respond271 } from './decide-270.ts';
 
 export interface PayerSimOptions {
   /** Where pended decisions are pushed (the gateway's `/payer/x12`). */
@@ -90,6 +90,12 @@ export interface PayerSimState {
   inFlight: number;
   /** AAA03 codes answered under the reject share, by code (distinct interchanges). */
   rejections: Record<string, number>;
+  /** PWK06 attachment control numbers announced by the 278s received. */
+  promised: Set<string>;
+  /** Documents received in 275s (distinct interchanges only), and whether a 278 had announced them. */
+  attachments: { controlNumber: string; contentType: string; bytes: number; matched: boolean; interchange: string }[];
+  /** Authorization and administrative reference numbers this payer issued (updates and cancels must quote one). */
+  issued: Set<string>;
 }
 
 /** How long a payer keeps pushing a decision the gateway does not take. */
@@ -101,39 +107,55 @@ export function createPayerSim(opts: PayerSimOptions) {
   const numbers = new InMemoryControlNumbers(Math.floor(Math.random() * 1e6));
   const answers = new Map<string, string>();
   const flakyAttempts = new Map<string, number>();
-  const state: PayerSimState = { received: new Map(), decided: 0, pushes: [], traces: new Map(), eligibility: 0, inFlight: 0, rejections: {} };
+  const state: PayerSimState = {
+    received: new Map(), decided: 0, pushes: [], traces: new Map(), eligibility: 0, inFlight: 0, rejections: {},
+    promised: new Set(), attachments: [], issued: new Set(),
+  };
   let faults: PayerSimFaults = { ...opts.faults };
   const timers = new Set<NodeJS.Timeout>();
   const hanging = new Set<() => void>();
   let authSeq = 1000;
 
+  const GROUP_OF: Record<string, [string, string]> = { '278': ['HI', '005010X217'], '271': ['HB', '005010X279A1'], '999': ['FA', '005010X231A1'] };
+
   function envelopeOut(to: Interchange, body: Segment[], setId: string): string {
+    const [functionalId, version] = GROUP_OF[setId]!;
     return writeX12(
       {
         sender: { qualifier: 'ZZ', id: me },
         receiver: to.sender,
         usage: to.usage === 'P' ? 'P' : 'T',
-        groups: [{ functionalId: setId === '278' ? 'HI' : 'HB', applicationSender: me, applicationReceiver: to.sender.id, version: setId === '278' ? '005010X217' : '005010X279A1', transactions: [{ setId, segments: body }] }],
+        groups: [{ functionalId, applicationSender: me, applicationReceiver: to.sender.id, version, transactions: [{ setId, segments: body }] }],
       },
       { controlNumbers: numbers, now: now() },
     );
   }
 
+  /** The numbers a 278 response body hands out (HCR02, REF*BB, REF*NT): updates must quote one. */
+  function remember(body: Segment[]): Segment[] {
+    for (const s of body) {
+      if (s.tag === 'HCR' && el(s, 2)) state.issued.add(el(s, 2));
+      if (s.tag === 'REF' && ['BB', 'NT'].includes(el(s, 1))) state.issued.add(el(s, 2));
+    }
+    return body;
+  }
+
   /**
-   * Pushes a pended request's final 278 after `pendMs`, as a payer does: the same interchange
-   * (same control number) again every second while the gateway cannot take it — down, restarting,
-   * answering 5xx, or refusing credentials it has just rotated — for up to ten minutes.
+   * After `pendMs`, POSTs what `make` writes (once, on the push's clock) to the gateway's /payer/x12,
+   * as a payer does: the same interchange (same control number) again every second while the
+   * gateway cannot take it — down, restarting, answering 5xx, or refusing credentials it has just
+   * rotated — for up to ten minutes.
    */
-  function schedulePush(to: Interchange, body: Segment[]) {
+  function pushLater(make: () => string) {
     if (!opts.callbackUrl) return;
-    let final: string | undefined;
+    let payload: string | undefined;
     let giveUpAt = 0;
     const attempt = async () => {
-      final ??= envelopeOut(to, respond278(body, { now: now(), authNumber: `SIM${authSeq++}`, final: true }), '278');
+      payload ??= make();
       giveUpAt ||= Date.now() + PUSH_RETRY_MS;
       const res = await sendRequest(new URL(opts.callbackUrl!), {
         method: 'POST',
-        body: final,
+        body: payload,
         headers: { 'content-type': 'application/edi-x12', ...(opts.callbackAuth ? { authorization: opts.callbackAuth } : {}) },
         timeoutMs: 10_000,
         maxResponseBytes: 1024 * 1024,
@@ -155,6 +177,11 @@ export function createPayerSim(opts: PayerSimOptions) {
     timers.add(t);
   }
 
+  /** A pended request's final approval, or (`late`) a 999 rejecting it, pushed later. */
+  function schedulePush(to: Interchange, body: Segment[], late?: { ack: Segment[] }) {
+    pushLater(() => (late ? envelopeOut(to, late.ack, '999') : envelopeOut(to, remember(respond278(body, { now: now(), authNumber: `SIM${authSeq++}`, final: true })), '278')));
+  }
+
   type Outcome = { status: 200; x12: string } | { status: 500 } | { status: 'hang' } | { status: 400; x12: string };
 
   /** Decides one inbound X12 payload. */
@@ -168,11 +195,17 @@ export function createPayerSim(opts: PayerSimOptions) {
     if (tx?.setId === '270') {
       // Eligibility is a read: every 270 gets a fresh 271 (decide-270.ts), nothing to de-duplicate.
       state.eligibility++;
-      return { status: 200, x12: envelopeOut(ic, respond271(tx.segments.slice(1, -1), { now: now(), trace: `SIME${authSeq++}` }), '271') };
+      const answer = respond271(tx.segments.slice(1, -1), { now: now(), trace: `SIME${authSeq++}` });
+      if (eligibilityBehaviourFor(memberOf270(tx.segments)) !== 'late') return { status: 200, x12: envelopeOut(ic, answer, '271') };
+      // Batch-style payer: the 999 accepts the 270 now, the 271 comes later to /payer/x12.
+      pushLater(() => envelopeOut(ic, answer, '271'));
+      return { status: 200, x12: check.ack };
     }
+    if (tx?.setId === '275') return handle275(text, ic, key, check.ack);
     if (!tx || tx.setId !== '278') return { status: 400, x12: check.ack };
     const body = tx.segments.slice(1, -1);
     const facts = factsOf(body);
+    for (const pwk of body.filter((s) => s.tag === 'PWK' && el(s, 6))) state.promised.add(el(pwk, 6));
     const seenFor = state.traces.get(facts.eventTrace) ?? new Set<string>();
     state.traces.set(facts.eventTrace, seenFor.add(key));
     if (facts.behaviour === 'timeout') return { status: 'hang' };
@@ -187,11 +220,61 @@ export function createPayerSim(opts: PayerSimOptions) {
     const rejectCode = facts.behaviour === 'approve' && facts.certificationType !== '3' ? sharedRejection(facts.eventTrace, faults.rejectShare) : undefined;
     if (rejectCode) state.rejections[rejectCode] = (state.rejections[rejectCode] ?? 0) + 1;
     const ack = rejectCode === '999' ? validateX12(withoutMemberId(text)) : undefined;
-    const answer = ack && !ack.accepted ? ack.ack : envelopeOut(ic, respond278(body, { now: now(), authNumber: `SIM${authSeq++}`, rejectCode: rejectCode === '999' ? undefined : rejectCode }), '278');
+    const answer =
+      ack && !ack.accepted
+        ? ack.ack
+        : envelopeOut(ic, remember(respond278(body, { now: now(), authNumber: `SIM${authSeq++}`, issued: state.issued, rejectCode: rejectCode === '999' ? undefined : rejectCode })), '278');
     answers.set(key, answer);
     state.decided++;
     if (facts.behaviour === 'pend') schedulePush(ic, body);
+    // A payer whose back end finds fault after its first answer: a 999 rejecting the 278 follows.
+    if (facts.behaviour === 'late-reject') schedulePush(ic, body, { ack: lateRejection(ic, tx) });
     return { status: 200, x12: answer };
+  }
+
+  /** A 999 rejecting the 278 for its 2010C member id (IK3 NM1 in 2010C, IK4 NM109 code 6). */
+  function lateRejection(ic: Interchange, tx: TransactionSet): Segment[] {
+    const position = tx.segments.findIndex((s) => s.tag === 'NM1' && el(s, 1) === 'IL') + 1;
+    return [
+      seg('AK1', 'HI', ic.groups[0]!.controlNumber, '005010X217'),
+      seg('AK2', '278', tx.controlNumber, '005010X217'),
+      seg('IK3', 'NM1', String(position), '2010C', '8'),
+      seg('IK4', '9', '67', '6'),
+      seg('IK5', 'R', '5'),
+      seg('AK9', 'R', '1', '1', '0'),
+    ];
+  }
+
+  /**
+   * A 275: its documents are recorded (matched against the PWK06 numbers 278s announced), and it is
+   * acknowledged with a 999 — rejecting it when a document cannot be read (BIN01 not its length, no
+   * MIME content type). A resent interchange gets the same 999 and is counted once.
+   */
+  function handle275(text: string, ic: Interchange, key: string, ack: string): Outcome {
+    const known = answers.get(key);
+    if (known) return { status: 200, x12: known };
+    const tx = ic.groups[0]!.transactions[0]!;
+    const received = read275(tx.segments.slice(1, -1));
+    const broken = received.documents.findIndex((d) => d.declaredLength !== d.actualLength || !d.contentType);
+    let reply = ack;
+    if (broken >= 0) {
+      const position = tx.segments.filter((s) => s.tag === 'BIN').length ? tx.segments.findIndex((s, i) => s.tag === 'BIN' && tx.segments.slice(0, i + 1).filter((x) => x.tag === 'BIN').length === broken + 1) + 1 : 0;
+      reply = envelopeOut(ic, [
+        seg('AK1', 'PI', ic.groups[0]!.controlNumber, '005010X210'),
+        seg('AK2', '275', tx.controlNumber, '005010X210'),
+        seg('IK3', 'BIN', String(position), '2100A', '8'),
+        seg('IK4', '2', '785', '7'),
+        seg('IK5', 'R', '5'),
+        seg('AK9', 'R', '1', '1', '0'),
+      ], '999');
+    } else {
+      for (const d of received.documents) {
+        state.attachments.push({ controlNumber: d.controlNumber, contentType: d.contentType, bytes: Buffer.from(d.data, 'base64').length, matched: state.promised.has(d.controlNumber), interchange: key });
+      }
+    }
+    answers.set(key, reply);
+    void text;
+    return { status: 200, x12: reply };
   }
 
   const hang = () => new Promise<Response>((resolve) => hanging.add(() => resolve(new Response('shutting down', { status: 503 }))));
@@ -229,10 +312,13 @@ export function createPayerSim(opts: PayerSimOptions) {
       return c.text(e instanceof CoreEnvelopeError ? e.message : 'bad envelope', 400);
     }
     const eligibility = env.payloadType === PAYLOAD_TYPES['270-request'];
+    const attachment = env.payloadType === PAYLOAD_TYPES['275-request'];
     const reply = (payload: string, errorCode = 'Success') =>
       c.body(
         buildCoreEnvelope('Response', {
-          payloadType: errorCode === 'Success' ? PAYLOAD_TYPES[eligibility ? '271-response' : '278-response'] : PAYLOAD_TYPES['999-response'],
+          payloadType: errorCode === 'Success' && !attachment && payload.includes(eligibility ? '*271*' : '*278*')
+            ? PAYLOAD_TYPES[eligibility ? '271-response' : '278-response']
+            : PAYLOAD_TYPES['999-response'],
           processingMode: 'RealTime',
           payloadId: randomUUID(),
           timestamp: now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
@@ -246,7 +332,7 @@ export function createPayerSim(opts: PayerSimOptions) {
         200,
         { 'content-type': SOAP_CONTENT_TYPE },
       );
-    if (env.payloadType !== PAYLOAD_TYPES['278-request'] && !eligibility) return reply('', 'PayloadTypeIncorrect');
+    if (env.payloadType !== PAYLOAD_TYPES['278-request'] && !eligibility && !attachment) return reply('', 'PayloadTypeIncorrect');
     await think();
     const failed = failing(c);
     if (failed) return failed;
@@ -277,6 +363,7 @@ export function createPayerSim(opts: PayerSimOptions) {
       rejections: state.rejections,
       faults,
       traces: Object.fromEntries([...state.traces].map(([t, keys]) => [t, [...keys]])),
+      attachments: state.attachments,
     }),
   );
 

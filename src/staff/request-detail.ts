@@ -62,6 +62,28 @@ export interface RequestDetail {
   messages: MessageView[];
   /** Pre-send data-quality warnings (src/quality): element paths and problems, no PHI. */
   warnings: WarningView[];
+  /** Where the request's documents are (the newest attachment.* event): queued, sent, accepted … */
+  attachments?: string;
+}
+
+const ATTACHMENT_STATE: Record<string, string> = {
+  'attachment.queued': 'queued',
+  'attachment.send': 'sent',
+  'attachment.acknowledged': 'accepted by the payer',
+  'attachment.rejected': 'rejected by the payer',
+  'attachment.failed': 'could not be sent',
+  'attachment.skipped': 'not sent (request closed)',
+};
+
+/** One line on the request's documents, from its timeline. */
+export function attachmentsLine(timeline: TimelineEntry[]): string | undefined {
+  const route = timeline.find((e) => e.action === 'attachment.route');
+  if (route) return `by the payer's own route (${String(route.detail.route)}): ${((route.detail.controlNumbers as string[]) ?? []).join(', ')}`;
+  const last = [...timeline].reverse().find((e) => ATTACHMENT_STATE[e.action]);
+  if (!last) return undefined;
+  const sent = timeline.find((e) => e.action === 'attachment.send');
+  const docs = (sent?.detail.documents as string[] | undefined) ?? (timeline.find((e) => e.action === 'attachment.queued')?.detail.controlNumbers as string[] | undefined) ?? [];
+  return `${ATTACHMENT_STATE[last.action]}${sent ? ` (275 interchange ${String(sent.detail.controlNumber)})` : ''}${docs.length ? `: ${docs.join(', ')}` : ''}`;
 }
 
 export function timelineEntry(e: AuditRow): TimelineEntry {
@@ -139,6 +161,10 @@ export async function loadRequestDetail(deps: StaffDeps, staff: StaffPrincipal, 
     errors: responseErrors(response),
     timeline: events.map(timelineEntry),
     warnings: findings.map(({ kind, expression, message, refused }) => ({ kind, expression, message, refused })),
+    ...(() => {
+      const line = attachmentsLine(events.map(timelineEntry));
+      return line ? { attachments: line } : {};
+    })(),
     messages: msgs.map((m) => ({
       id: m.id,
       at: m.createdAt.toISOString(),

@@ -4,6 +4,11 @@
  * `x12/` adds envelopes, delimiters and control numbers.
  */
 export { pasRequestTo278, type PasRequestOptions, type PasRequestResult } from './pas-to-278.ts';
+export type { AttachmentRoute, PriorNumbers } from './request/context.ts';
+export { PWK02_BY_ROUTE } from './request/clinical.ts';
+export { promisedDocuments, type MissingDocument, type PromisedDocument } from './attachments/documents.ts';
+export { pasTo275, mimeEntity, type Attachment275Options } from './attachments/to-275.ts';
+export { read275, type Received275, type Received275Document } from './attachments/read-275.ts';
 export type { PayerOverride } from './request/members.ts';
 export { TranslateError, type TranslateWarning, type WarningCode } from './errors.ts';
 export { groupLoops, type HlLoop, type NameLoop, type Transaction } from './hl.ts';
@@ -12,8 +17,12 @@ export { x12ResponseToPas, type ResponseContext } from './x12-to-pas.ts';
 export { decisionOf, type Decision, type ItemDecision, type AaaSummary } from './response/decision.ts';
 export { answer278, pendedAnswer, type AnswerOptions, type LoopAnswer } from './answer-278.ts';
 export { seg, el, comp } from './x12-util.ts';
+export { assertCarriable, assertSendable } from './self-check.ts';
+export { X12_MAP, MAP_SETS, DIRECTION, mapEntryFor, positionLabel, requestPathOf, bundlePath, type MapEntry, type MapSet, type Representation } from './map/index.ts';
+export { fidelityOf, checkTransaction, lands, translated, type FidelityReport, type Finding, type FindingStatus, type SourceOf } from './map/check.ts';
+export { read999, ackErrors, setAccepted, ACK_SYSTEMS, ACCEPTING, type AckGroup, type AckSet, type AckSegmentError, type AckElementError } from './acks.ts';
 export {
-  inquiryTo270, traceOriginator, readEligibilityRequest, read270, parse271, summarize271, eligibility271ToFhir, eligibilityOutcomeBundle,
+  inquiryTo270, traceOriginator, readEligibilityRequest, read270, parse271, parse271All, patientOf, summarize271, eligibility271ToFhir, eligibility271ToFhirAll, eligibilityOutcomeBundle, X12_EXT,
   validNpi, isServiceType, DEFAULT_SERVICE_TYPE, SERVICE_TYPES, ERROR_EXPRESSION_EXT,
   type EligibilityInquiry, type EligibilityRequestRead, type EligibilityResponseContext, type EligibilitySummary, type Parsed271,
 } from './eligibility/index.ts';

@@ -6,10 +6,10 @@ import type { Segment } from '../x12/types.ts';
 import type { Bundle, Claim } from './fhir-types.ts';
 import { BundleIndex } from './bundle-index.ts';
 import { HL_LEVEL } from './codes/loops.ts';
-import { BHT06_BY_CATEGORY } from './codes/review.ts';
+import { BHT02_PURPOSE, BHT06_BY_CATEGORY, CERTIFICATION_TYPE } from './codes/review.ts';
 import { fit, TranslateError, Warnings, type TranslateWarning } from './errors.ts';
-import { claimTrace, itemsToSend, traceOriginator } from './request/claim-info.ts';
-import type { RequestContext } from './request/context.ts';
+import { claimCertificationType, claimTrace, itemsToSend, traceOriginator } from './request/claim-info.ts';
+import type { AttachmentRoute, PriorNumbers, RequestContext } from './request/context.ts';
 import { eventLoop } from './request/event.ts';
 import { dependentLoop, membership, requesterLoop, subscriberLoop, umoLoop, type PayerOverride } from './request/members.ts';
 import { serviceLoop } from './request/service.ts';
@@ -21,6 +21,10 @@ export interface PasRequestOptions {
   now: Date;
   /** The payer as configured for routing: wins over Claim.insurer's identifiers in 2010A. */
   payer?: PayerOverride;
+  /** For an update or cancel: the numbers of the payer's answer to the request it revises. */
+  prior?: PriorNumbers;
+  /** The payer's route for documents; PWK02 follows it (EL only when an X12 275 will carry them). */
+  attachmentRoute?: AttachmentRoute;
 }
 
 export interface PasRequestResult {
@@ -47,11 +51,8 @@ function firstClaim(bundle: Bundle): Claim {
   return claim as Claim;
 }
 
-/**
- * @example
- * const { segments, trace } = pasRequestTo278(bundle, { now: new Date(), payer: { id: 'DEMO01' } });
- */
-export function pasRequestTo278(bundle: Bundle, opts: PasRequestOptions): PasRequestResult {
+/** The Claim, its trace numbers and the caller's options, as every request mapping reads them. */
+export function requestContext(bundle: Bundle, opts: Pick<PasRequestOptions, 'prior' | 'attachmentRoute'> = {}): RequestContext {
   const claim = firstClaim(bundle);
   const warn = new Warnings();
   const claimPath = 'Bundle.entry[0].resource';
@@ -59,7 +60,25 @@ export function pasRequestTo278(bundle: Bundle, opts: PasRequestOptions): PasReq
   if (!trace) throw new TranslateError('invalid', 'neither Claim.identifier nor Bundle.identifier gives a trace number', `${claimPath}.identifier`);
   const originator = fit('TRN03', 10, traceOriginator(claim), `${claimPath}.identifier`);
   if (!originator) warn.add('missing-element', 'no TRN03 originating company id (Claim.identifier.assigner or urn:trnorg: system)', `${claimPath}.identifier`);
-  const ctx: RequestContext = { index: new BundleIndex(bundle), claim, claimPath, warn, trace, originator: originator ?? '' };
+  return {
+    index: new BundleIndex(bundle),
+    claim,
+    claimPath,
+    warn,
+    trace,
+    originator: originator ?? '',
+    ...(opts.prior ? { prior: opts.prior } : {}),
+    ...(opts.attachmentRoute ? { attachmentRoute: opts.attachmentRoute } : {}),
+  };
+}
+
+/**
+ * @example
+ * const { segments, trace } = pasRequestTo278(bundle, { now: new Date(), payer: { id: 'DEMO01' } });
+ */
+export function pasRequestTo278(bundle: Bundle, opts: PasRequestOptions): PasRequestResult {
+  const ctx = requestContext(bundle, opts);
+  const { claim, trace, warn } = ctx;
 
   const items = itemsToSend(claim);
   const member = membership(ctx);
@@ -68,7 +87,9 @@ export function pasRequestTo278(bundle: Bundle, opts: PasRequestOptions): PasReq
   const reference = fit('BHT03', 50, bundle.identifier?.value, 'Bundle.identifier.value') ?? trace;
   if (!bundle.identifier?.value) warn.add('missing-element', 'Bundle.identifier missing: BHT03 uses the Claim trace', 'Bundle.identifier');
 
-  const segments: Segment[] = [seg('BHT', '0007', '13', reference, ...creation(claim, opts.now), BHT06_BY_CATEGORY[category])];
+  // BHT02: 01 cancellation when the whole request is cancelled (Claim certificationType 3), else 13 request.
+  const purpose = claimCertificationType(claim) === CERTIFICATION_TYPE.cancel ? BHT02_PURPOSE.cancellation : BHT02_PURPOSE.request;
+  const segments: Segment[] = [seg('BHT', '0007', purpose, reference, ...creation(claim, opts.now), BHT06_BY_CATEGORY[category])];
   let hl = 0;
   const open = (parent: number | undefined, level: string, hasChildren: boolean): number => {
     hl += 1;
@@ -92,6 +113,6 @@ export function pasRequestTo278(bundle: Bundle, opts: PasRequestOptions): PasReq
     segments.push(...serviceLoop(ctx, item, category));
   }
   // Codes and values the mappings pass through unchecked must still fit their X12 elements.
-  assertCarriable('278', segments, claimPath);
+  assertCarriable('278', segments, ctx.claimPath);
   return { segments, trace, warnings: warn.list };
 }

@@ -8,7 +8,7 @@
  * The refusal names the X12 element and the kind of problem, never the value (the validator's own
  * messages may quote values, which can be PHI).
  */
-import { InMemoryControlNumbers, validateX12, writeX12, type Segment } from '../x12/index.ts';
+import { InMemoryControlNumbers, validateX12, writeX12, type Segment, type X12Issue } from '../x12/index.ts';
 import { TranslateError } from './errors.ts';
 
 /** IK403 element syntax error codes (X231A1), in words. */
@@ -25,9 +25,14 @@ const PROBLEM: Record<string, string> = {
   '10': 'values that exclude each other are both present',
   '12': 'the value repeats too often',
   '13': 'the value has too many components',
+  I10: 'the implementation guide does not use this element',
 };
 
-const GUIDES = { '278': { functionalId: 'HI', version: '005010X217' }, '270': { functionalId: 'HS', version: '005010X279A1' } } as const;
+const GUIDES = {
+  '278': { functionalId: 'HI', version: '005010X217' },
+  '270': { functionalId: 'HS', version: '005010X279A1' },
+  '275': { functionalId: 'PI', version: '005010X210' },
+} as const;
 const CHECK_DATE = new Date(Date.UTC(2000, 0, 1));
 
 /**
@@ -45,10 +50,25 @@ export function assertCarriable(setId: keyof typeof GUIDES, segments: Segment[],
     },
     { controlNumbers: new InMemoryControlNumbers(), now: CHECK_DATE },
   );
-  // I10 ("not used") is left out: it judges the mapping's choice of element, not the value, and
-  // our tables mark some elements PAS does map (SV120, SV209) as not used.
-  const bad = validateX12(text).errors.find((e) => e.level === 'element' && e.severity === 'error' && e.code !== 'I10');
-  if (!bad) return;
-  const position = `${bad.segmentId ?? ''}${String(bad.elementPosition ?? '').padStart(2, '0')}${bad.componentPosition ? `-${bad.componentPosition}` : ''}`;
-  throw new TranslateError('unprocessable', `the ${setId} cannot carry this request: at ${position} ${PROBLEM[bad.code] ?? `X12 element error ${bad.code}`}`, expression);
+  const bad = validateX12(text).errors.find((e) => e.level === 'element' && e.severity === 'error');
+  if (bad) throw new TranslateError('unprocessable', `the ${setId} cannot carry this request: at ${where(bad)} ${PROBLEM[bad.code] ?? `X12 element error ${bad.code}`}`, expression);
+}
+
+function where(i: X12Issue): string {
+  const element = i.elementPosition !== undefined ? String(i.elementPosition).padStart(2, '0') : '';
+  return `${i.segmentId ?? ''}${element}${i.componentPosition ? `-${i.componentPosition}` : ''}${i.loopId ? ` (loop ${i.loopId})` : ''}`;
+}
+
+/**
+ * The pre-send check of a whole outbound interchange, exactly as it will leave: the same validator,
+ * and the same verdict (read off its acknowledgment), as `priorgate validate` and `POST /payer/x12`.
+ * Throws when the payer would reject it; the message names positions and codes, never values.
+ * @example assertSendable(envelopeText, 'Bundle.entry[0].resource')
+ */
+export function assertSendable(text: string, expression: string): void {
+  const v = validateX12(text);
+  if (v.accepted) return;
+  const bad = v.errors.find((e) => e.severity === 'error');
+  const what = bad ? `${bad.level} error ${bad.code}${bad.segmentId ? ` at ${where(bad)}` : ''}` : 'it is not acknowledged as accepted';
+  throw new TranslateError('unprocessable', `the interchange would be rejected by the payer: ${what}`, expression);
 }

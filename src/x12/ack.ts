@@ -6,6 +6,8 @@
 import { InMemoryControlNumbers, type ControlNumbers } from './control-numbers.ts';
 import type { Interchange, X12Issue } from './model.ts';
 import type { Segment } from './types.ts';
+import { firstValue } from './element-check.ts';
+import { parseX12 } from './reader.ts';
 import { writeX12, type GroupInput } from './writer.ts';
 
 export interface TxSummary {
@@ -41,6 +43,8 @@ export interface AckOptions {
   now?: Date;
   /** Written after each segment terminator of the acknowledgment ('' by default). */
   lineBreak?: '' | '\n' | '\r\n';
+  /** Problems outside every interchange (junk after an IEA): a TA1 of their own, blaming no interchange. */
+  orphans?: X12Issue[];
 }
 
 export interface AckResult {
@@ -65,26 +69,25 @@ export function buildAcks(summaries: InterchangeSummary[], opts: AckOptions = {}
       usage: (ic.usage === 'P' ? 'P' : 'T') as 'P' | 'T',
     };
     const envelopeErrors = s.issues.filter(isError);
+    const envelopeWarnings = s.issues.filter((i) => !isError(i));
+    // Acknowledgments are never acknowledged with a 999 (X231A1): a group of 999s (FA) only gets
+    // the interchange's TA1, rejecting when the 999s themselves are broken.
+    const realGroups = s.groups.filter((g) => !g.synthetic && g.functionalId !== 'FA');
+    const brokenAcks = s.groups.some((g) => g.functionalId === 'FA' && (g.issues.some(isError) || g.transactions.some((t) => t.issues.some(isError))));
     // An envelope error gets a rejecting TA1; so does nothing else. An interchange without groups
-    // (one that only carries TA1s) has nothing for a 999 to acknowledge: it gets TA1 A/000.
-    const realGroups = s.groups.filter((g) => !g.synthetic);
+    // to acknowledge (one that only carries TA1s or 999s) gets TA1 A/000.
     if (envelopeErrors.length > 0 || realGroups.length === 0) {
       kind = 'TA1';
-      const rejected = envelopeErrors.length > 0 || s.groups.length > 0;
+      const rejected = envelopeErrors.length > 0 || brokenAcks || s.groups.some((g) => g.synthetic);
       if (rejected) accepted = false;
-      const ta1: Segment = {
-        tag: 'TA1',
-        elements: [
-          pad9(ic.controlNumber), validOr(ic.date, /^\d{6}$/, '000101'), validOr(ic.time, /^\d{4}$/, '0000'),
-          rejected ? 'R' : 'A', envelopeErrors[0]?.code ?? (rejected ? '024' : '000'),
-        ],
-      };
+      const code = envelopeErrors[0]?.code ?? (rejected ? '024' : envelopeWarnings[0]?.code ?? '000');
+      const ta1 = ta1Segment(ic, rejected ? 'R' : envelopeWarnings.length ? 'E' : 'A', code);
       ack += writeX12({ ...envelope, ta1: [ta1], groups: [] }, { controlNumbers: numbers, now, lineBreak: opts.lineBreak });
       continue;
     }
     const groups: GroupInput[] = [];
     for (const g of realGroups) {
-      const { segments, groupAccepted } = ack999(g);
+      const { segments, groupAccepted } = ack999(g, envelopeWarnings.length > 0);
       accepted &&= groupAccepted;
       groups.push({
         functionalId: 'FA',
@@ -94,13 +97,56 @@ export function buildAcks(summaries: InterchangeSummary[], opts: AckOptions = {}
         transactions: [{ setId: '999', segments }],
       });
     }
-    ack += writeX12({ ...envelope, groups }, { controlNumbers: numbers, now, lineBreak: opts.lineBreak });
+    // Envelope deviations accepted anyway (a partner's named leniency, ISA11 = ISA16 read by the
+    // tables) are warnings: TA1 E beside the 999s, whose AK9 then says E too.
+    const ta1 = envelopeWarnings.length ? [ta1Segment(ic, 'E', envelopeWarnings[0]!.code)] : [];
+    ack += writeX12({ ...envelope, ta1, groups }, { controlNumbers: numbers, now, lineBreak: opts.lineBreak });
+  }
+  const orphans = (opts.orphans ?? []).filter(isError);
+  const last = summaries[summaries.length - 1]?.interchange;
+  if (orphans.length > 0 && last) {
+    accepted = false;
+    const envelope = {
+      sender: { qualifier: qualifier(last.receiver.qualifier), id: (last.receiver.id || 'UNKNOWN').slice(0, 15) },
+      receiver: { qualifier: qualifier(last.sender.qualifier), id: (last.sender.id || 'UNKNOWN').slice(0, 15) },
+      usage: (last.usage === 'P' ? 'P' : 'T') as 'P' | 'T',
+    };
+    // TA101 000000000: the junk belongs to no interchange, so none is blamed.
+    const ta1: Segment = { tag: 'TA1', elements: ['000000000', validOr(last.date, /^\d{6}$/, '000101'), validOr(last.time, /^\d{4}$/, '0000'), 'R', orphans[0]!.code] };
+    ack += writeX12({ ...envelope, ta1: [ta1], groups: [] }, { controlNumbers: numbers, now: opts.now ?? isaDate(last.date, last.time), lineBreak: opts.lineBreak });
   }
   return { ack, ackKind: kind, accepted };
 }
 
+function ta1Segment(ic: Interchange, status: 'A' | 'E' | 'R', code: string): Segment {
+  return { tag: 'TA1', elements: [pad9(ic.controlNumber), validOr(ic.date, /^\d{6}$/, '000101'), validOr(ic.time, /^\d{4}$/, '0000'), status, code] };
+}
+
+/**
+ * Whether an acknowledgment accepts what it acknowledges: every TA1 says A or E (TA104) and every
+ * 999 group says A or E (AK901). The one reading of an acknowledgment used for every verdict.
+ */
+export function ackAccepts(ack: string): boolean {
+  if (ack === '') return false;
+  const parsed = parseX12(ack, { validate: false });
+  let seen = 0;
+  for (const ic of parsed.interchanges) {
+    for (const t of ic.ta1) {
+      seen++;
+      if (!['A', 'E'].includes(firstValue(t.elements[3]))) return false;
+    }
+    for (const g of ic.groups) for (const tx of g.transactions) {
+      for (const ak9 of tx.segments.filter((x) => x.tag === 'AK9')) {
+        seen++;
+        if (!['A', 'E'].includes(firstValue(ak9.elements[0]))) return false;
+      }
+    }
+  }
+  return seen > 0;
+}
+
 /** AK1 .. AK9 for one functional group. */
-export function ack999(g: GroupSummary): { segments: Segment[]; groupAccepted: boolean } {
+export function ack999(g: GroupSummary, envelopeWarned = false): { segments: Segment[]; groupAccepted: boolean } {
   const segments: Segment[] = [{ tag: 'AK1', elements: [g.functionalId, g.controlNumber, g.version] }];
   let acceptedSets = 0;
   let warned = false;
@@ -117,7 +163,7 @@ export function ack999(g: GroupSummary): { segments: Segment[]; groupAccepted: b
   }
   const groupCodes = codes(g.issues.filter(isError)).slice(0, 5);
   const received = g.transactions.length;
-  const status = groupCodes.length > 0 || acceptedSets === 0 ? 'R' : acceptedSets < received ? 'P' : warned ? 'E' : 'A';
+  const status = groupCodes.length > 0 || acceptedSets === 0 ? 'R' : acceptedSets < received ? 'P' : warned || envelopeWarned ? 'E' : 'A';
   const included = /^\d{1,6}$/.test(g.included) ? g.included : String(received);
   segments.push({ tag: 'AK9', elements: [status, included, String(received), String(acceptedSets), ...groupCodes] });
   return { segments, groupAccepted: status === 'A' || status === 'E' };

@@ -6,11 +6,14 @@
 import { checkSegmentElements, isDate, isTime } from './element-check.ts';
 import { dictionarySegment } from './spec/compile.ts';
 import { FUNCTIONAL_IDS, isSupportedSet, SPECS } from './spec/index.ts';
+import type { EnvelopeDeviation } from './leniency.ts';
 import type { Segment } from './types.ts';
 
 export interface EnvelopeProblem {
   code: string;
   message: string;
+  /** The named 004010-era deviation this is, when a partner may be configured to accept it. */
+  deviation?: EnvelopeDeviation;
 }
 
 const QUALIFIERS = ['01', '14', '20', '27', '28', '29', '30', '33', 'ZZ'];
@@ -25,18 +28,31 @@ export function checkIsa(body: string, e: string): EnvelopeProblem[] {
     return out;
   }
   const at = (i: number) => f[i] ?? '';
+  // A fixed-width field that is only short (its value is there, the padding is not).
+  const width = (i: number, n: number, code: string, message: string, blankOk: boolean) => {
+    const v = at(i);
+    if (v.length === n && (blankOk || v.trim() !== '')) return;
+    const unpadded = v.length < n && (blankOk || v.trim() !== '') && v === v.trimEnd();
+    out.push({ code, message, ...(unpadded ? { deviation: 'isa-unpadded-fields' as const } : {}) });
+  };
   if (!['00', '03'].includes(at(1))) bad('010', `ISA01 '${at(1)}' is not a valid authorization information qualifier`);
-  if (at(2).length !== 10) bad('011', 'ISA02 must be exactly 10 characters');
+  width(2, 10, '011', 'ISA02 must be exactly 10 characters', true);
   if (!['00', '01'].includes(at(3))) bad('012', `ISA03 '${at(3)}' is not a valid security information qualifier`);
-  if (at(4).length !== 10) bad('013', 'ISA04 must be exactly 10 characters');
+  width(4, 10, '013', 'ISA04 must be exactly 10 characters', true);
   if (!QUALIFIERS.includes(at(5))) bad('005', `ISA05 '${at(5)}' is not a valid interchange ID qualifier`);
-  if (at(6).length !== 15 || at(6).trim() === '') bad('006', 'ISA06 (sender ID) must be 15 characters, space padded, not blank');
+  width(6, 15, '006', 'ISA06 (sender ID) must be 15 characters, space padded, not blank', false);
   if (!QUALIFIERS.includes(at(7))) bad('007', `ISA07 '${at(7)}' is not a valid interchange ID qualifier`);
-  if (at(8).length !== 15 || at(8).trim() === '') bad('008', 'ISA08 (receiver ID) must be 15 characters, space padded, not blank');
+  width(8, 15, '008', 'ISA08 (receiver ID) must be 15 characters, space padded, not blank', false);
   if (!(at(9).length === 6 && isDate(at(9)))) bad('014', `ISA09 '${at(9)}' is not a valid YYMMDD date`);
   if (!(at(10).length === 4 && isTime(at(10)))) bad('015', `ISA10 '${at(10)}' is not a valid HHMM time`);
   if (at(11).length !== 1) bad('026', 'ISA11 (repetition separator) must be one character');
-  if (at(12) !== '00501') bad('017', `ISA12 '${at(12)}' is not a supported version (00501)`);
+  else if (at(11) === 'U' && at(12) !== '00401') {
+    out.push({ code: '016', message: "ISA11 'U' is the 004010 standards identifier; 005010 wants a repetition separator there", deviation: 'isa11-standards-identifier' });
+  }
+  if (at(12) === '00401') {
+    out.push({ code: '017', message: "ISA12 '00401' is 004010; the groups of a 005010 interchange want 00501", deviation: 'isa12-version-00401' });
+    if (at(11) === 'U') out.push({ code: '016', message: "ISA11 'U' is the 004010 standards identifier; 005010 wants a repetition separator there", deviation: 'isa11-standards-identifier' });
+  } else if (at(12) !== '00501') bad('017', `ISA12 '${at(12)}' is not a supported version (00501)`);
   if (!/^\d{9}$/.test(at(13))) bad('018', 'ISA13 must be a 9-digit number');
   if (!['0', '1'].includes(at(14))) bad('019', `ISA14 '${at(14)}' must be 0 or 1`);
   if (!['P', 'T', 'I'].includes(at(15))) bad('020', `ISA15 '${at(15)}' must be P or T`);
@@ -46,7 +62,7 @@ export function checkIsa(body: string, e: string): EnvelopeProblem[] {
 
 /** Versions (GS08) each functional identifier (GS01) may carry here. */
 const VERSIONS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
-  ['HI', 'HS', 'HB', 'FA'].map((fid) => [fid, SPECS.filter((s) => s.functionalId === fid).flatMap((s) => s.conventions)]),
+  ['HI', 'HS', 'HB', 'FA', 'PI'].map((fid) => [fid, SPECS.filter((s) => s.functionalId === fid).flatMap((s) => s.conventions)]),
 );
 
 export interface GroupProblems {
@@ -65,7 +81,7 @@ export function checkGs(gs: Segment): GroupProblems {
   };
   const fid = value(1);
   const versions = VERSIONS[fid];
-  if (!versions) group.push({ code: '1', message: `functional group ${fid || '(blank)'} is not supported (HI, HS, HB, FA)` });
+  if (!versions) group.push({ code: '1', message: `functional group ${fid || '(blank)'} is not supported (HI, HS, HB, FA, PI)` });
   else if (!versions.includes(value(8))) group.push({ code: '2', message: `GS08 version '${value(8)}' is not supported for ${fid}` });
   if (!/^\d{1,9}$/.test(value(6))) group.push({ code: '6', message: `GS06 group control number '${value(6)}' is not 1-9 digits` });
   checkSegmentElements(gs, dictionarySegment('GS')!, (p) => {

@@ -13,6 +13,7 @@ export { parseX12, parseX12Stream, x12Transactions } from './reader.ts';
 export type { LoopContext, ParseOptions, StreamHandlers, StreamInput, StreamOptions } from './reader.ts';
 
 export { validateX12, validateX12Stream, interchangeKey } from './validate.ts';
+export { ackAccepts } from './ack.ts';
 export type { SeenInterchanges, ValidateOptions, ValidationResult } from './validate.ts';
 
 export { writeX12, writeTransaction, X12StreamWriter, SegmentSerializer, X12WriteError } from './writer.ts';
@@ -23,6 +24,8 @@ export type { ControlKind, ControlNumbers } from './control-numbers.ts';
 
 export { chooseDelimiters, forbiddenTable, sanitizeValue } from './sanitize.ts';
 export { prettyX12 } from './pretty.ts';
+export { fitForPayer, toCharacterSet, type CharacterChange, type CharacterSet } from './charset.ts';
+export { ENVELOPE_DEVIATIONS, DEVIATION_NAMES, type EnvelopeDeviation } from './leniency.ts';
 export { firstValue as elementText } from './element-check.ts';
 export { SPECS, selectSpec } from './spec/index.ts';
 export type { TransactionSpec } from './spec/index.ts';

@@ -60,6 +60,8 @@ export interface X12Issue {
   elementRef?: number;
   /** Copy of the bad value (IK404). */
   value?: string;
+  /** A named envelope deviation (leniency.ts); a warning when the partner's configuration accepts it. */
+  deviation?: string;
 }
 
 export interface Party {

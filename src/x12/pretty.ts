@@ -10,7 +10,7 @@
  * // 2000A   HL*1**20*1                          -- Utilization Management Organization (UMO) Level
  * // 2010A     NM1*X3*2*PAYER*****PI*12345      -- Utilization Management Organization (UMO) Name
  */
-import type { Loop, ParseResult } from './model.ts';
+import type { Delimiters, Loop, ParseResult } from './model.ts';
 import { parseX12 } from './reader.ts';
 import type { Segment } from './types.ts';
 import { SegmentSerializer } from './writer.ts';
@@ -19,8 +19,9 @@ export function prettyX12(input: string | ParseResult): string {
   const result = typeof input === 'string' ? parseX12(input, { validate: false }) : input;
   const lines: string[] = [];
   for (const ic of result.interchanges) {
-    const s = new SegmentSerializer(ic.delimiters.repetition ? ic.delimiters : { ...ic.delimiters, repetition: pickFree(ic.delimiters) });
-    const text = (seg: Segment) => (seg.tag === 'ISA' ? isaText(seg, ic.delimiters.element) : s.body(seg));
+    const shown = displayDelimiters(ic.delimiters);
+    const s = new SegmentSerializer(shown);
+    const text = (seg: Segment) => (seg.tag === 'ISA' ? isaText(seg, shown.element) : s.body(seg));
     lines.push(text(ic.header));
     for (const t of ic.ta1) lines.push(text(t));
     for (const g of ic.groups) {
@@ -58,7 +59,29 @@ function isaText(seg: Segment, e: string): string {
   return ['ISA', ...seg.elements.map((v, i) => String(v).padEnd(widths[i] ?? 0, ' '))].join(e);
 }
 
-/** Pre-5010 files have no repetition separator; any unused character will do for display. */
-function pickFree(d: { element: string; component: string; segment: string }): string {
-  return ['^', '{', '}', '!'].find((c) => c !== d.element && c !== d.component && c !== d.segment)!;
+const PRINTABLE = ['~', '*', ':', '^', '|', '>', '{', '}', '!', '`'];
+
+/**
+ * Delimiters to show segments with: the file's own, except where a role has none (pre-5010 files
+ * have no repetition separator), shares its character with another (ISA11 = ISA16), or uses a
+ * character a terminal does not show (newline, CR or 0x1D as segment terminator): those get an
+ * unused printable one. Each segment is on its own line anyway.
+ */
+function displayDelimiters(d: Delimiters): Delimiters {
+  const taken = new Set<string>();
+  const keep = (ch: string) => {
+    const ok = ch.length === 1 && ch.charCodeAt(0) > 32 && ch.charCodeAt(0) < 127 && !taken.has(ch);
+    if (ok) taken.add(ch);
+    return ok ? ch : undefined;
+  };
+  const free = () => {
+    const ch = PRINTABLE.find((c) => !taken.has(c) && c !== d.element && c !== d.component && c !== d.segment && c !== d.repetition)!;
+    taken.add(ch);
+    return ch;
+  };
+  const element = keep(d.element);
+  const component = keep(d.component);
+  const repetition = keep(d.repetition);
+  const segment = keep(d.segment);
+  return { element: element ?? free(), component: component ?? free(), repetition: repetition ?? free(), segment: segment ?? free() };
 }

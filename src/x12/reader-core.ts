@@ -11,6 +11,7 @@ import { LoopBuilder, type RetainMode, type StructureProblem } from './loop-buil
 import { DEFAULT_DELIMITERS, type FunctionalGroup, type Interchange, type IssueLevel, type Loop, type ParseResult, type TransactionSet, type X12Issue } from './model.ts';
 import { compile, dictionarySegment } from './spec/compile.ts';
 import { selectSpec } from './spec/index.ts';
+import { resolveSharedSeparator } from './repetition.ts';
 import { Tokenizer } from './tokenizer.ts';
 import type { Segment } from './types.ts';
 
@@ -21,6 +22,8 @@ export interface ReaderOptions {
   validate: boolean;
   /** Cap on issues kept in result arrays (events still see all). Default 10,000. */
   maxStoredIssues?: number;
+  /** Named envelope deviations accepted as warnings (leniency.ts); strict when absent. */
+  lenient?: readonly string[];
 }
 
 export interface LoopContext {
@@ -54,6 +57,8 @@ export class ReaderCore {
   private group?: FunctionalGroup;
   private tx?: TxState;
   private groupNumbers = new Set<string>();
+  /** ISA11 = ISA16: repetitions are told from components by the element definitions. */
+  private sharedSeparator = false;
   private txNumbers = new Set<string>();
   private txCount = 0;
   private index = 0;
@@ -109,6 +114,7 @@ export class ReaderCore {
     }
     const tx = state.tx;
     tx.segmentCount++;
+    if (this.sharedSeparator) this.resolveRepetitions(seg);
     if (this.opts.retain === 'transaction') tx.segments.push(seg);
     if (state.pendingSt) this.startBuilder(state, seg);
     state.builder?.add(seg, tx.segmentCount);
@@ -140,10 +146,15 @@ export class ReaderCore {
     this.ic = ic;
     this.groupNumbers = new Set();
     this.result.interchanges.push(ic);
-    for (const p of checkIsa(raw, raw[3] ?? d.element)) this.issue('interchange', p.code, p.message);
+    // Listeners hear of the interchange before its own problems, so they file them under it.
+    this.events.interchange?.(ic, 'start');
+    for (const p of checkIsa(raw, raw[3] ?? d.element)) this.issue('interchange', p.code, p.message, p.deviation ? { deviation: p.deviation } : {});
     if (raw[3] !== d.element) this.issue('interchange', '026', 'this interchange uses a different element separator than the first one in the input');
     else if (raw[raw.length - 1] !== d.component) this.issue('interchange', '027', 'this interchange uses a different component separator than the first one in the input');
-    this.events.interchange?.(ic, 'start');
+    this.sharedSeparator = d.repetition !== '' && d.repetition === d.component;
+    if (this.sharedSeparator) {
+      this.issue('interchange', '027', `ISA11 repetition separator '${d.repetition}' is also the ISA16 component separator: repetitions are read by each element's definition`, { severity: 'warning' });
+    }
   }
 
   private onIea(seg: Segment): void {
@@ -240,6 +251,13 @@ export class ReaderCore {
     this.txNumbers.add(tx.controlNumber);
   }
 
+  /** Repeatable elements read as repetitions; an ambiguous one (a repeatable composite) is refused. */
+  private resolveRepetitions(seg: Segment): void {
+    for (const p of resolveSharedSeparator(seg)) {
+      this.issue('interchange', '027', `${p.tag}${String(p.position).padStart(2, '0')} is a repeatable composite and ISA11 equals ISA16: its repetitions cannot be told from its components`);
+    }
+  }
+
   private startBuilder(state: TxState, second: Segment | undefined): void {
     const st = state.pendingSt!;
     state.pendingSt = undefined;
@@ -305,7 +323,10 @@ export class ReaderCore {
 
   private structureIssue(tx: TransactionSet, p: StructureProblem): void {
     const e = p.element;
+    // ST03 absent: the 004010 habit; GS08 still names the guide (tx.version falls back to it).
+    const st03Missing = p.segmentId === 'ST' && e?.elementPosition === 3 && p.code === '1';
     this.issue(p.level, p.code, p.message, {
+      ...(st03Missing ? { deviation: 'st03-missing' } : {}),
       segmentIndex: tx.startIndex + p.segmentPosition - 1,
       segmentId: p.segmentId,
       segmentPosition: p.segmentPosition,
@@ -332,6 +353,7 @@ export class ReaderCore {
       transactionControlNumber: tx?.controlNumber,
     };
     for (const [k, v] of Object.entries(extra)) if (v !== undefined) (issue as unknown as Record<string, unknown>)[k] = v;
+    if (issue.deviation && this.opts.lenient?.includes(issue.deviation)) issue.severity = 'warning';
     const target = tx ?? (level === 'group' ? this.group : this.ic);
     if (this.result.errors.length < this.max) {
       this.result.errors.push(issue);

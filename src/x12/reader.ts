@@ -13,6 +13,8 @@ export type { LoopContext } from './reader-core.ts';
 export interface ParseOptions {
   /** Element-level validation (IK4 problems in `errors`); default true. */
   validate?: boolean;
+  /** Named envelope deviations (leniency.ts) reported as warnings instead of errors. */
+  lenient?: readonly string[];
 }
 
 /**
@@ -21,7 +23,7 @@ export interface ParseOptions {
  */
 export function parseX12(text: string, opts: ParseOptions = {}): ParseResult {
   try {
-    const core = new ReaderCore({}, { retain: 'transaction', validate: opts.validate ?? true });
+    const core = new ReaderCore({}, { retain: 'transaction', validate: opts.validate ?? true, lenient: opts.lenient });
     core.feed(text);
     return core.end();
   } catch (err) {

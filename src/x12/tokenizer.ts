@@ -95,9 +95,10 @@ export class Tokenizer {
     const rep = repField.length === 1 && (fields[12] ?? '') >= '00501' && !/[A-Za-z0-9 ]/.test(repField) ? repField : '';
     if (component === e || /[A-Za-z0-9]/.test(component)) return this.fail('027', `'${component}' cannot be the component element separator`);
     if (segment === e || segment === component || /[A-Za-z0-9]/.test(segment)) return this.fail('004', `'${segment}' cannot be the segment terminator`);
-    if (rep === e || rep === component || rep === segment) this.rep = '';
-    else this.rep = rep;
-    this.delimiters = { element: e, component, repetition: this.rep, segment };
+    // ISA11 = ISA16 (the TR3 271 examples do it): x12-parser splits on the component separator,
+    // and the reader resolves repetitions by the element definitions (repetition.ts).
+    this.rep = rep === e || rep === component || rep === segment ? '' : rep;
+    this.delimiters = { element: e, component, repetition: rep === component ? rep : this.rep, segment };
     this.xdelims = { segment, component, element: e, repetition: this.rep };
     this.events.segment(isaSegment(raw.slice(0, -1), e), raw.slice(0, -1));
     const synthetic = canonicalIsa(e, component, segment, this.rep || '^');

@@ -2,7 +2,7 @@
  * Validation: syntax, envelopes, HL hierarchy and duplicate interchanges, answered with the
  * acknowledgment a clearinghouse would send back (a 999, or a TA1 when the envelope itself is bad).
  */
-import { buildAcks, type AckOptions, type GroupSummary, type InterchangeSummary, type TxSummary } from './ack.ts';
+import { ackAccepts, buildAcks, type AckOptions, type GroupSummary, type InterchangeSummary, type TxSummary } from './ack.ts';
 import type { Interchange, ParseResult, Party, X12Issue } from './model.ts';
 import { ReaderCore, type ReaderEvents } from './reader-core.ts';
 import { parseX12, type StreamInput } from './reader.ts';
@@ -14,6 +14,8 @@ export type SeenInterchanges = Set<string> | ((sender: Party, controlNumber: str
 
 export interface ValidateOptions extends AckOptions {
   seen?: SeenInterchanges;
+  /** Named envelope deviations this partner may send (leniency.ts): warnings in the ack, not errors. */
+  lenient?: readonly string[];
 }
 
 export interface ValidationResult {
@@ -74,14 +76,14 @@ class Collector {
     issue: (issue) => this.add(issue),
   };
 
-  /** An interchange-level problem outside any interchange (junk between IEA and ISA ...). */
-  orphans = 0;
+  /** Problems outside every interchange (junk after an IEA): acknowledged by a TA1 of their own. */
+  readonly orphans: X12Issue[] = [];
 
   add(issue: X12Issue): void {
     if (this.errors.length < this.max) this.errors.push(issue);
     if (issue.level === 'interchange') {
       if (this.ic) this.ic.issues.push(issue);
-      else this.orphans++;
+      else this.orphans.push(issue);
     } else if (issue.level === 'group') this.group?.issues.push(issue);
     else this.txIssues.push(issue);
   }
@@ -113,7 +115,7 @@ class Collector {
  */
 export function validateX12(input: string | ParseResult, opts: ValidateOptions = {}): ValidationResult {
   const collector = new Collector(opts.seen);
-  const result = typeof input === 'string' ? parseX12(input) : input;
+  const result = typeof input === 'string' ? parseX12(input, { lenient: opts.lenient }) : input;
   replay(result, collector);
   return finish(result.isX12, collector, opts);
 }
@@ -121,7 +123,7 @@ export function validateX12(input: string | ParseResult, opts: ValidateOptions =
 /** Streaming validation: memory stays bounded by the issues found, whatever the input size. */
 export async function validateX12Stream(input: StreamInput, opts: ValidateOptions & { encoding?: BufferEncoding } = {}): Promise<ValidationResult> {
   const collector = new Collector(opts.seen);
-  const core = new ReaderCore(collector.events, { retain: 'none', validate: true });
+  const core = new ReaderCore(collector.events, { retain: 'none', validate: true, lenient: opts.lenient });
   const decoder = new StringDecoder(opts.encoding ?? 'utf8');
   for await (const chunk of input as AsyncIterable<string | Uint8Array>) {
     core.feed(typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));
@@ -154,6 +156,7 @@ function finish(isX12: boolean, c: Collector, opts: AckOptions): ValidationResul
   if (!isX12 || c.summaries.length === 0) {
     return { accepted: false, errors: c.errors, ack: '', ackKind: 'TA1', isX12, counts: c.counts };
   }
-  const { ack, ackKind, accepted } = buildAcks(c.summaries, opts);
-  return { accepted: accepted && c.orphans === 0, errors: c.errors, ack, ackKind, isX12, counts: c.counts };
+  const { ack, ackKind } = buildAcks(c.summaries, { ...opts, orphans: c.orphans });
+  // The verdict is read off the acknowledgment itself, so the two can never disagree.
+  return { accepted: ackAccepts(ack), errors: c.errors, ack, ackKind, isX12, counts: c.counts };
 }

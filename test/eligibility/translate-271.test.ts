@@ -79,10 +79,11 @@ describe('simulator answers', () => {
     expect(ded.benefit[0].type.coding[0]).toEqual({ system: 'http://terminology.hl7.org/CodeSystem/benefit-type', code: 'deductible' });
     expect(ded.benefit[0].allowedMoney).toEqual({ value: 1500, currency: 'USD' });
     expect(ded.benefit[0].allowedMoney.value - ded.benefit[0].usedMoney.value).toBe(summary.deductibleRemaining);
-    expect(ded.term.coding.map((c: any) => c.code)).toEqual(['annual', '23']);
+    // The total's calendar year first; the merged remaining EB keeps its own period code (29).
+    expect(ded.term.coding.map((c: any) => c.code)).toEqual(['annual', '23', '29']);
     const coins = items.find((i: any) => code(i.benefit?.[0]?.type, EB) === 'A' && i.network?.coding[0].code === 'in');
     expect(coins.benefit[0]).toMatchObject({ allowedUnsignedInt: 20 });
-    const uc = items.find((i: any) => code(i.category, ST) === 'UC' && i.benefit);
+    const uc = items.find((i: any) => code(i.category, ST) === 'UC' && i.benefit?.[0]?.allowedMoney);
     expect(uc.benefit[0].allowedMoney.value).toBe(50);
     expect(uc.description).toContain('Urgent Care: co-pay applies per visit');
     expect(summary).toMatchObject({ status: 'active', planNumber: 'GOLDPPO01', planName: 'DEMO GOLD PPO', group: 'GRP100200', deductible: 1500, outOfPocket: 6000, coinsurancePercent: 20 });

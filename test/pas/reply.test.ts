@@ -4,8 +4,9 @@ import type { RequestRow } from '../../src/db/queries/requests.ts';
 import { readPayerReply } from '../../src/payers/reply.ts';
 import type { PayerRuntime } from '../../src/payers/registry.ts';
 import { stateOf } from '../../src/workflow/answer.ts';
-import { validateX12 } from '../../src/x12/index.ts';
+import { validateX12, writeX12 } from '../../src/x12/index.ts';
 import { testDatabase, type TestDatabase } from '../helpers/db.ts';
+import { interchangeOf, writeOptions } from '../x12/fixtures.ts';
 
 let t: TestDatabase;
 beforeAll(async () => {
@@ -29,7 +30,17 @@ describe('payer acknowledgements', () => {
     expect(stateOf(reply.summary)).toBe('rejected');
     const cr = reply.bundle.entry?.[0]?.resource as any;
     expect(cr.outcome).toBe('error');
-    expect(cr.error[0].code.coding[0].system).toContain('999');
+    // The 999's own errors: segment (IK304, X12 620), element (IK403, 621) and set (IK502, 618) codes.
+    expect(cr.error.map((e: any) => e.code.coding[0].system)).toContain('https://codesystem.x12.org/005010/618');
+    expect(cr.error.every((e: any) => /^https:\/\/codesystem\.x12\.org\/005010\/(620|621|618|716)$/.test(e.code.coding[0].system))).toBe(true);
+    expect(cr.error[0].code.text).toMatch(/^999 IK/);
+  });
+
+  it('a 999 accepting our 278 without a 278 response: the payer answers later (a batch-style payer), not a failure', async () => {
+    const ack = validateX12(writeX12(interchangeOf('278 request'), writeOptions())).ack;
+    expect(ack).toMatch(/AK9\*A/);
+    const reply = await readPayerReply(t.db, { request, payer, body: ack, contentType: 'application/edi-x12', now: new Date() });
+    expect(reply.kind).toBe('accepted');
   });
 
   it('a TA1 rejecting the envelope is a rejection too', async () => {

@@ -1,11 +1,16 @@
 /**
- * `priorgate validate FILE|- [--summary]`: X12 in → the 999 (or TA1) on stdout, or a one-line
- * verdict with --summary. JSON in (starts with `{`) → the FHIR validator plugged in by the caller.
- * Exit 0 accepted, 1 rejected, 2 unreadable (missing file, not X12, no FHIR validator, bad usage).
- * X12 is validated as a stream, so file size does not matter.
+ * `priorgate validate FILE|- [--summary] [--payer ID]`: X12 in → the 999 (or TA1) on stdout, or a
+ * one-line verdict with --summary. JSON in (starts with `{`) → the FHIR validator plugged in by the
+ * caller. Exit 0 accepted, 1 rejected, 2 unreadable (missing file, not X12, no FHIR validator, bad
+ * usage). X12 is validated as a stream, so file size does not matter. The verdict is the
+ * acknowledgment's own (x12 `ackAccepts`), the same one `POST /payer/x12` and the pre-send check
+ * reach; `--payer` applies that payer's envelope leniency (`x12.leniency` in rules/payers), as
+ * `POST /payer/x12` does for its deliveries.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
+import { loadConfig } from '../../config/index.ts';
+import { loadPayers } from '../../rules/payers.ts';
 import { validateX12Stream, type ValidationResult, type X12Issue } from '../../x12/index.ts';
 
 export interface ValidateIo {
@@ -14,13 +19,25 @@ export interface ValidateIo {
   stderr: NodeJS.WritableStream;
   /** FHIR Bundle validation, plugged in by the CLI entry point. */
   validateFhir?: (text: string) => Promise<{ accepted: boolean; outcome: unknown }>;
+  env?: NodeJS.ProcessEnv;
 }
 
-const USAGE = 'usage: priorgate validate FILE|- [--summary]';
+const USAGE = 'usage: priorgate validate FILE|- [--summary] [--payer ID]';
 
 export async function run(args: string[], io: ValidateIo): Promise<number> {
   const summary = args.includes('--summary');
-  const rest = args.filter((a) => a !== '--summary');
+  let rest = args.filter((a) => a !== '--summary');
+  let lenient: readonly string[] = [];
+  const p = rest.indexOf('--payer');
+  if (p >= 0) {
+    const id = rest[p + 1];
+    if (!id) return fail(io, USAGE);
+    rest = rest.filter((_, i) => i !== p && i !== p + 1);
+    const config = loadConfig(io.env ?? process.env);
+    const payer = loadPayers(`${config.rulesDir}/payers`).payers.find((x) => x.id === id);
+    if (!payer) return fail(io, `priorgate validate: no payer "${id}" in ${config.rulesDir}/payers`);
+    lenient = payer.x12?.leniency ?? [];
+  }
   const file = rest[0];
   if (!file || rest.length > 1 || (file.startsWith('-') && file !== '-')) return fail(io, USAGE);
   let chunks: AsyncIterator<string | Buffer>;
@@ -41,7 +58,7 @@ export async function run(args: string[], io: ValidateIo): Promise<number> {
       first = String(next.value).replace(/^[\s\ufeff]+/, '').slice(0, 1);
     }
     if (first === '{') return await fhir(await collect(head, chunks), io);
-    const result = await validateX12Stream(replay(head, chunks), { lineBreak: '\n' });
+    const result = await validateX12Stream(replay(head, chunks), { lineBreak: '\n', lenient });
     if (!result.isX12) return fail(io, `priorgate validate: ${file === '-' ? 'stdin' : file} is not X12 (no ISA at the start)`);
     io.stdout.write(summary ? `${verdict(result)}\n` : result.ack);
     return result.accepted ? 0 : 1;
@@ -57,12 +74,16 @@ async function fhir(text: string, io: ValidateIo): Promise<number> {
   return accepted ? 0 : 1;
 }
 
-/** `accepted: 278 x1 (0 errors)` or `rejected: 3 errors, first: ...`. */
+/** `accepted: 278 x1 (0 errors)`, `accepted: 271 x1 (0 errors, 1 warning: ...)` or `rejected: 3 errors, first: ...`. */
 export function verdict(r: ValidationResult): string {
   const sets = Object.entries(r.counts).map(([id, n]) => `${id} x${n}`).join(', ') || 'no transaction sets';
-  if (r.accepted) return `accepted: ${sets} (${r.errors.length} errors)`;
-  const first = r.errors[0];
-  return `rejected: ${r.errors.length} error${r.errors.length === 1 ? '' : 's'}${first ? `, first: ${describe(first)}` : ''}`;
+  const errors = r.errors.filter((e) => e.severity === 'error');
+  const warnings = r.errors.filter((e) => e.severity === 'warning');
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const warned = warnings.length ? `, ${plural(warnings.length, 'warning')}: ${describe(warnings[0]!)}` : '';
+  if (r.accepted) return `accepted: ${sets} (${plural(errors.length, 'error')}${warned})`;
+  const first = errors[0] ?? r.errors[0];
+  return `rejected: ${plural(errors.length, 'error')}${first ? `, first: ${describe(first)}` : ''}`;
 }
 
 function describe(i: X12Issue): string {

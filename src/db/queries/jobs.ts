@@ -127,3 +127,9 @@ export function backoffMs(attempt: number, baseMs = 1000, capMs = 5 * 60_000, ra
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
+
+/** Whether a job of this kind was ever queued for the request (whatever its state): follow-ups are queued once. */
+export async function jobExists(db: Db, requestId: string, kind: string): Promise<boolean> {
+  const found = await rows<{ id: string | number }>(db, sql`select id from jobs where request_id = ${requestId} and kind = ${kind} limit 1`);
+  return found.length > 0;
+}

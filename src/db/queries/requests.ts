@@ -237,3 +237,14 @@ export async function requestsByIds(db: Db, orgId: string, ids: string[]) {
   if (ids.length === 0) return [];
   return openRequests(db, await db.select().from(requests).where(and(eq(requests.orgId, orgId), inArray(requests.id, ids))));
 }
+
+/** One of our outbound interchanges by its sender and ISA13 (what a payer's 999 or TA1 acknowledges). */
+export async function outboundMessage(db: Db, senderId: string, controlNumber: string): Promise<MessageRow | undefined> {
+  const [row] = await db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.direction, 'out'), eq(messages.senderId, senderId), eq(messages.controlNumber, controlNumber)))
+    .orderBy(desc(messages.seq))
+    .limit(1);
+  return row && openMessage(db, row);
+}

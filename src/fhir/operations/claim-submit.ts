@@ -10,9 +10,10 @@ import { requireScope } from '../../auth/index.ts';
 import { FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv, GatewayServices } from '../../http/context.ts';
 import { AppError } from '../../http/errors.ts';
-import { write278, x12Payer } from '../../payers/deliver.ts';
+import { sendsX12, write278 } from '../../payers/deliver.ts';
 import { rejectionBundle } from '../../payers/reply.ts';
 import type { PayerRuntime } from '../../payers/registry.ts';
+import { translationFor } from '../../payers/x12-io.ts';
 import { pasRequestTo278, pendedAnswer, TranslateError, x12ResponseToPas } from '../../translate/index.ts';
 import { recordAnswer, RESPONSE_SET } from '../../workflow/answer.ts';
 import { decisionDeadline } from '../../workflow/deadlines.ts';
@@ -105,7 +106,8 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
     }
     let translated;
     try {
-      translated = pasRequestTo278(outgoing as never, { now, payer: x12Payer(payer.config) });
+      // Translated as it will be sent to this payer, so the check judges what leaves.
+      translated = pasRequestTo278(outgoing as never, { now, ...translationFor(payer.config) });
     } catch (e) {
       if (e instanceof TranslateError) throw new AppError('unprocessable', e.message, e.expression);
       throw e;
@@ -125,8 +127,8 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
       // What was received, unless the rules attached EHR documentation to it.
       payload: outgoing === bundle ? text : undefined,
       // The 278 from this translation, written once (not for PAS FHIR payers: they get the Bundle).
-      outbound: x12Payer(payer.config)
-        ? (tx, row) => write278(tx, { request: row, payer: payer.config, senderId: deps.config.x12SenderId, body: translated.segments, now }).then(() => undefined)
+      outbound: sendsX12(payer.config)
+        ? (tx, row) => write278(tx, { request: row, payer: payer.config, senderId: deps.config.x12SenderId, bundle: outgoing, body: translated.segments, now }).then(() => undefined)
         : undefined,
       afterInsert: quality && ((tx, row) => quality.record(tx, row.id)),
     });

@@ -11,15 +11,31 @@ import { QualityWarnings } from './quality-warnings.tsx';
 const ACTIONS: Record<string, string> = {
   'request.submit': 'Submitted by the provider',
   'request.transition': 'Status changed',
+  'request.fit': "Values changed to fit the payer's character set or delimiters",
   'request.appeal': 'Appeal recorded',
   'request.extension': 'Review timeframe extended',
   'phi.read': 'Viewed',
+  'attachment.queued': 'Documents queued for the payer (X12 275)',
+  'attachment.send': 'Documents sent to the payer (X12 275)',
+  'attachment.acknowledged': 'Documents accepted by the payer (999)',
+  'attachment.rejected': 'Documents rejected by the payer (999)',
+  'attachment.failed': 'Documents could not be sent',
+  'attachment.missing': 'Documents with nothing to send (no inline data)',
+  'attachment.route': "Documents go by the payer's own route (no X12 275)",
+  'attachment.skipped': 'Documents not sent: the request is closed',
+  'payer.acknowledgment': "Payer's acknowledgment (999)",
 };
 
 function describe(e: TimelineEntry): string {
   const base = ACTIONS[e.action] ?? e.action;
   if (e.action === 'request.transition' && e.from && e.to) return `${base}: ${statusLabel(e.from)} → ${statusLabel(e.to)}`;
+  if (e.action === 'request.fit' && Array.isArray(e.detail.fittedToPayer)) return `${base}: ${(e.detail.fittedToPayer as string[]).join(', ')}`;
   if (e.action === 'request.appeal' && typeof e.detail.outcome === 'string') return `${base}: ${e.detail.outcome}`;
+  const d = e.detail as { controlNumber?: string; documents?: string[]; controlNumbers?: string[]; route?: string; codes?: string[] };
+  if (e.action.startsWith('attachment.') || e.action === 'payer.acknowledgment') {
+    const parts = [d.route, d.controlNumber ? `interchange ${d.controlNumber}` : undefined, (d.documents ?? d.controlNumbers)?.join(', '), d.codes?.join(', ')].filter(Boolean);
+    return parts.length ? `${base}: ${parts.join(' · ')}` : base;
+  }
   return base;
 }
 
@@ -37,6 +53,7 @@ function Facts(p: { d: RequestDetail }) {
     ['Trace number', r.traceNumber ?? '—'],
     ['Claim identifier', r.claimIdentifier ?? '—'],
     ['Authorization number', r.authNumber ?? '—'],
+    ['Documents (X12 275)', p.d.attachments ?? 'none'],
     ['Appeal', r.appeal ? (r.appealOutcome ?? 'recorded') : 'none'],
     ['Extended timeframe', r.extended ? 'yes' : 'no'],
   ];

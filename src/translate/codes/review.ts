@@ -8,6 +8,9 @@ export const REQUEST_CATEGORY: Record<string, string> = {
   IN: 'Initial Medical Services Reservation',
 };
 
+/** BHT02 transaction set purpose (element 353) of a 278 request: 13 request, 01 cancellation. */
+export const BHT02_PURPOSE = { request: '13', cancellation: '01' } as const;
+
 /** BHT06 transaction type implied by a request category: medical services reservation → RU. */
 export const BHT06_BY_CATEGORY: Record<string, string> = { IN: 'RU' };
 

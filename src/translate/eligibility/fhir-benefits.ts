@@ -9,6 +9,7 @@ import { EB01, EB02, EB06, EB09, EB11_REQUIRED, EB12_NETWORK } from './codes/ben
 import { ECS } from './codes/members.ts';
 import { SERVICE_TYPES } from './codes/service-types.ts';
 import type { Benefit } from './parse-271.ts';
+import { X12_EXT, code, complex, dateExt, dec, referenceExt, str } from './x12-extensions.ts';
 
 type Json = Record<string, unknown>;
 
@@ -31,6 +32,8 @@ interface Group {
   used?: Benefit;
   remaining?: Benefit;
   messages: string[];
+  /** Every EB merged into the item (their REF, DTP, HSD, III and entities all travel). */
+  all: Benefit[];
 }
 
 function groupKey(b: Benefit, serviceType: string | undefined): string {
@@ -48,12 +51,13 @@ function groups(benefits: Benefit[]): Group[] {
       let g = open.get(key);
       // A second total of the same kind (say two calendar-year deductibles) is its own item.
       if (!g || (role === 'total' && g.total) || (role !== 'total' && g[role])) {
-        g = { key, ...(st ? { serviceType: st } : {}), first: b, messages: [] };
+        g = { key, ...(st ? { serviceType: st } : {}), first: b, messages: [], all: [] };
         open.set(key, g);
         out.push(g);
       }
       g[role] = b;
       g.messages.push(...b.messages);
+      if (!g.all.includes(b)) g.all.push(b);
     }
   }
   return out;
@@ -89,10 +93,38 @@ function quantityBenefit(b: Benefit): Json | undefined {
 }
 
 function entityText(b: Benefit): string[] {
-  return b.entities.map((e) => `${e.entity} ${e.name}${e.id ? ` (${e.qualifier} ${e.id})` : ''}`);
+  return b.entities.map((e) => `${e.entity} ${e.display}${e.id ? ` (${e.qualifier} ${e.id})` : ''}`);
 }
 
-function itemOf(g: Group): Json {
+/** What an item carries of its EBs beyond FHIR's own elements: EB04, EB14, HSD, REF, DTP, III, 2120 entities. */
+function extensionsOf(g: Group, entity: (e: Benefit['entities'][number]) => { reference: string }): Json[] {
+  const out: Json[] = [];
+  const seen = new Set<string>();
+  const push = (e: Json) => {
+    const key = JSON.stringify(e);
+    if (!seen.has(key)) (seen.add(key), out.push(e));
+  };
+  for (const b of g.all) {
+    if (b.insuranceType) push({ url: X12_EXT.insuranceType, valueCoding: { system: 'https://codesystem.x12.org/005010/1336', code: b.insuranceType } });
+    for (const p of b.diagnosisPointers ?? []) push({ url: X12_EXT.diagnosisPointer, valuePositiveInt: Number(p) });
+    for (const d of b.deliveries) {
+      push(complex(X12_EXT.delivery, [
+        ['quantityQualifier', code('673', d.quantityQualifier)], ['quantity', dec(d.quantity)], ['unit', code('355', d.unit)],
+        ['sampleSelectionModulus', dec(d.sampleSelectionModulus)], ['periodQualifier', code('615', d.periodQualifier)], ['periods', dec(d.periods)],
+        ['pattern', code('678', d.pattern)], ['patternTime', code('679', d.patternTime)],
+      ]));
+    }
+    for (const r of b.refs) push(referenceExt(r));
+    for (const d of b.dates) push(dateExt(d));
+    for (const a of b.additional) {
+      push(complex(X12_EXT.additionalInformation, [['codeListQualifier', code('1270', a.codeListQualifier)], ['code', str(a.code)], ['category', code('1136', a.category)], ['text', str(a.text)]]));
+    }
+    for (const e of b.entities) push({ url: X12_EXT.relatedEntity, valueReference: entity(e) });
+  }
+  return out;
+}
+
+function itemOf(g: Group, entity: (e: Benefit['entities'][number]) => { reference: string }): Json {
   const b = g.first;
   const info = EB01[b.code];
   const termSource = g.total ?? g.used ?? g.remaining ?? b;
@@ -100,12 +132,26 @@ function itemOf(g: Group): Json {
   const level = b.coverageLevel ? EB02[b.coverageLevel] : undefined;
   const network = b.network ? EB12_NETWORK[b.network] : undefined;
   const auth = b.authorization ? EB11_REQUIRED[b.authorization] : undefined;
-  const person = b.entities.find((e) => e.qualifier === 'XX' && e.id);
-  const benefit = [amountBenefit(g), quantityBenefit(g.total ?? b)].filter(Boolean);
+  const person = b.entities.find((e) => e.entityType === '1') ?? b.entities.find((e) => e.qualifier === 'XX' && e.id);
+  const valued = [amountBenefit(g), quantityBenefit(g.total ?? b)].filter(Boolean);
+  // An EB with no amount, percent or quantity (EB*1 active coverage, EB*L primary care provider)
+  // still says what it is: a benefit of its EB01 type alone.
+  const own = coding(ECS.benefitInfo, b.code, info?.display);
+  const benefit = valued.length ? valued : [{ type: { coding: [own], text: info?.display ?? b.code } }];
+  // Whatever the values, the benefit says which EB01 it answers.
+  const first = benefit[0] as { type: { coding: { code: string }[] } };
+  if (!benefit.some((x) => (x as typeof first).type.coding.some((c) => c.code === b.code))) first.type.coding.push(own);
   const description = [info?.display ?? `benefit ${b.code}`, ...entityText(b), ...new Set(g.messages)].join('. ');
+  const extension = extensionsOf(g, entity);
   return {
+    ...(extension.length ? { extension } : {}),
     ...(g.serviceType ? { category: { coding: [coding(ECS.serviceType, g.serviceType, SERVICE_TYPES.get(g.serviceType))] } } : {}),
-    ...(b.procedure ? { productOrService: { coding: [coding(PROCEDURE_SYSTEM[b.procedure.qualifier] ?? ECS.serviceType, b.procedure.code)] } } : {}),
+    ...(b.procedure
+      ? {
+          productOrService: { coding: [{ ...coding(PROCEDURE_SYSTEM[b.procedure.qualifier] ?? ECS.serviceType, b.procedure.code), ...(PROCEDURE_SYSTEM[b.procedure.qualifier] ? {} : { display: b.procedure.qualifier }) }] },
+          ...(b.procedure.modifiers.length ? { modifier: b.procedure.modifiers.map((m) => ({ coding: [coding('http://www.ama-assn.org/go/cpt', m)] })) } : {}),
+        }
+      : {}),
     ...(info?.excluded ? { excluded: true } : {}),
     ...(b.planDescription ? { name: b.planDescription } : {}),
     description,
@@ -114,15 +160,28 @@ function itemOf(g: Group): Json {
       ? { unit: { coding: [...(level?.fhirUnit ? [coding(ECS.benefitUnit, level.fhirUnit)] : []), coding(ECS.coverageLevel, b.coverageLevel, level?.display)] } }
       : {}),
     ...(termSource.period
-      ? { term: { coding: [...(term?.fhirTerm ? [coding(ECS.benefitTerm, term.fhirTerm)] : []), coding(ECS.timePeriod, termSource.period, term?.display)] } }
+      ? {
+          term: {
+            coding: [
+              ...(term?.fhirTerm ? [coding(ECS.benefitTerm, term.fhirTerm)] : []),
+              coding(ECS.timePeriod, termSource.period, term?.display),
+              // The other EBs merged in (remaining, year to date) keep their own period codes.
+              ...[...new Set(g.all.map((x) => x.period).filter((p): p is string => Boolean(p) && p !== termSource.period))].map((p) => coding(ECS.timePeriod, p, EB06[p]?.display)),
+            ],
+          },
+        }
       : {}),
     ...(benefit.length ? { benefit } : {}),
     ...(auth !== undefined ? { authorizationRequired: auth } : {}),
-    ...(person ? { provider: { identifier: { system: ECS.npi, value: person.id }, display: person.name } } : {}),
+    ...(person ? { provider: { ...entity(person), ...(person.qualifier === 'XX' && person.id ? { identifier: { system: ECS.npi, value: person.id } } : {}), display: person.display } } : {}),
   };
 }
 
-/** The insurance.item list for a member's EB loops, in the payer's order. */
-export function benefitItems(benefits: Benefit[]): Json[] {
-  return groups(benefits).map(itemOf);
+/**
+ * The insurance.item list for a member's EB loops, in the payer's order. `entity` adds a 2120C/D
+ * related entity as a resource of the response Bundle and returns its reference (the same entity
+ * object is added once).
+ */
+export function benefitItems(benefits: Benefit[], entity: (e: Benefit['entities'][number]) => { reference: string }): Json[] {
+  return groups(benefits).map((g) => itemOf(g, entity));
 }

@@ -7,6 +7,7 @@
  */
 import type { Located } from '../bundle-index.ts';
 import { EXT } from '../codes/systems.ts';
+import { X12_EXT } from './x12-extensions.ts';
 import { ECS } from './codes/members.ts';
 import { AAA03, AAA04 } from './codes/rejections.ts';
 import type { RequestRefs } from './fhir-parties.ts';
@@ -49,6 +50,7 @@ export function responseErrors(parsed: Parsed271, refs: RequestRefs, requestItem
     const follow = r.followUp ? AAA04[r.followUp] ?? r.followUp : undefined;
     return {
       extension: [
+        ...(r.valid ? [{ url: X12_EXT.validRequest, valueCoding: { system: 'https://codesystem.x12.org/005010/1073', code: r.valid } }] : []),
         ...(r.followUp ? [{ url: EXT.errorFollowupAction, valueCodeableConcept: { coding: [{ system: ECS.followUp, code: r.followUp, ...(AAA04[r.followUp] ? { display: AAA04[r.followUp] } : {}) }] } }] : []),
         { url: ERROR_EXPRESSION_EXT, valueString: expressionFor(r, refs, parsed, requestItems) },
       ],

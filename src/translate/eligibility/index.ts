@@ -9,9 +9,10 @@ export { inquiryTo270, traceOriginator, type EligibilityInquiry, type Inquiry270
 export { readEligibilityRequest, type EligibilityRequestRead } from './read-request.ts';
 export { validNpi } from './request-parties.ts';
 export { read270, type Read270 } from './read-270.ts';
-export { parse271, patientOf, type Benefit, type Member, type Parsed271, type Rejection } from './parse-271.ts';
+export { parse271, parse271All, patientOf, type Benefit, type Member, type Parsed271, type Rejection } from './parse-271.ts';
 export { summarize271, coverageStatus, type EligibilitySummary, type SummaryError } from './summary.ts';
-export { eligibility271ToFhir, eligibilityOutcomeBundle, type EligibilityResponseContext } from './to-fhir.ts';
+export { eligibility271ToFhir, eligibility271ToFhirAll, eligibilityOutcomeBundle, type EligibilityResponseContext } from './to-fhir.ts';
+export { X12_EXT } from './x12-extensions.ts';
 export { ERROR_EXPRESSION_EXT } from './fhir-errors.ts';
 export { readLevels, repeatsOf } from './levels.ts';
 export { SERVICE_TYPES, DEFAULT_SERVICE_TYPE, isServiceType } from './codes/service-types.ts';

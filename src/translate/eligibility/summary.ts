@@ -23,6 +23,8 @@ export interface EligibilitySummary {
   planName?: string;
   planNumber?: string;
   group?: string;
+  /** REF03 of the group REF. */
+  groupName?: string;
   coverageStart?: string;
   coverageEnd?: string;
   deductible?: number;
@@ -117,7 +119,7 @@ export function summarize271(p: Parsed271, serviceType = DEFAULT_SERVICE_TYPE): 
     status: blocking ? 'error' : (status ?? (p.rejections.length ? 'error' : 'unknown')),
     ...(planRef?.description || planEb?.planDescription ? { planName: planRef?.description ?? planEb!.planDescription } : {}),
     ...(planRef ? { planNumber: planRef.value } : {}),
-    ...(groupRef ? { group: groupRef.value } : {}),
+    ...(groupRef ? { group: groupRef.value, ...(groupRef.description ? { groupName: groupRef.description } : {}) } : {}),
     ...(period?.start ? { coverageStart: period.start } : {}),
     ...(period?.end ? { coverageEnd: period.end } : {}),
     errors: p.rejections.map(describeRejection),

@@ -4,7 +4,7 @@
  */
 import type { Segment } from '../../x12/types.ts';
 import type { ClaimSupportingInfo, Extension, Resource } from '../fhir-types.ts';
-import { codeOf, codingOf, ext, exts } from '../bundle-index.ts';
+import { codeOf, codingOf, ext, exts, type BundleIndex } from '../bundle-index.ts';
 import { DIAGNOSIS_QUALIFIER, MAX_DIAGNOSES } from '../codes/service.ts';
 import { CS, EXT } from '../codes/systems.ts';
 import { fit } from '../errors.ts';
@@ -96,10 +96,15 @@ export function infosOf(ctx: RequestContext, category: string, sequences?: numbe
   );
 }
 
+/** PWK02 (element 756) a payer's document route implies when a document was to go electronically. */
+export const PWK02_BY_ROUTE: Readonly<Record<string, string>> = { 'x12-275': 'EL', fax: 'FX', mail: 'BM', email: 'EM', portal: 'FT', none: 'AA' };
+
 /**
  * PWK for each additionalInformation entry: PWK01 report type, PWK02 transmission code, PWK05 AC
  * (attachment control number), PWK06 control number, PWK07 description — all from the PAS
- * documentInformation extension. A document without it is sent as OZ (support data) / EL.
+ * documentInformation extension. A document without it is sent as OZ (support data) / EL. When
+ * the payer takes no X12 275, an electronic (EL) promise becomes the payer's route (FX, BM, EM, FT,
+ * or AA: available on request), so the 278 never promises what will not come.
  */
 export function pwkSegments(ctx: RequestContext, infos: ClaimSupportingInfo[]): Segment[] {
   return infos.map((info) => {
@@ -107,17 +112,30 @@ export function pwkSegments(ctx: RequestContext, infos: ClaimSupportingInfo[]): 
     const where = `${ctx.claimPath}.supportingInfo[${(ctx.claim.supportingInfo ?? []).indexOf(info)}]`;
     if (!doc) ctx.warn.add('missing-element', 'additionalInformation without documentInformation: sent as PWK*OZ*EL', where);
     const report = codeOf(ext(doc, 'reportTypeCode')?.valueCodeableConcept) ?? 'OZ';
-    const transmission = codeOf(ext(doc, 'transmissionMethod')?.valueCodeableConcept) ?? 'EL';
-    const control = fit('PWK06', 80, ext(doc, 'controlNumber')?.valueString ?? documentId(ctx, info), `${where}.extension`);
+    const asked = codeOf(ext(doc, 'transmissionMethod')?.valueCodeableConcept) ?? 'EL';
+    const transmission = asked === 'EL' && ctx.attachmentRoute ? PWK02_BY_ROUTE[ctx.attachmentRoute]! : asked;
+    if (transmission !== asked) {
+      ctx.warn.add('unmapped-code', `this payer takes no X12 275: the document is announced as PWK02 ${transmission} instead of EL`, where);
+    }
+    const control = fit('PWK06', 80, attachmentControlNumber(ctx.index, ctx.trace, info), `${where}.extension`);
     const description = cut(ext(doc, 'description')?.valueString, 80, ctx.warn, `${where}.extension`);
     return seg('PWK', report, transmission, '', '', control ? 'AC' : '', control, description);
   });
 }
 
-/** A referenced DocumentReference's identifier as attachment control number, when no controlNumber was given. */
-function documentId(ctx: RequestContext, info: ClaimSupportingInfo): string | undefined {
-  const doc: Resource | undefined = ctx.index.resolve(info.valueReference)?.resource;
-  return doc?.identifier?.find((i) => i.value)?.value;
+/**
+ * PWK06 attachment control number of a document: the PAS documentInformation controlNumber, else
+ * the referenced DocumentReference's identifier, else `<2000E trace>-<supportingInfo sequence>`
+ * (the 275 that carries the document quotes the same number in TRN02).
+ */
+export function attachmentControlNumber(index: BundleIndex, trace: string, info: ClaimSupportingInfo): string {
+  const given = ext(ext(info, EXT.documentInformation), 'controlNumber')?.valueString;
+  if (given) return given;
+  const doc: Resource | undefined = index.resolve(info.valueReference)?.resource;
+  const id = doc?.identifier?.find((i) => i.value)?.value;
+  if (id) return id;
+  const suffix = `-${info.sequence}`;
+  return `${trace.slice(0, 80 - suffix.length)}${suffix}`;
 }
 
 /** MSG*<text> for each freeFormMessage (MSG01 holds at most 264 characters). */

@@ -85,13 +85,29 @@ function itemInfoSequences(items: ClaimItem[]): Set<number> {
   return new Set(items.flatMap((i) => i.informationSequence ?? []));
 }
 
+/**
+ * 2000E REF*BB / REF*NT of an update or cancel: the Claim's own extensions win; otherwise the
+ * numbers of the payer's answer to the prior request, so the payer finds the case it changes.
+ */
+function eventRefs(ctx: RequestContext): Segment[] {
+  const own = refSegments(ctx.claim, ctx.claimPath);
+  const revises = isUpdate(ctx.claim) || claimCertificationType(ctx.claim) === CERTIFICATION_TYPE.cancel;
+  if (own.length > 0 || !revises) return own;
+  const prior = ctx.prior;
+  const refs = [
+    ...(prior?.authNumber ? [seg('REF', 'BB', fit('REF02', 50, prior.authNumber, ctx.claimPath))] : []),
+    ...(prior?.adminReference ? [seg('REF', 'NT', fit('REF02', 50, prior.adminReference, ctx.claimPath))] : []),
+  ];
+  if (refs.length === 0) {
+    ctx.warn.add('missing-element', 'update or cancel without the prior authorization or administrative reference number (REF*BB/REF*NT)', ctx.claimPath);
+  }
+  return refs;
+}
+
 export function eventLoop(ctx: RequestContext, items: ClaimItem[]): Segment[] {
   const itemOwned = itemInfoSequences(items);
   const claimLevel = (category: string) => infosOf(ctx, category).filter((s) => !itemOwned.has(s.sequence));
-  const refs = refSegments(ctx.claim, ctx.claimPath);
-  if (isUpdate(ctx.claim) && refs.length === 0) {
-    ctx.warn.add('missing-element', 'update without the prior authorization or administrative reference number (REF*BB/REF*NT)', ctx.claimPath);
-  }
+  const refs = eventRefs(ctx);
   return [
     seg('TRN', '1', ctx.trace, ctx.originator, fit('TRN04', 50, traceSubDepartment(ctx.claim), `${ctx.claimPath}.identifier`)),
     umEvent(ctx, items),

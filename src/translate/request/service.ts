@@ -112,6 +112,14 @@ function hsdSegment(ctx: RequestContext, item: ClaimItem, hasService: boolean, w
   ];
 }
 
+/** 2000F REF*BB: the item's own number, else (an update or cancel) the line's number in the prior answer. */
+function itemRefs(ctx: RequestContext, item: ClaimItem, where: string): Segment[] {
+  const own = refSegments(item, where);
+  if (own.length > 0) return own;
+  const prior = ctx.prior?.itemAuthNumbers?.[item.sequence];
+  return prior ? [seg('REF', 'BB', fit('REF02', 50, prior, `${where}.sequence`))] : [];
+}
+
 export function serviceLoop(ctx: RequestContext, item: ClaimItem, eventCategory: string): Segment[] {
   const where = `${ctx.claimPath}.item[${(ctx.claim.item ?? []).indexOf(item)}]`;
   const service = serviceSegment(ctx, item, where);
@@ -121,7 +129,7 @@ export function serviceLoop(ctx: RequestContext, item: ClaimItem, eventCategory:
     seg('TRN', '1', fit('TRN02', 50, itemTrace(item, ctx.trace), `${where}.extension`), ctx.originator),
     // 2000F UM01 category, UM02 certification type, UM03 service type (item.category), UM04 facility.
     seg('UM', itemRequestCategory(item) ?? eventCategory, itemCertificationType(item), codeOf(item.category, CS.serviceType), facility(item)),
-    ...refSegments(item, where),
+    ...itemRefs(ctx, item, where),
     ...(date ? [seg('DTP', SERVICE_DATE_QUALIFIER, ...date)] : []),
     ...service,
     ...hsdSegment(ctx, item, service.length > 0, where),

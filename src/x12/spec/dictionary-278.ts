@@ -187,7 +187,17 @@ export const SV1: SegmentSpec = {
     el(1073, 'Yes/No Condition or Response Code', 'ID', 1, 1, { usage: 'N' }),
     el(1340, 'Multiple Procedure Code', 'ID', 1, 2, { usage: 'N' }),
     el(1073, 'Yes/No Condition or Response Code', 'ID', 1, 1),
-    ...Array.from({ length: 10 }, () => el(0, 'Not used in X217', 'AN', 1, 80, { usage: 'N' as const })),
+    el(1073, 'Yes/No Condition or Response Code', 'ID', 1, 1, { usage: 'N' }),
+    el(1364, 'Review Code', 'ID', 1, 2, { usage: 'N' }),
+    el(341, 'National or Local Assigned Review Value', 'AN', 1, 2, { usage: 'N' }),
+    el(1327, 'Copay Status Code', 'ID', 1, 1, { usage: 'N' }),
+    el(1334, 'Health Care Professional Shortage Area Code', 'ID', 1, 1, { usage: 'N' }),
+    el(127, 'Reference Identification', 'AN', 1, 50, { usage: 'N' }),
+    el(116, 'Postal Code', 'ID', 3, 15, { usage: 'N' }),
+    el(782, 'Monetary Amount', 'R', 1, 18, { usage: 'N' }),
+    // SV120 level of care: PAS binds the nursing home level of care (extension-nursingHomeLevelOfCare) here.
+    el(1337, 'Level of Care Code', 'ID', 1, 1),
+    el(1360, 'Provider Agreement Code', 'ID', 1, 1, { usage: 'N' }),
   ],
 };
 
@@ -204,8 +214,9 @@ export const SV2: SegmentSpec = {
     el(1371, 'Unit Rate', 'R', 1, 10),
     el(782, 'Monetary Amount', 'R', 1, 18, { usage: 'N' }),
     el(1073, 'Yes/No Condition or Response Code', 'ID', 1, 1, { usage: 'N' }),
-    el(1345, 'Nursing Home Residential Status Code', 'ID', 1, 1, { usage: 'N' }),
-    el(1337, 'Level of Care Code', 'ID', 1, 1, { usage: 'N' }),
+    // SV209/SV210: PAS binds extension-nursingHomeResidentialStatus and -nursingHomeLevelOfCare here.
+    el(1345, 'Nursing Home Residential Status Code', 'ID', 1, 1),
+    el(1337, 'Level of Care Code', 'ID', 1, 1),
     el(1360, 'Provider Agreement Code', 'ID', 1, 1, { usage: 'N' }),
   ],
 };

@@ -21,13 +21,15 @@ function nameLoop(id: string, name: string, usage: 'R' | 'S', repeat: number, en
 function build(response: boolean): TransactionSpec {
   const aaa = (name: string): SegmentUse[] => (response ? [seg('AAA', name, 'S', 9)] : []);
   const contact = response ? [] : [seg('PER', 'Contact Information', 'S', 1)];
+  // Provider loops (2010EA, 2010F) carry their contact in both directions: payers send it back.
+  const providerContact = [seg('PER', 'Provider Contact Information', 'S', 1)];
 
   const providerLoop = (id: string, name: string) =>
     nameLoop(id, name, 'S', 12, PROVIDER_ENTITY, [
       seg('REF', 'Supplemental Identification', 'S', 7),
       seg('N3', 'Address', 'S', 1),
       seg('N4', 'City, State, ZIP Code', 'S', 1),
-      ...contact,
+      ...providerContact,
       ...aaa('Request Validation'),
       seg('PRV', 'Provider Information', 'S', 1),
     ]);
@@ -61,15 +63,13 @@ function build(response: boolean): TransactionSpec {
     seg('DTP', 'Patient Event Dates', 'S', eventDates.length, { el: { 1: { codes: eventDates } } }),
     ...clinical,
     providerLoop('2010EA', 'Patient Event Provider Name'),
-    ...(response
-      ? []
-      : [
-          nameLoop('2010EB', 'Additional Patient Information Contact Name', 'S', 1, ['1P', '2B', 'ABG', 'FA', 'PR', 'X3'], [
-            seg('N3', 'Address', 'S', 1),
-            seg('N4', 'City, State, ZIP Code', 'S', 1),
-            seg('PER', 'Contact Information', 'S', 1),
-          ]),
-        ]),
+    // Who to send additional information to: the requester names one; a pending UMO names its own
+    // (real payers send it back with the PWK and HI*LOI of a request for more information).
+    nameLoop('2010EB', 'Additional Patient Information Contact Name', 'S', 1, ['1P', '2B', 'ABG', 'FA', 'PR', 'X3'], [
+      seg('N3', 'Address', 'S', 1),
+      seg('N4', 'City, State, ZIP Code', 'S', 1),
+      seg('PER', 'Contact Information', 'S', response ? 3 : 1),
+    ]),
     nameLoop('2010EC', 'Patient Event Transport Information', 'S', 5, ['45', 'FS', 'ND', 'PW', 'R3'], [
       seg('N3', 'Address', 'S', 1),
       seg('N4', 'City, State, ZIP Code', 'S', 1),
@@ -86,6 +86,8 @@ function build(response: boolean): TransactionSpec {
       seg('SV2', 'Institutional Service Line', 'S', 1),
       seg('SV3', 'Dental Service', 'S', 1),
       seg('TOO', 'Tooth Information', 'S', 32),
+      // A pending UMO asks for more information per line: HI*LOI:<LOINC> (what to send).
+      ...(response ? [seg('HI', 'Requested Additional Information', 'S', 1)] : []),
       seg('HSD', 'Health Care Services Delivery', 'S', 1),
       seg('PWK', 'Additional Service Information', 'S', 10),
       seg('MSG', 'Message Text', 'S', 1),

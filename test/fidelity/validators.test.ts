@@ -1,0 +1,85 @@
+/**
+ * One validator, one verdict (issue 14.6): `priorgate validate`, `POST /payer/x12` and the pre-send
+ * check reach the same verdict on every public sample, every TR3-style file and damaged variants of
+ * them, and the acknowledgment each writes says what its verdict says (the CLI's exit code, the
+ * acknowledgment `POST /payer/x12` answers, whether the pre-send check lets it leave).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run as validate } from '../../src/cli/commands/validate.ts';
+import { basicAuth, issuePayerSecret } from '../../src/payers/inbound-auth.ts';
+import { assertSendable } from '../../src/translate/index.ts';
+import { ackAccepts } from '../../src/x12/index.ts';
+import { runCommand } from '../helpers/cli-io.ts';
+import { testGateway, type TestGateway } from '../helpers/gateway.ts';
+import { allX12Files } from '../helpers/x12-files.ts';
+
+let gw: TestGateway;
+let secret: string;
+const dir = mkdtempSync(path.join(tmpdir(), 'pg-validators-'));
+
+beforeAll(async () => {
+  gw = await testGateway({ PRIORGATE_SIM_PEND_MS: '600000' });
+  secret = (await issuePayerSecret(gw.database.db, 'demo-payer'))!;
+}, 120_000);
+afterAll(async () => {
+  await gw?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Each file, and damaged variants (each with its own ISA13, so no variant is a duplicate of another). */
+function cases(): [string, string][] {
+  const out: [string, string][] = [];
+  let n = 700_000_000;
+  const fresh = (text: string) => {
+    const isa13 = /^ISA(.)(?:[^\n]*?\1){12}(\d{9})/.exec(text)?.[2];
+    const next = String(++n).padStart(9, '0');
+    return isa13 ? text.split(isa13).join(next) : text;
+  };
+  for (const f of allX12Files()) {
+    out.push([f.name, fresh(f.text)]);
+    out.push([`${f.name} + junk after IEA`, `${fresh(f.text).trimEnd()}\nNM1*IL*1*STRAY~\n`]);
+    out.push([`${f.name} with an SE01 off by one`, fresh(f.text).replace(/SE\*(\d+)\*/, (_m, c: string) => `SE*${Number(c) + 1}*`)]);
+  }
+  return out;
+}
+
+const flat = (ack: string) => ack.replace(/\r?\n/g, '');
+
+describe('priorgate validate, POST /payer/x12 and the pre-send check agree', () => {
+  const all = cases();
+
+  it(`on every sample, TR3-style file and damaged variant (${all.length} inputs)`, async () => {
+    const disagreements: string[] = [];
+    for (const [name, text] of all) {
+      const file = path.join(dir, 'in.x12');
+      writeFileSync(file, text);
+      const cli = await runCommand(validate as never, [file]);
+      const post = await fetch(`${gw.url}/payer/x12`, { method: 'POST', body: text, headers: { 'content-type': 'application/edi-x12', authorization: basicAuth('demo-payer', secret) } });
+      const ack = await post.text();
+      let presend = true;
+      try {
+        assertSendable(text, 'Bundle');
+      } catch {
+        presend = false;
+      }
+      const verdicts = { cli: cli.code === 0, ackOfCli: ackAccepts(cli.stdout), post: post.status === 200 && ackAccepts(ack), presend };
+      const same = new Set(Object.values(verdicts)).size === 1 && flat(cli.stdout) === flat(ack);
+      if (!same) disagreements.push(`${name}: ${JSON.stringify(verdicts)}${flat(cli.stdout) === flat(ack) ? '' : ' (different acknowledgments)'}`);
+      expect([0, 1]).toContain(cli.code);
+    }
+    expect(disagreements).toEqual([]);
+  }, 240_000);
+
+  it('the acknowledgment of a rejected file says rejected wherever the rejection is (TA1 R, AK9 R, or a TA1 blaming no interchange)', async () => {
+    for (const [name, text] of all.filter(([n]) => n.includes('junk') || n.includes('SE01'))) {
+      const file = path.join(dir, 'bad.x12');
+      writeFileSync(file, text);
+      const cli = await runCommand(validate as never, [file]);
+      expect(cli.code, name).toBe(1);
+      expect(cli.stdout, name).toMatch(/TA1\*\d{9}\*\d{6}\*\d{4}\*R\*|AK9\*R\*|IK5\*R\*/);
+    }
+  });
+});
