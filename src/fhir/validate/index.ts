@@ -8,7 +8,10 @@
  */
 import type { ValidationIssue } from './types.ts';
 
-export { validatePasRequestBundle, validatePasInquiryBundle, preloadPasDefinitions, PAS_PROFILES } from './pas-bundle.ts';
+export {
+  validatePasRequestBundle, validatePasInquiryBundle, validatePasResponseBundle, validatePasInquiryResponseBundle, preloadPasDefinitions, PAS_PROFILES,
+} from './pas-bundle.ts';
+export { IG_CONTEXT_DEFECTS } from './extensions.ts';
 export { PAS_CHECKS, type PasCheck, type BundleKind } from './pas-checks.ts';
 export type { ValidationIssue, IssueSeverity } from './types.ts';
 

@@ -9,7 +9,11 @@ import { isObject, resolveReference, type FoundEntry } from '../bundle.ts';
 import type { Located } from './scan.ts';
 import type { ValidationIssue } from './types.ts';
 
-export type BundleKind = 'request' | 'inquiry';
+/** Request Bundles providers send (`$submit`, `$inquire`) and the response Bundles we answer with. */
+export type BundleKind = 'request' | 'inquiry' | 'response' | 'inquiry-response';
+
+export const REQUEST_KINDS: BundleKind[] = ['request', 'inquiry'];
+export const RESPONSE_KINDS: BundleKind[] = ['response', 'inquiry-response'];
 
 export interface PasContext {
   kind: BundleKind;
@@ -18,8 +22,10 @@ export interface PasContext {
   entries: unknown[];
   /** Entries holding a resource of a known type. */
   resources: FoundEntry[];
-  /** The first entry, when it is a Claim. */
+  /** The first entry, when it is a Claim (request kinds). */
   claim?: FoundEntry;
+  /** The first entry, when it is a ClaimResponse (response kinds). */
+  claimResponse?: FoundEntry;
   /** Every Reference in each entry's resource, by entry index. */
   references: Map<number, Located[]>;
 }
@@ -74,6 +80,7 @@ export const PAS_CHECKS: PasCheck[] = [
   },
   {
     id: 'bundle-identifier',
+    kinds: REQUEST_KINDS,
     requirements: ['spec-23'],
     run: ({ bundle }) => {
       if (!isObject(bundle.identifier)) return [error('required', 'Bundle.identifier', 'Bundle.identifier (the submitter transaction identifier) is required')];
@@ -82,14 +89,16 @@ export const PAS_CHECKS: PasCheck[] = [
   },
   {
     id: 'bundle-timestamp',
+    kinds: REQUEST_KINDS,
     requirements: ['spec-23'],
     run: ({ bundle }) => (present(bundle.timestamp) ? [] : [error('required', 'Bundle.timestamp', 'Bundle.timestamp is required')]),
   },
   {
     id: 'entry-resources',
     requirements: ['spec-11'],
-    run: ({ bundle, entries }) => {
-      if (!Array.isArray(bundle.entry) || entries.length === 0) return [error('required', 'Bundle.entry', 'The Bundle has no entries; the first entry must be the Claim')];
+    run: ({ bundle, entries, kind }) => {
+      const first = RESPONSE_KINDS.includes(kind) ? 'ClaimResponse' : 'Claim';
+      if (!Array.isArray(bundle.entry) || entries.length === 0) return [error('required', 'Bundle.entry', `The Bundle has no entries; the first entry must be the ${first}`)];
       return entries.flatMap((entry, i) => {
         const at = `Bundle.entry[${i}]`;
         if (!isObject(entry)) return [error('structure', at, 'A Bundle entry must be a JSON object')];
@@ -103,6 +112,7 @@ export const PAS_CHECKS: PasCheck[] = [
   },
   {
     id: 'claim-first',
+    kinds: REQUEST_KINDS,
     requirements: ['spec-12'],
     run: ({ entries, resources, claim }) => {
       if (claim || entries.length === 0) return [];
@@ -113,7 +123,19 @@ export const PAS_CHECKS: PasCheck[] = [
     },
   },
   {
+    id: 'claimresponse-first',
+    kinds: RESPONSE_KINDS,
+    requirements: ['spec-30'],
+    run: ({ entries, resources, claimResponse, kind }) => {
+      if (claimResponse || entries.length === 0) return [];
+      // An inquiry that matched nothing answers with no Bundle at all, so every Bundle has one.
+      const first = resources.find((r) => r.index === 0)?.resource.resourceType;
+      return [error('invalid', CLAIM, `The first entry of a PAS ${kind} Bundle must be the ClaimResponse, not ${first ?? 'this'}`)];
+    },
+  },
+  {
     id: 'claim-use',
+    kinds: REQUEST_KINDS,
     requirements: ['spec-12'],
     run: ({ claim }) => {
       if (!claim) return [];
@@ -137,6 +159,7 @@ export const PAS_CHECKS: PasCheck[] = [
   },
   {
     id: 'unique-sequences',
+    kinds: REQUEST_KINDS,
     requirements: ['spec-22', 'spec-34'],
     run: ({ claim }) => {
       if (!claim) return [];
@@ -152,6 +175,7 @@ export const PAS_CHECKS: PasCheck[] = [
   },
   {
     id: 'item-sequence-links',
+    kinds: REQUEST_KINDS,
     requirements: [],
     run: ({ claim }) => {
       if (!claim) return [];
@@ -171,6 +195,7 @@ export const PAS_CHECKS: PasCheck[] = [
   },
   {
     id: 'claim-parties',
+    kinds: REQUEST_KINDS,
     requirements: ['spec-13'],
     run: (ctx) => {
       const { claim } = ctx;
@@ -193,6 +218,7 @@ export const PAS_CHECKS: PasCheck[] = [
   },
   {
     id: 'coverage-present',
+    kinds: REQUEST_KINDS,
     requirements: ['spec-13'],
     run: ({ claim, resources }) => {
       if (!claim) return [];
@@ -204,22 +230,25 @@ export const PAS_CHECKS: PasCheck[] = [
     // Inside the Claim a dangling reference is an error: the 278 cannot be built without its target.
     // Elsewhere a warning: the IG's own Surgical example has a PractitionerRole pointing outside.
     id: 'references-resolve',
-    requirements: ['spec-13', 'spec-65'],
+    requirements: ['spec-13', 'spec-65', 'spec-30'],
     run: (ctx) =>
       ctx.resources.flatMap((entry) =>
         (ctx.references.get(entry.index) ?? []).flatMap(({ expression, value }): ValidationIssue[] => {
           const ref = isObject(value.value) ? value.value.reference : undefined;
           if (typeof ref !== 'string' || ref.startsWith('#')) return [];
           if (resolveReference(ctx.bundle, ref, entry.fullUrl)) return [];
+          // ClaimResponse.request points back at the provider's Claim, which a response need not carry.
+          if (entry === ctx.claimResponse && /^Bundle\.entry\[\d+\]\.resource\.request$/.test(expression)) return [];
           // The reference text is not quoted back (it can carry names or identifiers).
           const diagnostics = 'The reference does not resolve to an entry of the Bundle';
-          return [{ severity: entry === ctx.claim ? 'error' : 'warning', code: 'not-found', expression, diagnostics }];
+          const root = entry === ctx.claim || entry === ctx.claimResponse;
+          return [{ severity: root ? 'error' : 'warning', code: 'not-found', expression, diagnostics }];
         }),
       ),
   },
   {
     id: 'unique-resources',
-    requirements: ['spec-14'],
+    requirements: ['spec-14', 'spec-31'],
     run: ({ entries, resources }) => {
       const issues: ValidationIssue[] = [];
       const fullUrls = new Map<string, number>();
