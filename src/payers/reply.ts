@@ -11,7 +11,7 @@ import { decisionOf, x12ResponseToPas } from '../translate/index.ts';
 import { summarizeResponse, type AnswerSummary } from '../workflow/answer.ts';
 import { elementText, parseX12, type ParseResult, type Segment } from '../x12/index.ts';
 import type { PayerRuntime } from './registry.ts';
-import { bodyOf } from './x12-io.ts';
+import { bodyOf, envelopeOf } from './x12-io.ts';
 
 export type PayerReply =
   | { kind: 'answer'; bundle: Bundle; summary: AnswerSummary; message: NewMessage }
@@ -95,9 +95,9 @@ export async function readPayerReply(
     return { kind: 'answer', bundle: rejectionBundle(requestBundle, r.now, rejected.reason, rejected.code), summary: { overall: 'rejected', items: [] }, message };
   }
   const tx = parsed.interchanges.flatMap((i) => i.groups).flatMap((g) => g.transactions).find((t) => t.setId === '278');
-  if (!tx) return { kind: 'unreadable', error: 'the payer answered without a 278 response' };
+  if (!tx || !ic) return { kind: 'unreadable', error: 'the payer answered without a 278 response' };
   const body = bodyOf(tx);
-  const bundle = x12ResponseToPas(body, { request: requestBundle as never, now: r.now, ids: randomUUID }) as unknown as Bundle;
+  const bundle = x12ResponseToPas(body, { request: requestBundle as never, envelope: envelopeOf(ic, tx), now: r.now, ids: randomUUID }) as unknown as Bundle;
   return { kind: 'answer', bundle, summary: summaryOf278(body, bundle), message };
 }
 

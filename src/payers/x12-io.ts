@@ -4,7 +4,7 @@
  */
 import type { Db } from '../db/client.ts';
 import { nextEnvelopeNumbers } from '../db/queries/control-numbers.ts';
-import { parseX12, writeX12, type ControlNumbers, type TransactionSet } from '../x12/index.ts';
+import { parseX12, writeX12, type ControlNumbers, type Interchange, type TransactionSet } from '../x12/index.ts';
 import type { Segment } from '../x12/types.ts';
 import type { PayerConfig } from '../rules/payers.ts';
 
@@ -60,6 +60,19 @@ export async function envelope(
 export function bodyOf(tx: TransactionSet): Segment[] {
   const segs = tx.segments;
   return segs.slice(segs[0]?.tag === 'ST' ? 1 : 0, segs.at(-1)?.tag === 'SE' ? -1 : undefined);
+}
+
+/**
+ * Who sent a transaction, as PAS TransmissionIdentifiers names it: ISA06/ISA08 and the GS02/GS03 of
+ * the functional group the transaction is in.
+ */
+export function envelopeOf(ic: Interchange, tx: TransactionSet): { applicationSender?: string; applicationReceiver?: string; interchangeSender: string; interchangeReceiver: string } {
+  const group = ic.groups.find((g) => g.transactions.includes(tx));
+  return {
+    ...(group ? { applicationSender: group.applicationSender, applicationReceiver: group.applicationReceiver } : {}),
+    interchangeSender: ic.sender.id,
+    interchangeReceiver: ic.receiver.id,
+  };
 }
 
 /** Our side and the payer's side of an interchange, from the payer's rules (ISA05-08, GS02-03). */

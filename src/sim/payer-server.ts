@@ -12,6 +12,7 @@ import { pasRequestTo278, x12ResponseToPas, type Bundle } from '../translate/ind
 import { InMemoryControlNumbers, parseX12, validateX12, writeX12, type Interchange, type Segment } from '../x12/index.ts';
 import { factsOf, respond278 } from './decide-278.ts';
 import { respond271 } from './decide-270.ts';
+import { fhirAnswer } from './fhir-answer.ts';
 
 export interface PayerSimOptions {
   /** Where pended decisions are pushed (the gateway's `/payer/x12`). */
@@ -26,7 +27,12 @@ export interface PayerSimOptions {
   interchangeId?: string;
   /** Think time before each answer (load and crash tests). */
   delayMs?: number;
+  /** Where the simulated UMO asks for additional documentation to be sent (2010A PER UR, PAS Task). */
+  attachmentsUrl?: string;
 }
+
+/** The simulated payer's documentation intake (PAS Task PayerURL), when none is configured. */
+export const SIM_ATTACHMENTS_URL = 'https://demo-payer.priorgate.invalid/pas/attachments';
 
 export interface PayerSimState {
   /** Distinct 278 interchanges received, by `sender/ISA13`. */
@@ -44,6 +50,7 @@ export interface PayerSimState {
 
 export function createPayerSim(opts: PayerSimOptions) {
   const me = opts.interchangeId ?? 'DEMOPAYER';
+  const attachmentsUrl = opts.attachmentsUrl ?? SIM_ATTACHMENTS_URL;
   const now = () => opts.now?.() ?? new Date();
   const numbers = new InMemoryControlNumbers(Math.floor(Math.random() * 1e6));
   const answers = new Map<string, string>();
@@ -69,7 +76,7 @@ export function createPayerSim(opts: PayerSimOptions) {
     if (!opts.callbackUrl) return;
     const t = setTimeout(async () => {
       timers.delete(t);
-      const final = envelopeOut(to, respond278(body, { now: now(), authNumber: `SIM${authSeq++}`, final: true }), '278');
+      const final = envelopeOut(to, respond278(body, { now: now(), authNumber: `SIM${authSeq++}`, final: true, attachmentsUrl }), '278');
       const res = await sendRequest(new URL(opts.callbackUrl!), {
         method: 'POST',
         body: final,
@@ -112,7 +119,7 @@ export function createPayerSim(opts: PayerSimOptions) {
     state.received.set(key, (state.received.get(key) ?? 0) + 1);
     const known = answers.get(key);
     if (known) return { status: 200, x12: known };
-    const answer = envelopeOut(ic, respond278(body, { now: now(), authNumber: `SIM${authSeq++}` }), '278');
+    const answer = envelopeOut(ic, respond278(body, { now: now(), authNumber: `SIM${authSeq++}`, attachmentsUrl }), '278');
     answers.set(key, answer);
     state.decided++;
     if (facts.behaviour === 'pend') schedulePush(ic, body);
@@ -179,9 +186,10 @@ export function createPayerSim(opts: PayerSimOptions) {
     const { segments } = pasRequestTo278(bundle, { now: now() });
     const facts = factsOf(segments);
     if (facts.behaviour === 'timeout') return hang();
-    const body = respond278(segments, { now: now(), authNumber: `SIMF${authSeq++}` });
+    const body = respond278(segments, { now: now(), authNumber: `SIMF${authSeq++}`, attachmentsUrl });
     state.decided++;
-    return c.json(x12ResponseToPas(body, { request: bundle, now: now(), ids: randomUUID }), 200, { 'content-type': 'application/fhir+json' });
+    const answer = fhirAnswer(x12ResponseToPas(body, { request: bundle, now: now(), ids: randomUUID }), { now: now(), memberId: facts.memberId });
+    return c.json(answer, 200, { 'content-type': 'application/fhir+json' });
   });
 
   app.get('/stats', (c) =>

@@ -223,6 +223,16 @@ export async function latestMessage(db: Db, requestId: string, transactionSet: s
   return row && openMessage(db, row);
 }
 
+/** Does the request have a message of one of these kinds (e.g. did anything leave for the payer)? */
+export async function hasMessage(db: Db, requestId: string, transactionSets: string[]): Promise<boolean> {
+  const [row] = await db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.requestId, requestId), inArray(messages.transactionSet, transactionSets)))
+    .limit(1);
+  return Boolean(row);
+}
+
 /** Has this (sender, control number) arrived before? (Duplicate inbound interchanges.) */
 export async function seenInbound(db: Db, senderId: string, controlNumber: string): Promise<boolean> {
   const [row] = await db

@@ -15,8 +15,12 @@ import type { PayerRuntime } from '../../payers/registry.ts';
 import { pasRequestTo278, pendedAnswer, TranslateError, x12ResponseToPas } from '../../translate/index.ts';
 import { recordAnswer, RESPONSE_SET } from '../../workflow/answer.ts';
 import { decisionDeadline } from '../../workflow/deadlines.ts';
-import { acceptPriorAuth, claimFacts, findByIdempotencyKey } from '../../workflow/prior-auth.ts';
-import { applyRules, noActionRequired, rulesSummary } from './claim-rules.ts';
+import { acceptPriorAuth, claimFacts, findByIdempotencyKey, priorRequest, type ClaimFacts } from '../../workflow/prior-auth.ts';
+import { revisionPlan, type RevisionKind } from '../../workflow/revisions.ts';
+import { OUTBOUND_278, OUTBOUND_PAS } from '../../payers/deliver.ts';
+import { hasMessage } from '../../db/queries/requests.ts';
+import { claimCertificationType, isUpdate } from '../../translate/request/claim-info.ts';
+import { applyRules, localAnswer, rulesSummary } from './claim-rules.ts';
 import { isAnswered, type RequestState } from '../../workflow/states.ts';
 import { findEntries, resolveReference, type Bundle } from '../bundle.ts';
 import { operationOutcome } from '../outcome.ts';
@@ -64,7 +68,8 @@ export async function currentResponse(deps: AppDeps, request: RequestRow): Promi
       onlyFrom: ['queued', 'sent'],
     }),
   );
-  if (recorded && !recorded.changed && recorded.request.status !== 'pended') {
+  const settled = recorded?.request.status as RequestState | undefined;
+  if (recorded && !recorded.changed && settled && settled !== 'pended' && (isAnswered(settled) || settled === 'error')) {
     // The payer answered while we were pending it: return the payer's answer.
     return currentResponse(deps, recorded.request);
   }
@@ -84,8 +89,11 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
     const now = deps.now?.() ?? new Date();
     const facts = claimFacts(bundle);
     const existing = await findByIdempotencyKey(deps.db, auth.orgId, facts.idempotencyKey);
-    // A repeat answers from the store: no rules, no EHR calls, nothing sent.
-    const prepared = existing ? { outgoing: bundle, decision: undefined } : await applyRules(s, bundle, payer.config.id, now, c.var.log);
+    const revision = revisionKind(bundle);
+    if (!existing && revision === 'update') await refuseUpdateOfCancelled(deps, auth.orgId, facts);
+    // A repeat answers from the store: no rules, no EHR calls, nothing sent. A cancel is not a
+    // question for the rules: it goes to the payer, or is confirmed here if the payer never had it.
+    const prepared = existing || revision === 'cancel' ? { outgoing: bundle, decision: undefined } : await applyRules(s, bundle, payer.config.id, now, c.var.log);
     const { outgoing, decision } = prepared;
     let translated;
     try {
@@ -105,13 +113,31 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
       httpRequestId: c.var.requestId,
       trace: translated.trace,
       summary: { ...inquiryKeys(bundle), ...(decision ? { rules: rulesSummary(decision) } : {}) },
-      localAnswer: local ? noActionRequired(outgoing, translated.segments, now) : undefined,
+      localAnswer: local ? localAnswer(outgoing, translated.segments, now, 'NA') : undefined,
+      ...(revision === 'cancel' ? { cancel: { here: localAnswer(outgoing, translated.segments, now, 'C'), outboundSets: [OUTBOUND_278, OUTBOUND_PAS] } } : {}),
     });
     c.var.log.info({ authRequestId: request.id, payerId: payer.config.id, created }, 'prior authorization accepted');
     if (created) s.wake();
     const settled = (await s.events.waitForAnswer(deps.db, request.id, created ? deps.config.syncWaitMs : 0)) ?? request;
     return respond(c, await currentResponse(deps, settled));
   });
+}
+
+/** A whole-request cancel (Claim certificationType 3, UM02 3) or an update (Claim.related), else a new request. */
+function revisionKind(bundle: Bundle): RevisionKind | undefined {
+  const claim = bundle.entry?.[0]?.resource as never;
+  if (claimCertificationType(claim) === '3') return 'cancel';
+  return isUpdate(claim) ? 'update' : undefined;
+}
+
+/** An update of a cancelled request has nothing left to update (`revisionPlan`): a new request is needed. */
+async function refuseUpdateOfCancelled(deps: AppDeps, orgId: string, facts: ClaimFacts): Promise<void> {
+  const prior = await priorRequest(deps.db, orgId, facts);
+  if (!prior) return;
+  const sentToPayer = await hasMessage(deps.db, prior.id, [OUTBOUND_278, OUTBOUND_PAS]);
+  if (revisionPlan('update', { status: prior.status as RequestState, sentToPayer }) === 'refuse') {
+    throw new AppError('conflict', 'the request this update revises was cancelled; submit a new request', 'Bundle.entry[0].resource.related');
+  }
 }
 
 /** What `$inquire` can match a request by, kept with the request (identifiers, not clinical data). */

@@ -118,7 +118,7 @@ function authorizedDetail(level: Level, requestItem: ClaimItem | undefined, part
     ...(quantity ? [{ url: 'quantity', valueQuantity: quantity }] : []),
     ...(levelOfCare ? [{ url: EXT.nursingHomeLevelOfCare, valueCodeableConcept: coded(CS.nursingHomeLevelOfCare, levelOfCare) }] : []),
     ...(revenue ? [{ url: EXT.revenueCode, valueCodeableConcept: coded(CS.revenue, revenue) }] : []),
-    ...(rate !== undefined ? [{ url: EXT.revenueUnitRateLimit, valueMoney: { value: rate, currency: 'USD' } }] : []),
+    ...(rate !== undefined ? [{ url: EXT.revenueUnitRateLimit, valueDecimal: rate }] : []),
     // The service the authorization is for, as the request named it.
     ...(requested && (code || quantity) ? [{ url: EXT.requestedService, valueReference: requested }] : []),
   ];
@@ -283,7 +283,7 @@ export function addItem(input: { level: Level; itemSequence: number; parties: Re
     ...(levelOfCare ? [{ url: EXT.nursingHomeLevelOfCare, valueCodeableConcept: coded(CS.nursingHomeLevelOfCare, levelOfCare) }] : []),
     ...(end ? [{ url: EXT.productOrServiceCodeEnd, valueCodeableConcept: end }] : []),
     ...(revenue ? [{ url: EXT.revenueCode, valueCodeableConcept: coded(CS.revenue, revenue) }] : []),
-    ...(rate !== undefined ? [{ url: EXT.revenueUnitRateLimit, valueMoney: { value: rate, currency: 'USD' } }] : []),
+    ...(rate !== undefined ? [{ url: EXT.revenueUnitRateLimit, valueDecimal: rate }] : []),
     ...(um && el(um, 1) ? [{ url: EXT.serviceItemRequestType, valueCodeableConcept: coded(CS.requestCategory, el(um, 1)) }] : []),
     ...(um && el(um, 2) ? [{ url: EXT.certificationType, valueCodeableConcept: coded(CS.certificationType, el(um, 2)) }] : []),
     ...(category ? [{ url: EXT.itemCategory, valueCodeableConcept: coded(CS.serviceType, category) }] : []),

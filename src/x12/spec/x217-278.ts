@@ -20,7 +20,8 @@ function nameLoop(id: string, name: string, usage: 'R' | 'S', repeat: number, en
 
 function build(response: boolean): TransactionSpec {
   const aaa = (name: string): SegmentUse[] => (response ? [seg('AAA', name, 'S', 9)] : []);
-  const contact = response ? [] : [seg('PER', 'Contact Information', 'S', 1)];
+  // PER: a provider's contact in the request; in the response, the provider's contact as the UMO has it.
+  const contact = [seg('PER', 'Contact Information', 'S', 1)];
 
   const providerLoop = (id: string, name: string) =>
     nameLoop(id, name, 'S', 12, PROVIDER_ENTITY, [
@@ -61,15 +62,12 @@ function build(response: boolean): TransactionSpec {
     seg('DTP', 'Patient Event Dates', 'S', eventDates.length, { el: { 1: { codes: eventDates } } }),
     ...clinical,
     providerLoop('2010EA', 'Patient Event Provider Name'),
-    ...(response
-      ? []
-      : [
-          nameLoop('2010EB', 'Additional Patient Information Contact Name', 'S', 1, ['1P', '2B', 'ABG', 'FA', 'PR', 'X3'], [
-            seg('N3', 'Address', 'S', 1),
-            seg('N4', 'City, State, ZIP Code', 'S', 1),
-            seg('PER', 'Contact Information', 'S', 1),
-          ]),
-        ]),
+    // In the response, where the additional information the UMO asks for is to be sent.
+    nameLoop('2010EB', 'Additional Patient Information Contact Name', 'S', 1, ['1P', '2B', 'ABG', 'FA', 'PR', 'X3'], [
+      seg('N3', 'Address', 'S', 1),
+      seg('N4', 'City, State, ZIP Code', 'S', 1),
+      seg('PER', 'Contact Information', 'S', 1),
+    ]),
     nameLoop('2010EC', 'Patient Event Transport Information', 'S', 5, ['45', 'FS', 'ND', 'PW', 'R3'], [
       seg('N3', 'Address', 'S', 1),
       seg('N4', 'City, State, ZIP Code', 'S', 1),
@@ -82,6 +80,8 @@ function build(response: boolean): TransactionSpec {
       ...(response ? [seg('HCR', 'Health Care Services Review', 'R', 1)] : []),
       seg('REF', 'Previous Review / Administrative Reference Number', 'S', response ? 3 : 2, { el: { 1: { codes: ['BB', 'NT'] } } }),
       seg('DTP', 'Service Dates', 'S', serviceDates.length, { el: { 1: { codes: serviceDates } } }),
+      // Response: the UMO's request for additional information (LOINC attachment codes, HI01-1 LOI).
+      ...(response ? [seg('HI', 'Request for Additional Information', 'S', 1)] : []),
       seg('SV1', 'Professional Service', 'S', 1),
       seg('SV2', 'Institutional Service Line', 'S', 1),
       seg('SV3', 'Dental Service', 'S', 1),
