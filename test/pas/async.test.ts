@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inquiryFor, pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
-import { pasSubscription, receiver, type Receiver } from '../notify/helpers.ts';
+import { notifiedClaimResponse, pasSubscription, receiver, type Receiver } from '../notify/helpers.ts';
 
 let gw: TestGateway;
 let token: string;
@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 const notificationsFor = (claimResponseId: string) =>
-  hook.received.map((r) => r.body).filter((b) => b.type === 'history' && JSON.stringify(b).includes(claimResponseId) && b.entry?.some((e: any) => e.resource?.resourceType === 'ClaimResponse'));
+  hook.received.map((r) => r.body).filter((b) => b.type === 'history' && notifiedClaimResponse(b)?.id === claimResponseId);
 
 describe('pended decisions arrive later', () => {
   it('spec-51 spec-60 spec-61: a pended request (member ending P) is notified with the final A1 response, and $inquire shows it', async () => {
@@ -64,7 +64,7 @@ describe('pended decisions arrive later', () => {
     });
     const status = note.entry[0].resource;
     expect(status.resourceType).toBe('Parameters');
-    const cr = note.entry.find((e: any) => e.resource?.resourceType === 'ClaimResponse').resource;
+    const cr = notifiedClaimResponse(note);
     expect(reviewCodes(cr)).toContain('A1');
 
     const inquiry2 = await gw.submit(inquiryFor(trace), token, 'Claim/$inquire');
