@@ -53,7 +53,7 @@ describe('pended decisions arrive later', () => {
     const first = (await gw.submit(bundle, token)).body.entry[0].resource;
     expect(reviewCodes(first)).toContain('A4');
 
-    const inquiry1 = await gw.submit(inquiryFor(trace), token, 'Claim/$inquire');
+    const inquiry1 = await gw.submit(inquiryFor(trace, bundle), token, 'Claim/$inquire');
     expect(inquiry1.status, JSON.stringify(inquiry1.body)).toBe(200);
     expect(inquiry1.body.parameter).toHaveLength(1);
     expect(reviewCodes(inquiry1.body.parameter[0].resource.entry[0].resource)).toContain('A4');
@@ -67,7 +67,7 @@ describe('pended decisions arrive later', () => {
     const cr = notifiedClaimResponse(note);
     expect(reviewCodes(cr)).toContain('A1');
 
-    const inquiry2 = await gw.submit(inquiryFor(trace), token, 'Claim/$inquire');
+    const inquiry2 = await gw.submit(inquiryFor(trace, bundle), token, 'Claim/$inquire');
     expect(reviewCodes(inquiry2.body.parameter[0].resource.entry[0].resource)).toContain('A1');
   });
 
@@ -75,7 +75,7 @@ describe('pended decisions arrive later', () => {
     const bundle = pasExample('Bundle-SurgicalRequestBundleExample.json', 'W201A');
     await gw.submit(bundle, token);
     const other = await gw.token('demo-clinic-b');
-    const r = await gw.submit(inquiryFor(bundle.entry[0].resource.identifier[0].value), other, 'Claim/$inquire');
+    const r = await gw.submit(inquiryFor(bundle.entry[0].resource.identifier[0].value, bundle), other, 'Claim/$inquire');
     expect(r.status).toBe(200);
     expect(r.body.parameter ?? []).toHaveLength(0);
   });

@@ -59,7 +59,7 @@ let gw: TestGateway;
 let tokenA: string;
 let tokenB: string;
 /** What organization A owns. */
-const A = { claimResponseId: '', claimIdentifier: '', bundleIdentifier: '', memberId: 'W801A', eligibilityId: '', eligibilityIdentifier: '', subscriptionId: '' };
+const A = { claimResponseId: '', claimIdentifier: '', bundleIdentifier: '', memberId: 'W801A', eligibilityId: '', eligibilityIdentifier: '', subscriptionId: '', request: undefined as any };
 
 interface Answer {
   status: number;
@@ -102,6 +102,7 @@ beforeAll(async () => {
   const claim = pasExample('Bundle-SurgicalRequestBundleExample.json', A.memberId);
   A.bundleIdentifier = claim.identifier.value;
   A.claimIdentifier = claim.entry[0].resource.identifier[0].value;
+  A.request = structuredClone(claim);
   const submitted = await gw.submit(claim, tokenA);
   expect(submitted.status, JSON.stringify(submitted.body).slice(0, 300)).toBe(200);
   A.claimResponseId = submitted.body.entry[0].resource.id;
@@ -196,15 +197,15 @@ describe("organization B probing organization A's objects", () => {
 
   it(`${probes('POST /fhir/Claim/$inquire')}: by A's Claim identifier, or by A's member id, B finds nothing — as for identifiers nobody used`, async () => {
     const empty = { resourceType: 'Parameters', parameter: [] };
-    const control = JSON.parse((await call(tokenA, 'POST', '/fhir/Claim/$inquire', inquiryFor(A.claimIdentifier))).body);
+    const control = JSON.parse((await call(tokenA, 'POST', '/fhir/Claim/$inquire', inquiryFor(A.claimIdentifier, A.request))).body);
     expect(control.parameter.length, 'A finds its own').toBe(1);
-    const byId = await call(tokenB, 'POST', '/fhir/Claim/$inquire', inquiryFor(A.claimIdentifier));
-    const nobody = await call(tokenB, 'POST', '/fhir/Claim/$inquire', inquiryFor(`nobody-${randomUUID().slice(0, 8)}`));
+    const byId = await call(tokenB, 'POST', '/fhir/Claim/$inquire', inquiryFor(A.claimIdentifier, A.request));
+    const nobody = await call(tokenB, 'POST', '/fhir/Claim/$inquire', inquiryFor(`nobody-${randomUUID().slice(0, 8)}`, A.request));
     expect(byId.status).toBe(200);
     expect(JSON.parse(byId.body)).toEqual(empty);
     expect({ ...byId, body: '' }).toEqual({ ...nobody, body: '' });
     // By patient: the inquiry's member (Coverage.subscriberId / Patient.identifier) set to A's member id.
-    const byMember = inquiryFor(`none-${randomUUID().slice(0, 8)}`);
+    const byMember = inquiryFor(`none-${randomUUID().slice(0, 8)}`, A.request);
     for (const e of byMember.entry) {
       if (e.resource.resourceType === 'Coverage') e.resource.subscriberId = A.memberId;
       if (e.resource.resourceType === 'Patient') for (const i of e.resource.identifier ?? []) i.value = A.memberId;

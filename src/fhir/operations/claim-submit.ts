@@ -22,9 +22,10 @@ import { hasMessage } from '../../db/queries/requests.ts';
 import { claimCertificationType, isUpdate } from '../../translate/request/claim-info.ts';
 import { applyRules, localAnswer, rulesSummary } from './claim-rules.ts';
 import { isAnswered, type RequestState } from '../../workflow/states.ts';
-import { findEntries, resolveReference, type Bundle } from '../bundle.ts';
+import { resolveReference, type Bundle } from '../bundle.ts';
 import { operationOutcome } from '../outcome.ts';
 import { hasErrors, toOutcomeIssues, validatePasRequestBundle } from '../validate/index.ts';
+import { requestKeys } from './inquiry-match.ts';
 import { readResourceBody } from './read-body.ts';
 
 export function requireServices(deps: AppDeps): GatewayServices {
@@ -112,7 +113,7 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
       deadlineAt: decisionDeadline(now, decision?.urgency ?? (facts.urgency === 'expedited' ? 'expedited' : 'standard'), decision?.deadlineHours),
       httpRequestId: c.var.requestId,
       trace: translated.trace,
-      summary: { ...inquiryKeys(bundle), ...(decision ? { rules: rulesSummary(decision) } : {}) },
+      summary: { ...requestKeys(bundle), ...(decision ? { rules: rulesSummary(decision) } : {}) },
       localAnswer: local ? localAnswer(outgoing, translated.segments, now, 'NA') : undefined,
       ...(revision === 'cancel' ? { cancel: { here: localAnswer(outgoing, translated.segments, now, 'C'), outboundSets: [OUTBOUND_278, OUTBOUND_PAS] } } : {}),
     });
@@ -140,16 +141,4 @@ async function refuseUpdateOfCancelled(deps: AppDeps, orgId: string, facts: Clai
   }
 }
 
-/** What `$inquire` can match a request by, kept with the request (identifiers, not clinical data). */
-export function inquiryKeys(bundle: Bundle): Record<string, unknown> {
-  const claim = bundle.entry?.[0]?.resource as { patient?: { reference?: string }; provider?: { reference?: string }; item?: { servicedDate?: string; servicedPeriod?: { start?: string } }[] };
-  const patient = resolveReference(bundle, claim?.patient, bundle.entry?.[0]?.fullUrl)?.resource as { identifier?: { value?: string }[] } | undefined;
-  const coverage = findEntries<{ resourceType: string; subscriberId?: string }>(bundle, 'Coverage')[0]?.resource;
-  const provider = resolveReference(bundle, claim?.provider, bundle.entry?.[0]?.fullUrl)?.resource as { identifier?: { system?: string; value?: string }[] } | undefined;
-  return {
-    memberIds: [...new Set([coverage?.subscriberId, ...(patient?.identifier ?? []).map((i) => i.value)].filter(Boolean))],
-    providerIds: (provider?.identifier ?? []).map((i) => i.value).filter(Boolean),
-    serviceDate: claim?.item?.[0]?.servicedDate ?? claim?.item?.[0]?.servicedPeriod?.start ?? null,
-  };
-}
 
