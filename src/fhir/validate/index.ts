@@ -12,6 +12,7 @@ export {
   validatePasRequestBundle, validatePasInquiryBundle, validatePasResponseBundle, validatePasInquiryResponseBundle, preloadPasDefinitions, PAS_PROFILES,
 } from './pas-bundle.ts';
 export { IG_CONTEXT_DEFECTS } from './extensions.ts';
+export { validatePasText, kindOf, type TextVerdict } from './any-bundle.ts';
 export { PAS_CHECKS, type PasCheck, type BundleKind } from './pas-checks.ts';
 export type { ValidationIssue, IssueSeverity } from './types.ts';
 
