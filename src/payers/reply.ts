@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.ts';
 import { latestMessage, type NewMessage, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
-import { decisionOf, x12ResponseToPas } from '../translate/index.ts';
+import { decisionOf, refusalResponse, x12ResponseToPas, type Refusal } from '../translate/index.ts';
 import { summarizeResponse, type AnswerSummary } from '../workflow/answer.ts';
 import { elementText, parseX12, type ParseResult, type Segment } from '../x12/index.ts';
 import type { PayerRuntime } from './registry.ts';
@@ -19,31 +19,21 @@ export type PayerReply =
 
 export const INBOUND_X12 = 'x12-in';
 
-/** A ClaimResponse saying the payer refused the interchange itself (999/TA1): an error, not a denial. */
-export function rejectionBundle(request: Bundle | undefined, now: Date, reason: string, code: string): Bundle {
-  const claim = request?.entry?.[0];
-  const cr = {
-    resourceType: 'ClaimResponse',
-    status: 'active',
-    type: (claim?.resource as { type?: unknown } | undefined)?.type ?? { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/claim-type', code: 'professional' }] },
-    use: 'preauthorization',
-    patient: (claim?.resource as { patient?: unknown } | undefined)?.patient ?? {},
-    created: now.toISOString(),
-    insurer: (claim?.resource as { insurer?: unknown } | undefined)?.insurer ?? {},
-    ...(claim?.fullUrl ? { request: { reference: claim.fullUrl } } : {}),
-    outcome: 'error',
-    disposition: reason,
-    // X12 999 IK5/AK9 or TA1 codes: the payer could not accept the transaction as sent.
-    error: [{ code: { coding: [{ system: 'https://codesystem.x12.org/005010/999', code }], text: reason } }],
-  };
-  return { resourceType: 'Bundle', id: randomUUID(), type: 'collection', timestamp: now.toISOString(), entry: [{ fullUrl: `urn:uuid:${randomUUID()}`, resource: cr as never }] } as Bundle;
+/**
+ * The answer for a request the payer refused as an interchange (999/TA1) or never got (delivery
+ * failed): a PAS error response, never a denial (`refusalResponse`).
+ */
+export function rejectionBundle(request: Bundle | undefined, now: Date, refusal: Refusal): Bundle {
+  return refusalResponse(request as never, refusal, { now, ids: randomUUID }) as unknown as Bundle;
 }
 
-function ackRejection(parsed: ParseResult): { code: string; reason: string } | undefined {
+/** What a 999 or TA1 says when it refuses our interchange; undefined when it accepts. */
+function ackRejection(parsed: ParseResult): Refusal | undefined {
   for (const ic of parsed.interchanges) {
     for (const ta1 of ic.ta1) {
       const ack = elementText(ta1.elements[3]); // TA104 A accepted, E accepted with errors, R rejected
-      if (ack === 'R') return { code: `TA1-${elementText(ta1.elements[4])}`, reason: `interchange rejected by the payer (TA105 ${elementText(ta1.elements[4])})` };
+      const note = elementText(ta1.elements[4]); // TA105 interchange note code
+      if (ack === 'R') return { kind: 'syntax', text: `interchange rejected by the payer (TA105 ${note})`, element: `TA1-${note}` };
     }
     for (const g of ic.groups) {
       for (const tx of g.transactions) {
@@ -52,7 +42,11 @@ function ackRejection(parsed: ParseResult): { code: string; reason: string } | u
         const ik5 = tx.segments.find((s: Segment) => s.tag === 'IK5');
         const verdict = elementText(ik5?.elements[0]) || elementText(ak9?.elements[0]);
         if (verdict === 'R' || verdict === 'M' || verdict === 'W' || verdict === 'X') {
-          return { code: verdict, reason: `transaction rejected by the payer's 999 (${verdict})` };
+          // IK3 loop and segment, IK4 element position: the first place the payer named.
+          const ik3 = tx.segments.find((s: Segment) => s.tag === 'IK3');
+          const ik4 = tx.segments.find((s: Segment) => s.tag === 'IK4');
+          const element = ik3 ? [elementText(ik3.elements[2]), elementText(ik3.elements[0]), ik4 ? elementText(ik4.elements[0]).split(':')[0] : ''].filter(Boolean).join('-') : `999-IK5-${verdict}`;
+          return { kind: 'syntax', text: `transaction rejected by the payer's 999 (${verdict})`, element };
         }
       }
     }
@@ -92,7 +86,7 @@ export async function readPayerReply(
   };
   const rejected = ackRejection(parsed);
   if (rejected) {
-    return { kind: 'answer', bundle: rejectionBundle(requestBundle, r.now, rejected.reason, rejected.code), summary: { overall: 'rejected', items: [] }, message };
+    return { kind: 'answer', bundle: rejectionBundle(requestBundle, r.now, rejected), summary: { overall: 'rejected', items: [] }, message };
   }
   const tx = parsed.interchanges.flatMap((i) => i.groups).flatMap((g) => g.transactions).find((t) => t.setId === '278');
   if (!tx || !ic) return { kind: 'unreadable', error: 'the payer answered without a 278 response' };

@@ -89,6 +89,11 @@ function providerLoops(loop: HlLoop, withCarrierId: boolean): Segment[] {
   ]);
 }
 
+/** The request's diagnoses (2000E HI), which the UMO returns with its decision. */
+function diagnoses(loop: HlLoop): Segment[] {
+  return loop.head.filter((s) => s.tag === 'HI');
+}
+
 function serviceDate(loop: HlLoop): Segment[] {
   return loop.head.filter((s) => s.tag === 'DTP' && el(s, 1) === '472');
 }
@@ -120,7 +125,9 @@ export function respond278(body: Segment[], opts: RespondOptions): Segment[] {
       return umo ? { names: [umo, seg('PER', 'IC', 'UM INTAKE', 'TE', '8005550100', ...(opts.attachmentsUrl ? ['UR', opts.attachmentsUrl] : []))] } : undefined;
     }
     if (loop.level !== 'EV' && loop.level !== 'SS') return undefined;
-    if (cancel) return { review: [seg('HCR', 'C')] };
+    // A whole-request cancel (2000E UM02 3), or a line an update cancels (2000F UM02 3): confirmed.
+    const um = loop.head.find((s) => s.tag === 'UM');
+    if (cancel || (loop.level === 'SS' && um && el(um, 2) === '3')) return { review: [seg('HCR', 'C')] };
     const event = loop.level === 'EV';
     const auth = event ? opts.authNumber : `${opts.authNumber}-${loop.id}`;
     switch (behaviour) {
@@ -131,7 +138,7 @@ export function respond278(body: Segment[], opts: RespondOptions): Segment[] {
         if (event) {
           // 2010EB: where the additional information goes, and who to call.
           return {
-            review: [seg('HCR', 'A4', '', '0V')],
+            review: [seg('HCR', 'A4', '', '0V'), ...diagnoses(loop)],
             names: [
               ...loop.names.map((n) => n.nm1),
               seg('NM1', 'X3', '2', 'UM CLINICAL REVIEW'),
@@ -164,6 +171,7 @@ export function respond278(body: Segment[], opts: RespondOptions): Segment[] {
               seg('DTP', '435', 'D8', today),
               seg('DTP', '096', 'D8', ccyymmdd(new Date(opts.now.getTime() + 5 * 86_400_000))),
               ...certified,
+              ...diagnoses(loop),
               seg('HSD', 'DY', '5'),
               seg('MSG', 'Authorized for fewer units than requested'),
             ],
@@ -172,7 +180,8 @@ export function respond278(body: Segment[], opts: RespondOptions): Segment[] {
         }
         return {
           traces: traces(loop),
-          review: [seg('HCR', 'A6', auth), seg('REF', 'BB', auth), ...serviceDate(loop), ...certified, ...authorizedService(loop, true)],
+          // REF*NT: the reference of the outcome as asked (disallowed), beside the authorization as given.
+          review: [seg('HCR', 'A6', auth), seg('REF', 'BB', auth), seg('REF', 'NT', `${auth}N`), ...serviceDate(loop), ...certified, ...authorizedService(loop, true)],
           ...(rich ? { names: providerLoops(loop, true) } : {}),
         };
       default:
@@ -183,7 +192,7 @@ export function respond278(body: Segment[], opts: RespondOptions): Segment[] {
             ...(event ? [seg('REF', 'BB', opts.authNumber)] : [seg('REF', 'BB', auth)]),
             ...(event ? [] : serviceDate(loop)),
             ...certified,
-            ...(event ? [] : authorizedService(loop, false)),
+            ...(event ? diagnoses(loop) : authorizedService(loop, false)),
           ],
           ...(rich && !event ? { names: providerLoops(loop, true) } : {}),
         };

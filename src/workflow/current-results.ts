@@ -74,5 +74,36 @@ export function withCurrentResults(response: Bundle, request: Bundle, prior?: Bu
   items.sort((a, b) => a['itemSequence'] - b['itemSequence']);
   cr['item'] = items;
   if (addItems.length) cr['addItem'] = addItems;
+  if (prior) bringReferenced(response, prior, [...items, ...addItems]);
   return { bundle: response, added };
+}
+
+/** Every `reference` string inside a value. */
+function referencesIn(value: unknown, out: string[] = []): string[] {
+  if (Array.isArray(value)) for (const v of value) referencesIn(v, out);
+  else if (value && typeof value === 'object') {
+    const o = value as Json;
+    if (typeof o['reference'] === 'string') out.push(o['reference']);
+    for (const v of Object.values(o)) referencesIn(v, out);
+  }
+  return out;
+}
+
+/**
+ * Results taken from the earlier answer bring the resources they refer to (an authorized
+ * provider the payer named then …), so every reference still resolves in the Bundle (PAS spec-31).
+ */
+function bringReferenced(response: Bundle, prior: Bundle, from: Json[]): void {
+  const entries = response.entry ?? (response.entry = []);
+  const key = (e: { fullUrl?: string; resource?: Json }) => [e.fullUrl, e.resource?.['id'] ? `${e.resource['resourceType']}/${e.resource['id']}` : undefined];
+  const has = (ref: string) => entries.some((e) => key(e as never).some((k) => k === ref || (k && ref.endsWith(`/${k}`))));
+  const pending = referencesIn(from);
+  for (let ref = pending.pop(); ref !== undefined; ref = pending.pop()) {
+    if (has(ref)) continue;
+    const hit = (prior.entry ?? []).find((e) => key(e as never).some((k) => k === ref || (k && ref.endsWith(`/${k}`))));
+    if (!hit) continue;
+    // Right after the ClaimResponse, with what the answer made itself: the request's own resources stay last.
+    entries.splice(1, 0, structuredClone(hit));
+    pending.push(...referencesIn(hit.resource));
+  }
 }

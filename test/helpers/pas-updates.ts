@@ -32,9 +32,8 @@ export function revisionOf(prior: any, o: RevisionOptions): any {
   claim.identifier = (claim.identifier ?? []).map((i: any) => ({ ...i, value: `${i.value}${o.tag}`.replace(/[^0-9A-Za-z-]/g, '').slice(0, 50) }));
   claim.meta = { ...(claim.meta ?? {}), profile: [`${PAS}profile-claim-update`] };
   claim.related = [{ claim: { reference: priorEntry.fullUrl.startsWith('urn:') ? priorEntry.fullUrl : `Claim/${priorEntry.resource.id}` }, relationship: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/ex-relatedclaimrelationship', code: 'prior' }] } }];
-  // PAS spec-66: the prior Claim's own `related` (the grandparent) is left out of the Bundle.
-  const priorClaim = priorEntry.resource;
-  delete priorClaim.related;
+  // PAS spec-65/66: the prior Claim travels in the Bundle; the one it revised (the grandparent) does not.
+  b.entry = b.entry.filter((e: any, i: number) => i === 0 || e.resource.resourceType !== 'Claim');
   b.entry.splice(1, 0, priorEntry);
   const changed = { url: `${PAS}extension-infoChanged`, valueCode: 'changed' };
   const added = { url: `${PAS}extension-infoChanged`, valueCode: 'added' };

@@ -54,7 +54,7 @@ export async function currentResponse(deps: AppDeps, request: RequestRow): Promi
   if (stored && isAnswered(request.status as RequestState)) return JSON.parse(stored.payload) as Bundle;
   const input = await latestMessage(deps.db, request.id, 'pas-request');
   const requestBundle = JSON.parse(input!.payload) as Bundle;
-  if (request.status === 'error') return rejectionBundle(requestBundle, now, 'the request could not be delivered to the payer', 'delivery');
+  if (request.status === 'error') return rejectionBundle(requestBundle, now, { kind: 'unreachable', text: 'the request could not be delivered to the payer' });
   const pended = x12ResponseToPas(pendedAnswer(pasRequestTo278(requestBundle as never, { now }).segments, now), {
     request: requestBundle as never,
     now,

@@ -160,7 +160,7 @@ export function diagnosesOf(level: Level | undefined): CodeableConcept[] {
   );
 }
 
-/** DTP*435 admission (D8 or RD8) and DTP*096 discharge, at the line or (for the event's answer) the event. */
+/** DTP*435 admission (D8 or RD8) and DTP*096 discharge: the line's, else the event's (a stay's dates are the event's). */
 function stayDates(level: Level, event: Level | undefined): Extension[] {
   const admission = date(level, RESPONSE_DATE.admission) ?? date(event, RESPONSE_DATE.admission);
   const discharge = date(level, RESPONSE_DATE.discharge) ?? date(event, RESPONSE_DATE.discharge);
@@ -219,7 +219,7 @@ export function responseItem(input: ItemInput, parties: ResponseParties, withDet
     ...authorizedProviders(level.providers, parties),
     ...(input.eventProviders ?? []),
     ...(detail ? [detail] : []),
-    ...stayDates(level, byEvent ? event : undefined),
+    ...stayDates(level, event),
     ...(input.diagnoses ?? []).map((d) => ({ url: EXT.communicatedDiagnosis, valueCodeableConcept: d })),
   ];
   return {
@@ -287,7 +287,7 @@ export function addItem(input: { level: Level; itemSequence: number; parties: Re
     ...(um && el(um, 1) ? [{ url: EXT.serviceItemRequestType, valueCodeableConcept: coded(CS.requestCategory, el(um, 1)) }] : []),
     ...(um && el(um, 2) ? [{ url: EXT.certificationType, valueCodeableConcept: coded(CS.certificationType, el(um, 2)) }] : []),
     ...(category ? [{ url: EXT.itemCategory, valueCodeableConcept: coded(CS.serviceType, category) }] : []),
-    ...stayDates(own, undefined),
+    ...stayDates(own, event),
   ];
   const have = new Set(fromX12.map((e) => e.url));
   const carried = (requestItem?.extension ?? []).filter((e) => CARRIED.includes(e.url as never) && !have.has(e.url));

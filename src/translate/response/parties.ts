@@ -17,8 +17,19 @@ import { el, fhirDate } from '../x12-util.ts';
 export type PartyRole = 'patient' | 'insurer' | 'provider' | 'contact';
 
 export class ResponseParties {
-  readonly entries: BundleEntry[] = [];
+  /** Resources the response makes (from name loops, CommunicationRequest, Task), then echoed ones. */
+  private readonly created: BundleEntry[] = [];
+  private readonly echoed: BundleEntry[] = [];
   private readonly added = new Map<string, string>();
+
+  /**
+   * The entries after the ClaimResponse: what the response made (urn:uuid) first, the request's
+   * own resources last — a reader resolving relative references against the last entry's base
+   * (as the Inferno PAS kit does) then finds them where the request had them.
+   */
+  get entries(): BundleEntry[] {
+    return [...this.created, ...this.echoed];
+  }
 
   constructor(
     private readonly request: BundleIndex | undefined,
@@ -35,7 +46,7 @@ export class ResponseParties {
     const reference = request.referenceTo(located);
     if (this.added.has(reference)) return reference;
     this.added.set(reference, reference);
-    this.entries.push({ ...(located.fullUrl ? { fullUrl: located.fullUrl } : {}), resource: located.resource });
+    this.echoed.push({ ...(located.fullUrl ? { fullUrl: located.fullUrl } : {}), resource: located.resource });
     const source = located.resource.resourceType === 'Claim' ? { ...located.resource, related: undefined } : located.resource;
     for (const ref of referencesIn(source)) {
       const target = request.resolve(ref);
@@ -70,7 +81,7 @@ export class ResponseParties {
     const id = this.ids();
     const fullUrl = `urn:uuid:${id}`;
     const { resourceType, ...rest } = resource;
-    this.entries.push({ fullUrl, resource: { resourceType, id, ...rest } });
+    this.created.push({ fullUrl, resource: { resourceType, id, ...rest } });
     this.added.set(key, fullUrl);
     return fullUrl;
   }
@@ -80,7 +91,7 @@ export class ResponseParties {
     const id = this.ids();
     const fullUrl = `urn:uuid:${id}`;
     const { resourceType, ...rest } = resource;
-    this.entries.push({ fullUrl, resource: { resourceType, id, ...rest } });
+    this.created.push({ fullUrl, resource: { resourceType, id, ...rest } });
     return fullUrl;
   }
 }
