@@ -74,7 +74,8 @@ export function profileErrors(bundle: Json, operation: 'submit' | 'inquire'): Va
 /** The Bundles of an `$inquire` answer (Parameters `return`), or of a `$submit` answer (itself). */
 export function responseBundles(body: Json, operation: 'submit' | 'inquire'): Json[] {
   if (operation === 'submit') return body?.resourceType === 'Bundle' ? [body] : [];
-  return (body?.parameter ?? []).filter((p: Json) => p.resource?.resourceType === 'Bundle').map((p: Json) => p.resource);
+  // As the kit's ParametersHelper: only the OperationDefinition's output, `return`.
+  return (body?.parameter ?? []).filter((p: Json) => p.name === 'return' && p.resource?.resourceType === 'Bundle').map((p: Json) => p.resource);
 }
 
 /** pas_claim_response_decision_test: some ClaimResponse item carries the reviewActionCode. */
