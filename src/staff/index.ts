@@ -27,6 +27,7 @@ import { mfaRoutes } from './routes/mfa.ts';
 import { apiRoutes } from './routes/api.ts';
 import { batchRoutes } from './routes/batches.ts';
 import { alertRoutes, canReadAlerts } from './routes/alerts.ts';
+import { payerRoutes } from './routes/payers.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { loadStaff } from './session.ts';
 import type { StaffDeps } from './types.ts';
@@ -75,5 +76,6 @@ export const staffRoutes: RouteGroup = (app, deps) => {
     canReadAlerts: (c: Context) => canReadAlerts(c.get('staff')),
   });
   alertRoutes(app, s);
+  payerRoutes(app, s, deps);
   uiRoutes(app, s);
 };

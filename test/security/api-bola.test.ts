@@ -31,6 +31,8 @@ const MATRIX: Record<string, Kind> = {
   'GET /fhir/.well-known/smart-configuration': 'public',
   'GET /.well-known/jwks.json': 'public',
   'GET /fhir/metadata': 'public',
+  'GET /fhir/Organization': 'public',
+  'GET /fhir/Organization/:id': 'public',
   'POST /auth/token': 'token',
   'POST /fhir/Claim/$submit': 'provider',
   'POST /fhir/Claim/$inquire': 'provider',
@@ -284,7 +286,9 @@ describe("organization B probing organization A's objects", () => {
   it('public endpoints carry no tenant data', async () => {
     for (const [route, kind] of Object.entries(MATRIX)) {
       if (kind !== 'public') continue;
-      const [method, p] = route.split(' ') as [string, string];
+      const [method, pattern] = route.split(' ') as [string, string];
+      // The one public route with an id is the payer directory's read: probe it with a real payer.
+      const p = pattern.replace(':id', 'demo-payer');
       const r = await call(undefined, method, p);
       expect(r.status, route).toBe(200);
       for (const secret of [A.claimResponseId, A.subscriptionId, A.eligibilityId, A.memberId, 'demo-clinic-a', NPI_A]) expect(r.body, `${route} leaks ${secret}`).not.toContain(secret);

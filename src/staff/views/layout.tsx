@@ -8,7 +8,7 @@ export interface PageProps {
   title: string;
   staff?: StaffPrincipal;
   /** Which navigation entry is current. */
-  nav?: 'worklist' | 'metrics' | 'admin' | 'account';
+  nav?: 'worklist' | 'metrics' | 'payers' | 'admin' | 'account';
   children?: Child;
 }
 
@@ -16,6 +16,7 @@ export interface PageProps {
 const NAV: { id: string; href: string; label: string; needs?: Permission }[] = [
   { id: 'worklist', href: '/ui', label: 'Worklist', needs: 'requests.read' },
   { id: 'metrics', href: '/ui/metrics', label: 'CMS metrics', needs: 'metrics.read' },
+  { id: 'payers', href: '/ui/payers', label: 'Payers', needs: 'requests.read' },
   { id: 'audit', href: '/fhir/AuditEvent?_count=50', label: 'Audit export', needs: 'audit.read' },
   { id: 'admin', href: '/ui/admin', label: 'Admin', needs: 'users.admin' },
   { id: 'account', href: '/ui/account', label: 'Account' },
