@@ -5,6 +5,7 @@
  */
 import type { Db } from '../db/client.ts';
 import type { Job } from '../db/queries/jobs.ts';
+import { findOrganization } from '../db/queries/clients.ts';
 import { latestMessage, requestById, saveMessage, transition, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import type { Logger } from '../log/index.ts';
@@ -16,7 +17,7 @@ import type { JobOutcome } from '../workflow/worker.ts';
 import { readPayerReply } from './reply.ts';
 import type { Outbound, PayerConnector, SendResult } from './connector.ts';
 import type { PayerRegistry, PayerRuntime } from './registry.ts';
-import { envelope, partiesFor } from './x12-io.ts';
+import { envelope, partiesFor, routedParties } from './x12-io.ts';
 
 export const OUTBOUND_278 = 'x12-278-request';
 export const OUTBOUND_PAS = 'pas-request-out';
@@ -41,13 +42,13 @@ async function outboundPayload(d: DeliverDeps, request: RequestRow, payer: Payer
   if (!inbound) throw new TranslateError('invalid', 'the stored request is missing', 'Bundle');
   const bundle = JSON.parse(inbound.payload) as Bundle;
   const now = d.now?.() ?? new Date();
+  const requesterNpi = set === OUTBOUND_278 ? (await findOrganization(d.db, request.orgId))?.npi : undefined;
   return d.db.transaction(async (t) => {
     const tx = t as unknown as Db;
     let payload = inbound.payload;
     let controlNumber: string | null = null;
     if (set === OUTBOUND_278) {
-      const x12 = payer.config.x12!;
-      const { segments } = pasRequestTo278(bundle as never, { now, payer: { id: x12.umoId, idQualifier: x12.umoIdQualifier, name: payer.config.name } });
+      const { segments } = pasRequestTo278(bundle as never, { now, ...routedParties(payer.config, d.senderId, requesterNpi) });
       const out = await envelope(tx, {
         ...partiesFor(payer.config, d.senderId),
         setId: '278',

@@ -7,6 +7,8 @@ import { nextEnvelopeNumbers } from '../db/queries/control-numbers.ts';
 import { parseX12, writeX12, type ControlNumbers, type Interchange, type TransactionSet } from '../x12/index.ts';
 import type { Segment } from '../x12/types.ts';
 import type { PayerConfig } from '../rules/payers.ts';
+import { traceOriginator } from '../translate/index.ts';
+import type { PasRequestOptions } from '../translate/pas-to-278.ts';
 
 export interface Party {
   qualifier: string;
@@ -81,5 +83,20 @@ export function partiesFor(payer: PayerConfig, senderId: string): { from: Party;
   return {
     from: { qualifier: 'ZZ', id: senderId, application: senderId },
     to: { qualifier: x12.interchangeQualifier, id: x12.interchangeId, application: x12.applicationId },
+  };
+}
+
+/**
+ * Who a request is from and to, as the 278 names them when the Bundle leaves it out: 2010A the
+ * routed payer (its X12 payer id; a payer taking PAS FHIR is named by its directory id, for the
+ * 278 the gateway builds its own answers from), 2010B the submitting organization's NPI, 2000E
+ * TRN03 the gateway (its X12 sender id) relaying the trace.
+ */
+export function routedParties(payer: PayerConfig, senderId: string, requesterNpi: string | null | undefined): Pick<PasRequestOptions, 'payer' | 'requesterNpi' | 'originator'> {
+  const x12 = payer.x12;
+  return {
+    payer: x12 ? { id: x12.umoId, idQualifier: x12.umoIdQualifier, name: payer.name } : { id: payer.id, idQualifier: 'PI', name: payer.name },
+    originator: traceOriginator(senderId),
+    ...(requesterNpi ? { requesterNpi } : {}),
   };
 }

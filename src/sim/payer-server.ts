@@ -183,7 +183,10 @@ export function createPayerSim(opts: PayerSimOptions) {
   // PAS FHIR pass-through payer: decides the same way, answers with a PAS response Bundle.
   app.post('/fhir/Claim/$submit', async (c) => {
     const bundle = (await c.req.json()) as Bundle;
-    const { segments } = pasRequestTo278(bundle, { now: now() });
+    // It decides through the same 278 "brain". PAS leaves the insurer's and the requester's ids
+    // optional, X12 does not: this payer names itself, and a requester without an NPI gets a
+    // placeholder the brain never reads.
+    const { segments } = pasRequestTo278(bundle, { now: now(), payer: { id: 'DEMOFHIR', name: 'Demo FHIR Plan' }, requesterNpi: '0000000000', originator: '9DEMOFHIR0' });
     const facts = factsOf(segments);
     if (facts.behaviour === 'timeout') return hang();
     const body = respond278(segments, { now: now(), authNumber: `SIMF${authSeq++}`, attachmentsUrl });

@@ -21,6 +21,17 @@ export interface PasRequestOptions {
   now: Date;
   /** The payer as configured for routing: wins over Claim.insurer's identifiers in 2010A. */
   payer?: PayerOverride;
+  /**
+   * The NPI of the organization that submitted the request (its registration with the gateway):
+   * 2010B NM108 XX / NM109 when the Bundle's requester has no NPI or tax id. PAS Requestor's
+   * identifier is optional (conf-14: its omission is no error); X12 requires an id for the requester.
+   */
+  requesterNpi?: string;
+  /**
+   * 2000E TRN03 when the Claim names no originator (Claim.identifier.assigner, `urn:trnorg:`):
+   * the gateway's own (`traceOriginator` of its X12 sender id), as the one relaying the trace.
+   */
+  originator?: string;
 }
 
 export interface PasRequestResult {
@@ -57,9 +68,9 @@ export function pasRequestTo278(bundle: Bundle, opts: PasRequestOptions): PasReq
   const claimPath = 'Bundle.entry[0].resource';
   const trace = fit('TRN02', 50, claimTrace(claim, bundle), `${claimPath}.identifier`);
   if (!trace) throw new TranslateError('invalid', 'neither Claim.identifier nor Bundle.identifier gives a trace number', `${claimPath}.identifier`);
-  const originator = fit('TRN03', 10, traceOriginator(claim), `${claimPath}.identifier`);
+  const originator = fit('TRN03', 10, traceOriginator(claim) ?? opts.originator, `${claimPath}.identifier`);
   if (!originator) warn.add('missing-element', 'no TRN03 originating company id (Claim.identifier.assigner or urn:trnorg: system)', `${claimPath}.identifier`);
-  const ctx: RequestContext = { index: new BundleIndex(bundle), claim, claimPath, warn, trace, originator: originator ?? '' };
+  const ctx: RequestContext = { index: new BundleIndex(bundle), claim, claimPath, warn, trace, originator: originator ?? '', ...(opts.requesterNpi ? { requesterNpi: opts.requesterNpi } : {}) };
 
   const items = itemsToSend(claim);
   const member = membership(ctx);

@@ -64,7 +64,7 @@ describe('issue 13 #1: reviewAction as its definition allows', () => {
 });
 
 describe('issue 14.2: what the payer actually authorized', () => {
-  it('spec-36 spec-37: an event-level A6 (HSD*DY*5, DTP*435/096/102, 007/036) answers the item A6 and puts the authorized stay in addItem', () => {
+  it('spec-36 spec-37 prof-3: an event-level A6 (HSD*DY*5, DTP*435/096/102, 007/036) answers the item A6 and puts the authorized stay in addItem', () => {
     const { cr, bundle } = respond('event-modified.278.txt');
     expect(cr['item']).toHaveLength(1);
     const item = cr['item'][0];
@@ -72,6 +72,8 @@ describe('issue 14.2: what the payer actually authorized', () => {
     expect(JSON.stringify(item.adjudication)).toContain('"code":"A6"');
     const [added] = cr['addItem'];
     expect(added.itemSequence).toEqual([1]);
+    // 2000E has no SV: what was authorized is the event's service type (UM03).
+    expect(added.productOrService).toEqual({ coding: [{ system: 'https://codesystem.x12.org/005010/1365', code: '1' }] });
     // HSD01 DY / HSD02 5: five days, coded with the X12 quantity units (prof-2, prof-3).
     expect(added.quantity).toEqual({ value: 5, unit: 'days', system: 'https://codesystem.x12.org/005010/673', code: 'DY' });
     expect(ext(added, 'extension-admissionDates')?.['valuePeriod']).toEqual({ start: '2005-05-10', end: '2005-05-10' });

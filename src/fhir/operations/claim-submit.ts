@@ -5,6 +5,7 @@
  */
 import type { Context, Hono } from 'hono';
 import type { Db } from '../../db/client.ts';
+import { findOrganization } from '../../db/queries/clients.ts';
 import { latestMessage, type RequestRow } from '../../db/queries/requests.ts';
 import { requireScope } from '../../auth/index.ts';
 import { FHIR_JSON } from '../../http/app.ts';
@@ -12,6 +13,7 @@ import type { AppDeps, AppEnv, GatewayServices } from '../../http/context.ts';
 import { AppError } from '../../http/errors.ts';
 import { rejectionBundle } from '../../payers/reply.ts';
 import type { PayerRuntime } from '../../payers/registry.ts';
+import { routedParties } from '../../payers/x12-io.ts';
 import { pasRequestTo278, pendedAnswer, TranslateError, x12ResponseToPas } from '../../translate/index.ts';
 import { recordAnswer, RESPONSE_SET } from '../../workflow/answer.ts';
 import { decisionDeadline } from '../../workflow/deadlines.ts';
@@ -43,6 +45,12 @@ function payerFor(deps: AppDeps, s: GatewayServices, bundle: Bundle): PayerRunti
   return payer;
 }
 
+/** The 278 options for a request of `orgId` routed to `payer`: who it is to and from when the Bundle leaves that out. */
+async function routedOptions(deps: AppDeps, orgId: string, payer: PayerRuntime | undefined, now: Date) {
+  const npi = (await findOrganization(deps.db, orgId))?.npi;
+  return { now, ...(payer ? routedParties(payer.config, deps.config.x12SenderId, npi) : npi ? { requesterNpi: npi } : {}) };
+}
+
 function respond(c: Context, bundle: unknown) {
   return c.body(JSON.stringify(bundle), 200, { 'Content-Type': FHIR_JSON });
 }
@@ -55,7 +63,8 @@ export async function currentResponse(deps: AppDeps, request: RequestRow): Promi
   const input = await latestMessage(deps.db, request.id, 'pas-request');
   const requestBundle = JSON.parse(input!.payload) as Bundle;
   if (request.status === 'error') return rejectionBundle(requestBundle, now, { kind: 'unreachable', text: 'the request could not be delivered to the payer' });
-  const pended = x12ResponseToPas(pendedAnswer(pasRequestTo278(requestBundle as never, { now }).segments, now), {
+  const options = await routedOptions(deps, request.orgId, request.payerId ? deps.services?.payers.get(request.payerId) : undefined, now);
+  const pended = x12ResponseToPas(pendedAnswer(pasRequestTo278(requestBundle as never, options).segments, now), {
     request: requestBundle as never,
     now,
     ids: () => crypto.randomUUID(),
@@ -98,7 +107,7 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
     const { outgoing, decision } = prepared;
     let translated;
     try {
-      translated = pasRequestTo278(outgoing as never, { now });
+      translated = pasRequestTo278(outgoing as never, await routedOptions(deps, auth.orgId, payer, now));
     } catch (e) {
       if (e instanceof TranslateError) throw new AppError('unprocessable', e.message, e.expression);
       throw e;

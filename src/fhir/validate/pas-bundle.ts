@@ -129,7 +129,7 @@ function validatePasBundle(bundle: unknown, kind: BundleKind): ValidationIssue[]
     references: new Map([...scans].map(([i, scan]) => [i, scan.references])),
   };
 
-  const pasIssues = [...runPasChecks(ctx), ...quantityIssues(resources, RESPONSE_KINDS.includes(kind) ? 'error' : 'warning')];
+  const pasIssues = [...runPasChecks(ctx), ...quantityIssues(resources, (e) => (RESPONSE_KINDS.includes(kind) && e.resource.resourceType === 'ClaimResponse' ? 'error' : 'warning'))];
   const profileIssues = validateProfiles(ctx, defs, profiles, new Map([...scans].map(([i, scan]) => [i, scan.extensions])));
   const taken = new Set(pasIssues.filter((i) => i.severity === 'error').map((i) => i.expression));
   const kept = profileIssues.filter(

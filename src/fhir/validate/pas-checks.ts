@@ -247,6 +247,44 @@ export const PAS_CHECKS: PasCheck[] = [
       ),
   },
   {
+    // Every entry should hang off the Claim: supporting information is pointed to by
+    // Claim.supportingInfo.valueReference (spec-20), and what those resources refer to comes along
+    // (spec-18). In a response, what points at the ClaimResponse hangs off it too (the PAS Task
+    // asking for more information names the ClaimResponse; nothing in the ClaimResponse names it).
+    // A warning: nothing is lost by an entry nobody uses.
+    id: 'entries-reachable',
+    requirements: ['spec-18', 'spec-20'],
+    run: (ctx) => {
+      const root = ctx.claim ?? ctx.claimResponse;
+      if (!root) return [];
+      const targets = (entry: FoundEntry) =>
+        (ctx.references.get(entry.index) ?? []).flatMap(({ value }) => {
+          const ref = isObject(value.value) ? value.value.reference : undefined;
+          const target = typeof ref === 'string' ? resolveReference(ctx.bundle, ref, entry.fullUrl) : undefined;
+          return target ? [target.index] : [];
+        });
+      const backwards = RESPONSE_KINDS.includes(ctx.kind);
+      const reached = new Set<number>([root.index]);
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const entry of ctx.resources) {
+          const links = targets(entry);
+          const attach = reached.has(entry.index) ? links.filter((t) => !reached.has(t)) : backwards && links.some((t) => reached.has(t)) ? [entry.index] : [];
+          for (const t of attach) reached.add(t), (grew = true);
+        }
+      }
+      const rootType = root.resource.resourceType;
+      return ctx.resources
+        .filter((e) => !reached.has(e.index))
+        .map((e) => ({
+          severity: 'warning' as const,
+          code: 'informational',
+          expression: `Bundle.entry[${e.index}]`,
+          diagnostics: `This ${e.resource.resourceType} is not referenced from the ${rootType}, directly or through other entries (supporting information is pointed to by Claim.supportingInfo.valueReference)`,
+        }));
+    },
+  },
+  {
     id: 'unique-resources',
     requirements: ['spec-14', 'spec-31'],
     run: ({ entries, resources }) => {

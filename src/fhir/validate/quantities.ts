@@ -44,11 +44,13 @@ function quantitiesOf(entry: FoundEntry): { at: string; value: unknown }[] {
 
 /**
  * prof-2 and prof-3 over every profiled quantity of the Bundle's resources.
- * @param severity errors for what we send (responses), warnings for what providers send us
+ * @param severityOf errors for what we author (a response's ClaimResponse), warnings for what
+ *   providers send us — also where a response quotes the provider's resources back as received
  */
-export function quantityIssues(entries: FoundEntry[], severity: IssueSeverity): ValidationIssue[] {
+export function quantityIssues(entries: FoundEntry[], severityOf: (entry: FoundEntry) => IssueSeverity): ValidationIssue[] {
   return entries.flatMap((entry) =>
     quantitiesOf(entry).flatMap(({ at, value }): ValidationIssue[] => {
+      const severity = severityOf(entry);
       if (!isObject(value)) return [];
       const issues: ValidationIssue[] = [];
       const hasValue = typeof value['value'] === 'number';

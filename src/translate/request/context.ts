@@ -13,4 +13,6 @@ export interface RequestContext {
   trace: string;
   /** TRN03 originating company identifier. */
   originator: string;
+  /** The submitting organization's NPI, for 2010B when the Bundle's requester carries no usable id. */
+  requesterNpi?: string;
 }
