@@ -4,9 +4,14 @@ export interface CapabilityOptions {
   baseUrl: string;
   version: string;
   now: Date;
+  /** The payer directory: each payer the gateway routes to (`payer-directory.ts`). */
+  payers?: { id: string; name?: unknown; extension?: unknown[] }[];
 }
 
 const PAS = 'http://hl7.org/fhir/us/davinci-pas';
+const BACKPORT = 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition';
+const PAS_TOPIC = `${PAS}/SubscriptionTopic/PASSubscriptionTopic`;
+const DIRECTORY = 'https://priorgate.org/fhir/StructureDefinition/payer-directory-entry';
 
 /** Operations this server declares; later modules add to the table, not to ad-hoc code. */
 export const OPERATIONS = [
@@ -22,13 +27,33 @@ export const OPERATIONS = [
 
 export function capabilityStatement(o: CapabilityOptions) {
   const resources = [
-    { type: 'Claim', supportedProfile: [`${PAS}/StructureDefinition/profile-claim`] },
-    { type: 'ClaimResponse', interaction: [{ code: 'read' }], supportedProfile: [`${PAS}/StructureDefinition/profile-claimresponse`] },
+    {
+      type: 'Claim',
+      supportedProfile: [`${PAS}/StructureDefinition/profile-claim`, `${PAS}/StructureDefinition/profile-claim-update`, `${PAS}/StructureDefinition/profile-claim-inquiry`],
+    },
+    {
+      type: 'ClaimResponse',
+      interaction: [{ code: 'read' }],
+      supportedProfile: [`${PAS}/StructureDefinition/profile-claimresponse`, `${PAS}/StructureDefinition/profile-claiminquiryresponse`],
+    },
     { type: 'CoverageEligibilityRequest' },
     {
       type: 'Subscription',
+      // PAS spec-55: the Subscriptions (R4 backport) this server supports, on the PAS topic.
+      extension: [{ url: `${BACKPORT}/capabilitystatement-subscriptiontopic-canonical`, valueCanonical: PAS_TOPIC }],
       interaction: [{ code: 'create' }, { code: 'read' }, { code: 'delete' }, { code: 'search-type' }],
-      supportedProfile: ['http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/backport-subscription', `${PAS}/StructureDefinition/profile-subscription`],
+      supportedProfile: [`${BACKPORT}/backport-subscription`, `${PAS}/StructureDefinition/profile-subscription`],
+    },
+    {
+      type: 'Organization',
+      documentation: 'The payer directory: the payers this gateway routes prior authorizations and eligibility checks to, with the transactions each takes and its decision timeframes.',
+      interaction: [{ code: 'read' }, { code: 'search-type' }],
+      searchParam: [
+        { name: '_id', type: 'token' },
+        { name: 'name', type: 'string' },
+        { name: 'identifier', type: 'token' },
+        { name: 'type', type: 'token' },
+      ],
     },
   ].map((r) => ({
     ...r,
@@ -39,6 +64,8 @@ export function capabilityStatement(o: CapabilityOptions) {
     status: 'active',
     date: o.now.toISOString(),
     kind: 'instance',
+    // PAS conf-1/conf-3: one endpoint, for PAS 2.2.1, serving every payer and coverage the gateway routes to.
+    instantiates: [`${PAS}/CapabilityStatement/IntermediaryCapabilities|2.2.1`],
     publisher: 'Priorgate',
     software: { name: 'Priorgate', version: o.version },
     implementation: { description: 'Priorgate prior-authorization and eligibility gateway', url: `${o.baseUrl}/fhir` },
@@ -48,6 +75,15 @@ export function capabilityStatement(o: CapabilityOptions) {
     rest: [
       {
         mode: 'server',
+        // The payer directory, as `GET /fhir/Organization` has it: who the gateway routes to.
+        ...((o.payers ?? []).length
+          ? {
+              extension: (o.payers ?? []).map((p) => ({
+                url: DIRECTORY,
+                extension: [{ url: 'payer', valueReference: { reference: `Organization/${p.id}`, ...(typeof p.name === 'string' ? { display: p.name } : {}) } }, ...(p.extension ?? [])],
+              })),
+            }
+          : {}),
         security: {
           service: [
             {

@@ -1,12 +1,12 @@
 /**
  * Notification Bundles (R4 backport `backport-subscription-notification-r4`): a `history` Bundle
- * whose first entry is the SubscriptionStatus `Parameters`, followed, for an event, by the
- * resources of the full PAS response Bundle (PAS §spec-61, content `full-resource` §spec-62).
+ * whose first entry is the SubscriptionStatus `Parameters`, followed, for an event, by the full PAS
+ * response Bundle (PAS spec-61, content `full-resource` spec-62).
  *
- * Shape: the ClaimResponse is the event's `focus` and the response's other resources are
- * `additional-context`, each its own entry, as in the Inferno PAS test kit's
- * PAS_notification_example_full_resource.json. (The IG's Bundle-PASSubscriptionNotification nests
- * the response Bundle as one entry instead; its resources and references are the same.)
+ * Shape: as the IG's Bundle-PASSubscriptionNotification — the response Bundle is one entry and the
+ * event's `focus`; its ClaimResponse and the resources it references stay inside it, so a receiver
+ * reads it exactly as a `$submit` answer. (Inferno's PAS notification check resolves the focus to
+ * that entry and expects a `collection` Bundle with a ClaimResponse.)
  * Pure: ids and clock come in as arguments.
  */
 import type { Bundle, BundleEntry, Resource } from '../fhir/bundle.ts';
@@ -73,33 +73,27 @@ export interface EventContext extends StatusContext {
 }
 
 /**
- * An event notification for a PAS response. Entries keep the response's fullUrls, so references
- * inside the ClaimResponse (`Patient/…`, `urn:uuid:…`) resolve within the notification.
+ * An event notification for a PAS response: the response Bundle as the one focus entry, with its
+ * own id as `Bundle/{id}` (a fresh UUID when it has none that is one).
  */
 export function eventNotificationBundle(ctx: EventContext): Bundle {
-  const entries: BundleEntry[] = [];
-  for (const e of ctx.responseBundle.entry ?? []) {
-    const r = e.resource;
-    if (!r) continue;
-    const fullUrl = e.fullUrl ?? (r.id ? `${r.resourceType}/${r.id}` : `urn:uuid:${ctx.newId()}`);
-    entries.push({
-      fullUrl,
-      resource: r,
-      request: r.id ? { method: 'PUT', url: `${r.resourceType}/${r.id}` } : { method: 'POST', url: r.resourceType },
-      response: { status: r.id ? '200' : '201' },
-    });
-  }
-  const focusAt = entries.findIndex((e) => e.resource?.resourceType === 'ClaimResponse');
+  const response = ctx.responseBundle;
+  const id = typeof response.id === 'string' && /^[0-9a-f-]{36}$/i.test(response.id) ? response.id : ctx.newId();
+  const fullUrl = `urn:uuid:${id}`;
+  const entry: BundleEntry = {
+    fullUrl,
+    resource: { ...response, id },
+    // history entries carry request and response (R4 Bundle bdl-3/bdl-4)
+    request: { method: 'GET', url: `Bundle/${id}` },
+    response: { status: '200' },
+  };
   const event: Parameter = {
     name: 'notification-event',
     part: [
       { name: 'event-number', valueString: String(ctx.eventNumber) },
       { name: 'timestamp', valueInstant: ctx.eventAt.toISOString() },
-      ...(focusAt >= 0 ? [{ name: 'focus', valueReference: { reference: entries[focusAt]!.fullUrl } }] : []),
-      ...entries
-        .filter((_, i) => i !== focusAt)
-        .map((e) => ({ name: 'additional-context', valueReference: { reference: e.fullUrl } })),
+      { name: 'focus', valueReference: { reference: fullUrl } },
     ],
   };
-  return notificationBundle(ctx, statusParameters(ctx, 'event-notification', event), entries);
+  return notificationBundle(ctx, statusParameters(ctx, 'event-notification', event), [entry]);
 }

@@ -13,6 +13,7 @@
  */
 import { appendAudit } from '../audit/index.ts';
 import type { Db } from '../db/client.ts';
+import { withTransaction } from '../db/tx.ts';
 import { enqueue, jobExists, type Job } from '../db/queries/jobs.ts';
 import { latestMessage, requestById, saveMessage, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
@@ -120,8 +121,7 @@ async function outbound275(d: DeliverDeps, request: RequestRow, payer: Connected
     documents,
     ...numbers,
   });
-  return d.db.transaction(async (t) => {
-    const tx = t as unknown as Db;
+  return withTransaction(d.db, async (tx) => {
     const out = await envelope(tx, { ...partiesFor(payer.config, d.senderId), setId: '275', version: '005010X210', functionalId: 'PI', body, usage: payer.config.usage, now, form: x12FormOf(payer.config) });
     await saveMessage(tx, { orgId: request.orgId, requestId: request.id, direction: 'out', format: 'x12', transactionSet: OUTBOUND_275, senderId: d.senderId, controlNumber: out.isa13, payload: out.text });
     await appendAudit(tx, {
@@ -157,7 +157,7 @@ export function attachHandler(d: DeliverDeps) {
     const request = job.requestId ? await requestById(d.db, job.requestId) : undefined;
     if (!request) return { ok: false, error: 'request not found', retryable: false };
     const audit = (action: string, outcome: 'success' | 'failure', detail: Record<string, unknown>) =>
-      d.db.transaction((t) => appendAudit(t as unknown as Db, { actor: 'system', action, outcome, orgId: request.orgId, entityType: 'request', entityId: request.id, detail }));
+      withTransaction(d.db, (tx) => appendAudit(tx, { actor: 'system', action, outcome, orgId: request.orgId, entityType: 'request', entityId: request.id, detail }));
     // The request's own failure belongs to the 278: a failed 275 never moves the request.
     const failWith = async (_d: DeliverDeps, _r: RequestRow, j: Job, error: string, retryable: boolean): Promise<JobOutcome> => {
       if (!retryable || j.attempts >= j.maxAttempts) await audit('attachment.failed', 'failure', { error, attempts: j.attempts });
@@ -185,8 +185,7 @@ export function attachHandler(d: DeliverDeps) {
     const ack = readAttachmentAck(sent.answer.body, out.controlNumber);
     if (!ack) return failWith(d, request, job, 'the payer answered the 275 without a readable acknowledgment', false);
     const reply = parseX12(sent.answer.body, { validate: false }).interchanges[0];
-    await d.db.transaction(async (t) => {
-      const tx = t as unknown as Db;
+    await withTransaction(d.db, async (tx) => {
       const messageId = await saveMessage(tx, {
         orgId: request.orgId, requestId: request.id, direction: 'in', format: 'x12', transactionSet: INBOUND_275_ACK,
         senderId: reply?.sender.id ?? null, controlNumber: reply?.controlNumber ?? null, payload: sent.answer.body,

@@ -7,6 +7,7 @@
  */
 import type { Db } from '../db/client.ts';
 import type { Job } from '../db/queries/jobs.ts';
+import { findOrganization } from '../db/queries/clients.ts';
 import { latestMessage, requestById, saveMessage, transition, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import type { Logger } from '../log/index.ts';
@@ -18,7 +19,7 @@ import type { JobOutcome } from '../workflow/worker.ts';
 import { readPayerReply } from './reply.ts';
 import type { Outbound, PayerConnector, SendResult } from './connector.ts';
 import type { PayerRegistry, PayerRuntime } from './registry.ts';
-import { envelope, partiesFor, translationFor, x12FormOf } from './x12-io.ts';
+import { envelope, partiesFor, requestOptionsFor, x12FormOf } from './x12-io.ts';
 import { attachmentNotice, fittedPositions, queueAttachments, withNote } from './attach.ts';
 import { priorNumbers } from './prior-numbers.ts';
 import { withTransaction } from '../db/tx.ts';
@@ -80,10 +81,11 @@ export function sendsX12(payer: PayerConfig): boolean {
  */
 export async function write278(
   tx: Db,
-  r: { request: RequestRow; payer: PayerConfig; senderId: string; bundle: Bundle; body?: Segment[]; now: Date },
+  r: { request: RequestRow; payer: PayerConfig; senderId: string; bundle: Bundle; body?: Segment[]; now: Date; requesterNpi?: string | null },
 ): Promise<{ payload: string; controlNumber: string; fitted: string[] }> {
   const prior = r.request.priorRequestId ? await priorNumbers(tx, r.request) : undefined;
-  const body = r.body && !prior ? r.body : pasRequestTo278(r.bundle as never, { now: r.now, ...translationFor(r.payer), ...(prior ? { prior } : {}) }).segments;
+  const options = { now: r.now, ...requestOptionsFor(r.payer, r.senderId, r.requesterNpi), ...(prior ? { prior } : {}) };
+  const body = r.body && !prior ? r.body : pasRequestTo278(r.bundle as never, options).segments;
   const out = await envelope(tx, {
     ...partiesFor(r.payer, r.senderId),
     setId: '278',
@@ -129,10 +131,11 @@ async function outboundPayload(d: DeliverDeps, request: RequestRow, payer: Payer
   const inbound = await latestMessage(d.db, request.id, 'pas-request');
   if (!inbound) throw new TranslateError('invalid', 'the stored request is missing', 'Bundle');
   const now = d.now?.() ?? new Date();
+  const requesterNpi = x12 ? (await findOrganization(d.db, request.orgId))?.npi : undefined;
   return withTransaction(d.db, async (tx) => {
     if (x12) {
       const bundle = JSON.parse(inbound.payload) as Bundle;
-      const out = await write278(tx, { request, payer: payer.config, senderId: d.senderId, bundle, now });
+      const out = await write278(tx, { request, payer: payer.config, senderId: d.senderId, bundle, now, requesterNpi });
       await markSent(tx, request, payer, out.controlNumber);
       return { payload: out.payload, messageSet: set };
     }

@@ -123,7 +123,7 @@ export function eligibilityDeliverHandler(d: DeliverDeps) {
     if (reply.kind === 'unreadable') return fail(d, request, job, reply.error, false);
     if (reply.kind === 'accepted') {
       // Nothing to record but the acknowledgment: the request stays sent until the 271 arrives.
-      await d.db.transaction((t) => saveMessage(t as unknown as Db, {
+      await withTransaction(d.db, (tx) => saveMessage(tx, {
         orgId: request.orgId, requestId: request.id, direction: 'in', format: 'x12', transactionSet: INBOUND_X12,
         senderId: reply.senderId ?? null, controlNumber: reply.controlNumber ?? null, payload: sent.answer.body,
       }));

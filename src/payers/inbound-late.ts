@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../audit/index.ts';
 import type { Db } from '../db/client.ts';
+import { withTransaction } from '../db/tx.ts';
 import { latestMessage, outboundMessage, requestById, requestsByTrace, saveMessage, type MessageRow, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import type { Logger } from '../log/index.ts';
@@ -59,8 +60,7 @@ export async function recordLateAcks(input: LateInput): Promise<string[]> {
   for (const tx of acks) {
     const group = read999(bodyOf(tx));
     const hit = await answered(input, group);
-    await input.db.transaction(async (t) => {
-      const db = t as unknown as Db;
+    await withTransaction(input.db, async (db) => {
       const messageId = await saveMessage(db, {
         orgId: hit?.request.orgId ?? null, requestId: hit?.request.id ?? null, direction: 'in', format: 'x12',
         transactionSet: hit?.out.transactionSet === OUTBOUND_275 ? INBOUND_275_ACK : INBOUND_X12,
@@ -86,7 +86,7 @@ export async function recordLateAcks(input: LateInput): Promise<string[]> {
       const reason = `the payer's 999 rejected the ${out.transactionSet === OUTBOUND_270 ? '270' : '278'} (${set?.status ?? group.status})`;
       const errors = ackErrors(group, set, requestPathOf);
       if (out.transactionSet === OUTBOUND_278) {
-        const bundle = rejectionBundle(await requestBundle(db, request.id, 'pas-request'), input.now, reason, set?.status ?? group.status, errors);
+        const bundle = rejectionBundle(await requestBundle(db, request.id, 'pas-request'), input.now, { kind: 'syntax', text: reason, errors });
         const r = await recordAnswer(db, { requestId: request.id, actor: `payer:${input.payerId}`, responseBundle: bundle, summary: { overall: 'rejected', items: [] }, messageId, onlyFrom: [...OPEN] });
         if (r?.changed) changed.push(request.id);
       } else if (out.transactionSet === OUTBOUND_270) {
@@ -110,8 +110,7 @@ export async function recordLate271s(input: LateInput): Promise<string[]> {
       const trace = patientOf(parsed)?.traces.find((t) => t.type === '2')?.value;
       const candidates = trace ? (await requestsByTrace(input.db, trace)).filter((r) => r.payerId === input.payerId && r.kind === 'eligibility') : [];
       const request = new Set(candidates.map((r) => r.orgId)).size === 1 ? candidates[0] : undefined;
-      await input.db.transaction(async (t) => {
-        const db = t as unknown as Db;
+      await withTransaction(input.db, async (db) => {
         const messageId = await saveMessage(db, {
           orgId: request?.orgId ?? null, requestId: request?.id ?? null, direction: 'in', format: 'x12', transactionSet: INBOUND_X12,
           senderId: input.ic.sender.id, controlNumber: input.ic.controlNumber, payload: input.text,

@@ -19,7 +19,7 @@ import { authenticatePayer } from './inbound-auth.ts';
 import { recordLate271s, recordLateAcks } from './inbound-late.ts';
 import { matchAnswer } from './match-answer.ts';
 import { INBOUND_X12, summaryOf278 } from './reply.ts';
-import { bodyOf } from './x12-io.ts';
+import { bodyOf, envelopeOf } from './x12-io.ts';
 import { withTransaction } from '../db/tx.ts';
 
 const X12_TYPE = 'application/edi-x12';
@@ -69,7 +69,7 @@ export function payerInboundRoutes(events: RequestEvents) {
           }
           const stored = await latestMessage(db, request.id, 'pas-request');
           const requestBundle = stored ? (JSON.parse(stored.payload) as Bundle) : undefined;
-          const bundle = x12ResponseToPas(body, { request: requestBundle as never, now, ids: randomUUID }) as unknown as Bundle;
+          const bundle = x12ResponseToPas(body, { request: requestBundle as never, envelope: envelopeOf(ic, tx), now, ids: randomUUID }) as unknown as Bundle;
           const summary = summaryOf278(body, bundle);
           const r = await recordAnswer(db, { requestId: request.id, actor: `payer:${payerId}`, responseBundle: bundle, summary, messageId, onlyFrom: ['queued', 'sent', 'pended', 'error'] });
           if (r?.changed) changed.push(request.id);

@@ -7,11 +7,11 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.ts';
 import { latestMessage, type NewMessage, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
-import { ACCEPTING, ackErrors, decisionOf, read999, requestPathOf, x12ResponseToPas } from '../translate/index.ts';
+import { ACCEPTING, ackErrors, decisionOf, read999, refusalResponse, requestPathOf, x12ResponseToPas, type Refusal } from '../translate/index.ts';
 import { summarizeResponse, type AnswerSummary } from '../workflow/answer.ts';
 import { elementText, parseX12, type ParseResult, type Segment } from '../x12/index.ts';
 import type { PayerRuntime } from './registry.ts';
-import { bodyOf } from './x12-io.ts';
+import { bodyOf, envelopeOf } from './x12-io.ts';
 
 export type PayerReply =
   | { kind: 'answer'; bundle: Bundle; summary: AnswerSummary; message: NewMessage }
@@ -22,34 +22,20 @@ export type PayerReply =
 export const INBOUND_X12 = 'x12-in';
 
 /**
- * A ClaimResponse saying the payer refused the interchange itself (999/TA1): an error, not a denial.
- * `errors` are the 999's own (IK3/IK4/IK5/AK9 as ClaimResponse.error, translate `ackErrors`); without
- * them one error carries `code`.
+ * The answer for a request the payer refused as an interchange (999/TA1) or never got (delivery
+ * failed): a PAS error response, never a denial (`refusalResponse`).
  */
-export function rejectionBundle(request: Bundle | undefined, now: Date, reason: string, code: string, errors?: Record<string, unknown>[]): Bundle {
-  const claim = request?.entry?.[0];
-  const cr = {
-    resourceType: 'ClaimResponse',
-    status: 'active',
-    type: (claim?.resource as { type?: unknown } | undefined)?.type ?? { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/claim-type', code: 'professional' }] },
-    use: 'preauthorization',
-    patient: (claim?.resource as { patient?: unknown } | undefined)?.patient ?? {},
-    created: now.toISOString(),
-    insurer: (claim?.resource as { insurer?: unknown } | undefined)?.insurer ?? {},
-    ...(claim?.fullUrl ? { request: { reference: claim.fullUrl } } : {}),
-    outcome: 'error',
-    disposition: reason,
-    // X12 999 IK5/AK9 or TA1 codes: the payer could not accept the transaction as sent.
-    error: errors?.length ? errors : [{ code: { coding: [{ system: 'https://codesystem.x12.org/005010/999', code }], text: reason } }],
-  };
-  return { resourceType: 'Bundle', id: randomUUID(), type: 'collection', timestamp: now.toISOString(), entry: [{ fullUrl: `urn:uuid:${randomUUID()}`, resource: cr as never }] } as Bundle;
+export function rejectionBundle(request: Bundle | undefined, now: Date, refusal: Refusal): Bundle {
+  return refusalResponse(request as never, refusal, { now, ids: randomUUID }) as unknown as Bundle;
 }
 
-function ackRejection(parsed: ParseResult): { code: string; reason: string; errors?: Record<string, unknown>[] } | undefined {
+/** What a 999 or TA1 says when it refuses our interchange; undefined when it accepts. */
+function ackRejection(parsed: ParseResult): Refusal | undefined {
   for (const ic of parsed.interchanges) {
     for (const ta1 of ic.ta1) {
       const ack = elementText(ta1.elements[3]); // TA104 A accepted, E accepted with errors, R rejected
-      if (ack === 'R') return { code: `TA1-${elementText(ta1.elements[4])}`, reason: `interchange rejected by the payer (TA105 ${elementText(ta1.elements[4])})` };
+      const note = elementText(ta1.elements[4]); // TA105 interchange note code
+      if (ack === 'R') return { kind: 'syntax', text: `interchange rejected by the payer (TA105 ${note})`, element: `TA1-${note}` };
     }
     for (const g of ic.groups) {
       for (const tx of g.transactions) {
@@ -58,7 +44,10 @@ function ackRejection(parsed: ParseResult): { code: string; reason: string; erro
         const set = group.sets.find((x) => !ACCEPTING.has(x.status));
         const verdict = set?.status || group.status;
         if (verdict === 'R' || verdict === 'M' || verdict === 'W' || verdict === 'X') {
-          return { code: verdict, reason: `transaction rejected by the payer's 999 (${verdict})`, errors: ackErrors(group, set, requestPathOf) };
+          // IK3 loop and segment, IK4 element position: the first place the payer named; and every error the 999 lists.
+          const first = set?.segments[0];
+          const element = first ? [first.loop, first.segment, first.elements[0] ? String(first.elements[0].element) : ''].filter(Boolean).join('-') : `999-IK5-${verdict}`;
+          return { kind: 'syntax', text: `transaction rejected by the payer's 999 (${verdict})`, element, errors: ackErrors(group, set, requestPathOf) };
         }
       }
     }
@@ -98,16 +87,16 @@ export async function readPayerReply(
   };
   const rejected = ackRejection(parsed);
   if (rejected) {
-    return { kind: 'answer', bundle: rejectionBundle(requestBundle, r.now, rejected.reason, rejected.code, rejected.errors), summary: { overall: 'rejected', items: [] }, message };
+    return { kind: 'answer', bundle: rejectionBundle(requestBundle, r.now, rejected), summary: { overall: 'rejected', items: [] }, message };
   }
   const tx = parsed.interchanges.flatMap((i) => i.groups).flatMap((g) => g.transactions).find((t) => t.setId === '278');
-  if (!tx) {
+  if (!tx || !ic) {
     const acks = parsed.interchanges.flatMap((i) => i.groups).flatMap((g) => g.transactions).some((t) => t.setId === '999');
     const ta1Only = parsed.interchanges.some((i) => i.ta1.length > 0 && i.groups.length === 0);
     return acks || ta1Only ? { kind: 'accepted', message } : { kind: 'unreadable', error: 'the payer answered without a 278 response' };
   }
   const body = bodyOf(tx);
-  const bundle = x12ResponseToPas(body, { request: requestBundle as never, now: r.now, ids: randomUUID }) as unknown as Bundle;
+  const bundle = x12ResponseToPas(body, { request: requestBundle as never, envelope: envelopeOf(ic, tx), now: r.now, ids: randomUUID }) as unknown as Bundle;
   return { kind: 'answer', bundle, summary: summaryOf278(body, bundle), message };
 }
 

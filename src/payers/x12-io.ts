@@ -4,8 +4,8 @@
  */
 import type { Db } from '../db/client.ts';
 import { nextEnvelopeNumbers } from '../db/queries/control-numbers.ts';
-import { assertSendable, type PasRequestOptions } from '../translate/index.ts';
-import { fitForPayer, parseX12, writeX12, type CharacterChange, type ControlNumbers, type Delimiters, type TransactionSet } from '../x12/index.ts';
+import { assertSendable, traceOriginator, type PasRequestOptions } from '../translate/index.ts';
+import { fitForPayer, parseX12, writeX12, type CharacterChange, type ControlNumbers, type Delimiters, type Interchange, type TransactionSet } from '../x12/index.ts';
 import type { Segment } from '../x12/types.ts';
 import type { PayerConfig } from '../rules/payers.ts';
 
@@ -82,6 +82,14 @@ export function translationFor(payer: PayerConfig): Pick<PasRequestOptions, 'pay
   return x12 ? { payer: { id: x12.umoId, idQualifier: x12.umoIdQualifier, name: payer.name }, attachmentRoute: x12.attachments.route } : {};
 }
 
+/**
+ * Everything the translator needs to write a request's 278 for this payer: who it is to and from
+ * (`routedParties`) and the payer's document route (PWK02).
+ */
+export function requestOptionsFor(payer: PayerConfig, senderId: string, requesterNpi: string | null | undefined): Pick<PasRequestOptions, 'payer' | 'requesterNpi' | 'originator' | 'attachmentRoute'> {
+  return { ...routedParties(payer, senderId, requesterNpi), ...(payer.x12 ? { attachmentRoute: payer.x12.attachments.route } : {}) };
+}
+
 /** The payer's X12 form from its configuration. */
 export function x12FormOf(payer: PayerConfig): PayerX12Form | undefined {
   const x12 = payer.x12;
@@ -94,11 +102,39 @@ export function bodyOf(tx: TransactionSet): Segment[] {
   return segs.slice(segs[0]?.tag === 'ST' ? 1 : 0, segs.at(-1)?.tag === 'SE' ? -1 : undefined);
 }
 
+/**
+ * Who sent a transaction, as PAS TransmissionIdentifiers names it: ISA06/ISA08 and the GS02/GS03 of
+ * the functional group the transaction is in.
+ */
+export function envelopeOf(ic: Interchange, tx: TransactionSet): { applicationSender?: string; applicationReceiver?: string; interchangeSender: string; interchangeReceiver: string } {
+  const group = ic.groups.find((g) => g.transactions.includes(tx));
+  return {
+    ...(group ? { applicationSender: group.applicationSender, applicationReceiver: group.applicationReceiver } : {}),
+    interchangeSender: ic.sender.id,
+    interchangeReceiver: ic.receiver.id,
+  };
+}
+
 /** Our side and the payer's side of an interchange, from the payer's rules (ISA05-08, GS02-03). */
 export function partiesFor(payer: PayerConfig, senderId: string): { from: Party; to: Party } {
   const x12 = payer.x12!;
   return {
     from: { qualifier: 'ZZ', id: senderId, application: senderId },
     to: { qualifier: x12.interchangeQualifier, id: x12.interchangeId, application: x12.applicationId },
+  };
+}
+
+/**
+ * Who a request is from and to, as the 278 names them when the Bundle leaves it out: 2010A the
+ * routed payer (its X12 payer id; a payer taking PAS FHIR is named by its directory id, for the
+ * 278 the gateway builds its own answers from), 2010B the submitting organization's NPI, 2000E
+ * TRN03 the gateway (its X12 sender id) relaying the trace.
+ */
+export function routedParties(payer: PayerConfig, senderId: string, requesterNpi: string | null | undefined): Pick<PasRequestOptions, 'payer' | 'requesterNpi' | 'originator'> {
+  const x12 = payer.x12;
+  return {
+    payer: x12 ? { id: x12.umoId, idQualifier: x12.umoIdQualifier, name: payer.name } : { id: payer.id, idQualifier: 'PI', name: payer.name },
+    originator: traceOriginator(senderId),
+    ...(requesterNpi ? { requesterNpi } : {}),
   };
 }

@@ -12,6 +12,7 @@ import { el, pasRequestTo278, read275, seg, x12ResponseToPas, type Bundle } from
 import { InMemoryControlNumbers, parseX12, validateX12, writeX12, type Interchange, type Segment, type TransactionSet } from '../x12/index.ts';
 import { factsOf, respond278 } from './decide-278.ts';
 import { eligibilityBehaviourFor, memberOf270, respond271 } from './decide-270.ts';
+import { fhirAnswer } from './fhir-answer.ts';
 
 export interface PayerSimOptions {
   /** Where pended decisions are pushed (the gateway's `/payer/x12`). */
@@ -28,6 +29,8 @@ export interface PayerSimOptions {
   delayMs?: number;
   /** Fault injection (also `POST /faults`): see PayerSimFaults. */
   faults?: PayerSimFaults;
+  /** Where the simulated UMO asks for additional documentation to be sent (2010A PER UR, PAS Task). */
+  attachmentsUrl?: string;
 }
 
 /**
@@ -76,6 +79,9 @@ export function sharedRejection(trace: string, shares: PayerSimFaults['rejectSha
   return undefined;
 }
 
+/** The simulated payer's documentation intake (PAS Task PayerURL), when none is configured. */
+export const SIM_ATTACHMENTS_URL = 'https://demo-payer.priorgate.invalid/pas/attachments';
+
 export interface PayerSimState {
   /** Distinct 278 interchanges received, by `sender/ISA13`. */
   received: Map<string, number>;
@@ -103,6 +109,7 @@ const PUSH_RETRY_MS = 10 * 60_000;
 
 export function createPayerSim(opts: PayerSimOptions) {
   const me = opts.interchangeId ?? 'DEMOPAYER';
+  const attachmentsUrl = opts.attachmentsUrl ?? SIM_ATTACHMENTS_URL;
   const now = () => opts.now?.() ?? new Date();
   const numbers = new InMemoryControlNumbers(Math.floor(Math.random() * 1e6));
   const answers = new Map<string, string>();
@@ -179,7 +186,7 @@ export function createPayerSim(opts: PayerSimOptions) {
 
   /** A pended request's final approval, or (`late`) a 999 rejecting it, pushed later. */
   function schedulePush(to: Interchange, body: Segment[], late?: { ack: Segment[] }) {
-    pushLater(() => (late ? envelopeOut(to, late.ack, '999') : envelopeOut(to, remember(respond278(body, { now: now(), authNumber: `SIM${authSeq++}`, final: true })), '278')));
+    pushLater(() => (late ? envelopeOut(to, late.ack, '999') : envelopeOut(to, remember(respond278(body, { now: now(), authNumber: `SIM${authSeq++}`, final: true, attachmentsUrl })), '278')));
   }
 
   type Outcome = { status: 200; x12: string } | { status: 500 } | { status: 'hang' } | { status: 400; x12: string };
@@ -223,7 +230,7 @@ export function createPayerSim(opts: PayerSimOptions) {
     const answer =
       ack && !ack.accepted
         ? ack.ack
-        : envelopeOut(ic, remember(respond278(body, { now: now(), authNumber: `SIM${authSeq++}`, issued: state.issued, rejectCode: rejectCode === '999' ? undefined : rejectCode })), '278');
+        : envelopeOut(ic, remember(respond278(body, { now: now(), authNumber: `SIM${authSeq++}`, issued: state.issued, attachmentsUrl, rejectCode: rejectCode === '999' ? undefined : rejectCode })), '278');
     answers.set(key, answer);
     state.decided++;
     if (facts.behaviour === 'pend') schedulePush(ic, body);
@@ -345,12 +352,16 @@ export function createPayerSim(opts: PayerSimOptions) {
   // PAS FHIR pass-through payer: decides the same way, answers with a PAS response Bundle.
   app.post('/fhir/Claim/$submit', async (c) => {
     const bundle = (await c.req.json()) as Bundle;
-    const { segments } = pasRequestTo278(bundle, { now: now() });
+    // It decides through the same 278 "brain". PAS leaves the insurer's and the requester's ids
+    // optional, X12 does not: this payer names itself, and a requester without an NPI gets a
+    // placeholder the brain never reads.
+    const { segments } = pasRequestTo278(bundle, { now: now(), payer: { id: 'DEMOFHIR', name: 'Demo FHIR Plan' }, requesterNpi: '0000000000', originator: '9DEMOFHIR0' });
     const facts = factsOf(segments);
     if (facts.behaviour === 'timeout') return hang();
-    const body = respond278(segments, { now: now(), authNumber: `SIMF${authSeq++}` });
+    const body = respond278(segments, { now: now(), authNumber: `SIMF${authSeq++}`, attachmentsUrl });
     state.decided++;
-    return c.json(x12ResponseToPas(body, { request: bundle, now: now(), ids: randomUUID }), 200, { 'content-type': 'application/fhir+json' });
+    const answer = fhirAnswer(x12ResponseToPas(body, { request: bundle, now: now(), ids: randomUUID }), { now: now(), memberId: facts.memberId });
+    return c.json(answer, 200, { 'content-type': 'application/fhir+json' });
   });
 
   app.get('/stats', (c) =>

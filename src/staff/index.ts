@@ -28,6 +28,7 @@ import { mfaRoutes } from './routes/mfa.ts';
 import { apiRoutes } from './routes/api.ts';
 import { batchRoutes } from './routes/batches.ts';
 import { alertRoutes, canReadAlerts } from './routes/alerts.ts';
+import { payerRoutes } from './routes/payers.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { qualityRoutes } from './routes/quality.ts';
 import { loadStaff } from './session.ts';
@@ -79,5 +80,6 @@ export const staffRoutes: RouteGroup = (app, deps) => {
   });
   alertRoutes(app, s);
   qualityRoutes(app, s, deps);
+  payerRoutes(app, s, deps);
   uiRoutes(app, s);
 };

@@ -9,10 +9,16 @@ import { groupLoops, type HlLoop } from './hl.ts';
 import { el, seg } from './x12-util.ts';
 
 export type LoopAnswer =
-  /** Segments after TRN (and the echoed UM) in a 2000E/2000F loop: HCR, REF, DTP, HSD, MSG … */
-  | { review: Segment[] }
+  /**
+   * Segments after TRN (and the echoed UM) in a 2000E/2000F loop: HCR, REF, DTP, HSD, MSG …;
+   * `traces`, the UMO's own TRNs after the echoed one; `names`, the loop's name loops as the UMO
+   * writes them (NM1 and what follows) instead of the echoed NM1s.
+   */
+  | { review: Segment[]; traces?: Segment[]; names?: Segment[] }
   /** AAA segments for the loop; the review loops of a rejected request carry no HCR. */
-  | { reject: Segment[] };
+  | { reject: Segment[] }
+  /** A level the UMO does not review (2000A-2000D): its name loops as the UMO writes them. */
+  | { names: Segment[] };
 
 export interface AnswerOptions {
   now: Date;
@@ -45,6 +51,7 @@ export function answer278(requestBody: Segment[], opts: AnswerOptions): Segment[
     if (review) {
       const trn = loop.head.find((s) => s.tag === 'TRN');
       if (trn) out.push(seg('TRN', '2', el(trn, 2), el(trn, 3), el(trn, 4)));
+      if (a && 'traces' in a && a.traces) out.push(...a.traces);
     }
     if (a && 'reject' in a) {
       // AAA sits before the name loops at 2000E/F, inside the name loop at 2010A-C (X217).
@@ -55,9 +62,9 @@ export function answer278(requestBody: Segment[], opts: AnswerOptions): Segment[
     if (review) {
       const um = loop.head.find((s) => s.tag === 'UM');
       if (um) out.push({ tag: 'UM', elements: um.elements });
-      if (a) out.push(...a.review);
+      if (a && 'review' in a) out.push(...a.review);
     }
-    out.push(...loop.names.map((n) => n.nm1));
+    out.push(...(a && 'names' in a && a.names ? a.names : loop.names.map((n) => n.nm1)));
   }
   return out;
 }

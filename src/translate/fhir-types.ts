@@ -132,6 +132,7 @@ export interface ClaimItem {
   servicedDate?: string;
   servicedPeriod?: Period;
   locationCodeableConcept?: CodeableConcept;
+  locationReference?: Reference;
   quantity?: Quantity;
   unitPrice?: Money;
   net?: Money;

@@ -14,6 +14,7 @@ export { TranslateError, type TranslateWarning, type WarningCode } from './error
 export { groupLoops, type HlLoop, type NameLoop, type Transaction } from './hl.ts';
 export type { Bundle, Claim, Resource } from './fhir-types.ts';
 export { x12ResponseToPas, type ResponseContext } from './x12-to-pas.ts';
+export { refusalResponse, type Refusal, type RefusalKind } from './response/refusal.ts';
 export { decisionOf, type Decision, type ItemDecision, type AaaSummary } from './response/decision.ts';
 export { answer278, pendedAnswer, type AnswerOptions, type LoopAnswer } from './answer-278.ts';
 export { seg, el, comp } from './x12-util.ts';

@@ -25,6 +25,17 @@ export interface PasRequestOptions {
   prior?: PriorNumbers;
   /** The payer's route for documents; PWK02 follows it (EL only when an X12 275 will carry them). */
   attachmentRoute?: AttachmentRoute;
+  /**
+   * The NPI of the organization that submitted the request (its registration with the gateway):
+   * 2010B NM108 XX / NM109 when the Bundle's requester has no NPI or tax id. PAS Requestor's
+   * identifier is optional (conf-14: its omission is no error); X12 requires an id for the requester.
+   */
+  requesterNpi?: string;
+  /**
+   * 2000E TRN03 when the Claim names no originator (Claim.identifier.assigner, `urn:trnorg:`):
+   * the gateway's own (`traceOriginator` of its X12 sender id), as the one relaying the trace.
+   */
+  originator?: string;
 }
 
 export interface PasRequestResult {
@@ -52,13 +63,13 @@ function firstClaim(bundle: Bundle): Claim {
 }
 
 /** The Claim, its trace numbers and the caller's options, as every request mapping reads them. */
-export function requestContext(bundle: Bundle, opts: Pick<PasRequestOptions, 'prior' | 'attachmentRoute'> = {}): RequestContext {
+export function requestContext(bundle: Bundle, opts: Pick<PasRequestOptions, 'prior' | 'attachmentRoute' | 'originator' | 'requesterNpi'> = {}): RequestContext {
   const claim = firstClaim(bundle);
   const warn = new Warnings();
   const claimPath = 'Bundle.entry[0].resource';
   const trace = fit('TRN02', 50, claimTrace(claim, bundle), `${claimPath}.identifier`);
   if (!trace) throw new TranslateError('invalid', 'neither Claim.identifier nor Bundle.identifier gives a trace number', `${claimPath}.identifier`);
-  const originator = fit('TRN03', 10, traceOriginator(claim), `${claimPath}.identifier`);
+  const originator = fit('TRN03', 10, traceOriginator(claim) ?? opts.originator, `${claimPath}.identifier`);
   if (!originator) warn.add('missing-element', 'no TRN03 originating company id (Claim.identifier.assigner or urn:trnorg: system)', `${claimPath}.identifier`);
   return {
     index: new BundleIndex(bundle),
@@ -67,6 +78,7 @@ export function requestContext(bundle: Bundle, opts: Pick<PasRequestOptions, 'pr
     warn,
     trace,
     originator: originator ?? '',
+    ...(opts.requesterNpi ? { requesterNpi: opts.requesterNpi } : {}),
     ...(opts.prior ? { prior: opts.prior } : {}),
     ...(opts.attachmentRoute ? { attachmentRoute: opts.attachmentRoute } : {}),
   };

@@ -1,28 +1,45 @@
 /**
  * Body of a 005010X217 278 response (BHT02 11) → PAS response Bundle: ClaimResponse first (PAS
  * spec-30), then the resources it references. Pure: clock and ids come in through `ctx`.
+ *
+ * Where each X12 element goes is cited beside its mapping (here and in `response/`): nothing the
+ * payer says that PAS has a home for is dropped — what was authorized (HCR, HSD, SV*, DTP), who may
+ * provide it (2010EA/2010F NM1, PRV, REF, N3/N4, PER), what the payer asks for when it pends (PWK,
+ * HI*LOI, REF*NT, the UMO's and the 2010EB contact's PER) and the envelope it came in (ISA/GS).
  */
 import type { Segment } from '../x12/types.ts';
-import type { Bundle, BundleEntry, Claim, ClaimItem, Reference, Resource } from './fhir-types.ts';
+import type { Bundle, BundleEntry, Claim, ClaimItem, Extension, Identifier, Reference, Resource } from './fhir-types.ts';
 import { BundleIndex, codeOf, ext } from './bundle-index.ts';
 import { REVIEW_ACTION, UNDECIDED } from './codes/review.ts';
 import { CS, EXT, PROFILE } from './codes/systems.ts';
 import { claimTrace, itemsToSend, itemTrace } from './request/claim-info.ts';
+import { additionalInformation } from './response/additional-info.ts';
 import { authorizedPeriod, combine } from './response/decision.ts';
-import { adjudication, addItem, responseItem, type Json } from './response/items.ts';
+import { addItem, adjudication, authorizedProviders, diagnosesOf, responseItem, traceIdentifier, type Json } from './response/items.ts';
 import { parseResponse, traceValues, type Level, type ParsedResponse } from './response/parse.ts';
 import { ResponseParties } from './response/parties.ts';
-import { el } from './x12-util.ts';
 import { responseErrors, type RequestView } from './response/rejections.ts';
+
+/** ISA/GS of the interchange the 278 came in: PAS TransmissionIdentifiers. */
+export interface ResponseEnvelope {
+  /** GS02 application sender's code, GS03 application receiver's code. */
+  applicationSender?: string;
+  applicationReceiver?: string;
+  /** ISA06 interchange sender id, ISA08 interchange receiver id. */
+  interchangeSender?: string;
+  interchangeReceiver?: string;
+}
 
 export interface ResponseContext {
   /** The PAS request Bundle this 278 answers: gives item sequences, references and echoed resources. */
   request?: Bundle;
+  envelope?: ResponseEnvelope;
   now: Date;
   ids: () => string;
 }
 
-const ABSENT: Reference = { extension: [{ url: 'http://hl7.org/fhir/StructureDefinition/data-absent-reason', valueCode: 'unknown' }] };
+/** PAS spec-44: a response that cannot name its Claim says why (data-absent-reason). */
+const ABSENT: Reference = { extension: [{ url: EXT.dataAbsentReason, valueCode: 'unknown' }] };
 
 /** 2000F loops ↔ the Claim items sent in the request: by TRN item trace, else in order when counts agree. */
 function matchServices(services: Level[], sent: ClaimItem[], trace: string | undefined): Map<string, ClaimItem> {
@@ -62,51 +79,84 @@ function claimTypeOf(claim: Claim | undefined, parsed: ParsedResponse): unknown 
   return { coding: [{ system: CS.claimType, code }] };
 }
 
+interface LineContext {
+  parsed: ParsedResponse;
+  claim: Claim | undefined;
+  sent: ClaimItem[];
+  matched: Map<string, ClaimItem>;
+  parties: ResponseParties;
+  noteNumbers: (level: Level | undefined) => number[];
+  eventProviders: Extension[];
+}
+
+const emptyLevel = (): Level => ({ hlId: '', traces: [], refs: {}, dates: [], his: [], pwks: [], messages: [], providers: [], contacts: [] });
+
 /**
  * ClaimResponse.item / addItem from the 2000F loops: a line answering a sent Claim item echoes its
- * sequence (PAS spec-34); a line answering nothing the request asked becomes addItem.
+ * sequence (PAS spec-34); a line answering nothing the request asked becomes addItem. A modified
+ * answer (A6, at the line or at the event for the lines it answers) is given on the item, with what
+ * was authorized in addItem (PAS spec-36/37).
  */
-function answerLines(
-  parsed: ParsedResponse,
-  claim: Claim | undefined,
-  sent: ClaimItem[],
-  matched: Map<string, ClaimItem>,
-  parties: ResponseParties,
-  noteNumbers: (level: Level | undefined) => number[],
-): { items: Json[]; added: Json[] } {
-  const event = parsed.event;
+function answerLines(c: LineContext): { items: Json[]; added: Json[] } {
+  const event = c.parsed.event;
+  const diagnoses = diagnosesOf(event);
   const items: Json[] = [];
   const added: Json[] = [];
-  let nextNew = Math.max(0, ...(claim?.item ?? []).map((i) => i.sequence)) + 1;
-  parsed.services.forEach((level, k) => {
-    const item = matched.get(level.hlId);
-    const numbers = noteNumbers(level);
-    if (claim && !item) {
-      const extra = addItem(level, nextNew++, parties);
+  let nextNew = Math.max(0, ...(c.claim?.item ?? []).map((i) => i.sequence)) + 1;
+  const answer = (level: Level, item: ClaimItem | undefined, sequence: number, numbers: number[]) => {
+    const traceIdentifier = item ? ext(item, EXT.itemTraceNumber)?.valueIdentifier : undefined;
+    const modified = (level.review ?? event?.review)?.code === 'A6';
+    const out = responseItem(
+      { level, sequence, ...(traceIdentifier ? { traceIdentifier } : {}), ...(event ? { event } : {}), noteNumbers: numbers, ...(item ? { requestItem: item } : {}), eventProviders: c.eventProviders, diagnoses },
+      c.parties,
+      !modified,
+    );
+    if (out) items.push(out);
+    if (modified) {
+      const detail = addItem({ level, itemSequence: sequence, parties: c.parties, ...(item ? { requestItem: item } : {}), ...(event ? { event } : {}), ...(traceIdentifier ? { traceIdentifier } : {}) });
+      if (detail) added.push(detail);
+    }
+  };
+  c.parsed.services.forEach((level, k) => {
+    const item = c.matched.get(level.hlId);
+    const numbers = c.noteNumbers(level);
+    if (c.claim && !item) {
+      const extra = addItem({ level, itemSequence: nextNew++, parties: c.parties, ...(event ? { event } : {}) });
       if (extra) added.push(extra);
       return;
     }
-    const sequence = item?.sequence ?? k + 1;
-    const traceIdentifier = item ? ext(item, EXT.itemTraceNumber)?.valueIdentifier : undefined;
-    const modified = level.review?.code === 'A6';
-    const out = responseItem({ level, sequence, ...(traceIdentifier ? { traceIdentifier } : {}), ...(event ? { event } : {}), noteNumbers: numbers }, parties, !modified);
-    if (out) items.push(out);
-    // PAS spec-36/37: a modified line is answered A6 on the item, with what was authorized in addItem.
-    if (modified) {
-      const detail = addItem(level, sequence, parties);
-      if (detail) added.push(detail);
-    }
+    answer(level, item, item?.sequence ?? k + 1, numbers);
   });
-  // Sent lines the UMO did not answer one by one share the event-level outcome.
-  const answered = new Set(matched.values());
-  for (const item of sent.filter((i) => !answered.has(i))) {
-    const level: Level = { hlId: '', traces: [], refs: {}, dates: [], messages: [], providers: [] };
-    const out = event?.review ? responseItem({ level, sequence: item.sequence, ...(event ? { event } : {}), noteNumbers: [] }, parties, false) : undefined;
-    if (out) items.push(out);
-  }
+  // Sent lines the UMO did not answer one by one share the event-level outcome (and its HSD, dates).
+  const answered = new Set(c.matched.values());
+  if (event?.review) for (const item of c.sent.filter((i) => !answered.has(i))) answer(emptyLevel(), item, item.sequence, []);
   items.sort((a, b) => (a['itemSequence'] as number) - (b['itemSequence'] as number));
-
   return { items, added };
+}
+
+/** ISA/GS → TransmissionIdentifiers (the payer's side: sender codes are the payer's). */
+function transmissionIdentifiers(envelope: ResponseEnvelope | undefined): Extension[] {
+  if (!envelope?.applicationSender || !envelope.applicationReceiver) return [];
+  const parts: [string, string | undefined][] = [
+    ['applicationSenderCode', envelope.applicationSender],
+    ['applicationReceiverCode', envelope.applicationReceiver],
+    ['interchangeSenderID', envelope.interchangeSender],
+    ['interchangeReceiverID', envelope.interchangeReceiver],
+  ];
+  return [{ url: EXT.transmissionIdentifiers, extension: parts.filter(([, v]) => v).map(([url, v]) => ({ url, valueString: (v as string).trim() })) }];
+}
+
+/**
+ * ClaimResponse.identifier: the Claim's own identifier when the UMO echoes our TRN (TRN01 2), and
+ * every trace number the UMO assigned (TRN01 1: urn:trnorg:<TRN03>, TRN04 → subDepartment).
+ */
+function identifiersOf(event: Level | undefined, claim: Claim | undefined): Identifier[] {
+  const eventTrace = event?.traces.find((t) => t.type === '2') ?? event?.traces[0];
+  const claimIds = (claim?.identifier ?? []).filter((i) => i.value);
+  const echoed = eventTrace ? claimIds.filter((i) => i.value === eventTrace.value) : claimIds;
+  const own = echoed.length ? echoed : eventTrace?.type === '2' ? [traceIdentifier(eventTrace)] : [];
+  const payer = (event?.traces ?? []).filter((t) => t.type === '1').map(traceIdentifier);
+  return [...own, ...payer];
 }
 
 /**
@@ -134,7 +184,19 @@ export function x12ResponseToPas(segments: Segment[], ctx: ResponseContext): Bun
     });
   noteNumbers(event);
 
-  const { items, added } = answerLines(parsed, claim, sent, matched, parties, noteNumbers);
+  const patientLoop = parsed.parties['23'] ?? parsed.parties['22'];
+  const ref = (r: Reference | undefined, fallback: () => Reference): Reference => {
+    const echoed = parties.echoRef(r);
+    return echoed ? { reference: echoed } : fallback();
+  };
+  const patient = ref(claim?.patient, () => (patientLoop ? { reference: parties.fromName(patientLoop, 'patient') } : ABSENT));
+  const insurer = ref(claim?.insurer, () => (parsed.parties['20'] ? { reference: parties.fromName(parsed.parties['20'], 'insurer') } : ABSENT));
+  const requestor = ref(claim?.provider, () => (parsed.parties['21'] ? { reference: parties.fromName(parsed.parties['21'], 'provider') } : ABSENT));
+
+  // 2010EA patient event providers: authorized for the whole event, so for every line it answers
+  // (ClaimResponse.item, the extension's context) and, as PAS Claim Response slices it, at the root.
+  const eventProviders = authorizedProviders(event?.providers ?? [], parties);
+  const { items, added } = answerLines({ parsed, claim, sent, matched, parties, noteNumbers, eventProviders });
 
   const itemCodes = items.map((i) => reviewCodeOf(i)).filter((c): c is string => Boolean(c));
   const overall = event?.review?.code ?? combine(itemCodes);
@@ -142,46 +204,43 @@ export function x12ResponseToPas(segments: Segment[], ctx: ResponseContext): Bun
     index && claim
       ? { index, claim, itemIndexByHl: new Map([...matched].map(([hl, item]) => [hl, (claim.item ?? []).indexOf(item)])) }
       : undefined;
-  const patientLoop = parsed.parties['23'] ?? parsed.parties['22'];
-  const ref = (r: Reference | undefined, fallback: () => Reference): Reference => {
-    const hit = index?.resolve(r);
-    return hit ? { reference: parties.echo(hit) } : fallback();
-  };
   const eventTrace = event?.traces.find((t) => t.type === '2') ?? event?.traces[0];
-  // The IG examples answer with the Claim's own identifier; without an echoed TRN, the Claim's is still ours.
-  const claimIds = (claim?.identifier ?? []).filter((i) => i.value);
-  const echoed = eventTrace ? claimIds.filter((i) => i.value === eventTrace.value) : claimIds;
-  const payerTraces = (event?.traces ?? []).filter((t) => t.type === '1').map((t) => ({ system: `urn:trnorg:${t.originator}`, value: t.value }));
-  const identifier = [
-    ...(echoed.length ? echoed : eventTrace?.type === '2' ? [{ system: `urn:trnorg:${eventTrace.originator}`, value: eventTrace.value }] : []),
-    ...payerTraces,
-  ];
+  const identifier = identifiersOf(event, claim);
+  // HCR02 (else 2000E REF*BB) is the authorization number; DTP*007/036 (else AAH) its period.
   const preAuthRef = event?.review?.number ?? event?.refs['BB'];
   const preAuthPeriod = authorizedPeriod(event);
   const errors = responseErrors(parsed.rejections, view);
-  const eventProviders = (event?.providers ?? []).map((p) => ({
-    url: EXT.itemAuthorizedProvider,
-    extension: [
-      { url: 'provider', valueReference: { reference: parties.fromName(p, 'provider') } },
-      { url: EXT.authorizedProviderType, valueCodeableConcept: { coding: [{ system: CS.entityIdentifier, code: el(p.nm1, 1) }] } },
-    ],
-  }));
+  const requestorResource = index?.resolve(claim?.provider)?.resource;
+  const communicationRequest = additionalInformation({
+    parsed,
+    parties,
+    ...(index ? { index } : {}),
+    ...(claim ? { claim } : {}),
+    sequenceOf: (level) => matched.get(level.hlId)?.sequence,
+    sequences: items.map((i) => i['itemSequence'] as number),
+    patient,
+    insurer,
+    ...(requestorResource?.resourceType === 'Organization' ? { requestorOrganization: requestor } : {}),
+    diagnoses: diagnosesOf(event),
+    ...(identifier[0] ? { fallbackIdentifier: identifier[0] } : {}),
+  });
 
+  const extension = [...transmissionIdentifiers(ctx.envelope), ...eventProviders];
   const id = ctx.ids();
   const claimResponse: Resource = {
     resourceType: 'ClaimResponse',
     id,
     meta: { profile: [PROFILE.claimResponse] },
-    ...(eventProviders.length ? { extension: eventProviders } : {}),
+    ...(extension.length ? { extension } : {}),
     ...(identifier.length ? { identifier } : {}),
     status: 'active',
     type: claimTypeOf(claim, parsed),
     use: 'preauthorization',
-    patient: ref(claim?.patient, () => (patientLoop ? { reference: parties.fromName(patientLoop, 'patient') } : ABSENT)),
+    patient,
     created: ctx.now.toISOString(),
-    insurer: ref(claim?.insurer, () => (parsed.parties['20'] ? { reference: parties.fromName(parsed.parties['20'], 'insurer') } : ABSENT)),
-    requestor: ref(claim?.provider, () => (parsed.parties['21'] ? { reference: parties.fromName(parsed.parties['21'], 'provider') } : ABSENT)),
-    request: first && claim ? { reference: index!.referenceTo(first) } : eventTrace ? { identifier: { system: `urn:trnorg:${eventTrace.originator}`, value: eventTrace.value } } : ABSENT,
+    insurer,
+    requestor,
+    request: first && claim ? { reference: index!.referenceTo(first) } : eventTrace ? { identifier: traceIdentifier(eventTrace) } : ABSENT,
     outcome: outcomeOf(parsed, itemCodes.length ? itemCodes : overall ? [overall] : []),
     ...(overall && REVIEW_ACTION[overall] ? { disposition: REVIEW_ACTION[overall] } : {}),
     ...(preAuthRef ? { preAuthRef } : {}),
@@ -190,6 +249,7 @@ export function x12ResponseToPas(segments: Segment[], ctx: ResponseContext): Bun
     ...(added.length ? { addItem: added } : {}),
     ...(event?.review ? { adjudication: adjudication(event.review, event.refs['BB']) } : {}),
     ...(notes.length ? { processNote: notes } : {}),
+    ...(communicationRequest.length ? { communicationRequest } : {}),
     ...(errors.length ? { error: errors } : {}),
   };
   const entry: BundleEntry[] = [{ fullUrl: `urn:uuid:${id}`, resource: claimResponse }, ...parties.entries];

@@ -4,13 +4,16 @@
  * one transaction.
  */
 import type { Db } from '../db/client.ts';
-import { lockRequest, saveMessage, transition, updateItemDecisions, type RequestRow } from '../db/queries/requests.ts';
+import { latestMessage, lockRequest, saveMessage, transition, updateItemDecisions, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import { enqueueNotifications } from '../notify/index.ts';
 import { recordRejections } from '../quality/index.ts';
+import { withCurrentResults } from './current-results.ts';
 import { canTransition, stateFromReviewActions, type RequestState } from './states.ts';
 
 export const RESPONSE_SET = 'pas-response';
+/** The provider's PAS request Bundle, as received (and as sent on, with documentation the rules added). */
+export const REQUEST_SET = 'pas-request';
 
 export interface AnswerSummary {
   /** Line review actions (X12 306), or `rejected` when the payer refused the request (AAA, 999). */
@@ -31,7 +34,7 @@ export function stampResponse(bundle: Bundle, request: RequestRow): Bundle {
   const first = bundle.entry?.[0];
   if (first?.resource?.resourceType === 'ClaimResponse') {
     first.resource.id = request.id;
-    first.fullUrl = first.fullUrl?.startsWith('urn:') ? first.fullUrl : `urn:uuid:${request.id}`;
+    first.fullUrl = `urn:uuid:${request.id}`;
   }
   return bundle;
 }
@@ -52,8 +55,13 @@ export async function recordAnswer(tx: Db, input: RecordAnswerInput): Promise<{ 
   const current = await lockRequest(tx, input.requestId);
   if (!current) return undefined;
   if (input.onlyFrom && !input.onlyFrom.includes(current.status as RequestState)) return { request: current, changed: false };
-  const to = stateOf(input.summary);
   const bundle = stampResponse(input.responseBundle, current);
+  // PAS spec-46: an update's answer carries the current result of every item it submitted.
+  const request = await latestMessage(tx, current.id, REQUEST_SET);
+  const prior = current.priorRequestId ? await latestMessage(tx, current.priorRequestId, RESPONSE_SET) : undefined;
+  const completed = request ? withCurrentResults(bundle, JSON.parse(request.payload) as Bundle, prior ? (JSON.parse(prior.payload) as Bundle) : undefined).added : 0;
+  const answer = completed && input.summary.overall !== 'rejected' ? { ...summarizeResponse(bundle), ...(input.summary.authNumber ? { authNumber: input.summary.authNumber } : {}) } : input.summary;
+  const to = stateOf(answer);
   const responseId = await saveMessage(tx, {
     orgId: current.orgId,
     requestId: current.id,
@@ -65,11 +73,11 @@ export async function recordAnswer(tx: Db, input: RecordAnswerInput): Promise<{ 
   await updateItemDecisions(
     tx,
     current.id,
-    input.summary.items.filter((i) => i.code).map((i) => ({ sequence: i.sequence, decision: i.code!, authNumber: i.authNumber ?? null })),
+    answer.items.filter((i) => i.code).map((i) => ({ sequence: i.sequence, decision: i.code!, authNumber: i.authNumber ?? null })),
   );
-  const summary = { decision: input.summary.overall, authNumber: input.summary.authNumber ?? null, responseId };
+  const summary = { decision: answer.overall, authNumber: answer.authNumber ?? null, responseId };
   if (current.status === to) return { request: current, changed: false };
-  const updated = await transition(tx, current.id, to, { actor: input.actor, messageId: input.messageId, summary, detail: { decision: input.summary.overall } });
+  const updated = await transition(tx, current.id, to, { actor: input.actor, messageId: input.messageId, summary, detail: { decision: answer.overall } });
   // Why, for the data-quality report: AAA reasons, or the 999/TA1 errors with their loop and element.
   if (to === 'rejected') await recordRejections(tx, { request: current, bundle, messageId: input.messageId });
   // A cancel (UM02 3) the payer confirmed also ends the request it cancels.

@@ -6,10 +6,12 @@
 import { appendAudit } from '../audit/index.ts';
 import type { Db } from '../db/client.ts';
 import { enqueue } from '../db/queries/jobs.ts';
-import { insertRequest, priorAuthReferencedBy, requestByIdempotencyKey, saveMessage, type RequestRow } from '../db/queries/requests.ts';
+import { hasMessage, insertRequest, lockRequest, priorAuthReferencedBy, requestByIdempotencyKey, saveMessage, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
-import { recordAnswer, type AnswerSummary } from './answer.ts';
+import { recordAnswer, REQUEST_SET, type AnswerSummary } from './answer.ts';
 import { withTransaction } from '../db/tx.ts';
+import { revisionPlan } from './revisions.ts';
+import type { RequestState } from './states.ts';
 
 export const DELIVER_JOB = 'payer.deliver';
 
@@ -75,12 +77,26 @@ export interface AcceptInput {
   outbound?: (tx: Db, request: RequestRow) => Promise<void>;
   /** More to store with a new request, in its transaction (the data-quality findings). */
   afterInsert?: (tx: Db, request: RequestRow) => Promise<void>;
+  /**
+   * A whole-request cancel: its answer (C) when the payer never had the request it cancels; the
+   * choice is made under the prior request's lock (`revisionPlan`), so a cancel never overtakes the
+   * delivery of what it cancels.
+   */
+  cancel?: { here: { bundle: Bundle; summary: AnswerSummary }; outboundSets: string[] };
 }
 
 export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ request: RequestRow; created: boolean }> {
   const facts = claimFacts(input.bundle);
   return withTransaction(db, async (tx) => {
-    const prior = await priorRequest(tx, input.orgId, facts);
+    const found = await priorRequest(tx, input.orgId, facts);
+    // Locked: the delivery worker moves a queued request to sent under the same lock.
+    const prior = found && input.cancel ? await lockRequest(tx, found.id) : found;
+    let localAnswer = input.localAnswer;
+    if (input.cancel) {
+      const sentToPayer = prior ? await hasMessage(tx, prior.id, input.cancel.outboundSets) : false;
+      const plan = revisionPlan('cancel', prior ? { status: prior.status as RequestState, sentToPayer } : undefined);
+      if (plan === 'cancel-here') localAnswer = input.cancel.here;
+    }
     const { row, created } = await insertRequest(
       tx,
       {
@@ -95,7 +111,7 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
       summary: { ...input.summary, claimIdentifier: facts.claimIdentifier, claimResourceId: facts.claimResourceId },
       items: facts.itemSequences.map((sequence) => ({ sequence })),
       },
-      input.localAnswer ? 'received' : 'queued',
+      localAnswer ? 'received' : 'queued',
     );
     if (!created) return { request: row, created };
     await recordSubmission(tx, {
@@ -103,16 +119,16 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
       clientId: input.clientId,
       bundle: input.bundle,
       payload: input.payload,
-      messageSet: 'pas-request',
-      jobKind: input.localAnswer ? undefined : DELIVER_JOB,
+      messageSet: REQUEST_SET,
+      jobKind: localAnswer ? undefined : DELIVER_JOB,
       maxAttempts: input.maxAttempts,
       httpRequestId: input.httpRequestId,
       detail: { payerId: input.payerId, priorRequestId: prior?.id ?? null, rules: input.summary?.['rules'] ?? null },
     });
-    if (!input.localAnswer && input.outbound) await input.outbound(tx, row);
+    if (!localAnswer && input.outbound) await input.outbound(tx, row);
     await input.afterInsert?.(tx, row);
-    if (input.localAnswer) {
-      const answered = await recordAnswer(tx, { requestId: row.id, actor: 'system', responseBundle: input.localAnswer.bundle, summary: input.localAnswer.summary, onlyFrom: ['received'] });
+    if (localAnswer) {
+      const answered = await recordAnswer(tx, { requestId: row.id, actor: 'system', responseBundle: localAnswer.bundle, summary: localAnswer.summary, onlyFrom: ['received'] });
       return { request: answered?.request ?? row, created };
     }
     return { request: row, created };

@@ -23,8 +23,9 @@ const ANSWERS: RequestState[] = ['pended', ...DECIDED, 'error'];
 
 /** from → the states it may move to. An update re-queues a request; a cancel is certification type 3. */
 export const TRANSITIONS: Record<RequestState, readonly RequestState[]> = {
-  // received → certified: the payer's rules say no authorization is needed (NA), nothing is sent.
-  received: ['queued', 'certified', 'rejected', 'error'],
+  // received → certified: the payer's rules say no authorization is needed (NA), nothing is sent;
+  // received → cancelled: a cancel of a request the payer never had is confirmed here.
+  received: ['queued', 'certified', 'rejected', 'error', 'cancelled'],
   // queued → pended: the sync wait ran out before the payer was even reached (we answer A4).
   queued: ['sent', 'pended', 'rejected', 'error', 'cancelled', 'queued'],
   sent: [...ANSWERS, 'sent'],
@@ -80,10 +81,13 @@ export const REVIEW_ACTION_STATE: Record<string, RequestState> = {
 
 /**
  * The request's state from its lines' review actions: any pended line keeps it pended; all
- * certified → certified; all denied → denied; a mix → partially certified (A6 alone → modified).
+ * certified → certified; all denied → denied; a mix → partially certified (A6 alone → modified);
+ * cancelled lines count only when every line is cancelled.
  */
 export function stateFromReviewActions(codes: string[]): RequestState {
-  const states = codes.map((c) => REVIEW_ACTION_STATE[c] ?? 'pended');
+  const all = codes.map((c) => REVIEW_ACTION_STATE[c] ?? 'pended');
+  // Cancelled lines are no longer asked for: the rest decide, unless every line is cancelled.
+  const states = all.some((s) => s !== 'cancelled') ? all.filter((s) => s !== 'cancelled') : all;
   if (states.length === 0) return 'pended';
   if (states.includes('pended')) return 'pended';
   const uniq = new Set(states);

@@ -40,7 +40,7 @@ describe('PAS 2.2.1 IG request examples', () => {
     expect(errorsOf(issues).length, show(issues)).toBeGreaterThan(0);
   });
 
-  it('spec-13: the Surgical example’s PractitionerRole points outside the Bundle: warnings, not errors', () => {
+  it('spec-13, spec-18, spec-20: the Surgical example’s PractitionerRole points outside the Bundle, so its Practitioner and Location hang off nothing: warnings, not errors', () => {
     const issues = validatePasRequestBundle(pasExample('Bundle-SurgicalRequestBundleExample.json'));
     expect(
       issues.map((i) => [i.severity, i.code, i.expression]),
@@ -48,6 +48,8 @@ describe('PAS 2.2.1 IG request examples', () => {
     ).toEqual([
       ['warning', 'not-found', 'Bundle.entry[6].resource.practitioner'],
       ['warning', 'not-found', 'Bundle.entry[6].resource.location[0]'],
+      ['warning', 'informational', 'Bundle.entry[7]'],
+      ['warning', 'informational', 'Bundle.entry[8]'],
     ]);
   });
 

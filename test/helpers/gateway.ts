@@ -87,10 +87,36 @@ export function reviewCodes(claimResponse: any): string[] {
   return codes;
 }
 
-/** The IG inquiry example, asking about one Claim identifier (the trace number of a request). */
-export function inquiryFor(claimIdentifier: string): any {
-  const b = JSON.parse(readFileSync(path.join(EXAMPLES, 'Bundle-PASClaimInquiryBundleExample.json'), 'utf8'));
-  b.identifier = { ...(b.identifier ?? { system: 'urn:test' }), value: `inq-${Math.random().toString(36).slice(2)}` };
-  b.entry[0].resource.identifier[0].value = claimIdentifier;
+/**
+ * An inquiry about one Claim identifier. With the request at hand it is built from it, as a provider
+ * system does (PAS spec-53: the member and the provider's NPI must match, and every criterion the
+ * example gives): its Claim as a PAS Claim Inquiry with the same patient, insurer, provider,
+ * coverage and items. Without, the IG inquiry example with that identifier.
+ */
+export function inquiryFor(claimIdentifier: string, request?: any): any {
+  const tag = `inq-${Math.random().toString(36).slice(2)}`;
+  if (!request) {
+    const b = JSON.parse(readFileSync(path.join(EXAMPLES, 'Bundle-PASClaimInquiryBundleExample.json'), 'utf8'));
+    b.identifier = { ...(b.identifier ?? { system: 'urn:test' }), value: tag };
+    b.entry[0].resource.identifier[0].value = claimIdentifier;
+    return b;
+  }
+  const b = structuredClone(request);
+  b.meta = { profile: ['http://hl7.org/fhir/us/davinci-pas/StructureDefinition/profile-pas-inquiry-request-bundle'] };
+  b.identifier = { system: 'urn:test', value: tag };
+  const claim = b.entry[0].resource;
+  claim.meta = { profile: ['http://hl7.org/fhir/us/davinci-pas/StructureDefinition/profile-claim-inquiry'] };
+  claim.identifier = [{ ...(claim.identifier?.[0] ?? {}), system: claim.identifier?.[0]?.system ?? 'urn:test', value: claimIdentifier }];
+  delete claim.related;
+  delete claim.supportingInfo;
+  // Numbers a request quotes are its previous authorizations, not what the inquiry asks about.
+  const quoted = (e: any) => !/extension-(authorizationNumber|administrationReferenceNumber)$/.test(e.url);
+  claim.extension = (claim.extension ?? []).filter(quoted);
+  for (const item of claim.item ?? []) {
+    delete item.informationSequence;
+    item.extension = (item.extension ?? []).filter(quoted);
+  }
+  // The prior Claim an update Bundle carries is not part of an inquiry.
+  b.entry = b.entry.filter((e: any, i: number) => i === 0 || e.resource.resourceType !== 'Claim');
   return b;
 }

@@ -9,7 +9,7 @@ import { attemptsOf, subscriptionById } from '../../src/db/queries/subscriptions
 import { auditEvents } from '../../src/db/schema.ts';
 import { PAS_TOPIC } from '../../src/notify/index.ts';
 import type { TestApp } from '../helpers/app.ts';
-import { call, notifyApp, pasSubscription, receiver, runNotifyJobs } from './helpers.ts';
+import { call, focusOf, notifyApp, pasSubscription, receiver, runNotifyJobs } from './helpers.ts';
 import { deliveryKit, eventPart, param, responseFor } from './delivery-kit.ts';
 
 let t: TestApp;
@@ -73,10 +73,12 @@ describe('event notifications (spec-8, spec-51, spec-60)', () => {
     expect(param(status, 'status').valueCode).toBe('active');
     expect(param(status, 'events-since-subscription-start').valueString).toBe('1');
     expect(eventPart(status, 'event-number').valueString).toBe('1');
-    expect(eventPart(status, 'focus').valueReference.reference).toBe(`urn:uuid:${requestId}`);
-    const claimResponse = body.entry.find((e: any) => e.resource.resourceType === 'ClaimResponse');
-    expect(claimResponse).toMatchObject({ fullUrl: `urn:uuid:${requestId}`, resource: { id: requestId, outcome: 'complete' } });
-    expect(body.entry.slice(1).map((e: any) => e.resource)).toEqual(responseFor(requestId).entry!.map((e) => e.resource));
+    // The focus is the full PAS response Bundle (IG Bundle-PASSubscriptionNotification), its ClaimResponse first.
+    const focus = focusOf(body);
+    expect(eventPart(status, 'focus').valueReference.reference).toBe(body.entry[1].fullUrl);
+    expect(focus).toMatchObject({ resourceType: 'Bundle', type: 'collection' });
+    expect(focus.entry[0]).toMatchObject({ fullUrl: `urn:uuid:${requestId}`, resource: { resourceType: 'ClaimResponse', id: requestId, outcome: 'complete' } });
+    expect(focus.entry.map((e: any) => e.resource)).toEqual(responseFor(requestId).entry!.map((e) => e.resource));
 
     const attempts = await attemptsOf(t.deps.db, id);
     expect(attempts.at(-1)).toMatchObject({ status: 'delivered', httpStatus: 200, requestId });

@@ -172,3 +172,15 @@ export async function jobStatuses(t: TestApp, kind: string): Promise<string[]> {
 }
 
 export type { Bundle };
+
+/** The PAS response Bundle a notification carries as its event's focus (IG Bundle-PASSubscriptionNotification). */
+export function focusOf(notification: any): any {
+  const event = notification?.entry?.[0]?.resource?.parameter?.find((p: any) => p.name === 'notification-event');
+  const ref = event?.part?.find((p: any) => p.name === 'focus')?.valueReference?.reference;
+  return notification?.entry?.find((e: any) => e.fullUrl === ref)?.resource;
+}
+
+/** The ClaimResponse of the response Bundle a notification carries. */
+export function notifiedClaimResponse(notification: any): any {
+  return focusOf(notification)?.entry?.find((e: any) => e.resource?.resourceType === 'ClaimResponse')?.resource;
+}

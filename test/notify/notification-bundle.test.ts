@@ -33,22 +33,26 @@ describe('eventNotificationBundle', () => {
     expect(part(status, 'timestamp')[0].valueInstant).toBe('2026-01-02T03:00:00.000Z');
   });
 
-  it('carries every resource of the full PAS response Bundle, ClaimResponse as focus (spec-61, spec-62)', () => {
+  it('issue 13 #3 spec-61 spec-62: carries the full PAS response Bundle as the one focus entry, as the IG example does', () => {
     const rest = b.entry!.slice(1);
-    expect(rest.map((e) => e.fullUrl)).toEqual(response.entry!.map((e) => e.fullUrl));
-    expect(rest.map((e) => e.resource)).toEqual(response.entry!.map((e) => e.resource));
-    const claimResponse = rest.find((e) => e.resource?.resourceType === 'ClaimResponse')!;
-    expect(part(status, 'focus')).toEqual([{ name: 'focus', valueReference: { reference: claimResponse.fullUrl } }]);
-    expect(part(status, 'additional-context')).toHaveLength(rest.length - 1);
-    for (const e of rest) expect(e.request && e.response, JSON.stringify(e.request)).toBeTruthy();
+    expect(rest).toHaveLength(1);
+    const [focus] = rest;
+    expect(part(status, 'focus')).toEqual([{ name: 'focus', valueReference: { reference: focus!.fullUrl } }]);
+    expect(part(status, 'additional-context')).toEqual([]);
+    expect(focus!.resource).toMatchObject({ resourceType: 'Bundle', type: 'collection' });
+    expect((focus!.resource as Bundle).entry).toEqual(response.entry);
+    expect(focus!.request && focus!.response).toBeTruthy();
+    // The IG's Bundle-PASSubscriptionNotification: Parameters, then the response Bundle as focus.
+    const ig = pasExample<any>('Bundle-PASSubscriptionNotification.json');
+    expect(b.entry!.map((e) => e.resource?.resourceType)).toEqual(ig.entry.map((e: any) => e.resource.resourceType));
+    const igFocus = ig.entry[0].resource.parameter.find((p: any) => p.name === 'notification-event').part.find((p: any) => p.name === 'focus').valueReference.reference;
+    expect(igFocus).toBe(ig.entry[1].fullUrl);
   });
 
-  it('has the parameters and entry layout of the Inferno full-resource notification', () => {
+  it('has the SubscriptionStatus parameters and profile of the Inferno full-resource notification', () => {
     const inferno = infernoFixture<any>('PAS_notification_example_full_resource.json');
     const names = (p: any) => p.parameter.map((x: any) => x.name);
     expect(names(status)).toEqual(names(inferno.entry[0].resource));
-    const partNames = (p: any) => [...new Set(param(p, 'notification-event').part.map((x: any) => x.name))];
-    expect(partNames(status)).toEqual(partNames(inferno.entry[0].resource));
     expect(status.meta.profile).toEqual(inferno.entry[0].resource.meta.profile);
   });
 });

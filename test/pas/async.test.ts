@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inquiryFor, pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
-import { pasSubscription, receiver, type Receiver } from '../notify/helpers.ts';
+import { notifiedClaimResponse, pasSubscription, receiver, type Receiver } from '../notify/helpers.ts';
 
 let gw: TestGateway;
 let token: string;
@@ -36,7 +36,7 @@ afterAll(async () => {
 });
 
 const notificationsFor = (claimResponseId: string) =>
-  hook.received.map((r) => r.body).filter((b) => b.type === 'history' && JSON.stringify(b).includes(claimResponseId) && b.entry?.some((e: any) => e.resource?.resourceType === 'ClaimResponse'));
+  hook.received.map((r) => r.body).filter((b) => b.type === 'history' && notifiedClaimResponse(b)?.id === claimResponseId);
 
 describe('pended decisions arrive later', () => {
   it('spec-51 spec-60 spec-61: a pended request (member ending P) is notified with the final A1 response, and $inquire shows it', async () => {
@@ -53,7 +53,7 @@ describe('pended decisions arrive later', () => {
     const first = (await gw.submit(bundle, token)).body.entry[0].resource;
     expect(reviewCodes(first)).toContain('A4');
 
-    const inquiry1 = await gw.submit(inquiryFor(trace), token, 'Claim/$inquire');
+    const inquiry1 = await gw.submit(inquiryFor(trace, bundle), token, 'Claim/$inquire');
     expect(inquiry1.status, JSON.stringify(inquiry1.body)).toBe(200);
     expect(inquiry1.body.parameter).toHaveLength(1);
     expect(reviewCodes(inquiry1.body.parameter[0].resource.entry[0].resource)).toContain('A4');
@@ -64,10 +64,10 @@ describe('pended decisions arrive later', () => {
     });
     const status = note.entry[0].resource;
     expect(status.resourceType).toBe('Parameters');
-    const cr = note.entry.find((e: any) => e.resource?.resourceType === 'ClaimResponse').resource;
+    const cr = notifiedClaimResponse(note);
     expect(reviewCodes(cr)).toContain('A1');
 
-    const inquiry2 = await gw.submit(inquiryFor(trace), token, 'Claim/$inquire');
+    const inquiry2 = await gw.submit(inquiryFor(trace, bundle), token, 'Claim/$inquire');
     expect(reviewCodes(inquiry2.body.parameter[0].resource.entry[0].resource)).toContain('A1');
   });
 
@@ -75,7 +75,7 @@ describe('pended decisions arrive later', () => {
     const bundle = pasExample('Bundle-SurgicalRequestBundleExample.json', 'W201A');
     await gw.submit(bundle, token);
     const other = await gw.token('demo-clinic-b');
-    const r = await gw.submit(inquiryFor(bundle.entry[0].resource.identifier[0].value), other, 'Claim/$inquire');
+    const r = await gw.submit(inquiryFor(bundle.entry[0].resource.identifier[0].value, bundle), other, 'Claim/$inquire');
     expect(r.status).toBe(200);
     expect(r.body.parameter ?? []).toHaveLength(0);
   });

@@ -31,6 +31,8 @@ const MATRIX: Record<string, Kind> = {
   'GET /fhir/.well-known/smart-configuration': 'public',
   'GET /.well-known/jwks.json': 'public',
   'GET /fhir/metadata': 'public',
+  'GET /fhir/Organization': 'public',
+  'GET /fhir/Organization/:id': 'public',
   'POST /auth/token': 'token',
   'POST /fhir/Claim/$submit': 'provider',
   'POST /fhir/Claim/$inquire': 'provider',
@@ -64,7 +66,7 @@ let gw: TestGateway;
 let tokenA: string;
 let tokenB: string;
 /** What organization A owns. */
-const A = { claimResponseId: '', claimIdentifier: '', bundleIdentifier: '', memberId: 'W801A', eligibilityId: '', eligibilityIdentifier: '', subscriptionId: '' };
+const A = { claimResponseId: '', claimIdentifier: '', bundleIdentifier: '', memberId: 'W801A', eligibilityId: '', eligibilityIdentifier: '', subscriptionId: '', request: undefined as any };
 
 interface Answer {
   status: number;
@@ -107,6 +109,7 @@ beforeAll(async () => {
   const claim = pasExample('Bundle-SurgicalRequestBundleExample.json', A.memberId);
   A.bundleIdentifier = claim.identifier.value;
   A.claimIdentifier = claim.entry[0].resource.identifier[0].value;
+  A.request = structuredClone(claim);
   const submitted = await gw.submit(claim, tokenA);
   expect(submitted.status, JSON.stringify(submitted.body).slice(0, 300)).toBe(200);
   A.claimResponseId = submitted.body.entry[0].resource.id;
@@ -211,15 +214,15 @@ describe("organization B probing organization A's objects", () => {
 
   it(`${probes('POST /fhir/Claim/$inquire')}: by A's Claim identifier, or by A's member id, B finds nothing — as for identifiers nobody used`, async () => {
     const empty = { resourceType: 'Parameters', parameter: [] };
-    const control = JSON.parse((await call(tokenA, 'POST', '/fhir/Claim/$inquire', inquiryFor(A.claimIdentifier))).body);
+    const control = JSON.parse((await call(tokenA, 'POST', '/fhir/Claim/$inquire', inquiryFor(A.claimIdentifier, A.request))).body);
     expect(control.parameter.length, 'A finds its own').toBe(1);
-    const byId = await call(tokenB, 'POST', '/fhir/Claim/$inquire', inquiryFor(A.claimIdentifier));
-    const nobody = await call(tokenB, 'POST', '/fhir/Claim/$inquire', inquiryFor(`nobody-${randomUUID().slice(0, 8)}`));
+    const byId = await call(tokenB, 'POST', '/fhir/Claim/$inquire', inquiryFor(A.claimIdentifier, A.request));
+    const nobody = await call(tokenB, 'POST', '/fhir/Claim/$inquire', inquiryFor(`nobody-${randomUUID().slice(0, 8)}`, A.request));
     expect(byId.status).toBe(200);
     expect(JSON.parse(byId.body)).toEqual(empty);
     expect({ ...byId, body: '' }).toEqual({ ...nobody, body: '' });
     // By patient: the inquiry's member (Coverage.subscriberId / Patient.identifier) set to A's member id.
-    const byMember = inquiryFor(`none-${randomUUID().slice(0, 8)}`);
+    const byMember = inquiryFor(`none-${randomUUID().slice(0, 8)}`, A.request);
     for (const e of byMember.entry) {
       if (e.resource.resourceType === 'Coverage') e.resource.subscriberId = A.memberId;
       if (e.resource.resourceType === 'Patient') for (const i of e.resource.identifier ?? []) i.value = A.memberId;
@@ -298,7 +301,9 @@ describe("organization B probing organization A's objects", () => {
   it('public endpoints carry no tenant data', async () => {
     for (const [route, kind] of Object.entries(MATRIX)) {
       if (kind !== 'public') continue;
-      const [method, p] = route.split(' ') as [string, string];
+      const [method, pattern] = route.split(' ') as [string, string];
+      // The one public route with an id is the payer directory's read: probe it with a real payer.
+      const p = pattern.replace(':id', 'demo-payer');
       const r = await call(undefined, method, p);
       expect(r.status, route).toBe(200);
       for (const secret of [A.claimResponseId, A.subscriptionId, A.eligibilityId, A.memberId, 'demo-clinic-a', NPI_A]) expect(r.body, `${route} leaks ${secret}`).not.toContain(secret);

@@ -130,8 +130,9 @@ describe('the canary patient through every path', () => {
   });
 
   it('$inquire by the canary claim, and reading the ClaimResponse', async () => {
-    const claimId = canaryClaim('A').entry[0].resource.identifier[0].value;
-    expect((await call(tokenA, 'POST', '/fhir/Claim/$inquire', inquiryFor(claimId))).status).toBe(200);
+    const request = canaryClaim('A');
+    const claimId = request.entry[0].resource.identifier[0].value;
+    expect((await call(tokenA, 'POST', '/fhir/Claim/$inquire', inquiryFor(claimId, request))).status).toBe(200);
     expect((await call(tokenA, 'GET', `/fhir/ClaimResponse/${decidedId}`)).status).toBe(200);
   });
 
@@ -175,10 +176,10 @@ describe('the canary patient through every path', () => {
 
   it("organization B probing with the canary's identifiers learns nothing", async () => {
     await call(tokenB, 'GET', `/fhir/ClaimResponse/${decidedId}`);
-    const inq = inquiryFor(`nothing-${randomUUID().slice(0, 6)}`);
+    const inq = inquiryFor(`nothing-${randomUUID().slice(0, 6)}`, canaryClaim('A'));
     for (const e of inq.entry) if (e.resource.resourceType === 'Coverage') e.resource.subscriberId = `${MEMBER}A`;
     await call(tokenB, 'POST', '/fhir/Claim/$inquire', inq);
-    await call(tokenB, 'POST', '/fhir/Claim/$inquire', inquiryFor(canaryClaim('A').entry[0].resource.identifier[0].value));
+    await call(tokenB, 'POST', '/fhir/Claim/$inquire', inquiryFor(canaryClaim('A').entry[0].resource.identifier[0].value, canaryClaim('A')));
     await call(tokenB, 'GET', '/fhir/Subscription');
     // B sent the member id itself in one probe; what must not come back is anything else of A's patient.
     for (const body of toB) expect(found(body).filter((c) => !c.startsWith(MEMBER)), body.slice(0, 300)).toEqual([]);

@@ -6,8 +6,6 @@
  * the API still answers with the data, `$inquire` still finds the request by member id, and staff
  * search still finds it by a whole member id.
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/db/client.ts';
@@ -15,7 +13,7 @@ import { messagesOf, worklist } from '../../src/db/queries/staff.ts';
 import { requestById } from '../../src/db/queries/requests.ts';
 import { eligibilityGateway, type EligibilityGateway } from '../eligibility/gateway.ts';
 import { PAS_EXAMPLES } from '../helpers/corpus.ts';
-import { reviewCodes } from '../helpers/gateway.ts';
+import { inquiryFor, reviewCodes } from '../helpers/gateway.ts';
 import { canary, eligibilityWithCanary, needles, pasSubscription, pasWithCanary, scanForPlaintext, textColumns, until, type Canary } from './crypto-kit.ts';
 import { receiver, type Receiver } from '../notify/helpers.ts';
 
@@ -31,13 +29,16 @@ let pendedId: string;
 let eligibilityId: string;
 let eligibilityRequest: any;
 
-/** The IG inquiry example asking by member id (its Claim identifier matches no request). */
-function inquiryByMember(memberId: string): any {
-  const b = JSON.parse(readFileSync(path.join(PAS_EXAMPLES, 'Bundle-PASClaimInquiryBundleExample.json'), 'utf8'));
-  b.identifier = { system: 'urn:test', value: `inq-${Math.random().toString(36).slice(2)}` };
+let approvedRequest: any;
+
+/**
+ * An inquiry about the approved request, naming the member the way it is given (PAS spec-53: the
+ * member id is a required criterion, so the keyed-hash lookup is what finds the request).
+ */
+function inquiryByMember(memberId: string, claimIdentifier = approvedClaimIdentifier): any {
+  const b = inquiryFor(claimIdentifier, approvedRequest);
   for (const e of b.entry) {
     const r = e.resource;
-    if (r.resourceType === 'Claim') r.identifier[0].value = `UNKNOWN${Date.now()}`;
     if (r.resourceType === 'Coverage') r.subscriberId = memberId;
     if (r.resourceType === 'Patient') r.identifier = [{ system: 'http://example.org/MIN', value: memberId }];
   }
@@ -56,6 +57,7 @@ beforeAll(async () => {
   });
 
   const a = pasWithCanary(approved);
+  approvedRequest = a;
   approvedClaimIdentifier = a.entry[0].resource.identifier[0].value;
   const r1 = await gw.submit(a, token);
   expect(r1.status, JSON.stringify(r1.body).slice(0, 500)).toBe(200);
@@ -137,7 +139,7 @@ describe('encryption at rest: callers still see plaintext', () => {
     expect(msgs.find((m) => m.transactionSet === 'x12-278-request')!.payload).toMatch(new RegExp(`NM1\\*IL\\*1\\*${approved.family.toUpperCase()}\\*`, 'i'));
   });
 
-  it('$inquire by member id alone finds the request (keyed hash), however the id is cased or spaced', async () => {
+  it('spec-53: $inquire finds the request by its member id (keyed hash), however the id is cased or spaced; another member id finds nothing', async () => {
     for (const asked of [approved.memberId, `  ${approved.memberId.toLowerCase()} `]) {
       const r = await gw.submit(inquiryByMember(asked), token, 'Claim/$inquire');
       expect(r.status, JSON.stringify(r.body).slice(0, 500)).toBe(200);

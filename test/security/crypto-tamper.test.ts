@@ -20,6 +20,7 @@ interface Submitted {
   c: Canary;
   id: string;
   claimIdentifier: string;
+  request: any;
 }
 
 async function submit(tag: string): Promise<Submitted> {
@@ -27,7 +28,7 @@ async function submit(tag: string): Promise<Submitted> {
   const b = pasWithCanary(c);
   const r = await gw.submit(b, token);
   expect(r.status, JSON.stringify(r.body).slice(0, 400)).toBe(200);
-  return { c, id: r.body.entry[0].resource.id, claimIdentifier: b.entry[0].resource.identifier[0].value };
+  return { c, id: r.body.entry[0].resource.id, claimIdentifier: b.entry[0].resource.identifier[0].value, request: b };
 }
 
 async function responseMessage(requestId: string): Promise<{ id: string; payload: string }> {
@@ -91,7 +92,7 @@ describe('tampered or misplaced ciphertext', () => {
     await expect(requestById(gw.database.db, e.id)).rejects.toThrow(DecryptError);
     await expect(requestById(gw.database.db, e.id)).rejects.toThrow(`requests.summary_phi of row ${e.id}`);
     expect((await requestById(gw.database.db, d.id))!.summary.memberIds).toContain(d.c.memberId);
-    const inquiry = await gw.submit(inquiryFor(e.claimIdentifier), token, 'Claim/$inquire');
+    const inquiry = await gw.submit(inquiryFor(e.claimIdentifier, e.request), token, 'Claim/$inquire');
     expect(inquiry.status).toBe(500);
     for (const n of [...needles(d.c), ...needles(e.c)]) expect(JSON.stringify(inquiry.body)).not.toContain(n);
   });

@@ -103,11 +103,16 @@ describe('278 response mapping rules', () => {
     expect(cr['item'][0].extension.find((e: Json) => e.url.endsWith('itemPreAuthPeriod')).valuePeriod).toEqual({ start: '2005-06-01', end: '2005-06-30' });
   });
 
-  it('without the request, lines are numbered in order and the Claim is referenced by its trace', () => {
+  it('without the request, lines are numbered in order and the Claim is referenced by its trace (TRN04 → subDepartment)', () => {
     const cr = respond(golden('referral-approved.278.txt'), null);
     expect(cr['item'][0].itemSequence).toBe(1);
-    expect(cr['request']).toEqual({ identifier: { system: 'urn:trnorg:9012345678', value: '111099' } });
-    expect(cr['identifier']).toEqual([{ system: 'urn:trnorg:9012345678', value: '111099' }]);
+    const trace = {
+      extension: [{ url: 'http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-identifierSubDepartment', valueString: '223412' }],
+      system: 'urn:trnorg:9012345678',
+      value: '111099',
+    };
+    expect(cr['request']).toEqual({ identifier: trace });
+    expect(cr['identifier']).toEqual([trace]);
   });
 
   it('refuses a 278 that is not a response (BHT02 must be 11)', () => {

@@ -115,7 +115,9 @@ describe('278 response → PAS response Bundle, against the IG response examples
     const actual = cr['addItem'];
     expect(actual).toHaveLength(1);
     expect(actual[0].itemSequence).toEqual(expected['addItem'][0].itemSequence);
-    expect(actual[0].quantity).toEqual(expected['addItem'][0].quantity);
+    // prof-2: a PAS Quantity has a value and a unit or code (the IG example has the value only).
+    expect(actual[0].quantity).toMatchObject(expected['addItem'][0].quantity);
+    expect(actual[0].quantity.unit).toBe('units');
     expect(actual[0].unitPrice).toEqual(expected['addItem'][0].unitPrice);
     expect(actual[0].productOrService.coding[0]).toMatchObject({ system: 'https://codesystem.x12.org/005010/1365', code: '3' });
     expect(actual[0].provider).toEqual(expected['addItem'][0].provider);

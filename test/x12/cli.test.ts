@@ -73,11 +73,7 @@ describe('priorgate validate', () => {
     expect(JSON.parse(t.out())).toEqual({ resourceType: 'OperationOutcome' });
   });
 
-  it('JSON without a FHIR hook: "FHIR validation not available", exit 2', async () => {
-    const t = io('{"resourceType":"Bundle"}');
-    expect(await validate(['-'], t)).toBe(2);
-    expect(t.err()).toBe('FHIR validation not available\n');
-  });
+  // Without a hook, JSON goes to the server's PAS validator: test/fhir/validate-cli.test.ts.
 });
 
 describe('priorgate x12 pretty', () => {

@@ -1,8 +1,10 @@
 /**
  * `priorgate validate FILE|- [--summary] [--payer ID]`: X12 in → the 999 (or TA1) on stdout, or a
- * one-line verdict with --summary. JSON in (starts with `{`) → the FHIR validator plugged in by the
- * caller. Exit 0 accepted, 1 rejected, 2 unreadable (missing file, not X12, no FHIR validator, bad
- * usage). X12 is validated as a stream, so file size does not matter. The verdict is the
+ * one-line verdict with --summary. JSON in (starts with `{`) → a PAS Bundle (request, inquiry,
+ * response, inquiry response, or a saved `$inquire` Parameters) validated by the server's own
+ * validator, an OperationOutcome on stdout (its last issue per Bundle says what it was validated
+ * as). Exit 0 accepted, 1 rejected, 2 unreadable (missing file, not X12, not a PAS Bundle, bad
+ * usage). X12 is validated as a stream, so file size does not matter. The X12 verdict is the
  * acknowledgment's own (x12 `ackAccepts`), the same one `POST /payer/x12` and the pre-send check
  * reach; `--payer` applies that payer's envelope leniency (`x12.leniency` in rules/payers), as
  * `POST /payer/x12` does for its deliveries.
@@ -10,6 +12,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { loadConfig } from '../../config/index.ts';
+import { validatePasText } from '../../fhir/validate/index.ts';
 import { loadPayers } from '../../rules/payers.ts';
 import { validateX12Stream, type ValidationResult, type X12Issue } from '../../x12/index.ts';
 
@@ -17,7 +20,7 @@ export interface ValidateIo {
   stdin: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WritableStream;
-  /** FHIR Bundle validation, plugged in by the CLI entry point. */
+  /** FHIR Bundle validation; by default the server's PAS validator (`validatePasText`). */
   validateFhir?: (text: string) => Promise<{ accepted: boolean; outcome: unknown }>;
   env?: NodeJS.ProcessEnv;
 }
@@ -57,7 +60,7 @@ export async function run(args: string[], io: ValidateIo): Promise<number> {
       head.push(next.value);
       first = String(next.value).replace(/^[\s\ufeff]+/, '').slice(0, 1);
     }
-    if (first === '{') return await fhir(await collect(head, chunks), io);
+    if (first === '{') return await fhir(await collect(head, chunks), io, summary);
     const result = await validateX12Stream(replay(head, chunks), { lineBreak: '\n', lenient });
     if (!result.isX12) return fail(io, `priorgate validate: ${file === '-' ? 'stdin' : file} is not X12 (no ISA at the start)`);
     io.stdout.write(summary ? `${verdict(result)}\n` : result.ack);
@@ -67,11 +70,26 @@ export async function run(args: string[], io: ValidateIo): Promise<number> {
   }
 }
 
-async function fhir(text: string, io: ValidateIo): Promise<number> {
-  if (!io.validateFhir) return fail(io, 'FHIR validation not available');
-  const { accepted, outcome } = await io.validateFhir(text);
-  io.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
-  return accepted ? 0 : 1;
+async function fhir(text: string, io: ValidateIo, summary: boolean): Promise<number> {
+  if (io.validateFhir) {
+    const { accepted, outcome } = await io.validateFhir(text);
+    io.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
+    return accepted ? 0 : 1;
+  }
+  const v = validatePasText(text);
+  if (v.status === 'unreadable') {
+    io.stderr.write(`priorgate validate: ${v.outcome.issue[0]?.diagnostics}\n`);
+    io.stdout.write(`${JSON.stringify(v.outcome, null, 2)}\n`);
+    return 2;
+  }
+  if (summary) {
+    const errors = v.outcome.issue.filter((i) => i.severity === 'error');
+    const what = v.outcome.issue.filter((i) => i.severity === 'information' && i.diagnostics.startsWith('validated as')).map((i) => i.diagnostics.replace(/^validated as an? /, '').replace(/ \(PAS 2\.2\.1\).*$/, ''));
+    io.stdout.write(v.status === 'accepted' ? `accepted: ${what.join(', ')}\n` : `rejected: ${errors.length} error${errors.length === 1 ? '' : 's'}, first: ${errors[0]?.expression?.[0]}: ${errors[0]?.diagnostics}\n`);
+  } else {
+    io.stdout.write(`${JSON.stringify(v.outcome, null, 2)}\n`);
+  }
+  return v.status === 'accepted' ? 0 : 1;
 }
 
 /** `accepted: 278 x1 (0 errors)`, `accepted: 271 x1 (0 errors, 1 warning: ...)` or `rejected: 3 errors, first: ...`. */

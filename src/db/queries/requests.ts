@@ -116,26 +116,39 @@ export async function priorAuthReferencedBy(db: Db, orgId: string, ref: { traceN
 }
 
 /**
- * `$inquire` candidates: the organization's newest prior-auth requests with one of these trace
- * numbers or Claim identifiers, or one of these member ids (matched by keyed hash: the ids are
- * stored encrypted). The caller applies the finer matching rules to the decrypted rows.
+ * `$inquire` candidates: prior-auth requests of one of these member ids (matched by keyed hash: the
+ * ids are stored encrypted), newest first — the organization's own, and (PAS spec-52) another
+ * organization's where `npi`, the asking organization's own NPI, is one of the request's providers.
+ * The caller applies the inquiry's other criteria to the decrypted rows.
  */
-export async function inquiryCandidates(db: Db, orgId: string, q: { identifiers: string[]; memberIds: string[]; limit: number }): Promise<RequestRow[]> {
+export async function inquiryCandidates(db: Db, q: { orgId: string; npi?: string | null; memberIds: string[]; limit: number }): Promise<RequestRow[]> {
   const cipher = cipherOf(db);
   const hashes = [...new Set(q.memberIds.map((m) => cipher.searchHash('member-id', m)))];
-  const conds: SQL[] = [];
-  if (q.identifiers.length) {
-    conds.push(inArray(requests.traceNumber, q.identifiers), inArray(sql<string>`${requests.summary}->>'claimIdentifier'`, q.identifiers));
-  }
-  if (hashes.length) conds.push(arrayOverlaps(requests.memberIdHashes, hashes));
-  if (conds.length === 0) return [];
+  if (hashes.length === 0) return [];
+  const scope = q.npi ? or(eq(requests.orgId, q.orgId), sql`${requests.summary}->'providerIds' @> ${JSON.stringify([q.npi])}::jsonb`) : eq(requests.orgId, q.orgId);
   const rows = await db
     .select()
     .from(requests)
-    .where(and(eq(requests.orgId, orgId), eq(requests.kind, 'prior-auth'), or(...conds)))
+    .where(and(scope, eq(requests.kind, 'prior-auth'), arrayOverlaps(requests.memberIdHashes, hashes)))
     .orderBy(desc(requests.createdAt))
     .limit(q.limit);
   return openRequests(db, rows);
+}
+
+/** The newest request that revises this one, directly or through later revisions (PAS spec-47/48). */
+export async function latestRevision(db: Db, request: RequestRow): Promise<RequestRow> {
+  let current = request;
+  for (let hops = 0; hops < 50; hops++) {
+    const [next] = await db
+      .select()
+      .from(requests)
+      .where(and(eq(requests.priorRequestId, current.id), eq(requests.orgId, current.orgId)))
+      .orderBy(desc(requests.createdAt))
+      .limit(1);
+    if (!next) return current;
+    current = openRequest(db, next);
+  }
+  return current;
 }
 
 export async function requestItemsOf(db: Db, requestId: string) {
@@ -221,6 +234,16 @@ export async function latestMessage(db: Db, requestId: string, transactionSet: s
     .orderBy(desc(messages.seq))
     .limit(1);
   return row && openMessage(db, row);
+}
+
+/** Does the request have a message of one of these kinds (e.g. did anything leave for the payer)? */
+export async function hasMessage(db: Db, requestId: string, transactionSets: string[]): Promise<boolean> {
+  const [row] = await db
+    .select({ id: messages.id })
+    .from(messages)
+    .where(and(eq(messages.requestId, requestId), inArray(messages.transactionSet, transactionSets)))
+    .limit(1);
+  return Boolean(row);
 }
 
 /** Has this (sender, control number) arrived before? (Duplicate inbound interchanges.) */

@@ -19,7 +19,7 @@ export type MessageRow = typeof messages.$inferSelect;
 export type JobRow = typeof jobs.$inferSelect;
 
 /** Summary fields that identify a patient or their care: encrypted, never in the clear jsonb. */
-export const PHI_SUMMARY_KEYS = ['memberIds', 'serviceDate', 'patientName', 'birthDate', 'address', 'demographics'] as const;
+export const PHI_SUMMARY_KEYS = ['memberIds', 'serviceDate', 'serviceEnd', 'serviceCodes', 'patientName', 'birthDate', 'address', 'demographics'] as const;
 const PHI_KEYS = new Set<string>(PHI_SUMMARY_KEYS);
 
 export function splitSummary(summary: Record<string, unknown>): { clear: Record<string, unknown>; phi: Record<string, unknown> } {

@@ -1,25 +1,56 @@
 /**
- * `POST /fhir/Claim/$inquire` (PAS): a PAS inquiry Bundle → Parameters with one `responseBundle`
- * per matching request of the caller's organization, answered from the store. Matches on the
- * Claim's identifiers (the trace numbers of the original requests); when no request has them, on
- * the member id together with the provider and, when given, the service date. (The inquiry profile
- * requires a Claim identifier, so "no identifier" alone would leave the member match unreachable.)
+ * `POST /fhir/Claim/$inquire` (PAS OperationDefinition Claim-inquiry): input `resource`, a PAS
+ * Inquiry Request Bundle (bare, or in Parameters); output `return` 0..*, one PAS Inquiry Response
+ * Bundle per matching prior authorization, in a Parameters resource. Matching follows the IG's
+ * inquiry rules (`inquiry-match.ts`): member id plus provider NPI required, every other criterion
+ * the example gives must match, nothing matched → no `return`. A request that was updated or
+ * cancelled since answers with its latest replacement's current response (spec-47/48).
  */
 import type { Hono } from 'hono';
 import { recordAudit } from '../../audit/index.ts';
 import { requireScope } from '../../auth/index.ts';
-import { normalizeIdentifier } from '../../db/crypto/index.ts';
-import { inquiryCandidates } from '../../db/queries/requests.ts';
+import { findOrganization } from '../../db/queries/clients.ts';
+import { inquiryCandidates, latestMessage, latestRevision, type RequestRow } from '../../db/queries/requests.ts';
 import { FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv } from '../../http/context.ts';
+import { AppError } from '../../http/errors.ts';
+import { RESPONSE_SET } from '../../workflow/answer.ts';
+import type { Bundle } from '../bundle.ts';
 import { operationOutcome } from '../outcome.ts';
 import { hasErrors, toOutcomeIssues, validatePasInquiryBundle } from '../validate/index.ts';
-import type { Bundle } from '../bundle.ts';
-import { currentResponse, inquiryKeys } from './claim-submit.ts';
+import { currentResponse } from './claim-submit.ts';
+import { inquiryMatches, pasKeys, type StoredKeys } from './inquiry-match.ts';
+import { inquiryResponse } from './inquiry-response.ts';
 import { readResourceBody } from './read-body.ts';
 
-/** How many of the organization's newest candidate requests an inquiry looks through. */
+/** How many of the newest requests of the member an inquiry looks through. */
 const SCAN_LIMIT = 2000;
+
+type Keys = { claimIdentifier?: string; authNumber?: string | null; memberIds?: string[]; providerIds?: string[]; serviceDate?: string | null; serviceEnd?: string | null; serviceCodes?: string[] };
+
+/** The numbers a request answers to: Claim identifier, trace number, and the payer's REF-BB/NT. */
+async function numbersOf(deps: AppDeps, r: RequestRow): Promise<string[]> {
+  const s = r.summary as Keys;
+  const numbers = [s.claimIdentifier, r.traceNumber, s.authNumber].filter((n): n is string => typeof n === 'string' && n !== '');
+  const stored = await latestMessage(deps.db, r.id, RESPONSE_SET);
+  if (stored) {
+    for (const m of stored.payload.matchAll(/extension-(?:authorizationNumber|administrationReferenceNumber)","valueString":"([^"]+)"/g)) numbers.push(m[1]!);
+    for (const m of stored.payload.matchAll(/"preAuthRef":"([^"]+)"/g)) numbers.push(m[1]!);
+  }
+  return numbers;
+}
+
+async function storedKeys(deps: AppDeps, r: RequestRow): Promise<StoredKeys> {
+  const s = r.summary as Keys;
+  return {
+    memberIds: s.memberIds ?? [],
+    providerIds: s.providerIds ?? [],
+    numbers: await numbersOf(deps, r),
+    serviceDate: s.serviceDate ?? null,
+    serviceEnd: s.serviceEnd ?? null,
+    serviceCodes: s.serviceCodes ?? [],
+  };
+}
 
 export function claimInquireRoute(app: Hono<AppEnv>, deps: AppDeps) {
   app.post('/fhir/Claim/$inquire', requireScope('Claim', 'r'), async (c) => {
@@ -28,36 +59,34 @@ export function claimInquireRoute(app: Hono<AppEnv>, deps: AppDeps) {
     const issues = validatePasInquiryBundle(bundle);
     if (hasErrors(issues)) return c.body(JSON.stringify(operationOutcome(toOutcomeIssues(issues) as never)), 400, { 'Content-Type': FHIR_JSON });
 
-    const claim = bundle.entry?.[0]?.resource as { identifier?: { value?: string }[] };
-    const wantedIds = new Set((claim.identifier ?? []).map((i) => i.value).filter(Boolean));
-    const keys = inquiryKeys(bundle) as { memberIds: string[]; providerIds: string[]; serviceDate: string | null };
-    // Member ids are stored encrypted: the store finds candidates by their keyed hash.
-    const rows = await inquiryCandidates(deps.db, auth.orgId, { identifiers: [...wantedIds] as string[], memberIds: keys.memberIds, limit: SCAN_LIMIT });
-    type Keys = { claimIdentifier?: string; memberIds?: string[]; providerIds?: string[]; serviceDate?: string | null };
-    const byIdentifier = rows.filter((r) => wantedIds.has(r.traceNumber ?? '') || wantedIds.has((r.summary as Keys).claimIdentifier ?? ''));
-    const asked = new Set(keys.memberIds.map(normalizeIdentifier));
-    const matches = byIdentifier.length
-      ? byIdentifier
-      : rows.filter((r) => {
-          const s = r.summary as Keys;
-          // Member ids compare as the search hash does (normalizeIdentifier: trimmed, case-insensitive).
-          const member = (s.memberIds ?? []).some((x) => asked.has(normalizeIdentifier(x)));
-          const provider = keys.providerIds.length === 0 || keys.providerIds.some((p) => s.providerIds?.includes(p));
-          const date = !keys.serviceDate || !s.serviceDate || s.serviceDate.slice(0, 10) === keys.serviceDate.slice(0, 10);
-          return member && provider && date;
-        });
-    const bundles = [];
-    for (const r of matches) bundles.push(await currentResponse(deps, r));
+    const asked = pasKeys(bundle);
+    if (asked.memberIds.length === 0) throw new AppError('unprocessable', 'an inquiry must name the member (spec-53): a Patient identifier or the Coverage subscriberId', 'Bundle.entry[0].resource.patient');
+    if (asked.providerIds.length === 0) throw new AppError('unprocessable', "an inquiry must name the ordering or rendering provider's NPI (spec-53)", 'Bundle.entry[0].resource.provider');
+    // Another organization's request is found only where this organization's own NPI is one of its providers.
+    const own = await findOrganization(deps.db, auth.orgId);
+    const npi = own?.npi && asked.providerIds.includes(own.npi) ? own.npi : null;
+    const candidates = await inquiryCandidates(deps.db, { orgId: auth.orgId, npi, memberIds: asked.memberIds, limit: SCAN_LIMIT });
+    const matched: RequestRow[] = [];
+    for (const r of candidates) if (inquiryMatches(asked, await storedKeys(deps, r))) matched.push(r);
+    // spec-47/48: a replaced request answers with its latest replacement's current response, once.
+    const current = new Map<string, RequestRow>();
+    for (const r of matched) {
+      const latest = await latestRevision(deps.db, r);
+      current.set(latest.id, latest);
+    }
+    const results: Bundle[] = [];
+    for (const r of current.values()) results.push(inquiryResponse(await currentResponse(deps, r), bundle, { otherOrganization: r.orgId !== auth.orgId }));
     await recordAudit(deps.db, {
       actor: `client:${auth.clientId}`,
       action: 'phi.read',
       orgId: auth.orgId,
       entityType: 'request',
-      entityId: matches.map((m) => m.id).join(',') || null,
+      entityId: [...current.keys()].join(',') || null,
       requestId: c.var.requestId,
-      detail: { operation: 'Claim/$inquire', matches: matches.length },
+      detail: { operation: 'Claim/$inquire', matches: current.size, otherOrganizations: [...current.values()].filter((r) => r.orgId !== auth.orgId).length },
     });
-    const parameters = { resourceType: 'Parameters', parameter: bundles.map((b) => ({ name: 'responseBundle', resource: b })) };
+    // OperationDefinition Claim-inquiry: output parameter `return`, 0..*, each a Bundle.
+    const parameters = { resourceType: 'Parameters', parameter: results.map((b) => ({ name: 'return', resource: b })) };
     return c.body(JSON.stringify(parameters), 200, { 'Content-Type': FHIR_JSON });
   });
 }

@@ -52,11 +52,15 @@ export function rulesSummary(d: RuleDecision): Record<string, unknown> {
   };
 }
 
-/** The PAS answer for a request the payer's rules exempt: every line "no action required" (NA). */
-export function noActionRequired(bundle: Bundle, requestBody: Segment[], now: Date): { bundle: Bundle; summary: AnswerSummary } {
+/**
+ * The gateway's own answer, as the payer would give it (HCR01 on every review loop): NA "no action
+ * required" for a request the payer's rules exempt; C "cancelled" for a cancel of a request the
+ * payer never had (`revisionPlan`).
+ */
+export function localAnswer(bundle: Bundle, requestBody: Segment[], now: Date, code: 'NA' | 'C'): { bundle: Bundle; summary: AnswerSummary } {
   const body = answer278(requestBody, {
     now,
-    answer: (loop) => (loop.level === 'EV' || loop.level === 'SS' ? { review: [seg('HCR', 'NA')] } : undefined),
+    answer: (loop) => (loop.level === 'EV' || loop.level === 'SS' ? { review: [seg('HCR', code)] } : undefined),
   });
   const response = x12ResponseToPas(body, { request: bundle as never, now, ids: randomUUID }) as unknown as Bundle;
   return { bundle: response, summary: summarizeResponse(response) };

@@ -5,27 +5,32 @@
  */
 import type { Hono } from 'hono';
 import type { Db } from '../../db/client.ts';
+import { findOrganization } from '../../db/queries/clients.ts';
 import { latestMessage, type RequestRow } from '../../db/queries/requests.ts';
 import { requireScope } from '../../auth/index.ts';
 import { FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv, GatewayServices } from '../../http/context.ts';
 import { AppError } from '../../http/errors.ts';
-import { sendsX12, write278 } from '../../payers/deliver.ts';
+import { OUTBOUND_278, OUTBOUND_PAS, sendsX12, write278 } from '../../payers/deliver.ts';
 import { rejectionBundle } from '../../payers/reply.ts';
 import type { PayerRuntime } from '../../payers/registry.ts';
-import { translationFor } from '../../payers/x12-io.ts';
+import { requestOptionsFor } from '../../payers/x12-io.ts';
 import { pasRequestTo278, pendedAnswer, TranslateError, x12ResponseToPas } from '../../translate/index.ts';
 import { recordAnswer, RESPONSE_SET } from '../../workflow/answer.ts';
 import { decisionDeadline } from '../../workflow/deadlines.ts';
-import { acceptPriorAuth, claimFacts, findByIdempotencyKey } from '../../workflow/prior-auth.ts';
-import { applyRules, noActionRequired, rulesSummary } from './claim-rules.ts';
+import { acceptPriorAuth, claimFacts, findByIdempotencyKey, priorRequest, type ClaimFacts } from '../../workflow/prior-auth.ts';
+import { revisionPlan, type RevisionKind } from '../../workflow/revisions.ts';
+import { hasMessage } from '../../db/queries/requests.ts';
+import { claimCertificationType, isUpdate } from '../../translate/request/claim-info.ts';
+import { applyRules, localAnswer, rulesSummary } from './claim-rules.ts';
 import { isAnswered, type RequestState } from '../../workflow/states.ts';
-import { findEntries, resolveReference, type Bundle } from '../bundle.ts';
+import { resolveReference, type Bundle } from '../bundle.ts';
 import { operationOutcome } from '../outcome.ts';
 import { hasErrors, toOutcomeIssues, validatePasRequestBundle } from '../validate/index.ts';
 import { readResourceBodyWithText } from './read-body.ts';
 import { withTransaction } from '../../db/tx.ts';
 import { checkPasRequest, presendContext, refusalOutcome, storedFindings, withWarnings } from '../../quality/index.ts';
+import { requestKeys } from './inquiry-match.ts';
 
 export function requireServices(deps: AppDeps): GatewayServices {
   if (!deps.services) throw new AppError('unavailable', 'the prior-authorization service is not running');
@@ -51,6 +56,12 @@ async function currentResponseText(deps: AppDeps, request: RequestRow): Promise<
   return JSON.stringify(await currentResponse(deps, request));
 }
 
+/** The 278 options for a request of `orgId` routed to `payer`: who it is to and from when the Bundle leaves that out. */
+async function routedOptions(deps: AppDeps, orgId: string, payer: PayerRuntime | undefined, now: Date) {
+  const npi = (await findOrganization(deps.db, orgId))?.npi;
+  return { now, ...(payer ? requestOptionsFor(payer.config, deps.config.x12SenderId, npi) : npi ? { requesterNpi: npi } : {}) };
+}
+
 /** The current response Bundle; when the payer has not answered, the gateway answers A4 pended. */
 export async function currentResponse(deps: AppDeps, request: RequestRow): Promise<Bundle> {
   const now = deps.now?.() ?? new Date();
@@ -58,8 +69,9 @@ export async function currentResponse(deps: AppDeps, request: RequestRow): Promi
   if (stored && isAnswered(request.status as RequestState)) return JSON.parse(stored.payload) as Bundle;
   const input = await latestMessage(deps.db, request.id, 'pas-request');
   const requestBundle = JSON.parse(input!.payload) as Bundle;
-  if (request.status === 'error') return rejectionBundle(requestBundle, now, 'the request could not be delivered to the payer', 'delivery');
-  const pended = x12ResponseToPas(pendedAnswer(pasRequestTo278(requestBundle as never, { now }).segments, now), {
+  if (request.status === 'error') return rejectionBundle(requestBundle, now, { kind: 'unreachable', text: 'the request could not be delivered to the payer' });
+  const options = await routedOptions(deps, request.orgId, request.payerId ? deps.services?.payers.get(request.payerId) : undefined, now);
+  const pended = x12ResponseToPas(pendedAnswer(pasRequestTo278(requestBundle as never, options).segments, now), {
     request: requestBundle as never,
     now,
     ids: () => crypto.randomUUID(),
@@ -73,7 +85,8 @@ export async function currentResponse(deps: AppDeps, request: RequestRow): Promi
       onlyFrom: ['queued', 'sent'],
     }),
   );
-  if (recorded && !recorded.changed && recorded.request.status !== 'pended') {
+  const settled = recorded?.request.status as RequestState | undefined;
+  if (recorded && !recorded.changed && settled && settled !== 'pended' && (isAnswered(settled) || settled === 'error')) {
     // The payer answered while we were pending it: return the payer's answer.
     return currentResponse(deps, recorded.request);
   }
@@ -95,8 +108,11 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
     const now = deps.now?.() ?? new Date();
     const facts = claimFacts(bundle);
     const existing = await findByIdempotencyKey(deps.db, auth.orgId, facts.idempotencyKey);
-    // A repeat answers from the store: no rules, no EHR calls, nothing sent.
-    const prepared = existing ? { outgoing: bundle, decision: undefined } : await applyRules(s, bundle, payer.config.id, now, c.var.log);
+    const revision = revisionKind(bundle);
+    if (!existing && revision === 'update') await refuseUpdateOfCancelled(deps, auth.orgId, facts);
+    // A repeat answers from the store: no rules, no EHR calls, nothing sent. A cancel is not a
+    // question for the rules: it goes to the payer, or is confirmed here if the payer never had it.
+    const prepared = existing || revision === 'cancel' ? { outgoing: bundle, decision: undefined } : await applyRules(s, bundle, payer.config.id, now, c.var.log);
     const { outgoing, decision } = prepared;
     // Data quality before sending: warnings go back with the answer; what the payer refuses, 422.
     const quality = existing ? undefined : await checkPasRequest(presendContext(deps, s, auth, payer.config.id, now), bundle, decision);
@@ -104,10 +120,11 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
       await quality.refuse(c.var.requestId);
       return c.body(JSON.stringify(refusalOutcome(quality.findings)), 422, { 'Content-Type': FHIR_JSON });
     }
+    const options = await routedOptions(deps, auth.orgId, payer, now);
     let translated;
     try {
       // Translated as it will be sent to this payer, so the check judges what leaves.
-      translated = pasRequestTo278(outgoing as never, { now, ...translationFor(payer.config) });
+      translated = pasRequestTo278(outgoing as never, options);
     } catch (e) {
       if (e instanceof TranslateError) throw new AppError('unprocessable', e.message, e.expression);
       throw e;
@@ -122,13 +139,14 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
       deadlineAt: decisionDeadline(now, decision?.urgency ?? (facts.urgency === 'expedited' ? 'expedited' : 'standard'), decision?.deadlineHours),
       httpRequestId: c.var.requestId,
       trace: translated.trace,
-      summary: { ...inquiryKeys(bundle), ...(decision ? { rules: rulesSummary(decision) } : {}), ...quality?.summary },
-      localAnswer: local ? noActionRequired(outgoing, translated.segments, now) : undefined,
+      summary: { ...requestKeys(bundle), ...(decision ? { rules: rulesSummary(decision) } : {}), ...quality?.summary },
+      localAnswer: local ? localAnswer(outgoing, translated.segments, now, 'NA') : undefined,
+      ...(revision === 'cancel' ? { cancel: { here: localAnswer(outgoing, translated.segments, now, 'C'), outboundSets: [OUTBOUND_278, OUTBOUND_PAS] } } : {}),
       // What was received, unless the rules attached EHR documentation to it.
       payload: outgoing === bundle ? text : undefined,
       // The 278 from this translation, written once (not for PAS FHIR payers: they get the Bundle).
       outbound: sendsX12(payer.config)
-        ? (tx, row) => write278(tx, { request: row, payer: payer.config, senderId: deps.config.x12SenderId, bundle: outgoing, body: translated.segments, now }).then(() => undefined)
+        ? (tx, row) => write278(tx, { request: row, payer: payer.config, senderId: deps.config.x12SenderId, bundle: outgoing, body: translated.segments, now, requesterNpi: options.requesterNpi }).then(() => undefined)
         : undefined,
       afterInsert: quality && ((tx, row) => quality.record(tx, row.id)),
     });
@@ -142,16 +160,21 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
   });
 }
 
-/** What `$inquire` can match a request by, kept with the request (identifiers, not clinical data). */
-export function inquiryKeys(bundle: Bundle): Record<string, unknown> {
-  const claim = bundle.entry?.[0]?.resource as { patient?: { reference?: string }; provider?: { reference?: string }; item?: { servicedDate?: string; servicedPeriod?: { start?: string } }[] };
-  const patient = resolveReference(bundle, claim?.patient, bundle.entry?.[0]?.fullUrl)?.resource as { identifier?: { value?: string }[] } | undefined;
-  const coverage = findEntries<{ resourceType: string; subscriberId?: string }>(bundle, 'Coverage')[0]?.resource;
-  const provider = resolveReference(bundle, claim?.provider, bundle.entry?.[0]?.fullUrl)?.resource as { identifier?: { system?: string; value?: string }[] } | undefined;
-  return {
-    memberIds: [...new Set([coverage?.subscriberId, ...(patient?.identifier ?? []).map((i) => i.value)].filter(Boolean))],
-    providerIds: (provider?.identifier ?? []).map((i) => i.value).filter(Boolean),
-    serviceDate: claim?.item?.[0]?.servicedDate ?? claim?.item?.[0]?.servicedPeriod?.start ?? null,
-  };
+/** A whole-request cancel (Claim certificationType 3, UM02 3) or an update (Claim.related), else a new request. */
+function revisionKind(bundle: Bundle): RevisionKind | undefined {
+  const claim = bundle.entry?.[0]?.resource as never;
+  if (claimCertificationType(claim) === '3') return 'cancel';
+  return isUpdate(claim) ? 'update' : undefined;
 }
+
+/** An update of a cancelled request has nothing left to update (`revisionPlan`): a new request is needed. */
+async function refuseUpdateOfCancelled(deps: AppDeps, orgId: string, facts: ClaimFacts): Promise<void> {
+  const prior = await priorRequest(deps.db, orgId, facts);
+  if (!prior) return;
+  const sentToPayer = await hasMessage(deps.db, prior.id, [OUTBOUND_278, OUTBOUND_PAS]);
+  if (revisionPlan('update', { status: prior.status as RequestState, sentToPayer }) === 'refuse') {
+    throw new AppError('conflict', 'the request this update revises was cancelled; submit a new request', 'Bundle.entry[0].resource.related');
+  }
+}
+
 

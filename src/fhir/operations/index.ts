@@ -4,5 +4,6 @@ import { claimInquireRoute } from './claim-inquire.ts';
 import { claimResponseReadRoute } from './claim-response-read.ts';
 import { claimSubmitRoute } from './claim-submit.ts';
 import { coverageEligibilityRequestSubmitRoute } from './coverage-eligibility-request-submit.ts';
+import { payerDirectoryRoute } from './payer-directory.ts';
 
-export const FHIR_OPERATIONS: RouteGroup[] = [claimSubmitRoute, claimInquireRoute, claimResponseReadRoute, coverageEligibilityRequestSubmitRoute];
+export const FHIR_OPERATIONS: RouteGroup[] = [claimSubmitRoute, claimInquireRoute, claimResponseReadRoute, coverageEligibilityRequestSubmitRoute, payerDirectoryRoute];

@@ -45,16 +45,23 @@ export async function readResourceBodyWithText(c: Context, expectedType: string)
     throw new AppError('invalid', `the body must be a ${expectedType} resource`, expectedType);
   }
   if (depthOf(body) > MAX_JSON_DEPTH) throw new AppError('too_large', `the body nests deeper than ${MAX_JSON_DEPTH} levels`, expectedType);
-  const r = body as Record<string, unknown>;
+  let r = body as Record<string, unknown>;
+  const wrapped = r.resourceType === 'Parameters';
+  if (wrapped) {
+    // The PAS OperationDefinitions (Claim-submit, Claim-inquiry) name their one input `resource`.
+    const params = Array.isArray(r.parameter) ? (r.parameter as { name?: unknown; resource?: Record<string, unknown> }[]) : [];
+    const unknown = params.findIndex((x) => x?.name !== 'resource');
+    if (unknown >= 0) throw new AppError('invalid', 'the operation takes one parameter, named resource', `Parameters.parameter[${unknown}].name`);
+    if (params.length !== 1 || typeof params[0]?.resource !== 'object' || params[0].resource === null) {
+      throw new AppError('invalid', `expected exactly one parameter named resource holding a ${expectedType}`, 'Parameters.parameter');
+    }
+    r = params[0].resource;
+  }
   if (Array.isArray(r.entry) && r.entry.length > MAX_BUNDLE_ENTRIES) {
     throw new AppError('too_large', `a Bundle may carry at most ${MAX_BUNDLE_ENTRIES} entries`, 'Bundle.entry');
-  }
-  if (r.resourceType === 'Parameters' && Array.isArray(r.parameter)) {
-    const p = (r.parameter as { name?: string; resource?: Record<string, unknown> }[]).find((x) => x.resource);
-    if (p?.resource) return { resource: p.resource };
   }
   if (r.resourceType !== expectedType) {
     throw new AppError('invalid', `expected a ${expectedType}, got ${typeof r.resourceType === 'string' ? r.resourceType : 'no resourceType'}`, `${expectedType}.resourceType`);
   }
-  return { resource: r, text };
+  return wrapped ? { resource: r } : { resource: r, text };
 }

@@ -18,7 +18,7 @@
  * most of the cost of a validation. Child types are written as concrete type names (`ClaimItem`,
  * not `BackboneElement`) so that registering a level never adds or replaces an inner type.
  */
-import { getElementDefinitionTypeName, loadDataType, tryGetDataType } from '@medplum/core';
+import { getElementDefinitionTypeName, isDataTypeLoaded, loadDataType, tryGetDataType } from '@medplum/core';
 import type { ElementDefinition, ElementDefinitionConstraint, StructureDefinition } from './types.ts';
 import { unversioned } from './definitions.ts';
 
@@ -276,9 +276,20 @@ function concreteTypes(element: ElementDefinition, base: Record<string, { type: 
   if (baseChoice?.length) return baseChoice.map((t) => ({ code: t.code }));
   return element.type?.map((t) =>
     t.code === 'BackboneElement' || t.code === 'Element'
-      ? { code: typeNameOf(element) }
+      ? { code: backboneTypeName(element, base?.[name]?.type) }
       : { ...t, targetProfile: t.targetProfile?.map(unversioned) },
   );
+}
+
+/**
+ * The medplum type of a backbone element. A profile may expand what R4 declares by contentReference
+ * (`ClaimResponse.addItem.adjudication` is `#ClaimResponse.item.adjudication` in R4): medplum knows
+ * that one by the referenced element's name, which the base type's element carries.
+ */
+function backboneTypeName(element: ElementDefinition, baseTypes: { code: string }[] | undefined): string {
+  const own = typeNameOf(element);
+  if (isDataTypeLoaded(own)) return own;
+  return baseTypes?.[0]?.code ?? own;
 }
 
 /** `Bundle.entry.link` → a copy of `Bundle.link` (medplum resolves these only within one snapshot). */

@@ -12,6 +12,8 @@ export { PAS_PROFILES } from './pas-bundle.ts';
 export {
   validatePasRequestBundle,
   validatePasInquiryBundle,
+  validatePasResponseBundle,
+  validatePasInquiryResponseBundle,
   validatePasBundle,
   preloadPasDefinitions,
   referenceValidation,
@@ -20,6 +22,8 @@ export {
   type CompiledCoverage,
 } from './pas-validate.ts';
 export type { UnsupportedReason } from './compiled/unsupported.ts';
+export { IG_CONTEXT_DEFECTS } from './extensions.ts';
+export { validatePasText, kindOf, type TextVerdict } from './any-bundle.ts';
 export { PAS_CHECKS, type PasCheck, type BundleKind } from './pas-checks.ts';
 export type { ValidationIssue, IssueSeverity } from './types.ts';
 

@@ -18,7 +18,9 @@ import { isObject, isResource, referenceResolver, type FoundEntry } from '../bun
 import { compileProfile, type CompiledProfile } from './compile.ts';
 import { loadDefinitions, unversioned, type Definitions } from './definitions.ts';
 import { dedupe } from './issues.ts';
-import { runPasChecks, type BundleKind, type PasContext } from './pas-checks.ts';
+import { extensionIssues } from './extensions.ts';
+import { RESPONSE_KINDS, runPasChecks, type BundleKind, type PasContext } from './pas-checks.ts';
+import { quantityIssues } from './quantities.ts';
 import type { EngineFactory, ProfileEngine } from './engine.ts';
 import type { Located } from './scan.ts';
 import type { ValidationIssue } from './types.ts';
@@ -28,10 +30,22 @@ const PAS = 'http://hl7.org/fhir/us/davinci-pas/StructureDefinition/';
 export const PAS_PROFILES = {
   requestBundle: `${PAS}profile-pas-request-bundle`,
   inquiryBundle: `${PAS}profile-pas-inquiry-request-bundle`,
+  responseBundle: `${PAS}profile-pas-response-bundle`,
+  inquiryResponseBundle: `${PAS}profile-pas-inquiry-response-bundle`,
   claim: `${PAS}profile-claim`,
   claimUpdate: `${PAS}profile-claim-update`,
   claimInquiry: `${PAS}profile-claim-inquiry`,
+  claimResponse: `${PAS}profile-claimresponse`,
+  claimInquiryResponse: `${PAS}profile-claiminquiryresponse`,
 } as const;
+
+/** The Bundle profile, and the first entry's resource type, of each kind of PAS Bundle. */
+const KINDS: Record<BundleKind, { bundle: string; root: 'Claim' | 'ClaimResponse' }> = {
+  request: { bundle: PAS_PROFILES.requestBundle, root: 'Claim' },
+  inquiry: { bundle: PAS_PROFILES.inquiryBundle, root: 'Claim' },
+  response: { bundle: PAS_PROFILES.responseBundle, root: 'ClaimResponse' },
+  'inquiry-response': { bundle: PAS_PROFILES.inquiryResponseBundle, root: 'ClaimResponse' },
+};
 
 /** Invariants a row of the PAS checks table reports whenever they fail, and better (naming the entry). */
 const SUPERSEDED_INVARIANTS = ['Constraint ClaimFirst not met', 'Constraint bdl-7 not met'];
@@ -77,19 +91,19 @@ export function validatePasBundleWith(bundle: unknown, kind: BundleKind, engineF
   });
   const engine = engineFactory(defs, profiles);
   const scans = new Map(resources.map((r) => [r.index, engine.scan(r.resource, `Bundle.entry[${r.index}].resource`)]));
-  const first = resources[0]?.index === 0 && resources[0].resource.resourceType === 'Claim' ? resources[0] : undefined;
+  const first = resources[0]?.index === 0 && resources[0].resource.resourceType === KINDS[kind].root ? resources[0] : undefined;
   const ctx: PasContext = {
     kind,
     bundle,
     entries,
     resources,
-    claim: first,
+    ...(KINDS[kind].root === 'Claim' ? { claim: first } : { claimResponse: first }),
     references: new Map([...scans].map(([i, scan]) => [i, scan.references])),
     resolve: referenceResolver(bundle),
   };
 
-  const pasIssues = runPasChecks(ctx);
-  const profileIssues = validateProfiles(ctx, engine, profiles, new Map([...scans].map(([i, scan]) => [i, scan.extensions])));
+  const pasIssues = [...runPasChecks(ctx), ...quantityIssues(resources, (e) => (RESPONSE_KINDS.includes(kind) && e.resource.resourceType === 'ClaimResponse' ? 'error' : 'warning'))];
+  const profileIssues = validateProfiles(ctx, engine, profiles, new Map([...scans].map(([i, scan]) => [i, scan.extensions])), defs);
   const taken = new Set(pasIssues.filter((i) => i.severity === 'error').map((i) => i.expression));
   const kept = profileIssues.filter(
     (issue) => !taken.has(issue.expression) && !SUPERSEDED_INVARIANTS.some((text) => issue.diagnostics.startsWith(text)),
@@ -103,8 +117,10 @@ function declaredProfiles(resource: FoundEntry['resource']): string[] {
   return Array.isArray(profile) ? profile.filter((p): p is string => typeof p === 'string').map(unversioned) : [];
 }
 
-function claimProfile(kind: BundleKind, claim: FoundEntry): string {
+function rootProfile(kind: BundleKind, claim: FoundEntry): string {
   if (kind === 'inquiry') return PAS_PROFILES.claimInquiry;
+  if (kind === 'response') return PAS_PROFILES.claimResponse;
+  if (kind === 'inquiry-response') return PAS_PROFILES.claimInquiryResponse;
   const declared = declaredProfiles(claim.resource);
   if (declared.includes(PAS_PROFILES.claimUpdate)) return PAS_PROFILES.claimUpdate;
   if (declared.includes(PAS_PROFILES.claim)) return PAS_PROFILES.claim;
@@ -123,6 +139,7 @@ function validateProfiles(
   walker: ProfileEngine,
   profiles: (url: string) => CompiledProfile | undefined,
   extensions: Map<number, Located[]>,
+  defs: Definitions,
 ): ValidationIssue[] {
   const sink = walker.sink;
 
@@ -137,7 +154,7 @@ function validateProfiles(
     if (resource) placeholders.add(resource);
     return { ...e, resource };
   });
-  const bundleProfile = profiles(ctx.kind === 'request' ? PAS_PROFILES.requestBundle : PAS_PROFILES.inquiryBundle);
+  const bundleProfile = profiles(KINDS[ctx.kind].bundle);
   // Whatever is reported inside a placeholder is dropped below: the engine may skip looking.
   if (bundleProfile) walker.validate(bundleProfile, { type: 'Bundle', value: { ...ctx.bundle, entry } }, 'Bundle', placeholders);
   sink.issues = sink.issues.filter((issue) => {
@@ -155,7 +172,8 @@ function validateProfiles(
     done.add(key);
     queue.push({ entry: target, url: unversioned(url) });
   };
-  if (ctx.claim) enqueue(ctx.claim, claimProfile(ctx.kind, ctx.claim));
+  const root = ctx.claim ?? ctx.claimResponse;
+  if (root) enqueue(root, rootProfile(ctx.kind, root));
   for (const r of ctx.resources) {
     for (const url of declaredProfiles(r.resource)) {
       const profile = profiles(url);
@@ -173,8 +191,8 @@ function validateProfiles(
           expression: `Bundle.entry[${r.index}].resource.meta.profile`,
           diagnostics: `Declares ${profile.name}, a profile of ${profile.type}, on a ${r.resource.resourceType}`,
         });
-      } else if (r !== ctx.claim) {
-        enqueue(r, url); // the Claim's profile is chosen by claimProfile()
+      } else if (r !== root) {
+        enqueue(r, url); // the first entry's profile is chosen by rootProfile()
       }
     }
   }
@@ -205,11 +223,14 @@ function validateProfiles(
     if (!profiled.has(r.index)) walker.validateBase({ type: r.resource.resourceType, value: r.resource }, `Bundle.entry[${r.index}].resource`);
   }
 
-  // Every PAS extension against its definition.
+  // Every PAS extension against its definition, its sub-extension urls and its context.
   for (const found of [...extensions.values()].flat()) {
     const url = isObject(found.value.value) ? found.value.value.url : undefined;
     const profile = typeof url === 'string' ? profiles(url) : undefined;
-    if (profile?.type === 'Extension') walker.validate(profile, found.value, found.expression);
+    if (profile?.type !== 'Extension') continue;
+    walker.validate(profile, found.value, found.expression);
+    const sd = defs.profiles.get(unversioned(url as string));
+    if (sd) sink.issues.push(...extensionIssues(sd, found, (u) => defs.profiles.get(u)));
   }
   return sink.issues;
 }

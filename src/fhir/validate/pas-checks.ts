@@ -9,7 +9,11 @@ import { isObject, type FoundEntry, type ReferenceResolver } from '../bundle.ts'
 import type { Located } from './scan.ts';
 import type { ValidationIssue } from './types.ts';
 
-export type BundleKind = 'request' | 'inquiry';
+/** Request Bundles providers send (`$submit`, `$inquire`) and the response Bundles we answer with. */
+export type BundleKind = 'request' | 'inquiry' | 'response' | 'inquiry-response';
+
+export const REQUEST_KINDS: BundleKind[] = ['request', 'inquiry'];
+export const RESPONSE_KINDS: BundleKind[] = ['response', 'inquiry-response'];
 
 export interface PasContext {
   kind: BundleKind;
@@ -18,8 +22,10 @@ export interface PasContext {
   entries: unknown[];
   /** Entries holding a resource of a known type. */
   resources: FoundEntry[];
-  /** The first entry, when it is a Claim. */
+  /** The first entry, when it is a Claim (request kinds). */
   claim?: FoundEntry;
+  /** The first entry, when it is a ClaimResponse (response kinds). */
+  claimResponse?: FoundEntry;
   /** Every Reference in each entry's resource, by entry index. */
   references: Map<number, Located[]>;
   /** `resolveReference` on this Bundle, indexed once. */
@@ -76,6 +82,7 @@ export const PAS_CHECKS: PasCheck[] = [
   },
   {
     id: 'bundle-identifier',
+    kinds: REQUEST_KINDS,
     requirements: ['spec-23'],
     run: ({ bundle }) => {
       if (!isObject(bundle.identifier)) return [error('required', 'Bundle.identifier', 'Bundle.identifier (the submitter transaction identifier) is required')];
@@ -84,14 +91,16 @@ export const PAS_CHECKS: PasCheck[] = [
   },
   {
     id: 'bundle-timestamp',
+    kinds: REQUEST_KINDS,
     requirements: ['spec-23'],
     run: ({ bundle }) => (present(bundle.timestamp) ? [] : [error('required', 'Bundle.timestamp', 'Bundle.timestamp is required')]),
   },
   {
     id: 'entry-resources',
     requirements: ['spec-11'],
-    run: ({ bundle, entries }) => {
-      if (!Array.isArray(bundle.entry) || entries.length === 0) return [error('required', 'Bundle.entry', 'The Bundle has no entries; the first entry must be the Claim')];
+    run: ({ bundle, entries, kind }) => {
+      const first = RESPONSE_KINDS.includes(kind) ? 'ClaimResponse' : 'Claim';
+      if (!Array.isArray(bundle.entry) || entries.length === 0) return [error('required', 'Bundle.entry', `The Bundle has no entries; the first entry must be the ${first}`)];
       return entries.flatMap((entry, i) => {
         const at = `Bundle.entry[${i}]`;
         if (!isObject(entry)) return [error('structure', at, 'A Bundle entry must be a JSON object')];
@@ -105,6 +114,7 @@ export const PAS_CHECKS: PasCheck[] = [
   },
   {
     id: 'claim-first',
+    kinds: REQUEST_KINDS,
     requirements: ['spec-12'],
     run: ({ entries, resources, claim }) => {
       if (claim || entries.length === 0) return [];
@@ -115,7 +125,19 @@ export const PAS_CHECKS: PasCheck[] = [
     },
   },
   {
+    id: 'claimresponse-first',
+    kinds: RESPONSE_KINDS,
+    requirements: ['spec-30'],
+    run: ({ entries, resources, claimResponse, kind }) => {
+      if (claimResponse || entries.length === 0) return [];
+      // An inquiry that matched nothing answers with no Bundle at all, so every Bundle has one.
+      const first = resources.find((r) => r.index === 0)?.resource.resourceType;
+      return [error('invalid', CLAIM, `The first entry of a PAS ${kind} Bundle must be the ClaimResponse, not ${first ?? 'this'}`)];
+    },
+  },
+  {
     id: 'claim-use',
+    kinds: REQUEST_KINDS,
     requirements: ['spec-12'],
     run: ({ claim }) => {
       if (!claim) return [];
@@ -139,6 +161,7 @@ export const PAS_CHECKS: PasCheck[] = [
   },
   {
     id: 'unique-sequences',
+    kinds: REQUEST_KINDS,
     requirements: ['spec-22', 'spec-34'],
     run: ({ claim }) => {
       if (!claim) return [];
@@ -154,6 +177,7 @@ export const PAS_CHECKS: PasCheck[] = [
   },
   {
     id: 'item-sequence-links',
+    kinds: REQUEST_KINDS,
     requirements: [],
     run: ({ claim }) => {
       if (!claim) return [];
@@ -173,6 +197,7 @@ export const PAS_CHECKS: PasCheck[] = [
   },
   {
     id: 'claim-parties',
+    kinds: REQUEST_KINDS,
     requirements: ['spec-13'],
     run: (ctx) => {
       const { claim } = ctx;
@@ -195,6 +220,7 @@ export const PAS_CHECKS: PasCheck[] = [
   },
   {
     id: 'coverage-present',
+    kinds: REQUEST_KINDS,
     requirements: ['spec-13'],
     run: ({ claim, resources }) => {
       if (!claim) return [];
@@ -206,22 +232,63 @@ export const PAS_CHECKS: PasCheck[] = [
     // Inside the Claim a dangling reference is an error: the 278 cannot be built without its target.
     // Elsewhere a warning: the IG's own Surgical example has a PractitionerRole pointing outside.
     id: 'references-resolve',
-    requirements: ['spec-13', 'spec-65'],
+    requirements: ['spec-13', 'spec-65', 'spec-30'],
     run: (ctx) =>
       ctx.resources.flatMap((entry) =>
         (ctx.references.get(entry.index) ?? []).flatMap(({ expression, value }): ValidationIssue[] => {
           const ref = isObject(value.value) ? value.value.reference : undefined;
           if (typeof ref !== 'string' || ref.startsWith('#')) return [];
           if (ctx.resolve(ref, entry.fullUrl)) return [];
+          // ClaimResponse.request points back at the provider's Claim, which a response need not carry.
+          if (entry === ctx.claimResponse && /^Bundle\.entry\[\d+\]\.resource\.request$/.test(expression)) return [];
           // The reference text is not quoted back (it can carry names or identifiers).
           const diagnostics = 'The reference does not resolve to an entry of the Bundle';
-          return [{ severity: entry === ctx.claim ? 'error' : 'warning', code: 'not-found', expression, diagnostics }];
+          const root = entry === ctx.claim || entry === ctx.claimResponse;
+          return [{ severity: root ? 'error' : 'warning', code: 'not-found', expression, diagnostics }];
         }),
       ),
   },
   {
+    // Every entry should hang off the Claim: supporting information is pointed to by
+    // Claim.supportingInfo.valueReference (spec-20), and what those resources refer to comes along
+    // (spec-18). In a response, what points at the ClaimResponse hangs off it too (the PAS Task
+    // asking for more information names the ClaimResponse; nothing in the ClaimResponse names it).
+    // A warning: nothing is lost by an entry nobody uses.
+    id: 'entries-reachable',
+    requirements: ['spec-18', 'spec-20'],
+    run: (ctx) => {
+      const root = ctx.claim ?? ctx.claimResponse;
+      if (!root) return [];
+      const targets = (entry: FoundEntry) =>
+        (ctx.references.get(entry.index) ?? []).flatMap(({ value }) => {
+          const ref = isObject(value.value) ? value.value.reference : undefined;
+          const target = typeof ref === 'string' ? ctx.resolve(ref, entry.fullUrl) : undefined;
+          return target ? [target.index] : [];
+        });
+      const backwards = RESPONSE_KINDS.includes(ctx.kind);
+      const reached = new Set<number>([root.index]);
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const entry of ctx.resources) {
+          const links = targets(entry);
+          const attach = reached.has(entry.index) ? links.filter((t) => !reached.has(t)) : backwards && links.some((t) => reached.has(t)) ? [entry.index] : [];
+          for (const t of attach) reached.add(t), (grew = true);
+        }
+      }
+      const rootType = root.resource.resourceType;
+      return ctx.resources
+        .filter((e) => !reached.has(e.index))
+        .map((e) => ({
+          severity: 'warning' as const,
+          code: 'informational',
+          expression: `Bundle.entry[${e.index}]`,
+          diagnostics: `This ${e.resource.resourceType} is not referenced from the ${rootType}, directly or through other entries (supporting information is pointed to by Claim.supportingInfo.valueReference)`,
+        }));
+    },
+  },
+  {
     id: 'unique-resources',
-    requirements: ['spec-14'],
+    requirements: ['spec-14', 'spec-31'],
     run: ({ entries, resources }) => {
       const issues: ValidationIssue[] = [];
       const fullUrls = new Map<string, number>();

@@ -29,6 +29,21 @@ export function validatePasInquiryBundle(bundle: unknown): ValidationIssue[] {
   return validatePasBundle(bundle, 'inquiry');
 }
 
+/**
+ * Validates a PAS 2.2.1 response Bundle (`Claim/$submit` output, and what Subscription
+ * notifications carry): ClaimResponse first (spec-30), PAS Claim Response and every profile its
+ * references and extensions name, sub-extension urls and extension contexts as the HL7 validator
+ * checks them, and the Quantity rules prof-2/prof-3.
+ */
+export function validatePasResponseBundle(bundle: unknown): ValidationIssue[] {
+  return validatePasBundle(bundle, 'response');
+}
+
+/** Validates a PAS 2.2.1 inquiry response Bundle (each `return` of `Claim/$inquire`). */
+export function validatePasInquiryResponseBundle(bundle: unknown): ValidationIssue[] {
+  return validatePasBundle(bundle, 'inquiry-response');
+}
+
 /** Compiled validation, falling back to the reference for what the compiled engine does not model. */
 export function validatePasBundle(bundle: unknown, kind: BundleKind): ValidationIssue[] {
   const compiled = compiledValidation(bundle, kind);

@@ -8,6 +8,12 @@ export interface Located {
   /** Bundle-rooted FHIRPath of the value. */
   expression: string;
   value: TypedValue;
+  /**
+   * Where the value sits, as an element path without indices (`ClaimResponse.item`,
+   * `ClaimResponse.item.adjudication.extension` for an extension inside an extension), and the FHIR
+   * type of the element holding it (`Identifier`): what an extension's `context` is checked against.
+   */
+  holder?: { path: string; type: string; url?: string };
 }
 
 export interface ScanResult {
@@ -23,10 +29,16 @@ export function scanResource(resource: Resource, expression: string): ScanResult
   const root = resource.resourceType;
   try {
     crawlTypedValue({ type: root, value: resource }, {
-      visitProperty(_parent: unknown, _key: string, _path: string, values: (WithPath | WithPath[])[]): void {
+      visitProperty(parent: TypedValue, _key: string, _path: string, values: (WithPath | WithPath[])[]): void {
         for (const value of values.flat()) {
-          if (value.type === 'Extension') result.extensions.push({ expression: rebase(value.path, root, expression), value });
-          else if (value.type === 'Reference') result.references.push({ expression: rebase(value.path, root, expression), value });
+          if (value.type === 'Extension') {
+            const path = elementPath(value.path).replace(/\.(modifierExtension|extension)$/, '');
+            const url = parent.type === 'Extension' ? (parent.value as { url?: unknown }).url : undefined;
+            const holder = { path, type: parent.type, ...(typeof url === 'string' ? { url } : {}) };
+            result.extensions.push({ expression: rebase(value.path, root, expression), value, holder });
+          } else if (value.type === 'Reference') {
+            result.references.push({ expression: rebase(value.path, root, expression), value });
+          }
         }
       },
     });
@@ -34,4 +46,9 @@ export function scanResource(resource: Resource, expression: string): ScanResult
     // Unknown types deep inside: the structural validation reports them; nothing to collect here.
   }
   return result;
+}
+
+/** `ClaimResponse.item[0].extension[3]` → `ClaimResponse.item.extension`. */
+export function elementPath(path: string): string {
+  return path.replace(/\[\d+\]/g, '');
 }

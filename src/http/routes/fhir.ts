@@ -2,6 +2,7 @@
 import type { Hono } from 'hono';
 import { requireAuth, tokenIssuer } from '../../auth/index.ts';
 import { capabilityStatement } from '../../fhir/capability.ts';
+import { payerDirectory } from '../../fhir/operations/payer-directory.ts';
 import { outcomeOf } from '../../fhir/outcome.ts';
 import { baseUrlOf, FHIR_JSON } from '../app.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
@@ -20,7 +21,7 @@ export function fhirAuth(app: Hono<AppEnv>, deps: AppDeps) {
 
 export function fhirRoutes(app: Hono<AppEnv>, deps: AppDeps) {
   app.get('/fhir/metadata', (c) => {
-    const cs = capabilityStatement({ baseUrl: baseUrlOf(deps, c.req.url), version: VERSION, now: deps.now?.() ?? new Date() });
+    const cs = capabilityStatement({ baseUrl: baseUrlOf(deps, c.req.url), version: VERSION, now: deps.now?.() ?? new Date(), payers: payerDirectory(deps) });
     return c.body(JSON.stringify(cs), 200, { 'Content-Type': FHIR_JSON });
   });
   app.all('/fhir/*', (c) => {

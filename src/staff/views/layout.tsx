@@ -8,7 +8,7 @@ export interface PageProps {
   title: string;
   staff?: StaffPrincipal;
   /** Which navigation entry is current. */
-  nav?: 'worklist' | 'metrics' | 'admin' | 'account' | 'quality' | 'health';
+  nav?: 'worklist' | 'metrics' | 'payers' | 'admin' | 'account' | 'quality' | 'health';
   children?: Child;
 }
 
@@ -18,6 +18,7 @@ const NAV: { id: string; href: string; label: string; needs?: Permission }[] = [
   { id: 'metrics', href: '/ui/metrics', label: 'CMS metrics', needs: 'metrics.read' },
   { id: 'quality', href: '/ui/quality', label: 'Data quality', needs: 'quality.read' },
   { id: 'health', href: '/ui/health', label: 'Payer health', needs: 'health.read' },
+  { id: 'payers', href: '/ui/payers', label: 'Payers', needs: 'requests.read' },
   { id: 'audit', href: '/fhir/AuditEvent?_count=50', label: 'Audit export', needs: 'audit.read' },
   { id: 'admin', href: '/ui/admin', label: 'Admin', needs: 'users.admin' },
   { id: 'account', href: '/ui/account', label: 'Account' },

@@ -11,6 +11,10 @@ export const PROFILE = {
   requestor: `${PAS}profile-requestor`,
   practitioner: `${PAS}profile-practitioner`,
   organization: `${PAS}profile-organization`,
+  claimInquiryResponse: `${PAS}profile-claiminquiryresponse`,
+  inquiryResponseBundle: `${PAS}profile-pas-inquiry-response-bundle`,
+  communicationRequest: `${PAS}profile-communicationrequest`,
+  task: `${PAS}profile-task`,
 } as const;
 
 export const EXT = {
@@ -53,6 +57,14 @@ export const EXT = {
   errorElement: `${PAS}extension-errorElement`,
   errorPath: `${PAS}extension-errorPath`,
   errorFollowupAction: `${PAS}extension-errorFollowupAction`,
+  transmissionIdentifiers: `${PAS}extension-TransmissionIdentifiers`,
+  claimResponseReviewer: `${PAS}extension-claimResponseReviewer`,
+  epsdtIndicator: `${PAS}extension-epsdtIndicator`,
+  productOrServiceCodeEnd: `${PAS}extension-productOrServiceCodeEnd`,
+  communicatedDiagnosis: `${PAS}extension-communicatedDiagnosis`,
+  serviceLineNumber: `${PAS}extension-serviceLineNumber`,
+  contentModifier: `${PAS}extension-contentModifier`,
+  dataAbsentReason: 'http://hl7.org/fhir/StructureDefinition/data-absent-reason',
 } as const;
 
 /** X12 external code lists as PAS names them (`https://codesystem.x12.org/005010/<element>`). */
@@ -68,6 +80,9 @@ export const CS = {
   levelOfService: X12CS('1338'),
   relationship: X12CS('1069'),
   entityIdentifier: X12CS('98'),
+  /** SV209 / CL1-level nursing home residential status, SV120 / SV210 level of care. */
+  nursingHomeResidentialStatus: X12CS('1345'),
+  nursingHomeLevelOfCare: X12CS('1337'),
   /** HCR03 reasons come from external code source 886. */
   reviewDecisionReason: 'https://codesystem.x12.org/external/886',
   claimType: 'http://terminology.hl7.org/CodeSystem/claim-type',

@@ -36,4 +36,6 @@ export interface RequestContext {
   prior?: PriorNumbers;
   /** Absent: PWK02 as the request says (EL by default). */
   attachmentRoute?: AttachmentRoute;
+  /** The submitting organization's NPI, for 2010B when the Bundle's requester carries no usable id. */
+  requesterNpi?: string;
 }

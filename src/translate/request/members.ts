@@ -39,7 +39,8 @@ export function requesterLoop(ctx: RequestContext): Segment[] {
   const provider = resolveProvider(ctx.index, ctx.claim.provider, ctx.warn, where);
   if (!provider) throw new TranslateError('invalid', 'Claim.provider does not resolve to a provider in the Bundle', where);
   const party = provider.party.resource;
-  const id = idFor(party.identifier, NM108_PREFERENCE.provider);
+  // NM108/NM109: the requester's own NPI or tax id, else the submitting organization's NPI.
+  const id = idFor(party.identifier, NM108_PREFERENCE.provider) ?? (ctx.requesterNpi ? (['XX', ctx.requesterNpi] as [string, string]) : undefined);
   if (!id) ctx.warn.add('missing-element', 'requester has no NPI or tax id for NM108/NM109', where);
   return [
     nm1('1P', nameOf(party), id, ctx.warn, where),

@@ -6,6 +6,7 @@
 import type { Segment } from '../../x12/types.ts';
 import { groupLoops, type HlLoop, type NameLoop, type Transaction } from '../hl.ts';
 import { HL_LEVEL } from '../codes/loops.ts';
+import { RESPONSE_CONTACT_ENTITIES, TRANSPORT_ENTITIES } from '../codes/response.ts';
 import { YES_NO } from '../codes/review.ts';
 import { TranslateError } from '../errors.ts';
 import { el } from '../x12-util.ts';
@@ -58,8 +59,15 @@ export interface Level {
   /** SV1, SV2 or SV3. */
   service?: Segment;
   hsd?: Segment;
+  /** HI: diagnoses at 2000E, requests for additional information (HI*LOI) at 2000F. */
+  his: Segment[];
+  /** PWK: documentation the UMO asks for (report type, how to send it, attachment control number). */
+  pwks: Segment[];
   messages: string[];
+  /** 2010EA patient event providers, 2010F service providers. */
   providers: NameLoop[];
+  /** 2010EB additional patient information contact: where to send what the UMO asks for. */
+  contacts: NameLoop[];
 }
 
 export interface ParsedResponse {
@@ -75,6 +83,7 @@ export interface ParsedResponse {
 
 function levelOf(loop: HlLoop): Level {
   const head = loop.head;
+  const names = loop.names;
   const hcr = head.find((s) => s.tag === 'HCR');
   const refs: Record<string, string> = {};
   for (const r of head.filter((s) => s.tag === 'REF')) refs[el(r, 1)] ??= el(r, 2);
@@ -99,9 +108,24 @@ function levelOf(loop: HlLoop): Level {
     ...optional('um', head.find((s) => s.tag === 'UM')),
     ...optional('service', head.find((s) => ['SV1', 'SV2', 'SV3'].includes(s.tag))),
     ...optional('hsd', head.find((s) => s.tag === 'HSD')),
+    his: head.filter((s) => s.tag === 'HI'),
+    pwks: head.filter((s) => s.tag === 'PWK'),
     messages: head.filter((s) => s.tag === 'MSG').map((m) => el(m, 1)),
-    providers: loop.names,
+    providers: names.filter((n) => responseLoopId(loop, n) !== '2010EB' && responseLoopId(loop, n) !== '2010EC'),
+    contacts: names.filter((n) => responseLoopId(loop, n) === '2010EB'),
   };
+}
+
+/**
+ * The response's own name loop ids at 2000E (X217 response: 2010EA providers, 2010EB the additional
+ * patient information contact, 2010EC transport), told apart by NM101; other levels keep theirs.
+ */
+export function responseLoopId(loop: HlLoop, name: NameLoop): string {
+  if (loop.level !== HL_LEVEL.patientEvent) return name.loopId;
+  const entity = el(name.nm1, 1);
+  if (RESPONSE_CONTACT_ENTITIES.has(entity)) return '2010EB';
+  if (TRANSPORT_ENTITIES.has(entity)) return '2010EC';
+  return '2010EA';
 }
 
 function optional<K extends string>(key: K, value: Segment | undefined): Partial<Record<K, Segment>> {
@@ -118,7 +142,7 @@ function rejectionsOf(loop: HlLoop): Rejection[] {
   });
   return [
     ...loop.head.filter((s) => s.tag === 'AAA').map((s) => read(s, loop.loopId)),
-    ...loop.names.flatMap((n) => n.segments.filter((s) => s.tag === 'AAA').map((s) => read(s, n.loopId))),
+    ...loop.names.flatMap((n) => n.segments.filter((s) => s.tag === 'AAA').map((s) => read(s, responseLoopId(loop, n)))),
   ];
 }
 
@@ -128,7 +152,11 @@ export function parseResponse(segments: Segment[]): ParsedResponse {
   if (!bht) throw new TranslateError('invalid', '278 response has no BHT segment', 'BHT');
   // BHT02 11 = response; 13 would be a request sent the wrong way.
   if (el(bht, 2) !== '11') throw new TranslateError('invalid', 'BHT02 is not 11 (response)', 'BHT02');
-  const event = tx.loops.find((l) => l.level === HL_LEVEL.patientEvent);
+  const eventLoop = tx.loops.find((l) => l.level === HL_LEVEL.patientEvent);
+  const event = eventLoop ? levelOf(eventLoop) : undefined;
+  // PWK at the subscriber or dependent level asks for patient documentation: the event's request.
+  const patientPwks = tx.loops.filter((l) => l.level === HL_LEVEL.subscriber || l.level === HL_LEVEL.dependent).flatMap((l) => l.head.filter((s) => s.tag === 'PWK'));
+  if (event && patientPwks.length) event.pwks.unshift(...patientPwks);
   const parties: Partial<Record<string, NameLoop>> = {};
   for (const loop of tx.loops) {
     const name = loop.names[0];
@@ -139,7 +167,7 @@ export function parseResponse(segments: Segment[]): ParsedResponse {
   return {
     tx,
     reference: el(bht, 3),
-    ...(event ? { event: levelOf(event) } : {}),
+    ...(event ? { event } : {}),
     services: tx.loops.filter((l) => l.level === HL_LEVEL.service).map(levelOf),
     rejections: tx.loops.flatMap(rejectionsOf),
     parties,

@@ -82,6 +82,8 @@ function build(response: boolean): TransactionSpec {
       ...(response ? [seg('HCR', 'Health Care Services Review', 'R', 1)] : []),
       seg('REF', 'Previous Review / Administrative Reference Number', 'S', response ? 3 : 2, { el: { 1: { codes: ['BB', 'NT'] } } }),
       seg('DTP', 'Service Dates', 'S', serviceDates.length, { el: { 1: { codes: serviceDates } } }),
+      // Response: the UMO's request for additional information (LOINC attachment codes, HI01-1 LOI).
+      ...(response ? [seg('HI', 'Request for Additional Information', 'S', 1)] : []),
       seg('SV1', 'Professional Service', 'S', 1),
       seg('SV2', 'Institutional Service Line', 'S', 1),
       seg('SV3', 'Dental Service', 'S', 1),

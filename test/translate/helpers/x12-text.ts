@@ -16,15 +16,20 @@ export function toText(segments: Segment[]): string {
   return segments.map((s) => [s.tag, ...s.elements.map(elementText)].join('*')).join('\n');
 }
 
-/** Golden text → segments (composites split on `:`), for hand-built 278 responses. */
+/**
+ * Golden text → segments (composites split on `:`), for hand-built 278 responses. A file whose
+ * data holds a colon (a URL in PER) declares another separator, as a real sender picks ISA16:
+ * a comment line `# component separator: >`.
+ */
 export function fromText(text: string): Segment[] {
+  const sep = /^# component separator: (\S)$/m.exec(text)?.[1] ?? ':';
   return text
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'))
     .map((line) => {
       const [tag, ...elements] = line.split('*');
-      return { tag: tag as string, elements: elements.map((e) => (e.includes(':') ? e.split(':') : e)) };
+      return { tag: tag as string, elements: elements.map((e) => (e.includes(sep) ? e.split(sep) : e)) };
     });
 }
 
