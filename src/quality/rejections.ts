@@ -8,6 +8,7 @@ import type { Db } from '../db/client.ts';
 import { insertRejections, messagePayload } from '../db/queries/quality.ts';
 import type { RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
+import { ACK_SYSTEMS } from '../translate/index.ts';
 import { elementText, parseX12, type Segment } from '../x12/index.ts';
 
 export interface RejectionReason {
@@ -25,19 +26,32 @@ type Coding = { system?: string; code?: string };
 type Ext = { url?: string; valueString?: string; valueCodeableConcept?: { coding?: Coding[] }; extension?: Ext[] };
 type ErrorLike = { code?: { coding?: Coding[] }; extension?: Ext[] };
 
-/** The ClaimResponse.error of a PAS response (translated from a 278, or a FHIR-native payer's). */
+const ACK_CODE_SYSTEMS = new Set<string>(Object.values(ACK_SYSTEMS));
+
+/**
+ * The ClaimResponse.error of a PAS response (translated from a 278, or a FHIR-native payer's). A
+ * refused interchange (`refusalResponse`) reads as 901 code 33 with the X12 position in its
+ * errorElement (`TA1-022`, `999-IK5-R`, `2010C-NM1-9`), followed by the 999's own errors: those
+ * are the reasons; the summary counts only when nothing follows it.
+ */
 export function reasonsOfResponse(bundle: Bundle | undefined): RejectionReason[] {
   const cr = bundle?.entry?.[0]?.resource as { resourceType?: string; error?: ErrorLike[] } | undefined;
   if (cr?.resourceType !== 'ClaimResponse') return [];
   const out: RejectionReason[] = [];
-  for (const e of cr.error ?? []) {
+  const errors = cr.error ?? [];
+  const fromAck = (e: ErrorLike) => ACK_CODE_SYSTEMS.has(e.code?.coding?.[0]?.system ?? '') || Boolean(e.code?.coding?.[0]?.system?.endsWith('/999'));
+  for (const e of errors) {
     const coding = e.code?.coding?.[0];
     if (!coding?.code) continue;
-    const loop = e.extension?.find((x) => x.url?.endsWith('extension-errorElement'))?.extension?.find((x) => x.url === 'error')?.valueString;
+    const element = e.extension?.find((x) => x.url?.endsWith('extension-errorElement'))?.extension?.find((x) => x.url === 'error')?.valueString;
     const followUp = e.extension?.find((x) => x.url?.endsWith('extension-errorFollowupAction'))?.valueCodeableConcept?.coding?.[0]?.code;
     if (coding.code.startsWith('TA1-')) out.push({ source: 'TA1', code: coding.code.slice(4), loop: 'ISA' });
-    else if (coding.system?.endsWith('/999')) out.push({ source: '999', code: coding.code });
-    else out.push({ source: 'AAA', code: coding.code, ...(loop ? { loop } : {}), ...(followUp ? { followUp } : {}) });
+    else if (element?.startsWith('TA1-')) out.push({ source: 'TA1', code: element.slice(4), loop: 'ISA' });
+    else if (fromAck(e)) out.push({ source: '999', code: coding.code });
+    else if (element?.includes('-')) {
+      // The refusal's summary: the 999's own errors follow it, or its verdict is all there is.
+      if (!errors.some(fromAck)) out.push({ source: '999', code: element.startsWith('999-IK5-') ? element.slice(8) : coding.code });
+    } else out.push({ source: 'AAA', code: coding.code, ...(element ? { loop: element } : {}), ...(followUp ? { followUp } : {}) });
   }
   return out;
 }

@@ -66,8 +66,9 @@ afterAll(() => gw?.stop());
 
 describe('the data-quality report', () => {
   it('the payer rejections came back to the provider as ClaimResponse errors (never denials)', () => {
-    // The gateway's 999 rejection carries the 999 verdict R; AAA rejections their AAA03.
-    expect(seenByProvider).toEqual({ '72': 5, '73': 4, '75': 3, R: 2, approved: 4 });
+    // A refused 278 (the payer's 999) answers X12 901 code 33, input errors, with the 999's own
+    // errors after it; AAA rejections their AAA03.
+    expect(seenByProvider).toEqual({ '72': 5, '73': 4, '75': 3, '33': 2, approved: 4 });
   });
 
   it('shows each rejection reason with its count for the organization: AAA 72/73/75 at 2010C, the 999 with loop and element', async () => {
