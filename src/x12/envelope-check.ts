@@ -13,7 +13,8 @@ export interface EnvelopeProblem {
   message: string;
 }
 
-const QUALIFIERS = ['01', '14', '20', '27', '28', '29', '30', '33', 'ZZ'];
+/** ISA05/ISA07 code list (Interchange ID Qualifier). */
+export const INTERCHANGE_QUALIFIERS = ['01', '14', '20', '27', '28', '29', '30', '33', 'ZZ'];
 
 /** `body` is the ISA text without its terminator; `e` the element separator. */
 export function checkIsa(body: string, e: string): EnvelopeProblem[] {
@@ -29,9 +30,9 @@ export function checkIsa(body: string, e: string): EnvelopeProblem[] {
   if (at(2).length !== 10) bad('011', 'ISA02 must be exactly 10 characters');
   if (!['00', '01'].includes(at(3))) bad('012', `ISA03 '${at(3)}' is not a valid security information qualifier`);
   if (at(4).length !== 10) bad('013', 'ISA04 must be exactly 10 characters');
-  if (!QUALIFIERS.includes(at(5))) bad('005', `ISA05 '${at(5)}' is not a valid interchange ID qualifier`);
+  if (!INTERCHANGE_QUALIFIERS.includes(at(5))) bad('005', `ISA05 '${at(5)}' is not a valid interchange ID qualifier`);
   if (at(6).length !== 15 || at(6).trim() === '') bad('006', 'ISA06 (sender ID) must be 15 characters, space padded, not blank');
-  if (!QUALIFIERS.includes(at(7))) bad('007', `ISA07 '${at(7)}' is not a valid interchange ID qualifier`);
+  if (!INTERCHANGE_QUALIFIERS.includes(at(7))) bad('007', `ISA07 '${at(7)}' is not a valid interchange ID qualifier`);
   if (at(8).length !== 15 || at(8).trim() === '') bad('008', 'ISA08 (receiver ID) must be 15 characters, space padded, not blank');
   if (!(at(9).length === 6 && isDate(at(9)))) bad('014', `ISA09 '${at(9)}' is not a valid YYMMDD date`);
   if (!(at(10).length === 4 && isTime(at(10)))) bad('015', `ISA10 '${at(10)}' is not a valid HHMM time`);

@@ -27,8 +27,12 @@ import type { Element, ElementValue, Segment } from './types.ts';
 export interface TokenizerEvents {
   /** Every segment in order; `raw` (without terminator) is given for ISA segments (fixed widths). */
   segment(seg: Segment, raw?: string): void;
-  /** The input cannot be tokenized (not X12, broken ISA); nothing more will be emitted. */
-  fatal(code: string, message: string): void;
+  /**
+   * The input cannot be tokenized (not X12, broken ISA); nothing more will be emitted. `head` is the
+   * text from ISA on (at most 106 characters) when the input does start with ISA, so the envelope can
+   * still be answered (TA1) from the ISA's fixed positions.
+   */
+  fatal(code: string, message: string, head?: string): void;
 }
 
 const noop = () => {};
@@ -78,13 +82,14 @@ export class Tokenizer {
       return;
     }
     if (s.slice(i, i + 3) !== 'ISA') return this.fail('022', 'input is not X12: it does not start with ISA');
+    const head = s.slice(i, i + 106);
     const e = s[i + 3]!;
-    if (/[A-Za-z0-9\s]/.test(e)) return this.fail('026', `'${e}' cannot be the data element separator`);
+    if (/[A-Za-z0-9\s]/.test(e)) return this.fail('026', `'${e}' cannot be the data element separator`, head);
     let j = i + 3;
     let count = 0;
     while (j < s.length && count < 16) if (s[j++] === e) count++;
     if (count < 16 || j + 1 >= s.length) {
-      if (final || s.length - i > 4096) this.fail('023', 'the ISA segment is incomplete');
+      if (final || s.length - i > 4096) this.fail('023', 'the ISA segment is incomplete', head);
       return;
     }
     const component = s[j]!;
@@ -93,8 +98,8 @@ export class Tokenizer {
     const fields = raw.slice(0, -2).split(e);
     const repField = fields[11] ?? '';
     const rep = repField.length === 1 && (fields[12] ?? '') >= '00501' && !/[A-Za-z0-9 ]/.test(repField) ? repField : '';
-    if (component === e || /[A-Za-z0-9]/.test(component)) return this.fail('027', `'${component}' cannot be the component element separator`);
-    if (segment === e || segment === component || /[A-Za-z0-9]/.test(segment)) return this.fail('004', `'${segment}' cannot be the segment terminator`);
+    if (component === e || /[A-Za-z0-9]/.test(component)) return this.fail('027', `'${component}' cannot be the component element separator`, head);
+    if (segment === e || segment === component || /[A-Za-z0-9]/.test(segment)) return this.fail('004', `'${segment}' cannot be the segment terminator`, head);
     if (rep === e || rep === component || rep === segment) this.rep = '';
     else this.rep = rep;
     this.delimiters = { element: e, component, repetition: this.rep, segment };
@@ -125,10 +130,10 @@ export class Tokenizer {
     }
   }
 
-  private fail(code: string, message: string): void {
+  private fail(code: string, message: string, head?: string): void {
     this.failed = true;
     this.pending = '';
-    this.events.fatal(code, message);
+    this.events.fatal(code, message, head);
   }
 }
 
