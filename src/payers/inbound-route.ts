@@ -2,6 +2,11 @@
  * `POST /payer/x12`: payers deliver X12 asynchronously (late 278 decisions). The interchange is
  * validated (999/TA1 back), duplicates are refused by control number, and each 278 is matched to
  * its request by the trace number we sent (2000E TRN02) and recorded like a synchronous answer.
+ *
+ * Whatever the body, the answer is the acknowledgment `priorgate validate` gives for it (a TA1 for
+ * an envelope too broken to read, a 999 otherwise), with control numbers from the gateway's
+ * sequence; only a body that is not X12 at all (no ISA) is a 400. The body is read in slices with
+ * the event loop let through between them, so a large interchange does not stall other requests.
  */
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
@@ -14,7 +19,9 @@ import { AppError } from '../http/errors.ts';
 import { groupLoops, el, x12ResponseToPas } from '../translate/index.ts';
 import { recordAnswer } from '../workflow/answer.ts';
 import type { RequestEvents } from '../workflow/events.ts';
-import { interchangeKey, parseX12, validateX12 } from '../x12/index.ts';
+import { interchangeKey, parseX12, parseX12Stream, validateX12, type Interchange } from '../x12/index.ts';
+import type { Logger } from '../log/index.ts';
+import { ackControlNumbers } from './ack-numbers.ts';
 import { authenticatePayer } from './inbound-auth.ts';
 import { matchAnswer } from './match-answer.ts';
 import { INBOUND_X12, summaryOf278 } from './reply.ts';
@@ -28,52 +35,72 @@ export function payerInboundRoutes(events: RequestEvents) {
       const payerId = await authenticatePayer(deps.db, c.req.header('authorization'));
       if (!payerId) throw new AppError('unauthorized', 'payer credentials required', undefined, { 'WWW-Authenticate': 'Basic realm="priorgate-payer"' });
       const text = await c.req.text();
-      const parsed = parseX12(text, { validate: false });
-      if (!parsed.isX12) throw new AppError('invalid', 'the body is not an X12 interchange');
-      const ic = parsed.interchanges[0]!;
-      const duplicate = await seenInbound(deps.db, ic.sender.id, ic.controlNumber);
-      const seen = new Set(duplicate ? [interchangeKey(ic.sender, ic.controlNumber)] : []);
-      const check = validateX12(text, { seen });
-      if (!check.accepted) {
-        c.var.log.warn({ payerId, controlNumber: ic.controlNumber, duplicate, errors: check.errors.length }, 'payer interchange refused');
-        return c.body(check.ack, 200, { 'content-type': X12_TYPE });
+      // The stream reader, like parseX12, reports bad X12 as issues; a fault of its own must not cost a 500.
+      const parsed = await parseX12Stream(slices(text), () => {}, { mode: 'transaction' }).catch(() => parseX12(text));
+      if (!parsed.isX12) throw new AppError('invalid', 'the body is not an X12 interchange (it must start with ISA)');
+      const seen = new Set<string>();
+      for (const ic of parsed.interchanges) {
+        if (await seenInbound(deps.db, ic.sender.id, ic.controlNumber)) seen.add(interchangeKey(ic.sender, ic.controlNumber));
       }
       const now = deps.now?.() ?? new Date();
-      const changed: string[] = [];
-      for (const tx of ic.groups.flatMap((g) => g.transactions).filter((t) => t.setId === '278')) {
-        const body = bodyOf(tx);
-        const event = groupLoops(body).loops.find((l) => l.level === 'EV');
-        const trn = event?.head.find((s) => s.tag === 'TRN');
-        const trace = trn ? el(trn, 2) : '';
-        const candidates = trace ? (await requestsByTrace(deps.db, trace)).filter((r) => r.payerId === payerId) : [];
-        const { request, ambiguous } = matchAnswer(candidates, body);
-        if (ambiguous) c.var.log.warn({ payerId, controlNumber: ic.controlNumber, candidates: candidates.length }, 'late 278 matches requests of several organizations; left unmatched');
-        await deps.db.transaction(async (t) => {
-          const db = t as unknown as Db;
-          const messageId = await saveMessage(db, {
-            orgId: request?.orgId ?? null,
-            requestId: request?.id ?? null,
-            direction: 'in',
-            format: 'x12',
-            transactionSet: INBOUND_X12,
-            senderId: ic.sender.id,
-            controlNumber: ic.controlNumber,
-            payload: text,
-          });
-          if (!request) {
-            await appendAudit(db, { actor: `payer:${payerId}`, action: 'payer.unmatched', outcome: 'failure', detail: { messageId, controlNumber: ic.controlNumber, ...(ambiguous ? { reason: 'ambiguous' } : {}) } });
-            return;
-          }
-          const stored = await latestMessage(db, request.id, 'pas-request');
-          const requestBundle = stored ? (JSON.parse(stored.payload) as Bundle) : undefined;
-          const bundle = x12ResponseToPas(body, { request: requestBundle as never, now, ids: randomUUID }) as unknown as Bundle;
-          const summary = summaryOf278(body, bundle);
-          const r = await recordAnswer(db, { requestId: request.id, actor: `payer:${payerId}`, responseBundle: bundle, summary, messageId, onlyFrom: ['queued', 'sent', 'pended', 'error'] });
-          if (r?.changed) changed.push(request.id);
-        });
+      const controlNumbers = await ackControlNumbers(deps.db, deps.config.x12SenderId, parsed);
+      const check = validateX12(parsed, { seen, controlNumbers, now });
+      const controlNumber = parsed.interchanges[0]?.controlNumber;
+      if (check.ack === '') throw new AppError('invalid', 'the body could not be read as X12');
+      if (!check.accepted) {
+        c.var.log.warn({ payerId, controlNumber, duplicate: seen.size > 0, errors: check.errors.length }, 'payer interchange refused');
+        return c.body(check.ack, 200, { 'content-type': X12_TYPE });
       }
+      const changed: string[] = [];
+      for (const ic of parsed.interchanges) changed.push(...(await record278s(deps, c.var.log, payerId, ic, text, now)));
       for (const id of changed) events.changed(id);
       return c.body(check.ack, 200, { 'content-type': X12_TYPE });
     });
   };
+}
+
+/** Each 278 of an accepted interchange, matched to its request and recorded; the ids whose state changed. */
+async function record278s(deps: AppDeps, log: Logger, payerId: string, ic: Interchange, text: string, now: Date): Promise<string[]> {
+  const changed: string[] = [];
+  for (const tx of ic.groups.flatMap((g) => g.transactions).filter((t) => t.setId === '278')) {
+    const body = bodyOf(tx);
+    const event = groupLoops(body).loops.find((l) => l.level === 'EV');
+    const trn = event?.head.find((s) => s.tag === 'TRN');
+    const trace = trn ? el(trn, 2) : '';
+    const candidates = trace ? (await requestsByTrace(deps.db, trace)).filter((r) => r.payerId === payerId) : [];
+    const { request, ambiguous } = matchAnswer(candidates, body);
+    if (ambiguous) log.warn({ payerId, controlNumber: ic.controlNumber, candidates: candidates.length }, 'late 278 matches requests of several organizations; left unmatched');
+    await deps.db.transaction(async (t) => {
+      const db = t as unknown as Db;
+      const messageId = await saveMessage(db, {
+        orgId: request?.orgId ?? null,
+        requestId: request?.id ?? null,
+        direction: 'in',
+        format: 'x12',
+        transactionSet: INBOUND_X12,
+        senderId: ic.sender.id,
+        controlNumber: ic.controlNumber,
+        payload: text,
+      });
+      if (!request) {
+        await appendAudit(db, { actor: `payer:${payerId}`, action: 'payer.unmatched', outcome: 'failure', detail: { messageId, controlNumber: ic.controlNumber, ...(ambiguous ? { reason: 'ambiguous' } : {}) } });
+        return;
+      }
+      const stored = await latestMessage(db, request.id, 'pas-request');
+      const requestBundle = stored ? (JSON.parse(stored.payload) as Bundle) : undefined;
+      const bundle = x12ResponseToPas(body, { request: requestBundle as never, now, ids: randomUUID }) as unknown as Bundle;
+      const summary = summaryOf278(body, bundle);
+      const r = await recordAnswer(db, { requestId: request.id, actor: `payer:${payerId}`, responseBundle: bundle, summary, messageId, onlyFrom: ['queued', 'sent', 'pended', 'error'] });
+      if (r?.changed) changed.push(request.id);
+    });
+  }
+  return changed;
+}
+
+/** The body in 64 KB slices, each after a turn of the event loop. */
+async function* slices(text: string, size = 64 * 1024): AsyncGenerator<string> {
+  for (let i = 0; i < text.length; i += size) {
+    if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+    yield text.slice(i, i + size);
+  }
 }
