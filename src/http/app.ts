@@ -8,7 +8,7 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { operationOutcome, outcomeOf } from '../fhir/outcome.ts';
 import type { AppDeps, AppEnv } from './context.ts';
-import { AppError, ERROR_CODES, OAuthError } from './errors.ts';
+import { AppError, ERROR_CODES, IssuesError, OAuthError } from './errors.ts';
 import { metricsMiddleware } from './metrics.ts';
 import { healthRoutes } from './routes/health.ts';
 import { smartRoutes } from './routes/smart.ts';
@@ -77,13 +77,15 @@ export function createApp(deps: AppDeps, extra: RouteGroup[] = []): Hono<AppEnv>
       const body = outcomeOf('exception', `internal error; quote request id ${rid} when reporting it`);
       return c.body(JSON.stringify(body), 500, { 'Content-Type': FHIR_JSON });
     }
-    const issue = {
-      severity: 'error' as const,
-      code: ERROR_CODES[appErr.code].issue,
-      diagnostics: appErr.message,
-      ...(appErr.expression ? { expression: [appErr.expression] } : {}),
-    };
-    return c.body(JSON.stringify(operationOutcome([issue])), appErr.status as 400, {
+    const issues = appErr instanceof IssuesError
+      ? appErr.issues
+      : [{
+          severity: 'error' as const,
+          code: ERROR_CODES[appErr.code].issue,
+          diagnostics: appErr.message,
+          ...(appErr.expression ? { expression: [appErr.expression] } : {}),
+        }];
+    return c.body(JSON.stringify(operationOutcome(issues)), appErr.status as 400, {
       'Content-Type': FHIR_JSON,
       ...appErr.extraHeaders,
     });

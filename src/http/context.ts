@@ -9,6 +9,7 @@ import type { PayerRegistry } from '../payers/registry.ts';
 import type { RuleSet } from '../rules/index.ts';
 import type { EhrClient } from '../ehr/index.ts';
 import type { RequestEvents } from '../workflow/events.ts';
+import type { ValidationOffload } from '../fhir/operations/validate-offload.ts';
 
 /** The prior-authorization machinery the FHIR operations drive (absent in bare test apps). */
 export interface GatewayServices {
@@ -35,6 +36,8 @@ export interface AppDeps {
   ready?: Promise<void>;
   /** The clock, injectable for tests. */
   now?: () => Date;
+  /** Where large PAS Bundles are validated (off the event loop); made on first need. */
+  validation?: ValidationOffload;
 }
 
 export interface AppEnv {

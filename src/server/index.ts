@@ -87,6 +87,7 @@ export async function startGateway(
     (stopping ??= (async () => {
       clearInterval(keyTimer);
       await services.stop();
+      await deps.validation?.close();
       await dataKeys.stop();
       (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));

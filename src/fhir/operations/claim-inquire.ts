@@ -13,10 +13,11 @@ import { inquiryCandidates } from '../../db/queries/requests.ts';
 import { FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv } from '../../http/context.ts';
 import { operationOutcome } from '../outcome.ts';
-import { hasErrors, toOutcomeIssues, validatePasInquiryBundle } from '../validate/index.ts';
+import { hasErrors, toOutcomeIssues } from '../validate/index.ts';
 import type { Bundle } from '../bundle.ts';
 import { currentResponse, inquiryKeys } from './claim-submit.ts';
-import { readResourceBody } from './read-body.ts';
+import { readFhirBody } from './read-body.ts';
+import { validationOf } from './validate-offload.ts';
 
 /** How many of the organization's newest candidate requests an inquiry looks through. */
 const SCAN_LIMIT = 2000;
@@ -24,8 +25,9 @@ const SCAN_LIMIT = 2000;
 export function claimInquireRoute(app: Hono<AppEnv>, deps: AppDeps) {
   app.post('/fhir/Claim/$inquire', requireScope('Claim', 'r'), async (c) => {
     const auth = c.var.auth!;
-    const bundle = (await readResourceBody(c, 'Bundle')) as unknown as Bundle;
-    const issues = validatePasInquiryBundle(bundle);
+    const body = await readFhirBody(c, 'Bundle');
+    const bundle = body.resource as unknown as Bundle;
+    const issues = await validationOf(deps).validate('inquiry', body);
     if (hasErrors(issues)) return c.body(JSON.stringify(operationOutcome(toOutcomeIssues(issues) as never)), 400, { 'Content-Type': FHIR_JSON });
 
     const claim = bundle.entry?.[0]?.resource as { identifier?: { value?: string }[] };

@@ -20,8 +20,9 @@ import { applyRules, noActionRequired, rulesSummary } from './claim-rules.ts';
 import { isAnswered, type RequestState } from '../../workflow/states.ts';
 import { findEntries, resolveReference, type Bundle } from '../bundle.ts';
 import { operationOutcome } from '../outcome.ts';
-import { hasErrors, toOutcomeIssues, validatePasRequestBundle } from '../validate/index.ts';
-import { readResourceBody } from './read-body.ts';
+import { hasErrors, toOutcomeIssues } from '../validate/index.ts';
+import { readFhirBody } from './read-body.ts';
+import { validationOf } from './validate-offload.ts';
 
 export function requireServices(deps: AppDeps): GatewayServices {
   if (!deps.services) throw new AppError('unavailable', 'the prior-authorization service is not running');
@@ -30,12 +31,42 @@ export function requireServices(deps: AppDeps): GatewayServices {
 
 /** The payer for the Claim's insurer (by identifier), else the configured default. */
 function payerFor(deps: AppDeps, s: GatewayServices, bundle: Bundle): PayerRuntime {
-  const insurerRef = (bundle.entry?.[0]?.resource as { insurer?: { reference?: string } }).insurer;
-  const insurer = resolveReference(bundle, insurerRef, bundle.entry?.[0]?.fullUrl)?.resource as { identifier?: { value?: string }[] } | undefined;
-  const ids = (insurer?.identifier ?? []).map((i) => i.value ?? '');
-  const payer = s.payers.forInsurer(ids) ?? (deps.config.defaultPayer ? s.payers.get(deps.config.defaultPayer) : undefined);
+  const payer = findPayer(deps, s, bundle);
   if (!payer) throw new AppError('unprocessable', 'no payer is configured for this insurer', 'Bundle.entry[0].resource.insurer');
   return payer;
+}
+
+function findPayer(deps: AppDeps, s: GatewayServices, bundle: Bundle): PayerRuntime | undefined {
+  const first = bundle.entry?.[0];
+  const insurerRef = (first?.resource as { insurer?: { reference?: string } } | undefined)?.insurer;
+  const insurer = resolveReference(bundle, insurerRef, first?.fullUrl)?.resource as { identifier?: { value?: string }[] } | undefined;
+  const ids = (insurer?.identifier ?? []).map((i) => (typeof i?.value === 'string' ? i.value : ''));
+  return s.payers.forInsurer(ids) ?? (deps.config.defaultPayer ? s.payers.get(deps.config.defaultPayer) : undefined);
+}
+
+/**
+ * Service lines (Claim.item) one request may carry when the payer's companion guide sets no lower
+ * limit: each line is validated, evaluated against the rules and written as a 2000F loop, so an
+ * unbounded count is unbounded work for one request.
+ */
+export const MAX_SERVICE_LINES = 99;
+
+/**
+ * The line limit (the payer's companion guide's maxServiceLines, at most MAX_SERVICE_LINES), checked
+ * before validation: a Claim with 4,000 items is refused at once, not after seconds of validating
+ * lines no payer takes.
+ */
+function checkLineLimit(deps: AppDeps, bundle: Bundle): void {
+  const items = (bundle.entry?.[0]?.resource as { item?: unknown } | undefined)?.item;
+  if (!Array.isArray(items) || items.length <= 1) return;
+  const payer = deps.services && findPayer(deps, deps.services, bundle);
+  const payerMax = payer && deps.services!.rules().payers[payer.config.id]?.companionGuide.maxServiceLines;
+  if (payerMax !== undefined && items.length > payerMax) {
+    throw new AppError('unprocessable', `this payer accepts at most ${payerMax} service lines per request`, 'Bundle.entry[0].resource.item');
+  }
+  if (items.length > MAX_SERVICE_LINES) {
+    throw new AppError('unprocessable', `a request may carry at most ${MAX_SERVICE_LINES} service lines; split it`, 'Bundle.entry[0].resource.item');
+  }
 }
 
 function respond(c: Context, bundle: unknown) {
@@ -74,8 +105,10 @@ export async function currentResponse(deps: AppDeps, request: RequestRow): Promi
 export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
   app.post('/fhir/Claim/$submit', requireScope('Claim', 'c'), async (c) => {
     const auth = c.var.auth!;
-    const bundle = (await readResourceBody(c, 'Bundle')) as unknown as Bundle;
-    const issues = validatePasRequestBundle(bundle);
+    const body = await readFhirBody(c, 'Bundle');
+    const bundle = body.resource as unknown as Bundle;
+    checkLineLimit(deps, bundle);
+    const issues = await validationOf(deps).validate('request', body);
     if (hasErrors(issues)) {
       return c.body(JSON.stringify(operationOutcome(toOutcomeIssues(issues) as never)), 400, { 'Content-Type': FHIR_JSON });
     }
