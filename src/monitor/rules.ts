@@ -16,6 +16,7 @@ export const RULES = {
   'flagged-record': { severity: 'high', label: 'Flagged record read' },
   'failed-logins': { severity: 'high', label: 'Repeated failed logins' },
   'new-address': { severity: 'medium', label: 'Token from a new address' },
+  'undelivered-answer': { severity: 'high', label: 'Payer answer could not be delivered' },
 } as const;
 export type RuleId = keyof typeof RULES;
 export type Severity = (typeof RULES)[RuleId]['severity'];
@@ -130,6 +131,27 @@ export function newAddresses(batch: MonitorEvent[], history: Map<number, { anyPr
     const address = tokenAddress(e);
     const h = history.get(e.seq);
     if (address && h?.anyPrior && !h.seenRecently) out.push(observe('new-address', e, `${e.actor}|${address}`, days * 24 * HOUR, { address, lookbackDays: days }));
+  }
+  return out;
+}
+
+export const UNMATCHED_ACTION = 'payer.unmatched';
+
+/**
+ * undelivered-answer: a late payer answer that no request of exactly one organization fits
+ * (payers/unmatched.ts). One alert per answer and organization it names (so each organization's
+ * administrators see theirs), or one for all when it names none; ids only.
+ */
+export function undeliveredAnswers(batch: MonitorEvent[]): Observation[] {
+  const out: Observation[] = [];
+  for (const e of batch) {
+    if (e.action !== UNMATCHED_ACTION) continue;
+    const d = e.detail as { messageId?: unknown; controlNumber?: unknown; reason?: unknown; candidateOrgIds?: unknown };
+    const orgs = Array.isArray(d.candidateOrgIds) ? d.candidateOrgIds.filter((o): o is string => typeof o === 'string') : [];
+    const detail = { messageId: d.messageId ?? null, controlNumber: d.controlNumber ?? null, reason: d.reason ?? null, organizations: orgs.length };
+    for (const orgId of orgs.length ? orgs : [null]) {
+      out.push({ ...observe('undelivered-answer', e, `${e.actor}|${orgId ?? '-'}|${String(d.messageId ?? e.seq)}`, 0, detail), orgId });
+    }
   }
   return out;
 }

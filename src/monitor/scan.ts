@@ -20,6 +20,7 @@ import {
   READ_ACTION,
   requestIdsRead,
   tokenAddress,
+  undeliveredAnswers,
   type MonitorEvent,
   type Observation,
 } from './rules.ts';
@@ -63,6 +64,7 @@ export async function observe(tx: Db, batch: MonitorEvent[], cfg: MonitorConfig)
     ...flaggedReads(batch, flags),
     ...failedLogins(batch, failures, cfg.logins),
     ...newAddresses(batch, history, cfg.newAddressDays),
+    ...undeliveredAnswers(batch),
   ].sort((a, b) => a.seq - b.seq);
 }
 

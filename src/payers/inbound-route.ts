@@ -8,23 +8,20 @@
  * sequence; only a body that is not X12 at all (no ISA) is a 400. The body is read in slices with
  * the event loop let through between them, so a large interchange does not stall other requests.
  */
-import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
-import { appendAudit } from '../audit/index.ts';
 import type { Db } from '../db/client.ts';
-import { latestMessage, requestsByTrace, saveMessage, seenInbound } from '../db/queries/requests.ts';
-import type { Bundle } from '../fhir/bundle.ts';
+import { requestsByTrace, saveMessage, seenInbound } from '../db/queries/requests.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
-import { groupLoops, el, x12ResponseToPas } from '../translate/index.ts';
-import { recordAnswer } from '../workflow/answer.ts';
+import { groupLoops, el } from '../translate/index.ts';
 import type { RequestEvents } from '../workflow/events.ts';
 import { interchangeKey, parseX12, parseX12Stream, validateX12, type Interchange } from '../x12/index.ts';
 import type { Logger } from '../log/index.ts';
 import { ackControlNumbers } from './ack-numbers.ts';
 import { authenticatePayer } from './inbound-auth.ts';
 import { matchAnswer } from './match-answer.ts';
-import { INBOUND_X12, summaryOf278 } from './reply.ts';
+import { INBOUND_X12 } from './reply.ts';
+import { applyLate278, recordUnmatched } from './unmatched.ts';
 import { bodyOf } from './x12-io.ts';
 
 const X12_TYPE = 'application/edi-x12';
@@ -62,13 +59,14 @@ export function payerInboundRoutes(events: RequestEvents) {
 /** Each 278 of an accepted interchange, matched to its request and recorded; the ids whose state changed. */
 async function record278s(deps: AppDeps, log: Logger, payerId: string, ic: Interchange, text: string, now: Date): Promise<string[]> {
   const changed: string[] = [];
-  for (const tx of ic.groups.flatMap((g) => g.transactions).filter((t) => t.setId === '278')) {
+  const sets = ic.groups.flatMap((g) => g.transactions).filter((t) => t.setId === '278');
+  for (const [setIndex, tx] of sets.entries()) {
     const body = bodyOf(tx);
     const event = groupLoops(body).loops.find((l) => l.level === 'EV');
     const trn = event?.head.find((s) => s.tag === 'TRN');
     const trace = trn ? el(trn, 2) : '';
     const candidates = trace ? (await requestsByTrace(deps.db, trace)).filter((r) => r.payerId === payerId) : [];
-    const { request, ambiguous } = matchAnswer(candidates, body);
+    const { request, ambiguous, agreeing } = matchAnswer(candidates, body);
     if (ambiguous) log.warn({ payerId, controlNumber: ic.controlNumber, candidates: candidates.length }, 'late 278 matches requests of several organizations; left unmatched');
     await deps.db.transaction(async (t) => {
       const db = t as unknown as Db;
@@ -83,15 +81,10 @@ async function record278s(deps: AppDeps, log: Logger, payerId: string, ic: Inter
         payload: text,
       });
       if (!request) {
-        await appendAudit(db, { actor: `payer:${payerId}`, action: 'payer.unmatched', outcome: 'failure', detail: { messageId, controlNumber: ic.controlNumber, ...(ambiguous ? { reason: 'ambiguous' } : {}) } });
+        await recordUnmatched(db, { messageId, payerId, controlNumber: ic.controlNumber, setIndex, ambiguous, candidates: agreeing });
         return;
       }
-      const stored = await latestMessage(db, request.id, 'pas-request');
-      const requestBundle = stored ? (JSON.parse(stored.payload) as Bundle) : undefined;
-      const bundle = x12ResponseToPas(body, { request: requestBundle as never, now, ids: randomUUID }) as unknown as Bundle;
-      const summary = summaryOf278(body, bundle);
-      const r = await recordAnswer(db, { requestId: request.id, actor: `payer:${payerId}`, responseBundle: bundle, summary, messageId, onlyFrom: ['queued', 'sent', 'pended', 'error'] });
-      if (r?.changed) changed.push(request.id);
+      if (await applyLate278(db, { request, body, payerId, actor: `payer:${payerId}`, messageId, now })) changed.push(request.id);
     });
   }
   return changed;
