@@ -11,7 +11,6 @@ CREATE TABLE "unmatched_answers" (
 	"payer_id" text NOT NULL,
 	"reason" text NOT NULL,
 	"control_number" text,
-	"set_index" integer DEFAULT 0 NOT NULL,
 	"candidate_org_ids" text[] NOT NULL,
 	"candidate_request_ids" uuid[] NOT NULL,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,

@@ -153,14 +153,12 @@ export const messages = pgTable(
 export const unmatchedAnswers = pgTable(
   'unmatched_answers',
   {
-    /** The stored interchange (messages.id); no foreign key, so retention purges it like any message. */
+    /** The stored 278 (messages.id: its set as an interchange of its own); no foreign key, so retention purges it like any message. */
     messageId: uuid('message_id').primaryKey(),
     payerId: text('payer_id').notNull(),
     /** ambiguous (several organizations fit) | no-match (no request has the trace). */
     reason: text('reason').notNull(),
     controlNumber: text('control_number'),
-    /** The 278's position in the interchange (0-based), when it carried several. */
-    setIndex: integer('set_index').notNull().default(0),
     candidateOrgIds: text('candidate_org_ids').array().notNull(),
     candidateRequestIds: uuid('candidate_request_ids').array().notNull(),
     createdAt: createdAt(),

@@ -15,12 +15,15 @@ import type { AppDeps, AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
 import { groupLoops, el } from '../translate/index.ts';
 import type { RequestEvents } from '../workflow/events.ts';
-import { interchangeKey, parseX12, parseX12Stream, validateX12, type Interchange } from '../x12/index.ts';
+import { interchangeKey, parseX12, parseX12Stream, singleSetInterchange, validateX12, type Interchange } from '../x12/index.ts';
 import type { Logger } from '../log/index.ts';
 import { ackControlNumbers } from './ack-numbers.ts';
 import { authenticatePayer } from './inbound-auth.ts';
 import { matchAnswer } from './match-answer.ts';
 import { INBOUND_X12 } from './reply.ts';
+
+/** The transaction set label of a whole received interchange (the per-set messages are INBOUND_X12). */
+const INBOUND_INTERCHANGE = 'x12-interchange-in';
 import { applyLate278, recordUnmatched } from './unmatched.ts';
 import { bodyOf } from './x12-io.ts';
 
@@ -56,11 +59,16 @@ export function payerInboundRoutes(events: RequestEvents) {
   };
 }
 
-/** Each 278 of an accepted interchange, matched to its request and recorded; the ids whose state changed. */
+/**
+ * Each 278 of an accepted interchange, matched to its request and recorded with its own set (not
+ * the whole interchange: one delivery of many answers must not store itself once per answer); the
+ * ids whose state changed. The interchange itself is kept once, for the record and for duplicates.
+ */
 async function record278s(deps: AppDeps, log: Logger, payerId: string, ic: Interchange, text: string, now: Date): Promise<string[]> {
   const changed: string[] = [];
-  const sets = ic.groups.flatMap((g) => g.transactions).filter((t) => t.setId === '278');
-  for (const [setIndex, tx] of sets.entries()) {
+  const sets = ic.groups.flatMap((g) => g.transactions.filter((t) => t.setId === '278').map((tx) => ({ group: g, tx })));
+  await saveMessage(deps.db, { orgId: null, requestId: null, direction: 'in', format: 'x12', transactionSet: INBOUND_INTERCHANGE, senderId: ic.sender.id, controlNumber: ic.controlNumber, payload: text });
+  for (const { group, tx } of sets) {
     const body = bodyOf(tx);
     const event = groupLoops(body).loops.find((l) => l.level === 'EV');
     const trn = event?.head.find((s) => s.tag === 'TRN');
@@ -78,10 +86,10 @@ async function record278s(deps: AppDeps, log: Logger, payerId: string, ic: Inter
         transactionSet: INBOUND_X12,
         senderId: ic.sender.id,
         controlNumber: ic.controlNumber,
-        payload: text,
+        payload: singleSetInterchange(ic, group, tx),
       });
       if (!request) {
-        await recordUnmatched(db, { messageId, payerId, controlNumber: ic.controlNumber, setIndex, ambiguous, candidates: agreeing });
+        await recordUnmatched(db, { messageId, payerId, controlNumber: ic.controlNumber, ambiguous, candidates: agreeing });
         return;
       }
       if (await applyLate278(db, { request, body, payerId, actor: `payer:${payerId}`, messageId, now })) changed.push(request.id);

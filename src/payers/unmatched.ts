@@ -37,7 +37,7 @@ export async function applyLate278(tx: Db, opts: { request: RequestRow; body: Se
 /** Stores the undelivered answer for staff, with its audit event (in the caller's transaction). */
 export async function recordUnmatched(
   tx: Db,
-  opts: { messageId: string; payerId: string; controlNumber: string; setIndex: number; ambiguous: boolean; candidates: RequestRow[] },
+  opts: { messageId: string; payerId: string; controlNumber: string; ambiguous: boolean; candidates: RequestRow[] },
 ): Promise<void> {
   const orgIds = [...new Set(opts.candidates.map((r) => r.orgId))];
   const reason = opts.ambiguous ? 'ambiguous' : 'no-match';
@@ -46,7 +46,6 @@ export async function recordUnmatched(
     payerId: opts.payerId,
     reason,
     controlNumber: opts.controlNumber,
-    setIndex: opts.setIndex,
     candidateOrgIds: orgIds,
     candidateRequestIds: opts.candidates.map((r) => r.id),
   });
@@ -60,10 +59,9 @@ export async function recordUnmatched(
   });
 }
 
-/** The setIndex-th 278 of a stored interchange, as the body translate reads (BHT … before SE). */
-export function stored278(payload: string, setIndex: number): Segment[] | undefined {
-  const sets = parseX12(payload).interchanges.flatMap((ic) => ic.groups.flatMap((g) => g.transactions)).filter((t) => t.setId === '278');
-  const tx = sets[setIndex];
+/** The 278 of a stored message (one set per message), as the body translate reads (BHT … before SE). */
+export function stored278(payload: string): Segment[] | undefined {
+  const tx = parseX12(payload).interchanges.flatMap((ic) => ic.groups.flatMap((g) => g.transactions)).find((t) => t.setId === '278');
   return tx ? bodyOf(tx) : undefined;
 }
 
@@ -82,7 +80,7 @@ export async function applyUnmatched(db: Db, opts: { messageId: string; requestI
     const request = await lockRequest(tx, opts.requestId);
     if (!request || request.payerId !== found.row.payerId) throw new AppError('invalid', `request ${opts.requestId.slice(0, 36)} is not one of payer ${found.row.payerId}'s requests`, 'requestId');
     if (!(LATE_ANSWER_FROM as readonly string[]).includes(request.status)) throw new AppError('conflict', `request ${request.id} is ${request.status}: it takes no late answer`, 'requestId');
-    const body = stored278(found.payload, found.row.setIndex);
+    const body = stored278(found.payload);
     if (!body) throw new AppError('unprocessable', 'the stored interchange no longer holds that 278');
     const changed = await applyLate278(tx, { request, body, payerId: found.row.payerId, actor: opts.actor, messageId: opts.messageId, now: opts.now });
     await resolveUnmatched(tx, opts.messageId, opts.actor, request.id, opts.now);

@@ -23,6 +23,7 @@ export type { ControlKind, ControlNumbers } from './control-numbers.ts';
 
 export { chooseDelimiters, forbiddenTable, sanitizeValue } from './sanitize.ts';
 export { prettyX12 } from './pretty.ts';
+export { singleSetInterchange } from './fragment.ts';
 export { firstValue as elementText } from './element-check.ts';
 export { SPECS, selectSpec } from './spec/index.ts';
 export type { TransactionSpec } from './spec/index.ts';

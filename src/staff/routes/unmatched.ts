@@ -30,7 +30,7 @@ async function entryOf(deps: StaffDeps, s: StaffPrincipal, row: UnmatchedRow): P
     return { row, requests: own.map((r) => r.id) };
   }
   const message = await messageById(deps.db, row.messageId);
-  const body = message ? stored278(message.payload, row.setIndex) : undefined;
+  const body = message ? stored278(message.payload) : undefined;
   const decisions = [...new Set((body ?? []).filter((seg) => seg.tag === 'HCR').map((seg) => String(seg.elements[0] ?? '')))].filter(Boolean);
   return { row, requests: row.candidateRequestIds, decisions };
 }
