@@ -6,7 +6,8 @@
 import { InMemoryControlNumbers, type ControlNumbers } from './control-numbers.ts';
 import type { Interchange, X12Issue } from './model.ts';
 import type { Segment } from './types.ts';
-import { writeX12, type GroupInput } from './writer.ts';
+import { chooseDelimiters } from './sanitize.ts';
+import { interchangeValues, writeX12, type GroupInput, type InterchangeInput } from './writer.ts';
 import { ackControlNumber, ackDateTime, ackGroupId, ackPartyId, ackQualifier, ackSegmentId, ackSetId, printable } from './ack-values.ts';
 
 export interface TxSummary {
@@ -53,10 +54,10 @@ export interface AckResult {
 const isError = (i: X12Issue) => i.severity === 'error';
 
 export function buildAcks(summaries: InterchangeSummary[], opts: AckOptions = {}): AckResult {
-  const numbers = opts.controlNumbers ?? new InMemoryControlNumbers();
+  const numbers = oneCounter(opts.controlNumbers ?? new InMemoryControlNumbers());
   let accepted = summaries.length > 0;
   let kind: '999' | 'TA1' = '999';
-  let ack = '';
+  const out: { input: InterchangeInput; now: Date }[] = [];
   for (const s of summaries) {
     const ic = s.interchange;
     const received = ackDateTime(ic.date, ic.time);
@@ -81,7 +82,7 @@ export function buildAcks(summaries: InterchangeSummary[], opts: AckOptions = {}
         tag: 'TA1',
         elements: [ackControlNumber(ic.controlNumber), received.date, received.time, rejected ? 'R' : 'A', /^\d{3}$/.test(note) ? note : '024'],
       };
-      ack += writeX12({ ...envelope, ta1: [ta1], groups: [] }, { controlNumbers: numbers, now, lineBreak: opts.lineBreak });
+      out.push({ input: { ...envelope, ta1: [ta1], groups: [] }, now });
       continue;
     }
     const groups: GroupInput[] = [];
@@ -96,8 +97,12 @@ export function buildAcks(summaries: InterchangeSummary[], opts: AckOptions = {}
         transactions: [{ setId: '999', segments }],
       });
     }
-    ack += writeX12({ ...envelope, groups }, { controlNumbers: numbers, now, lineBreak: opts.lineBreak });
+    out.push({ input: { ...envelope, groups }, now });
   }
+  // One answer to several interchanges is one file: the same delimiters throughout (chosen from all
+  // of its values), and control numbers that never repeat within it.
+  const delimiters = chooseDelimiters(out.flatMap(({ input }) => [...interchangeValues(input)]));
+  const ack = out.map(({ input, now }) => writeX12(input, { controlNumbers: numbers, now, delimiters, lineBreak: opts.lineBreak })).join('');
   return { ack, ackKind: kind, accepted };
 }
 
@@ -182,6 +187,15 @@ function segmentNotes(issues: X12Issue[]): Segment[] {
 
 function codes(issues: X12Issue[]): string[] {
   return [...new Set(issues.map((i) => i.code))];
+}
+
+/**
+ * Every number of one acknowledgment from one counter per kind: the writer asks for GS and ST
+ * numbers by application sender and for ISA numbers by interchange sender, and the received ids may
+ * differ between groups or interchanges, which would repeat a GS06 or an ISA13 within the answer.
+ */
+function oneCounter(numbers: ControlNumbers): ControlNumbers {
+  return { next: (kind) => numbers.next(kind, 'ACK') };
 }
 
 /** The acknowledgment's own envelope date when the caller gives none: the (valid) received one. */

@@ -131,10 +131,11 @@ export class ReaderCore {
     }
     const d = this.tokenizer.delimiters ?? DEFAULT_DELIMITERS;
     this.startIc(seg, d);
+    // Started before its issues are raised, so a streaming listener files them under this interchange.
+    this.events.interchange?.(this.ic!, 'start');
     for (const p of checkIsa(raw, raw[3] ?? d.element)) this.issue('interchange', p.code, p.message);
     if (raw[3] !== d.element) this.issue('interchange', '026', 'this interchange uses a different element separator than the first one in the input');
     else if (raw[raw.length - 1] !== d.component) this.issue('interchange', '027', 'this interchange uses a different component separator than the first one in the input');
-    this.events.interchange?.(this.ic!, 'start');
   }
 
   private startIc(seg: Segment, d: Delimiters): void {
@@ -197,6 +198,8 @@ export class ReaderCore {
     this.txNumbers = new Set();
     this.txCount = 0;
     ic.groups.push(group);
+    // Started before its issues are raised, so a streaming listener files them under this group.
+    this.events.group?.(group, ic, 'start');
     const problems = checkGs(seg);
     for (const p of problems.interchange) this.issue('interchange', p.code, p.message);
     for (const p of problems.group) this.issue('group', p.code, p.message);
@@ -204,7 +207,6 @@ export class ReaderCore {
       this.issue('group', '19', `GS06 ${group.controlNumber} is not unique within the interchange`);
     }
     this.groupNumbers.add(group.controlNumber);
-    this.events.group?.(group, ic, 'start');
   }
 
   private onGe(seg: Segment): void {

@@ -54,11 +54,21 @@ export class Tokenizer {
   private skipSynthetic = true;
   private rep = '';
   private xdelims?: { segment: string; component: string; element: string; repetition: string };
+  private cr = '';
 
   constructor(private readonly events: TokenizerEvents) {}
 
   feed(text: string): void {
     if (this.failed || text.length === 0) return;
+    // x12-parser folds CRLF within a chunk only: a CR that ends a chunk waits for the next one, so
+    // how the input was cut never changes what is read.
+    text = this.cr + text;
+    this.cr = '';
+    if (text.endsWith('\r')) {
+      this.cr = '\r';
+      text = text.slice(0, -1);
+      if (text.length === 0) return;
+    }
     if (this.splitter) {
       this.splitter.processChunk(text);
       return;
@@ -69,6 +79,12 @@ export class Tokenizer {
 
   end(): void {
     if (this.failed) return;
+    if (this.cr) {
+      const cr = this.cr;
+      this.cr = '';
+      if (this.splitter) this.splitter.processChunk(cr);
+      else this.pending += cr;
+    }
     if (!this.splitter) this.start(true);
     if (this.splitter && !this.failed) this.splitter._flush(noop);
   }
@@ -82,9 +98,12 @@ export class Tokenizer {
       return;
     }
     if (s.slice(i, i + 3) !== 'ISA') return this.fail('022', 'input is not X12: it does not start with ISA');
+    // A broken ISA is answered with a TA1 that reads ISA13 and the date from their fixed places:
+    // wait for a whole ISA's worth of text (106 characters) before giving up on it.
     const head = s.slice(i, i + 106);
+    const refuse = (code: string, message: string) => (final || head.length === 106 ? this.fail(code, message, head) : undefined);
     const e = s[i + 3]!;
-    if (/[A-Za-z0-9\s]/.test(e)) return this.fail('026', `'${e}' cannot be the data element separator`, head);
+    if (/[A-Za-z0-9\s]/.test(e)) return refuse('026', `'${e}' cannot be the data element separator`);
     let j = i + 3;
     let count = 0;
     while (j < s.length && count < 16) if (s[j++] === e) count++;
@@ -98,8 +117,8 @@ export class Tokenizer {
     const fields = raw.slice(0, -2).split(e);
     const repField = fields[11] ?? '';
     const rep = repField.length === 1 && (fields[12] ?? '') >= '00501' && !/[A-Za-z0-9 ]/.test(repField) ? repField : '';
-    if (component === e || /[A-Za-z0-9]/.test(component)) return this.fail('027', `'${component}' cannot be the component element separator`, head);
-    if (segment === e || segment === component || /[A-Za-z0-9]/.test(segment)) return this.fail('004', `'${segment}' cannot be the segment terminator`, head);
+    if (component === e || /[A-Za-z0-9]/.test(component)) return refuse('027', `'${component}' cannot be the component element separator`);
+    if (segment === e || segment === component || /[A-Za-z0-9]/.test(segment)) return refuse('004', `'${segment}' cannot be the segment terminator`);
     if (rep === e || rep === component || rep === segment) this.rep = '';
     else this.rep = rep;
     this.delimiters = { element: e, component, repetition: this.rep, segment };

@@ -18,6 +18,7 @@ import type { Bundle } from '../bundle.ts';
 import { currentResponse, inquiryKeys } from './claim-submit.ts';
 import { readFhirBody } from './read-body.ts';
 import { validationOf } from './validate-offload.ts';
+import { readingClientData } from './client-data.ts';
 
 /** How many of the organization's newest candidate requests an inquiry looks through. */
 const SCAN_LIMIT = 2000;
@@ -31,8 +32,8 @@ export function claimInquireRoute(app: Hono<AppEnv>, deps: AppDeps) {
     if (hasErrors(issues)) return c.body(JSON.stringify(operationOutcome(toOutcomeIssues(issues) as never)), 400, { 'Content-Type': FHIR_JSON });
 
     const claim = bundle.entry?.[0]?.resource as { identifier?: { value?: string }[] };
-    const wantedIds = new Set((claim.identifier ?? []).map((i) => i.value).filter(Boolean));
-    const keys = inquiryKeys(bundle) as { memberIds: string[]; providerIds: string[]; serviceDate: string | null };
+    const wantedIds = new Set((Array.isArray(claim.identifier) ? claim.identifier : []).map((i) => i?.value).filter((v): v is string => typeof v === 'string' && v !== ''));
+    const keys = readingClientData(c.var.log, 'search keys', () => inquiryKeys(bundle)) as { memberIds: string[]; providerIds: string[]; serviceDate: string | null };
     // Member ids are stored encrypted: the store finds candidates by their keyed hash.
     const rows = await inquiryCandidates(deps.db, auth.orgId, { identifiers: [...wantedIds] as string[], memberIds: keys.memberIds, limit: SCAN_LIMIT });
     type Keys = { claimIdentifier?: string; memberIds?: string[]; providerIds?: string[]; serviceDate?: string | null };

@@ -12,7 +12,7 @@ import type { AppDeps, AppEnv, GatewayServices } from '../../http/context.ts';
 import { AppError } from '../../http/errors.ts';
 import { rejectionBundle } from '../../payers/reply.ts';
 import type { PayerRuntime } from '../../payers/registry.ts';
-import { pasRequestTo278, pendedAnswer, TranslateError, x12ResponseToPas } from '../../translate/index.ts';
+import { pasRequestTo278, pendedAnswer, x12ResponseToPas } from '../../translate/index.ts';
 import { recordAnswer, RESPONSE_SET } from '../../workflow/answer.ts';
 import { decisionDeadline } from '../../workflow/deadlines.ts';
 import { acceptPriorAuth, claimFacts, findByIdempotencyKey } from '../../workflow/prior-auth.ts';
@@ -22,6 +22,7 @@ import { findEntries, resolveReference, type Bundle } from '../bundle.ts';
 import { operationOutcome } from '../outcome.ts';
 import { hasErrors, toOutcomeIssues } from '../validate/index.ts';
 import { readFhirBody } from './read-body.ts';
+import { readingClientData, readingClientDataAsync } from './client-data.ts';
 import { validationOf } from './validate-offload.ts';
 
 export function requireServices(deps: AppDeps): GatewayServices {
@@ -113,20 +114,16 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
       return c.body(JSON.stringify(operationOutcome(toOutcomeIssues(issues) as never)), 400, { 'Content-Type': FHIR_JSON });
     }
     const s = requireServices(deps);
+    const log = c.var.log;
     const payer = payerFor(deps, s, bundle);
     const now = deps.now?.() ?? new Date();
-    const facts = claimFacts(bundle);
+    const facts = readingClientData(log, 'facts', () => claimFacts(bundle));
     const existing = await findByIdempotencyKey(deps.db, auth.orgId, facts.idempotencyKey);
     // A repeat answers from the store: no rules, no EHR calls, nothing sent.
-    const prepared = existing ? { outgoing: bundle, decision: undefined } : await applyRules(s, bundle, payer.config.id, now, c.var.log);
+    const prepared = existing ? { outgoing: bundle, decision: undefined } : await readingClientDataAsync(log, 'rules', () => applyRules(s, bundle, payer.config.id, now, log));
     const { outgoing, decision } = prepared;
-    let translated;
-    try {
-      translated = pasRequestTo278(outgoing as never, { now });
-    } catch (e) {
-      if (e instanceof TranslateError) throw new AppError('unprocessable', e.message, e.expression);
-      throw e;
-    }
+    const translated = readingClientData(log, 'translate', () => pasRequestTo278(outgoing as never, { now }));
+    const keys = readingClientData(log, 'search keys', () => inquiryKeys(bundle));
     const local = decision && (decision.outcome === 'not-required' || decision.outcome === 'gold-carded');
     const { request, created } = await acceptPriorAuth(deps.db, {
       orgId: auth.orgId,
@@ -137,8 +134,8 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
       deadlineAt: decisionDeadline(now, decision?.urgency ?? (facts.urgency === 'expedited' ? 'expedited' : 'standard'), decision?.deadlineHours),
       httpRequestId: c.var.requestId,
       trace: translated.trace,
-      summary: { ...inquiryKeys(bundle), ...(decision ? { rules: rulesSummary(decision) } : {}) },
-      localAnswer: local ? noActionRequired(outgoing, translated.segments, now) : undefined,
+      summary: { ...keys, ...(decision ? { rules: rulesSummary(decision) } : {}) },
+      localAnswer: local ? readingClientData(log, 'local answer', () => noActionRequired(outgoing, translated.segments, now)) : undefined,
     });
     c.var.log.info({ authRequestId: request.id, payerId: payer.config.id, created }, 'prior authorization accepted');
     if (created) s.wake();
@@ -153,10 +150,14 @@ export function inquiryKeys(bundle: Bundle): Record<string, unknown> {
   const patient = resolveReference(bundle, claim?.patient, bundle.entry?.[0]?.fullUrl)?.resource as { identifier?: { value?: string }[] } | undefined;
   const coverage = findEntries<{ resourceType: string; subscriberId?: string }>(bundle, 'Coverage')[0]?.resource;
   const provider = resolveReference(bundle, claim?.provider, bundle.entry?.[0]?.fullUrl)?.resource as { identifier?: { system?: string; value?: string }[] } | undefined;
+  // Kept as text only: they are hashed for search and matched against what payers echo.
+  const texts = (values: unknown[]) => values.filter((v): v is string => typeof v === 'string' && v !== '');
+  const listOf = <T,>(v: T[] | undefined) => (Array.isArray(v) ? v : []);
+  const date = claim?.item?.[0]?.servicedDate ?? claim?.item?.[0]?.servicedPeriod?.start;
   return {
-    memberIds: [...new Set([coverage?.subscriberId, ...(patient?.identifier ?? []).map((i) => i.value)].filter(Boolean))],
-    providerIds: (provider?.identifier ?? []).map((i) => i.value).filter(Boolean),
-    serviceDate: claim?.item?.[0]?.servicedDate ?? claim?.item?.[0]?.servicedPeriod?.start ?? null,
+    memberIds: [...new Set(texts([coverage?.subscriberId, ...listOf(patient?.identifier).map((i) => i?.value)]))],
+    providerIds: texts(listOf(provider?.identifier).map((i) => i?.value)),
+    serviceDate: typeof date === 'string' ? date : null,
   };
 }
 

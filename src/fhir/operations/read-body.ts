@@ -45,8 +45,9 @@ export async function readFhirBody(c: Context, expectedType: string): Promise<Fh
   if (!FHIR_TYPES.test(type)) throw new AppError('unsupported_media', 'send application/fhir+json');
   const text = await c.req.text();
   const shape = await scanJson(text, { maxDepth: MAX_JSON_DEPTH, maxValues: MAX_JSON_VALUES });
-  if (shape.exceeded === 'depth') throw new AppError('too_large', `the body nests deeper than ${MAX_JSON_DEPTH} levels`, expectedType);
-  if (shape.exceeded === 'values') throw new AppError('too_large', `the body holds more than ${MAX_JSON_VALUES} JSON values`, expectedType);
+  // Measured on the text, before any element is known: the issue names none.
+  if (shape.exceeded === 'depth') throw new AppError('too_large', `the body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  if (shape.exceeded === 'values') throw new AppError('too_large', `the body holds more than ${MAX_JSON_VALUES} JSON values`);
   let body: unknown;
   try {
     body = JSON.parse(text);
