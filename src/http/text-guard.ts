@@ -35,6 +35,29 @@ export function forbiddenCharacter(s: string, multiline = false): string | undef
 /** Names shown in messages are cut to something readable (and themselves checked). */
 const shown = (name: string) => (forbiddenCharacter(name) ? '(unreadable name)' : name.slice(0, 40));
 
+/** `name=value&…` pairs (a query string, a urlencoded form), decoded strictly: invalid %-encoding is a problem too. */
+function pairsProblem(text: string, what: 'query parameter' | 'form field'): TextProblem | undefined {
+  for (const part of text.split('&')) {
+    if (!part) continue;
+    const [rawName, ...rest] = part.split('=');
+    let name: string;
+    let value: string;
+    try {
+      name = decodeURIComponent(rawName!.replace(/\+/g, ' '));
+    } catch {
+      return { where: `a ${what}'s name`, name: '', character: 'invalid %-encoding' };
+    }
+    try {
+      value = decodeURIComponent(rest.join('=').replace(/\+/g, ' '));
+    } catch {
+      return { where: `${what} "${shown(name)}"`, name, character: 'invalid %-encoding' };
+    }
+    const bad = forbiddenCharacter(name) ?? forbiddenCharacter(value, what === 'form field' && MULTILINE_FIELDS.has(name));
+    if (bad) return { where: `${what} "${shown(name)}"`, name, character: bad };
+  }
+  return undefined;
+}
+
 /** The path and query of a request: the first problem, or undefined. Invalid %-encoding counts as one. */
 export function urlProblem(url: string): TextProblem | undefined {
   const u = new URL(url);
@@ -46,27 +69,17 @@ export function urlProblem(url: string): TextProblem | undefined {
   }
   const inPath = forbiddenCharacter(path);
   if (inPath) return { where: 'the path', name: '', character: inPath };
-  for (const part of u.search.slice(1).split('&')) {
-    if (!part) continue;
-    const [rawName, ...rest] = part.split('=');
-    let name: string;
-    let value: string;
-    try {
-      name = decodeURIComponent(rawName!.replace(/\+/g, ' '));
-      value = decodeURIComponent(rest.join('=').replace(/\+/g, ' '));
-    } catch {
-      return { where: 'a query parameter', name: '', character: 'invalid %-encoding' };
-    }
-    const bad = forbiddenCharacter(name) ?? forbiddenCharacter(value);
-    if (bad) return { where: `query parameter "${shown(name)}"`, name, character: bad };
-  }
-  return undefined;
+  return pairsProblem(u.search.slice(1), 'query parameter');
 }
 
-/** The text fields of a form body (urlencoded or multipart; file parts are the reader's to check). */
+/**
+ * The text fields of a form body: urlencoded ones decoded strictly (as the query is), multipart
+ * ones as parsed (their file parts are the reader's to check).
+ */
 export async function formProblem(c: Context): Promise<TextProblem | undefined> {
   const type = c.req.header('content-type') ?? '';
-  if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) return undefined;
+  if (/^application\/x-www-form-urlencoded\b/i.test(type)) return pairsProblem(await c.req.text(), 'form field');
+  if (!/^multipart\/form-data\b/i.test(type)) return undefined;
   let form: Record<string, unknown>;
   try {
     form = await c.req.parseBody({ all: true });

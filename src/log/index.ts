@@ -20,15 +20,18 @@ const PHI_KEYS = new Set(
 
 export const REDACTED = '[redacted]';
 
+/** Keys pino's own serializers handle (they run after this formatter and want the Error itself). */
+const SERIALIZED = new Set(['err', 'error']);
+
 function scrub(value: unknown, depth: number): unknown {
   if (depth > 8 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
-  // An error under any key goes through the error serializer: pino's default would copy every own
-  // property, and database errors carry the statement's parameters and the offending value.
+  // An error under any other key goes through the error serializer too: pino's default would copy
+  // every own property, and database errors carry the statement's parameters and the offending value.
   if (value instanceof Error) return errSerializer(value);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = PHI_KEYS.has(k.toLowerCase()) ? REDACTED : scrub(v, depth + 1);
+    out[k] = PHI_KEYS.has(k.toLowerCase()) ? REDACTED : depth === 0 && SERIALIZED.has(k) && v instanceof Error ? v : scrub(v, depth + 1);
   }
   return out;
 }
@@ -71,6 +74,17 @@ export function createLogger(opts: { level: string; destination?: DestinationStr
       base: { service: 'priorgate' },
       timestamp: pino.stdTimeFunctions.isoTime,
       serializers: { err: (e: unknown) => errSerializer(e), error: (e: unknown) => errSerializer(e) },
+      hooks: {
+        // log.error(err) would make the error's message the line's msg: pino's default. A foreign
+        // error's message may quote input (a failed query's lists its parameters), so it goes under
+        // `err` like any other, and the line says only what kind of error it was.
+        logMethod(args, method) {
+          const [first, ...rest] = args as unknown[];
+          if (!(first instanceof Error)) return method.apply(this, args);
+          const msg = typeof rest[0] === 'string' ? rest : [(first as { phiFree?: boolean }).phiFree ? first.message : first.name];
+          return method.apply(this, [{ err: first }, ...msg] as Parameters<typeof method>);
+        },
+      },
       formatters: {
         log: (obj) => scrub(obj, 0) as Record<string, unknown>,
       },

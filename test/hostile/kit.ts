@@ -42,6 +42,28 @@ export const oddText = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 30 }).filter((s) => !BAD_CHARACTERS.some((c) => s.includes(c)) && !/[\u0000-\u001f\ud800-\udfff]/.test(s)),
 );
 
+/**
+ * Percent-encoding the way a hostile client writes it: a lone surrogate as the three bytes it would
+ * take in WTF-8 (%ED%A0%80), which no UTF-8 decoder accepts; everything else as usual.
+ */
+export function pct(s: string): string {
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    const next = s.charCodeAt(i + 1);
+    if (c >= 0xd800 && c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+      out += encodeURIComponent(s.slice(i, i + 2));
+      i++;
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      out += [0xe0 | (c >> 12), 0x80 | ((c >> 6) & 0x3f), 0x80 | (c & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
+    } else out += encodeURIComponent(s[i]!);
+  }
+  return out;
+}
+
+/** A urlencoded form body written with `pct`. */
+export const pctForm = (fields: Record<string, string>) => Object.entries(fields).map(([k, v]) => `${pct(k)}=${pct(v)}`).join('&');
+
 /** Whether a string carries a character the edge refuses. */
 export const isBad = (s: string) => /[\u0000-\u0008\u000b\u000c\u000e-\u001f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(s);
 
