@@ -4,3 +4,4 @@ export { authenticateClient, mintAccessToken, tokenIssuer, CLIENT_ASSERTION_ALGS
 export { clientKeys, type ClientKeys, type ClientKeysOptions } from './client-keys.ts';
 export { requireAuth, requireScope, verifyAccessToken, type KeyRingHolder } from './middleware.ts';
 export { hashPassword, verifyPassword } from './passwords.ts';
+export { clientAllows, setClientEnabled } from './client-status.ts';

@@ -36,19 +36,23 @@ export async function verifyAccessToken(keys: KeyRingHolder, token: string, issu
     // typ at+jwt (RFC 9068): a JWT of another kind signed by the same key is not an access token.
     const { payload } = await jwtVerify(token, key, { algorithms: [TOKEN_ALG], issuer, audience: issuer, typ: 'at+jwt' });
     if (typeof payload.org !== 'string' || typeof payload.sub !== 'string') throw new Error('claims');
-    return { clientId: payload.sub, orgId: payload.org, scopes: String(payload.scope ?? '').split(' ').filter(Boolean) };
+    return { clientId: payload.sub, orgId: payload.org, scopes: String(payload.scope ?? '').split(' ').filter(Boolean), issuedAt: payload.iat };
   } catch {
     throw new AppError('unauthorized', 'access token is invalid or expired', undefined, BEARER);
   }
 }
 
-/** Requires a valid bearer token. */
-export function requireAuth(keys: KeyRingHolder, issuerOf: (url: string) => string): MiddlewareHandler<AppEnv> {
+/**
+ * Requires a valid bearer token; `stillAllowed` (the client's current status, clientAllows) refuses
+ * the tokens of a client disabled since they were issued.
+ */
+export function requireAuth(keys: KeyRingHolder, issuerOf: (url: string) => string, stillAllowed?: (claims: AccessClaims) => Promise<boolean>): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) throw new AppError('unauthorized', 'a bearer access token is required', undefined, BEARER);
     const auth = await verifyAccessToken(keys, m[1]!, issuerOf(c.req.url));
+    if (stillAllowed && !(await stillAllowed(auth))) throw new AppError('unauthorized', 'the client of this access token is disabled', undefined, BEARER);
     c.set('auth', auth);
     c.set('log', c.var.log.child({ clientId: auth.clientId, orgId: auth.orgId }));
     await next();

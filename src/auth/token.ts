@@ -50,6 +50,8 @@ export interface AccessClaims {
   clientId: string;
   orgId: string;
   scopes: string[];
+  /** The token's `iat` (seconds). */
+  issuedAt?: number;
 }
 
 export async function mintAccessToken(

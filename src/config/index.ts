@@ -82,6 +82,13 @@ const EnvSchema = z.object({
   PRIORGATE_SESSION_IDLE_MINUTES: intFrom(1, 1440).default(30),
   /** Hosts whose client JWKS URL may be fetched over plain http or on a private address. */
   PRIORGATE_JWKS_ALLOWLIST: list.optional(),
+  /**
+   * Reverse proxies (IP addresses) whose X-Forwarded-For is believed: behind one, the client's
+   * address (staff sign-in throttling) is the last address it appended, not the proxy's own.
+   */
+  PRIORGATE_TRUSTED_PROXIES: list
+    .pipe(z.array(z.string().regex(/^[0-9a-fA-F:.]+$/, 'must be IP addresses, comma-separated')))
+    .optional(),
   /** Extra trust anchors (PEM bundle) for outbound TLS: payers, rest-hooks, client JWKS URLs. */
   PRIORGATE_CA_FILE: z.string().min(1).optional(),
   /** TLS termination in the server: certificate chain and private key (PEM files). */
@@ -133,6 +140,8 @@ export interface Config {
   retentionYears: number;
   /** Hosts whose JWKS URL may be fetched over http or on a private address (tests, on-premise). */
   jwksAllowlist: string[];
+  /** Proxies whose X-Forwarded-For names the client (http/remote-address.ts clientAddress). */
+  trustedProxies: string[];
   /** PEM text of PRIORGATE_CA_FILE: trusted in addition to Node's roots for outbound TLS. */
   caPem?: string;
   /** PEM text of the server's certificate and key: the gateway serves HTTPS (TLS 1.2+) when set. */
@@ -215,6 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { demo?: boolean } = {}
     monitor: monitorConfig(e),
     retentionYears: e.PRIORGATE_RETENTION_YEARS,
     jwksAllowlist: e.PRIORGATE_JWKS_ALLOWLIST ?? [],
+    trustedProxies: e.PRIORGATE_TRUSTED_PROXIES ?? [],
     ...(caPem ? { caPem } : {}),
     ...(cert && key ? { tls: { cert, key } } : {}),
     requestTimeoutMs: e.PRIORGATE_REQUEST_TIMEOUT_MS,

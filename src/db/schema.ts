@@ -37,6 +37,11 @@ export const apiClients = pgTable('api_clients', {
   scopes: text('scopes').array().notNull(),
   active: boolean('active').notNull().default(true),
   createdAt: createdAt(),
+  /**
+   * Access tokens issued before this instant are refused (set when the client is disabled, so its
+   * tokens stop at once and stay stopped after it is enabled again: it gets new ones).
+   */
+  tokensNotBefore: timestamp('tokens_not_before', { withTimezone: true }),
 });
 
 /** Client-assertion `jti`s seen, kept until the assertion would have expired (replay defence). */
@@ -137,6 +142,31 @@ export const messages = pgTable(
     index('messages_request').on(t.requestId),
     index('messages_control').on(t.direction, t.senderId, t.controlNumber),
   ],
+);
+
+/**
+ * Late payer answers (`/payer/x12`) that could not be delivered: no request has their trace, or
+ * requests of several organizations fit them (never delivered across organizations). Staff of
+ * the candidate organizations see that one is waiting; an administrator with no organization can
+ * apply it to the right request (src/payers/unmatched.ts).
+ */
+export const unmatchedAnswers = pgTable(
+  'unmatched_answers',
+  {
+    /** The stored 278 (messages.id: its set as an interchange of its own); no foreign key, so retention purges it like any message. */
+    messageId: uuid('message_id').primaryKey(),
+    payerId: text('payer_id').notNull(),
+    /** ambiguous (several organizations fit) | no-match (no request has the trace). */
+    reason: text('reason').notNull(),
+    controlNumber: text('control_number'),
+    candidateOrgIds: text('candidate_org_ids').array().notNull(),
+    candidateRequestIds: uuid('candidate_request_ids').array().notNull(),
+    createdAt: createdAt(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    resolvedBy: text('resolved_by'),
+    resolvedRequestId: uuid('resolved_request_id'),
+  },
+  (t) => [index('unmatched_answers_created').on(t.createdAt)],
 );
 
 /** X12 control numbers: monotonic per sender and kind, so restarts never reuse one. */
@@ -319,6 +349,25 @@ export const staffUsers = pgTable('staff_users', {
   /** The last accepted TOTP time step: a code of that step or earlier is a replay. */
   mfaLastStep: bigint('mfa_last_step', { mode: 'number' }),
 });
+
+/**
+ * Failed staff sign-ins, counted per client address (`address:<a>`) and per user name and address
+ * (`account:<u>:<a>`), so that whoever fails from one address is throttled there and nobody can
+ * lock a colleague out from elsewhere (src/staff/throttle.ts). Names and addresses are kept only as
+ * keyed hashes (a password typed into the name field is not recorded).
+ */
+export const staffLoginThrottle = pgTable(
+  'staff_login_throttle',
+  {
+    key: text('key').primaryKey(),
+    /** The user name's keyed hash, for `account:` rows (the admin page and `staff unlock`). */
+    usernameHash: text('username_hash'),
+    failures: integer('failures').notNull().default(0),
+    windowStart: timestamp('window_start', { withTimezone: true }).notNull(),
+    lockedUntil: timestamp('locked_until', { withTimezone: true }),
+  },
+  (t) => [index('staff_login_throttle_user').on(t.usernameHash)],
+);
 
 /** One-time MFA recovery codes: only a SHA-256 of each (salted with the user id) is kept. */
 export const staffRecoveryCodes = pgTable(

@@ -6,6 +6,7 @@
  */
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse/sync';
+import { forbiddenCharacter } from '../http/text-guard.ts';
 import { isServiceType } from '../translate/index.ts';
 
 export interface RosterRow {
@@ -73,6 +74,9 @@ function validate(line: number, values: string[], columns: Map<Column, number>, 
   const memberId = get('member_id');
   const problem = (message: string): RosterItem => ({ kind: 'problem', problem: { line, ...(memberId ? { memberId } : {}), message } });
   if (!memberId) return problem('member_id is empty');
+  // Control characters and unpaired surrogates are never roster data (and never reach a 270).
+  const bad = values.map((v) => forbiddenCharacter(v)).find(Boolean);
+  if (bad) return problem(`the line holds the character ${bad}, which is not accepted`);
   if (!MEMBER_ID.test(memberId)) return problem('member_id must be 1-80 letters, digits, dots, dashes or underscores');
   const lastName = get('last_name');
   if (!lastName) return problem('last_name is empty');

@@ -15,11 +15,23 @@ export interface OperationOutcome {
   issue: OutcomeIssue[];
 }
 
+/** Issues one OperationOutcome carries at most: a body with 150,000 faults gets a readable answer, not 23 MB. */
+export const MAX_OUTCOME_ISSUES = 100;
+
+const RANK: Record<IssueSeverity, number> = { fatal: 0, error: 1, warning: 2, information: 3 };
+
 /**
+ * Up to MAX_OUTCOME_ISSUES issues, in the order given; past that, the most severe first and a last
+ * issue saying how many more there were.
+ *
  * @example operationOutcome([{ severity: 'error', code: 'required', diagnostics: 'Bundle.identifier is required', expression: ['Bundle.identifier'] }])
  */
 export function operationOutcome(issues: OutcomeIssue[]): OperationOutcome {
-  return { resourceType: 'OperationOutcome', issue: issues };
+  if (issues.length <= MAX_OUTCOME_ISSUES) return { resourceType: 'OperationOutcome', issue: issues };
+  const kept = [...issues].sort((a, b) => RANK[a.severity] - RANK[b.severity]).slice(0, MAX_OUTCOME_ISSUES - 1);
+  const more = issues.length - kept.length;
+  const note: OutcomeIssue = { severity: 'information', code: 'too-costly', diagnostics: `${more} more issues are not shown (an OperationOutcome lists at most ${MAX_OUTCOME_ISSUES}); correct these and send again` };
+  return { resourceType: 'OperationOutcome', issue: [...kept, note] };
 }
 
 export function outcomeOf(code: string, diagnostics: string, expression?: string, severity: IssueSeverity = 'error'): OperationOutcome {

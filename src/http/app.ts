@@ -8,8 +8,9 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { operationOutcome, outcomeOf } from '../fhir/outcome.ts';
 import type { AppDeps, AppEnv } from './context.ts';
-import { AppError, ERROR_CODES, OAuthError } from './errors.ts';
+import { AppError, ERROR_CODES, IssuesError, OAuthError } from './errors.ts';
 import { metricsMiddleware } from './metrics.ts';
+import { textGuard } from './text-guard.ts';
 import { healthRoutes } from './routes/health.ts';
 import { smartRoutes } from './routes/smart.ts';
 import { fhirAuth, fhirRoutes } from './routes/fhir.ts';
@@ -39,6 +40,13 @@ export function createApp(deps: AppDeps, extra: RouteGroup[] = []): Hono<AppEnv>
     log.info({ method: c.req.method, path, status: c.res.status, ms: Math.round(performance.now() - start) }, 'request');
   });
   app.use(metricsMiddleware(deps.metrics));
+  // FHIR and API answers carry PHI: never stored by a cache, never sniffed into another type.
+  // (A route that sets its own Cache-Control, a static asset, keeps it.)
+  app.use(async (c, next) => {
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+    if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
+  });
   app.use(
     bodyLimit({
       maxSize: deps.config.bodyLimitBytes,
@@ -47,6 +55,10 @@ export function createApp(deps: AppDeps, extra: RouteGroup[] = []): Hono<AppEnv>
       },
     }),
   );
+
+  // Control characters in the path, the query or a form field: 400 before any route (the staff
+  // pages give the same answer as a page, staff/input-guard.ts).
+  app.use(textGuard((path) => path === '/ui' || path.startsWith('/ui/')));
 
   healthRoutes(app, deps);
   smartRoutes(app, deps);
@@ -77,13 +89,15 @@ export function createApp(deps: AppDeps, extra: RouteGroup[] = []): Hono<AppEnv>
       const body = outcomeOf('exception', `internal error; quote request id ${rid} when reporting it`);
       return c.body(JSON.stringify(body), 500, { 'Content-Type': FHIR_JSON });
     }
-    const issue = {
-      severity: 'error' as const,
-      code: ERROR_CODES[appErr.code].issue,
-      diagnostics: appErr.message,
-      ...(appErr.expression ? { expression: [appErr.expression] } : {}),
-    };
-    return c.body(JSON.stringify(operationOutcome([issue])), appErr.status as 400, {
+    const issues = appErr instanceof IssuesError
+      ? appErr.issues
+      : [{
+          severity: 'error' as const,
+          code: ERROR_CODES[appErr.code].issue,
+          diagnostics: appErr.message,
+          ...(appErr.expression ? { expression: [appErr.expression] } : {}),
+        }];
+    return c.body(JSON.stringify(operationOutcome(issues)), appErr.status as 400, {
       'Content-Type': FHIR_JSON,
       ...appErr.extraHeaders,
     });

@@ -10,6 +10,7 @@ import type { RuleSet } from '../rules/index.ts';
 import type { EhrClient } from '../ehr/index.ts';
 import type { RequestEvents } from '../workflow/events.ts';
 import type { HealthMonitor } from '../quality/health-monitor.ts';
+import type { ValidationOffload } from '../fhir/operations/validate-offload.ts';
 
 /** The prior-authorization machinery the FHIR operations drive (absent in bare test apps). */
 export interface GatewayServices {
@@ -40,6 +41,8 @@ export interface AppDeps {
   now?: () => Date;
   /** Seals the audit events committed so far (the process's audit log sequencer). */
   sealAudit?: () => Promise<unknown>;
+  /** Where large PAS Bundles are validated (off the event loop); made on first need. */
+  validation?: ValidationOffload;
 }
 
 export interface AppEnv {

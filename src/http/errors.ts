@@ -36,6 +36,25 @@ export class AppError extends Error {
   }
 }
 
+/** One OperationOutcome issue of an `IssuesError`. */
+export interface ErrorIssue {
+  severity: 'error';
+  code: string;
+  diagnostics: string;
+  expression?: string[];
+}
+
+/** An AppError with several issues (each with its own expression), answered as one OperationOutcome. */
+export class IssuesError extends AppError {
+  override name = 'IssuesError';
+  constructor(
+    code: ErrorCode,
+    readonly issues: ErrorIssue[],
+  ) {
+    super(code, issues[0]?.diagnostics ?? 'invalid input', issues[0]?.expression?.[0]);
+  }
+}
+
 /** OAuth token endpoint errors (RFC 6749 §5.2) are JSON, not OperationOutcome. */
 export class OAuthError extends Error {
   override name = 'OAuthError';

@@ -22,6 +22,7 @@ export const RULES = {
   'payer-error-rate': { severity: 'high', label: 'Payer error rate above its threshold' },
   'payer-latency': { severity: 'medium', label: 'Payer latency above its threshold' },
   'payer-deadline': { severity: 'high', label: 'Decision deadlines about to be missed at a payer' },
+  'undelivered-answer': { severity: 'high', label: 'Payer answer could not be delivered' },
 } as const;
 export type RuleId = keyof typeof RULES;
 export type Severity = (typeof RULES)[RuleId]['severity'];
@@ -158,4 +159,25 @@ export function deliveryFailures(batch: MonitorEvent[]): Observation[] {
         host: d.host ?? null,
       });
     });
+}
+
+export const UNMATCHED_ACTION = 'payer.unmatched';
+
+/**
+ * undelivered-answer: a late payer answer that no request of exactly one organization fits
+ * (payers/unmatched.ts). One alert per answer and organization it names (so each organization's
+ * administrators see theirs), or one for all when it names none; ids only.
+ */
+export function undeliveredAnswers(batch: MonitorEvent[]): Observation[] {
+  const out: Observation[] = [];
+  for (const e of batch) {
+    if (e.action !== UNMATCHED_ACTION) continue;
+    const d = e.detail as { messageId?: unknown; controlNumber?: unknown; reason?: unknown; candidateOrgIds?: unknown };
+    const orgs = Array.isArray(d.candidateOrgIds) ? d.candidateOrgIds.filter((o): o is string => typeof o === 'string') : [];
+    const detail = { messageId: d.messageId ?? null, controlNumber: d.controlNumber ?? null, reason: d.reason ?? null, organizations: orgs.length };
+    for (const orgId of orgs.length ? orgs : [null]) {
+      out.push({ ...observe('undelivered-answer', e, `${e.actor}|${orgId ?? '-'}|${String(d.messageId ?? e.seq)}`, 0, detail), orgId });
+    }
+  }
+  return out;
 }

@@ -22,6 +22,7 @@ import {
   READ_ACTION,
   requestIdsRead,
   tokenAddress,
+  undeliveredAnswers,
   type MonitorEvent,
   type Observation,
 } from './rules.ts';
@@ -68,6 +69,7 @@ export async function observe(tx: Db, batch: MonitorEvent[], cfg: MonitorConfig)
     ...failedLogins(batch, failures, cfg.logins),
     ...newAddresses(batch, history, cfg.newAddressDays),
     ...deliveryFailures(batch),
+    ...undeliveredAnswers(batch),
   ].sort((a, b) => a.seq - b.seq);
 }
 

@@ -30,6 +30,8 @@ export async function authenticatePayer(db: Db, header: string | undefined): Pro
   const colon = decoded.indexOf(':');
   if (colon < 1) return undefined;
   const [id, secret] = [decoded.slice(0, colon), decoded.slice(colon + 1)];
+  // A payer id is plain text: control characters (a NUL the database would refuse) never name one.
+  if (/[\u0000-\u001f\u007f]/.test(id)) return undefined;
   const [row] = await db.select().from(payers).where(eq(payers.id, id));
   const stored = (row?.settings as { inboundSecretHash?: string } | undefined)?.inboundSecretHash;
   if (!stored) return undefined;

@@ -31,15 +31,16 @@ function echoed(body: Segment[]): { key: 'providerIds' | 'memberIds'; value: str
 
 /**
  * @param candidates requests of this payer with the echoed trace, newest first
- * @returns the request, or none (`ambiguous` when several organizations remain)
+ * @returns the request, or none (`ambiguous` when several organizations remain); `agreeing`: the
+ *   candidates that fit the echoed ids (the organizations an undelivered answer names)
  */
-export function matchAnswer(candidates: RequestRow[], body: Segment[]): { request?: RequestRow; ambiguous: boolean } {
+export function matchAnswer(candidates: RequestRow[], body: Segment[]): { request?: RequestRow; ambiguous: boolean; agreeing: RequestRow[] } {
   const ids = echoed(body);
   const agreeing = candidates.filter((r) => {
     const summary = (r.summary ?? {}) as Partial<Record<'providerIds' | 'memberIds', string[]>>;
     return ids.every(({ key, value }) => !summary[key]?.length || summary[key]!.includes(value));
   });
   const orgs = new Set(agreeing.map((r) => r.orgId));
-  if (orgs.size > 1) return { ambiguous: true };
-  return { request: agreeing[0], ambiguous: false };
+  if (orgs.size > 1) return { ambiguous: true, agreeing };
+  return { request: agreeing[0], ambiguous: false, agreeing };
 }

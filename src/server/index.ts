@@ -123,6 +123,7 @@ export async function startGateway(
       clearInterval(keyTimer);
       await services.stop();
       await auditLog.stop();
+      await deps.validation?.close();
       await dataKeys.stop();
       (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -31,6 +31,9 @@ import { alertRoutes, canReadAlerts } from './routes/alerts.ts';
 import { payerRoutes } from './routes/payers.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { qualityRoutes } from './routes/quality.ts';
+import { clientRoutes } from './routes/clients.ts';
+import { unmatchedRoutes } from './routes/unmatched.ts';
+import { staffInputGuard } from './input-guard.ts';
 import { loadStaff } from './session.ts';
 import type { StaffDeps } from './types.ts';
 
@@ -38,6 +41,7 @@ export { ROLES, roleOf, type Role, type StaffPrincipal } from './types.ts';
 export { can, PERMISSIONS, ROLE_PERMISSIONS, type Permission } from './permissions.ts';
 export { resetMfa } from './mfa.ts';
 export { MAX_FAILURES, LOCK_MS } from './login.ts';
+export { unlockUser } from './throttle.ts';
 export { recordAppeal, recordExtension, APPEAL_OUTCOMES } from './actions.ts';
 
 export function staffDeps(deps: AppDeps): StaffDeps {
@@ -63,8 +67,9 @@ export const staffRoutes: RouteGroup = (app, deps) => {
   const s = staffDeps(deps);
   if (!deps.config.mfaKey && !deps.config.demo) deps.log.warn('PRIORGATE_MFA_KEY is not set: staff TOTP secrets are stored unsealed');
   const load = loadStaff(s);
-  // '/ui/*' also matches '/ui' itself.
-  for (const path of ['/ui/*', '/api/*']) app.use(path, pageHeaders, load);
+  // '/ui/*' also matches '/ui' itself. Pages check their inputs themselves (a page, not JSON).
+  app.use('/ui/*', pageHeaders, staffInputGuard, load);
+  app.use('/api/*', pageHeaders, load);
   app.use('/fhir/AuditEvent', load);
   app.use('/fhir/AuditEvent/*', load);
   loginRoutes(app, s);
@@ -81,5 +86,7 @@ export const staffRoutes: RouteGroup = (app, deps) => {
   alertRoutes(app, s);
   qualityRoutes(app, s, deps);
   payerRoutes(app, s, deps);
+  clientRoutes(app, s);
+  unmatchedRoutes(app, s);
   uiRoutes(app, s);
 };

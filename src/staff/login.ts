@@ -1,13 +1,14 @@
 /**
- * Staff login, first factor: scrypt password check, lockout after repeated failures, a new
+ * Staff login, first factor: scrypt password check, throttling of repeated failures, a new
  * session, and an audit event for every attempt (`staff.login`, success or failure) and every
  * logout.
  *
- * Lockout: 5 consecutive failures (wrong passwords and wrong TOTP codes alike) lock the account
- * for 15 minutes; while locked, even the right password is refused (and not checked). The first
- * failure after a lock has run out starts a new count; a complete sign-in resets it. A right
- * password alone does not reset it when a TOTP code is still owed, or an attacker who knows the
- * password could interleave it with code guesses forever.
+ * Throttling (throttle.ts): 5 failures (wrong passwords and wrong TOTP codes alike) within 15
+ * minutes pause that user name's sign-in from that client address for 15 minutes, and 20 from one
+ * address pause the address; while paused, even the right password is refused (and not checked).
+ * Someone failing on purpose pauses only their own address: nobody can lock a colleague out. A
+ * complete sign-in clears the count; a right password alone does not when a TOTP code is still
+ * owed, or an attacker who knows the password could interleave it with code guesses forever.
  *
  * A user with MFA gets a half-signed-in session (`mfa`) that only the TOTP step can turn into a
  * real one; a user whose role requires MFA but who has none gets one (`enrol`) that only leads to
@@ -17,21 +18,21 @@ import { appendAudit, recordAudit } from '../audit/index.ts';
 import { hashPassword, verifyPassword } from '../auth/index.ts';
 import type { Db } from '../db/client.ts';
 import { deleteSession } from '../db/queries/staff-auth.ts';
-import { clearLoginFailures, recordLoginFailure, staffByUsername, type StaffUserRow } from '../db/queries/staff.ts';
+import { staffByUsername, type StaffUserRow } from '../db/queries/staff.ts';
 import type { Config } from '../config/index.ts';
 import { newToken, openSession } from './session.ts';
+import { clearAttempts, countFailedAttempt, pausedUntil, type Attempt, type Pause } from './throttle.ts';
 import { actorOf, roleOf, type Role, type StaffDeps } from './types.ts';
 import { withTransaction } from '../db/tx.ts';
 
-export const MAX_FAILURES = 5;
-export const LOCK_MS = 15 * 60_000;
+export { ACCOUNT_MAX_FAILURES as MAX_FAILURES, LOCK_MS } from './throttle.ts';
 
 let dummyHash: Promise<string> | undefined;
 /** A real scrypt hash of nothing anyone knows, so unknown users take as long as known ones. */
 const dummy = () => (dummyHash ??= hashPassword(newToken()));
 
 export type LoginStage = 'full' | 'mfa' | 'enrol';
-export type LoginResult = { ok: true; token: string; maxAgeS: number; stage: LoginStage; role: Role } | { ok: false; reason: 'invalid' | 'locked' };
+export type LoginResult = { ok: true; token: string; maxAgeS: number; stage: LoginStage; role: Role } | { ok: false; reason: 'invalid' | 'locked'; pause?: Pause };
 
 /** What a user with the right password gets next. */
 export function stageAfterPassword(config: Config, user: Pick<StaffUserRow, 'mfaEnabledAt' | 'role'>): LoginStage {
@@ -44,51 +45,46 @@ export interface LoginContext {
   userAgent?: string;
   /** The token hash of a session the browser already had: it ends here (no fixation). */
   previousTokenHash?: string;
+  /** The client's address (http/remote-address.ts clientAddress): what failures are counted by. */
+  address?: string;
 }
 
 export async function login(deps: StaffDeps, username: string, password: string, ctx: LoginContext = {}): Promise<LoginResult> {
   const now = deps.now();
   const name = username.trim().slice(0, 200);
+  const attempt: Attempt = { username: name, address: ctx.address };
+  const paused = await pausedUntil(deps.db, attempt, now);
   const user = name ? await staffByUsername(deps.db, name) : undefined;
-  if (!user) {
-    await verifyPassword(password, await dummy());
-    // The attempted name is not recorded: people type passwords into the username field.
-    await recordAudit(deps.db, { actor: 'anonymous', action: 'staff.login', outcome: 'failure', requestId: ctx.httpRequestId ?? null, detail: { reason: 'unknown-user' }, at: now });
-    return { ok: false, reason: 'invalid' };
+  // The attempted name is not recorded: people type passwords into the username field.
+  const anonymous = { actor: 'anonymous', action: 'staff.login', requestId: ctx.httpRequestId ?? null, at: now };
+  const audit = user ? { actor: actorOf(user), action: 'staff.login', orgId: user.orgId, entityType: 'staff_user', entityId: user.id, requestId: ctx.httpRequestId ?? null, at: now } : anonymous;
+  if (paused) {
+    await recordAudit(deps.db, { ...audit, outcome: 'failure', detail: { reason: 'paused', scope: paused.scope, until: paused.until.toISOString() } });
+    return { ok: false, reason: 'locked', pause: paused };
   }
-  const audit = { actor: actorOf(user), action: 'staff.login', orgId: user.orgId, entityType: 'staff_user', entityId: user.id, requestId: ctx.httpRequestId ?? null, at: now };
-  if (user.lockedUntil && user.lockedUntil > now) {
-    await recordAudit(deps.db, { ...audit, outcome: 'failure', detail: { reason: 'locked', lockedUntil: user.lockedUntil.toISOString() } });
-    return { ok: false, reason: 'locked' };
-  }
-  if (!(await verifyPassword(password, user.passwordHash))) {
-    const locked = await countFailure(deps.db, user.id, now, (tx, row, lockedNow) =>
-      appendAudit(tx, { ...audit, outcome: 'failure', detail: { reason: 'bad-password', failures: row?.failedLogins ?? null, locked: lockedNow } }),
+  if (!user) await verifyPassword(password, await dummy());
+  if (!user || !(await verifyPassword(password, user.passwordHash))) {
+    const pause = await countFailure(deps.db, attempt, now, (tx, failures, lockedNow) =>
+      appendAudit(tx, { ...audit, outcome: 'failure', detail: { reason: user ? 'bad-password' : 'unknown-user', failures, locked: lockedNow } }),
     );
-    return { ok: false, reason: locked ? 'locked' : 'invalid' };
+    return pause ? { ok: false, reason: 'locked', pause } : { ok: false, reason: 'invalid' };
   }
   const stage = stageAfterPassword(deps.config, user);
   return withTransaction(deps.db, async (tx) => {
     const replaced = ctx.previousTokenHash ? await deleteSession(tx, ctx.previousTokenHash) : false;
-    if (stage !== 'mfa') await clearLoginFailures(tx, user.id);
+    if (stage !== 'mfa') await clearAttempts(tx, attempt);
     const s = await openSession(tx, deps.config, { userId: user.id, stage, now, userAgent: ctx.userAgent });
     await appendAudit(tx, { ...audit, outcome: 'success', detail: { factor: 'password', sessionId: s.id, ...(stage === 'full' ? {} : { owed: stage === 'mfa' ? 'totp' : 'mfa-enrolment' }), ...(replaced ? { replacedSession: true } : {}) } });
     return { ok: true as const, token: s.token, maxAgeS: s.maxAgeS, stage, role: roleOf(user.role) };
   });
 }
 
-/** Counts a failed attempt (password or code) toward the lockout, with its audit event, in one transaction. */
-export function countFailure(
-  db: Db,
-  userId: string,
-  now: Date,
-  audit: (tx: Db, row: Awaited<ReturnType<typeof recordLoginFailure>>, lockedNow: boolean) => Promise<unknown>,
-): Promise<boolean> {
+/** Counts a failed attempt (password or code) toward throttling, with its audit event, in one transaction: the pause it started. */
+export function countFailure(db: Db, attempt: Attempt, now: Date, audit: (tx: Db, failures: number, lockedNow: boolean) => Promise<unknown>): Promise<Pause | undefined> {
   return withTransaction(db, async (tx) => {
-    const row = await recordLoginFailure(tx, userId, now, MAX_FAILURES, LOCK_MS);
-    const lockedNow = Boolean(row?.lockedUntil && row.lockedUntil > now);
-    await audit(tx, row, lockedNow);
-    return lockedNow;
+    const { failures, pause } = await countFailedAttempt(tx, attempt, now);
+    await audit(tx, failures, Boolean(pause));
+    return pause;
   });
 }
 

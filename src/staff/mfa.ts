@@ -12,8 +12,9 @@ import QRCode from 'qrcode';
 import { appendAudit, recordAudit } from '../audit/index.ts';
 import type { Db } from '../db/client.ts';
 import { claimTotpStep, clearMfa, deleteSession, deleteUserSessions, enableMfa, recoveryCodesLeft, setPendingMfaSecret, useRecoveryCode } from '../db/queries/staff-auth.ts';
-import { clearLoginFailures, staffById, type StaffUserRow } from '../db/queries/staff.ts';
+import { staffById, type StaffUserRow } from '../db/queries/staff.ts';
 import { countFailure } from './login.ts';
+import { clearAttempts, pausedUntil, type Attempt } from './throttle.ts';
 import { openSecret, sealSecret } from './mfa-secret.ts';
 import { openSession } from './session.ts';
 import { classifyCode, newRecoveryCodes, newTotpSecret, recoveryCodeHash, totpStep, totpUri } from './totp.ts';
@@ -23,6 +24,8 @@ import { withTransaction } from '../db/tx.ts';
 export interface StepContext {
   httpRequestId?: string;
   userAgent?: string;
+  /** The client's address: wrong codes count toward the same throttling as wrong passwords. */
+  address?: string;
 }
 
 const auditBase = (user: Pick<StaffUserRow, 'id' | 'username' | 'orgId'>, ctx: StepContext, now: Date) => ({
@@ -106,15 +109,17 @@ export async function verifySecondFactor(deps: StaffDeps, who: StaffPrincipal, i
   const user = await staffById(deps.db, who.userId);
   if (!user?.mfaEnabledAt || !user.mfaSecret) return { ok: false, reason: 'invalid' };
   const base = auditBase(user, ctx, now);
-  if (user.lockedUntil && user.lockedUntil > now) {
-    await recordAudit(deps.db, { ...base, action: 'staff.mfa.verify', outcome: 'failure', detail: { reason: 'locked' } });
+  const attempt = { username: user.username, address: ctx.address };
+  const paused = await pausedUntil(deps.db, attempt, now);
+  if (paused) {
+    await recordAudit(deps.db, { ...base, action: 'staff.mfa.verify', outcome: 'failure', detail: { reason: 'paused', scope: paused.scope, until: paused.until.toISOString() } });
     return { ok: false, reason: 'locked' };
   }
   const typed = classifyCode(input);
   const action = typed?.kind === 'recovery' ? 'staff.mfa.recovery' : 'staff.mfa.verify';
   const fail = async (reason: string) => {
-    const locked = await countFailure(deps.db, user.id, now, (tx, row, lockedNow) =>
-      appendAudit(tx, { ...base, action, outcome: 'failure', detail: { reason, failures: row?.failedLogins ?? null, locked: lockedNow } }),
+    const locked = await countFailure(deps.db, attempt, now, (tx, failures, lockedNow) =>
+      appendAudit(tx, { ...base, action, outcome: 'failure', detail: { reason, failures, locked: lockedNow } }),
     );
     return { ok: false as const, reason: locked ? ('locked' as const) : ('invalid' as const) };
   };
@@ -122,7 +127,7 @@ export async function verifySecondFactor(deps: StaffDeps, who: StaffPrincipal, i
 
   const step = typed.kind === 'totp' ? totpStep(openSecret(user.mfaSecret, user.id, deps.config.mfaKey), typed.code, now) : undefined;
   if (typed.kind === 'totp' && step === undefined) return fail('bad-code');
-  const outcome = await acceptCode(deps, who, typed, step, base, action, ctx.userAgent);
+  const outcome = await acceptCode(deps, who, typed, step, base, action, ctx.userAgent, attempt);
   if (outcome === 'gone') return { ok: false, reason: 'invalid' };
   return outcome ?? fail(typed.kind === 'totp' ? 'replayed' : 'unknown-or-used');
 }
@@ -139,6 +144,7 @@ async function acceptCode(
   base: ReturnType<typeof auditBase>,
   action: string,
   userAgent: string | undefined,
+  attempt: Attempt,
 ) {
   const userId = who.userId;
   try {
@@ -147,7 +153,7 @@ async function acceptCode(
       if (!accepted) return undefined;
       // The half-signed-in session must still exist (not timed out, not used by a parallel request).
       if (!(await deleteSession(tx, who.tokenHash))) throw new SessionGone();
-      await clearLoginFailures(tx, userId);
+      await clearAttempts(tx, attempt);
       const s = await openSession(tx, deps.config, { userId, stage: 'full', now: base.at, userAgent });
       const left = typed.kind === 'recovery' ? { recoveryCodesLeft: await recoveryCodesLeft(tx, userId) } : {};
       await appendAudit(tx, { ...base, action, detail: { sessionId: s.id, previousSessionId: who.sessionId ?? null, ...left } });

@@ -130,6 +130,8 @@ export async function loadWorklist(deps: StaffDeps, staff: StaffPrincipal, param
     payerId: params.payer,
     overdue: params.overdue,
     text: params.text,
+    // Masked fields are searched only by those who may see them whole.
+    memberIdSearch: phi,
     sort: params.sort,
     dir: params.dir,
     limit: params.size,

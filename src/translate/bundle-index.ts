@@ -4,6 +4,7 @@
  * expressions in warnings and in ClaimResponse.error errorPath.
  */
 import type { Bundle, CodeableConcept, Extension, Reference, Resource } from './fhir-types.ts';
+import { isObject, objectsOf } from './json-guards.ts';
 
 export interface Located<R extends Resource = Resource> {
   resource: R;
@@ -16,20 +17,22 @@ export class BundleIndex {
   readonly entries: Located[];
 
   constructor(readonly bundle: Bundle) {
-    this.entries = (bundle.entry ?? []).flatMap((e, index) =>
-      e.resource ? [{ resource: e.resource, ...(e.fullUrl ? { fullUrl: e.fullUrl } : {}), index }] : [],
+    // Entries that are not objects, resources that are not objects, fullUrls and ids that are not
+    // strings are skipped (validation reports them; an unvalidated reader must not trip on them).
+    this.entries = (Array.isArray(bundle.entry) ? bundle.entry : []).flatMap((e, index) =>
+      isObject(e) && isObject(e.resource) ? [{ resource: e.resource as Resource, ...(typeof e.fullUrl === 'string' && e.fullUrl ? { fullUrl: e.fullUrl } : {}), index }] : [],
     );
     for (const located of this.entries) {
       const { resource, fullUrl } = located;
       if (fullUrl) this.byKey.set(fullUrl, located);
-      if (resource.id) this.byKey.set(`${resource.resourceType}/${resource.id}`, located);
+      if (typeof resource.id === 'string' && resource.id) this.byKey.set(`${resource.resourceType}/${resource.id}`, located);
     }
   }
 
   /** The resource a reference points at, or undefined when it is not in the Bundle. */
   resolve<R extends Resource = Resource>(ref: Reference | undefined): Located<R> | undefined {
-    const key = ref?.reference;
-    if (!key) return undefined;
+    const key = isObject(ref) ? ref.reference : undefined;
+    if (typeof key !== 'string' || !key) return undefined;
     const hit = this.byKey.get(key) ?? this.byKey.get(key.split('/').slice(-2).join('/'));
     return hit as Located<R> | undefined;
   }
@@ -49,7 +52,7 @@ export class BundleIndex {
 
 /** The extensions with a URL, in order. */
 export function exts(holder: { extension?: Extension[] } | undefined, url: string): Extension[] {
-  return (holder?.extension ?? []).filter((e) => e.url === url);
+  return objectsOf(isObject(holder) ? holder.extension : undefined).filter((e) => e.url === url) as Extension[];
 }
 
 export function ext(holder: { extension?: Extension[] } | undefined, url: string): Extension | undefined {
@@ -58,12 +61,12 @@ export function ext(holder: { extension?: Extension[] } | undefined, url: string
 
 /** The first code of a CodeableConcept, optionally only from one code system. */
 export function codeOf(cc: CodeableConcept | undefined, system?: string): string | undefined {
-  const coding = (cc?.coding ?? []).find((c) => c.code && (!system || c.system === system));
+  const coding = objectsOf(isObject(cc) ? cc.coding : undefined).find((c) => typeof c.code === 'string' && c.code && (!system || c.system === system));
   return coding?.code;
 }
 
 /** The first coding with a code (system and code both). */
 export function codingOf(cc: CodeableConcept | undefined): { system?: string; code: string } | undefined {
-  const coding = (cc?.coding ?? []).find((c) => c.code);
-  return coding?.code ? { ...(coding.system ? { system: coding.system } : {}), code: coding.code } : undefined;
+  const coding = objectsOf(isObject(cc) ? cc.coding : undefined).find((c) => typeof c.code === 'string' && c.code);
+  return coding?.code ? { ...(typeof coding.system === 'string' && coding.system ? { system: coding.system } : {}), code: coding.code } : undefined;
 }

@@ -27,6 +27,8 @@ export class TranslateError extends Error {
  * @example fit('TRN02', 50, claim.identifier[0].value, 'Bundle.entry[0].resource.identifier[0].value')
  */
 export function fit(element: string, max: number, value: string | undefined, expression: string): string | undefined {
+  // An identifier that is not text (a validator let `{}` through) goes nowhere near an X12 element.
+  if (value !== undefined && typeof value !== 'string') throw new TranslateError('invalid', `the value for ${element} is not text`, expression);
   if (value !== undefined && value.length > max) {
     throw new TranslateError('unprocessable', `the value for ${element} is longer than the ${max} characters X12 allows`, expression);
   }

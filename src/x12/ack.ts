@@ -8,7 +8,9 @@ import type { Interchange, X12Issue } from './model.ts';
 import type { Segment } from './types.ts';
 import { firstValue } from './element-check.ts';
 import { parseX12 } from './reader.ts';
-import { writeX12, type GroupInput } from './writer.ts';
+import { chooseDelimiters } from './sanitize.ts';
+import { interchangeValues, writeX12, type GroupInput, type InterchangeInput } from './writer.ts';
+import { ackControlNumber, ackDateTime, ackGroupId, ackPartyId, ackQualifier, ackSegmentId, ackSetId, printable } from './ack-values.ts';
 
 export interface TxSummary {
   setId: string;
@@ -56,33 +58,39 @@ export interface AckResult {
 const isError = (i: X12Issue) => i.severity === 'error';
 
 export function buildAcks(summaries: InterchangeSummary[], opts: AckOptions = {}): AckResult {
-  const numbers = opts.controlNumbers ?? new InMemoryControlNumbers();
+  const numbers = oneCounter(opts.controlNumbers ?? new InMemoryControlNumbers());
   let accepted = summaries.length > 0;
   let kind: '999' | 'TA1' = '999';
-  let ack = '';
+  const out: { input: InterchangeInput; now: Date }[] = [];
   for (const s of summaries) {
     const ic = s.interchange;
-    const now = opts.now ?? isaDate(ic.date, ic.time);
+    const received = ackDateTime(ic.date, ic.time);
+    const now = opts.now ?? isaDate(received.date, received.time);
     const envelope = {
-      sender: { qualifier: qualifier(ic.receiver.qualifier), id: (ic.receiver.id || 'UNKNOWN').slice(0, 15) },
-      receiver: { qualifier: qualifier(ic.sender.qualifier), id: (ic.sender.id || 'UNKNOWN').slice(0, 15) },
+      sender: { qualifier: ackQualifier(ic.receiver.qualifier), id: ackPartyId(ic.receiver.id) },
+      receiver: { qualifier: ackQualifier(ic.sender.qualifier), id: ackPartyId(ic.sender.id) },
       usage: (ic.usage === 'P' ? 'P' : 'T') as 'P' | 'T',
     };
     const envelopeErrors = s.issues.filter(isError);
     const envelopeWarnings = s.issues.filter((i) => !isError(i));
+    const ta1Of = (status: 'A' | 'E' | 'R', note: string): Segment => ({
+      tag: 'TA1',
+      elements: [ackControlNumber(ic.controlNumber), received.date, received.time, status, /^\d{3}$/.test(note) ? note : '024'],
+    });
     // Acknowledgments are never acknowledged with a 999 (X231A1): a group of 999s (FA) only gets
     // the interchange's TA1, rejecting when the 999s themselves are broken.
     const realGroups = s.groups.filter((g) => !g.synthetic && g.functionalId !== 'FA');
     const brokenAcks = s.groups.some((g) => g.functionalId === 'FA' && (g.issues.some(isError) || g.transactions.some((t) => t.issues.some(isError))));
-    // An envelope error gets a rejecting TA1; so does nothing else. An interchange without groups
-    // to acknowledge (one that only carries TA1s or 999s) gets TA1 A/000.
-    if (envelopeErrors.length > 0 || realGroups.length === 0) {
+    // An envelope error gets a rejecting TA1; so does a functional group a 999 cannot name (AK101
+    // and AK102 are mandatory: a GS01 or GS06 that is not valid cannot be echoed). An interchange
+    // without groups to acknowledge (one that only carries TA1s or 999s) gets TA1 A/000.
+    const unnamed = realGroups.some((g) => !ackGroupId(g.functionalId, g.controlNumber));
+    if (envelopeErrors.length > 0 || realGroups.length === 0 || unnamed) {
       kind = 'TA1';
-      const rejected = envelopeErrors.length > 0 || brokenAcks || s.groups.some((g) => g.synthetic);
+      const rejected = envelopeErrors.length > 0 || brokenAcks || unnamed || s.groups.some((g) => g.synthetic);
       if (rejected) accepted = false;
-      const code = envelopeErrors[0]?.code ?? (rejected ? '024' : envelopeWarnings[0]?.code ?? '000');
-      const ta1 = ta1Segment(ic, rejected ? 'R' : envelopeWarnings.length ? 'E' : 'A', code);
-      ack += writeX12({ ...envelope, ta1: [ta1], groups: [] }, { controlNumbers: numbers, now, lineBreak: opts.lineBreak });
+      const note = envelopeErrors[0]?.code ?? (rejected ? '024' : envelopeWarnings[0]?.code ?? '000');
+      out.push({ input: { ...envelope, ta1: [ta1Of(rejected ? 'R' : envelopeWarnings.length ? 'E' : 'A', note)], groups: [] }, now });
       continue;
     }
     const groups: GroupInput[] = [];
@@ -91,35 +99,37 @@ export function buildAcks(summaries: InterchangeSummary[], opts: AckOptions = {}
       accepted &&= groupAccepted;
       groups.push({
         functionalId: 'FA',
-        applicationSender: g.applicationReceiver || 'UNKNOWN',
-        applicationReceiver: g.applicationSender || 'UNKNOWN',
+        applicationSender: ackPartyId(g.applicationReceiver),
+        applicationReceiver: ackPartyId(g.applicationSender),
         version: '005010X231A1',
         transactions: [{ setId: '999', segments }],
       });
     }
     // Envelope deviations accepted anyway (a partner's named leniency, ISA11 = ISA16 read by the
     // tables) are warnings: TA1 E beside the 999s, whose AK9 then says E too.
-    const ta1 = envelopeWarnings.length ? [ta1Segment(ic, 'E', envelopeWarnings[0]!.code)] : [];
-    ack += writeX12({ ...envelope, ta1, groups }, { controlNumbers: numbers, now, lineBreak: opts.lineBreak });
+    const ta1 = envelopeWarnings.length ? [ta1Of('E', envelopeWarnings[0]!.code)] : [];
+    out.push({ input: { ...envelope, ta1, groups }, now });
   }
   const orphans = (opts.orphans ?? []).filter(isError);
   const last = summaries[summaries.length - 1]?.interchange;
   if (orphans.length > 0 && last) {
     accepted = false;
+    const received = ackDateTime(last.date, last.time);
     const envelope = {
-      sender: { qualifier: qualifier(last.receiver.qualifier), id: (last.receiver.id || 'UNKNOWN').slice(0, 15) },
-      receiver: { qualifier: qualifier(last.sender.qualifier), id: (last.sender.id || 'UNKNOWN').slice(0, 15) },
+      sender: { qualifier: ackQualifier(last.receiver.qualifier), id: ackPartyId(last.receiver.id) },
+      receiver: { qualifier: ackQualifier(last.sender.qualifier), id: ackPartyId(last.sender.id) },
       usage: (last.usage === 'P' ? 'P' : 'T') as 'P' | 'T',
     };
     // TA101 000000000: the junk belongs to no interchange, so none is blamed.
-    const ta1: Segment = { tag: 'TA1', elements: ['000000000', validOr(last.date, /^\d{6}$/, '000101'), validOr(last.time, /^\d{4}$/, '0000'), 'R', orphans[0]!.code] };
-    ack += writeX12({ ...envelope, ta1: [ta1], groups: [] }, { controlNumbers: numbers, now: opts.now ?? isaDate(last.date, last.time), lineBreak: opts.lineBreak });
+    const note = /^\d{3}$/.test(orphans[0]!.code) ? orphans[0]!.code : '024';
+    const ta1: Segment = { tag: 'TA1', elements: ['000000000', received.date, received.time, 'R', note] };
+    out.push({ input: { ...envelope, ta1: [ta1], groups: [] }, now: opts.now ?? isaDate(received.date, received.time) });
   }
+  // One answer to several interchanges is one file: the same delimiters throughout (chosen from all
+  // of its values), and control numbers that never repeat within it.
+  const delimiters = chooseDelimiters(out.flatMap(({ input }) => [...interchangeValues(input)]));
+  const ack = out.map(({ input, now }) => writeX12(input, { controlNumbers: numbers, now, delimiters, lineBreak: opts.lineBreak })).join('');
   return { ack, ackKind: kind, accepted };
-}
-
-function ta1Segment(ic: Interchange, status: 'A' | 'E' | 'R', code: string): Segment {
-  return { tag: 'TA1', elements: [pad9(ic.controlNumber), validOr(ic.date, /^\d{6}$/, '000101'), validOr(ic.time, /^\d{4}$/, '0000'), status, code] };
 }
 
 /**
@@ -145,31 +155,47 @@ export function ackAccepts(ack: string): boolean {
   return seen > 0;
 }
 
-/** AK1 .. AK9 for one functional group. */
+/**
+ * AK1 .. AK9 for one functional group (the group must be nameable: `ackGroupId`). Counts agree:
+ * AK903 is the sets received, AK904 the sets accepted (IK5 A or E), and AK901 follows from them
+ * (A, E, P, R). A group rejected for its own envelope (AK905 codes: GE01 count, GE02, GS08 ...)
+ * accepts none of its sets: AK904 is 0, and only sets with findings of their own get an AK2 loop,
+ * so no IK5 says "accepted" under an AK9 that says none were.
+ */
 export function ack999(g: GroupSummary, envelopeWarned = false): { segments: Segment[]; groupAccepted: boolean } {
-  const segments: Segment[] = [{ tag: 'AK1', elements: [g.functionalId, g.controlNumber, g.version] }];
+  const id = ackGroupId(g.functionalId, g.controlNumber)!;
+  const version = printable(g.version, 1, 12);
+  const segments: Segment[] = [{ tag: 'AK1', elements: [id.functionalId, id.controlNumber, ...(version ? [version] : [])] }];
+  const groupCodes = codes(g.issues.filter(isError)).slice(0, 5);
   let acceptedSets = 0;
   let warned = false;
   for (const tx of g.transactions) {
-    segments.push({ tag: 'AK2', elements: [tx.setId, tx.controlNumber, tx.convention] });
-    segments.push(...segmentNotes(tx.issues));
     const txCodes = codes(tx.issues.filter((i) => i.level === 'transaction' && isError(i)));
     const segErrors = tx.issues.some((i) => (i.level === 'segment' || i.level === 'element') && isError(i));
     if (segErrors && !txCodes.includes('5')) txCodes.push('5');
     const status = txCodes.length > 0 ? 'R' : tx.issues.length > 0 ? 'E' : 'A';
     if (status !== 'R') acceptedSets++;
     if (status === 'E') warned = true;
+    const named = ackSetId(tx.setId, tx.controlNumber, id.functionalId);
+    if (!named || (groupCodes.length > 0 && status === 'A')) continue;
+    const convention = printable(tx.convention, 1, 35);
+    segments.push({ tag: 'AK2', elements: [named.setId, named.controlNumber, ...(convention ? [convention] : [])] });
+    segments.push(...segmentNotes(tx.issues));
     segments.push({ tag: 'IK5', elements: [status, ...txCodes.slice(0, 5)] });
   }
-  const groupCodes = codes(g.issues.filter(isError)).slice(0, 5);
   const received = g.transactions.length;
+  if (groupCodes.length > 0) acceptedSets = 0;
   const status = groupCodes.length > 0 || acceptedSets === 0 ? 'R' : acceptedSets < received ? 'P' : warned || envelopeWarned ? 'E' : 'A';
-  const included = /^\d{1,6}$/.test(g.included) ? g.included : String(received);
+  const included = /^\d{1,6}$/.test(g.included) ? String(Number(g.included)) : String(received);
   segments.push({ tag: 'AK9', elements: [status, included, String(received), String(acceptedSets), ...groupCodes] });
   return { segments, groupAccepted: status === 'A' || status === 'E' };
 }
 
-/** IK3 (and IK4) segments, ordered by segment position. */
+/**
+ * IK3 (and IK4) segments, ordered by segment position. A segment whose id is not one (IK301 is
+ * mandatory) gets no IK3: its set is still rejected with IK502 5. IK404 echoes the bad value only
+ * when it is printable and fits (1..99); IK303 only when it is a loop id that fits.
+ */
 function segmentNotes(issues: X12Issue[]): Segment[] {
   const byPosition = new Map<number, X12Issue[]>();
   for (const i of issues) {
@@ -179,22 +205,28 @@ function segmentNotes(issues: X12Issue[]): Segment[] {
     byPosition.set(i.segmentPosition, list);
   }
   const out: Segment[] = [];
+  const ik3 = (i: X12Issue, position: number, code: string): Segment | undefined => {
+    const tag = ackSegmentId(i.segmentId);
+    return tag ? { tag: 'IK3', elements: [tag, String(position), printable(i.loopId, 1, 6) ?? '', code] } : undefined;
+  };
   for (const position of [...byPosition.keys()].sort((a, b) => a - b)) {
     const list = byPosition.get(position)!;
     for (const i of list.filter((x) => x.level === 'segment')) {
-      out.push({ tag: 'IK3', elements: [i.segmentId ?? '', String(position), i.loopId ?? '', i.code] });
+      const s = ik3(i, position, i.code);
+      if (s) out.push(s);
     }
     const elements = list.filter((x) => x.level === 'element').sort((a, b) => (a.elementPosition ?? 0) - (b.elementPosition ?? 0));
-    if (elements.length === 0) continue;
-    out.push({ tag: 'IK3', elements: [elements[0]!.segmentId ?? '', String(position), elements[0]!.loopId ?? '', '8'] });
+    const head = elements[0] && ik3(elements[0], position, '8');
+    if (!head) continue;
+    out.push(head);
     for (const e of elements) {
       out.push({
         tag: 'IK4',
         elements: [
           [String(e.elementPosition ?? 1), e.componentPosition ? String(e.componentPosition) : '', e.repetitionPosition ? String(e.repetitionPosition) : ''],
-          e.elementRef ? String(e.elementRef) : '',
+          e.elementRef && e.elementRef < 10_000 ? String(e.elementRef) : '',
           e.code,
-          e.code === '1' || e.value === undefined ? '' : e.value.slice(0, 99),
+          e.code === '1' ? '' : (printable(e.value, 1, 99) ?? ''),
         ],
       });
     }
@@ -206,20 +238,17 @@ function codes(issues: X12Issue[]): string[] {
   return [...new Set(issues.map((i) => i.code))];
 }
 
+/**
+ * Every number of one acknowledgment from one counter per kind: the writer asks for GS and ST
+ * numbers by application sender and for ISA numbers by interchange sender, and the received ids may
+ * differ between groups or interchanges, which would repeat a GS06 or an ISA13 within the answer.
+ */
+function oneCounter(numbers: ControlNumbers): ControlNumbers {
+  return { next: (kind) => numbers.next(kind, 'ACK') };
+}
+
+/** The acknowledgment's own envelope date when the caller gives none: the (valid) received one. */
 function isaDate(date: string, time: string): Date {
-  if (!/^\d{6}$/.test(date) || !/^\d{4}$/.test(time)) return new Date(Date.UTC(2000, 0, 1));
   const n = (s: string, a: number) => Number(s.slice(a, a + 2));
   return new Date(Date.UTC(2000 + n(date, 0), n(date, 2) - 1, n(date, 4), n(time, 0), n(time, 2)));
-}
-
-function qualifier(q: string): string {
-  return /^[A-Z0-9]{2}$/.test(q) ? q : 'ZZ';
-}
-
-function pad9(v: string): string {
-  return /^\d{1,9}$/.test(v) ? v.padStart(9, '0') : '000000000';
-}
-
-function validOr(v: string, re: RegExp, fallback: string): string {
-  return re.test(v) ? v : fallback;
 }

@@ -16,7 +16,8 @@ export interface EnvelopeProblem {
   deviation?: EnvelopeDeviation;
 }
 
-const QUALIFIERS = ['01', '14', '20', '27', '28', '29', '30', '33', 'ZZ'];
+/** ISA05/ISA07 code list (Interchange ID Qualifier). */
+export const INTERCHANGE_QUALIFIERS = ['01', '14', '20', '27', '28', '29', '30', '33', 'ZZ'];
 
 /** `body` is the ISA text without its terminator; `e` the element separator. */
 export function checkIsa(body: string, e: string): EnvelopeProblem[] {
@@ -39,9 +40,9 @@ export function checkIsa(body: string, e: string): EnvelopeProblem[] {
   width(2, 10, '011', 'ISA02 must be exactly 10 characters', true);
   if (!['00', '01'].includes(at(3))) bad('012', `ISA03 '${at(3)}' is not a valid security information qualifier`);
   width(4, 10, '013', 'ISA04 must be exactly 10 characters', true);
-  if (!QUALIFIERS.includes(at(5))) bad('005', `ISA05 '${at(5)}' is not a valid interchange ID qualifier`);
+  if (!INTERCHANGE_QUALIFIERS.includes(at(5))) bad('005', `ISA05 '${at(5)}' is not a valid interchange ID qualifier`);
   width(6, 15, '006', 'ISA06 (sender ID) must be 15 characters, space padded, not blank', false);
-  if (!QUALIFIERS.includes(at(7))) bad('007', `ISA07 '${at(7)}' is not a valid interchange ID qualifier`);
+  if (!INTERCHANGE_QUALIFIERS.includes(at(7))) bad('007', `ISA07 '${at(7)}' is not a valid interchange ID qualifier`);
   width(8, 15, '008', 'ISA08 (receiver ID) must be 15 characters, space padded, not blank', false);
   if (!(at(9).length === 6 && isDate(at(9)))) bad('014', `ISA09 '${at(9)}' is not a valid YYMMDD date`);
   if (!(at(10).length === 4 && isTime(at(10)))) bad('015', `ISA10 '${at(10)}' is not a valid HHMM time`);

@@ -8,7 +8,7 @@
 import { checkSegmentElements, firstValue } from './element-check.ts';
 import { checkGs, checkIsa, checkSt } from './envelope-check.ts';
 import { LoopBuilder, type RetainMode, type StructureProblem } from './loop-builder.ts';
-import { DEFAULT_DELIMITERS, type FunctionalGroup, type Interchange, type IssueLevel, type Loop, type ParseResult, type TransactionSet, type X12Issue } from './model.ts';
+import { DEFAULT_DELIMITERS, type Delimiters, type FunctionalGroup, type Interchange, type IssueLevel, type Loop, type ParseResult, type TransactionSet, type X12Issue } from './model.ts';
 import { compile, dictionarySegment } from './spec/compile.ts';
 import { selectSpec } from './spec/index.ts';
 import { resolveSharedSeparator } from './repetition.ts';
@@ -68,9 +68,17 @@ export class ReaderCore {
     this.max = opts.maxStoredIssues ?? 10_000;
     this.tokenizer = new Tokenizer({
       segment: (seg, raw) => this.segment(seg, raw),
-      fatal: (code, message) => {
+      fatal: (code, message, head) => {
         if (code === '022' && this.index === 0) this.result.isX12 = false;
+        // An ISA too broken to tokenize is still an interchange to answer: a TA1 names it by the
+        // ISA's fixed positions (ISA13 at 90, ISA09 at 70 ...), the only thing left to go by.
+        const placeholder = head !== undefined && !this.ic && this.result.interchanges.length === 0;
+        if (placeholder) {
+          this.startIc(fixedIsa(head), DEFAULT_DELIMITERS);
+          this.events.interchange?.(this.ic!, 'start');
+        }
         this.issue('interchange', code, message);
+        if (placeholder) this.endIc();
       },
     });
   }
@@ -128,6 +136,19 @@ export class ReaderCore {
       this.endIc();
     }
     const d = this.tokenizer.delimiters ?? DEFAULT_DELIMITERS;
+    this.startIc(seg, d);
+    // Started before its issues are raised, so a streaming listener files them under this interchange.
+    this.events.interchange?.(this.ic!, 'start');
+    for (const p of checkIsa(raw, raw[3] ?? d.element)) this.issue('interchange', p.code, p.message, p.deviation ? { deviation: p.deviation } : {});
+    if (raw[3] !== d.element) this.issue('interchange', '026', 'this interchange uses a different element separator than the first one in the input');
+    else if (raw[raw.length - 1] !== d.component) this.issue('interchange', '027', 'this interchange uses a different component separator than the first one in the input');
+    this.sharedSeparator = d.repetition !== '' && d.repetition === d.component;
+    if (this.sharedSeparator) {
+      this.issue('interchange', '027', `ISA11 repetition separator '${d.repetition}' is also the ISA16 component separator: repetitions are read by each element's definition`, { severity: 'warning' });
+    }
+  }
+
+  private startIc(seg: Segment, d: Delimiters): void {
     const ic: Interchange = {
       controlNumber: text(seg, 13),
       sender: { qualifier: text(seg, 5), id: text(seg, 6) },
@@ -146,15 +167,6 @@ export class ReaderCore {
     this.ic = ic;
     this.groupNumbers = new Set();
     this.result.interchanges.push(ic);
-    // Listeners hear of the interchange before its own problems, so they file them under it.
-    this.events.interchange?.(ic, 'start');
-    for (const p of checkIsa(raw, raw[3] ?? d.element)) this.issue('interchange', p.code, p.message, p.deviation ? { deviation: p.deviation } : {});
-    if (raw[3] !== d.element) this.issue('interchange', '026', 'this interchange uses a different element separator than the first one in the input');
-    else if (raw[raw.length - 1] !== d.component) this.issue('interchange', '027', 'this interchange uses a different component separator than the first one in the input');
-    this.sharedSeparator = d.repetition !== '' && d.repetition === d.component;
-    if (this.sharedSeparator) {
-      this.issue('interchange', '027', `ISA11 repetition separator '${d.repetition}' is also the ISA16 component separator: repetitions are read by each element's definition`, { severity: 'warning' });
-    }
   }
 
   private onIea(seg: Segment): void {
@@ -196,6 +208,8 @@ export class ReaderCore {
     this.txNumbers = new Set();
     this.txCount = 0;
     ic.groups.push(group);
+    // Started before its issues are raised, so a streaming listener files them under this group.
+    this.events.group?.(group, ic, 'start');
     const problems = checkGs(seg);
     for (const p of problems.interchange) this.issue('interchange', p.code, p.message);
     for (const p of problems.group) this.issue('group', p.code, p.message);
@@ -203,7 +217,6 @@ export class ReaderCore {
       this.issue('group', '19', `GS06 ${group.controlNumber} is not unique within the interchange`);
     }
     this.groupNumbers.add(group.controlNumber);
-    this.events.group?.(group, ic, 'start');
   }
 
   private onGe(seg: Segment): void {
@@ -361,4 +374,10 @@ export class ReaderCore {
     }
     this.events.issue?.(issue);
   }
+}
+
+/** An ISA read by its fixed positions (ISA01 at 4 … ISA16 at 104), for an ISA no separator splits. */
+function fixedIsa(head: string): Segment {
+  const spans: [number, number][] = [[4, 6], [7, 17], [18, 20], [21, 31], [32, 34], [35, 50], [51, 53], [54, 69], [70, 76], [77, 81], [82, 83], [84, 89], [90, 99], [100, 101], [102, 103], [104, 105]];
+  return { tag: 'ISA', elements: spans.map(([a, b]) => head.slice(a, b).trim()) };
 }

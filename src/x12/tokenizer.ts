@@ -27,8 +27,12 @@ import type { Element, ElementValue, Segment } from './types.ts';
 export interface TokenizerEvents {
   /** Every segment in order; `raw` (without terminator) is given for ISA segments (fixed widths). */
   segment(seg: Segment, raw?: string): void;
-  /** The input cannot be tokenized (not X12, broken ISA); nothing more will be emitted. */
-  fatal(code: string, message: string): void;
+  /**
+   * The input cannot be tokenized (not X12, broken ISA); nothing more will be emitted. `head` is the
+   * text from ISA on (at most 106 characters) when the input does start with ISA, so the envelope can
+   * still be answered (TA1) from the ISA's fixed positions.
+   */
+  fatal(code: string, message: string, head?: string): void;
 }
 
 const noop = () => {};
@@ -50,11 +54,21 @@ export class Tokenizer {
   private skipSynthetic = true;
   private rep = '';
   private xdelims?: { segment: string; component: string; element: string; repetition: string };
+  private cr = '';
 
   constructor(private readonly events: TokenizerEvents) {}
 
   feed(text: string): void {
     if (this.failed || text.length === 0) return;
+    // x12-parser folds CRLF within a chunk only: a CR that ends a chunk waits for the next one, so
+    // how the input was cut never changes what is read.
+    text = this.cr + text;
+    this.cr = '';
+    if (text.endsWith('\r')) {
+      this.cr = '\r';
+      text = text.slice(0, -1);
+      if (text.length === 0) return;
+    }
     if (this.splitter) {
       this.splitter.processChunk(text);
       return;
@@ -65,6 +79,12 @@ export class Tokenizer {
 
   end(): void {
     if (this.failed) return;
+    if (this.cr) {
+      const cr = this.cr;
+      this.cr = '';
+      if (this.splitter) this.splitter.processChunk(cr);
+      else this.pending += cr;
+    }
     if (!this.splitter) this.start(true);
     if (this.splitter && !this.failed) this.splitter._flush(noop);
   }
@@ -78,13 +98,17 @@ export class Tokenizer {
       return;
     }
     if (s.slice(i, i + 3) !== 'ISA') return this.fail('022', 'input is not X12: it does not start with ISA');
+    // A broken ISA is answered with a TA1 that reads ISA13 and the date from their fixed places:
+    // wait for a whole ISA's worth of text (106 characters) before giving up on it.
+    const head = s.slice(i, i + 106);
+    const refuse = (code: string, message: string) => (final || head.length === 106 ? this.fail(code, message, head) : undefined);
     const e = s[i + 3]!;
-    if (/[A-Za-z0-9\s]/.test(e)) return this.fail('026', `'${e}' cannot be the data element separator`);
+    if (/[A-Za-z0-9\s]/.test(e)) return refuse('026', `'${e}' cannot be the data element separator`);
     let j = i + 3;
     let count = 0;
     while (j < s.length && count < 16) if (s[j++] === e) count++;
     if (count < 16 || j + 1 >= s.length) {
-      if (final || s.length - i > 4096) this.fail('023', 'the ISA segment is incomplete');
+      if (final || s.length - i > 4096) this.fail('023', 'the ISA segment is incomplete', head);
       return;
     }
     const component = s[j]!;
@@ -93,8 +117,8 @@ export class Tokenizer {
     const fields = raw.slice(0, -2).split(e);
     const repField = fields[11] ?? '';
     const rep = repField.length === 1 && (fields[12] ?? '') >= '00501' && !/[A-Za-z0-9 ]/.test(repField) ? repField : '';
-    if (component === e || /[A-Za-z0-9]/.test(component)) return this.fail('027', `'${component}' cannot be the component element separator`);
-    if (segment === e || segment === component || /[A-Za-z0-9]/.test(segment)) return this.fail('004', `'${segment}' cannot be the segment terminator`);
+    if (component === e || /[A-Za-z0-9]/.test(component)) return refuse('027', `'${component}' cannot be the component element separator`);
+    if (segment === e || segment === component || /[A-Za-z0-9]/.test(segment)) return refuse('004', `'${segment}' cannot be the segment terminator`);
     // ISA11 = ISA16 (the TR3 271 examples do it): x12-parser splits on the component separator,
     // and the reader resolves repetitions by the element definitions (repetition.ts).
     this.rep = rep === e || rep === component || rep === segment ? '' : rep;
@@ -126,10 +150,10 @@ export class Tokenizer {
     }
   }
 
-  private fail(code: string, message: string): void {
+  private fail(code: string, message: string, head?: string): void {
     this.failed = true;
     this.pending = '';
-    this.events.fatal(code, message);
+    this.events.fatal(code, message, head);
   }
 }
 

@@ -59,7 +59,8 @@ export interface WriteOptions {
 }
 
 /** Every value an interchange will write, for delimiter choice. */
-function* valuesOf(ic: InterchangeInput): Generator<string> {
+/** Every value an interchange will carry (what delimiters must avoid). */
+export function* interchangeValues(ic: InterchangeInput): Generator<string> {
   yield ic.sender.id, ic.receiver.id, ic.sender.qualifier, ic.receiver.qualifier;
   if (ic.authorization) yield ic.authorization.information;
   if (ic.security) yield ic.security.information;
@@ -92,7 +93,7 @@ function* segmentValues(s: Segment): Generator<string> {
  *   { controlNumbers: new InMemoryControlNumbers(), now: new Date('2025-01-02T03:04:00Z') });
  */
 export function writeX12(ic: InterchangeInput, opts: WriteOptions): string {
-  const delimiters = chooseDelimiters(valuesOf(ic), opts.delimiters);
+  const delimiters = chooseDelimiters(interchangeValues(ic), opts.delimiters);
   const out: string[] = [];
   const w = new X12StreamWriter((chunk) => out.push(chunk), ic, { ...opts, delimiters });
   for (const s of ic.ta1 ?? []) w.ta1(s);

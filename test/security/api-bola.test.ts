@@ -48,6 +48,7 @@ const MATRIX: Record<string, Kind> = {
   'GET /fhir/AuditEvent/:id': 'staff',
   'POST /payer/x12': 'payer',
   'POST /operator/token': 'operator',
+  'POST /operator/client/status': 'operator',
   'POST /operator/audit/verify': 'operator',
   'POST /operator/audit/flag': 'operator',
   'POST /operator/audit/unflag': 'operator',

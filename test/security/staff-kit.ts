@@ -7,6 +7,7 @@ import { and, eq } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { auditEvents, staffUsers } from '../../src/db/schema.ts';
 import { staffRoutes } from '../../src/staff/index.ts';
+import { loginStates } from '../../src/staff/throttle.ts';
 import { testApp, type TestApp } from '../helpers/app.ts';
 import { Client, factors, totpAt } from '../staff/helpers.ts';
 
@@ -29,6 +30,11 @@ export async function staffSecurityApp(env: Record<string, string> = {}): Promis
 }
 
 export const sessionOf = (c: Client) => c.cookies.get('pg_session');
+
+/** A user name's sign-in state as the admin page shows it: the running pause and recent failures (src/staff/throttle.ts). */
+export async function loginState(t: ClockedApp, username: string) {
+  return (await loginStates(t.deps.db, [username], t.clock())).get(username) ?? { lockedUntil: null, failures: 0 };
+}
 
 /** Audit rows of one action (optionally by one actor), oldest first. */
 export async function auditOf(t: TestApp, action: string, actor?: string) {

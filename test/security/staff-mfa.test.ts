@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { staffRecoveryCodes } from '../../src/db/schema.ts';
-import { addStaff, auditOf, Client, enrolledClient, factors, MFA_KEY, PASSWORD, secretOn, seedOrgs, sessionOf, staffSecurityApp, totpAt, userRow, type ClockedApp } from './staff-kit.ts';
+import { addStaff, auditOf, Client, enrolledClient, factors, loginState, MFA_KEY, PASSWORD, secretOn, seedOrgs, sessionOf, staffSecurityApp, totpAt, userRow, type ClockedApp } from './staff-kit.ts';
 
 let t: ClockedApp;
 const T0 = new Date('2026-11-25T10:00:05Z');
@@ -118,7 +118,7 @@ describe('signing in with MFA', () => {
 
     const bad = await codeStep(c, wrongCode(secret, t.clock()));
     expect(bad.status).toBe(401);
-    expect((await userRow(t, 'rita')).failedLogins).toBe(1);
+    expect((await loginState(t, 'rita')).failures).toBe(1);
     const [failure] = (await auditOf(t, 'staff.mfa.verify', 'staff:rita')).slice(-1);
     expect(failure).toMatchObject({ outcome: 'failure', detail: { reason: 'bad-code', failures: 1 } });
 
@@ -128,7 +128,7 @@ describe('signing in with MFA', () => {
     expect(good.headers.get('location')).toBe('/ui');
     expect(sessionOf(c)).not.toBe(pending);
     expect((await c.get('/ui')).status).toBe(200);
-    expect((await userRow(t, 'rita')).failedLogins).toBe(0);
+    expect((await loginState(t, 'rita')).failures).toBe(0);
     const [success] = (await auditOf(t, 'staff.mfa.verify', 'staff:rita')).slice(-1);
     expect(success).toMatchObject({ outcome: 'success' });
   });
@@ -180,16 +180,15 @@ describe('signing in with MFA', () => {
       expect((await c.login('lock')).headers.get('location')).toBe('/ui/mfa');
       expect((await codeStep(c, wrongCode(secret, t.clock()))).status).toBe(401);
     }
-    const user = await userRow(t, 'lock');
-    expect(user.lockedUntil!.getTime()).toBeGreaterThan(t.clock().getTime());
+    expect((await loginState(t, 'lock')).lockedUntil!.getTime()).toBeGreaterThan(t.clock().getTime());
     expect((await auditOf(t, 'staff.mfa.verify', 'staff:lock')).filter((e) => e.outcome === 'failure')).toHaveLength(5);
     // ...gets nowhere with a right code now, and the password is refused too.
     t.setClock(new Date(T0.getTime() + 30_000));
     expect((await codeStep(early, totpAt(secret, t.clock()))).status).toBe(401);
     expect((await early.get('/ui')).headers.get('location')).toMatch(/^\/ui\/mfa/);
     const [locked] = (await auditOf(t, 'staff.mfa.verify', 'staff:lock')).slice(-1);
-    expect(locked).toMatchObject({ outcome: 'failure', detail: { reason: 'locked' } });
-    expect((await new Client(t).login('lock')).status).toBe(401);
+    expect(locked).toMatchObject({ outcome: 'failure', detail: { reason: 'paused', scope: 'account' } });
+    expect((await new Client(t).login('lock')).status).toBe(429);
     // After the 15 minutes, password and a fresh code work again.
     t.setClock(new Date(T0.getTime() + 16 * 60_000));
     const later = new Client(t);

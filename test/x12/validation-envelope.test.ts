@@ -46,16 +46,19 @@ describe('IK5 transaction set codes', () => {
 });
 
 describe('AK9 functional group codes', () => {
+  // A group rejected for its own envelope accepts none of its sets (AK904 0), and a set without
+  // findings of its own gets no AK2 loop: no IK5*A under an AK9 that says nothing was accepted.
   it('5: GE01 does not match the number of sets', () => {
-    expect(ackBody(req278With(() => {}, { ge: 'GE*2*1~' }))).toEqual([
-      'AK1*HI*1*005010X217', 'AK2*278*0001*005010X217', 'IK5*A', 'AK9*R*2*1*1*5',
-    ]);
+    expect(ackBody(req278With(() => {}, { ge: 'GE*2*1~' }))).toEqual(['AK1*HI*1*005010X217', 'AK9*R*2*1*0*5']);
+  });
+  it('5 with a set in error: its AK2 loop stays, the counts agree', () => {
+    expect(ackBody(req278With((l) => (l[9] = 'UM*HS*X*3'), { ge: 'GE*2*1~' })).slice(-2)).toEqual(['IK5*R*5', 'AK9*R*2*1*0*5']);
   });
   it('4: GE02 does not match GS06', () => {
-    expect(ackBody(req278With(() => {}, { ge: 'GE*1*7~' })).at(-1)).toBe('AK9*R*1*1*1*4');
+    expect(ackBody(req278With(() => {}, { ge: 'GE*1*7~' })).at(-1)).toBe('AK9*R*1*1*0*4');
   });
   it('3: GE missing', () => {
-    expect(ackBody(req278With(() => {}, { ge: '' })).at(-1)).toBe('AK9*R*1*1*1*3');
+    expect(ackBody(req278With(() => {}, { ge: '' })).at(-1)).toBe('AK9*R*1*1*0*3');
   });
   it('2: version not supported for the functional group', () => {
     const text = req278With(() => {}).replace('*X*005010X217~', '*X*004010X094A1~');

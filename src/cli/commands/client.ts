@@ -1,21 +1,25 @@
 /**
  * `priorgate client add --id ID --org ORG [--org-name NAME] [--npi NPI] (--jwks FILE | --jwks-url URL) [--scopes "..."]`
  * registers (or updates) an API client of an organization.
+ * `priorgate client disable --id ID` / `client enable --id ID`: a disabled client gets no token and
+ * the tokens it holds are refused at once (auth/client-status.ts). Exit 0, 2 unknown client. On a
+ * held embedded store they go through the running server.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { appendAudit } from '../../audit/index.ts';
-import { parseScope, PROVIDER_SCOPES } from '../../auth/index.ts';
+import { parseScope, PROVIDER_SCOPES, setClientEnabled } from '../../auth/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import type { Db } from '../../db/client.ts';
 import { vetEndpoint } from '../../net/index.ts';
 import { findOrganization, upsertClient, upsertOrganization } from '../../db/queries/clients.ts';
-import { withDatabase } from '../database.ts';
+import { operatorRequest, runningServer, withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
 import { withTransaction } from '../../db/tx.ts';
 
-const USAGE =
-  'usage: priorgate client add --id ID --org ORG [--org-name NAME] [--npi NPI] (--jwks FILE | --jwks-url URL) [--scopes "system/Claim.c ..."]';
+const USAGE = `usage: priorgate client add --id ID --org ORG [--org-name NAME] [--npi NPI] (--jwks FILE | --jwks-url URL) [--scopes "system/Claim.c ..."]
+       priorgate client disable --id ID
+       priorgate client enable --id ID`;
 
 function readJwks(file: string): { keys: Record<string, unknown>[] } {
   const json = JSON.parse(readFileSync(file, 'utf8')) as { keys?: unknown[]; kty?: string; d?: string };
@@ -28,6 +32,7 @@ function readJwks(file: string): { keys: Record<string, unknown>[] } {
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
+  if (sub === 'disable' || sub === 'enable') return setEnabled(sub === 'enable', rest, io);
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -76,4 +81,26 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     println(io.stdout, `client ${values.id} registered for organization ${values.org} with scopes: ${scopes.join(' ')}`);
     return EXIT.ok;
   });
+}
+
+async function setEnabled(enabled: boolean, args: string[], io: CliIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { id: { type: 'string' } } });
+  if (!values.id || positionals.length > 0) {
+    println(io.stderr, USAGE);
+    return EXIT.usage;
+  }
+  const clientId = values.id;
+  const server = runningServer(loadConfig(io.env));
+  const r = server
+    ? await operatorRequest<{ orgId: string; changed: boolean }>(server, 'client/status', { client: clientId, enabled })
+    : await withDatabase(io, ({ db }) => setClientEnabled(db, { clientId, enabled, actor: 'operator', now: new Date() }));
+  if (!r) {
+    println(io.stderr, `priorgate client ${enabled ? 'enable' : 'disable'}: unknown client "${clientId}"`);
+    return EXIT.usage;
+  }
+  const state = enabled
+    ? 'enabled: it can get new tokens (tokens issued before it was disabled stay refused)'
+    : 'disabled: it gets no tokens, and the tokens it holds are refused from now on';
+  println(io.stdout, `client ${clientId} (organization ${r.orgId}) ${r.changed ? '' : 'was already '}${state}`);
+  return EXIT.ok;
 }

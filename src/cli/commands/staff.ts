@@ -7,6 +7,9 @@
  * `priorgate staff reset-mfa --username U` turns a user's two-step verification off and ends their
  * sessions (for the last administrator who lost their phone; admins reset others on /ui/admin).
  * Exit 0 reset, 1 no such user, 2 bad usage.
+ *
+ * `priorgate staff unlock --username U` lifts the sign-in pauses of a user name (every address;
+ * src/staff/throttle.ts). Exit 0, 1 no such user, 2 bad usage.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -14,7 +17,7 @@ import { appendAudit } from '../../audit/index.ts';
 import { hashPassword } from '../../auth/index.ts';
 import type { Db } from '../../db/client.ts';
 import { insertStaffUser, organizationExists, staffByUsername } from '../../db/queries/staff.ts';
-import { resetMfa, ROLES } from '../../staff/index.ts';
+import { resetMfa, ROLES, unlockUser } from '../../staff/index.ts';
 import { withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
 import { withTransaction } from '../../db/tx.ts';
@@ -22,6 +25,7 @@ import { withTransaction } from '../../db/tx.ts';
 const USAGE = [
   'usage: priorgate staff add --username U --role viewer|staff|admin|auditor [--org ORG]   (password: PRIORGATE_STAFF_PASSWORD or stdin)',
   '       priorgate staff reset-mfa --username U',
+  '       priorgate staff unlock --username U',
 ].join('\n');
 const MIN_PASSWORD = 12;
 
@@ -43,6 +47,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   const { values } = parseArgs({ args: rest, options: { username: { type: 'string' }, role: { type: 'string' }, org: { type: 'string' } } });
   if (sub === 'reset-mfa' && values.username && !values.role && !values.org) return resetMfaCommand(values.username, io);
+  if (sub === 'unlock' && values.username && !values.role && !values.org) return unlockCommand(values.username, io);
   if (sub !== 'add' || !values.username || !values.role) {
     println(io.stderr, USAGE);
     return EXIT.usage;
@@ -96,4 +101,22 @@ async function resetMfaCommand(username: string, io: CliIo): Promise<number> {
     println(io.stdout, `two-step verification of ${username} reset; ${sessionsEnded} session(s) ended`);
     return EXIT.ok;
   });
+}
+
+async function unlockCommand(username: string, io: CliIo): Promise<number> {
+  return withDatabase(
+    io,
+    async ({ db }) => {
+      const user = await staffByUsername(db, username);
+      if (!user) {
+        println(io.stderr, `priorgate staff unlock: no staff user "${username}"`);
+        return EXIT.failed;
+      }
+      const { cleared } = await unlockUser(db, user, 'operator', new Date());
+      println(io.stdout, cleared ? `sign-in of ${username} unlocked (${cleared} paused or counting address${cleared === 1 ? '' : 'es'} cleared)` : `${username} had no failed sign-ins on record`);
+      return EXIT.ok;
+    },
+    // The throttle keys are keyed hashes under the data key ring.
+    { keys: true },
+  );
 }

@@ -6,7 +6,10 @@
  *
  * Inside the ciphertext, one byte says how the text is encoded: 0 UTF-8 as is, 1 deflate-raw.
  * Values from 1 kB up are compressed first because ciphertext does not compress: stored as is, a
- * 21 kB Bundle that Postgres keeps in 3.3 kB (TOAST) would take 28 kB. Compressing before
+ * 21 kB Bundle that Postgres keeps in 3.3 kB (TOAST) would take 28 kB. Values above 1 MB are not:
+ * compressing is synchronous, and deflating a 9 MB attachment held the event loop (every other
+ * request) for half a second or more; such values are mostly base64 documents that compress poorly
+ * anyway. Compressing before
  * encrypting lets the ciphertext length vary with content; that only leaks where an attacker who
  * sees stored lengths can also mix chosen text into the same value as a secret, and a stored
  * message holds one party's submission or one payer answer, never two parties' data.
@@ -25,6 +28,7 @@ const TAG_BYTES = 16;
 const KID = /^[A-Za-z0-9_-]{1,40}$/;
 const IV_TEXT = /^[A-Za-z0-9_-]{16}$/;
 const COMPRESS_FROM = 1024;
+const COMPRESS_UP_TO = 1024 * 1024;
 const RAW = 0;
 const DEFLATE = 1;
 
@@ -65,7 +69,7 @@ export function envelopeKid(text: string): string | undefined {
 
 function encode(plaintext: string): Buffer {
   const utf8 = Buffer.from(plaintext, 'utf8');
-  if (utf8.length >= COMPRESS_FROM) {
+  if (utf8.length >= COMPRESS_FROM && utf8.length <= COMPRESS_UP_TO) {
     const packed = deflateRawSync(utf8);
     if (packed.length < utf8.length) return Buffer.concat([Buffer.of(DEFLATE), packed]);
   }

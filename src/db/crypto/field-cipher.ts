@@ -19,7 +19,8 @@ export function normalizeIdentifier(value: string): string {
   return value.normalize('NFKC').trim().toUpperCase();
 }
 
-export type SearchKind = 'member-id';
+/** What a keyed hash is of: member ids (search), staff user names and client addresses (sign-in throttling). */
+export type SearchKind = 'member-id' | 'staff-login' | 'client-address';
 
 export class FieldCipher {
   #ring: KeyRing;

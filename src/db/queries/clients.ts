@@ -1,5 +1,5 @@
 /** Organizations and API clients. */
-import { and, eq, lt } from 'drizzle-orm';
+import { asc, eq, lt } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { apiClients, organizations, usedJtis } from '../schema.ts';
 
@@ -44,6 +44,9 @@ export async function findOrganization(db: Db, id: string) {
   return row;
 }
 
-export async function setClientActive(db: Db, id: string, active: boolean) {
-  await db.update(apiClients).set({ active }).where(and(eq(apiClients.id, id)));
+/** The API clients of an organization (or all, scope null), for the admin page: no keys. */
+export async function listClients(db: Db, scope: string | null) {
+  const cols = { id: apiClients.id, orgId: apiClients.orgId, scopes: apiClients.scopes, active: apiClients.active, createdAt: apiClients.createdAt, tokensNotBefore: apiClients.tokensNotBefore };
+  const q = db.select(cols).from(apiClients);
+  return (scope ? q.where(eq(apiClients.orgId, scope)) : q).orderBy(asc(apiClients.orgId), asc(apiClients.id));
 }

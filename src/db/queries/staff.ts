@@ -98,6 +98,11 @@ export interface WorklistQuery {
   payerId?: string;
   overdue?: boolean;
   text?: string;
+  /**
+   * Whether `text` may match whole member ids (through their search hashes). Only for viewers who may
+   * see member ids: for others a match would confirm a full member id their page shows masked.
+   */
+  memberIdSearch?: boolean;
   sort: SortKey;
   dir: 'asc' | 'desc';
   limit: number;
@@ -125,7 +130,7 @@ function worklistWhere(db: Db, q: WorklistQuery): SQL | undefined {
         ilike(sql`${requests.id}::text`, pattern),
         ilike(requests.traceNumber, pattern),
         ilike(sql`${requests.summary}::text`, pattern),
-        arrayOverlaps(requests.memberIdHashes, [cipherOf(db).searchHash('member-id', q.text)]),
+        q.memberIdSearch ? arrayOverlaps(requests.memberIdHashes, [cipherOf(db).searchHash('member-id', q.text)]) : undefined,
       ),
     );
   }

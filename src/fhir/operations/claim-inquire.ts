@@ -17,11 +17,13 @@ import { AppError } from '../../http/errors.ts';
 import { RESPONSE_SET } from '../../workflow/answer.ts';
 import type { Bundle } from '../bundle.ts';
 import { operationOutcome } from '../outcome.ts';
-import { hasErrors, toOutcomeIssues, validatePasInquiryBundle } from '../validate/index.ts';
+import { hasErrors, toOutcomeIssues } from '../validate/index.ts';
 import { currentResponse } from './claim-submit.ts';
+import { readingClientData } from './client-data.ts';
 import { inquiryMatches, pasKeys, type StoredKeys } from './inquiry-match.ts';
 import { inquiryResponse } from './inquiry-response.ts';
-import { readResourceBody } from './read-body.ts';
+import { readFhirBody } from './read-body.ts';
+import { validationOf } from './validate-offload.ts';
 
 /** How many of the newest requests of the member an inquiry looks through. */
 const SCAN_LIMIT = 2000;
@@ -55,11 +57,12 @@ async function storedKeys(deps: AppDeps, r: RequestRow): Promise<StoredKeys> {
 export function claimInquireRoute(app: Hono<AppEnv>, deps: AppDeps) {
   app.post('/fhir/Claim/$inquire', requireScope('Claim', 'r'), async (c) => {
     const auth = c.var.auth!;
-    const bundle = (await readResourceBody(c, 'Bundle')) as unknown as Bundle;
-    const issues = validatePasInquiryBundle(bundle);
+    const body = await readFhirBody(c, 'Bundle');
+    const bundle = body.resource as unknown as Bundle;
+    const issues = await validationOf(deps).validate('inquiry', body);
     if (hasErrors(issues)) return c.body(JSON.stringify(operationOutcome(toOutcomeIssues(issues) as never)), 400, { 'Content-Type': FHIR_JSON });
 
-    const asked = pasKeys(bundle);
+    const asked = readingClientData(c.var.log, 'search keys', () => pasKeys(bundle));
     if (asked.memberIds.length === 0) throw new AppError('unprocessable', 'an inquiry must name the member (spec-53): a Patient identifier or the Coverage subscriberId', 'Bundle.entry[0].resource.patient');
     if (asked.providerIds.length === 0) throw new AppError('unprocessable', "an inquiry must name the ordering or rendering provider's NPI (spec-53)", 'Bundle.entry[0].resource.provider');
     // Another organization's request is found only where this organization's own NPI is one of its providers.

@@ -15,7 +15,7 @@ import { OUTBOUND_278, OUTBOUND_PAS, sendsX12, write278 } from '../../payers/del
 import { rejectionBundle } from '../../payers/reply.ts';
 import type { PayerRuntime } from '../../payers/registry.ts';
 import { requestOptionsFor } from '../../payers/x12-io.ts';
-import { pasRequestTo278, pendedAnswer, TranslateError, x12ResponseToPas } from '../../translate/index.ts';
+import { pasRequestTo278, pendedAnswer, x12ResponseToPas } from '../../translate/index.ts';
 import { recordAnswer, RESPONSE_SET } from '../../workflow/answer.ts';
 import { decisionDeadline } from '../../workflow/deadlines.ts';
 import { acceptPriorAuth, claimFacts, findByIdempotencyKey, priorRequest, type ClaimFacts } from '../../workflow/prior-auth.ts';
@@ -26,11 +26,13 @@ import { applyRules, localAnswer, rulesSummary } from './claim-rules.ts';
 import { isAnswered, type RequestState } from '../../workflow/states.ts';
 import { resolveReference, type Bundle } from '../bundle.ts';
 import { operationOutcome } from '../outcome.ts';
-import { hasErrors, toOutcomeIssues, validatePasRequestBundle } from '../validate/index.ts';
-import { readResourceBodyWithText } from './read-body.ts';
+import { hasErrors, toOutcomeIssues } from '../validate/index.ts';
+import { readFhirBody } from './read-body.ts';
 import { withTransaction } from '../../db/tx.ts';
 import { checkPasRequest, presendContext, refusalOutcome, storedFindings, withWarnings } from '../../quality/index.ts';
 import { requestKeys } from './inquiry-match.ts';
+import { readingClientData, readingClientDataAsync } from './client-data.ts';
+import { validationOf } from './validate-offload.ts';
 
 export function requireServices(deps: AppDeps): GatewayServices {
   if (!deps.services) throw new AppError('unavailable', 'the prior-authorization service is not running');
@@ -39,10 +41,7 @@ export function requireServices(deps: AppDeps): GatewayServices {
 
 /** The payer for the Claim's insurer (by identifier), else the configured default. */
 function payerFor(deps: AppDeps, s: GatewayServices, bundle: Bundle): PayerRuntime {
-  const insurerRef = (bundle.entry?.[0]?.resource as { insurer?: { reference?: string } }).insurer;
-  const insurer = resolveReference(bundle, insurerRef, bundle.entry?.[0]?.fullUrl)?.resource as { identifier?: { value?: string }[] } | undefined;
-  const ids = (insurer?.identifier ?? []).map((i) => i.value ?? '');
-  const payer = s.payers.forInsurer(ids) ?? (deps.config.defaultPayer ? s.payers.get(deps.config.defaultPayer) : undefined);
+  const payer = findPayer(deps, s, bundle);
   if (!payer) throw new AppError('unprocessable', 'no payer is configured for this insurer', 'Bundle.entry[0].resource.insurer');
   return payer;
 }
@@ -60,6 +59,39 @@ async function currentResponseText(deps: AppDeps, request: RequestRow): Promise<
 async function routedOptions(deps: AppDeps, orgId: string, payer: PayerRuntime | undefined, now: Date) {
   const npi = (await findOrganization(deps.db, orgId))?.npi;
   return { now, ...(payer ? requestOptionsFor(payer.config, deps.config.x12SenderId, npi) : npi ? { requesterNpi: npi } : {}) };
+}
+
+function findPayer(deps: AppDeps, s: GatewayServices, bundle: Bundle): PayerRuntime | undefined {
+  const first = bundle.entry?.[0];
+  const insurerRef = (first?.resource as { insurer?: { reference?: string } } | undefined)?.insurer;
+  const insurer = resolveReference(bundle, insurerRef, first?.fullUrl)?.resource as { identifier?: { value?: string }[] } | undefined;
+  const ids = (insurer?.identifier ?? []).map((i) => (typeof i?.value === 'string' ? i.value : ''));
+  return s.payers.forInsurer(ids) ?? (deps.config.defaultPayer ? s.payers.get(deps.config.defaultPayer) : undefined);
+}
+
+/**
+ * Service lines (Claim.item) one request may carry when the payer's companion guide sets no lower
+ * limit: each line is validated, evaluated against the rules and written as a 2000F loop, so an
+ * unbounded count is unbounded work for one request.
+ */
+export const MAX_SERVICE_LINES = 99;
+
+/**
+ * The line limit (the payer's companion guide's maxServiceLines, at most MAX_SERVICE_LINES), checked
+ * before validation: a Claim with 4,000 items is refused at once, not after seconds of validating
+ * lines no payer takes.
+ */
+function checkLineLimit(deps: AppDeps, bundle: Bundle): void {
+  const items = (bundle.entry?.[0]?.resource as { item?: unknown } | undefined)?.item;
+  if (!Array.isArray(items) || items.length <= 1) return;
+  const payer = deps.services && findPayer(deps, deps.services, bundle);
+  const payerMax = payer && deps.services!.rules().payers[payer.config.id]?.companionGuide.maxServiceLines;
+  if (payerMax !== undefined && items.length > payerMax) {
+    throw new AppError('unprocessable', `this payer accepts at most ${payerMax} service lines per request`, 'Bundle.entry[0].resource.item');
+  }
+  if (items.length > MAX_SERVICE_LINES) {
+    throw new AppError('unprocessable', `a request may carry at most ${MAX_SERVICE_LINES} service lines; split it`, 'Bundle.entry[0].resource.item');
+  }
 }
 
 /** The current response Bundle; when the payer has not answered, the gateway answers A4 pended. */
@@ -96,39 +128,36 @@ export async function currentResponse(deps: AppDeps, request: RequestRow): Promi
 export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
   app.post('/fhir/Claim/$submit', requireScope('Claim', 'c'), async (c) => {
     const auth = c.var.auth!;
-    // Parsed once: this object is validated, translated and stored (as the bytes received).
-    const { resource, text } = await readResourceBodyWithText(c, 'Bundle');
-    const bundle = resource as unknown as Bundle;
-    const issues = validatePasRequestBundle(bundle);
+    const body = await readFhirBody(c, 'Bundle');
+    const bundle = body.resource as unknown as Bundle;
+    checkLineLimit(deps, bundle);
+    const issues = await validationOf(deps).validate('request', body);
     if (hasErrors(issues)) {
       return c.body(JSON.stringify(operationOutcome(toOutcomeIssues(issues) as never)), 400, { 'Content-Type': FHIR_JSON });
     }
     const s = requireServices(deps);
+    const log = c.var.log;
     const payer = payerFor(deps, s, bundle);
     const now = deps.now?.() ?? new Date();
-    const facts = claimFacts(bundle);
+    const facts = readingClientData(log, 'facts', () => claimFacts(bundle));
     const existing = await findByIdempotencyKey(deps.db, auth.orgId, facts.idempotencyKey);
     const revision = revisionKind(bundle);
     if (!existing && revision === 'update') await refuseUpdateOfCancelled(deps, auth.orgId, facts);
     // A repeat answers from the store: no rules, no EHR calls, nothing sent. A cancel is not a
     // question for the rules: it goes to the payer, or is confirmed here if the payer never had it.
-    const prepared = existing || revision === 'cancel' ? { outgoing: bundle, decision: undefined } : await applyRules(s, bundle, payer.config.id, now, c.var.log);
+    const prepared =
+      existing || revision === 'cancel' ? { outgoing: bundle, decision: undefined } : await readingClientDataAsync(log, 'rules', () => applyRules(s, bundle, payer.config.id, now, log));
     const { outgoing, decision } = prepared;
     // Data quality before sending: warnings go back with the answer; what the payer refuses, 422.
-    const quality = existing ? undefined : await checkPasRequest(presendContext(deps, s, auth, payer.config.id, now), bundle, decision);
+    const quality = existing ? undefined : await readingClientDataAsync(log, 'data quality', () => checkPasRequest(presendContext(deps, s, auth, payer.config.id, now), bundle, decision));
     if (quality?.refused) {
       await quality.refuse(c.var.requestId);
       return c.body(JSON.stringify(refusalOutcome(quality.findings)), 422, { 'Content-Type': FHIR_JSON });
     }
     const options = await routedOptions(deps, auth.orgId, payer, now);
-    let translated;
-    try {
-      // Translated as it will be sent to this payer, so the check judges what leaves.
-      translated = pasRequestTo278(outgoing as never, options);
-    } catch (e) {
-      if (e instanceof TranslateError) throw new AppError('unprocessable', e.message, e.expression);
-      throw e;
-    }
+    // Translated as it will be sent to this payer, so the check judges what leaves.
+    const translated = readingClientData(log, 'translate', () => pasRequestTo278(outgoing as never, options));
+    const keys = readingClientData(log, 'search keys', () => requestKeys(bundle));
     const local = decision && (decision.outcome === 'not-required' || decision.outcome === 'gold-carded');
     const { request, created } = await acceptPriorAuth(deps.db, {
       orgId: auth.orgId,
@@ -139,11 +168,11 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
       deadlineAt: decisionDeadline(now, decision?.urgency ?? (facts.urgency === 'expedited' ? 'expedited' : 'standard'), decision?.deadlineHours),
       httpRequestId: c.var.requestId,
       trace: translated.trace,
-      summary: { ...requestKeys(bundle), ...(decision ? { rules: rulesSummary(decision) } : {}), ...quality?.summary },
-      localAnswer: local ? localAnswer(outgoing, translated.segments, now, 'NA') : undefined,
-      ...(revision === 'cancel' ? { cancel: { here: localAnswer(outgoing, translated.segments, now, 'C'), outboundSets: [OUTBOUND_278, OUTBOUND_PAS] } } : {}),
-      // What was received, unless the rules attached EHR documentation to it.
-      payload: outgoing === bundle ? text : undefined,
+      summary: { ...keys, ...(decision ? { rules: rulesSummary(decision) } : {}), ...quality?.summary },
+      localAnswer: local ? readingClientData(log, 'local answer', () => localAnswer(outgoing, translated.segments, now, 'NA')) : undefined,
+      ...(revision === 'cancel' ? { cancel: { here: readingClientData(log, 'local answer', () => localAnswer(outgoing, translated.segments, now, 'C')), outboundSets: [OUTBOUND_278, OUTBOUND_PAS] } } : {}),
+      // What was received, unless the rules attached EHR documentation to it (or it came in a Parameters).
+      payload: outgoing === bundle && body.parameterIndex === undefined ? body.text : undefined,
       // The 278 from this translation, written once (not for PAS FHIR payers: they get the Bundle).
       outbound: sendsX12(payer.config)
         ? (tx, row) => write278(tx, { request: row, payer: payer.config, senderId: deps.config.x12SenderId, bundle: outgoing, body: translated.segments, now, requesterNpi: options.requesterNpi }).then(() => undefined)

@@ -1,6 +1,6 @@
 /** FHIR endpoints that are not operations: metadata, and the 404 for unknown /fhir routes. */
 import type { Hono } from 'hono';
-import { requireAuth, tokenIssuer } from '../../auth/index.ts';
+import { clientAllows, requireAuth, tokenIssuer } from '../../auth/index.ts';
 import { capabilityStatement } from '../../fhir/capability.ts';
 import { payerDirectory } from '../../fhir/operations/payer-directory.ts';
 import { outcomeOf } from '../../fhir/outcome.ts';
@@ -14,7 +14,7 @@ export const PROTECTED_PATHS = ['/fhir/Claim/*', '/fhir/ClaimResponse/*', '/fhir
 
 /** Bearer-token checks for every protected FHIR path; registered before any FHIR handler. */
 export function fhirAuth(app: Hono<AppEnv>, deps: AppDeps) {
-  const auth = requireAuth(deps.keys, () => tokenIssuer(deps.config));
+  const auth = requireAuth(deps.keys, () => tokenIssuer(deps.config), (claims) => clientAllows(deps.db, claims));
   const limit = rateLimit(deps.config.rateLimitPerMinute);
   for (const p of PROTECTED_PATHS) app.use(p, auth, limit);
 }

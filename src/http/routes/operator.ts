@@ -5,7 +5,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Hono, MiddlewareHandler } from 'hono';
 import { exportHeadToFile, inclusionProof, recordAudit, verifyAudit, type WitnessHead } from '../../audit/index.ts';
-import { mintAccessToken, grantScopes, tokenIssuer } from '../../auth/index.ts';
+import { mintAccessToken, grantScopes, setClientEnabled, tokenIssuer } from '../../auth/index.ts';
 import { findClient } from '../../db/queries/clients.ts';
 import { flagRecord, unflagRecord } from '../../monitor/index.ts';
 import { purgeBefore } from '../../retention/index.ts';
@@ -53,6 +53,12 @@ export function operatorRoutes(secret: string): RouteGroup {
         detail: { scope: token.scope },
       });
       return c.json(token);
+    });
+    app.post('/operator/client/status', async (c) => {
+      const body = (await c.req.json()) as { client?: string; enabled?: boolean };
+      const r = await setClientEnabled(deps.db, { clientId: String(body.client ?? ''), enabled: body.enabled === true, actor: 'operator', now: deps.now?.() ?? new Date(), requestId: c.var.requestId });
+      if (!r) throw new AppError('not_found', `unknown client "${String(body.client ?? '').slice(0, 100)}"`);
+      return c.json(r);
     });
     app.post('/operator/audit/verify', async (c) => {
       await deps.sealAudit?.();

@@ -9,6 +9,7 @@ import { staffById } from '../../db/queries/staff.ts';
 import type { AppEnv } from '../../http/context.ts';
 import { allow, csrfGuard, staffOf, uiGuard } from '../guards.ts';
 import { resetMfa } from '../mfa.ts';
+import { unlockUser } from '../throttle.ts';
 import { clearSessionCookie } from '../session.ts';
 import { ownSessions, revokeSession, scopeSessions } from '../sessions.ts';
 import { actorOf, type StaffDeps } from '../types.ts';
@@ -61,5 +62,15 @@ export function accountRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
     }
     await resetMfa(deps.db, target, actorOf(s), deps.now(), c.var.requestId);
     return c.redirect('/ui/admin?done=mfa-reset', 303);
+  });
+
+  app.post('/ui/admin/users/:id/unlock', uiGuard, csrfGuard(deps), allow(deps, 'users.admin'), async (c) => {
+    const s = staffOf(c);
+    const target = await staffById(deps.db, c.req.param('id'));
+    if (!target || (s.orgId !== null && target.orgId !== s.orgId)) {
+      return c.html(messagePage({ staff: s, title: 'Not found', text: 'There is no such user in your organization.' }), 404);
+    }
+    await unlockUser(deps.db, target, actorOf(s), deps.now(), c.var.requestId);
+    return c.redirect('/ui/admin?done=unlock', 303);
   });
 }

@@ -13,6 +13,8 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import type { AppEnv } from '../../http/context.ts';
 import { csrfGuard, pendingStep, safeNext } from '../guards.ts';
 import { login, logout, MAX_FAILURES, LOCK_MS } from '../login.ts';
+import { pauseMessage } from '../throttle.ts';
+import { clientAddress } from '../../http/remote-address.ts';
 import { homeOf } from '../permissions.ts';
 import { clearSessionCookie, crossSite, fromBrowser, hashToken, isHttps, newToken, sameToken, sessionToken, setSessionCookie } from '../session.ts';
 import type { StaffDeps } from '../types.ts';
@@ -20,10 +22,10 @@ import { loginPage } from '../views/login.tsx';
 import { messagePage } from '../views/message.tsx';
 
 const LOGIN_COOKIE = 'pg_login';
-export const LOGIN_FAILED = `Sign-in failed: check the username, password and code. After ${MAX_FAILURES} failed attempts an account is locked for ${LOCK_MS / 60_000} minutes.`;
+export const LOGIN_FAILED = `Sign-in failed: check the username, password and code. After ${MAX_FAILURES} failed attempts, signing in with this username from your network is paused for ${LOCK_MS / 60_000} minutes.`;
 
 export function loginRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
-  const form = (c: Context, status: 200 | 401, extra: { error?: string; username?: string } = {}) => {
+  const form = (c: Context, status: 200 | 401 | 429, extra: { error?: string; username?: string } = {}) => {
     const csrf = getCookie(c, LOGIN_COOKIE) ?? newToken();
     setCookie(c, LOGIN_COOKIE, csrf, { httpOnly: true, sameSite: 'Strict', secure: isHttps(c), path: '/ui/login', maxAge: 3600 });
     return c.html(loginPage({ csrf, next: safeNext(c.req.query('next')), ...extra }), status);
@@ -48,8 +50,9 @@ export function loginRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
       httpRequestId: c.var.requestId,
       userAgent: c.req.header('user-agent'),
       previousTokenHash: previous && previous.length <= 128 ? hashToken(previous) : undefined,
+      address: clientAddress(c, deps.config.trustedProxies),
     });
-    if (!result.ok) return form(c, 401, { error: LOGIN_FAILED, username: username.slice(0, 200) });
+    if (!result.ok) return form(c, result.pause ? 429 : 401, { error: result.pause ? pauseMessage(result.pause) : LOGIN_FAILED, username: username.slice(0, 200) });
     deleteCookie(c, LOGIN_COOKIE, { path: '/ui/login' });
     setSessionCookie(c, result.token, result.maxAgeS);
     const next = c.req.query('next');

@@ -6,6 +6,7 @@
  */
 import type { Context, Hono } from 'hono';
 import type { AppEnv } from '../../http/context.ts';
+import { clientAddress } from '../../http/remote-address.ts';
 import { csrfGuard, safeNext } from '../guards.ts';
 import { confirmEnrolment, enrolmentMaterial, verifySecondFactor } from '../mfa.ts';
 import { homeOf } from '../permissions.ts';
@@ -15,7 +16,7 @@ import type { StaffDeps, StaffPrincipal } from '../types.ts';
 import { messagePage } from '../views/message.tsx';
 import { enrolPage, mfaPage, recoveryCodesPage } from '../views/mfa.tsx';
 
-const stepCtx = (c: Context<AppEnv>) => ({ httpRequestId: c.var.requestId, userAgent: c.req.header('user-agent') });
+const stepCtx = (c: Context<AppEnv>, deps: StaffDeps) => ({ httpRequestId: c.var.requestId, userAgent: c.req.header('user-agent'), address: clientAddress(c, deps.config.trustedProxies) });
 
 export function mfaRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
   const nextOf = (c: Context) => {
@@ -34,7 +35,7 @@ export function mfaRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
   app.post('/ui/mfa', async (c, next) => (c.get('pendingStaff')?.stage === 'mfa' ? next() : elsewhere(c)), csrfGuard(deps), async (c) => {
     const p = c.get('pendingStaff')!;
     const code = String((await c.req.parseBody()).code ?? '').slice(0, 40);
-    const result = await verifySecondFactor(deps, p, code, stepCtx(c));
+    const result = await verifySecondFactor(deps, p, code, stepCtx(c, deps));
     if (!result.ok) return c.html(mfaPage({ csrf: p.csrf, next: nextOf(c), error: LOGIN_FAILED }), 401);
     setSessionCookie(c, result.token, result.maxAgeS);
     return c.redirect(safeNext(nextOf(c), homeOf(p)), 303);
@@ -51,7 +52,7 @@ export function mfaRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
   app.get('/ui/mfa/enrol', async (c) => {
     const e = enrolling(c);
     if (!e) return c.get('pendingStaff') ? c.redirect('/ui/mfa', 303) : c.redirect('/ui/login', 303);
-    const material = await enrolmentMaterial(deps, e.who, stepCtx(c));
+    const material = await enrolmentMaterial(deps, e.who, stepCtx(c, deps));
     if (!material) return c.redirect('/ui/account', 303);
     return c.html(enrolPage({ staff: e.pending ? undefined : e.who, csrf: e.who.csrf, next: nextOf(c), material, required: e.pending }));
   });
@@ -59,12 +60,12 @@ export function mfaRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
   app.post('/ui/mfa/enrol', async (c, next) => (enrolling(c) ? next() : c.redirect('/ui/login', 303)), csrfGuard(deps), async (c) => {
     const e = enrolling(c)!;
     const code = String((await c.req.parseBody()).code ?? '').slice(0, 40);
-    const result = await confirmEnrolment(deps, e.who, code, stepCtx(c));
+    const result = await confirmEnrolment(deps, e.who, code, stepCtx(c, deps));
     if (!result.ok && result.reason === 'already') {
       return c.html(messagePage({ staff: c.get('staff'), title: 'Already set up', text: 'Two-step verification is already on for this account.' }), 409);
     }
     if (!result.ok) {
-      const material = await enrolmentMaterial(deps, e.who, stepCtx(c));
+      const material = await enrolmentMaterial(deps, e.who, stepCtx(c, deps));
       if (!material) return c.redirect('/ui/account', 303);
       const error = 'That code is not right. Check the time on your phone and enter the code the app shows now.';
       return c.html(enrolPage({ staff: e.pending ? undefined : e.who, csrf: e.who.csrf, next: nextOf(c), material, required: e.pending, error }), 400);

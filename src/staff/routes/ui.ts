@@ -15,6 +15,8 @@ import { STAFF_CSS, STAFF_JS } from '../assets.ts';
 import { allow, csrfGuard, staffOf, uiGuard } from '../guards.ts';
 import { cmsMetrics, parsePeriod } from '../metrics.ts';
 import { loadRequestDetail } from '../request-detail.ts';
+import { loginStates } from '../throttle.ts';
+import { openUnmatched } from './unmatched.ts';
 import type { StaffDeps } from '../types.ts';
 import { adminPage } from '../views/admin.tsx';
 import { detailPage } from '../views/detail.tsx';
@@ -23,7 +25,7 @@ import { metricsPage } from '../views/metrics.tsx';
 import { worklistPage, WorklistRows } from '../views/worklist.tsx';
 import { loadWorklist, parseWorklistParams, toQuery } from '../worklist.ts';
 
-const NOTICES: Record<string, string> = { appeal: 'Appeal recorded.', extension: 'Extended review timeframe recorded.', 'mfa-reset': 'Two-step verification reset; their sessions ended.' };
+const NOTICES: Record<string, string> = { appeal: 'Appeal recorded.', extension: 'Extended review timeframe recorded.', 'mfa-reset': 'Two-step verification reset; their sessions ended.', unlock: 'Sign-in unlocked.' };
 
 function badRequest(c: Context, e: unknown) {
   if (!(e instanceof ZodError) && !(e instanceof RangeError)) throw e;
@@ -43,8 +45,8 @@ export function uiRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
     } catch (e) {
       return badRequest(c, e);
     }
-    const [page, payers] = await Promise.all([loadWorklist(deps, staffOf(c), params, c.var.requestId), payerList(deps.db)]);
-    return c.html(worklistPage({ staff: staffOf(c), page, payers }));
+    const [page, payers, undelivered] = await Promise.all([loadWorklist(deps, staffOf(c), params, c.var.requestId), payerList(deps.db), openUnmatched(deps, staffOf(c))]);
+    return c.html(worklistPage({ staff: staffOf(c), page, payers, undelivered: undelivered.length }));
   });
 
   app.get('/ui/worklist/rows', uiGuard, reads, async (c) => {
@@ -96,7 +98,10 @@ export function uiRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
 
   app.get('/ui/admin', uiGuard, allow(deps, 'users.admin'), async (c) => {
     const s = staffOf(c);
-    const [chain, users] = await Promise.all([verifyAudit(deps.db), listStaff(deps.db, s.orgId)]);
+    const [chain, listed] = await Promise.all([verifyAudit(deps.db), listStaff(deps.db, s.orgId)]);
+    // Sign-in pauses and failures live with the throttle (per name and address), not on the user row.
+    const states = await loginStates(deps.db, listed.map((u) => u.username), deps.now());
+    const users = listed.map((u) => ({ ...u, lockedUntil: states.get(u.username)?.lockedUntil ?? null, failedLogins: states.get(u.username)?.failures ?? 0 }));
     return c.html(adminPage({ staff: s, chain, checkedAt: deps.now(), users, notice: NOTICES[c.req.query('done') ?? ''] }));
   });
 

@@ -21,7 +21,7 @@ export function adminPage(p: { staff: StaffPrincipal; chain: VerifyResult; check
       <h1>Administration</h1>
       {p.notice ? <p class="notice">{p.notice}</p> : null}
       <p>
-        <a href="/ui/admin/sessions">Sessions of all users</a>
+        <a href="/ui/admin/sessions">Sessions of all users</a> · <a href="/ui/admin/clients">API clients</a> · <a href="/ui/unmatched">Undelivered payer answers</a>
       </p>
       <section id="audit-chain" class={c.ok ? 'chain ok' : 'chain broken'}>
         <h2>Audit chain</h2>
@@ -69,10 +69,16 @@ export function adminPage(p: { staff: StaffPrincipal; chain: VerifyResult; check
                 <td>{u.orgId ?? 'all'}</td>
                 <td>
                   {u.lockedUntil && u.lockedUntil > p.checkedAt
-                    ? `locked until ${stamp(u.lockedUntil)}`
+                    ? `paused until ${stamp(u.lockedUntil)} (from the address that failed)`
                     : u.failedLogins > 0
                       ? `${u.failedLogins} failed attempt(s)`
                       : 'ok'}
+                  {u.failedLogins > 0 || (u.lockedUntil && u.lockedUntil > p.checkedAt) ? (
+                    <form method="post" action={`/ui/admin/users/${u.id}/unlock`} class="inline">
+                      <input type="hidden" name="_csrf" value={p.staff.csrf} />
+                      <button type="submit">Unlock</button>
+                    </form>
+                  ) : null}
                 </td>
                 <td>
                   {u.mfaEnabledAt ? `on since ${stamp(u.mfaEnabledAt)}` : 'off'}

@@ -115,11 +115,16 @@ function Filters(p: { params: WorklistParams; payers: { id: string; name: string
   );
 }
 
-export function worklistPage(p: { staff: StaffPrincipal; page: WorklistPage; payers: { id: string; name: string }[] }) {
+export function worklistPage(p: { staff: StaffPrincipal; page: WorklistPage; payers: { id: string; name: string }[]; undelivered?: number }) {
   const { params, rows, total, pages, generatedAt } = p.page;
   return documentOf(
     <Page title="Worklist" staff={p.staff} nav="worklist">
       <h1>Prior-authorization worklist</h1>
+      {p.undelivered ? (
+        <p class="notice" role="alert" id="undelivered">
+          {p.undelivered} payer answer{p.undelivered === 1 ? '' : 's'} could not be delivered to a request. <a href="/ui/unmatched">See which</a>.
+        </p>
+      ) : null}
       <Filters params={params} payers={p.payers} />
       <p class="meta">
         <span id="count">

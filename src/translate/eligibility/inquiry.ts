@@ -51,7 +51,7 @@ export function traceOriginator(senderId: string): string {
 
 /** X279A1 maximum lengths, applied by cutting (names are matched loosely by payers anyway). */
 const MAX = { nm103: 60, nm104: 35, nm105: 25, nm107: 10 } as const;
-const cut = (v: string | undefined, n: number) => (v === undefined ? undefined : v.slice(0, n));
+const cut = (v: string | undefined, n: number) => (typeof v === 'string' ? v.slice(0, n) : undefined);
 
 function personNm1(entity: string, name: PersonName | undefined, id?: [string, string]): Segment {
   return seg(

@@ -6,6 +6,7 @@
  */
 import type { OutcomeIssue } from '../../fhir/outcome.ts';
 import { BundleIndex, codeOf, type Located } from '../bundle-index.ts';
+import { isObject, objectsOf, textOf } from '../json-guards.ts';
 import type { Coverage, HumanName, Identifier } from '../fhir-types.ts';
 import { ECS, GENDER_TO_DMG, PURPOSES, RELATIONSHIP_TO_INS02, SELF_RELATIONSHIPS } from './codes/members.ts';
 import { isServiceType } from './codes/service-types.ts';
@@ -41,19 +42,20 @@ export class Issues {
 }
 
 function memberIdOf(c: Coverage): string | undefined {
-  if (c.subscriberId) return c.subscriberId;
-  return (c.identifier ?? []).find((i: Identifier) => i.type?.coding?.some((x) => x.code === 'MB'))?.value;
+  if (typeof c.subscriberId === 'string' && c.subscriberId) return c.subscriberId;
+  return textOf(objectsOf(c.identifier).find((i) => objectsOf(isObject(i.type) ? i.type.coding : undefined).some((x) => x.code === 'MB'))?.value);
 }
 
 function serviceTypes(cer: Json, issues: Issues): string[] {
   const out: string[] = [];
-  ((cer.item ?? []) as Json[]).forEach((item, k) => {
-    const codings = (item?.category?.coding ?? []) as { system?: string; code?: string }[];
+  (Array.isArray(cer.item) ? (cer.item as unknown[]) : []).forEach((raw, k) => {
+    const item = isObject(raw) ? raw : undefined;
+    const codings = objectsOf(isObject(item?.category) ? item.category.coding : undefined) as { system?: string; code?: string }[];
     if (!item?.category) {
       if (item?.productOrService) issues.warning('items without a category are not sent: the 270 asks by service type', `${CER}.item[${k}].category`);
       return;
     }
-    const code = codings.find((c) => c.system === ECS.serviceType)?.code ?? codings.find((c) => c.code && isServiceType(c.code))?.code;
+    const code = textOf(codings.find((c) => c.system === ECS.serviceType)?.code) ?? textOf(codings.find((c) => typeof c.code === 'string' && isServiceType(c.code))?.code);
     if (!code || !isServiceType(code)) issues.error('code-invalid', 'the category is not an X12 service type code (https://codesystem.x12.org/005010/1365)', `${CER}.item[${k}].category`);
     else out.push(code);
   });
@@ -61,12 +63,13 @@ function serviceTypes(cer: Json, issues: Issues): string[] {
 }
 
 function serviceDate(cer: Json, issues: Issues): { start: string; end?: string } | undefined {
-  const start = cer.servicedDate ?? cer.servicedPeriod?.start;
+  const period = isObject(cer.servicedPeriod) ? cer.servicedPeriod : undefined;
+  const start = cer.servicedDate ?? period?.start;
   if (typeof start !== 'string' || !DATE.test(start)) {
     issues.error('required', 'servicedDate (or servicedPeriod.start) is required as a date', `${CER}.servicedDate`);
     return undefined;
   }
-  const end = cer.servicedPeriod?.end;
+  const end = period?.end;
   return { start, ...(typeof end === 'string' && DATE.test(end) ? { end } : {}) };
 }
 
@@ -78,7 +81,7 @@ function person(hit: Located, issues: Issues, requireName: boolean): { name?: Pe
   return {
     ...(name ? { name } : {}),
     ...(typeof r.birthDate === 'string' && DATE.test(r.birthDate) ? { birthDate: r.birthDate } : {}),
-    ...(r.gender && GENDER_TO_DMG[r.gender] ? { gender: GENDER_TO_DMG[r.gender] } : {}),
+    ...(typeof r.gender === 'string' && Object.hasOwn(GENDER_TO_DMG, r.gender) ? { gender: GENDER_TO_DMG[r.gender] } : {}),
   };
 }
 
@@ -88,7 +91,8 @@ function firstResource(bundle: unknown, issues: Issues): { index: BundleIndex; c
     issues.error('invalid', 'the body is not a FHIR Bundle', 'Bundle');
     return undefined;
   }
-  const cer = b.entry?.[0]?.resource;
+  const first = Array.isArray(b.entry) && isObject(b.entry[0]) ? b.entry[0] : undefined;
+  const cer = isObject(first?.resource) ? first.resource : undefined;
   if (cer?.resourceType !== 'CoverageEligibilityRequest') {
     issues.error('invalid', 'the first Bundle entry must be a CoverageEligibilityRequest', CER);
     return undefined;
@@ -101,10 +105,10 @@ export function readEligibilityRequest(bundle: unknown): EligibilityRequestRead 
   const first = firstResource(bundle, issues);
   if (!first) return { issues: issues.list, insurerIds: [] };
   const { index, cer } = first;
-  const bid = (bundle as Json).identifier as Identifier | undefined;
-  const cid = ((cer.identifier ?? []) as Identifier[]).find((i) => i.value);
-  const found = cid?.value ? cid : bid?.value ? bid : undefined;
-  const identifier = found?.value ? { ...(found.system ? { system: found.system } : {}), value: found.value } : undefined;
+  const bid = isObject((bundle as Json).identifier) ? ((bundle as Json).identifier as Identifier) : undefined;
+  const cid = (objectsOf(cer.identifier) as Identifier[]).find((i) => typeof i.value === 'string' && i.value);
+  const found = cid?.value ? cid : typeof bid?.value === 'string' && bid.value ? bid : undefined;
+  const identifier = found?.value ? { ...(typeof found.system === 'string' && found.system ? { system: found.system } : {}), value: found.value } : undefined;
   if (!identifier) issues.error('required', 'CoverageEligibilityRequest.identifier or Bundle.identifier is required (it makes resubmission safe)', 'Bundle.identifier');
   if (cer.status !== 'active') issues.error(cer.status ? 'value' : 'required', 'status must be active', `${CER}.status`);
   const purposes = Array.isArray(cer.purpose) ? (cer.purpose as unknown[]) : [];
@@ -119,8 +123,8 @@ export function readEligibilityRequest(bundle: unknown): EligibilityRequestRead 
   const dates = serviceDate(cer, issues);
   const types = serviceTypes(cer, issues);
 
-  const insurance = (cer.insurance ?? []) as { focal?: boolean; coverage?: { reference?: string } }[];
-  const k = Math.max(0, insurance.findIndex((i) => i.focal));
+  const insurance = Array.isArray(cer.insurance) ? (cer.insurance as unknown[]).map((i) => (isObject(i) ? i : {})) : [];
+  const k = Math.max(0, insurance.findIndex((i) => i.focal === true));
   const coverage = index.resolve<Coverage>(insurance[k]?.coverage);
   let memberId: string | undefined;
   if (coverage?.resource.resourceType !== 'Coverage') {
@@ -136,16 +140,18 @@ export function readEligibilityRequest(bundle: unknown): EligibilityRequestRead 
   const subscriberHit = isDependent ? index.resolve(coverage?.resource.subscriber) : undefined;
   const subscriberFacts = subscriberHit ? person(subscriberHit, issues, false) : isDependent ? {} : patientFacts;
   if (patientFacts.name && !patientFacts.birthDate && patient) issues.warning('no birthDate: payers match members by id, name and date of birth', at(patient, '.birthDate'));
-  const insurerIds = ((insurer?.resource.identifier ?? []) as Identifier[]).map((i) => i.value ?? '').filter(Boolean);
+  const insurerIds = objectsOf(insurer?.resource.identifier).map((i) => textOf(i.value) ?? '').filter(Boolean);
   // Identifiers travel whole: one longer than its X12 element is refused here, not cut or sent.
   if (insurer && (insurerIds[0]?.length ?? 0) > 80) issues.error('value', 'the insurer identifier is longer than 80 characters (2100A NM109)', at(insurer, '.identifier'));
-  const groupIndex = (coverage?.resource.class ?? []).findIndex((c) => codeOf(c.type) === 'group');
-  if (coverage && groupIndex >= 0 && (coverage.resource.class![groupIndex]!.value?.length ?? 0) > 50) {
+  const classes = (Array.isArray(coverage?.resource.class) ? (coverage.resource.class as unknown[]) : []).map((c) => (isObject(c) ? c : {}));
+  const groupIndex = classes.findIndex((c) => codeOf(c.type) === 'group');
+  const groupValue = groupIndex >= 0 ? textOf(classes[groupIndex]!.value) : undefined;
+  if (coverage && groupIndex >= 0 && (groupValue?.length ?? 0) > 50) {
     issues.error('value', 'the group number is longer than 50 characters (2100C REF02)', at(coverage, `.class[${groupIndex}].value`));
   }
   if (issues.failed || !patient || !insurer || !provider || !dates || !memberId || !identifier) return { issues: issues.list, insurerIds, ...(identifier ? { identifier } : {}) };
 
-  const group = (coverage!.resource.class ?? []).find((c) => codeOf(c.type) === 'group')?.value;
+  const group = groupValue;
   const insurerName = typeof insurer.resource.name === 'string' ? insurer.resource.name : undefined;
   const inquiry: EligibilityInquiry = {
     source: { ...(insurerName ? { name: insurerName } : {}), qualifier: 'PI', id: insurerIds[0] ?? '' },

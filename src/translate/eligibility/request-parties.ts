@@ -10,20 +10,22 @@ import type { HumanName, Identifier, Reference } from '../fhir-types.ts';
 import { ECS } from './codes/members.ts';
 import type { EligibilityInquiry, PersonName } from './inquiry.ts';
 import type { Issues } from './read-request.ts';
+import { objectsOf, textOf, textsOf } from '../json-guards.ts';
 
 type Json = Record<string, any>;
 
 export function personName(names: HumanName[] | undefined): PersonName | undefined {
-  const n = (names ?? []).find((x) => x.family) ?? undefined;
-  if (!n?.family) return undefined;
-  const given = n.given ?? [];
-  return { last: n.family, ...(given[0] ? { first: given[0] } : {}), ...(given[1] ? { middle: given[1] } : {}), ...(n.suffix?.[0] ? { suffix: n.suffix[0] } : {}) };
+  const n = objectsOf(names).find((x) => textOf(x.family));
+  if (!n) return undefined;
+  const given = textsOf(n.given);
+  const suffix = textsOf(n.suffix)[0];
+  return { last: n.family, ...(given[0] ? { first: given[0] } : {}), ...(given[1] ? { middle: given[1] } : {}), ...(suffix ? { suffix } : {}) };
 }
 
 /** NPI check digit (Luhn over `80840` + nine digits): the one implementation is src/fhir/npi.ts. */
 export const validNpi = isValidNpi;
 
-const npiOf = (r: Json | undefined) => ((r?.identifier ?? []) as Identifier[]).find((i) => i.system === ECS.npi && i.value);
+const npiOf = (r: Json | undefined) => (objectsOf(r?.identifier) as Identifier[]).find((i) => i.system === ECS.npi && typeof i.value === 'string' && i.value);
 
 /** Practitioner, Organization or PractitionerRole (its practitioner, else its organization). */
 function resolveProvider(index: BundleIndex, ref: Reference | undefined): { party?: Located; role?: Located } {
@@ -59,8 +61,10 @@ export function providerParty(index: BundleIndex, ref: Reference | undefined, wh
     issues.error('required', 'the provider needs a name (2100B NM103)', `${path}.name`);
     return undefined;
   }
-  const taxonomy = ((role?.resource as Json | undefined)?.specialty as Json[] | undefined)
-    ?.flatMap((s) => s.coding ?? [])
-    .find((c: Json) => c.system === CS.nuccTaxonomy)?.code as string | undefined;
+  const taxonomy = textOf(
+    objectsOf((role?.resource as Json | undefined)?.specialty)
+      .flatMap((s) => objectsOf(s.coding))
+      .find((c) => c.system === CS.nuccTaxonomy)?.code,
+  );
   return { entity: '1P', person, name, qualifier: 'XX', id: npi.value, ...(taxonomy ? { taxonomy } : {}) };
 }

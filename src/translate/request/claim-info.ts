@@ -9,7 +9,9 @@ import { CS, EXT, PROFILE } from '../codes/systems.ts';
 
 /** A PAS Claim update: it points at the Claim it revises (PAS spec-65) or claims the update profile. */
 export function isUpdate(claim: Claim): boolean {
-  return Boolean(claim.related?.some((r) => r.claim)) || Boolean(claim.meta?.profile?.some((p) => p.startsWith(PROFILE.claimUpdate)));
+  const related = Array.isArray(claim.related) ? claim.related : [];
+  const profiles = Array.isArray(claim.meta?.profile) ? claim.meta.profile : [];
+  return related.some((r) => r?.claim) || profiles.some((p) => typeof p === 'string' && p.startsWith(PROFILE.claimUpdate));
 }
 
 /** Claim-level certificationType (PAS: code 3 on the Claim cancels the whole request). */

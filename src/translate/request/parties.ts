@@ -24,7 +24,8 @@ export interface PartyName {
 const MAX = { nm103: 60, nm104: 35, nm105: 25, nm107: 10, n3: 55, n401: 30 } as const;
 
 export function cut(value: string | undefined, max: number, warn: Warnings, where: string): string | undefined {
-  if (value === undefined || value.length <= max) return value;
+  if (typeof value !== 'string') return undefined;
+  if (value.length <= max) return value;
   warn.add('truncated', `value longer than ${max} characters was shortened`, where);
   return value.slice(0, max);
 }
@@ -88,7 +89,7 @@ export function addressSegments(resource: Resource | undefined, warn: Warnings, 
   const out: Segment[] = [];
   const lines = address.line ?? [];
   if (lines[0]) out.push(seg('N3', cut(lines[0], MAX.n3, warn, where), cut(lines[1], MAX.n3, warn, where)));
-  const country = address.country && !['US', 'USA'].includes(address.country.toUpperCase()) ? address.country : undefined;
+  const country = typeof address.country === 'string' && address.country && !['US', 'USA'].includes(address.country.toUpperCase()) ? address.country : undefined;
   const zip = address.postalCode?.replace(/[-\s]/g, '');
   if (address.city || address.state || zip) {
     // Codes travel whole or not at all (N402 state, N403 postal code, N404 country).

@@ -1,0 +1,51 @@
+/**
+ * Disabling and enabling an API client. A disabled client gets no token (token.ts), and every
+ * token it already holds is refused from that moment (`tokens_not_before`, checked on each request
+ * by requireAuth): revocation does not wait for tokens to expire. Enabling it again lets it get new
+ * tokens; the old ones stay refused. Both are audited in the same transaction as the change.
+ */
+import { eq } from 'drizzle-orm';
+import { appendAudit } from '../audit/index.ts';
+import type { Db } from '../db/client.ts';
+import { withTransaction } from '../db/tx.ts';
+import { apiClients } from '../db/schema.ts';
+import type { AccessClaims } from './token.ts';
+
+export async function setClientEnabled(
+  db: Db,
+  opts: { clientId: string; enabled: boolean; actor: string; now: Date; requestId?: string | null },
+): Promise<{ orgId: string; changed: boolean } | undefined> {
+  return withTransaction(db, async (tx) => {
+    const [row] = await tx.select({ orgId: apiClients.orgId, active: apiClients.active }).from(apiClients).where(eq(apiClients.id, opts.clientId)).for('update');
+    if (!row) return undefined;
+    if (row.active === opts.enabled) return { orgId: row.orgId, changed: false };
+    await tx
+      .update(apiClients)
+      .set(opts.enabled ? { active: true } : { active: false, tokensNotBefore: opts.now })
+      .where(eq(apiClients.id, opts.clientId));
+    await appendAudit(tx, {
+      actor: opts.actor,
+      action: opts.enabled ? 'client.enable' : 'client.disable',
+      orgId: row.orgId,
+      entityType: 'api_client',
+      entityId: opts.clientId,
+      requestId: opts.requestId ?? null,
+      at: opts.now,
+    });
+    return { orgId: row.orgId, changed: true };
+  });
+}
+
+/**
+ * Whether a verified access token may still be used: its client exists, is enabled, and was not
+ * disabled after the token was issued (a token issued within the second of the disabling counts as
+ * issued before it).
+ */
+export async function clientAllows(db: Db, claims: AccessClaims): Promise<boolean> {
+  const [row] = await db
+    .select({ active: apiClients.active, notBefore: apiClients.tokensNotBefore })
+    .from(apiClients)
+    .where(eq(apiClients.id, claims.clientId));
+  if (!row?.active) return false;
+  return !row.notBefore || (claims.issuedAt ?? 0) * 1000 > row.notBefore.getTime();
+}
