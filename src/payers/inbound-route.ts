@@ -38,7 +38,9 @@ export function payerInboundRoutes(events: RequestEvents) {
       if (!payerId) throw new AppError('unauthorized', 'payer credentials required', undefined, { 'WWW-Authenticate': 'Basic realm="priorgate-payer"' });
       const text = await c.req.text();
       // The stream reader, like parseX12, reports bad X12 as issues; a fault of its own must not cost a 500.
-      const parsed = await parseX12Stream(slices(text), () => {}, { mode: 'transaction' }).catch(() => parseX12(text));
+      // The one validator (as `priorgate validate --payer` runs it), with this payer's named leniency.
+      const lenient = deps.services?.payers.get(payerId)?.config.x12?.leniency ?? [];
+      const parsed = await parseX12Stream(slices(text), () => {}, { mode: 'transaction', lenient }).catch(() => parseX12(text, { lenient }));
       if (!parsed.isX12) throw new AppError('invalid', 'the body is not an X12 interchange (it must start with ISA)');
       const seen = new Set<string>();
       for (const ic of parsed.interchanges) {
@@ -46,8 +48,6 @@ export function payerInboundRoutes(events: RequestEvents) {
       }
       const now = deps.now?.() ?? new Date();
       const controlNumbers = await ackControlNumbers(deps.db, deps.config.x12SenderId, parsed);
-      // The one validator (as `priorgate validate --payer` runs it), with this payer's named leniency.
-      const lenient = deps.services?.payers.get(payerId)?.config.x12?.leniency ?? [];
       const check = validateX12(parsed, { seen, controlNumbers, now, lenient });
       const controlNumber = parsed.interchanges[0]?.controlNumber;
       if (check.ack === '') throw new AppError('invalid', 'the body could not be read as X12');

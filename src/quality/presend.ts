@@ -165,8 +165,12 @@ const ISSUE_CODES: Record<DataQualityKind, Finding['issueCode']> = {
  */
 export function withWarnings(bundle: Bundle, findings: Finding[]): Bundle {
   if (findings.length === 0) return bundle;
+  // Right after the ClaimResponse (the outcome of processing, beside the answer), not last: a reader
+  // that takes the base for relative references from the last entry (as the PAS test kit does) keeps
+  // the base of the entries the ClaimResponse refers to.
   const entry = { fullUrl: `urn:uuid:${randomUUID()}`, resource: qualityOutcome(findings) };
-  return { ...bundle, entry: [...(bundle.entry ?? []), entry as never] };
+  const [first, ...rest] = bundle.entry ?? [];
+  return { ...bundle, entry: first ? [first, entry as never, ...rest] : [entry as never] };
 }
 
 /** The 422 body of a refused request: the refusals as errors, the other findings as warnings. */

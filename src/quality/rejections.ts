@@ -40,7 +40,10 @@ export function reasonsOfResponse(bundle: Bundle | undefined): RejectionReason[]
   const out: RejectionReason[] = [];
   const errors = cr.error ?? [];
   const fromAck = (e: ErrorLike) => ACK_CODE_SYSTEMS.has(e.code?.coding?.[0]?.system ?? '') || Boolean(e.code?.coding?.[0]?.system?.endsWith('/999'));
+  // A refused interchange: its acknowledgment's own errors are the reasons (the 901 summary before them is not one).
+  const acked = errors.some(fromAck);
   for (const e of errors) {
+    if (acked && !fromAck(e)) continue;
     const coding = e.code?.coding?.[0];
     if (!coding?.code) continue;
     const element = e.extension?.find((x) => x.url?.endsWith('extension-errorElement'))?.extension?.find((x) => x.url === 'error')?.valueString;
@@ -48,10 +51,8 @@ export function reasonsOfResponse(bundle: Bundle | undefined): RejectionReason[]
     if (coding.code.startsWith('TA1-')) out.push({ source: 'TA1', code: coding.code.slice(4), loop: 'ISA' });
     else if (element?.startsWith('TA1-')) out.push({ source: 'TA1', code: element.slice(4), loop: 'ISA' });
     else if (fromAck(e)) out.push({ source: '999', code: coding.code });
-    else if (element?.includes('-')) {
-      // The refusal's summary: the 999's own errors follow it, or its verdict is all there is.
-      if (!errors.some(fromAck)) out.push({ source: '999', code: element.startsWith('999-IK5-') ? element.slice(8) : coding.code });
-    } else out.push({ source: 'AAA', code: coding.code, ...(element ? { loop: element } : {}), ...(followUp ? { followUp } : {}) });
+    else if (element?.startsWith('999-IK5-')) out.push({ source: '999', code: element.slice(8) });
+    else out.push({ source: 'AAA', code: coding.code, ...(element ? { loop: element } : {}), ...(followUp ? { followUp } : {}) });
   }
   return out;
 }

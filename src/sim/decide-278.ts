@@ -166,7 +166,8 @@ export function respond278(body: Segment[], opts: RespondOptions): Segment[] {
         if (event) {
           // 2010EB: where the additional information goes, and who to call.
           return {
-            review: [seg('HCR', 'A4', '', '0V'), ...diagnoses(loop)],
+            // REF*NT: the case's administrative reference, which an update or cancel must quote.
+            review: [seg('HCR', 'A4', '', '0V'), seg('REF', 'NT', `${opts.authNumber}P`), ...diagnoses(loop)],
             names: [
               ...loop.names.map((n) => n.nm1),
               seg('NM1', 'X3', '2', 'UM CLINICAL REVIEW'),

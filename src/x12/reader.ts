@@ -55,6 +55,8 @@ export interface StreamOptions {
   validate?: boolean;
   /** Byte decoding for Buffer chunks; default utf8. */
   encoding?: BufferEncoding;
+  /** Named envelope deviations accepted as warnings (a partner's leniency), as for parseX12. */
+  lenient?: readonly string[];
 }
 
 /**
@@ -80,7 +82,7 @@ export async function parseX12Stream(
     loop: h.onLoop && ((loop, ctx) => track(h.onLoop!(loop, ctx))),
     issue: h.onIssue && ((issue) => track(h.onIssue!(issue))),
   };
-  const core = new ReaderCore(events, { retain: mode, validate: opts.validate ?? true });
+  const core = new ReaderCore(events, { retain: mode, validate: opts.validate ?? true, lenient: opts.lenient });
   const decoder = new StringDecoder(opts.encoding ?? 'utf8');
   for await (const chunk of input as AsyncIterable<string | Uint8Array>) {
     core.feed(typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer));

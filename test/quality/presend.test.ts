@@ -65,7 +65,7 @@ describe('pre-send warnings on $submit', () => {
     expect(r.status, JSON.stringify(r.body)).toBe(200);
     expect(reviewCodes(r.body.entry[0].resource)).toContain('A1');
     expect(r.body.entry[0].resource.resourceType).toBe('ClaimResponse');
-    expect(r.body.entry.at(-1).resource.resourceType).toBe('OperationOutcome');
+    expect(r.body.entry[1].resource.resourceType).toBe('OperationOutcome');
     const issues = qualityIssues(r.body);
     expect(kindsOf(issues)).toEqual(['npi-check-digit']);
     const at = bundle.entry.findIndex((e: any) => e.resource.resourceType === 'PractitionerRole');
@@ -168,7 +168,7 @@ describe('pre-send warnings on $submit', () => {
     };
     const r = await gw.submit(surgical('QPROF01A', badRoleNpi), token);
     expect(qualityIssues(r.body)).toHaveLength(1);
-    expect(r.body.entry.at(-1).resource.resourceType).toBe('OperationOutcome');
+    expect(r.body.entry[1].resource.resourceType).toBe('OperationOutcome');
     expect(bundleErrors(r.body)).toEqual([]);
     // The check has teeth: FHIR's search-mode "outcome" entry is not allowed here, nor a second ClaimResponse.
     const last = r.body.entry.at(-1);

@@ -42,6 +42,8 @@ export function refusalResponse(request: Bundle | undefined, refusal: Refusal, c
     return echoed ? { reference: echoed } : ABSENT;
   };
   const { code, followUp } = REFUSALS[refusal.kind];
+  const firstAck = refusal.errors?.[0] as { extension?: { url?: string }[] } | undefined;
+  const located = (firstAck?.extension ?? []).filter((x) => x.url === EXT.errorElement || x.url === EXT.errorPath);
   const id = ctx.ids();
   const claimResponse: Resource = {
     resourceType: 'ClaimResponse',
@@ -61,7 +63,8 @@ export function refusalResponse(request: Bundle | undefined, refusal: Refusal, c
     error: [
       {
         extension: [
-          ...(refusal.element ? [{ url: EXT.errorElement, extension: [{ url: 'error', valueString: refusal.element }] }] : []),
+          // Where: the first position the acknowledgment's own errors name (with its FHIR path), else the element given.
+          ...(located.length ? located : refusal.element ? [{ url: EXT.errorElement, extension: [{ url: 'error', valueString: refusal.element }] }] : []),
           { url: EXT.errorFollowupAction, valueCodeableConcept: { coding: [{ system: CS.followUpAction, code: followUp }] } },
         ],
         code: { coding: [{ system: CS.rejectReason, code }], text: refusal.text },
