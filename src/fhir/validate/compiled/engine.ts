@@ -220,8 +220,14 @@ class CompiledValidator implements Traversal {
     const result: ScanResult = { extensions: [], references: [] };
     const state: ScanState = {
       segs: [],
-      found(type, value) {
+      found(type, value, holderType, holderValue) {
         const located: Located = { expression: state.segs.length ? `${expression}.${state.segs.join('.')}` : expression, value: { type, value } };
+        if (type === 'Extension') {
+          // Where it sits, as the reference scanner (scan.ts) says it: the element path without indices, and the holder's type.
+          const path = [resource.resourceType, ...state.segs].join('.').replace(/\[\d+\]/g, '').replace(/\.(modifierExtension|extension)$/, '');
+          const url = holderType === 'Extension' ? (holderValue as { url?: unknown } | undefined)?.url : undefined;
+          located.holder = { path, type: holderType, ...(typeof url === 'string' ? { url } : {}) };
+        }
         (type === 'Extension' ? result.extensions : result.references).push(located);
       },
       resource: (o) => this.code(typeInResourcePosition(o)),

@@ -51,7 +51,8 @@ export interface Traversal {
 /** Where `scan` records what it finds; `segs` is the typed path from the scan's root. */
 export interface ScanState {
   segs: string[];
-  found(type: 'Extension' | 'Reference', value: unknown): void;
+  /** `holderType` and `holder`: the type and value of the element the found value sits in (an extension's context). */
+  found(type: 'Extension' | 'Reference', value: unknown, holderType: string, holder: unknown): void;
   resource(o: unknown): SchemaCode;
 }
 
@@ -264,7 +265,8 @@ function kidsSource(plans: readonly ElementPlan[], typeIndex: (type: string) => 
   return src;
 }
 
-function scanSource(plans: readonly ElementPlan[], typeIndex: (type: string) => number): string {
+function scanSource(name: string, plans: readonly ElementPlan[], typeIndex: (type: string) => number): string {
+  const holder = str(name);
   let src = 'if (!o) return;\nlet v, t, rk;\n';
   for (const plan of plans) {
     if (!plan.complex) continue;
@@ -274,10 +276,10 @@ function scanSource(plans: readonly ElementPlan[], typeIndex: (type: string) => 
       let body = '';
       if (complexTypes.includes('Resource')) {
         // A value in Resource position is typed by its resourceType (whatever that says).
-        body += `{ const tt = H.typeOf(${x}, t); if (tt === 'Extension' || tt === 'Reference') X.found(tt, ${x}); } `;
+        body += `{ const tt = H.typeOf(${x}, t); if (tt === 'Extension' || tt === 'Reference') X.found(tt, ${x}, ${holder}, o); } `;
       }
-      if (complexTypes.includes('Extension')) body += `if (t === 'Extension') X.found('Extension', ${x}); `;
-      if (complexTypes.includes('Reference')) body += `if (t === 'Reference') X.found('Reference', ${x}); `;
+      if (complexTypes.includes('Extension')) body += `if (t === 'Extension') X.found('Extension', ${x}, ${holder}, o); `;
+      if (complexTypes.includes('Reference')) body += `if (t === 'Reference') X.found('Reference', ${x}, ${holder}, o); `;
       body += complexTypes
         .map((type) => `if (t === ${str(type)}) { ${type === 'Resource' ? `X.resource(${x}).scan(${x}, X);` : `S[${typeIndex(type)}].scan(${x}, X);`} }`)
         .join(' else ');
@@ -336,7 +338,7 @@ export class SchemaCompiler {
     const referenced = new Set<string>();
     const slotOf = (type: string): number => (referenced.add(type), this.slot(type));
     const kids = kidsSource(plans, slotOf);
-    const scan = scanSource(plans, slotOf);
+    const scan = scanSource(name, plans, slotOf);
     const { src: extraSrc, traversed } = extraSource(plans);
     const choices: Record<string, (o: unknown) => boolean> = {};
     for (const plan of plans) {
