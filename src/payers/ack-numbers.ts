@@ -8,7 +8,8 @@ import { nextControlNumbers } from '../db/queries/control-numbers.ts';
 import type { ControlKind, ControlNumbers, ParseResult } from '../x12/index.ts';
 
 export async function ackControlNumbers(db: Db, senderId: string, parsed: ParseResult): Promise<ControlNumbers> {
-  const interchanges = Math.max(1, parsed.interchanges.length);
+  // One more interchange than received: junk after the last IEA gets a TA1 of its own.
+  const interchanges = parsed.interchanges.length + 1;
   const groups = Math.max(1, parsed.interchanges.reduce((n, ic) => n + ic.groups.length, 0));
   const wanted: Record<ControlKind, number> = { ISA: interchanges, GS: groups, ST: groups };
   const next = new Map<ControlKind, { at: number; end: number }>();

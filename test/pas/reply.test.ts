@@ -30,10 +30,13 @@ describe('payer acknowledgements', () => {
     expect(stateOf(reply.summary)).toBe('rejected');
     const cr = reply.bundle.entry?.[0]?.resource as any;
     expect(cr.outcome).toBe('error');
-    // The 999's own errors: segment (IK304, X12 620), element (IK403, 621) and set (IK502, 618) codes.
-    expect(cr.error.map((e: any) => e.code.coding[0].system)).toContain('https://codesystem.x12.org/005010/618');
-    expect(cr.error.every((e: any) => /^https:\/\/codesystem\.x12\.org\/005010\/(620|621|618|716)$/.test(e.code.coding[0].system))).toBe(true);
-    expect(cr.error[0].code.text).toMatch(/^999 IK/);
+    // First the PAS error a provider system acts on: X12 901 code 33 (input errors), correct and resubmit.
+    expect(cr.error[0].code.coding[0]).toMatchObject({ system: 'https://codesystem.x12.org/005010/901', code: '33' });
+    // Then the 999's own errors: segment (IK304, X12 620), element (IK403, 621) and set (IK502, 618) codes.
+    const own = cr.error.slice(1);
+    expect(own.map((e: any) => e.code.coding[0].system)).toContain('https://codesystem.x12.org/005010/618');
+    expect(own.every((e: any) => /^https:\/\/codesystem\.x12\.org\/005010\/(620|621|618|716)$/.test(e.code.coding[0].system))).toBe(true);
+    expect(own[0].code.text).toMatch(/^999 IK/);
   });
 
   it('a 999 accepting our 278 without a 278 response: the payer answers later (a batch-style payer), not a failure', async () => {

@@ -206,7 +206,10 @@ export function responseItem(input: ItemInput, parties: ResponseParties, withDet
   const requested = date(level, RESPONSE_DATE.service);
   const trace = input.traceIdentifier ?? (level.traces[0] ? traceIdentifier(level.traces[0]) : undefined);
   // What was authorized: the line's own detail, or the event's HSD when the event answers the line.
-  const detail = withDetail && CERTIFIED.has(review.code) ? authorizedDetail(byEvent && event ? event : level, input.requestItem, parties) : undefined;
+  // A line not (yet) certified restates the service under review: when the request is not at hand
+  // to say what it is, the line's service is kept here rather than lost.
+  const source = byEvent && event ? event : level;
+  const detail = withDetail && (CERTIFIED.has(review.code) || (!input.requestItem && source.service)) ? authorizedDetail(source, input.requestItem, parties) : undefined;
   const refs = byEvent && event ? { ...event.refs, ...level.refs } : level.refs;
   const extension: Extension[] = [
     ...(trace ? [{ url: EXT.itemTraceNumber, valueIdentifier: trace }] : []),
