@@ -93,10 +93,10 @@ describe('role × route', () => {
       const html = await (await clients[role].get('/ui/account')).text();
       return [...html.matchAll(/<nav><a href="([^"]+)"|<\/a><a href="([^"]+)"/g)].map((m) => m[1] ?? m[2]);
     };
-    expect(await nav('viewer')).toEqual(['/ui', '/ui/metrics', '/ui/quality', '/ui/health', '/ui/account']);
-    expect(await nav('staff')).toEqual(['/ui', '/ui/metrics', '/ui/quality', '/ui/health', '/ui/account']);
+    expect(await nav('viewer')).toEqual(['/ui', '/ui/metrics', '/ui/quality', '/ui/health', '/ui/payers', '/ui/account']);
+    expect(await nav('staff')).toEqual(['/ui', '/ui/metrics', '/ui/quality', '/ui/health', '/ui/payers', '/ui/account']);
     expect(await nav('auditor')).toEqual(['/ui/metrics', '/ui/quality', '/ui/health', '/fhir/AuditEvent?_count=50', '/ui/account']);
-    expect(await nav('admin')).toEqual(['/ui', '/ui/metrics', '/ui/quality', '/ui/health', '/fhir/AuditEvent?_count=50', '/ui/admin', '/ui/account']);
+    expect(await nav('admin')).toEqual(['/ui', '/ui/metrics', '/ui/quality', '/ui/health', '/ui/payers', '/fhir/AuditEvent?_count=50', '/ui/admin', '/ui/account']);
   });
 
   it('sends each role to a page it may open after sign-in (an auditor has no worklist)', async () => {
