@@ -39,6 +39,23 @@ export function loadManifest(file: string): { ok: true; manifest: Manifest } | {
   return parsed.ok ? { ok: true, manifest: parsed.value } : { ok: false, problems: parsed.problems };
 }
 
+/**
+ * One segment per line (`*` between elements, composites split on `:`), as golden files are
+ * written; `#` lines are comments. A file whose data holds a colon (a URL in PER) declares another
+ * separator, as a real sender picks ISA16: a comment line `# component separator: >`.
+ */
+export function segmentsFromLines(text: string): Segment[] {
+  const sep = /^# component separator: (\S)$/m.exec(text)?.[1] ?? ':';
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((line) => {
+      const [tag, ...elements] = line.split('*');
+      return { tag: tag!, elements: elements.map((e) => (e.includes(sep) ? e.split(sep) : e)) };
+    });
+}
+
 /** A 278 as segments: a whole interchange (ISA …), or one segment per line as the golden files are written. */
 export function segmentsOf(text: string): Segment[] {
   if (text.trimStart().startsWith('ISA')) {
@@ -46,14 +63,7 @@ export function segmentsOf(text: string): Segment[] {
     if (!tx) throw new Error('the interchange holds no transaction set');
     return bodyOf(tx);
   }
-  return text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'))
-    .map((line) => {
-      const [tag, ...elements] = line.split('*');
-      return { tag: tag!, elements: elements.map((e) => (e.includes(':') ? e.split(':') : e)) };
-    });
+  return segmentsFromLines(text);
 }
 
 function interchange(payer: PayerConfig | undefined, senderId: string, body: Segment[], kind: { setId: string; version: string; functionalId: string }, now: Date): string {

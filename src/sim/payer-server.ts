@@ -104,6 +104,18 @@ export interface PayerSimState {
   issued: Set<string>;
 }
 
+/** A 999 body rejecting the one transaction set of `ic` for one element (its IK3 and IK4). */
+function rejecting999(kind: { functionalId: string; version: string; setId: string }, ic: Interchange, tx: TransactionSet, ik3: Segment, ik4: Segment): Segment[] {
+  return [
+    seg('AK1', kind.functionalId, ic.groups[0]!.controlNumber, kind.version),
+    seg('AK2', kind.setId, tx.controlNumber, kind.version),
+    ik3,
+    ik4,
+    seg('IK5', 'R', '5'),
+    seg('AK9', 'R', '1', '1', '0'),
+  ];
+}
+
 /** How long a payer keeps pushing a decision the gateway does not take. */
 const PUSH_RETRY_MS = 10 * 60_000;
 
@@ -242,14 +254,7 @@ export function createPayerSim(opts: PayerSimOptions) {
   /** A 999 rejecting the 278 for its 2010C member id (IK3 NM1 in 2010C, IK4 NM109 code 6). */
   function lateRejection(ic: Interchange, tx: TransactionSet): Segment[] {
     const position = tx.segments.findIndex((s) => s.tag === 'NM1' && el(s, 1) === 'IL') + 1;
-    return [
-      seg('AK1', 'HI', ic.groups[0]!.controlNumber, '005010X217'),
-      seg('AK2', '278', tx.controlNumber, '005010X217'),
-      seg('IK3', 'NM1', String(position), '2010C', '8'),
-      seg('IK4', '9', '67', '6'),
-      seg('IK5', 'R', '5'),
-      seg('AK9', 'R', '1', '1', '0'),
-    ];
+    return rejecting999({ functionalId: 'HI', version: '005010X217', setId: '278' }, ic, tx, seg('IK3', 'NM1', String(position), '2010C', '8'), seg('IK4', '9', '67', '6'));
   }
 
   /**
@@ -266,14 +271,7 @@ export function createPayerSim(opts: PayerSimOptions) {
     let reply = ack;
     if (broken >= 0) {
       const position = tx.segments.filter((s) => s.tag === 'BIN').length ? tx.segments.findIndex((s, i) => s.tag === 'BIN' && tx.segments.slice(0, i + 1).filter((x) => x.tag === 'BIN').length === broken + 1) + 1 : 0;
-      reply = envelopeOut(ic, [
-        seg('AK1', 'PI', ic.groups[0]!.controlNumber, '005010X210'),
-        seg('AK2', '275', tx.controlNumber, '005010X210'),
-        seg('IK3', 'BIN', String(position), '2100A', '8'),
-        seg('IK4', '2', '785', '7'),
-        seg('IK5', 'R', '5'),
-        seg('AK9', 'R', '1', '1', '0'),
-      ], '999');
+      reply = envelopeOut(ic, rejecting999({ functionalId: 'PI', version: '005010X210', setId: '275' }, ic, tx, seg('IK3', 'BIN', String(position), '2100A', '8'), seg('IK4', '2', '785', '7')), '999');
     } else {
       for (const d of received.documents) {
         state.attachments.push({ controlNumber: d.controlNumber, contentType: d.contentType, bytes: Buffer.from(d.data, 'base64').length, matched: state.promised.has(d.controlNumber), interchange: key });

@@ -3,6 +3,7 @@
  * splitter that reads the delimiters from ISA positions 3, 104 and 105. The real reader and writer
  * are the codec's (`src/x12`); these exist so translate tests do not depend on it.
  */
+import { segmentsFromLines } from '../../../src/mappings/cases.ts';
 import type { Element, Segment } from '../../../src/x12/types.ts';
 
 function elementText(element: Element): string {
@@ -22,15 +23,7 @@ export function toText(segments: Segment[]): string {
  * a comment line `# component separator: >`.
  */
 export function fromText(text: string): Segment[] {
-  const sep = /^# component separator: (\S)$/m.exec(text)?.[1] ?? ':';
-  return text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l && !l.startsWith('#'))
-    .map((line) => {
-      const [tag, ...elements] = line.split('*');
-      return { tag: tag as string, elements: elements.map((e) => (e.includes(sep) ? e.split(sep) : e)) };
-    });
+  return segmentsFromLines(text);
 }
 
 export interface Interchange {
