@@ -33,9 +33,13 @@ export interface DeliverDeps {
 /** States in which the request still waits for the payer's first answer. */
 const AWAITING: RequestState[] = ['queued', 'sent', 'error', 'pended'];
 
-async function outboundPayload(d: DeliverDeps, request: RequestRow, payer: PayerRuntime): Promise<{ payload: string; messageSet: string }> {
+/**
+ * The payload to send: the one stored by the first attempt (same control numbers on every retry), or
+ * a new one when staff resend the request as a new interchange (the job's `fresh` flag).
+ */
+async function outboundPayload(d: DeliverDeps, request: RequestRow, payer: PayerRuntime, fresh = false): Promise<{ payload: string; messageSet: string }> {
   const set = payer.config.connector === 'pas-fhir' ? OUTBOUND_PAS : OUTBOUND_278;
-  const existing = await latestMessage(d.db, request.id, set);
+  const existing = fresh ? undefined : await latestMessage(d.db, request.id, set);
   if (existing) return { payload: existing.payload, messageSet: set };
   const inbound = await latestMessage(d.db, request.id, 'pas-request');
   if (!inbound) throw new TranslateError('invalid', 'the stored request is missing', 'Bundle');
@@ -149,7 +153,7 @@ export function deliverHandler(d: DeliverDeps) {
 
     let out;
     try {
-      out = await outboundPayload(d, request, payer);
+      out = await outboundPayload(d, request, payer, job.payload.fresh === true && job.attempts === 1);
     } catch (e) {
       if (e instanceof TranslateError) return fail(d, request, job, `translation failed at ${e.expression}`, false);
       throw e;

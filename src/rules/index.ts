@@ -10,5 +10,5 @@ export { formatProblems, type RuleProblem } from './yaml-file.ts';
 export { compileFhirPath, runFhirPath, isTruthy, todayOf, type Compiled } from './fhirpath.ts';
 export { expandDates, withPatient, parseSearch, matchesSearch, type ParsedSearch } from './search.ts';
 export { patientOf, patientState } from './request-facts.ts';
-export type { DocRequirement, DocSource, EvaluateInput, ItemDecision, Outcome, RuleDecision, TraceStep } from './types.ts';
+export type { DocRequirement, DocSource, EvaluateInput, ItemDecision, Outcome, ReviewDecision, RuleDecision, TraceStep } from './types.ts';
 export type { PriorAuthRules, ServiceRule, StateRules } from './schema.ts';

@@ -63,7 +63,7 @@ export function respond278(body: Segment[], opts: { now: Date; authNumber: strin
     const auth = loop.level === 'SS' ? `${opts.authNumber}-${loop.id}` : opts.authNumber;
     switch (behaviour) {
       case 'deny':
-        // HCR03 reason (element 2504 in the 886 list): not medically necessary.
+        // HCR03 reason (code list 886): 0U, which the demo plan's companion guide (rules/payers/demo-payer.yaml) defines as not covered.
         return { review: [seg('HCR', 'A3', '', '0U'), seg('MSG', 'Requested service is not covered under the member plan')] };
       case 'pend':
         return { review: [seg('HCR', 'A4', '', '0V'), seg('REF', 'NT', `${opts.authNumber}P`)] };

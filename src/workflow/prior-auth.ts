@@ -9,8 +9,10 @@ import { enqueue } from '../db/queries/jobs.ts';
 import { insertRequest, priorAuthReferencedBy, requestByIdempotencyKey, saveMessage, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import { recordAnswer, type AnswerSummary } from './answer.ts';
+import { DELIVER_JOB } from './jobs.ts';
+import { recordHold } from './review.ts';
 
-export const DELIVER_JOB = 'payer.deliver';
+export { DELIVER_JOB } from './jobs.ts';
 
 export interface ClaimFacts {
   /** `system|value` of Bundle.identifier: the idempotency key. */
@@ -68,10 +70,13 @@ export interface AcceptInput {
   summary?: Record<string, unknown>;
   /** The gateway's own answer when the payer's rules need no 278 at all (NA): nothing is queued. */
   localAnswer?: { bundle: Bundle; summary: AnswerSummary };
+  /** Hold for staff review before sending (workflow/review.ts): nothing is queued until approved. */
+  hold?: { reason: string; now: Date };
 }
 
 export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ request: RequestRow; created: boolean }> {
   const facts = claimFacts(input.bundle);
+  const hold = input.localAnswer ? undefined : input.hold;
   return db.transaction(async (t) => {
     const tx = t as unknown as Db;
     const prior = await priorRequest(tx, input.orgId, facts);
@@ -86,10 +91,10 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
       idempotencyKey: facts.idempotencyKey,
       traceNumber: input.trace,
       priorRequestId: prior?.id ?? null,
-      summary: { ...input.summary, claimIdentifier: facts.claimIdentifier, claimResourceId: facts.claimResourceId },
+      summary: { ...input.summary, claimIdentifier: facts.claimIdentifier, claimResourceId: facts.claimResourceId, ...(hold ? { reviewHeld: true, reviewReason: hold.reason } : {}) },
       items: facts.itemSequences.map((sequence) => ({ sequence })),
       },
-      input.localAnswer ? 'received' : 'queued',
+      input.localAnswer ? 'received' : hold ? 'review' : 'queued',
     );
     if (!created) return { request: row, created };
     await recordSubmission(tx, {
@@ -97,11 +102,12 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
       clientId: input.clientId,
       bundle: input.bundle,
       messageSet: 'pas-request',
-      jobKind: input.localAnswer ? undefined : DELIVER_JOB,
+      jobKind: input.localAnswer || hold ? undefined : DELIVER_JOB,
       maxAttempts: input.maxAttempts,
       httpRequestId: input.httpRequestId,
       detail: { payerId: input.payerId, priorRequestId: prior?.id ?? null, rules: input.summary?.['rules'] ?? null },
     });
+    if (hold) await recordHold(tx, row, input.bundle, hold.reason, hold.now);
     if (input.localAnswer) {
       const answered = await recordAnswer(tx, { requestId: row.id, actor: 'system', responseBundle: input.localAnswer.bundle, summary: input.localAnswer.summary, onlyFrom: ['received'] });
       return { request: answered?.request ?? row, created };

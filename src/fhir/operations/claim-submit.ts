@@ -5,7 +5,9 @@
  */
 import type { Context, Hono } from 'hono';
 import type { Db } from '../../db/client.ts';
+import { findOrganization } from '../../db/queries/clients.ts';
 import { latestMessage, type RequestRow } from '../../db/queries/requests.ts';
+import type { RuleDecision } from '../../rules/index.ts';
 import { requireScope } from '../../auth/index.ts';
 import { FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv, GatewayServices } from '../../http/context.ts';
@@ -13,7 +15,7 @@ import { AppError } from '../../http/errors.ts';
 import { rejectionBundle } from '../../payers/reply.ts';
 import type { PayerRuntime } from '../../payers/registry.ts';
 import { pasRequestTo278, pendedAnswer, TranslateError, x12ResponseToPas } from '../../translate/index.ts';
-import { recordAnswer, RESPONSE_SET } from '../../workflow/answer.ts';
+import { recordAnswer, RESPONSE_SET, stampResponse } from '../../workflow/answer.ts';
 import { decisionDeadline } from '../../workflow/deadlines.ts';
 import { acceptPriorAuth, claimFacts, findByIdempotencyKey } from '../../workflow/prior-auth.ts';
 import { applyRules, noActionRequired, rulesSummary } from './claim-rules.ts';
@@ -49,7 +51,8 @@ export async function currentResponse(deps: AppDeps, request: RequestRow): Promi
   if (stored && isAnswered(request.status as RequestState)) return JSON.parse(stored.payload) as Bundle;
   const input = await latestMessage(deps.db, request.id, 'pas-request');
   const requestBundle = JSON.parse(input!.payload) as Bundle;
-  if (request.status === 'error') return rejectionBundle(requestBundle, now, 'the request could not be delivered to the payer', 'delivery');
+  // Stamped with the request's id, like every response: `GET /fhir/ClaimResponse/{id}` finds it.
+  if (request.status === 'error') return stampResponse(rejectionBundle(requestBundle, now, 'the request could not be delivered to the payer', 'delivery'), request);
   const pended = x12ResponseToPas(pendedAnswer(pasRequestTo278(requestBundle as never, { now }).segments, now), {
     request: requestBundle as never,
     now,
@@ -95,6 +98,7 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
       throw e;
     }
     const local = decision && (decision.outcome === 'not-required' || decision.outcome === 'gold-carded');
+    const hold = !existing && !local ? await holdReason(deps, auth.orgId, decision) : undefined;
     const { request, created } = await acceptPriorAuth(deps.db, {
       orgId: auth.orgId,
       clientId: auth.clientId,
@@ -104,14 +108,32 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
       deadlineAt: decisionDeadline(now, decision?.urgency ?? (facts.urgency === 'expedited' ? 'expedited' : 'standard'), decision?.deadlineHours),
       httpRequestId: c.var.requestId,
       trace: translated.trace,
-      summary: { ...inquiryKeys(bundle), ...(decision ? { rules: rulesSummary(decision) } : {}) },
+      summary: { ...inquiryKeys(bundle), ...(decision ? { rules: rulesSummary(decision), attached: attachedEntries(bundle, outgoing) } : {}) },
       localAnswer: local ? noActionRequired(outgoing, translated.segments, now) : undefined,
+      ...(hold ? { hold: { reason: hold, now } } : {}),
     });
     c.var.log.info({ authRequestId: request.id, payerId: payer.config.id, created }, 'prior authorization accepted');
     if (created) s.wake();
-    const settled = (await s.events.waitForAnswer(deps.db, request.id, created ? deps.config.syncWaitMs : 0)) ?? request;
+    // A held request has its answer already (pended, held for review): nothing to wait for.
+    const settled = (await s.events.waitForAnswer(deps.db, request.id, created && request.status !== 'review' ? deps.config.syncWaitMs : 0)) ?? request;
     return respond(c, await currentResponse(deps, settled));
   });
+}
+
+/**
+ * Why a new request is held for staff review before its 278 leaves, or undefined to send it now:
+ * the payer's rules (`review` in rules/prior-auth) or the organization's setting.
+ */
+async function holdReason(deps: AppDeps, orgId: string, decision: RuleDecision | undefined): Promise<string | undefined> {
+  if (decision?.review.required) return `payer rules: ${decision.review.reason}`;
+  const org = await findOrganization(deps.db, orgId);
+  return org?.reviewBeforeSend ? 'organization setting: every request is reviewed before sending' : undefined;
+}
+
+/** The fullUrls of the entries the gateway added (documentation pulled from the EHR). */
+export function attachedEntries(sent: Bundle, outgoing: Bundle): string[] {
+  const before = new Set((sent.entry ?? []).map((e) => e.fullUrl));
+  return (outgoing.entry ?? []).map((e) => e.fullUrl).filter((u): u is string => Boolean(u) && !before.has(u));
 }
 
 /** What `$inquire` can match a request by, kept with the request (identifiers, not clinical data). */

@@ -9,6 +9,7 @@ import type { HumanName, Identifier, Reference } from '../fhir-types.ts';
 import { ECS } from './codes/members.ts';
 import type { EligibilityInquiry, PersonName } from './inquiry.ts';
 import type { Issues } from './read-request.ts';
+import { validNpi } from '../../fhir/npi.ts';
 
 type Json = Record<string, any>;
 
@@ -19,22 +20,8 @@ export function personName(names: HumanName[] | undefined): PersonName | undefin
   return { last: n.family, ...(given[0] ? { first: given[0] } : {}), ...(given[1] ? { middle: given[1] } : {}), ...(n.suffix?.[0] ? { suffix: n.suffix[0] } : {}) };
 }
 
-/**
- * NPI check digit: the Luhn formula over `80840` + the first nine digits (CMS, "Requirements for
- * the NPI check digit").
- * @example validNpi('1234567893') // true
- */
-export function validNpi(npi: string): boolean {
-  if (!/^\d{10}$/.test(npi)) return false;
-  const digits = `80840${npi.slice(0, 9)}`;
-  let sum = 0;
-  for (let i = digits.length - 1, double = true; i >= 0; i--, double = !double) {
-    let d = Number(digits[i]) * (double ? 2 : 1);
-    if (d > 9) d -= 9;
-    sum += d;
-  }
-  return (10 - (sum % 10)) % 10 === Number(npi[9]);
-}
+/** NPI check digit (Luhn with the 80840 prefix): one implementation, in fhir/npi.ts. */
+export { validNpi };
 
 const npiOf = (r: Json | undefined) => ((r?.identifier ?? []) as Identifier[]).find((i) => i.system === ECS.npi && i.value);
 
