@@ -2,8 +2,10 @@
  * staff: the revenue-cycle side of Priorgate. One route group with everything staff use:
  *
  * - `GET/POST /ui/login`, `POST /ui/logout`, `GET/POST /ui/mfa`, `GET/POST /ui/mfa/enrol`
- * - `GET /ui` worklist (+ `/ui/worklist/rows` refresh fragment), `GET /ui/requests/{id}`,
- *   `POST /ui/requests/{id}/appeal|extension`, `GET /ui/metrics`, `GET /ui/admin`
+ * - `GET /ui` worklist (+ `/ui/worklist/rows` refresh fragment, `/ui/worklist.csv` export),
+ *   `GET /ui/requests/{id}`, `POST /ui/requests/{id}/approve|return|documents|retry|resend|cancel|call|appeal|extension`,
+ *   `GET /ui/metrics`, `GET /ui/admin`, `POST /ui/admin/orgs/{id}/review`
+ * - `GET /ui/audit` (+ `/ui/audit.csv`), `GET/POST /ui/eligibility`, `POST /ui/eligibility/{id}/cancel`
  * - `GET /ui/account`, `POST /ui/sessions/{id}/revoke`, `GET /ui/admin/sessions`,
  *   `POST /ui/admin/users/{id}/mfa-reset`
  * - `GET /api/requests`, `GET /api/requests/{id}`, `GET /api/metrics/cms`
@@ -27,6 +29,9 @@ import { mfaRoutes } from './routes/mfa.ts';
 import { apiRoutes } from './routes/api.ts';
 import { batchRoutes } from './routes/batches.ts';
 import { alertRoutes, canReadAlerts } from './routes/alerts.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { eligibilityRoutes } from './routes/eligibility.ts';
+import { requestRoutes } from './routes/requests.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { loadStaff } from './session.ts';
 import type { StaffDeps } from './types.ts';
@@ -36,9 +41,18 @@ export { can, PERMISSIONS, ROLE_PERMISSIONS, type Permission } from './permissio
 export { resetMfa } from './mfa.ts';
 export { MAX_FAILURES, LOCK_MS } from './login.ts';
 export { recordAppeal, recordExtension, APPEAL_OUTCOMES } from './actions.ts';
+export { REQUEST_ACTIONS, actionsFor, type RequestAction } from './request-actions.ts';
 
 export function staffDeps(deps: AppDeps): StaffDeps {
-  return { db: deps.db, config: deps.config, now: () => deps.now?.() ?? new Date() };
+  return {
+    db: deps.db,
+    config: deps.config,
+    now: () => deps.now?.() ?? new Date(),
+    // Read when used: the gateway attaches its services after the routes are registered.
+    get services() {
+      return deps.services;
+    },
+  };
 }
 
 /** Pages and API answers carry PHI: never cached, never framed, scripts only from us. */
@@ -75,5 +89,9 @@ export const staffRoutes: RouteGroup = (app, deps) => {
     canReadAlerts: (c: Context) => canReadAlerts(c.get('staff')),
   });
   alertRoutes(app, s);
+  requestRoutes(app, s);
+  auditRoutes(app, s);
+  eligibilityRoutes(app, s, deps);
+  // Last: it ends with the /ui/* catch-all 404.
   uiRoutes(app, s);
 };

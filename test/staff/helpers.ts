@@ -209,7 +209,8 @@ export async function seedRequest(db: Db, r: SeedRequest): Promise<string> {
     deadlineAt: new Date(submitted.getTime() + deadlineHours * 3_600_000),
     idempotencyKey: randomUUID(),
     traceNumber: `TRN${Math.floor(Math.random() * 1e9)}`,
-    summary: { memberIds: [memberId], claimIdentifier: r.claimIdentifier ?? `CLM-${memberId}` },
+    // The provider's own number for the request (never the member id: the worklist shows it to every role).
+    summary: { memberIds: [memberId], claimIdentifier: r.claimIdentifier ?? `CLM-${randomUUID().slice(0, 8).toUpperCase()}` },
     items: [{ sequence: 1 }],
   });
   await db.update(requests).set({ createdAt: submitted, updatedAt: submitted }).where(eq(requests.id, row.id));
