@@ -11,10 +11,9 @@ import { loadConfig } from '../../config/index.ts';
 import { FLAG_REASONS, flagRecord, unflagRecord } from '../../monitor/index.ts';
 import { operatorCall, operatorRequest, runningServer, withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
+import { usageOf } from '../help.ts';
 
-const USAGE = `usage: priorgate audit verify
-       priorgate audit flag REQUEST_ID --reason ${FLAG_REASONS.join('|')}
-       priorgate audit unflag REQUEST_ID`;
+const USAGE = usageOf('audit');
 
 async function verify(io: CliIo): Promise<number> {
   const server = runningServer(loadConfig(io.env));

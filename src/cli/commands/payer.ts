@@ -8,12 +8,13 @@ import type { Db } from '../../db/client.ts';
 import { issuePayerSecret } from '../../payers/inbound-auth.ts';
 import { withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
+import { usageOf } from '../help.ts';
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   const { values } = parseArgs({ args: rest, options: { payer: { type: 'string' } } });
   if (sub !== 'secret' || !values.payer) {
-    println(io.stderr, 'usage: priorgate payer secret --payer ID');
+    println(io.stderr, usageOf('payer'));
     return EXIT.usage;
   }
   return withDatabase(io, async ({ db }) => {

@@ -17,11 +17,9 @@ import { insertStaffUser, organizationExists, staffByUsername } from '../../db/q
 import { resetMfa, ROLES } from '../../staff/index.ts';
 import { withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
+import { usageOf } from '../help.ts';
 
-const USAGE = [
-  'usage: priorgate staff add --username U --role viewer|staff|admin|auditor [--org ORG]   (password: PRIORGATE_STAFF_PASSWORD or stdin)',
-  '       priorgate staff reset-mfa --username U',
-].join('\n');
+const USAGE = usageOf('staff');
 const MIN_PASSWORD = 12;
 
 /** The first line of stdin (without its line ending). */

@@ -7,6 +7,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { validateX12Stream, type ValidationResult, type X12Issue } from '../../x12/index.ts';
+import { usageOf } from '../help.ts';
 
 export interface ValidateIo {
   stdin: NodeJS.ReadableStream;
@@ -16,7 +17,7 @@ export interface ValidateIo {
   validateFhir?: (text: string) => Promise<{ accepted: boolean; outcome: unknown }>;
 }
 
-const USAGE = 'usage: priorgate validate FILE|- [--summary]';
+const USAGE = usageOf('validate');
 
 export async function run(args: string[], io: ValidateIo): Promise<number> {
   const summary = args.includes('--summary');

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { parseX12, prettyX12 } from '../../x12/index.ts';
+import { usageOf } from '../help.ts';
 
 export interface X12Io {
   stdin: NodeJS.ReadableStream;
@@ -11,7 +12,7 @@ export interface X12Io {
   stderr: NodeJS.WritableStream;
 }
 
-const USAGE = 'usage: priorgate x12 pretty FILE|-';
+const USAGE = usageOf('x12');
 
 export async function run(args: string[], io: X12Io): Promise<number> {
   const [sub, file, ...extra] = args;
