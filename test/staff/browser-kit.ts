@@ -5,18 +5,16 @@
  * checks (no sideways scrolling, Log out on screen). Skipped only when /usr/bin/chromium is missing
  * (CI sets PRIORGATE_REQUIRE_BROWSER=1 and then insists).
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { serve, type ServerType } from '@hono/node-server';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { createApp } from '../../src/http/app.ts';
-import { staffRoutes } from '../../src/staff/index.ts';
 import { testGateway, type TestGateway } from '../helpers/gateway.ts';
-import { totpAt } from './helpers.ts';
+import { fastRules, totpAt } from './helpers.ts';
+
+export { fastRules };
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'artifacts');
@@ -39,28 +37,11 @@ export interface StaffSite {
   stop(): Promise<void>;
 }
 
-/**
- * A copy of rules/ with the demo payer giving up quickly (so a payer that never answers ends in
- * `error` within seconds), plus whatever a test adds.
- */
-export function fastRules(extra: (dir: string) => void = () => {}): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'pg-rules-'));
-  cpSync(path.resolve('rules'), dir, { recursive: true });
-  const file = path.join(dir, 'payers', 'demo-payer.yaml');
-  writeFileSync(file, readFileSync(file, 'utf8').replace(/^timeoutMs: \d+$/m, 'timeoutMs: 1500').replace(/^maxAttempts: \d+$/m, 'maxAttempts: 2'));
-  extra(dir);
-  return dir;
-}
-
 export async function startSite(env: Record<string, string> = {}, rulesDir = fastRules()): Promise<StaffSite> {
   mkdirSync(ARTIFACTS, { recursive: true });
   const gw = await testGateway({ PRIORGATE_SIM_PEND_MS: '3600000', PRIORGATE_SYNC_WAIT_MS: '2500', PRIORGATE_RULES_DIR: rulesDir, ...env });
-  const app = createApp(gw.deps, [staffRoutes]);
-  const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
-  const address = server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  // The gateway serves the staff pages itself (staffRoutes is one of its route groups).
+  const url = gw.url;
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -74,7 +55,6 @@ export async function startSite(env: Record<string, string> = {}, rulesDir = fas
     consoleErrors,
     async stop() {
       await browser.close().catch(() => {});
-      await new Promise<void>((resolve) => server.close(() => resolve()));
       await gw.stop();
       rmSync(rulesDir, { recursive: true, force: true });
     },

@@ -4,6 +4,9 @@
  * saveMessage, transition) at chosen instants.
  */
 import { randomUUID } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { Secret, TOTP } from 'otpauth';
 import { vi } from 'vitest';
@@ -293,4 +296,25 @@ export function responseBundle(opts: { items?: { code: string; reason?: string; 
       },
     ],
   };
+}
+
+/**
+ * A copy of rules/ with the demo payer giving up quickly (1.5 s timeouts, two attempts, no circuit breaking), so a
+ * payer that never answers ends in `error` within seconds; `extra` may change more.
+ */
+export function fastRules(extra: (dir: string) => void = () => {}): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pg-rules-'));
+  cpSync(path.resolve('rules'), dir, { recursive: true });
+  const file = path.join(dir, 'payers', 'demo-payer.yaml');
+  // A breaker that never opens: each test's silent payer fails on its own attempts, not on an
+  // earlier test's open circuit.
+  writeFileSync(
+    file,
+    readFileSync(file, 'utf8')
+      .replace(/^timeoutMs: \d+$/m, 'timeoutMs: 1500')
+      .replace(/^maxAttempts: \d+$/m, 'maxAttempts: 2')
+      .replace(/^  failures: \d+$/m, '  failures: 1000'),
+  );
+  extra(dir);
+  return dir;
 }
