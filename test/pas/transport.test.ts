@@ -51,8 +51,10 @@ afterAll(async () => {
 });
 
 describe('connector reading of HTTP answers', () => {
-  const payer = (endpoint: string) =>
-    connectorFor(PayerSchema.parse({ id: 'p', name: 'P', connector: 'https-x12', timeoutMs: 500, x12: { interchangeId: 'PAYER', applicationId: 'PAYER', umoId: '1' } }), endpoint);
+  // 500 ms for the silent peer; the 20 MB answer gets time to stream even on a loaded machine, so
+  // only the size cap can end it.
+  const payer = (endpoint: string, timeoutMs = 500) =>
+    connectorFor(PayerSchema.parse({ id: 'p', name: 'P', connector: 'https-x12', timeoutMs, x12: { interchangeId: 'PAYER', applicationId: 'PAYER', umoId: '1' } }), endpoint);
   const out = { payload: 'ISA*...~', payloadType: '278-request' as const, senderId: 'S' };
 
   it('a 503 is retryable, a 302 is not and is not followed', async () => {
@@ -66,7 +68,7 @@ describe('connector reading of HTTP answers', () => {
 
   it('a timeout is retryable, an oversized answer is not', async () => {
     expect(await payer(`${base}/silent`).send(out)).toMatchObject({ ok: false, retryable: true, error: 'no answer within 500 ms' });
-    expect(await payer(`${base}/huge`).send(out)).toMatchObject({ ok: false, retryable: false, error: 'response too large' });
+    expect(await payer(`${base}/huge`, 30_000).send(out)).toMatchObject({ ok: false, retryable: false, error: 'response too large' });
   });
 
   it('posts the payload and reads the answer, keeping one connection alive across sends', async () => {
