@@ -6,7 +6,7 @@
  * FHIR Bundles and X12 with names, member ids and birth dates — are left out here, not hidden later.
  */
 import { recordAudit } from '../audit/index.ts';
-import { deliveryJobsOf, itemsOf, messagesOf, scopedRequest, timelineOf, type AuditRow } from '../db/queries/staff.ts';
+import { deliveryJobsOf, itemsOf, messagesOf, PAYER_ANSWER_SETS, scopedRequest, timelineOf, type AuditRow } from '../db/queries/staff.ts';
 import type { PayerConfig } from '../rules/payers.ts';
 import { disposition, lineDecisions, parseBundle, responseErrors, services, type LineDecision, type ResponseError } from './bundle-facts.ts';
 import { decisionReasonText, reviewActionText } from './codes.ts';
@@ -116,9 +116,10 @@ export async function loadRequestDetail(deps: StaffDeps, staff: StaffPrincipal, 
   const lastEvent = transitions[transitions.length - 1];
   const last = lastEvent ? { actor: lastEvent.actor, to: String((lastEvent.detail as Record<string, unknown>).to ?? ''), detail: lastEvent.detail as Record<string, unknown> } : undefined;
   const now = deps.now();
-  const story = storyOf(storyFacts(row, { last, job: jobs.get(row.id), response: responseText, payer, syncWaitMs: deps.config.syncWaitMs, now }));
-  // Did the payer answer? Its answers move the request as `payer:<id>`; the gateway's own as `system` or staff.
-  const byPayer = transitions.some((e) => e.actor.startsWith('payer:') && (e.detail as Record<string, unknown>).decision !== undefined);
+  // Did the payer answer? Its answer is stored as an inbound message (it may not have moved the
+  // request: an A4 after the gateway's own pended answer leaves it pended).
+  const byPayer = msgs.some((m) => m.direction === 'in' && PAYER_ANSWER_SETS.includes(m.transactionSet ?? ''));
+  const story = storyOf(storyFacts(row, { last, job: jobs.get(row.id), response: responseText, payer, payerAnswered: byPayer, syncWaitMs: deps.config.syncWaitMs, now }));
   const requestBundle = parseBundle(requestText);
   const decided = new Map<number, LineDecision>(lineDecisions(response).map((l) => [l.sequence, l]));
   const requested = new Map(services(requestBundle).map((s) => [s.sequence, s]));
@@ -158,7 +159,11 @@ export async function loadRequestDetail(deps: StaffDeps, staff: StaffPrincipal, 
   const said = disposition(response);
   // The response came from the payer when the last state change was the payer's (else it is the
   // gateway's own: held for review, pended while waiting, returned or cancelled by staff).
-  const by = last?.actor.startsWith('payer:') && byPayer ? 'payer' : 'gateway';
+  // The newest response is the payer's when it was stored with the payer's answer (recordAnswer
+  // saves the inbound message, then the response); the gateway's own responses stand alone.
+  const at = msgs.map((m) => m.transactionSet).lastIndexOf('pas-response');
+  const before = at > 0 ? msgs[at - 1] : undefined;
+  const by = before?.direction === 'in' && PAYER_ANSWER_SETS.includes(before.transactionSet ?? '') ? 'payer' : 'gateway';
   return {
     request: {
       ...base,

@@ -25,6 +25,8 @@ export interface StoryFacts {
   hasContact: boolean;
   /** The provider's current answer is the gateway's "pended" (the stored response says A4). */
   providerToldPended: boolean;
+  /** The payer has answered (an inbound 278 or PAS response is stored), whatever state it left. */
+  payerAnswered: boolean;
 }
 
 export interface Story {
@@ -36,7 +38,8 @@ export interface Story {
   reason: string;
 }
 
-const byGateway = (last: StoryFacts['last']) => !last || last.actor === 'system';
+/** Pended by the gateway itself (the payer has not answered), not by the payer's A4. */
+const byGateway = (f: StoryFacts) => !f.payerAnswered && (!f.last || f.last.actor === 'system');
 const byStaff = (last: StoryFacts['last']) => Boolean(last?.actor.startsWith('staff:'));
 const who = (actor: string) => actor.replace(/^staff:/, '');
 const call = (f: StoryFacts) => (f.hasContact ? `call ${f.payerName} (number on this page)` : `call ${f.payerName}`);
@@ -68,7 +71,7 @@ export function storyOf(f: StoryFacts): Story {
     case 'sent':
       return { happened: `Sent to ${payer}, which has not answered yet${attempts(f)}.`, next: overdue ? `The deadline has passed: ${call(f)}.` : 'Wait for the answer; the deadline shows how long the payer has.', reason: '' };
     case 'pended':
-      if (byGateway(f.last)) {
+      if (byGateway(f)) {
         const failing = f.job && f.job.status !== 'done' && f.job.lastError;
         return {
           happened: `${payer} has not answered; after waiting ${Math.round(f.syncWaitMs / 1000)} s the gateway told the provider it is pended${failing ? `, and delivery keeps failing${attempts(f)}` : ''}.`,

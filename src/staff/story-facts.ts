@@ -14,6 +14,8 @@ export interface RowContext {
   /** The newest PAS response Bundle (JSON text). */
   response?: string;
   payer?: PayerConfig;
+  /** Whether the payer has answered (payerAnsweredOf). */
+  payerAnswered: boolean;
   syncWaitMs: number;
   now: Date;
 }
@@ -40,5 +42,6 @@ export function storyFacts(row: RequestRow, ctx: RowContext): StoryFacts {
     deadlineMs: row.deadlineAt ? row.deadlineAt.getTime() - ctx.now.getTime() : null,
     hasContact: Boolean(ctx.payer?.contact),
     providerToldPended: decisions.length > 0 && decisions.every((d) => d.code === 'A4'),
+    payerAnswered: ctx.payerAnswered,
   };
 }

@@ -7,7 +7,7 @@
  */
 import { z } from 'zod';
 import { recordAudit } from '../audit/index.ts';
-import { deliveryJobsOf, lastTransitionsOf, latestResponsesOf, requestBundles, SORTS, worklist, type RequestRow, type SortKey } from '../db/queries/staff.ts';
+import { deliveryJobsOf, lastTransitionsOf, latestResponsesOf, payerAnsweredOf, requestBundles, SORTS, worklist, type RequestRow, type SortKey } from '../db/queries/staff.ts';
 import { STATES } from '../workflow/states.ts';
 import { maskBirthDate, maskMemberId, parseBundle, patientBirthDate, patientInitials, serviceSummary } from './bundle-facts.ts';
 import { can } from './permissions.ts';
@@ -129,11 +129,11 @@ export function toRow(r: RequestRow, bundleText: string | undefined, now: Date, 
 /** The stories of some rows: their last transitions, delivery jobs, newest responses and payers. */
 export async function storiesOf(deps: StaffDeps, rows: RequestRow[], now: Date): Promise<Map<string, Story>> {
   const ids = rows.map((r) => r.id);
-  const [last, jobs, responses] = await Promise.all([lastTransitionsOf(deps.db, ids), deliveryJobsOf(deps.db, ids), latestResponsesOf(deps.db, ids)]);
+  const [last, jobs, responses, answered] = await Promise.all([lastTransitionsOf(deps.db, ids), deliveryJobsOf(deps.db, ids), latestResponsesOf(deps.db, ids), payerAnsweredOf(deps.db, ids)]);
   return new Map(
     rows.map((r) => {
       const payer = r.payerId ? deps.services?.payers.get(r.payerId)?.config : undefined;
-      const facts = storyFacts(r, { last: last.get(r.id), job: jobs.get(r.id), response: responses.get(r.id), payer, syncWaitMs: deps.config.syncWaitMs, now });
+      const facts = storyFacts(r, { last: last.get(r.id), job: jobs.get(r.id), response: responses.get(r.id), payer, payerAnswered: answered.has(r.id), syncWaitMs: deps.config.syncWaitMs, now });
       return [r.id, storyOf(facts)];
     }),
   );

@@ -19,6 +19,7 @@ const facts = (over: Partial<StoryFacts>): StoryFacts => ({
   deadlineMs: 5 * 86_400_000,
   hasContact: true,
   providerToldPended: false,
+  payerAnswered: false,
   ...over,
 });
 
@@ -49,9 +50,11 @@ describe('request story', () => {
   it('tells the gateway\'s own pended answer from the payer\'s', () => {
     const gateway = storyOf(facts({ status: 'pended', last: { actor: 'system', to: 'pended', detail: {} } }));
     expect(gateway.happened).toMatch(/has not answered; after waiting 15 s the gateway told the provider it is pended/);
-    const payer = storyOf(facts({ status: 'pended', last: { actor: 'payer:demo-payer', to: 'pended', detail: { decision: 'A4' } }, reasons: ['0V Pended for clinical review'] }));
+    const payer = storyOf(facts({ status: 'pended', payerAnswered: true, last: { actor: 'payer:demo-payer', to: 'pended', detail: { decision: 'A4' } }, reasons: ['0V Pended for clinical review'] }));
+    // The payer's A4 came after the gateway's own pended answer: no transition, still the payer's pend.
+    expect(storyOf(facts({ status: 'pended', payerAnswered: true, last: { actor: 'system', to: 'pended', detail: {} } })).happened).toMatch(/^Demo Health Plan pended it/);
     expect(payer.happened).toBe('Demo Health Plan pended it (HCR01 A4): the decision comes later (0V Pended for clinical review).');
-    const overdue = storyOf(facts({ status: 'pended', deadlineMs: -3_600_000, last: { actor: 'payer:demo-payer', to: 'pended', detail: { decision: 'A4' } } }));
+    const overdue = storyOf(facts({ status: 'pended', payerAnswered: true, deadlineMs: -3_600_000, last: { actor: 'payer:demo-payer', to: 'pended', detail: { decision: 'A4' } } }));
     expect(overdue.next).toMatch(/overdue: call Demo Health Plan/);
   });
 

@@ -266,6 +266,18 @@ export async function latestResponsesOf(db: Db, ids: string[]): Promise<Map<stri
   return out;
 }
 
+/** Payer answers (X12 in, or a FHIR-native payer's response): which of these requests have one. */
+export const PAYER_ANSWER_SETS = ['x12-in', 'pas-response-in'];
+
+export async function payerAnsweredOf(db: Db, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const found = await db
+    .selectDistinct({ requestId: messages.requestId })
+    .from(messages)
+    .where(and(inArray(messages.requestId, ids), eq(messages.direction, 'in'), inArray(messages.transactionSet, PAYER_ANSWER_SETS)));
+  return new Set(found.map((r) => r.requestId).filter((r): r is string => r !== null));
+}
+
 // ---- organizations ---------------------------------------------------------------------------
 
 export async function organizationsIn(db: Db, scope: string | null) {
