@@ -13,7 +13,7 @@ import { requestById } from '../../src/db/queries/requests.ts';
 import { auditEvents, messages } from '../../src/db/schema.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
-import { Client, fastRules } from './helpers.ts';
+import { Client, fastRules, until } from './helpers.ts';
 
 let gw: TestGateway;
 let rulesDir: string;
@@ -26,13 +26,6 @@ const sent278 = async (id: string) =>
   (await db().select({ control: messages.controlNumber }).from(messages).where(and(eq(messages.requestId, id), eq(messages.transactionSet, 'x12-278-request')))).map((m) => m.control);
 const audited = async (id: string, action: string) => (await db().select().from(auditEvents).where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, action)))).length;
 
-async function until(what: string, check: () => Promise<boolean>, ms = 30_000) {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 async function submit(memberId: string) {
   const r = await gw.submit(pasExample('Bundle-SurgicalRequestBundleExample.json', memberId), token);

@@ -12,9 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { testGateway, type TestGateway } from '../helpers/gateway.ts';
-import { fastRules, totpAt } from './helpers.ts';
+import { fastRules, totpAt, until } from './helpers.ts';
 
-export { fastRules };
+export { fastRules, until };
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'artifacts');
@@ -167,13 +167,4 @@ export async function checkPage(page: Page, name: string, viewport: { width: num
   const violations = await axe(page);
   expect(serious(violations), `${name} at ${viewport.width} px`).toEqual([]);
   return violations;
-}
-
-/** Polls until `check` returns true (outside a test, where expect.poll is not available). */
-export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }

@@ -318,3 +318,14 @@ export function fastRules(extra: (dir: string) => void = () => {}): string {
   extra(dir);
   return dir;
 }
+
+/** Polls `check` until it gives something truthy (returned), or fails naming what it waited for. */
+export async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}

@@ -15,7 +15,7 @@ import { auditEvents, messages } from '../../src/db/schema.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { inquiryFor, pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
 import { pasSubscription, receiver, type Receiver } from '../notify/helpers.ts';
-import { Client } from './helpers.ts';
+import { Client, until } from './helpers.ts';
 
 let gw: TestGateway;
 let token: string;
@@ -23,15 +23,6 @@ let hook: Receiver;
 let clerk: Client;
 let admin: Client;
 
-async function until<T>(what: string, fn: () => T | undefined | Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const db = () => gw.database.db as Db;
 const statusOf = async (id: string) => (await requestById(db(), id))?.status;

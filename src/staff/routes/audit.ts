@@ -15,7 +15,7 @@ import { chainStatus } from '../audit-status.ts';
 import { allow, staffOf, uiGuard } from '../guards.ts';
 import { actorOf, type StaffDeps } from '../types.ts';
 import { AUDIT_COLUMNS, auditCsvRow, auditPageView, type AuditFilters } from '../views/audit.tsx';
-import { badRequest } from './ui.ts';
+import { queryOf } from './ui.ts';
 
 export const AUDIT_PAGE_SIZE = 100;
 export const AUDIT_EXPORT_MAX = 10_000;
@@ -58,12 +58,9 @@ export function auditRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
   const parse = (q: Record<string, string | undefined>) => AuditFilterSchema.parse(q);
 
   app.get('/ui/audit', uiGuard, reads, async (c) => {
-    let f: AuditFilters;
-    try {
-      f = parse(c.req.query());
-    } catch (e) {
-      return badRequest(c, e);
-    }
+    const q = queryOf(c, () => parse(c.req.query()));
+    if (!q.ok) return q.response;
+    const f = q.value;
     const s = staffOf(c);
     const [rows, actions, chain] = await Promise.all([auditPage(deps.db, toQuery(f, s.orgId, AUDIT_PAGE_SIZE + 1)), auditActions(deps.db, s.orgId), chainStatus(deps)]);
     const more = rows.length > AUDIT_PAGE_SIZE;
@@ -71,12 +68,9 @@ export function auditRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
   });
 
   app.get('/ui/audit.csv', uiGuard, reads, async (c) => {
-    let f: AuditFilters;
-    try {
-      f = parse(c.req.query());
-    } catch (e) {
-      return badRequest(c, e);
-    }
+    const q = queryOf(c, () => parse(c.req.query()));
+    if (!q.ok) return q.response;
+    const f = q.value;
     const s = staffOf(c);
     const { before: _b, ...filters } = f;
     await recordAudit(deps.db, { actor: actorOf(s), action: 'audit.export', orgId: s.orgId, entityType: 'audit-trail', requestId: c.var.requestId ?? null, detail: { filters, format: 'csv' }, at: deps.now() });

@@ -30,6 +30,15 @@ const NOTICES: Record<string, string> = {
   'review-off': 'Review before sending is off for that organization.',
 };
 
+/** Reads a page's query with `parse`; a bad query is answered 400 with the reasons (the page's `Response`). */
+export function queryOf<T>(c: Context, parse: () => T): { ok: true; value: T } | { ok: false; response: Response | Promise<Response> } {
+  try {
+    return { ok: true, value: parse() };
+  } catch (e) {
+    return { ok: false, response: badRequest(c, e) };
+  }
+}
+
 export function badRequest(c: Context, e: unknown) {
   if (!(e instanceof ZodError) && !(e instanceof RangeError)) throw e;
   const text = e instanceof ZodError ? e.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; ') : e.message;
@@ -64,24 +73,18 @@ export function uiRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
   });
 
   app.get('/ui/worklist/rows', uiGuard, reads, async (c) => {
-    let params;
-    try {
-      params = parseWorklistParams(c.req.queries());
-    } catch (e) {
-      return badRequest(c, e);
-    }
+    const q = queryOf(c, () => parseWorklistParams(c.req.queries()));
+    if (!q.ok) return q.response;
+    const params = q.value;
     const page = await loadWorklist(deps, staffOf(c), params, c.var.requestId);
     return c.html(WorklistRows({ rows: page.rows, refreshUrl: `/ui/worklist/rows${toQuery(params)}`, generatedAt: page.generatedAt, total: page.total }));
   });
 
   // The view as CSV: every page of it (up to EXPORT_MAX_ROWS rows), in the view's order.
   app.get('/ui/worklist.csv', uiGuard, reads, async (c) => {
-    let params;
-    try {
-      params = parseWorklistParams(c.req.queries());
-    } catch (e) {
-      return badRequest(c, e);
-    }
+    const q = queryOf(c, () => parseWorklistParams(c.req.queries()));
+    if (!q.ok) return q.response;
+    const params = q.value;
     const staff = staffOf(c);
     c.header('Content-Type', 'text/csv; charset=utf-8');
     c.header('Content-Disposition', `attachment; filename="worklist-${deps.now().toISOString().slice(0, 10)}.csv"`);
@@ -92,12 +95,9 @@ export function uiRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
   });
 
   app.get('/ui/metrics', uiGuard, allow(deps, 'metrics.read'), async (c) => {
-    let period;
-    try {
-      period = parsePeriod({ from: c.req.query('from'), to: c.req.query('to') }, deps.now());
-    } catch (e) {
-      return badRequest(c, e);
-    }
+    const q = queryOf(c, () => parsePeriod({ from: c.req.query('from'), to: c.req.query('to') }, deps.now()));
+    if (!q.ok) return q.response;
+    const period = q.value;
     const report = await cmsMetrics(deps, staffOf(c), period);
     const query = { from: period.from.toISOString().slice(0, 10), to: new Date(period.to.getTime() - 1).toISOString().slice(0, 10) };
     return c.html(metricsPage({ staff: staffOf(c), report, query }));

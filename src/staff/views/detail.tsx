@@ -11,7 +11,7 @@ import type { ReviewView } from '../review-view.ts';
 import { stamp } from '../time.ts';
 import { can } from '../permissions.ts';
 import type { StaffPrincipal } from '../types.ts';
-import { documentOf, Page } from './layout.tsx';
+import { documentOf, Notices, Page } from './layout.tsx';
 import { StatusBadge, statusLabel } from './worklist.tsx';
 
 const ACTIONS: Record<string, string> = {
@@ -394,16 +394,7 @@ export function detailPage(p: { staff: StaffPrincipal; d: RequestDetail; notice?
         Request {r.claimIdentifier ?? <span class="mono">{r.id.slice(0, 8)}</span>} <StatusBadge status={r.status} />
       </h1>
       <p class="meta mono">{r.id}</p>
-      {p.notice ? (
-        <p class="notice" role="status">
-          {p.notice}
-        </p>
-      ) : null}
-      {p.error ? (
-        <p class="error" role="alert">
-          {p.error}
-        </p>
-      ) : null}
+      <Notices notice={p.notice} error={p.error} />
       <section class="story" aria-label="Where it stands">
         <p id="happened">
           <strong>What happened:</strong> {p.d.story.happened}

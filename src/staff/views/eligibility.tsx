@@ -5,7 +5,7 @@
  */
 import { stamp } from '../time.ts';
 import type { StaffPrincipal } from '../types.ts';
-import { documentOf, Page } from './layout.tsx';
+import { documentOf, Notices, Page } from './layout.tsx';
 
 export interface BatchView {
   id: string;
@@ -81,16 +81,7 @@ export function eligibilityPage(p: {
   return documentOf(
     <Page title="Eligibility batches" staff={p.staff} nav="eligibility">
       <h1>Eligibility batches</h1>
-      {p.notice ? (
-        <p class="notice" role="status">
-          {p.notice}
-        </p>
-      ) : null}
-      {p.error ? (
-        <p class="error" role="alert">
-          {p.error}
-        </p>
-      ) : null}
+      <Notices notice={p.notice} error={p.error} />
       <form id="upload" method="post" action="/ui/eligibility" enctype="multipart/form-data" class="stack">
         <input type="hidden" name="_csrf" value={p.staff.csrf} />
         <h2>Check a roster</h2>

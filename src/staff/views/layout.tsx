@@ -83,3 +83,21 @@ export function Page(p: PageProps) {
 export function documentOf(node: Child) {
   return html`<!DOCTYPE html>${node}`;
 }
+
+/** The outcome of the last action: a notice (role status) and/or what went wrong (role alert). */
+export function Notices(p: { notice?: string | undefined; error?: string | undefined }) {
+  return (
+    <>
+      {p.notice ? (
+        <p class="notice" role="status">
+          {p.notice}
+        </p>
+      ) : null}
+      {p.error ? (
+        <p class="error" role="alert">
+          {p.error}
+        </p>
+      ) : null}
+    </>
+  );
+}
