@@ -5,45 +5,55 @@
 import { ConfigError } from '../config/index.ts';
 import { StoreInUseError } from '../db/client.ts';
 import { AppError } from '../http/errors.ts';
+import { helpOf, topHelp, wantsHelp } from './help.ts';
 import { type CliIo, type Command, EXIT, println } from './io.ts';
 
-const COMMANDS: Record<string, { help: string; load: () => Promise<{ run: Command }> }> = {
-  serve: { help: 'serve [--port N] [--demo]           run the gateway', load: () => import('./commands/serve.ts') },
-  migrate: { help: 'migrate                             apply database migrations', load: () => import('./commands/migrate.ts') },
-  token: { help: 'token --client ID [--scope S]       mint an access token for a client', load: () => import('./commands/token.ts') },
-  client: { help: 'client add --id ID --org ORG ... | client disable|enable --id ID  register an API client; stop or restore its access', load: () => import('./commands/client.ts') },
-  staff: { help: 'staff add --username U --role viewer|staff|admin|auditor [--org ORG]  create a staff user (password from PRIORGATE_STAFF_PASSWORD or stdin); staff reset-mfa --username U', load: () => import('./commands/staff.ts') },
-  payer: { help: 'payer secret --payer ID              new secret for the payer\'s deliveries to /payer/x12', load: () => import('./commands/payer.ts') },
-  keys: { help: 'keys rotate [--data] | keys status --data | keys retire --data KID  token-signing and data keys', load: () => import('./commands/keys.ts') },
-  audit: { help: 'audit verify | audit flag ID --reason vip|employee|other | audit unflag ID  verify the chain; flag records whose reads raise alerts', load: () => import('./commands/audit.ts') },
-  retention: { help: 'retention purge --before DATE [--out DIR] | retention check DIR  export and purge records older than the retention period', load: () => import('./commands/retention.ts') },
-  validate: { help: 'validate FILE|- [--summary] [--payer ID]  X12 → 999/TA1 (with the payer\'s envelope leniency); FHIR Bundle → OperationOutcome', load: () => import('./commands/validate.ts') },
-  rules: { help: 'rules check [DIR] | rules explain FILE --payer ID  validate rule files; show which rules fire', load: () => import('./commands/rules.ts') },
-  translate: { help: 'translate FILE|- [--to x12|fhir] [--payer ID]  PAS Bundle ⇄ X12 278; 271 → CoverageEligibilityResponse', load: () => import('./commands/translate.ts') },
-  sim: { help: 'sim payer [--port N]                 run the payer simulator standalone', load: () => import('./commands/sim.ts') },
-  eligibility: { help: 'eligibility batch ROSTER.csv --payer ID [--out FILE]  check a roster (270/271)', load: () => import('./commands/eligibility.ts') },
-  x12: { help: 'x12 pretty FILE|- | x12 map [FILE|-] [--set NAME] [--pending]  one segment per line; the X12 ⇄ FHIR map, or where each element of a file lands', load: () => import('./commands/x12.ts') },
-  'check-mappings': { help: 'check-mappings [--dir DIR] [--case ID] [--accept]  re-translate the golden PAS ⇄ X12 cases; exit 1 when the output changed', load: () => import('./commands/check-mappings.ts') },
+/** How each command is loaded (its help is in help.ts, keyed the same). */
+const COMMANDS: Record<string, () => Promise<{ run: Command }>> = {
+  serve: () => import('./commands/serve.ts'),
+  migrate: () => import('./commands/migrate.ts'),
+  token: () => import('./commands/token.ts'),
+  client: () => import('./commands/client.ts'),
+  staff: () => import('./commands/staff.ts'),
+  payer: () => import('./commands/payer.ts'),
+  keys: () => import('./commands/keys.ts'),
+  audit: () => import('./commands/audit.ts'),
+  retention: () => import('./commands/retention.ts'),
+  validate: () => import('./commands/validate.ts'),
+  rules: () => import('./commands/rules.ts'),
+  translate: () => import('./commands/translate.ts'),
+  sim: () => import('./commands/sim.ts'),
+  eligibility: () => import('./commands/eligibility.ts'),
+  x12: () => import('./commands/x12.ts'),
+  'check-mappings': () => import('./commands/check-mappings.ts'),
 };
-
-function usage(io: CliIo) {
-  println(io.stderr, ['usage: priorgate <command> [options]', '', ...Object.values(COMMANDS).map((c) => `  ${c.help}`)].join('\n'));
-}
 
 export async function main(argv: string[], io: CliIo = defaultIo()): Promise<number> {
   const [name, ...args] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
-    usage(io);
-    return name ? EXIT.ok : EXIT.usage;
+    // `priorgate help CMD` is `priorgate CMD --help`.
+    const about = name === 'help' ? args[0] : undefined;
+    if (about && COMMANDS[about]) {
+      println(io.stdout, helpOf(about));
+      return EXIT.ok;
+    }
+    // Asked for: stdout and 0. No command at all: a usage error on stderr.
+    println(name ? io.stdout : io.stderr, topHelp());
+    return name && !(about && !COMMANDS[about]) ? EXIT.ok : EXIT.usage;
   }
-  const cmd = COMMANDS[name];
-  if (!cmd) {
+  const load = COMMANDS[name];
+  if (!load) {
     println(io.stderr, `priorgate: unknown command "${name}"`);
-    usage(io);
+    println(io.stderr, topHelp());
     return EXIT.usage;
   }
+  // Help is answered here, before the command runs: `migrate --help` migrates nothing.
+  if (wantsHelp(args)) {
+    println(io.stdout, helpOf(name));
+    return EXIT.ok;
+  }
   try {
-    const { run } = await cmd.load();
+    const { run } = await load();
     return await run(args, io);
   } catch (e) {
     if (e instanceof ConfigError) {
@@ -76,3 +86,6 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
 function defaultIo(): CliIo {
   return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env };
 }
+
+/** Every command name (the help table must cover them all). */
+export const COMMAND_NAMES = Object.keys(COMMANDS);

@@ -25,6 +25,8 @@ export const organizations = pgTable('organizations', {
   id: text('id').primaryKey(),
   name: text('name').notNull(),
   npi: text('npi'),
+  /** Hold every prior-authorization request of this organization for staff review before it is sent. */
+  reviewBeforeSend: boolean('review_before_send').notNull().default(false),
   createdAt: createdAt(),
 });
 

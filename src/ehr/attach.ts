@@ -19,7 +19,8 @@ export interface AttachOptions {
 }
 
 function describe(r: Resource): string {
-  const concept = (r.resourceType === 'MedicationRequest' ? r.medicationCodeableConcept : r.code) as { text?: string; coding?: { code?: string; display?: string }[] } | undefined;
+  // A DocumentReference says what it is in `type` (a reviewer's attachment: its title).
+  const concept = (r.resourceType === 'MedicationRequest' ? r.medicationCodeableConcept : (r.code ?? r.type)) as { text?: string; coding?: { code?: string; display?: string }[] } | undefined;
   const coding = concept?.coding?.[0];
   const what = concept?.text ?? [coding?.code, coding?.display].filter(Boolean).join(' ');
   return `${r.resourceType}${what ? ` ${what}` : ''}`.slice(0, 80);

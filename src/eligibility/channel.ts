@@ -40,17 +40,33 @@ export interface ChannelOptions {
   backoffMs?: number;
 }
 
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
+/**
+ * One promise per signal that settles when it aborts: every waiting check races it, so a run of any
+ * concurrency adds a single listener to its signal (no MaxListenersExceededWarning, no leak).
+ */
+const abortedOf = new WeakMap<AbortSignal, Promise<void>>();
+function aborted(signal: AbortSignal): Promise<void> {
+  let p = abortedOf.get(signal);
+  if (!p) {
+    p = signal.aborted ? Promise.resolve() : new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    abortedOf.set(signal, p);
+  }
+  return p;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  let t: NodeJS.Timeout | undefined;
+  const timer = new Promise<void>((resolve) => (t = setTimeout(resolve, ms)));
+  return (signal ? Promise.race([timer, aborted(signal)]) : timer).finally(() => clearTimeout(t));
+}
 
 export function eligibilityChannel(o: ChannelOptions): Check {
   const x12 = o.payer.x12;
   if (!x12) throw new Error(`payer ${o.payer.id} takes no X12 270`);
   const originator = traceOriginator(o.senderId);
   const attempts = o.attempts ?? 3;
+  // The last transport failure of any check: what an open circuit is open because of.
+  let lastCause = '';
 
   function interchange(row: RosterRow, now: Date): string {
     const inquiry: EligibilityInquiry = {
@@ -83,7 +99,7 @@ export function eligibilityChannel(o: ChannelOptions): Check {
     for (let attempt = 1; attempt <= attempts && !signal?.aborted; attempt++) {
       const gate = o.breaker?.check() ?? { allowed: true as const };
       if (!gate.allowed) {
-        last = 'the payer circuit is open after repeated failures';
+        last = `the payer circuit is open after repeated failures${lastCause ? ` (last: ${lastCause})` : ''}`;
         await sleep(Math.min(gate.retryInMs, 5_000), signal);
         continue;
       }
@@ -99,6 +115,7 @@ export function eligibilityChannel(o: ChannelOptions): Check {
       }
       o.breaker?.failure();
       last = sent.error;
+      lastCause = sent.error;
       if (!sent.retryable) break;
       if (attempt < attempts) await sleep((o.backoffMs ?? 250) * 2 ** (attempt - 1) * (0.5 + Math.random() / 2), signal);
     }

@@ -9,5 +9,5 @@ export { ControlNumberBlocks, memoryReserve, type Reserve } from './control-bloc
 export { openResults, streamResults, keyOfResult, RESULT_COLUMNS, ResultsError, type ResultsFile, type ResultRow, type ResultStatus } from './results.ts';
 export { readRoster, countLines, rosterKey, RosterError, type RosterProblem, type RosterRow } from './roster.ts';
 export { progressView, summaryText, type ProgressView } from './progress.ts';
-export { BatchSetupError, endpointFor, receiverFor } from './setup.ts';
+export { BatchSetupError, endpointFor, receiverFor, unreachableCause } from './setup.ts';
 export { dbResults } from './db-results.ts';

@@ -1,6 +1,6 @@
 /**
- * The batch's results file: one CSV row per roster row, appended as answers come in (in the order
- * they come, with the roster line). Re-opening an existing file resumes: rows already there are
+ * The batch's results file: one CSV row per roster row, in roster order (the engine writes them in
+ * order; a resumed file is sorted back into order when the re-run closes it). Re-opening an existing file resumes: rows already there are
  * skipped by the engine, a torn last line (the process was killed mid-write) is cut off, and rows
  * that `failed` (no answer from the payer) or were `invalid` are dropped so the re-run does them
  * again — every roster row ends up in the file exactly once. Only the keys of finished rows stay
@@ -105,12 +105,39 @@ async function resume(file: string): Promise<{ done: Set<string>; resumed: numbe
   return { done, resumed, retried };
 }
 
+/**
+ * Puts a resumed file back in roster order: its kept rows came first, the re-run's rows after them.
+ * Rows are whole lines starting with their roster line number; the sort is stable.
+ */
+async function sortByLine(file: string): Promise<void> {
+  const lines: { n: number; text: string }[] = [];
+  for await (const { text, row } of rows(file)) lines.push({ n: Number(row.line), text });
+  lines.sort((a, b) => a.n - b.n);
+  const out = createWriteStream(`${file}.tmp`);
+  out.write(HEADER);
+  for (const l of lines) if (!out.write(`${l.text}\n`)) await once(out, 'drain');
+  out.end();
+  await once(out, 'finish');
+  renameSync(`${file}.tmp`, file);
+}
+
 /** Opens (resuming) or creates the results file. */
 export async function openResults(file: string): Promise<ResultsFile> {
   const existing = existsSync(file) && statSync(file).size > 0;
   const state = existing ? await resume(file) : { done: new Set<string>(), resumed: 0, retried: 0 };
   if (!existing) writeFileSync(file, HEADER);
-  return sinkFor(createWriteStream(file, { flags: 'a' }), state);
+  const sink = sinkFor(createWriteStream(file, { flags: 'a' }), state);
+  if (state.resumed === 0) return sink;
+  // A resumed file gets the re-run's rows after its kept ones: sorted into roster order at the end.
+  let wrote = false;
+  return {
+    ...sink,
+    write: (row) => ((wrote = true), sink.write(row)),
+    async close() {
+      await sink.close();
+      if (wrote) await sortByLine(file);
+    },
+  };
 }
 
 /** Results to a stream (stdout when there is no --out): no resume. */

@@ -67,6 +67,11 @@ export function startBatchRunner(o: BatchRunnerOptions): BatchRunner {
     try {
       const summary = await runEligibilityBatch({ roster: Readable.from([Buffer.from(batch.roster)]), results, check, concurrency: batch.concurrency, total: batch.total, signal: controller.signal });
       await results.close();
+      if (summary.unreachable) {
+        await finish(batch, 'failed', `the payer could not be reached: ${summary.unreachable}; upload the roster again when it answers`);
+        log.warn({ failed: summary.failed }, 'eligibility batch stopped: payer unreachable');
+        return;
+      }
       if (summary.interrupted) {
         // Cancelled (the row says so already) or this process is stopping: hand the batch on.
         if (stopping) await releaseBatch(o.db, batch.id);

@@ -42,3 +42,30 @@ export async function endpointFor(db: Db, payer: PayerConfig, given?: string): P
   if (row?.endpoint) return row.endpoint;
   throw new BatchSetupError(`payer "${payer.id}" has no endpoint: set one in its rules file, or pass --endpoint URL`);
 }
+
+/**
+ * Can anything be reached at the endpoint's host and port? A TCP connection, opened and closed
+ * (nothing is sent), before a batch starts: an endpoint that refuses or does not answer is one
+ * clear error with its cause instead of a roster of failed rows. Undefined when it connects.
+ */
+export async function unreachableCause(endpoint: string, timeoutMs = 5000): Promise<string | undefined> {
+  let url: URL;
+  try {
+    url = new URL(endpoint);
+  } catch {
+    return `"${endpoint}" is not a URL`;
+  }
+  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (cause?: string) => {
+      socket.destroy();
+      resolve(cause);
+    };
+    socket.setTimeout(timeoutMs, () => done(`no connection within ${timeoutMs} ms`));
+    socket.once('connect', () => done());
+    socket.once('error', (e: NodeJS.ErrnoException) => done(e.code ? `${e.code} (${e.message})` : e.message));
+  });
+}

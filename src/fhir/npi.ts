@@ -1,7 +1,9 @@
 /**
- * National Provider Identifier check digit (45 CFR 162.406; CMS "NPI check digit" note): an NPI is
- * ten digits whose last one is the ISO/IEC 7812 Luhn check digit computed over the card-issuer
- * prefix 80840 followed by the first nine digits. Pure; shared by the API checks and the CLI.
+ * National Provider Identifier check digit (45 CFR 162.406; CMS "Requirements for the NPI check
+ * digit"): an NPI is ten digits whose last one is the ISO/IEC 7812 Luhn check digit computed over
+ * the card-issuer prefix 80840 followed by the first nine digits. Pure. Every place an NPI enters
+ * Priorgate checks it here: client and organization registration, rule files (gold cards),
+ * eligibility batches, PAS and eligibility Bundles, the data-quality checks and the CLI.
  */
 
 /** The FHIR identifier system of NPIs. */
@@ -30,4 +32,14 @@ export function luhnCheckDigit(digits: string): number {
 export function isValidNpi(npi: string): boolean {
   if (!/^\d{10}$/.test(npi)) return false;
   return luhnCheckDigit(`80840${npi.slice(0, 9)}`) === Number(npi[9]);
+}
+
+/** @example validNpi('1234567893') // true; validNpi('1234567890') // false; validNpi('123') // false */
+export const validNpi = isValidNpi;
+
+/** Why an NPI is refused, in words (for CLI messages and OperationOutcomes); undefined when valid. */
+export function npiProblem(npi: string): string | undefined {
+  if (isValidNpi(npi)) return undefined;
+  if (!/^\d{10}$/.test(npi)) return 'an NPI is exactly 10 digits';
+  return 'the NPI check digit does not match (Luhn over 80840 + the first nine digits)';
 }

@@ -119,10 +119,16 @@ async function markSent(tx: Db, request: RequestRow, payer: PayerRuntime, contro
   if (request.status === 'queued') await transition(tx, request.id, 'sent', { actor: 'system', detail: { payerId: payer.config.id, controlNumber } });
 }
 
-async function outboundPayload(d: DeliverDeps, request: RequestRow, payer: PayerRuntime): Promise<{ payload: string; messageSet: string }> {
+/**
+ * The payload to send: the one stored at acceptance or by the first attempt (same control numbers
+ * on every retry), or a new one when staff resend the request as a new interchange (the job's
+ * `fresh` flag). A request held for review has none stored: its 278 is written here, from the
+ * latest stored request Bundle (what staff approved), when the approved request is first sent.
+ */
+async function outboundPayload(d: DeliverDeps, request: RequestRow, payer: PayerRuntime, fresh = false): Promise<{ payload: string; messageSet: string }> {
   const x12 = sendsX12(payer.config);
   const set = x12 ? OUTBOUND_278 : OUTBOUND_PAS;
-  const existing = await latestMessage(d.db, request.id, set);
+  const existing = fresh ? undefined : await latestMessage(d.db, request.id, set);
   if (existing) {
     // Written when the request was accepted (or by an earlier attempt): sent as it is.
     if (request.status === 'queued') await withTransaction(d.db, (tx) => markSent(tx, request, payer, existing.controlNumber));
@@ -234,7 +240,7 @@ export function deliverHandler(d: DeliverDeps) {
 
     let out;
     try {
-      out = await outboundPayload(d, request, payer);
+      out = await outboundPayload(d, request, payer, job.payload.fresh === true && job.attempts === 1);
     } catch (e) {
       if (e instanceof TranslateError) return fail(d, request, job, `translation failed at ${e.expression}`, false);
       throw e;

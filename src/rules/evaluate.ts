@@ -9,9 +9,9 @@ import { codeMatches } from './codes.ts';
 import { isTruthy, runFhirPath, todayOf } from './fhirpath.ts';
 import type { RuleSet } from './load.ts';
 import { bundleResources, claimOf, patientState, providerNpis, serviceLines, urgencyOf, type ServiceLine } from './request-facts.ts';
-import type { ServiceRule } from './schema.ts';
+import type { PriorAuthRules, ServiceRule } from './schema.ts';
 import { expandDates, matchesSearch, parseSearch } from './search.ts';
-import type { DocRequirement, EvaluateInput, ItemDecision, Outcome, RuleDecision, TraceStep } from './types.ts';
+import type { DocRequirement, EvaluateInput, ItemDecision, Outcome, ReviewDecision, RuleDecision, TraceStep } from './types.ts';
 
 interface Ctx {
   set: RuleSet;
@@ -111,6 +111,26 @@ function deadline(ctx: Ctx, urgency: 'expedited' | 'standard'): Pick<RuleDecisio
   return best;
 }
 
+/**
+ * Human review before sending (the file's `review`): only for requests that will go to the payer
+ * (some line needs authorization), restricted to the listed services when there are any.
+ */
+function review(ctx: Ctx, rules: PriorAuthRules, items: ItemDecision[], docs: DocRequirement[]): ReviewDecision {
+  const when = rules.review?.when ?? 'never';
+  const services = rules.review?.services;
+  const sent = items.filter((i) => i.outcome === 'required' || i.outcome === 'missing-documentation');
+  const inScope = sent.filter((i) => !services || (i.service !== undefined && services.includes(i.service)));
+  const missing = docs.filter((d) => !d.satisfied && inScope.some((i) => i.sequence === d.item));
+  let decision: ReviewDecision;
+  if (when === 'never') decision = { required: false, reason: 'the payer rules ask for no review' };
+  else if (inScope.length === 0) decision = { required: false, reason: sent.length ? 'no line under a service the rules review' : 'nothing will be sent to the payer' };
+  else if (when === 'always') decision = { required: true, reason: `the payer rules review ${services ? services.join(', ') : 'every request'} before sending` };
+  else if (missing.length) decision = { required: true, reason: `documentation still missing: ${[...new Set(missing.map((d) => d.id))].join(', ')}` };
+  else decision = { required: false, reason: 'all documentation the rules ask for is present' };
+  ctx.trace.push({ rule: 'review', inputs: { when, services: services ?? null }, result: decision.required ? 'hold' : 'send', detail: decision.reason });
+  return decision;
+}
+
 const RANK: Outcome[] = ['not-required', 'gold-carded', 'required', 'missing-documentation'];
 
 /**
@@ -132,7 +152,7 @@ export function evaluatePriorAuth(set: RuleSet, input: EvaluateInput): RuleDecis
   if (!rules) {
     ctx.trace.push({ rule: 'payer', inputs: { payerId: input.payerId }, result: 'required', detail: 'no prior-auth rules for this payer: the payer decides' });
     const items = lines.map((l) => ({ sequence: l.sequence, outcome: 'required' as const }));
-    return { outcome: 'required', trace: ctx.trace, documentation: [], ...deadline(ctx, urgency), urgency, items, companionGuide: { exceeded: false }, errors: [] };
+    return { outcome: 'required', trace: ctx.trace, documentation: [], ...deadline(ctx, urgency), urgency, items, companionGuide: { exceeded: false }, errors: [], review: { required: false, reason: 'no rules for this payer' } };
   }
   const npis = providerNpis(input.bundle);
   const decided = lines.map((l) => decideLine(ctx, l, npis));
@@ -140,10 +160,12 @@ export function evaluatePriorAuth(set: RuleSet, input: EvaluateInput): RuleDecis
   const exceeded = max !== undefined && lines.length > max;
   if (max !== undefined) ctx.trace.push({ rule: 'companionGuide.maxServiceLines', inputs: { lines: lines.length, max }, result: exceeded ? 'exceeded' : 'ok' });
   const outcome = decided.reduce<Outcome>((worst, d) => (RANK.indexOf(d.item.outcome) > RANK.indexOf(worst) ? d.item.outcome : worst), 'not-required');
+  const docs = decided.flatMap((d) => d.docs);
   return {
+    review: review(ctx, rules, decided.map((d) => d.item), docs),
     outcome,
     trace: ctx.trace,
-    documentation: decided.flatMap((d) => d.docs),
+    documentation: docs,
     ...deadline(ctx, urgency),
     urgency,
     items: decided.map((d) => d.item),

@@ -10,7 +10,7 @@ export { formatProblems, type RuleProblem } from './yaml-file.ts';
 export { compileFhirPath, runFhirPath, isTruthy, todayOf, type Compiled } from './fhirpath.ts';
 export { expandDates, withPatient, parseSearch, matchesSearch, type ParsedSearch } from './search.ts';
 export { patientOf, patientState } from './request-facts.ts';
-export type { DocRequirement, DocSource, EvaluateInput, ItemDecision, Outcome, RuleDecision, TraceStep } from './types.ts';
+export type { DocRequirement, DocSource, EvaluateInput, ItemDecision, Outcome, ReviewDecision, RuleDecision, TraceStep } from './types.ts';
 export type { PriorAuthRules, ServiceRule, StateRules, RequiredElementRule, DataQualityKind } from './schema.ts';
 export { DATA_QUALITY_KINDS } from './schema.ts';
 export { claimOf, serviceLines, providerNpis, type ServiceLine } from './request-facts.ts';

@@ -99,6 +99,22 @@ export const PayerSchema = z
       .default({ failures: 5, resetMs: 30_000 }),
     supportsInquiry: z.boolean().default(false),
     health: HealthSchema.default(HEALTH_DEFAULTS),
+    /** How staff reach the payer's utilization-management desk when a request needs a call. */
+    contact: z
+      .object({
+        phone: z.string().regex(/^\+?[0-9 ().-]{7,25}(?: (?:x|ext\.?) ?\d{1,6})?$/, 'must be a phone number such as 1-800-555-0100 or +1 800 555 0100 ext 12'),
+        hours: z.string().min(1).max(120).optional(),
+        portal: z.url().optional(),
+        email: z.email().optional(),
+        note: z.string().min(1).max(300).optional(),
+      })
+      .strict()
+      .optional(),
+    /**
+     * The payer's meanings of the HCR03 decision reason codes it sends (X12 external code list 886,
+     * as published in its 278 companion guide): `"0U": "Service not covered under the plan"`.
+     */
+    decisionReasons: z.record(z.string().regex(/^[0-9A-Z]{1,3}$/, 'must be an X12 886 code (1-3 letters or digits)'), z.string().min(1).max(200)).default({}),
     usage: z.enum(['P', 'T']).default('P'),
     /**
      * Outbound TLS to this payer (verification is always on): extra trust anchors for its server

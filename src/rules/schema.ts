@@ -5,6 +5,7 @@
  * rules/README.md documents both with examples.
  */
 import { z } from 'zod';
+import { validNpi } from '../fhir/npi.ts';
 import { isCodeSpec } from './codes.ts';
 
 const Id = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lower-case letters, digits and dashes');
@@ -99,11 +100,24 @@ export const PriorAuthFileSchema = z
       .strict()
       .default({ refuse: [] }),
     services: z.array(ServiceRuleSchema).default([]),
+    /**
+     * Human review before sending: requests this payer's rules hold in the `review` state until a
+     * staff member approves them (or returns them to the provider). `when`: `always`, or only when
+     * documentation the rules ask for is still missing after the EHR was asked; `services`: only
+     * requests with a line under one of these service rules (any when absent).
+     */
+    review: z
+      .object({
+        when: z.enum(['always', 'missing-documentation', 'never']).default('never'),
+        services: z.array(Id).min(1).optional(),
+      })
+      .strict()
+      .optional(),
     goldCard: z
       .array(
         z
           .object({
-            npi: z.string().regex(/^\d{10}$/, 'must be a 10-digit NPI'),
+            npi: z.string().refine(validNpi, 'must be a valid NPI (10 digits, Luhn check digit with the 80840 prefix)'),
             name: z.string().optional(),
             /** Service rule ids the provider is exempt for. */
             services: z.array(Id).min(1),

@@ -61,4 +61,12 @@ export interface RuleDecision {
   companionGuide: { maxServiceLines?: number; exceeded: boolean };
   /** FHIRPath failures at evaluation time (also in the trace); the affected line counts as required. */
   errors: string[];
+  /** Whether the payer's rules hold the request for staff review before the 278 leaves, and why. */
+  review: ReviewDecision;
+}
+
+export interface ReviewDecision {
+  required: boolean;
+  /** Why (or why not), in words for staff: "documentation still missing: low-back-pain". */
+  reason: string;
 }

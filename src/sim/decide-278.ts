@@ -160,7 +160,7 @@ export function respond278(body: Segment[], opts: RespondOptions): Segment[] {
     const auth = event ? opts.authNumber : `${opts.authNumber}-${loop.id}`;
     switch (behaviour) {
       case 'deny':
-        // HCR03 reason (code source 886): not medically necessary.
+        // HCR03 reason (code list 886): 0U, which the demo plan's companion guide (rules/payers/demo-payer.yaml) defines as not covered.
         return { review: [seg('HCR', 'A3', '', '0U'), seg('DTP', '102', 'D8', today), seg('MSG', 'Requested service is not covered under the member plan')] };
       case 'pend':
         if (event) {

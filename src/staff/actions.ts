@@ -20,9 +20,9 @@ export const APPEAL_OUTCOMES = ['pending', 'approved', 'upheld'] as const;
 export type AppealOutcome = (typeof APPEAL_OUTCOMES)[number];
 
 /** Determinations that can be appealed (a denial, in whole or in part). */
-const APPEALABLE = ['denied', 'partially_certified', 'modified'];
+export const APPEALABLE: string[] = ['denied', 'partially_certified', 'modified'];
 /** Requests that can still have had their review timeframe extended. */
-const EXTENDABLE = ['queued', 'sent', 'pended', 'certified', 'partially_certified', 'modified', 'denied', 'error'];
+export const EXTENDABLE: string[] = ['queued', 'sent', 'pended', 'certified', 'partially_certified', 'modified', 'denied', 'error'];
 export const EXTENSION_DAYS = 14;
 
 async function change(deps: StaffDeps, staff: StaffPrincipal, id: string, allowed: string[], what: string, apply: (tx: Db, row: NonNullable<Awaited<ReturnType<typeof scopedRequest>>>, now: Date) => Promise<void>) {

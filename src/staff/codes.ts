@@ -1,6 +1,8 @@
 /**
  * What the X12 codes on a response mean, in the words a revenue-cycle worker needs: the 306
- * review action (HCR01), the 901 reject reason (AAA03) and the 889 follow-up action (AAA04).
+ * review action (HCR01), the HCR03 decision reason (external code list 886: each payer's companion
+ * guide defines the ones it uses, so their words come from rules/payers/<id>.yaml
+ * `decisionReasons`), the 901 reject reason (AAA03) and the 889 follow-up action (AAA04).
  */
 
 /** X12 element 306, HCR01 action code: meaning, and what to do about it. */
@@ -83,4 +85,20 @@ export const ACK_REJECTIONS: Record<string, string> = {
 export function reviewActionText(code: string | null | undefined): string {
   if (!code) return '';
   return REVIEW_ACTIONS[code]?.meaning ?? `code ${code}`;
+}
+
+/**
+ * An HCR03 decision reason in words: the payer's own meaning (its companion guide, from the payer
+ * directory), else what the code is, so staff know where to look it up.
+ * @example decisionReasonText('0U', { '0U': 'Not covered' }) // '0U Not covered'
+ */
+export function decisionReasonText(code: string, payerReasons: Record<string, string> | undefined): string {
+  const meaning = payerReasons?.[code];
+  return meaning ? `${code} ${meaning}` : `${code} (decision reason, X12 code list 886: see the payer's companion guide)`;
+}
+
+/** An AAA rejection in words: "72 Invalid/missing subscriber/insured ID". */
+export function rejectReasonText(code: string): string {
+  const words = REJECT_REASONS[code];
+  return words ? `${code} ${words}` : code;
 }

@@ -2,14 +2,18 @@
  * staff: the revenue-cycle side of Priorgate. One route group with everything staff use:
  *
  * - `GET/POST /ui/login`, `POST /ui/logout`, `GET/POST /ui/mfa`, `GET/POST /ui/mfa/enrol`
- * - `GET /ui` worklist (+ `/ui/worklist/rows` refresh fragment), `GET /ui/requests/{id}`,
- *   `POST /ui/requests/{id}/appeal|extension`, `GET /ui/metrics`, `GET /ui/admin`
+ * - `GET /ui` worklist (+ `/ui/worklist/rows` refresh fragment, `/ui/worklist.csv` export),
+ *   `GET /ui/requests/{id}`, `POST /ui/requests/{id}/approve|return|documents|retry|resend|cancel|call|appeal|extension`,
+ *   `GET /ui/metrics`, `GET /ui/admin`, `POST /ui/admin/orgs/{id}/review`
+ * - `GET /ui/audit` (+ `/ui/audit.csv`), `GET/POST /ui/eligibility`, `POST /ui/eligibility/{id}/cancel`
  * - `GET /ui/account`, `POST /ui/sessions/{id}/revoke`, `GET /ui/admin/sessions`,
  *   `POST /ui/admin/users/{id}/mfa-reset`
  * - `GET /api/requests`, `GET /api/requests/{id}`, `GET /api/metrics/cms`
  * - `/api/eligibility/batches` (create, list, status, results CSV, cancel)
  * - `GET /ui/admin/alerts`, `POST /ui/admin/alerts/{id}/acknowledge`
  * - `GET /ui/quality`, `GET /api/quality` (data-quality report), `GET /ui/health`, `GET /api/health`
+ * - `GET /ui/payers` (payer directory), `GET /ui/admin/clients`, `POST /ui/admin/clients/{id}/disable|enable`,
+ *   `GET /ui/unmatched`, `POST /ui/unmatched/{id}/apply`
  * - `GET /fhir/AuditEvent` (`?type=alert`: security alerts)
  *
  * Who may do what is one table, permissions.ts; each route names its permission with `allow()`.
@@ -29,6 +33,9 @@ import { apiRoutes } from './routes/api.ts';
 import { batchRoutes } from './routes/batches.ts';
 import { alertRoutes, canReadAlerts } from './routes/alerts.ts';
 import { payerRoutes } from './routes/payers.ts';
+import { auditRoutes } from './routes/audit.ts';
+import { eligibilityRoutes } from './routes/eligibility.ts';
+import { requestRoutes } from './routes/requests.ts';
 import { uiRoutes } from './routes/ui.ts';
 import { qualityRoutes } from './routes/quality.ts';
 import { clientRoutes } from './routes/clients.ts';
@@ -43,9 +50,18 @@ export { resetMfa } from './mfa.ts';
 export { MAX_FAILURES, LOCK_MS } from './login.ts';
 export { unlockUser } from './throttle.ts';
 export { recordAppeal, recordExtension, APPEAL_OUTCOMES } from './actions.ts';
+export { REQUEST_ACTIONS, actionsFor, type RequestAction } from './request-actions.ts';
 
 export function staffDeps(deps: AppDeps): StaffDeps {
-  return { db: deps.db, config: deps.config, now: () => deps.now?.() ?? new Date() };
+  return {
+    db: deps.db,
+    config: deps.config,
+    now: () => deps.now?.() ?? new Date(),
+    // Read when used: the gateway attaches its services after the routes are registered.
+    get services() {
+      return deps.services;
+    },
+  };
 }
 
 /** Pages and API answers carry PHI: never cached, never framed, scripts only from us. */
@@ -88,5 +104,9 @@ export const staffRoutes: RouteGroup = (app, deps) => {
   payerRoutes(app, s, deps);
   clientRoutes(app, s);
   unmatchedRoutes(app, s);
+  requestRoutes(app, s);
+  auditRoutes(app, s);
+  eligibilityRoutes(app, s, deps);
+  // Last: it ends with the /ui/* catch-all 404.
   uiRoutes(app, s);
 };

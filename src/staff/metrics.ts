@@ -29,6 +29,9 @@ export interface MetricGroup {
   percentApprovedAfterExtension: number | null;
   averageDecisionHours: number | null;
   medianDecisionHours: number | null;
+  /** The same times in minutes (one decimal): what the pages show for anything under an hour. */
+  averageDecisionMinutes: number | null;
+  medianDecisionMinutes: number | null;
 }
 
 export interface PayerMetrics {
@@ -51,6 +54,21 @@ export interface MetricsReport {
 const round1 = (n: number) => Math.round(n * 10) / 10;
 const pct = (n: number, d: number) => (d === 0 ? null : round1((100 * n) / d));
 const hours = (s: number | null) => (s === null ? null : round1(s / 3600));
+const minutes = (s: number | null) => (s === null ? null : round1(s / 60));
+
+/**
+ * A decision time in words: minutes under an hour ("42 min", "< 1 min"), hours under two days
+ * ("5.3 h"), days and hours beyond ("3 d 4 h").
+ * @example decisionTime(0.7) // '42 min'
+ */
+export function decisionTime(minutesValue: number | null): string {
+  if (minutesValue === null) return '—';
+  if (minutesValue < 1) return '< 1 min';
+  if (minutesValue < 60) return `${Math.round(minutesValue)} min`;
+  const h = minutesValue / 60;
+  if (h < 48) return `${round1(h)} h`;
+  return `${Math.floor(h / 24)} d ${Math.round(h % 24)} h`;
+}
 
 export function groupOf(r: MetricsRow | undefined): MetricGroup {
   const x = r ?? { requests: 0, approved: 0, denied: 0, appealed: 0, approvedAfterAppeal: 0, extended: 0, approvedAfterExtension: 0, avgSeconds: null, medianSeconds: null };
@@ -70,6 +88,8 @@ export function groupOf(r: MetricsRow | undefined): MetricGroup {
     percentApprovedAfterExtension: pct(x.approvedAfterExtension, decided),
     averageDecisionHours: hours(x.avgSeconds),
     medianDecisionHours: hours(x.medianSeconds),
+    averageDecisionMinutes: minutes(x.avgSeconds),
+    medianDecisionMinutes: minutes(x.medianSeconds),
   };
 }
 
@@ -120,7 +140,7 @@ export async function cmsMetrics(deps: StaffDeps, staff: StaffPrincipal, period:
 const CSV_COLUMNS = [
   'payer_id', 'urgency', 'period_from', 'period_to', 'requests', 'decided', 'approved', 'denied', 'appealed', 'approved_after_appeal',
   'extended', 'approved_after_extension', 'percent_approved', 'percent_denied', 'percent_approved_after_appeal',
-  'percent_approved_after_extension', 'average_decision_hours', 'median_decision_hours',
+  'percent_approved_after_extension', 'average_decision_hours', 'median_decision_hours', 'average_decision_minutes', 'median_decision_minutes',
 ];
 
 /** One row per payer and urgency (standard, expedited, all), then the all-payers rows. */
@@ -132,7 +152,7 @@ export function reportCsv(r: MetricsReport): string {
       rows.push([
         p.payerId, urgency, r.from, r.to, g.requests, g.decided, g.approved, g.denied, g.appealed, g.approvedAfterAppeal, g.extended,
         g.approvedAfterExtension, g.percentApproved, g.percentDenied, g.percentApprovedAfterAppeal, g.percentApprovedAfterExtension,
-        g.averageDecisionHours, g.medianDecisionHours,
+        g.averageDecisionHours, g.medianDecisionHours, g.averageDecisionMinutes, g.medianDecisionMinutes,
       ]);
     }
   }

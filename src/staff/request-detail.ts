@@ -6,10 +6,15 @@
  * FHIR Bundles and X12 with names, member ids and birth dates — are left out here, not hidden later.
  */
 import { recordAudit } from '../audit/index.ts';
-import { itemsOf, messagesOf, scopedRequest, timelineOf, type AuditRow } from '../db/queries/staff.ts';
-import { prettyX12 } from '../x12/index.ts';
+import { deliveryJobsOf, itemsOf, messagesOf, PAYER_ANSWER_SETS, scopedRequest, timelineOf, type AuditRow } from '../db/queries/staff.ts';
+import type { PayerConfig } from '../rules/payers.ts';
 import { disposition, lineDecisions, parseBundle, responseErrors, services, type LineDecision, type ResponseError } from './bundle-facts.ts';
-import { reviewActionText } from './codes.ts';
+import { decisionReasonText, reviewActionText } from './codes.ts';
+import { actionsFor, type RequestAction } from './request-actions.ts';
+import { storyOf, type Story } from './request-story.ts';
+import { pretty } from './pretty.ts';
+import { reviewView, type ReviewView } from './review-view.ts';
+import { storyFacts } from './story-facts.ts';
 import { can } from './permissions.ts';
 import { toRow, type WorklistRow } from './worklist.ts';
 import { actorOf, type StaffDeps, type StaffPrincipal } from './types.ts';
@@ -22,6 +27,7 @@ export interface DetailLine {
   decision: string | null;
   meaning: string;
   next?: string;
+  /** HCR03 decision reasons with the payer's words ("0U Service not covered …"). */
   reasons: string[];
   authNumber: string | null;
   notes: string[];
@@ -53,9 +59,21 @@ export interface MessageView {
   text: string | null;
 }
 
+export interface PayerView {
+  id: string;
+  name: string;
+  contact?: PayerConfig['contact'];
+}
+
 export interface RequestDetail {
-  request: WorklistRow & { claimIdentifier: string | null; appealOutcome: string | null; priorRequestId: string | null };
+  request: WorklistRow & { appealOutcome: string | null; priorRequestId: string | null };
+  /** The response's disposition, and whether the payer said it or the gateway (held, pended while waiting, returned). */
   disposition?: string;
+  dispositionBy?: 'payer' | 'gateway';
+  story: Story;
+  payer: PayerView | null;
+  /** The actions this user may take in this state (request-actions.ts). */
+  actions: RequestAction[];
   lines: DetailLine[];
   errors: ResponseError[];
   timeline: TimelineEntry[];
@@ -64,6 +82,8 @@ export interface RequestDetail {
   warnings: WarningView[];
   /** Where the request's documents are (the newest attachment.* event): queued, sent, accepted … */
   attachments?: string;
+  /** What will be sent, what is missing, the documents: while held for review. */
+  review?: ReviewView;
 }
 
 const ATTACHMENT_STATE: Record<string, string> = {
@@ -101,13 +121,6 @@ export function timelineEntry(e: AuditRow): TimelineEntry {
   };
 }
 
-function pretty(format: string, payload: string): string {
-  try {
-    return format === 'x12' ? prettyX12(payload) : JSON.stringify(JSON.parse(payload), null, 2);
-  } catch {
-    return payload;
-  }
-}
 
 /** The request, or undefined when it does not exist in the caller's scope (→ 404, never 403). */
 export async function loadRequestDetail(deps: StaffDeps, staff: StaffPrincipal, id: string, httpRequestId?: string): Promise<RequestDetail | undefined> {
@@ -123,10 +136,26 @@ export async function loadRequestDetail(deps: StaffDeps, staff: StaffPrincipal, 
     requestId: httpRequestId ?? null,
     detail: { view: 'request-detail', masked: !phi },
   });
-  const [items, msgs, events, findings] = await Promise.all([itemsOf(deps.db, row.id), messagesOf(deps.db, row.id), timelineOf(deps.db, row.id), storedFindings(deps.db, row.id)]);
+  const [items, msgs, events, findings, jobs] = await Promise.all([
+    itemsOf(deps.db, row.id),
+    messagesOf(deps.db, row.id),
+    timelineOf(deps.db, row.id),
+    storedFindings(deps.db, row.id),
+    deliveryJobsOf(deps.db, [row.id]),
+  ]);
   const requestText = msgs.find((m) => m.transactionSet === 'pas-request')?.payload;
   const responses = msgs.filter((m) => m.transactionSet === 'pas-response');
-  const response = parseBundle(responses[responses.length - 1]?.payload);
+  const responseText = responses[responses.length - 1]?.payload;
+  const response = parseBundle(responseText);
+  const payer = row.payerId ? deps.services?.payers.get(row.payerId)?.config : undefined;
+  const transitions = events.filter((e) => e.action === 'request.transition');
+  const lastEvent = transitions[transitions.length - 1];
+  const last = lastEvent ? { actor: lastEvent.actor, to: String((lastEvent.detail as Record<string, unknown>).to ?? ''), detail: lastEvent.detail as Record<string, unknown> } : undefined;
+  const now = deps.now();
+  // Did the payer answer? Its answer is stored as an inbound message (it may not have moved the
+  // request: an A4 after the gateway's own pended answer leaves it pended).
+  const byPayer = msgs.some((m) => m.direction === 'in' && PAYER_ANSWER_SETS.includes(m.transactionSet ?? ''));
+  const story = storyOf(storyFacts(row, { last, job: jobs.get(row.id), response: responseText, payer, payerAnswered: byPayer, syncWaitMs: deps.config.syncWaitMs, now }));
   const requestBundle = parseBundle(requestText);
   const decided = new Map<number, LineDecision>(lineDecisions(response).map((l) => [l.sequence, l]));
   const requested = new Map(services(requestBundle).map((s) => [s.sequence, s]));
@@ -136,27 +165,52 @@ export async function loadRequestDetail(deps: StaffDeps, staff: StaffPrincipal, 
     const d = decided.get(seq);
     const s = requested.get(seq);
     const code = item?.decision ?? d?.code ?? null;
+    // A4 from the gateway itself (held for review, or pended while the payer did not answer) is
+    // what the provider was told, not the payer's decision.
+    if (code === 'A4' && !byPayer) {
+      return {
+        sequence: seq,
+        service: s ? [s.code, s.display].filter(Boolean).join(' ') : '—',
+        decision: null,
+        meaning: 'No decision from the payer',
+        next: row.status === 'review' ? 'Held for review: the provider was told A4 (pended).' : 'The gateway told the provider A4 (pended) while waiting for the payer.',
+        reasons: [],
+        authNumber: null,
+        notes: [],
+      };
+    }
     return {
       sequence: seq,
       service: s ? [s.code, s.display].filter(Boolean).join(' ') : '—',
       decision: code,
       meaning: code ? reviewActionText(code) : 'no decision yet',
       ...(d?.next ? { next: d.next } : {}),
-      reasons: d?.reasons ?? [],
+      reasons: (d?.reasons ?? []).map((code) => decisionReasonText(code, payer?.decisionReasons)),
       authNumber: item?.authNumber ?? d?.authNumber ?? null,
       notes: d?.notes ?? [],
       ...(d?.period ? { period: d.period } : {}),
     };
   });
-  const base = toRow(row, requestText, deps.now(), phi);
+  const base = toRow(row, requestText, now, phi, story);
+  const said = disposition(response);
+  // The response came from the payer when the last state change was the payer's (else it is the
+  // gateway's own: held for review, pended while waiting, returned or cancelled by staff).
+  // The newest response is the payer's when it was stored with the payer's answer (recordAnswer
+  // saves the inbound message, then the response); the gateway's own responses stand alone.
+  const at = msgs.map((m) => m.transactionSet).lastIndexOf('pas-response');
+  const before = at > 0 ? msgs[at - 1] : undefined;
+  const by = before?.direction === 'in' && PAYER_ANSWER_SETS.includes(before.transactionSet ?? '') ? 'payer' : 'gateway';
   return {
     request: {
       ...base,
-      claimIdentifier: typeof row.summary.claimIdentifier === 'string' ? row.summary.claimIdentifier : null,
       appealOutcome: typeof row.summary.appealOutcome === 'string' ? row.summary.appealOutcome : null,
       priorRequestId: row.priorRequestId,
     },
-    ...(disposition(response) ? { disposition: disposition(response) } : {}),
+    ...(said ? { disposition: said, dispositionBy: by } : {}),
+    story,
+    payer: payer ? { id: payer.id, name: payer.name, ...(payer.contact ? { contact: payer.contact } : {}) } : row.payerId ? { id: row.payerId, name: row.payerId } : null,
+    actions: actionsFor(staff, row.status, row.kind),
+    ...(row.status === 'review' ? { review: await reviewView(deps, row, msgs, phi, now) } : {}),
     lines,
     errors: responseErrors(response),
     timeline: events.map(timelineEntry),

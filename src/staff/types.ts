@@ -1,6 +1,7 @@
 /** Who is signed in, and what the staff pages may see. */
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
+import type { GatewayServices } from '../http/context.ts';
 
 /** What each role may do is in permissions.ts (the one table). */
 export const ROLES = ['viewer', 'staff', 'admin', 'auditor'] as const;
@@ -39,6 +40,8 @@ export interface StaffDeps {
   db: Db;
   config: Config;
   now: () => Date;
+  /** The gateway's payers, rules and worker (absent in bare test apps: the request actions then refuse). */
+  services?: GatewayServices;
 }
 
 /** A stored role we do not know (for example a typo) gets the least: viewer. */

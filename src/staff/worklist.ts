@@ -7,10 +7,12 @@
  */
 import { z } from 'zod';
 import { recordAudit } from '../audit/index.ts';
-import { requestBundles, SORTS, worklist, type RequestRow, type SortKey } from '../db/queries/staff.ts';
+import { deliveryJobsOf, lastTransitionsOf, latestResponsesOf, payerAnsweredOf, requestBundles, SORTS, worklist, type RequestRow, type SortKey } from '../db/queries/staff.ts';
 import { STATES } from '../workflow/states.ts';
 import { maskBirthDate, maskMemberId, parseBundle, patientBirthDate, patientInitials, serviceSummary } from './bundle-facts.ts';
 import { can } from './permissions.ts';
+import { storyOf, type Story } from './request-story.ts';
+import { storyFacts } from './story-facts.ts';
 import { timeLeft, type TimeLeft } from './time.ts';
 import { actorOf, type StaffDeps, type StaffPrincipal } from './types.ts';
 
@@ -83,10 +85,18 @@ export interface WorklistRow {
   authNumber: string | null;
   appeal: boolean;
   extended: boolean;
+  /** Claim.identifier: the number the provider knows the request by. */
+  claimIdentifier: string | null;
+  /** Why it was decided (or failed, or is held), in words; '' when there is nothing to say. */
+  reason: string;
+  /** What happened, in one sentence (request-story.ts). */
+  happened: string;
+  /** What staff can do now, in one sentence. */
+  nextStep: string;
 }
 
 /** One request as a row; `phi` says whether the viewer may see member id and birth date whole. */
-export function toRow(r: RequestRow, bundleText: string | undefined, now: Date, phi: boolean): WorklistRow {
+export function toRow(r: RequestRow, bundleText: string | undefined, now: Date, phi: boolean, story?: Story): WorklistRow {
   const bundle = parseBundle(bundleText);
   const memberIds = Array.isArray(r.summary.memberIds) ? (r.summary.memberIds as unknown[]) : [];
   const memberId = memberIds[0];
@@ -109,7 +119,24 @@ export function toRow(r: RequestRow, bundleText: string | undefined, now: Date, 
     authNumber: typeof r.summary.authNumber === 'string' ? r.summary.authNumber : null,
     appeal: r.summary.appeal === true,
     extended: r.summary.extended === true,
+    claimIdentifier: typeof r.summary.claimIdentifier === 'string' && r.summary.claimIdentifier ? r.summary.claimIdentifier : null,
+    reason: story?.reason ?? '',
+    happened: story?.happened ?? '',
+    nextStep: story?.next ?? '',
   };
+}
+
+/** The stories of some rows: their last transitions, delivery jobs, newest responses and payers. */
+export async function storiesOf(deps: StaffDeps, rows: RequestRow[], now: Date): Promise<Map<string, Story>> {
+  const ids = rows.map((r) => r.id);
+  const [last, jobs, responses, answered] = await Promise.all([lastTransitionsOf(deps.db, ids), deliveryJobsOf(deps.db, ids), latestResponsesOf(deps.db, ids), payerAnsweredOf(deps.db, ids)]);
+  return new Map(
+    rows.map((r) => {
+      const payer = r.payerId ? deps.services?.payers.get(r.payerId)?.config : undefined;
+      const facts = storyFacts(r, { last: last.get(r.id), job: jobs.get(r.id), response: responses.get(r.id), payer, payerAnswered: answered.has(r.id), syncWaitMs: deps.config.syncWaitMs, now });
+      return [r.id, storyOf(facts)];
+    }),
+  );
 }
 
 export interface WorklistPage {
@@ -138,7 +165,7 @@ export async function loadWorklist(deps: StaffDeps, staff: StaffPrincipal, param
     offset: (params.page - 1) * params.size,
     now,
   });
-  const bundles = await requestBundles(deps.db, rows.map((r) => r.id));
+  const [bundles, stories] = await Promise.all([requestBundles(deps.db, rows.map((r) => r.id)), storiesOf(deps, rows, now)]);
   if (rows.length > 0) {
     await recordAudit(deps.db, {
       actor: actorOf(staff),
@@ -151,9 +178,41 @@ export async function loadWorklist(deps: StaffDeps, staff: StaffPrincipal, param
   }
   return {
     params,
-    rows: rows.map((r) => toRow(r, bundles.get(r.id), now, phi)),
+    rows: rows.map((r) => toRow(r, bundles.get(r.id), now, phi, stories.get(r.id))),
     total,
     pages: Math.max(1, Math.ceil(total / params.size)),
     generatedAt: now.toISOString(),
   };
+}
+
+/** The CSV columns of a worklist export (one row per request, the view's order). */
+export const EXPORT_COLUMNS = [
+  'claim_identifier', 'request_id', 'status', 'payer', 'urgency', 'patient_initials', 'member_id', 'service',
+  'submitted_at', 'deadline_at', 'time_left', 'decision_reason', 'next_step', 'authorization_number', 'trace_number',
+] as const;
+
+/** At most this many rows go into one export (a view that large should be narrowed first). */
+export const EXPORT_MAX_ROWS = 5000;
+
+/** A spreadsheet must not run a cell as a formula: values starting with = + - @ get a leading quote. */
+export function csvCell(v: string | null | undefined): string {
+  const s = v ?? '';
+  return /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
+}
+
+export function exportRow(r: WorklistRow): string[] {
+  return [
+    r.claimIdentifier, r.id, r.status, r.payerId, r.urgency, r.patientInitials, r.memberId, r.service,
+    r.submittedAt, r.deadlineAt, r.timeLeft.text, r.reason, r.nextStep, r.authNumber, r.traceNumber,
+  ].map((v) => csvCell(v));
+}
+
+/** Every row of a view (all its pages, up to EXPORT_MAX_ROWS), each page audited as it is read. */
+export async function* exportWorklist(deps: StaffDeps, staff: StaffPrincipal, params: WorklistParams, httpRequestId?: string): AsyncGenerator<WorklistRow[]> {
+  const size = 100;
+  for (let page = 1; (page - 1) * size < EXPORT_MAX_ROWS; page++) {
+    const p = await loadWorklist(deps, staff, { ...params, page, size }, httpRequestId);
+    if (p.rows.length) yield p.rows;
+    if (page >= p.pages) break;
+  }
 }

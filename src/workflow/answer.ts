@@ -87,8 +87,9 @@ export async function recordAnswer(tx: Db, input: RecordAnswerInput): Promise<{ 
       await transition(tx, prior.id, 'cancelled', { actor: input.actor, messageId: input.messageId, detail: { cancelledBy: current.id } });
     }
   }
-  // A request answered "pended" earlier is now decided: tell the provider's subscriptions.
-  if (current.status === 'pended' && to !== 'pended') {
+  // A request answered "pended" earlier (by the payer, or by the gateway while it was held for
+  // staff review) is now decided: tell the provider's subscriptions.
+  if ((current.status === 'pended' || current.summary.reviewHeld === true) && to !== 'pended') {
     await enqueueNotifications(tx, { orgId: current.orgId, requestId: current.id, responseBundle: bundle });
   }
   return { request: updated, changed: true };

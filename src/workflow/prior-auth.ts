@@ -10,10 +10,12 @@ import { hasMessage, insertRequest, lockRequest, priorAuthReferencedBy, requestB
 import type { Bundle } from '../fhir/bundle.ts';
 import { recordAnswer, REQUEST_SET, type AnswerSummary } from './answer.ts';
 import { withTransaction } from '../db/tx.ts';
+import { DELIVER_JOB } from './jobs.ts';
+import { recordHold } from './review.ts';
 import { revisionPlan } from './revisions.ts';
 import type { RequestState } from './states.ts';
 
-export const DELIVER_JOB = 'payer.deliver';
+export { DELIVER_JOB } from './jobs.ts';
 
 export interface ClaimFacts {
   /** `system|value` of Bundle.identifier: the idempotency key. */
@@ -83,6 +85,8 @@ export interface AcceptInput {
    * delivery of what it cancels.
    */
   cancel?: { here: { bundle: Bundle; summary: AnswerSummary }; outboundSets: string[] };
+  /** Hold for staff review before sending (workflow/review.ts): nothing is queued until approved. */
+  hold?: { reason: string; now: Date };
 }
 
 export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ request: RequestRow; created: boolean }> {
@@ -97,6 +101,8 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
       const plan = revisionPlan('cancel', prior ? { status: prior.status as RequestState, sentToPayer } : undefined);
       if (plan === 'cancel-here') localAnswer = input.cancel.here;
     }
+    // Held for staff review: nothing is queued, and nothing is written for the payer until approved.
+    const hold = localAnswer ? undefined : input.hold;
     const { row, created } = await insertRequest(
       tx,
       {
@@ -108,10 +114,10 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
       idempotencyKey: facts.idempotencyKey,
       traceNumber: input.trace,
       priorRequestId: prior?.id ?? null,
-      summary: { ...input.summary, claimIdentifier: facts.claimIdentifier, claimResourceId: facts.claimResourceId },
+      summary: { ...input.summary, claimIdentifier: facts.claimIdentifier, claimResourceId: facts.claimResourceId, ...(hold ? { reviewHeld: true, reviewReason: hold.reason } : {}) },
       items: facts.itemSequences.map((sequence) => ({ sequence })),
       },
-      localAnswer ? 'received' : 'queued',
+      localAnswer ? 'received' : hold ? 'review' : 'queued',
     );
     if (!created) return { request: row, created };
     await recordSubmission(tx, {
@@ -120,13 +126,16 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
       bundle: input.bundle,
       payload: input.payload,
       messageSet: REQUEST_SET,
-      jobKind: localAnswer ? undefined : DELIVER_JOB,
+      jobKind: localAnswer || hold ? undefined : DELIVER_JOB,
       maxAttempts: input.maxAttempts,
       httpRequestId: input.httpRequestId,
       detail: { payerId: input.payerId, priorRequestId: prior?.id ?? null, rules: input.summary?.['rules'] ?? null },
     });
-    if (!localAnswer && input.outbound) await input.outbound(tx, row);
+    // Not for a held request: the 278 (and the 275s queued with it) is written when the approved
+    // request is first delivered, from its latest stored Bundle (what staff approved, edits included).
+    if (!localAnswer && !hold && input.outbound) await input.outbound(tx, row);
     await input.afterInsert?.(tx, row);
+    if (hold) await recordHold(tx, row, input.bundle, hold.reason, hold.now);
     if (localAnswer) {
       const answered = await recordAnswer(tx, { requestId: row.id, actor: 'system', responseBundle: localAnswer.bundle, summary: localAnswer.summary, onlyFrom: ['received'] });
       return { request: answered?.request ?? row, created };

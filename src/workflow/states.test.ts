@@ -1,10 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { assertTransition, canTransition, isAnswered, stateFromReviewActions, STATES, TRANSITIONS } from './states.ts';
+import { assertTransition, canTransition, isAnswered, isFinal, SETTLED_STATES, stateFromReviewActions, STATES, TRANSITIONS } from './states.ts';
 
 describe('request state machine', () => {
   it('lists a transition row for every state, naming only known states', () => {
     for (const s of STATES) for (const to of TRANSITIONS[s]) expect(STATES).toContain(to);
     expect(Object.keys(TRANSITIONS).sort()).toEqual([...STATES].sort());
+  });
+  it('reaches every state from received, and every unsettled state can still end', () => {
+    const seen = new Set<string>(['received']);
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const s of [...seen]) for (const to of TRANSITIONS[s as keyof typeof TRANSITIONS]) if (!seen.has(to)) (seen.add(to), (grew = true));
+    }
+    expect([...seen].sort()).toEqual([...STATES].sort());
+    for (const s of STATES) if (!SETTLED_STATES.includes(s)) expect(TRANSITIONS[s].some((to) => SETTLED_STATES.includes(to)) || TRANSITIONS[s].includes('queued'), s).toBe(true);
   });
   it('lets a pended request be decided, updated or cancelled, but a cancelled one goes nowhere', () => {
     expect(canTransition('pended', 'certified')).toBe(true);
@@ -14,6 +23,22 @@ describe('request state machine', () => {
     expect(() => assertTransition('cancelled', 'certified')).toThrow(/cancelled cannot move to certified/);
     expect(() => assertTransition('received', 'denied')).toThrow();
     expect(canTransition('received', 'certified')).toBe(true); // no authorization required: answered locally
+  });
+  it('holds a request in review until staff approve (queued), return it, or it is withdrawn; a payer answer cannot skip it', () => {
+    expect(TRANSITIONS.review).toEqual(['queued', 'returned', 'cancelled']);
+    for (const to of ['sent', 'pended', 'certified', 'denied', 'rejected', 'error'] as const) expect(canTransition('review', to), to).toBe(false);
+    // Only review leads to returned, and returned is final.
+    for (const s of STATES) expect(canTransition(s, 'returned'), s).toBe(s === 'review');
+    expect(TRANSITIONS.returned).toEqual([]);
+    expect(isFinal('returned')).toBe(true);
+    expect(isFinal('review')).toBe(false);
+    // The provider has an answer in both: held (pended A4) and returned.
+    expect(isAnswered('review')).toBe(true);
+    expect(isAnswered('returned')).toBe(true);
+  });
+  it('lets staff retry or resend a failed delivery (error → queued)', () => {
+    expect(canTransition('error', 'queued')).toBe(true);
+    expect(canTransition('error', 'cancelled')).toBe(true);
   });
   it('maps line review actions to a request state', () => {
     expect(stateFromReviewActions(['A1', 'A1'])).toBe('certified');

@@ -1,10 +1,16 @@
 /**
  * The request state machine: one table of allowed transitions, and the mapping from X12 306
  * review-action codes (HCR01) to states. Pure: data in, data out.
+ *
+ * `review`: held for staff review before the 278 leaves (the payer's rules or the organization's
+ * setting ask for it); nothing is queued for the payer until a staff member approves it.
+ * `returned`: staff sent it back to the provider with a reason instead of sending it; the provider
+ * fixes it and submits again (a new request). Both are the gateway's own states, never a payer's.
  */
 
 export const STATES = [
   'received',
+  'review',
   'queued',
   'sent',
   'pended',
@@ -14,18 +20,26 @@ export const STATES = [
   'denied',
   'rejected',
   'cancelled',
+  'returned',
   'error',
 ] as const;
 export type RequestState = (typeof STATES)[number];
 
 const DECIDED = ['certified', 'partially_certified', 'modified', 'denied', 'rejected', 'cancelled'] as const;
+/** What a payer's answer (or a failed delivery) can move a request to. */
 const ANSWERS: RequestState[] = ['pended', ...DECIDED, 'error'];
+/** States in which nothing more is owed to anyone: the payer decided, or staff returned the request. */
+export const SETTLED_STATES: readonly RequestState[] = [...DECIDED, 'returned'];
 
 /** from → the states it may move to. An update re-queues a request; a cancel is certification type 3. */
 export const TRANSITIONS: Record<RequestState, readonly RequestState[]> = {
   // received → certified: the payer's rules say no authorization is needed (NA), nothing is sent;
-  // received → cancelled: a cancel of a request the payer never had is confirmed here.
-  received: ['queued', 'certified', 'rejected', 'error', 'cancelled'],
+  // received → cancelled: a cancel of a request the payer never had is confirmed here;
+  // received → review: held for staff review before anything is sent.
+  received: ['review', 'queued', 'certified', 'rejected', 'error', 'cancelled'],
+  // review → queued: approved and sent; → returned: back to the provider; → cancelled: withdrawn
+  // (a cancel of a held request is confirmed here: the payer never had it).
+  review: ['queued', 'returned', 'cancelled'],
   // queued → pended: the sync wait ran out before the payer was even reached (we answer A4).
   queued: ['sent', 'pended', 'rejected', 'error', 'cancelled', 'queued'],
   sent: [...ANSWERS, 'sent'],
@@ -36,6 +50,8 @@ export const TRANSITIONS: Record<RequestState, readonly RequestState[]> = {
   denied: ['queued'],
   rejected: ['queued'],
   cancelled: [],
+  returned: [],
+  // error → queued: staff retry the delivery or resend; error → cancelled is in ANSWERS.
   error: ['queued', 'sent', ...ANSWERS],
 };
 
@@ -58,13 +74,17 @@ export function assertTransition(from: RequestState, to: RequestState): void {
   if (!canTransition(from, to)) throw new TransitionError(from, to);
 }
 
-/** Has the payer given an answer the provider can act on (decided, or pended by the payer)? */
+/**
+ * Does the request have an answer the provider can be given: the payer's (decided, or pended by
+ * the payer), or the gateway's own (held for review: pended; returned by staff)?
+ */
 export function isAnswered(s: RequestState): boolean {
-  return ANSWERS.includes(s);
+  return ANSWERS.includes(s) || s === 'review' || s === 'returned';
 }
 
+/** Nothing more will happen to it. */
 export function isFinal(s: RequestState): boolean {
-  return (DECIDED as readonly string[]).includes(s);
+  return SETTLED_STATES.includes(s);
 }
 
 /** X12 306 action codes (HCR01) → a line's state. */

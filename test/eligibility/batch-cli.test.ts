@@ -19,7 +19,7 @@ import { createPayerSim } from '../../src/sim/payer-server.ts';
 import { testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { roster } from './fixtures.ts';
 
-import { BIN } from '../helpers/process.ts';
+import { BIN, freePort } from '../helpers/process.ts';
 const sim = createPayerSim({ pendMs: 60_000, delayMs: 2 });
 let server: ServerType;
 let endpoint: string;
@@ -56,7 +56,7 @@ const rowsOf = (file: string) => parse(readFileSync(file, 'utf8'), { columns: tr
 const lineCount = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').length - 2 : 0);
 
 describe('priorgate eligibility batch (a real process)', () => {
-  it('killed mid-run and re-run on the same output: every member exactly once', async () => {
+  it('killed mid-run and re-run on the same output: every member exactly once', { timeout: 120_000 }, async () => {
     const rosterFile = path.join(dir, 'roster.csv');
     const out = path.join(dir, 'out.csv');
     writeFileSync(rosterFile, roster(1500));
@@ -81,6 +81,8 @@ describe('priorgate eligibility batch (a real process)', () => {
     expect(rows.length).toBe(1500);
     expect(new Set(rows.map((r) => r.member_id)).size).toBe(1500);
     expect(new Set(rows.map((r) => r.line)).size).toBe(1500);
+    // Roster order, although the re-run's rows came after the kept ones.
+    expect(rows.map((r) => Number(r.line))).toEqual(rows.map((r) => Number(r.line)).sort((a, b) => a - b));
     expect(rows.filter((r) => r.status === 'active').length).toBe(900);
     expect(rows.filter((r) => r.status === 'error').every((r) => r.error_code === '72')).toBe(true);
 
@@ -105,6 +107,21 @@ describe('priorgate eligibility batch (a real process)', () => {
     expect(r.stderr).toContain('line 8: not a CSV record');
     expect(r.stderr).not.toContain('line 9');
     expect(rowsOf(out).map((x) => x.status).sort()).toEqual(['active', 'active', 'active', 'active', 'error', 'inactive', 'invalid', 'invalid']);
+  });
+
+  it('a payer that cannot be reached fails at once with the real cause: one line, exit 1, no results file, no warnings', async () => {
+    const rosterFile = path.join(dir, 'down-roster.csv');
+    const out = path.join(dir, 'down-out.csv');
+    writeFileSync(rosterFile, roster(20));
+    const down = `http://127.0.0.1:${await freePort()}/core`;
+    const p = spawn(process.execPath, [BIN, 'eligibility', 'batch', rosterFile, '--payer', 'demo-payer', '--endpoint', down, '--out', out], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    p.stderr!.on('data', (d) => (stderr += d));
+    const code = await new Promise((r) => p.on('exit', r));
+    expect(code, stderr).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([`eligibility batch: cannot reach payer demo-payer at ${down}: ECONNREFUSED (connect ECONNREFUSED ${down.slice(7, -5)})`]);
+    expect(stderr).not.toMatch(/circuit|MaxListeners/);
+    expect(existsSync(out)).toBe(false);
   });
 
   it('a missing roster or an unknown payer is a usage error (exit 2)', async () => {

@@ -111,16 +111,52 @@ describe('eligibility batch engine', () => {
     expect(second.allChecked).toBe(true);
   });
 
-  it('re-checks members that failed (payer unreachable) on the next run, keeping each once', async () => {
+  it('stops at once when the payer cannot be reached at all, with the cause; the next run checks everyone, each once', async () => {
     const file = path.join(dir, 'failed.csv');
     const down = await run(file, roster(20), channel(`http://127.0.0.1:${await freePort()}/core`, 2));
-    expect(down).toMatchObject({ failed: 20, allChecked: false });
+    expect(down).toMatchObject({ allChecked: false, interrupted: true, unreachable: expect.stringMatching(/ECONNREFUSED/) });
+    // Only the checks that were tried are written (not 20 rows of the same failure).
+    expect(down.failed).toBeGreaterThanOrEqual(4);
+    expect(down.failed).toBeLessThan(20);
     expect(readResults(file)[0]).toMatchObject({ status: 'failed', error_code: 'transport' });
     const again = await run(file, roster(20));
     expect(again).toMatchObject({ skipped: 0, done: 20, failed: 0, allChecked: true });
     const rows = readResults(file);
     expect(rows.length).toBe(20);
     expect(rows.every((r) => r.status !== 'failed')).toBe(true);
+  });
+
+  it('writes results in roster order whatever order the answers come in, memory bounded by a window', async () => {
+    const file = path.join(dir, 'ordered.csv');
+    const real = channel();
+    // Answers come back in a shuffled order: later rows often finish first.
+    const shuffled: Check = async (row, signal) => {
+      await new Promise((r) => setTimeout(r, (row.line * 7919) % 23));
+      return real(row, signal);
+    };
+    const summary = await run(file, roster(200), shuffled, { concurrency: 8 });
+    expect(summary).toMatchObject({ done: 200, allChecked: true });
+    const lines = readResults(file).map((r) => Number(r.line));
+    expect(lines).toEqual([...lines].sort((a, b) => a - b));
+    expect(lines).toHaveLength(200);
+  });
+
+  it('keeps a resumed file in roster order: the re-run\'s rows are sorted in among the kept ones', async () => {
+    const file = path.join(dir, 'resumed-order.csv');
+    const controller = new AbortController();
+    let n = 0;
+    const real = channel();
+    const stopping: Check = async (row, signal) => {
+      if (++n === 30) controller.abort();
+      return real(row, signal);
+    };
+    await run(file, roster(60), stopping, { signal: controller.signal });
+    const kept = readResults(file).length;
+    expect(kept).toBeLessThan(60);
+    await run(file, roster(60));
+    const lines = readResults(file).map((r) => Number(r.line));
+    expect(lines).toHaveLength(60);
+    expect(lines).toEqual([...lines].sort((a, b) => a - b));
   });
 
   it('cuts a torn last line (killed mid-write) and checks that member again', async () => {

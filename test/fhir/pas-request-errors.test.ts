@@ -13,6 +13,8 @@ const claimOf = (b: Bundle): any => b.entry![0]!.resource;
 const entryOf = (b: Bundle, type: string): any => b.entry!.find((e) => e.resource?.resourceType === type)!.resource;
 const itemExtension = (b: Bundle, suffix: string): any => claimOf(b).item[0].extension.find((e: any) => e.url.endsWith(suffix));
 const CLAIM = 'Bundle.entry[0].resource';
+const npiEntry = () => surgical().entry!.findIndex((e) => (e.resource as any)?.identifier?.some((id: any) => id.system === 'http://hl7.org/fhir/sid/us-npi'));
+const npiIndex = () => (surgical().entry![npiEntry()]!.resource as any).identifier.findIndex((id: any) => id.system === 'http://hl7.org/fhir/sid/us-npi');
 const PAS_TEMP_CODES = 'http://hl7.org/fhir/us/davinci-pas/CodeSystem/PASTempCodes';
 
 /** [test name, mutation, the exact [code, expression] of every error expected]. */
@@ -24,6 +26,14 @@ const CASES: [string, (b: Bundle) => void, [string, string][]][] = [
   ['spec-12: the Claim is not the first entry', (b) => b.entry!.push(b.entry!.shift()!), [['invalid', CLAIM]]],
   ["spec-12: Claim.use is 'claim'", (b) => (claimOf(b).use = 'claim'), [['value', `${CLAIM}.use`]]],
   ['spec-12: Claim.use missing', (b) => delete claimOf(b).use, [['required', `${CLAIM}.use`]]],
+  [
+    "the requesting provider's NPI fails its check digit (US Core us-core-17: Luhn with 80840)",
+    (b) => {
+      const i = b.entry!.findIndex((e) => (e.resource as any)?.identifier?.some((id: any) => id.system === 'http://hl7.org/fhir/sid/us-npi'));
+      (b.entry![i]!.resource as any).identifier.find((id: any) => id.system === 'http://hl7.org/fhir/sid/us-npi').value = '8189991235';
+    },
+    [['invariant', `Bundle.entry[${npiEntry()}].resource.identifier[${npiIndex()}]`]],
+  ],
   ['spec-13: Claim.patient points at no entry', (b) => (claimOf(b).patient.reference = 'Patient/unknown'), [['not-found', `${CLAIM}.patient`]]],
   [
     'spec-13: Claim.insurer refers to the Coverage',

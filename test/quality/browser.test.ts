@@ -76,8 +76,10 @@ describe.skipIf(!haveChromium)('data quality and payer health in Chromium', () =
 
     await page.click('nav a[href="/ui/quality"]');
     await page.waitForURL(`${gw.url}/ui/quality`);
-    expect(await page.locator('svg.chart').count()).toBe(2);
-    expect(await page.locator('svg.chart').first().getAttribute('aria-label')).toBe('Payer rejections by reason');
+    // The charts are staff-ux's accessible ones: a figure with a caption and a <meter> per bar.
+    expect(await page.locator('figure.chart').count()).toBe(2);
+    expect(await page.locator('figure.chart figcaption').first().textContent()).toBe('Payer rejections by reason');
+    expect(await page.locator('figure.chart').first().locator('meter').count()).toBeGreaterThan(0);
     const reasons = await page.locator('tr.reason').count();
     expect(reasons).toBeGreaterThan(0);
     expect(await page.locator('tr.warning-kind').count()).toBe(2);

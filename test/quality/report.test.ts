@@ -152,7 +152,7 @@ describe('the data-quality report', () => {
   it('the staff page draws the reasons and the trend, and links the CSV', async () => {
     const page = await a.text('/ui/quality');
     expect(page.status).toBe(200);
-    expect(page.body).toContain('<svg class="chart"');
+    expect(page.body).toContain('<figure class="chart" id="chart-rejections"');
     expect(page.body).toContain('Payer rejections by reason');
     const row73 = /<tr class="reason" data-source="AAA" data-code="73">([\s\S]*?)<\/tr>/.exec(page.body)?.[1];
     expect(row73, page.body.slice(0, 3000)).toMatch(/<td>4<\/td>/);

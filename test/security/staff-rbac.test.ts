@@ -47,6 +47,22 @@ const MATRIX: [string, () => string, Expect][] = [
   ['GET', () => '/api/quality?format=csv', all(200)],
   ['GET', () => '/ui/health', all(200)],
   ['GET', () => '/api/health', all(200)],
+  ['GET', () => '/ui/worklist.csv', only(READERS)],
+  ['GET', () => '/ui/audit', only(['auditor', 'admin'])],
+  ['GET', () => '/ui/audit.csv', only(['auditor', 'admin'])],
+  ['GET', () => '/ui/eligibility', only(['staff', 'admin'])],
+  ['POST', () => '/ui/eligibility', only(['staff', 'admin'], 415)],
+  // The request is denied: review and delivery actions do not apply (409).
+  ['POST', () => `/ui/requests/${ids.own}/approve`, only(['staff', 'admin'], 409)],
+  // No reason given: refused as invalid before anything else.
+  ['POST', () => `/ui/requests/${ids.own}/return`, only(['staff', 'admin'], 400)],
+  ['POST', () => `/ui/requests/${ids.own}/retry`, only(['staff', 'admin'], 409)],
+  ['POST', () => `/ui/requests/${ids.own}/cancel`, only(['staff', 'admin'], 409)],
+  // No call outcome given: invalid (400); another organization's request is not found, like a missing one.
+  ['POST', () => `/ui/requests/${ids.own}/call`, only(['staff', 'admin'], 400)],
+  ['POST', () => `/ui/requests/${ids.foreign}/call`, only(['staff', 'admin'], 404)],
+  ['POST', () => '/ui/admin/orgs/org-a/review', only(['admin'], 303)],
+  ['POST', () => '/ui/admin/orgs/org-b/review', only(['admin'], 404)],
 ];
 
 beforeAll(async () => {
@@ -91,12 +107,13 @@ describe('role × route', () => {
   it('shows each role only the navigation it may use', async () => {
     const nav = async (role: Role) => {
       const html = await (await clients[role].get('/ui/account')).text();
-      return [...html.matchAll(/<nav><a href="([^"]+)"|<\/a><a href="([^"]+)"/g)].map((m) => m[1] ?? m[2]);
+      const main = /<nav aria-label="Main">(.*?)<\/nav>/.exec(html)?.[1] ?? '';
+      return [...main.matchAll(/<a href="([^"]+)"/g)].map((m) => m[1]);
     };
     expect(await nav('viewer')).toEqual(['/ui', '/ui/metrics', '/ui/quality', '/ui/health', '/ui/payers', '/ui/account']);
-    expect(await nav('staff')).toEqual(['/ui', '/ui/metrics', '/ui/quality', '/ui/health', '/ui/payers', '/ui/account']);
-    expect(await nav('auditor')).toEqual(['/ui/metrics', '/ui/quality', '/ui/health', '/fhir/AuditEvent?_count=50', '/ui/account']);
-    expect(await nav('admin')).toEqual(['/ui', '/ui/metrics', '/ui/quality', '/ui/health', '/ui/payers', '/fhir/AuditEvent?_count=50', '/ui/admin', '/ui/account']);
+    expect(await nav('staff')).toEqual(['/ui', '/ui/eligibility', '/ui/metrics', '/ui/quality', '/ui/health', '/ui/payers', '/ui/account']);
+    expect(await nav('auditor')).toEqual(['/ui/metrics', '/ui/quality', '/ui/health', '/ui/audit', '/ui/account']);
+    expect(await nav('admin')).toEqual(['/ui', '/ui/eligibility', '/ui/metrics', '/ui/quality', '/ui/health', '/ui/payers', '/ui/audit', '/ui/admin', '/ui/account']);
   });
 
   it('sends each role to a page it may open after sign-in (an auditor has no worklist)', async () => {

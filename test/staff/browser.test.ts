@@ -1,161 +1,194 @@
 /**
- * The staff UI in real Chromium against a whole gateway on loopback: requests are created for real
- * through `Claim/$submit` and the payer simulator (member id ending P pends, D denies). The demo
- * admin's first sign-in goes through TOTP enrolment (the test reads the secret off the page, as a
- * person would type it into an app); later sign-ins ask for a code. Screenshots go to
- * test/staff/artifacts/. Skipped only when /usr/bin/chromium is not installed.
+ * The staff UI in real Chromium against a whole gateway on loopback: every page at 1366 px and at
+ * 390 px (no sideways scrolling, Log out on screen, zero serious or critical axe-core violations),
+ * keyboard-only paths through the worklist and a request, focus kept across the live refresh.
+ * Requests are created for real through `Claim/$submit` and the payer simulator (member ids ending
+ * P pend, D deny, R are rejected, T never answer: with the fast rules copy they end in `error`);
+ * Demo Clinic B has review before sending on, so its request waits in `review`. Screenshots go to
+ * test/staff/artifacts/ (the README shows some).
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { serve, type ServerType } from '@hono/node-server';
-import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/http/app.ts';
-import { staffRoutes } from '../../src/staff/index.ts';
-import { pasExample, testGateway, type TestGateway } from '../helpers/gateway.ts';
-import { addStaff, PASSWORD, totpAt } from './helpers.ts';
+import { requestById } from '../../src/db/queries/requests.ts';
+import { setReviewBeforeSend } from '../../src/db/queries/staff.ts';
+import { pasExample } from '../helpers/gateway.ts';
+import { ARTIFACTS, checkPage, DESKTOP, haveChromium, newPage, PHONE, signIn, startSite, until, type StaffSite } from './browser-kit.ts';
+import { addStaff, PASSWORD } from './helpers.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'artifacts');
-const haveChromium = existsSync(CHROMIUM);
-// CI installs Chromium and sets this: there, a missing browser is a failure, not a skip.
-if (!haveChromium && process.env.PRIORGATE_REQUIRE_BROWSER) throw new Error(`${CHROMIUM} is required for the browser tests`);
-if (!haveChromium) console.warn(`[staff browser tests] skipped: ${CHROMIUM} is not installed (apt-get install chromium)`);
+/** The screenshots kept in test/staff/artifacts/ (the README shows them). */
+const SCREENSHOTS = {
+  desktop: ['worklist-all', 'request-denied', 'request-review', 'request-error', 'metrics', 'eligibility', 'audit'],
+  phone: ['worklist-all', 'request-error', 'metrics'],
+};
 
-let gw: TestGateway;
-let server: ServerType;
-let url: string;
-let browser: Browser;
-const ids: { pended?: string; denied?: string } = {};
-const consoleErrors: string[] = [];
-/** The demo admin's authenticator, once enrolled: its secret and the last time step it used. */
-const phone: { secret?: string; lastStep: number } = { lastStep: 0 };
+let site: StaffSite;
+const ids: Record<string, string> = {};
+const violationsSeen: Record<string, number> = {};
 
-/** A code the server has not seen yet (each time step is accepted once; ±1 step of drift is allowed). */
-function phoneCode(): string {
-  const step = Math.max(Math.floor(Date.now() / 30_000), phone.lastStep + 1);
-  phone.lastStep = step;
-  return totpAt(phone.secret!, step * 30_000);
-}
-
-async function submit(example: string, memberId: string) {
-  const r = await gw.submit(pasExample(example, memberId), await gw.token());
+async function submit(memberId: string, client = 'demo-clinic-a') {
+  const r = await site.gw.submit(pasExample('Bundle-SurgicalRequestBundleExample.json', memberId), await site.gw.token(client));
   expect(r.status, JSON.stringify(r.body).slice(0, 500)).toBe(200);
   return r.body.entry[0].resource.id as string;
 }
 
-async function newPage(): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
-  page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
-  page.on('pageerror', (e) => consoleErrors.push(String(e)));
-  return page;
-}
-
-/** Signs in from /ui; for the demo admin, enrols TOTP the first time and gives a code after that. */
-async function login(page: Page, username: string, password: string) {
-  await page.goto(`${url}/ui`);
-  await expect.poll(() => page.url()).toContain('/ui/login');
-  await page.fill('input[name=username]', username);
-  await page.fill('input[name=password]', password);
-  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/ui/login')), page.click('button[type=submit]')]);
-  const path = new URL(page.url()).pathname;
-  if (path === '/ui/mfa/enrol') {
-    expect(await page.locator('img.qr').getAttribute('src')).toMatch(/^data:image\/png;base64,/);
-    phone.secret = ((await page.locator('#mfa-secret').textContent()) ?? '').replace(/\s/g, '');
-    phone.lastStep = Math.floor(Date.now() / 30_000) - 1;
-    await page.fill('input[name=code]', phoneCode());
-    await Promise.all([page.waitForURL(`${url}/ui/mfa/enrol*`), page.click('form[action^="/ui/mfa/enrol"] button[type=submit]')]);
-    expect(await page.locator('#recovery-codes li').count()).toBe(10);
-    await Promise.all([page.waitForURL(`${url}/ui`), page.click('#continue')]);
-  } else if (path === '/ui/mfa') {
-    await page.fill('input[name=code]', phoneCode());
-    await Promise.all([page.waitForURL(`${url}/ui`), page.click('form[action^="/ui/mfa"] button[type=submit]')]);
-  }
-  expect(page.url()).toBe(`${url}/ui`);
-}
-
-describe.skipIf(!haveChromium)('staff UI in Chromium', () => {
+describe.skipIf(!haveChromium)('staff UI in Chromium: every page, both widths, keyboard, accessibility', () => {
   beforeAll(async () => {
-    mkdirSync(ARTIFACTS, { recursive: true });
-    // A pend stays pended for the whole test (the simulator would approve it after this delay).
-    gw = await testGateway({ PRIORGATE_SIM_PEND_MS: '3600000', PRIORGATE_SYNC_WAIT_MS: '3000' });
-    ids.pended = await submit('Bundle-SurgicalRequestBundleExample.json', 'BRW100P');
-    ids.denied = await submit('Bundle-SurgicalRequestBundleExample.json', 'BRW200D');
-    await addStaff(gw.database.db, 'browser-viewer', 'viewer');
-    const app = createApp(gw.deps, [staffRoutes]);
-    server = await new Promise<ServerType>((resolve) => {
-      const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-    });
-    const address = server.address();
-    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    site = await startSite();
+    const db = site.gw.database.db;
+    await setReviewBeforeSend(db, 'demo-clinic-b', true);
+    [ids.pended, ids.denied, ids.rejected, ids.error, ids.review] = await Promise.all([
+      submit('BRW100P'),
+      submit('BRW200D'),
+      submit('BRW300R'),
+      submit('BRW400T'),
+      submit('BRW500A', 'demo-clinic-b'),
+    ]);
+    // The payer that never answers: two attempts of 1.5 s, then `error`.
+    await until('the silent payer to end in error', async () => (await requestById(db, ids.error!))?.status === 'error');
+    await addStaff(db, 'browser-viewer', 'viewer');
+    await addStaff(db, 'browser-auditor', 'auditor');
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    await gw?.stop();
+    await site?.stop();
   });
 
-  it('logs in, filters the worklist, opens a pended and a denied request with their timelines, and logs out', async () => {
-    const page = await newPage();
-    await login(page, 'admin', gw.deps.config.demoPassword);
-    await expect.poll(() => page.locator('#worklist-rows tr').count()).toBe(2);
-    await page.screenshot({ path: path.join(ARTIFACTS, 'worklist.png'), fullPage: true });
+  it('shows every page without sideways scrolling, with Log out on screen and no serious accessibility violations, at 1366 and 390 px', async () => {
+    for (const viewport of [DESKTOP, PHONE]) {
+      const { page, context } = await newPage(site, viewport);
+      await page.goto(`${site.url}/ui/login`);
+      await checkPage(page, 'login', viewport, { signedIn: false });
+      await signIn(site, page, 'admin', site.gw.deps.config.demoPassword);
+      const pages: [string, string][] = [
+        ['worklist', '/ui'],
+        ['worklist-all', '/ui?view=all'],
+        ['request-pended', `/ui/requests/${ids.pended}`],
+        ['request-denied', `/ui/requests/${ids.denied}`],
+        ['request-rejected', `/ui/requests/${ids.rejected}`],
+        ['request-error', `/ui/requests/${ids.error}`],
+        ['request-review', `/ui/requests/${ids.review}`],
+        ['eligibility', '/ui/eligibility'],
+        ['audit', '/ui/audit'],
+        ['metrics', '/ui/metrics'],
+        ['admin', '/ui/admin'],
+        ['alerts', '/ui/admin/alerts'],
+        ['sessions', '/ui/admin/sessions'],
+        ['account', '/ui/account'],
+      ];
+      for (const [name, href] of pages) {
+        const res = await page.goto(`${site.url}${href}`);
+        expect(res?.status(), `${name}: ${href}`).toBe(200);
+        const shot = SCREENSHOTS[viewport.width < 600 ? 'phone' : 'desktop'].includes(name);
+        if (shot) await page.screenshot({ path: path.join(ARTIFACTS, `${name}${viewport.width < 600 ? '-phone' : ''}.png`), fullPage: name !== 'audit' });
+        // Open the messages and previews too: what is inside must not widen the page either.
+        for (const d of await page.locator('details').all()) await d.evaluate((el) => ((el as HTMLDetailsElement).open = true));
+        const found = await checkPage(page, name, viewport);
+        for (const v of found) violationsSeen[`${v.impact ?? 'none'} ${v.id}`] = (violationsSeen[`${v.impact ?? 'none'} ${v.id}`] ?? 0) + 1;
+      }
+      await context.close();
+    }
+    console.log(`[axe] every page, both widths: ${JSON.stringify(violationsSeen)} violations by impact and rule, over ${2 * 15} page loads (none serious or critical); screenshots in ${ARTIFACTS}`);
+    expect(site.consoleErrors, site.consoleErrors.join('\n')).toEqual([]);
+  }, 240_000);
 
-    await page.selectOption('select[name=status]', 'pended');
-    await Promise.all([page.waitForURL(/status=pended/), page.click('form.filters button[type=submit]')]);
+  it('opens on "pended, due soonest first", says why and what next on each row, and shows the Claim identifier', async () => {
+    const { page, context } = await newPage(site, DESKTOP);
+    await signIn(site, page, 'clerk', site.gw.deps.config.demoPassword);
+    await page.goto(`${site.url}/ui`);
+    expect(await page.locator('.views a.current').textContent()).toBe('Pended, due soonest first');
     const rows = page.locator('#worklist-rows tr');
     expect(await rows.count()).toBe(1);
     expect(await rows.first().getAttribute('data-id')).toBe(ids.pended);
+    const pended = (await rows.first().textContent()) ?? '';
+    expect(pended).toMatch(/Watch the deadline/);
+    // The Claim identifier the provider knows (the IG example's 16139462398, made unique per submission).
+    const claimId = (await page.locator('#worklist-rows tr th a').first().textContent()) ?? '';
+    expect(claimId).toMatch(/^16139462398/);
 
-    await Promise.all([page.waitForURL(`${url}/ui/requests/${ids.pended}`), page.click(`a[href="/ui/requests/${ids.pended}"]`)]);
-    expect(await page.locator('h1 .badge').textContent()).toBe('pended');
-    expect(await page.locator('table.lines').textContent()).toContain('A4 Pended');
-    expect(await page.locator('ol.timeline').textContent()).toContain('Submitted by the provider');
-    expect(await page.locator('ol.timeline').textContent()).toContain('sent → pended');
-
-    await page.goto(`${url}/ui?status=denied`);
-    await Promise.all([page.waitForURL(`${url}/ui/requests/${ids.denied}`), page.click(`a[href="/ui/requests/${ids.denied}"]`)]);
-    expect(await page.locator('h1 .badge').textContent()).toBe('denied');
-    expect(await page.locator('table.lines').textContent()).toContain('A3 Not certified');
-    const timeline = (await page.locator('ol.timeline').textContent()) ?? '';
-    expect(timeline).toContain('sent → denied');
-    expect(timeline).toContain('Viewed');
-    await page.locator('details.message').first().click();
-    await page.screenshot({ path: path.join(ARTIFACTS, 'request-denied.png'), fullPage: true });
-
-    // The live refresh endpoint answers the page's own fetch (same origin, session cookie).
-    const fragment = await page.evaluate(async () => (await fetch('/ui/worklist/rows', { headers: { 'X-Priorgate-Refresh': '1' } })).text());
-    expect(fragment).toContain('id="worklist-rows"');
-
-    await Promise.all([page.waitForURL(/\/ui\/login/), page.click('form.who button[type=submit]')]);
-    await page.goto(`${url}/ui`);
-    expect(page.url()).toContain('/ui/login');
-    expect(consoleErrors, consoleErrors.join('\n')).toEqual([]);
-  }, 90_000);
-
-  it('keeps a viewer out of the admin pages', async () => {
-    const page = await newPage();
-    await login(page, 'browser-viewer', PASSWORD);
-    expect(await page.locator('header nav').textContent()).not.toContain('Admin');
-    const res = await page.goto(`${url}/ui/admin`);
-    expect(res?.status()).toBe(403);
-    expect(await page.locator('main').textContent()).toContain('Your role (viewer) does not allow this');
+    await page.click('.views a:has-text("Denied or rejected")');
+    await page.waitForURL(/status=denied%2Crejected|status=denied,rejected/);
+    const text = (await page.locator('#worklist-rows').textContent()) ?? '';
+    expect(text).toContain("0U Service not covered under the member's plan");
+    expect(text).toContain('72 Invalid/missing subscriber/insured ID');
+    expect(text).toContain('there is nothing to appeal');
+    // One click on Deadline sorts soonest first.
+    await page.goto(`${site.url}/ui?view=all`);
+    await Promise.all([page.waitForURL(/sort=deadline/), page.click('thead a:has-text("Deadline")')]);
+    expect(page.url()).toContain('dir=asc');
+    // Remembered: /ui opens with the last filters.
+    await page.goto(`${site.url}/ui`);
+    expect(await page.locator('.remembered').count()).toBe(1);
+    expect(await page.locator('th[aria-sort]').textContent()).toContain('Deadline');
+    await context.close();
   }, 60_000);
 
-  it('shows the admin the audit chain as intact, and the metrics chart', async () => {
-    const page = await newPage();
-    await login(page, 'admin', gw.deps.config.demoPassword);
-    await page.goto(`${url}/ui/admin`);
-    expect(await page.locator('#audit-chain').textContent()).toMatch(/Intact: \d+ events verified/);
-    await page.goto(`${url}/ui/metrics`);
-    expect(await page.locator('svg.chart').count()).toBe(2);
-    expect(await page.locator('table.metrics').textContent()).toContain('demo-payer');
-    await page.screenshot({ path: path.join(ARTIFACTS, 'metrics.png'), fullPage: true });
+  it('reaches the first row in two Tab presses (skip link), opens it and acts on a request by keyboard alone', async () => {
+    const { page, context } = await newPage(site, DESKTOP);
+    await signIn(site, page, 'clerk', site.gw.deps.config.demoPassword);
+    await page.goto(`${site.url}/ui?status=error`);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Skip to the requests');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('href'))).toBe(`/ui/requests/${ids.error}`);
+    await Promise.all([page.waitForURL(`${site.url}/ui/requests/${ids.error}`), page.keyboard.press('Enter')]);
+    // The failed request says what happened and offers retry, resend, cancel and the payer's number.
+    expect(await page.locator('#happened').textContent()).toMatch(/Delivery to Demo Health Plan failed after 2 attempts: .*no answer within 1500 ms/);
+    // Not dressed up as pended: the badge says error, the lines say the payer has not decided, and
+    // nothing claims the payer said "pended".
+    expect(await page.locator('h1 .badge').textContent()).toBe('error');
+    expect(await page.locator('table.lines').textContent()).toContain('No decision from the payer');
+    expect(await page.locator('table.lines').textContent()).not.toContain('A4 Pended');
+    expect(await page.locator('.disposition').allTextContents()).not.toEqual(expect.arrayContaining([expect.stringContaining('Demo Health Plan says')]));
+    expect(await page.locator('.actions button').allTextContents()).toEqual(expect.arrayContaining(['Retry delivery', 'Resend as a new interchange', 'Cancel', 'Record the call']));
+    expect(await page.locator('a[href^="tel:"]').textContent()).toBe('1-800-555-0199');
+    expect(await page.locator('body').textContent()).not.toContain('Record appeal');
+    // Keyboard only: Tab from the skip target to "Retry delivery", press Enter.
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    let presses = 0;
+    while ((await page.evaluate(() => document.activeElement?.textContent)) !== 'Retry delivery' && presses++ < 20) await page.keyboard.press('Tab');
+    expect(presses, 'Tab presses from the content to "Retry delivery"').toBeLessThan(6);
+    await Promise.all([page.waitForURL(/done=retry/), page.keyboard.press('Enter')]);
+    expect(await page.locator('.notice').textContent()).toContain('Delivery queued again');
+    expect(await page.locator('ol.timeline').textContent()).toContain('Delivery retried by staff:clerk');
+    await context.close();
+  }, 60_000);
+
+  it('keeps keyboard focus on the same row across the live refresh', async () => {
+    const { page, context } = await newPage(site, PHONE);
+    await signIn(site, page, 'clerk', site.gw.deps.config.demoPassword);
+    await page.goto(`${site.url}/ui?view=all`);
+    const link = page.locator(`#worklist-rows a[href="/ui/requests/${ids.denied}"]`);
+    await link.focus();
+    const before = await page.locator('#worklist-rows').getAttribute('data-generated');
+    await new Promise((r) => setTimeout(r, 5));
+    await page.evaluate(() => document.dispatchEvent(new Event('priorgate:refresh')));
+    await expect.poll(() => page.locator('#worklist-rows').getAttribute('data-generated')).not.toBe(before);
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('href'))).toBe(`/ui/requests/${ids.denied}`);
+    await context.close();
+  }, 60_000);
+
+  it('shows a viewer neither admin nor action pages, and an auditor the audit trail but no request pages', async () => {
+    const { page, context } = await newPage(site, PHONE);
+    await signIn(site, page, 'browser-viewer', PASSWORD);
+    expect(await page.locator('header nav').textContent()).not.toContain('Admin');
+    await page.goto(`${site.url}/ui/requests/${ids.error}`);
+    expect(await page.locator('.actions').count()).toBe(0);
+    const res = await page.goto(`${site.url}/ui/admin`);
+    expect(res?.status()).toBe(403);
+    await checkPage(page, 'forbidden', PHONE);
+    await context.close();
+
+    const second = await newPage(site, DESKTOP);
+    await signIn(site, second.page, 'browser-auditor', PASSWORD);
+    await second.page.goto(`${site.url}/ui/audit?request=${ids.denied}`);
+    const rows = second.page.locator('#audit-events tbody tr');
+    expect(await rows.count()).toBeGreaterThan(2);
+    // The auditor cannot open requests: ids are not links to them, but to their events.
+    expect(await second.page.locator(`a[href="/ui/requests/${ids.denied}"]`).count()).toBe(0);
+    expect(await second.page.locator(`a[href="/ui/audit?request=${ids.denied}"]`).count()).toBeGreaterThan(0);
+    await checkPage(second.page, 'audit-auditor', DESKTOP);
+    await second.context.close();
   }, 60_000);
 });

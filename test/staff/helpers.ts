@@ -4,6 +4,9 @@
  * saveMessage, transition) at chosen instants.
  */
 import { randomUUID } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { eq } from 'drizzle-orm';
 import { Secret, TOTP } from 'otpauth';
 import { vi } from 'vitest';
@@ -209,7 +212,8 @@ export async function seedRequest(db: Db, r: SeedRequest): Promise<string> {
     deadlineAt: new Date(submitted.getTime() + deadlineHours * 3_600_000),
     idempotencyKey: randomUUID(),
     traceNumber: `TRN${Math.floor(Math.random() * 1e9)}`,
-    summary: { memberIds: [memberId], claimIdentifier: r.claimIdentifier ?? `CLM-${memberId}` },
+    // The provider's own number for the request (never the member id: the worklist shows it to every role).
+    summary: { memberIds: [memberId], claimIdentifier: r.claimIdentifier ?? `CLM-${randomUUID().slice(0, 8).toUpperCase()}` },
     items: [{ sequence: 1 }],
   });
   await db.update(requests).set({ createdAt: submitted, updatedAt: submitted }).where(eq(requests.id, row.id));
@@ -292,4 +296,36 @@ export function responseBundle(opts: { items?: { code: string; reason?: string; 
       },
     ],
   };
+}
+
+/**
+ * A copy of rules/ with the demo payer giving up quickly (1.5 s timeouts, two attempts, no circuit breaking), so a
+ * payer that never answers ends in `error` within seconds; `extra` may change more.
+ */
+export function fastRules(extra: (dir: string) => void = () => {}): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'pg-rules-'));
+  cpSync(path.resolve('rules'), dir, { recursive: true });
+  const file = path.join(dir, 'payers', 'demo-payer.yaml');
+  // A breaker that never opens: each test's silent payer fails on its own attempts, not on an
+  // earlier test's open circuit.
+  writeFileSync(
+    file,
+    readFileSync(file, 'utf8')
+      .replace(/^timeoutMs: \d+$/m, 'timeoutMs: 1500')
+      .replace(/^maxAttempts: \d+$/m, 'maxAttempts: 2')
+      .replace(/^  failures: \d+$/m, '  failures: 1000'),
+  );
+  extra(dir);
+  return dir;
+}
+
+/** Polls `check` until it gives something truthy (returned), or fails naming what it waited for. */
+export async function until<T>(what: string, check: () => T | undefined | Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await check();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 150));
+  }
 }

@@ -43,13 +43,14 @@ const json = async (c: Client, path: string) => {
 
 describe('organization isolation', () => {
   it('the worklist page and its refresh fragment show only organization A', async () => {
-    for (const path of ['/ui', '/ui/worklist/rows', '/ui?text=BBBB2222', '/ui?payer=pay-two', '/ui?kind=all']) {
+    for (const path of ['/ui?view=all', '/ui/worklist/rows', '/ui?text=BBBB2222', '/ui?payer=pay-two', '/ui?kind=all', '/ui/worklist.csv?kind=all', '/ui/audit']) {
       const html = await (await a.get(path)).text();
       expect(html, path).not.toContain(idB.slice(0, 8));
       expect(html, path).not.toContain('2222D');
     }
-    expect(await (await a.get('/ui')).text()).toContain(idA.slice(0, 8));
-    expect(await (await global.get('/ui')).text()).toContain(idB.slice(0, 8));
+    expect(await (await a.get('/ui?view=all')).text()).toContain(idA.slice(0, 8));
+    expect(await (await a.get('/ui/worklist.csv')).text()).toContain(idA);
+    expect(await (await global.get('/ui?view=all')).text()).toContain(idB.slice(0, 8));
   });
 
   it("organization B's request detail is not found (page and API), for viewer and admin alike", async () => {

@@ -20,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
 import { recordAppeal, recordExtension, type StaffPrincipal } from '../../src/staff/index.ts';
 import { staffDeps } from '../../src/staff/index.ts';
+import { decisionTime } from '../../src/staff/metrics.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { addStaff, Client, seedOrgs, seedRequest, staffTestApp } from './helpers.ts';
 
@@ -56,7 +57,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const group = (requests: number, approved: number, denied: number, appealed: number, afterAppeal: number, extended: number, afterExt: number, pcts: (number | null)[], avg: number | null, median: number | null) => ({
+const group = (requests: number, approved: number, denied: number, appealed: number, afterAppeal: number, extended: number, afterExt: number, pcts: (number | null)[], avg: number | null, median: number | null, avgMinutes = avg === null ? null : avg * 60) => ({
   requests,
   decided: approved + denied,
   approved,
@@ -71,6 +72,8 @@ const group = (requests: number, approved: number, denied: number, appealed: num
   percentApprovedAfterExtension: pcts[3],
   averageDecisionHours: avg,
   medianDecisionHours: median,
+  averageDecisionMinutes: avgMinutes,
+  medianDecisionMinutes: median === null ? null : median * 60,
 });
 
 const EMPTY = group(0, 0, 0, 0, 0, 0, 0, [null, null, null, null], null, null);
@@ -94,8 +97,8 @@ const TOTAL = {
   // 10, 20, 24, 30, 48, 96 → 228 / 6 = 38, median (24 + 30) / 2 = 27
   standard: group(8, 4, 2, 2, 1, 2, 2, [66.7, 33.3, 16.7, 33.3], 38, 27),
   expedited: PAY_ONE.expedited,
-  // 6, 10, 12, 20, 24, 30, 36, 48, 96 → 282 / 9 = 31.3, median 24
-  all: group(11, 6, 3, 2, 1, 3, 2, [66.7, 33.3, 11.1, 22.2], 31.3, 24),
+  // 6, 10, 12, 20, 24, 30, 36, 48, 96 → 282 / 9 = 31.3 h (1880 minutes), median 24
+  all: group(11, 6, 3, 2, 1, 3, 2, [66.7, 33.3, 11.1, 22.2], 31.3, 24, 1880),
 };
 
 describe('GET /api/metrics/cms (CMS-0057-F)', () => {
@@ -136,13 +139,25 @@ describe('GET /api/metrics/cms (CMS-0057-F)', () => {
     expect((await c.get('/api/metrics/cms?format=xml')).status).toBe(400);
   });
 
-  it('draws the metrics page with an SVG chart', async () => {
+  it('draws the metrics page with two titled charts, times in hours or days', async () => {
     const c = await new Client(t).loggedIn('boss');
     const res = await c.get('/ui/metrics?from=2026-01-01&to=2026-01-31');
     const html = await res.text();
     expect(res.status, html).toBe(200);
-    expect(html).toContain('<svg');
-    expect(html).toContain('pay-one · standard');
-    expect(html).toContain('pay-one · standard · approved: 50 %');
+    expect(html).toContain('<figcaption id="chart-shares-title">Share of determinations, by payer and urgency</figcaption>');
+    expect(html).toContain('<figcaption id="chart-times-title">Time from submission to decision, by payer and urgency</figcaption>');
+    expect(html).toContain('aria-label="pay-one · standard, approved: 50%"');
+    // 49.5 h average, 39 h median (the hand-computed figures above).
+    expect(html).toContain('aria-label="pay-one · standard, average: 2 d 2 h"');
+    expect(html).toContain('aria-label="pay-one · standard, median: 39 h"');
+  });
+
+  it('shows decision times under an hour in minutes, never "0 h"', () => {
+    expect(decisionTime(0.4)).toBe('< 1 min');
+    expect(decisionTime(6)).toBe('6 min');
+    expect(decisionTime(59.4)).toBe('59 min');
+    expect(decisionTime(90)).toBe('1.5 h');
+    expect(decisionTime(49.5 * 60)).toBe('2 d 2 h');
+    expect(decisionTime(null)).toBe('—');
   });
 });

@@ -56,7 +56,7 @@ async function api(path: string, c = viewer) {
 
 describe('worklist /ui and GET /api/requests', () => {
   it('lists requests with status, payer, initials, a masked member id, service and time left', async () => {
-    const res = await viewer.get('/ui');
+    const res = await viewer.get('/ui?view=all');
     const html = await res.text();
     expect(res.status, html).toBe(200);
     expect(html).toContain(ids.overdue!.slice(0, 8));
@@ -64,12 +64,12 @@ describe('worklist /ui and GET /api/requests', () => {
     expect(html).toContain('•••••••001P');
     expect(html).not.toContain('MEMBER0001P');
     expect(html).toContain('99212 Established office visit');
-    expect(html).toMatch(/class="left overdue">overdue by 2[34] h/);
-    expect(html).toMatch(/class="left due-soon">1[12] h/);
+    expect(html).toMatch(/class="left overdue">[^<]*<span class="sub">overdue by 2[34] h/);
+    expect(html).toMatch(/class="left due-soon">[^<]*<span class="sub">1[12] h/);
   });
 
   it('escapes whatever came in the Bundle', async () => {
-    const html = await (await viewer.get('/ui')).text();
+    const html = await (await viewer.get('/ui?view=all')).text();
     expect(html).not.toContain('<script>x');
     expect(html).toContain('&lt;.E.');
   });
@@ -79,7 +79,9 @@ describe('worklist /ui and GET /api/requests', () => {
     expect(pended.body.items.map((i: { id: string }) => i.id).sort()).toEqual([ids.overdue, ids.soon].sort());
     expect((await api('/api/requests?payer=pay-two')).body.items.map((i: { id: string }) => i.id)).toEqual([ids.denied]);
     expect((await api('/api/requests?overdue=1')).body.items.map((i: { id: string }) => i.id)).toEqual([ids.overdue]);
-    expect((await api('/api/requests?text=member0004')).body.items.map((i: { id: string }) => i.id)).toEqual([ids.rejected]);
+    // A whole member id is found by those who may see it whole (staff); a viewer's search does not confirm it.
+    expect((await api('/api/requests?text=member0004r', clerk)).body.items.map((i: { id: string }) => i.id)).toEqual([ids.rejected]);
+    expect((await api('/api/requests?text=member0004r')).body.items).toEqual([]);
     expect((await api('/api/requests?status=denied,rejected')).body.total).toBe(2);
     const page = await (await viewer.get('/ui?status=denied')).text();
     expect(page).toContain(ids.denied!.slice(0, 8));
@@ -97,6 +99,8 @@ describe('worklist /ui and GET /api/requests', () => {
     expect(p3.body.items.map((i: { id: string }) => i.id)).toEqual([ids.overdue]);
     const html = await (await viewer.get('/ui?size=2')).text();
     expect(html).toContain('href="/ui?page=2&amp;size=2"');
+    // Every column sorts in its useful direction first: deadlines soonest first.
+    expect(html).toContain('href="/ui?sort=deadline&amp;dir=asc&amp;size=2"');
   });
 
   it('refuses bad filters with 400', async () => {
@@ -122,7 +126,8 @@ describe('request detail', () => {
     expect(res.status, html).toBe(200);
     expect(html).toContain('<span class="mono">A3</span> Not certified');
     expect(html).toContain('a reconsideration or appeal may be filed');
-    expect(html).toContain('0U');
+    // pay-two has no companion-guide words for 0U: the code is named for what it is.
+    expect(html).toContain("0U (decision reason, X12 code list 886: see the payer&#39;s companion guide)");
     expect(html).toContain('Not covered under the member plan');
     expect(html).toContain('Status changed: sent → denied');
     expect(html).toContain('by payer:test');

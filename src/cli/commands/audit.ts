@@ -16,12 +16,9 @@ import { loadConfig } from '../../config/index.ts';
 import { FLAG_REASONS, flagRecord, unflagRecord } from '../../monitor/index.ts';
 import { operatorCall, operatorRequest, runningServer, withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
+import { usageOf } from '../help.ts';
 
-const USAGE = `usage: priorgate audit verify [--witness FILE]
-       priorgate audit heads --out FILE
-       priorgate audit proof EVENT_ID
-       priorgate audit flag REQUEST_ID --reason ${FLAG_REASONS.join('|')}
-       priorgate audit unflag REQUEST_ID`;
+const USAGE = usageOf('audit');
 
 function describe(result: VerifyResult): string {
   const cp = result.checkpoint;

@@ -11,15 +11,15 @@ import { appendAudit } from '../../audit/index.ts';
 import { parseScope, PROVIDER_SCOPES, setClientEnabled } from '../../auth/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import type { Db } from '../../db/client.ts';
+import { npiProblem } from '../../fhir/npi.ts';
 import { vetEndpoint } from '../../net/index.ts';
 import { findOrganization, upsertClient, upsertOrganization } from '../../db/queries/clients.ts';
 import { operatorRequest, runningServer, withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
 import { withTransaction } from '../../db/tx.ts';
+import { usageOf } from '../help.ts';
 
-const USAGE = `usage: priorgate client add --id ID --org ORG [--org-name NAME] [--npi NPI] (--jwks FILE | --jwks-url URL) [--scopes "system/Claim.c ..."]
-       priorgate client disable --id ID
-       priorgate client enable --id ID`;
+const USAGE = usageOf('client');
 
 function readJwks(file: string): { keys: Record<string, unknown>[] } {
   const json = JSON.parse(readFileSync(file, 'utf8')) as { keys?: unknown[]; kty?: string; d?: string };
@@ -49,6 +49,11 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     println(io.stderr, USAGE);
     return EXIT.usage;
   }
+  const npiWrong = values.npi !== undefined ? npiProblem(values.npi) : undefined;
+  if (npiWrong) {
+    println(io.stderr, `priorgate client add: --npi ${values.npi} is not a valid NPI: ${npiWrong}`);
+    return EXIT.usage;
+  }
   const scopes = values.scopes ? values.scopes.split(/\s+/).filter(Boolean) : [...PROVIDER_SCOPES];
   const bad = scopes.find((s) => !parseScope(s));
   if (bad) {
@@ -72,8 +77,9 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   }
   return withDatabase(io, async ({ db }) => {
     await withTransaction(db, async (tx) => {
-      if (!(await findOrganization(tx, values.org!)) || values['org-name'] || values.npi) {
-        await upsertOrganization(tx, { id: values.org!, name: values['org-name'] ?? values.org!, npi: values.npi });
+      const org = await findOrganization(tx, values.org!);
+      if (!org || values['org-name'] || values.npi) {
+        await upsertOrganization(tx, { id: values.org!, name: values['org-name'] ?? org?.name ?? values.org!, ...(values.npi ? { npi: values.npi } : {}) });
       }
       await upsertClient(tx, { id: values.id!, orgId: values.org!, jwks, jwksUrl: values['jwks-url'], scopes });
       await appendAudit(tx, { actor: 'operator', action: 'client.add', orgId: values.org!, entityType: 'api_client', entityId: values.id!, detail: { scopes } });

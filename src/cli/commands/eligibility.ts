@@ -13,12 +13,12 @@ import { createReadStream, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { recordAudit } from '../../audit/index.ts';
-import type { Config } from '../../config/index.ts';
+import { loadConfig, type Config } from '../../config/index.ts';
 import type { Database } from '../../db/client.ts';
 import { nextControlNumbers } from '../../db/queries/control-numbers.ts';
 import {
   ControlNumberBlocks, countLines, eligibilityChannel, openResults, progressView, ResultsError, RosterError, runEligibilityBatch,
-  streamResults, summaryText, type RosterProblem, BatchSetupError, endpointFor, receiverFor,
+  streamResults, summaryText, type RosterProblem, BatchSetupError, endpointFor, receiverFor, unreachableCause,
 } from '../../eligibility/index.ts';
 import { CircuitBreaker } from '../../payers/breaker.ts';
 import { connectorFor } from '../../payers/connector.ts';
@@ -26,8 +26,9 @@ import { payerTls } from '../../payers/tls.ts';
 import { loadPayers } from '../../rules/payers.ts';
 import { withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
+import { usageOf } from '../help.ts';
 
-const USAGE = 'usage: priorgate eligibility batch ROSTER.csv|- --payer ID [--out FILE] [--concurrency N] [--org ORG | --npi NPI [--provider-name NAME]] [--endpoint URL]';
+const USAGE = usageOf('eligibility');
 
 class UsageError extends Error {}
 
@@ -55,7 +56,7 @@ function onSignals(controller: AbortController, io: CliIo): () => void {
   };
 }
 
-async function batch(file: string, v: Record<string, string | undefined>, io: CliIo, database: Database, config: Config): Promise<number> {
+async function batch(file: string, v: Record<string, string | undefined>, io: CliIo, database: Database, config: Config, checked: boolean): Promise<number> {
   if (file !== '-' && !existsSync(file)) throw new UsageError(`cannot read the roster ${file}`);
   const payer = loadPayers(`${config.rulesDir}/payers`).payers.find((p) => p.id === v.payer);
   if (!payer) throw new UsageError(`no payer "${v.payer}" in ${config.rulesDir}/payers`);
@@ -63,6 +64,12 @@ async function batch(file: string, v: Record<string, string | undefined>, io: Cl
   const concurrency = Number(v.concurrency ?? payer.maxConcurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UsageError('--concurrency must be 1-256');
   const endpoint = await endpointFor(database.db, payer, v.endpoint);
+  // Nothing to check against: one line with the cause, no results file, no 20 rows of failures.
+  const cause = checked ? undefined : await unreachableCause(endpoint);
+  if (cause) {
+    println(io.stderr, `eligibility batch: cannot reach payer ${payer.id} at ${endpoint}: ${cause}`);
+    return EXIT.failed;
+  }
   const receiver = await receiverFor(database.db, config.x12SenderId, { ...v, ...(v['provider-name'] ? { providerName: v['provider-name'] } : {}) });
   const runId = `B${Date.now().toString(36).toUpperCase()}-`;
   const check = eligibilityChannel({
@@ -107,6 +114,7 @@ async function batch(file: string, v: Record<string, string | undefined>, io: Cl
   held.forEach(report);
   const { elapsedMs: _e, total: _t, ...counts } = summary;
   await audit('eligibility.batch.finish', { ...counts, outcome: summary.allChecked ? 'complete' : 'incomplete' });
+  if (summary.unreachable) println(io.stderr, `eligibility batch: stopped: payer ${payer.id} at ${endpoint} did not answer: ${summary.unreachable}`);
   println(io.stderr, summaryText(summary, v.out));
   return summary.allChecked ? EXIT.ok : EXIT.failed;
 }
@@ -120,7 +128,17 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return EXIT.usage;
   }
   try {
-    return await withDatabase(io, (database, config) => batch(file, values, io, database, config));
+    // An endpoint known without the database (--endpoint, or the payer's rules file) is tried
+    // first: a payer that cannot be reached fails at once, before the store is even opened.
+    if (values.endpoint && !URL.canParse(values.endpoint)) throw new UsageError(`--endpoint ${values.endpoint} is not a URL (e.g. https://payer.example/core)`);
+    const config = loadConfig(io.env);
+    const known = values.endpoint ?? loadPayers(`${config.rulesDir}/payers`).payers.find((p) => p.id === values.payer)?.endpoint;
+    const cause = known ? await unreachableCause(known) : undefined;
+    if (cause) {
+      println(io.stderr, `eligibility batch: cannot reach payer ${values.payer} at ${known}: ${cause}`);
+      return EXIT.failed;
+    }
+    return await withDatabase(io, (database, config) => batch(file, values, io, database, config, Boolean(known)));
   } catch (e) {
     if (e instanceof UsageError || e instanceof BatchSetupError || e instanceof RosterError || e instanceof ResultsError) {
       println(io.stderr, `eligibility batch: ${e.message}`);

@@ -19,14 +19,9 @@ import { createLogger } from '../../log/index.ts';
 import { operatorCall, runningServer, withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
 import { withTransaction } from '../../db/tx.ts';
+import { usageOf } from '../help.ts';
 
-const USAGE = [
-  'usage: priorgate keys rotate                          new token-signing key',
-  '       priorgate keys rotate --data [--resume] [--no-reencrypt] [--batch N]',
-  '                                                      new current data key; re-encrypt rows under older keys',
-  '       priorgate keys status --data [--json]          data keys and rows per key',
-  '       priorgate keys retire --data KID               remove a data key no row uses',
-].join('\n');
+const USAGE = usageOf('keys');
 
 type FileSource = Extract<DataKeySource, { kind: 'file' }>;
 

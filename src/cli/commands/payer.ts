@@ -9,12 +9,13 @@ import { issuePayerSecret } from '../../payers/inbound-auth.ts';
 import { withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
 import { withTransaction } from '../../db/tx.ts';
+import { usageOf } from '../help.ts';
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const [sub, ...rest] = args;
   const { values } = parseArgs({ args: rest, options: { payer: { type: 'string' } } });
   if (sub !== 'secret' || !values.payer) {
-    println(io.stderr, 'usage: priorgate payer secret --payer ID');
+    println(io.stderr, usageOf('payer'));
     return EXIT.usage;
   }
   return withDatabase(io, async ({ db }) => {

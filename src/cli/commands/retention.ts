@@ -12,9 +12,9 @@ import { loadConfig } from '../../config/index.ts';
 import { checkExport, checkPurgeRequest, purgeBefore, type PurgeReport } from '../../retention/index.ts';
 import { operatorRequest, runningServer, withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
+import { usageOf } from '../help.ts';
 
-const USAGE = `usage: priorgate retention purge --before YYYY-MM-DD [--out DIR]
-       priorgate retention check DIR`;
+const USAGE = usageOf('retention');
 
 /** `2019-01-01` is midnight UTC; a full timestamp needs its zone. */
 function parseCutoff(text: string): Date {

@@ -9,8 +9,9 @@ import { loadConfig } from '../../config/index.ts';
 import type { Bundle } from '../../fhir/bundle.ts';
 import { evaluatePriorAuth, formatProblems, loadRuleSet, type RuleDecision } from '../../rules/index.ts';
 import { type CliIo, EXIT, println, readInput } from '../io.ts';
+import { usageOf } from '../help.ts';
 
-const USAGE = 'usage: priorgate rules check [DIR] | priorgate rules explain FILE|- --payer ID [--state XX] [--json]';
+const USAGE = usageOf('rules');
 
 function rulesDir(io: CliIo, given?: string): string {
   return given ?? io.env.PRIORGATE_RULES_DIR ?? loadConfig(io.env).rulesDir;

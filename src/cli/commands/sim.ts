@@ -7,6 +7,7 @@ import { serve } from '@hono/node-server';
 import { loadConfig } from '../../config/index.ts';
 import { createPayerSim } from '../../sim/payer-server.ts';
 import { type CliIo, EXIT, println, untilSignal } from '../io.ts';
+import { usageOf } from '../help.ts';
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const [kind, ...rest] = args;
@@ -25,8 +26,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
   });
   if (kind === 'ehr') return runEhr(values, io);
   if (kind !== 'payer') {
-    println(io.stderr, 'usage: priorgate sim payer [--port N] [--callback URL] [--auth "Basic ..."] [--delay-ms N] [--fail-status 503] [--reject-share 72=0.1,73=0.05,75=0.05,999=0.02]');
-    println(io.stderr, '       priorgate sim ehr [--port N] --client ID --jwk PUBLIC_JWK_FILE');
+    println(io.stderr, usageOf('sim'));
     return EXIT.usage;
   }
   const config = loadConfig(io.env);
@@ -62,7 +62,7 @@ export async function run(args: string[], io: CliIo): Promise<number> {
 /** The EHR simulator: a FHIR server with synthetic patients; one backend client may connect. */
 async function runEhr(values: { port?: string; client?: string; jwk?: string }, io: CliIo): Promise<number> {
   if (!values.client || !values.jwk) {
-    println(io.stderr, 'usage: priorgate sim ehr [--port N] --client ID --jwk PUBLIC_JWK_FILE');
+    println(io.stderr, usageOf('sim'));
     return EXIT.usage;
   }
   const jwk = JSON.parse(readFileSync(values.jwk, 'utf8')) as JWK;

@@ -21,12 +21,9 @@ import { resetMfa, ROLES, unlockUser } from '../../staff/index.ts';
 import { withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
 import { withTransaction } from '../../db/tx.ts';
+import { usageOf } from '../help.ts';
 
-const USAGE = [
-  'usage: priorgate staff add --username U --role viewer|staff|admin|auditor [--org ORG]   (password: PRIORGATE_STAFF_PASSWORD or stdin)',
-  '       priorgate staff reset-mfa --username U',
-  '       priorgate staff unlock --username U',
-].join('\n');
+const USAGE = usageOf('staff');
 const MIN_PASSWORD = 12;
 
 /** The first line of stdin (without its line ending). */

@@ -7,11 +7,12 @@ import { findClient } from '../../db/queries/clients.ts';
 import { keyRingHolder } from '../../server/keyring.ts';
 import { operatorCall, runningServer, withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
+import { usageOf } from '../help.ts';
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values } = parseArgs({ args, options: { client: { type: 'string' }, scope: { type: 'string' }, json: { type: 'boolean' } } });
   if (!values.client) {
-    println(io.stderr, 'usage: priorgate token --client ID [--scope "system/Claim.c ..."] [--json]');
+    println(io.stderr, usageOf('token'));
     return EXIT.usage;
   }
   const print = (t: { access_token: string }) => println(io.stdout, values.json ? JSON.stringify(t) : t.access_token);

@@ -14,12 +14,13 @@ import { eligibility271ToFhirAll, pasRequestTo278, TranslateError, x12ResponseTo
 import { fitForPayer, InMemoryControlNumbers, parseX12, writeX12 } from '../../x12/index.ts';
 import { bodyOf } from '../../payers/x12-io.ts';
 import { type CliIo, EXIT, println, readInput } from '../io.ts';
+import { usageOf } from '../help.ts';
 
 export async function run(args: string[], io: CliIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, allowPositionals: true, options: { to: { type: 'string' }, payer: { type: 'string' } } });
   const file = positionals[0];
   if (!file || (values.to && !['x12', 'fhir'].includes(values.to))) {
-    println(io.stderr, 'usage: priorgate translate FILE|- [--to x12|fhir] [--payer ID]');
+    println(io.stderr, usageOf('translate'));
     return EXIT.usage;
   }
   const text = await readInput(file, io);

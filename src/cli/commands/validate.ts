@@ -15,6 +15,7 @@ import { loadConfig } from '../../config/index.ts';
 import { validatePasText } from '../../fhir/validate/index.ts';
 import { loadPayers } from '../../rules/payers.ts';
 import { validateX12Stream, type ValidationResult, type X12Issue } from '../../x12/index.ts';
+import { usageOf } from '../help.ts';
 
 export interface ValidateIo {
   stdin: NodeJS.ReadableStream;
@@ -25,7 +26,7 @@ export interface ValidateIo {
   env?: NodeJS.ProcessEnv;
 }
 
-const USAGE = 'usage: priorgate validate FILE|- [--summary] [--payer ID]';
+const USAGE = usageOf('validate');
 
 export async function run(args: string[], io: ValidateIo): Promise<number> {
   const summary = args.includes('--summary');

@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { fidelityOf, MAP_SETS, positionLabel, X12_MAP, type MapEntry } from '../../translate/index.ts';
 import { parseX12, prettyX12 } from '../../x12/index.ts';
+import { usageOf } from '../help.ts';
 
 export interface X12Io {
   stdin: NodeJS.ReadableStream;
@@ -17,7 +18,7 @@ export interface X12Io {
   stderr: NodeJS.WritableStream;
 }
 
-const USAGE = 'usage: priorgate x12 pretty FILE|- | priorgate x12 map [FILE|-] [--set NAME] [--pending] [--markdown]';
+const USAGE = usageOf('x12');
 
 async function readText(file: string, io: X12Io): Promise<string | undefined> {
   try {

@@ -10,11 +10,12 @@ export async function findClient(db: Db, id: string): Promise<ApiClient | undefi
   return row;
 }
 
+/** Creates or renames an organization; an NPI given replaces the stored one, none given keeps it. */
 export async function upsertOrganization(db: Db, org: { id: string; name: string; npi?: string }) {
   await db
     .insert(organizations)
     .values({ id: org.id, name: org.name, npi: org.npi ?? null })
-    .onConflictDoUpdate({ target: organizations.id, set: { name: org.name, npi: org.npi ?? null } });
+    .onConflictDoUpdate({ target: organizations.id, set: { name: org.name, ...(org.npi !== undefined ? { npi: org.npi } : {}) } });
 }
 
 export async function upsertClient(

@@ -5,6 +5,7 @@
  * requests that are closed (a final state) and untouched since before the cutoff.
  */
 import { and, asc, desc, gt, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { SETTLED_STATES } from '../../workflow/states.ts';
 import { rows, type Db } from '../client.ts';
 import { auditCheckpoints, auditEvents, messages, requestItems, requests } from '../schema.ts';
 import { openMessage, openRequests } from './sealed-rows.ts';
@@ -17,8 +18,8 @@ export interface CheckpointInfo {
   manifestSha256: string;
 }
 
-/** Closed requests: nothing more happens to them (see workflow/states.ts). */
-export const CLOSED_STATES = ['certified', 'partially_certified', 'modified', 'denied', 'rejected', 'cancelled'];
+/** Closed requests: nothing more happens to them (the state machine's settled states). */
+export const CLOSED_STATES: string[] = [...SETTLED_STATES];
 
 /** Serializes purges (any process, either driver): a transaction-scoped advisory lock. */
 const RETENTION_LOCK = 727_000_002;

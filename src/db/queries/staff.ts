@@ -4,10 +4,11 @@
  * "all organizations" (staff with no organization), anything else restricts to that one.
  * Sessions and the second factor are in staff-auth.ts.
  */
-import { and, arrayOverlaps, asc, desc, eq, gt, ilike, inArray, lt, lte, notInArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, arrayOverlaps, asc, desc, eq, gt, gte, ilike, inArray, lt, lte, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { cipherOf } from '../crypto/index.ts';
-import { auditEvents, messages, organizations, payers, requestItems, requests, staffSessions, staffUsers } from '../schema.ts';
+import { auditEvents, jobs, messages, organizations, payers, requestItems, requests, staffSessions, staffUsers } from '../schema.ts';
+import { SETTLED_STATES as SETTLED } from '../../workflow/states.ts';
 import { clearPatch } from './requests.ts';
 import { openMessage, openPayload, openRequest, openRequests, type RequestRow } from './sealed-rows.ts';
 
@@ -79,8 +80,8 @@ export async function clearLoginFailures(db: Db, userId: string) {
 
 // ---- requests ------------------------------------------------------------------------------
 
-/** States in which the payer owes nothing more: such requests are never overdue. */
-export const SETTLED_STATES = ['certified', 'partially_certified', 'modified', 'denied', 'rejected', 'cancelled'];
+/** States in which nothing more is owed (the state machine's list): such requests are never overdue. */
+export const SETTLED_STATES: string[] = [...SETTLED];
 
 export const SORTS = {
   submitted: requests.createdAt,
@@ -225,4 +226,128 @@ export async function mergeSummary(db: Db, id: string, patch: Record<string, unk
     .where(eq(requests.id, id))
     .returning();
   return row && openRequest(db, row);
+}
+
+// ---- request facts for the staff pages ------------------------------------------------------
+
+export interface DeliveryJobInfo {
+  status: string;
+  attempts: number;
+  maxAttempts: number;
+  lastError: string | null;
+  runAt: Date;
+}
+
+/** The newest delivery job of each request (attempts, last error): what "retry" and the story read. */
+export async function deliveryJobsOf(db: Db, ids: string[], kind = 'payer.deliver'): Promise<Map<string, DeliveryJobInfo>> {
+  if (ids.length === 0) return new Map();
+  const found = await db
+    .select({ requestId: jobs.requestId, status: jobs.status, attempts: jobs.attempts, maxAttempts: jobs.maxAttempts, lastError: jobs.lastError, runAt: jobs.runAt })
+    .from(jobs)
+    .where(and(inArray(jobs.requestId, ids), eq(jobs.kind, kind)))
+    .orderBy(asc(jobs.id));
+  const out = new Map<string, DeliveryJobInfo>();
+  for (const j of found) if (j.requestId) out.set(j.requestId, { status: j.status, attempts: j.attempts, maxAttempts: j.maxAttempts, lastError: j.lastError, runAt: j.runAt });
+  return out;
+}
+
+/** The last state change of each request (who made it, to what, its detail). */
+export async function lastTransitionsOf(db: Db, ids: string[]): Promise<Map<string, { actor: string; to: string; detail: Record<string, unknown>; at: Date }>> {
+  if (ids.length === 0) return new Map();
+  const found = await db
+    .select({ entityId: auditEvents.entityId, actor: auditEvents.actor, detail: auditEvents.detail, at: auditEvents.at, seq: auditEvents.seq })
+    .from(auditEvents)
+    .where(and(eq(auditEvents.entityType, 'request'), eq(auditEvents.action, 'request.transition'), inArray(auditEvents.entityId, ids)))
+    .orderBy(asc(auditEvents.seq));
+  const out = new Map<string, { actor: string; to: string; detail: Record<string, unknown>; at: Date }>();
+  for (const e of found) {
+    const d = e.detail as Record<string, unknown>;
+    if (e.entityId) out.set(e.entityId, { actor: e.actor, to: String(d.to ?? ''), detail: d, at: e.at });
+  }
+  return out;
+}
+
+/** The newest PAS response Bundle (JSON text) of each request. */
+export async function latestResponsesOf(db: Db, ids: string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const found = await db
+    .select({ id: messages.id, requestId: messages.requestId, payload: messages.payload })
+    .from(messages)
+    .where(and(inArray(messages.requestId, ids), eq(messages.transactionSet, 'pas-response')))
+    .orderBy(desc(messages.seq));
+  const out = new Map<string, string>();
+  for (const r of found) if (r.requestId && !out.has(r.requestId)) out.set(r.requestId, openPayload(db, r.id, r.payload));
+  return out;
+}
+
+/** Payer answers (X12 in, or a FHIR-native payer's response): which of these requests have one. */
+export const PAYER_ANSWER_SETS = ['x12-in', 'pas-response-in'];
+
+export async function payerAnsweredOf(db: Db, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const found = await db
+    .selectDistinct({ requestId: messages.requestId })
+    .from(messages)
+    .where(and(inArray(messages.requestId, ids), eq(messages.direction, 'in'), inArray(messages.transactionSet, PAYER_ANSWER_SETS)));
+  return new Set(found.map((r) => r.requestId).filter((r): r is string => r !== null));
+}
+
+// ---- organizations ---------------------------------------------------------------------------
+
+export async function organizationsIn(db: Db, scope: string | null) {
+  const q = db.select({ id: organizations.id, name: organizations.name, npi: organizations.npi, reviewBeforeSend: organizations.reviewBeforeSend }).from(organizations);
+  return (scope ? q.where(eq(organizations.id, scope)) : q).orderBy(asc(organizations.id));
+}
+
+/** Turns review before sending on or off; false when the organization does not exist (in scope). */
+export async function setReviewBeforeSend(db: Db, id: string, on: boolean): Promise<boolean> {
+  const updated = await db.update(organizations).set({ reviewBeforeSend: on }).where(eq(organizations.id, id)).returning({ id: organizations.id });
+  return updated.length === 1;
+}
+
+// ---- the audit page ------------------------------------------------------------------------------
+
+export interface AuditQuery {
+  scope: string | null;
+  actor?: string;
+  action?: string;
+  requestId?: string;
+  from?: Date;
+  to?: Date;
+  fromSeq?: number;
+  toSeq?: number;
+  /** Events written before this one (its id; the next page): unsealed events have no seq yet. */
+  beforeId?: number;
+  limit: number;
+}
+
+function auditWhere(q: AuditQuery): SQL | undefined {
+  return and(
+    q.scope ? eq(auditEvents.orgId, q.scope) : undefined,
+    // An actor filter matches the whole name or a prefix ending at ':' ("staff:" = every staff user).
+    q.actor ? (q.actor.endsWith(':') ? ilike(auditEvents.actor, `${likeEscape(q.actor)}%`) : eq(auditEvents.actor, q.actor)) : undefined,
+    // An action filter matches the action or its family ("request" = request.*).
+    q.action ? or(eq(auditEvents.action, q.action), ilike(auditEvents.action, `${likeEscape(q.action)}.%`)) : undefined,
+    q.requestId ? or(and(eq(auditEvents.entityType, 'request'), eq(auditEvents.entityId, q.requestId)), sql`${auditEvents.detail}->'requestIds' ? ${q.requestId}`) : undefined,
+    q.from ? gte(auditEvents.at, q.from) : undefined,
+    q.to ? lt(auditEvents.at, q.to) : undefined,
+    q.fromSeq ? gte(auditEvents.seq, q.fromSeq) : undefined,
+    q.toSeq ? lte(auditEvents.seq, q.toSeq) : undefined,
+    q.beforeId ? lt(auditEvents.id, q.beforeId) : undefined,
+  );
+}
+
+/** A page of audit events, newest first (by id: written order, sealed or not), scoped like everything else. */
+export async function auditPage(db: Db, q: AuditQuery): Promise<AuditRow[]> {
+  return db.select().from(auditEvents).where(auditWhere(q)).orderBy(desc(auditEvents.id)).limit(q.limit);
+}
+
+/** The actions that occur in the caller's scope (the filter's choices). */
+export async function auditActions(db: Db, scope: string | null): Promise<string[]> {
+  const found = await db
+    .selectDistinct({ action: auditEvents.action })
+    .from(auditEvents)
+    .where(scope ? eq(auditEvents.orgId, scope) : undefined)
+    .orderBy(asc(auditEvents.action));
+  return found.map((r) => r.action);
 }

@@ -7,6 +7,7 @@ import type { Hono } from 'hono';
 import type { Db } from '../../db/client.ts';
 import { findOrganization } from '../../db/queries/clients.ts';
 import { latestMessage, type RequestRow } from '../../db/queries/requests.ts';
+import type { RuleDecision } from '../../rules/index.ts';
 import { requireScope } from '../../auth/index.ts';
 import { FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv, GatewayServices } from '../../http/context.ts';
@@ -16,7 +17,7 @@ import { rejectionBundle } from '../../payers/reply.ts';
 import type { PayerRuntime } from '../../payers/registry.ts';
 import { requestOptionsFor } from '../../payers/x12-io.ts';
 import { pasRequestTo278, pendedAnswer, x12ResponseToPas } from '../../translate/index.ts';
-import { recordAnswer, RESPONSE_SET } from '../../workflow/answer.ts';
+import { recordAnswer, RESPONSE_SET, stampResponse } from '../../workflow/answer.ts';
 import { decisionDeadline } from '../../workflow/deadlines.ts';
 import { acceptPriorAuth, claimFacts, findByIdempotencyKey, priorRequest, type ClaimFacts } from '../../workflow/prior-auth.ts';
 import { revisionPlan, type RevisionKind } from '../../workflow/revisions.ts';
@@ -101,7 +102,8 @@ export async function currentResponse(deps: AppDeps, request: RequestRow): Promi
   if (stored && isAnswered(request.status as RequestState)) return JSON.parse(stored.payload) as Bundle;
   const input = await latestMessage(deps.db, request.id, 'pas-request');
   const requestBundle = JSON.parse(input!.payload) as Bundle;
-  if (request.status === 'error') return rejectionBundle(requestBundle, now, { kind: 'unreachable', text: 'the request could not be delivered to the payer' });
+  // Stamped with the request's id, like every response: `GET /fhir/ClaimResponse/{id}` finds it.
+  if (request.status === 'error') return stampResponse(rejectionBundle(requestBundle, now, { kind: 'unreachable', text: 'the request could not be delivered to the payer' }), request);
   const options = await routedOptions(deps, request.orgId, request.payerId ? deps.services?.payers.get(request.payerId) : undefined, now);
   const pended = x12ResponseToPas(pendedAnswer(pasRequestTo278(requestBundle as never, options).segments, now), {
     request: requestBundle as never,
@@ -159,6 +161,9 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
     const translated = readingClientData(log, 'translate', () => pasRequestTo278(outgoing as never, options));
     const keys = readingClientData(log, 'search keys', () => requestKeys(bundle));
     const local = decision && (decision.outcome === 'not-required' || decision.outcome === 'gold-carded');
+    // Held for staff review (payer rules or the organization's setting): a new request, never a
+    // cancel (withdrawing is not held back; a held request it cancels is cancelled here).
+    const hold = !existing && !local && revision !== 'cancel' ? await holdReason(deps, auth.orgId, decision) : undefined;
     const { request, created } = await acceptPriorAuth(deps.db, {
       orgId: auth.orgId,
       clientId: auth.clientId,
@@ -168,7 +173,7 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
       deadlineAt: decisionDeadline(now, decision?.urgency ?? (facts.urgency === 'expedited' ? 'expedited' : 'standard'), decision?.deadlineHours),
       httpRequestId: c.var.requestId,
       trace: translated.trace,
-      summary: { ...keys, ...(decision ? { rules: rulesSummary(decision) } : {}), ...quality?.summary },
+      summary: { ...keys, ...(decision ? { rules: rulesSummary(decision), attached: attachedEntries(bundle, outgoing) } : {}), ...quality?.summary },
       localAnswer: local ? readingClientData(log, 'local answer', () => localAnswer(outgoing, translated.segments, now, 'NA')) : undefined,
       ...(revision === 'cancel' ? { cancel: { here: readingClientData(log, 'local answer', () => localAnswer(outgoing, translated.segments, now, 'C')), outboundSets: [OUTBOUND_278, OUTBOUND_PAS] } } : {}),
       // What was received, unless the rules attached EHR documentation to it (or it came in a Parameters).
@@ -178,10 +183,12 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
         ? (tx, row) => write278(tx, { request: row, payer: payer.config, senderId: deps.config.x12SenderId, bundle: outgoing, body: translated.segments, now, requesterNpi: options.requesterNpi }).then(() => undefined)
         : undefined,
       afterInsert: quality && ((tx, row) => quality.record(tx, row.id)),
+      ...(hold ? { hold: { reason: hold, now } } : {}),
     });
     c.var.log.info({ authRequestId: request.id, payerId: payer.config.id, created }, 'prior authorization accepted');
     if (created) s.wake();
-    const settled = (await s.events.waitForAnswer(deps.db, request.id, created ? deps.config.syncWaitMs : 0)) ?? request;
+    // A held request has its answer already (pended, held for review): nothing to wait for.
+    const settled = (await s.events.waitForAnswer(deps.db, request.id, created && request.status !== 'review' ? deps.config.syncWaitMs : 0)) ?? request;
     const findings = created && quality ? quality.findings : await storedFindings(deps.db, request.id);
     // Without findings the stored answer goes back as stored; with them, the warnings are added to it.
     if (!findings.length) return c.body(await currentResponseText(deps, settled), 200, { 'Content-Type': FHIR_JSON });
@@ -194,6 +201,22 @@ function revisionKind(bundle: Bundle): RevisionKind | undefined {
   const claim = bundle.entry?.[0]?.resource as never;
   if (claimCertificationType(claim) === '3') return 'cancel';
   return isUpdate(claim) ? 'update' : undefined;
+}
+
+/**
+ * Why a new request is held for staff review before its 278 leaves, or undefined to send it now:
+ * the payer's rules (`review` in rules/prior-auth) or the organization's setting.
+ */
+async function holdReason(deps: AppDeps, orgId: string, decision: RuleDecision | undefined): Promise<string | undefined> {
+  if (decision?.review.required) return `payer rules: ${decision.review.reason}`;
+  const org = await findOrganization(deps.db, orgId);
+  return org?.reviewBeforeSend ? 'organization setting: every request is reviewed before sending' : undefined;
+}
+
+/** The fullUrls of the entries the gateway added (documentation pulled from the EHR). */
+export function attachedEntries(sent: Bundle, outgoing: Bundle): string[] {
+  const before = new Set((sent.entry ?? []).map((e) => e.fullUrl));
+  return (outgoing.entry ?? []).map((e) => e.fullUrl).filter((u): u is string => Boolean(u) && !before.has(u));
 }
 
 /** An update of a cancelled request has nothing left to update (`revisionPlan`): a new request is needed. */

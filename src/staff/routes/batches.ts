@@ -24,10 +24,10 @@ import { countLines, readRoster, RESULT_COLUMNS, RosterError } from '../../eligi
 import type { AppDeps, AppEnv } from '../../http/context.ts';
 import { AppError } from '../../http/errors.ts';
 import { allow, apiGuard, csrfGuard, staffOf } from '../guards.ts';
-import { actorOf, type StaffDeps } from '../types.ts';
+import { actorOf, type StaffDeps, type StaffPrincipal } from '../types.ts';
 import { withTransaction } from '../../db/tx.ts';
 
-function view(b: BatchInfo, counts: Record<string, number>) {
+export function view(b: BatchInfo, counts: Record<string, number>) {
   const done = Object.values(counts).reduce((a, n) => a + n, 0);
   return {
     id: b.id,
@@ -46,7 +46,7 @@ function view(b: BatchInfo, counts: Record<string, number>) {
   };
 }
 
-async function readUpload(c: Context<AppEnv>): Promise<{ roster: string; fields: Record<string, string | undefined> }> {
+export async function readUpload(c: Context<AppEnv>): Promise<{ roster: string; fields: Record<string, string | undefined> }> {
   const type = c.req.header('content-type') ?? '';
   if (type.startsWith('text/csv')) return { roster: await c.req.text(), fields: { payer: c.req.query('payer'), concurrency: c.req.query('concurrency'), org: c.req.query('org') } };
   if (type.startsWith('multipart/form-data')) {
@@ -76,36 +76,62 @@ async function checkRoster(roster: string): Promise<number> {
   return total;
 }
 
+/** Payers a batch can go to: an X12 270 endpoint in this gateway. */
+export function batchPayers(deps: AppDeps): { id: string; name: string; maxConcurrency: number }[] {
+  return (deps.services?.payers.all() ?? []).filter((p) => p.config.x12 && p.connector).map((p) => ({ id: p.config.id, name: p.config.name, maxConcurrency: p.config.maxConcurrency }));
+}
+
+/**
+ * Checks and stores a staff batch (audited `eligibility.batch.create` in the same transaction) and
+ * starts it: the one way in for the JSON API and the page's upload form.
+ */
+export async function createBatch(
+  s: StaffDeps,
+  deps: AppDeps,
+  staff: StaffPrincipal,
+  upload: { roster: string; fields: Record<string, string | undefined> },
+  httpRequestId?: string,
+): Promise<BatchInfo> {
+  const { roster, fields } = upload;
+  const p = fields.payer ? deps.services?.payers.get(fields.payer) : undefined;
+  if (!p) throw new AppError('invalid', `unknown payer "${fields.payer ?? ''}"`, 'payer');
+  if (!p.config.x12 || !p.connector) throw new AppError('invalid', `payer "${p.config.id}" takes no X12 270 here`, 'payer');
+  const payer = p.config;
+  const orgId = staff.orgId ?? fields.org;
+  if (!orgId) throw new AppError('invalid', 'say which organization the batch is for ("org")', 'org');
+  const concurrency = fields.concurrency ? Number(fields.concurrency) : Math.max(1, Math.floor(payer.maxConcurrency / 2));
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > payer.maxConcurrency) {
+    throw new AppError('invalid', `concurrency must be 1-${payer.maxConcurrency} for payer ${payer.id}`, 'concurrency');
+  }
+  const total = await checkRoster(roster);
+  const id = randomUUID();
+  await withTransaction(s.db, async (tx) => {
+    await insertBatch(tx, { id, orgId, payerId: payer.id, createdBy: actorOf(staff), concurrency, total, roster });
+    await appendAudit(tx, { actor: actorOf(staff), action: 'eligibility.batch.create', orgId, entityType: 'eligibility-batch', entityId: id, requestId: httpRequestId ?? null, detail: { payerId: payer.id, rows: total } });
+  });
+  deps.services?.batches?.kick(id);
+  return (await getBatch(s.db, id, null))!;
+}
+
+/** Cancels a running or queued batch of the user's organization (audited); false when it had ended. */
+export async function cancelStaffBatch(s: StaffDeps, deps: AppDeps, staff: StaffPrincipal, b: BatchInfo, httpRequestId?: string): Promise<boolean> {
+  const cancelled = await withTransaction(s.db, async (tx) => {
+    const ok = await cancelBatch(tx, b.id, staff.orgId);
+    if (ok) await appendAudit(tx, { actor: actorOf(staff), action: 'eligibility.batch.cancel', orgId: b.orgId, entityType: 'eligibility-batch', entityId: b.id, requestId: httpRequestId ?? null });
+    return ok;
+  });
+  if (cancelled) deps.services?.batches?.abort(b.id);
+  return cancelled;
+}
+
 export function batchRoutes(app: Hono<AppEnv>, s: StaffDeps, deps: AppDeps) {
   const csrf = csrfGuard(s);
   // Batches send 270s on the organization's behalf and their results carry member ids.
   const may = allow(s, 'eligibility.batch');
-  const payerOf = (id: string | undefined) => {
-    const p = id ? deps.services?.payers.get(id) : undefined;
-    if (!p) throw new AppError('invalid', `unknown payer "${id ?? ''}"`, 'payer');
-    if (!p.config.x12 || !p.connector) throw new AppError('invalid', `payer "${p.config.id}" takes no X12 270 here`, 'payer');
-    return p.config;
-  };
 
   app.post('/api/eligibility/batches', apiGuard, may, csrf, async (c) => {
-    const staff = staffOf(c);
-    const { roster, fields } = await readUpload(c);
-    const payer = payerOf(fields.payer);
-    const orgId = staff.orgId ?? fields.org;
-    if (!orgId) throw new AppError('invalid', 'say which organization the batch is for ("org")', 'org');
-    const concurrency = fields.concurrency ? Number(fields.concurrency) : Math.max(1, Math.floor(payer.maxConcurrency / 2));
-    if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > payer.maxConcurrency) {
-      throw new AppError('invalid', `concurrency must be 1-${payer.maxConcurrency} for payer ${payer.id}`, 'concurrency');
-    }
-    const total = await checkRoster(roster);
-    const id = randomUUID();
-    await withTransaction(s.db, async (tx) => {
-      await insertBatch(tx, { id, orgId, payerId: payer.id, createdBy: actorOf(staff), concurrency, total, roster });
-      await appendAudit(tx, { actor: actorOf(staff), action: 'eligibility.batch.create', orgId, entityType: 'eligibility-batch', entityId: id, requestId: c.var.requestId, detail: { payerId: payer.id, rows: total } });
-    });
-    deps.services?.batches?.kick(id);
-    const batch = (await getBatch(s.db, id, null))!;
-    c.header('Location', `/api/eligibility/batches/${id}`);
+    const batch = await createBatch(s, deps, staffOf(c), await readUpload(c), c.var.requestId);
+    c.header('Location', `/api/eligibility/batches/${batch.id}`);
     return c.json(view(batch, {}), 202);
   });
 
@@ -147,15 +173,8 @@ export function batchRoutes(app: Hono<AppEnv>, s: StaffDeps, deps: AppDeps) {
   });
 
   app.post('/api/eligibility/batches/:id{[0-9a-f-]{36}}/cancel', apiGuard, may, csrf, async (c) => {
-    const staff = staffOf(c);
     const b = await found(c);
-    const cancelled = await withTransaction(s.db, async (tx) => {
-      const ok = await cancelBatch(tx, b.id, staff.orgId);
-      if (ok) await appendAudit(tx, { actor: actorOf(staff), action: 'eligibility.batch.cancel', orgId: b.orgId, entityType: 'eligibility-batch', entityId: b.id, requestId: c.var.requestId });
-      return ok;
-    });
-    if (!cancelled) throw new AppError('conflict', `the batch has already ended (${b.status})`);
-    deps.services?.batches?.abort(b.id);
+    if (!(await cancelStaffBatch(s, deps, staffOf(c), b, c.var.requestId))) throw new AppError('conflict', `the batch has already ended (${b.status})`);
     return c.json(view((await getBatch(s.db, b.id, null))!, await resultCounts(s.db, b.id)));
   });
 }

@@ -16,24 +16,25 @@ function AlertRowView(p: { a: AlertRow; staff: StaffPrincipal }) {
   const a = p.a;
   return (
     <tr id={`alert-${a.id}`} class={a.acknowledgedAt ? 'alert acknowledged' : `alert open severity-${a.severity}`}>
-      <td>{stamp(a.createdAt)}</td>
-      <td>
+      <td data-label="Raised">{stamp(a.createdAt)}</td>
+      <td data-label="Rule">
         <strong>{RULES[a.rule as RuleId]?.label ?? a.rule}</strong>
         <br />
         <span class="mono">{a.rule}</span>
       </td>
-      <td>{a.severity}</td>
-      <td class="mono">{a.actor}</td>
-      <td>{a.orgId ?? '—'}</td>
-      <td>
-        <span class="mono">
+      <td data-label="Severity">{a.severity}</td>
+      <td data-label="Actor" class="mono">{a.actor}</td>
+      <td data-label="Organization">{a.orgId ?? '—'}</td>
+      <td data-label="Audit events">
+        <a class="mono" href={`/ui/audit?fromSeq=${a.firstSeq}&toSeq=${a.lastSeq}${a.actor ? `&actor=${encodeURIComponent(a.actor)}` : ''}`}>
           {a.firstSeq === a.lastSeq ? `#${a.firstSeq}` : `#${a.firstSeq}–#${a.lastSeq}`}
-        </span>{' '}
+          <span class="visually-hidden"> (the audit events)</span>
+        </a>{' '}
         ({a.count} event{a.count === 1 ? '' : 's'}, {stamp(a.firstAt)}
         {a.lastSeq !== a.firstSeq ? ` to ${stamp(a.lastAt)}` : ''})
       </td>
-      <td class="mono">{describeDetail(a.detail)}</td>
-      <td>
+      <td data-label="Detail" class="mono detail">{describeDetail(a.detail)}</td>
+      <td data-label="Status">
         {a.clearedAt ? <span class="cleared">condition over since {stamp(a.clearedAt)}; </span> : null}
         {a.acknowledgedAt ? (
           <span>
@@ -63,17 +64,18 @@ export function alertsPage(p: { staff: StaffPrincipal; alerts: AlertRow[]; showA
       {p.alerts.length === 0 ? (
         <p id="no-alerts">{p.showAll ? 'No alerts.' : 'No open alerts.'}</p>
       ) : (
-        <table class="alerts">
+        <div class="table-wrap">
+        <table class="alerts cards">
           <thead>
             <tr>
-              <th>Raised</th>
-              <th>Rule</th>
-              <th>Severity</th>
-              <th>Actor</th>
-              <th>Organization</th>
-              <th>Audit events</th>
-              <th>Detail</th>
-              <th>Status</th>
+              <th scope="col">Raised</th>
+              <th scope="col">Rule</th>
+              <th scope="col">Severity</th>
+              <th scope="col">Actor</th>
+              <th scope="col">Organization</th>
+              <th scope="col">Audit events</th>
+              <th scope="col">Detail</th>
+              <th scope="col">Status</th>
             </tr>
           </thead>
           <tbody>
@@ -82,6 +84,7 @@ export function alertsPage(p: { staff: StaffPrincipal; alerts: AlertRow[]; showA
             ))}
           </tbody>
         </table>
+        </div>
       )}
     </Page>,
   );

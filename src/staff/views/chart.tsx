@@ -1,7 +1,8 @@
 /**
- * A horizontal grouped bar chart as server-rendered SVG (no client code). Each group is a row
- * label with one bar per series; bars carry a <title> so the value is readable on hover and by
- * screen readers.
+ * A grouped bar chart as plain HTML (no client code, no inline styles under the page's CSP): a
+ * visible title, a legend, and per group a labelled row of `<meter>` bars with their values in
+ * text beside them. It reflows like text, so it stays readable on a phone, and every value is
+ * readable without a mouse or colours.
  */
 
 export interface Series {
@@ -15,62 +16,39 @@ export interface BarGroup {
   values: (number | null)[];
 }
 
-const LABEL_W = 220;
-const BAR_H = 14;
-const GAP = 4;
-const GROUP_GAP = 14;
-const PLOT_W = 420;
-
-export function BarChart(p: { title: string; series: Series[]; groups: BarGroup[]; max?: number; unit: string }) {
+export function BarChart(p: { id: string; title: string; series: Series[]; groups: BarGroup[]; max?: number; format: (v: number) => string }) {
   const all = p.groups.flatMap((g) => g.values).filter((v): v is number => v !== null);
   const max = p.max ?? Math.max(1, ...all);
-  const groupH = p.series.length * (BAR_H + GAP) + GROUP_GAP;
-  const legendH = 24;
-  // Legend entries side by side, each as wide as its label (about 7 px a character at 12 px).
-  const legendX = p.series.reduce<number[]>((xs, s, i) => [...xs, i === 0 ? 0 : xs[i - 1]! + 30 + p.series[i - 1]!.label.length * 7], []);
-  const legendW = legendX.length ? legendX[legendX.length - 1]! + 30 + p.series[p.series.length - 1]!.label.length * 7 : 0;
-  const height = legendH + Math.max(1, p.groups.length) * groupH + 10;
-  const width = Math.max(LABEL_W + PLOT_W + 70, LABEL_W + legendW);
   return (
-    <svg class="chart" role="img" aria-label={p.title} viewBox={`0 0 ${width} ${height}`} width={width} height={height} xmlns="http://www.w3.org/2000/svg">
-      <title>{p.title}</title>
-      {p.series.map((s, i) => (
-        <g transform={`translate(${LABEL_W + legendX[i]!}, 4)`}>
-          <rect class={s.cls} width="12" height="12" />
-          <text x="16" y="11" class="legend">
+    <figure class="chart" id={p.id} aria-labelledby={`${p.id}-title`}>
+      <figcaption id={`${p.id}-title`}>{p.title}</figcaption>
+      <ul class="legend" aria-label="Legend">
+        {p.series.map((s) => (
+          <li>
+            <span class={`swatch ${s.cls}`} aria-hidden="true"></span>
             {s.label}
-          </text>
-        </g>
+          </li>
+        ))}
+      </ul>
+      {p.groups.length === 0 ? <p class="meta">No data in this period.</p> : null}
+      {p.groups.map((g) => (
+        <div class="bar-group" role="group" aria-label={g.label}>
+          <div class="bar-label">{g.label}</div>
+          {g.values.map((v, i) => {
+            const s = p.series[i]!;
+            const text = v === null ? 'n/a' : p.format(v);
+            return (
+              <div class="bar-row">
+                <span class="bar-series">{s.label}</span>
+                <meter class={s.cls} min={0} max={max} value={v ?? 0} aria-label={`${g.label}, ${s.label}: ${text}`}>
+                  {text}
+                </meter>
+                <span class="bar-value">{text}</span>
+              </div>
+            );
+          })}
+        </div>
       ))}
-      {p.groups.length === 0 ? (
-        <text x={LABEL_W} y={legendH + 16}>
-          no data in this period
-        </text>
-      ) : null}
-      {p.groups.map((g, gi) => {
-        const y0 = legendH + gi * groupH;
-        return (
-          <g>
-            <text x={LABEL_W - 8} y={y0 + (p.series.length * (BAR_H + GAP)) / 2 + 4} text-anchor="end" class="group">
-              {g.label}
-            </text>
-            {g.values.map((v, si) => {
-              const w = v === null ? 0 : Math.max(1, Math.round((PLOT_W * v) / max));
-              const y = y0 + si * (BAR_H + GAP);
-              return (
-                <g>
-                  <rect class={p.series[si]!.cls} x={LABEL_W} y={y} width={w} height={BAR_H}>
-                    <title>{`${g.label} · ${p.series[si]!.label}: ${v === null ? 'n/a' : `${v} ${p.unit}`}`}</title>
-                  </rect>
-                  <text x={LABEL_W + w + 4} y={y + BAR_H - 3} class="value">
-                    {v === null ? 'n/a' : `${v}${p.unit === '%' ? '%' : ` ${p.unit}`}`}
-                  </text>
-                </g>
-              );
-            })}
-          </g>
-        );
-      })}
-    </svg>
+    </figure>
   );
 }

@@ -103,6 +103,7 @@ export function healthPage(p: { staff: StaffPrincipal; health: PayerHealth[]; al
         as JSON at <a href="/api/health">/api/health</a>, as Prometheus gauges at <span class="mono">/metrics</span>.
       </p>
       <BarChart
+        id="chart-latency"
         title="Latency by payer (health window)"
         series={[
           { label: 'p50', cls: 'c-median' },
@@ -110,7 +111,7 @@ export function healthPage(p: { staff: StaffPrincipal; health: PayerHealth[]; al
           { label: 'p99', cls: 'c-denied' },
         ]}
         groups={p.health.map((h) => ({ label: h.payerId, values: [h.window.p50Ms, h.window.p95Ms, h.window.p99Ms] }))}
-        unit="ms"
+        format={(v) => `${v} ms`}
       />
       {p.health.map((h) => (
         <PayerCard h={h} alerts={p.alerts.filter((a) => a.groupKey === h.payerId)} />

@@ -50,8 +50,9 @@ export function qualityPage(p: { staff: StaffPrincipal; report: QualityReport; q
         {r.from.slice(0, 10)} to {p.query.to} · {r.scope} · {r.totals.requests} requests · {r.totals.rejections} payer rejection reasons ·{' '}
         {r.totals.warnings} pre-send warnings ({r.totals.refused} refused) · {r.totals.conflictingMembers} members with conflicting demographics
       </p>
-      <BarChart title="Payer rejections by reason" series={[{ label: 'rejections', cls: 'c-denied' }]} groups={r.reasons.slice(0, 15).map((x) => ({ label: short(`${x.source} ${x.code} ${x.label}`), values: [x.count] }))} unit="" />
+      <BarChart id="chart-rejections" title="Payer rejections by reason" series={[{ label: 'rejections', cls: 'c-denied' }]} groups={r.reasons.slice(0, 15).map((x) => ({ label: short(`${x.source} ${x.code} ${x.label}`), values: [x.count] }))} format={String} />
       <BarChart
+        id="chart-trend"
         title={`Trend per ${r.bucket}`}
         series={[
           { label: 'payer rejections', cls: 'c-denied' },
@@ -64,7 +65,7 @@ export function qualityPage(p: { staff: StaffPrincipal; report: QualityReport; q
             r.trend.filter((t) => t.period === period).reduce((n, t) => n + t.warnings, 0),
           ],
         }))}
-        unit=""
+        format={String}
       />
       {r.groups.map((g) => (
         <section class="quality-group" data-group={g.key}>
