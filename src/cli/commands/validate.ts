@@ -12,6 +12,9 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { loadConfig } from '../../config/index.ts';
+import { checkText } from '../../fhir/operations/text-check.ts';
+import { MAX_ARRAY_ITEMS, MAX_STRING_LENGTH } from '../../fhir/operations/read-body.ts';
+import { operationOutcome, type OutcomeIssue } from '../../fhir/outcome.ts';
 import { validatePasText } from '../../fhir/validate/index.ts';
 import { loadPayers } from '../../rules/payers.ts';
 import { validateX12Stream, type ValidationResult, type X12Issue } from '../../x12/index.ts';
@@ -77,6 +80,13 @@ async function fhir(text: string, io: ValidateIo, summary: boolean): Promise<num
     io.stdout.write(`${JSON.stringify(outcome, null, 2)}\n`);
     return accepted ? 0 : 1;
   }
+  // The edge checks `Claim/$submit` makes before any profile (unpaired surrogates, control
+  // characters, sizes), each naming its element.
+  const problems = textProblems(text);
+  if (problems.length > 0) {
+    io.stdout.write(`${JSON.stringify(operationOutcome(problems), null, 2)}\n`);
+    return 1;
+  }
   const v = validatePasText(text);
   if (v.status === 'unreadable') {
     io.stderr.write(`priorgate validate: ${v.outcome.issue[0]?.diagnostics}\n`);
@@ -91,6 +101,17 @@ async function fhir(text: string, io: ValidateIo, summary: boolean): Promise<num
     io.stdout.write(`${JSON.stringify(v.outcome, null, 2)}\n`);
   }
   return v.status === 'accepted' ? 0 : 1;
+}
+
+function textProblems(text: string): OutcomeIssue[] {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return []; // validatePasText says it is not JSON
+  }
+  const root = typeof (body as { resourceType?: unknown })?.resourceType === 'string' ? String((body as { resourceType: string }).resourceType) : 'Bundle';
+  return checkText(body, root, { maxString: MAX_STRING_LENGTH, maxArray: MAX_ARRAY_ITEMS }).map(({ tooLarge: _, ...issue }) => issue);
 }
 
 /** `accepted: 278 x1 (0 errors)`, `accepted: 271 x1 (0 errors, 1 warning: ...)` or `rejected: 3 errors, first: ...`. */
