@@ -132,7 +132,8 @@ describe('data keys at the command line', () => {
     const r = cli(['serve', '--demo', '--port', '0'], env);
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain(`has been written with data key "${kid}"`);
-  });
+    // A gateway process starts and stops before the second start is refused.
+  }, 120_000);
 
   it('`keys rotate --data` with PRIORGATE_DATA_KEY explains that a single key needs a ring file first (exit 2)', () => {
     const r = cli(['keys', 'rotate', '--data'], { PRIORGATE_DATA_DIR: tmp(), PRIORGATE_DATA_KEY: randomBytes(32).toString('base64'), DATABASE_URL: '' });

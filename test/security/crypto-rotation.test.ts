@@ -83,7 +83,7 @@ describe('rotation in a running gateway', () => {
     expect(m!.other).toBe(0);
 
     // The search key did not change: member ids stored before the rotation are still found.
-    const found = await worklist(gw.database.db, { scope: null, text: members[0]!, sort: 'submitted', dir: 'desc', limit: 10, offset: 0, now: new Date() });
+    const found = await worklist(gw.database.db, { scope: null, text: members[0]!, memberIdSearch: true, sort: 'submitted', dir: 'desc', limit: 10, offset: 0, now: new Date() });
     expect(found.rows.map((r) => r.id)).toEqual([ids[0]]);
 
     // Retire: no row uses the old key, so it goes (and leaves the ring file, as the command does).
@@ -169,5 +169,6 @@ describe('rotation from the command line beside a running server', () => {
     } finally {
       expect(await server.stop()).toBe(0);
     }
-  });
+    // Two gateway processes start here, each loading and migrating its store.
+  }, 120_000);
 });
