@@ -1,6 +1,7 @@
 /** Who may subscribe to what, and which endpoints may receive PHI (tenant isolation, no SSRF). */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { upsertOrganization } from '../../src/db/queries/clients.ts';
+import { eq } from 'drizzle-orm';
+import { organizations } from '../../src/db/schema.ts';
 import { MAX_SUBSCRIPTIONS_PER_ORG } from '../../src/notify/index.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { call, fakeResolver, notifyApp, pasSubscription, provider, type Provider } from './helpers.ts';
@@ -63,7 +64,8 @@ describe('tenant isolation (spec-59)', () => {
 
   it('refuses an organization without a registered NPI (403)', async () => {
     const c = await provider(t, '1222222220');
-    await upsertOrganization(t.deps.db, { id: c.client.orgId, name: 'no npi' });
+    // Registered without one (an upsert keeps a known NPI, so it is cleared here).
+    await t.deps.db.update(organizations).set({ npi: null }).where(eq(organizations.id, c.client.orgId));
     const r = await call(t, c, 'POST', '/fhir/Subscription', pasSubscription('1222222220', HOOK));
     expect(r.status, r.body).toBe(403);
   });

@@ -152,7 +152,7 @@ describe('encryption at rest: callers still see plaintext', () => {
 
   it('staff search finds a request by a whole member id (any case), not by a fragment of one', async () => {
     const search = async (text: string) =>
-      (await worklist(gw.database.db, { scope: null, text, sort: 'submitted', dir: 'desc', limit: 50, offset: 0, now: new Date() })).rows.map((r) => r.id);
+      (await worklist(gw.database.db, { scope: null, text, memberIdSearch: true, sort: 'submitted', dir: 'desc', limit: 50, offset: 0, now: new Date() })).rows.map((r) => r.id);
     expect(await search(approved.memberId.toLowerCase())).toEqual([approvedId]);
     expect(await search(eligible.memberId)).toEqual([eligibilityId]);
     expect(await search(approved.memberId.slice(0, 8))).toEqual([]);

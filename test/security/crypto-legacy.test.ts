@@ -69,7 +69,7 @@ describe('plaintext rows from before encryption at rest', () => {
     expect((await latestMessage(db.db, requestId, 'pas-request'))!.payload).toBe(JSON.stringify(bundle));
     const [job] = await jobsOfKind(db.db, 'legacy.example');
     expect(job!.payload).toEqual({ note: 'old job', patient: { name: c.family, birthDate: c.birthDate } });
-    const found = await worklist(db.db, { scope: null, text: c.memberId, sort: 'submitted', dir: 'desc', limit: 5, offset: 0, now: new Date() });
+    const found = await worklist(db.db, { scope: null, text: c.memberId, memberIdSearch: true, sort: 'submitted', dir: 'desc', limit: 5, offset: 0, now: new Date() });
     expect(found.rows.map((r) => r.id)).toEqual([requestId]);
 
     const marker = (await db.db.select().from(dataKeys)).find((k) => k.kid === '(plaintext)');
