@@ -197,7 +197,7 @@ describe('2 Demonstrate Workflow Support', () => {
   });
 });
 
-describe('3 Must Support (pas_server_v221_must_support)', () => {
+describe('3 Must Support (pas_server_v221_must_support; conf-4, conf-5, conf-15)', () => {
   describe('$submit element support', () => {
     it('pas_v221_claim_submit_operation_test_must_support: every must-support request is answered 2xx with a Bundle', async () => {
       for (const { why, bundle } of mustSupportSubmissions()) await operation('submit', bundle, ['must_support', why]);

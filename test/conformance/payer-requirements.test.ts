@@ -3,7 +3,7 @@
  * against the real gateway (loopback HTTP, the payer simulator, the worker) or, where the
  * requirement is about the mapping itself, against the translator. Test names cite the ids;
  * `requirements.test.ts` checks that every PAS-Payer SHALL is cited somewhere or listed in
- * NOT-APPLICABLE.md.
+ * REQUIREMENTS.md (not applicable, or open).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +13,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestMessage } from '../../src/db/queries/requests.ts';
 import { validatePasResponseBundle } from '../../src/fhir/validate/index.ts';
-import { OUTBOUND_PAS } from '../../src/payers/deliver.ts';
+import { OUTBOUND_278, OUTBOUND_PAS } from '../../src/payers/deliver.ts';
 import { latestAllowedCutoff, purgeBefore } from '../../src/retention/purge.ts';
 import { pasRequestTo278, type Bundle } from '../../src/translate/index.ts';
 import { inquiryFor, pasExample, testGateway, type TestGateway } from '../helpers/gateway.ts';
@@ -255,6 +255,27 @@ describe('what the gateway answers and forwards', () => {
     const out = await latestMessage(gw.deps.db, id, OUTBOUND_PAS);
     expect(out).toBeDefined();
     expect(JSON.parse(out!.payload)).toEqual(sent);
+  });
+
+  it('spec-6: one PAS endpoint takes every payer and coverage: an X12 payer and a PAS FHIR payer through the same $submit, one submit operation in the CapabilityStatement', async () => {
+    const cap = await (await fetch(`${gw.url}/fhir/metadata`)).json();
+    const claim = cap.rest[0].resource.filter((r: Json) => r.type === 'Claim');
+    expect(claim).toHaveLength(1);
+    expect(claim[0].operation.filter((o: Json) => o.name === 'submit')).toHaveLength(1);
+    const x12 = claimResponseOf(await submitted(minimalRequest('ONEEP01A')));
+    const fhir = claimResponseOf(await submitted(minimalRequest('ONEEP02A', { insurerId: 'demo-fhir-payer' })));
+    expect(await latestMessage(gw.deps.db, x12.id, OUTBOUND_278)).toBeDefined();
+    expect(await latestMessage(gw.deps.db, fhir.id, OUTBOUND_PAS)).toBeDefined();
+  });
+
+  it('use-1: the EHR exchanges Bundles with the gateway: $submit answers a Bundle, and a bare Claim is refused with an OperationOutcome naming what was expected', async () => {
+    const answer = await submitted(minimalRequest('BUNDLE1A'));
+    expect(answer.resourceType).toBe('Bundle');
+    const claim = minimalRequest('BUNDLE2A').entry[0].resource;
+    const r = await gw.submit(claim, token);
+    expect(r.status).toBe(400);
+    expect(r.body.resourceType).toBe('OperationOutcome');
+    expect(JSON.stringify(r.body.issue)).toContain('Bundle');
   });
 
   it('spec-73: a pended request stays available to $inquire; a retention purge at the youngest cutoff allowed takes only closed requests', async () => {

@@ -152,7 +152,7 @@ describe('client assertions at POST /auth/token', () => {
   });
 });
 
-describe('bearer access tokens on the FHIR API', () => {
+describe('bearer access tokens on the FHIR API (spec-4: HRex security, SMART Backend Services)', () => {
   /** The claims and header of a real token, to forge variants of. */
   async function realParts() {
     const token = await accessToken(a);

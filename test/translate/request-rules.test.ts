@@ -20,7 +20,7 @@ const entryOf = (b: Json, type: string): Json => b['entry'].find((e: Json) => e.
 const run = (b: Json, opts: Partial<Parameters<typeof pasRequestTo278>[1]> = {}) => pasRequestTo278(b as Bundle, { now, ...opts });
 
 describe('278 request mapping rules', () => {
-  it('patient who is not the subscriber → 2000C subscriber (NM1*IL) and 2000D dependent (NM1*QC, DMG, INS*N*19)', () => {
+  it('patient who is not the subscriber → 2000C subscriber (NM1*IL) and 2000D dependent (NM1*QC, DMG, INS*N*19), ZIP+4 without its dash (prof-ben-1)', () => {
     const b = referral();
     const coverage = entryOf(b, 'Coverage');
     coverage.relationship = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/subscriber-relationship', code: 'child' }] };
