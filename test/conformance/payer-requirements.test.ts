@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rows } from '../../src/db/client.ts';
 import { latestMessage } from '../../src/db/queries/requests.ts';
 import { validatePasResponseBundle } from '../../src/fhir/validate/index.ts';
 import { OUTBOUND_278, OUTBOUND_PAS } from '../../src/payers/deliver.ts';
@@ -284,6 +285,10 @@ describe('what the gateway answers and forwards', () => {
     const closedBundle = reviewed('GONE001A');
     const closed = claimResponseOf(await submitted(closedBundle));
     expect(closed.outcome, JSON.stringify(closed)).toBe('complete');
+    // What follows the answer (the documents' 275 after the 278) has run: nothing is written after the backdating.
+    const deadline = Date.now() + 20_000;
+    const open = async () => (await rows<{ n: number }>(gw.deps.db, sql`select count(*)::int as n from jobs where request_id = ${closed.id} and status in ('ready', 'running')`))[0]!.n;
+    while ((await open()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     // Both seven years old: older than any purge may reach (six years, HIPAA).
     const old = new Date(Date.now() - 7 * 365 * 86_400_000).toISOString();
     for (const id of [pended.id, closed.id]) {
