@@ -29,9 +29,6 @@ import { PAS_EXAMPLES } from '../helpers/corpus.ts';
 import { BIN, freePort, startServer } from '../helpers/process.ts';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-
-/** Postgres when the run has one (CI sets TEST_DATABASE_URL), else the embedded store. */
-const PG_URL = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || undefined;
 import postgres from 'postgres';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
@@ -40,7 +37,7 @@ const EXAMPLE = readFileSync(`${PAS_EXAMPLES}/Bundle-SurgicalRequestBundleExampl
 const silent = createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) as never });
 
 async function database(dir: string): Promise<Database> {
-  const db = PG_URL ? await openPostgres(PG_URL, { max: 20 }) : await openEmbedded(dir);
+  const db = process.env.DATABASE_URL ? await openPostgres(process.env.DATABASE_URL, { max: 20 }) : await openEmbedded(dir);
   await db.migrate();
   return db;
 }
@@ -78,7 +75,7 @@ async function floorServer(dir: string) {
 }
 
 async function gateway(dir: string) {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', PRIORGATE_DATA_DIR: dir, PRIORGATE_SYNC_WAIT_MS: '15000', PRIORGATE_TOKEN_TTL_S: '3600', LOG_LEVEL: 'warn', DATABASE_URL: PG_URL ?? '' }, { demo: true });
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', PRIORGATE_DATA_DIR: dir, PRIORGATE_SYNC_WAIT_MS: '15000', PRIORGATE_TOKEN_TTL_S: '3600', LOG_LEVEL: 'warn', DATABASE_URL: process.env.DATABASE_URL ?? '' }, { demo: true });
   const gw = await startGateway(config, silent, { database: await database(dir) });
   const token = await tokenFor(gw.url, dir);
   return { url: `${gw.url}/fhir/Claim/$submit`, token, stop: () => gw.stop() };
@@ -134,7 +131,7 @@ async function freshPostgres(adminUrl: string): Promise<{ url: string; drop: () 
 
 /** The gateway's CPU per $submit, gateway and payer simulator each in their own process. */
 async function cpuPerSubmit(dir: string): Promise<void> {
-  const pg = PG_URL ? await freshPostgres(PG_URL) : undefined;
+  const pg = process.env.DATABASE_URL ? await freshPostgres(process.env.DATABASE_URL) : undefined;
   const simPort = await freePort();
   const sim = spawn(process.execPath, [BIN, 'sim', 'payer', '--port', String(simPort)], { stdio: 'ignore', env: { ...process.env, PRIORGATE_SIM_PEND_MS: '0' } });
   const rules = path.join(dir, 'rules');
@@ -186,7 +183,7 @@ function runFor(url: string, headers: Record<string, string>, seconds: number) {
 
 const dirs = [mkdtempSync(path.join(tmpdir(), 'pg-bench-floor-')), mkdtempSync(path.join(tmpdir(), 'pg-bench-gw-')), mkdtempSync(path.join(tmpdir(), 'pg-bench-cpu-'))];
 try {
-  console.log(`$submit load: ${CONNECTIONS} connections, ${SECONDS} s each, store: ${PG_URL ? 'postgres' : 'embedded (PGlite)'}`);
+  console.log(`$submit load: ${CONNECTIONS} connections, ${SECONDS} s each, store: ${process.env.DATABASE_URL ? 'postgres' : 'embedded (PGlite)'}`);
   const only = process.env.BENCH_ONLY;
   if (only !== 'cpu') {
     // BENCH_ONLY=gateway skips the floor run (for profiling the gateway alone).
