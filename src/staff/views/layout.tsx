@@ -88,6 +88,20 @@ export function documentOf(node: Child) {
 }
 
 /** The outcome of the last action: a notice (role status) and/or what went wrong (role alert). */
+/** The From / To (inclusive) date inputs of a period filter. */
+export function DateRange(p: { from?: string | undefined; to?: string | undefined }) {
+  return (
+    <>
+      <label>
+        From <input type="date" name="from" value={p.from} />
+      </label>
+      <label>
+        To (inclusive) <input type="date" name="to" value={p.to} />
+      </label>
+    </>
+  );
+}
+
 export function Notices(p: { notice?: string | undefined; error?: string | undefined }) {
   return (
     <>

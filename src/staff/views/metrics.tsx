@@ -2,7 +2,7 @@
 import { decisionTime, type MetricGroup, type MetricsReport, type PayerMetrics } from '../metrics.ts';
 import type { StaffPrincipal } from '../types.ts';
 import { BarChart } from './chart.tsx';
-import { documentOf, Page } from './layout.tsx';
+import { documentOf, Page, DateRange } from './layout.tsx';
 
 const URGENCIES = ['standard', 'expedited'] as const;
 const PERCENT_SERIES = [
@@ -45,12 +45,7 @@ export function metricsPage(p: { staff: StaffPrincipal; report: MetricsReport; q
     <Page title="CMS metrics" staff={p.staff} nav="metrics">
       <h1>CMS-0057-F prior-authorization metrics</h1>
       <form class="filters" method="get" action="/ui/metrics" aria-label="Period">
-        <label>
-          From <input type="date" name="from" value={p.query.from} />
-        </label>
-        <label>
-          To (inclusive) <input type="date" name="to" value={p.query.to} />
-        </label>
+        <DateRange from={p.query.from} to={p.query.to} />
         <button type="submit">Show</button>
         <a href={`/api/metrics/cms?${qs}`}>Download CSV</a>
       </form>

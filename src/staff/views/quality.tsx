@@ -2,7 +2,7 @@
 import type { QualityReport } from '../quality-report.ts';
 import type { StaffPrincipal } from '../types.ts';
 import { BarChart } from './chart.tsx';
-import { documentOf, Page } from './layout.tsx';
+import { documentOf, Page, DateRange } from './layout.tsx';
 
 const GROUP_LABELS = { organization: 'organization', client: 'submitting client', npi: 'provider NPI' } as const;
 /** Chart labels have about 32 characters of room. */
@@ -16,12 +16,7 @@ export function qualityPage(p: { staff: StaffPrincipal; report: QualityReport; q
     <Page title="Data quality" staff={p.staff} nav="quality">
       <h1>Data quality</h1>
       <form class="filters" method="get" action="/ui/quality">
-        <label>
-          From <input type="date" name="from" value={p.query.from} />
-        </label>
-        <label>
-          To (inclusive) <input type="date" name="to" value={p.query.to} />
-        </label>
+        <DateRange from={p.query.from} to={p.query.to} />
         <label>
           Per
           <select name="group">
