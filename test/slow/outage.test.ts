@@ -52,7 +52,8 @@ async function subscriber(port: number) {
           if (event) {
             accepted.push({
               eventNumber: Number(event.part.find((p: any) => p.name === 'event-number').valueString),
-              focus: b.entry.find((e: any) => e.resource?.resourceType === 'ClaimResponse')?.resource.id,
+              // The focus is the PAS response Bundle (as the IG's notification example); its first entry the ClaimResponse.
+              focus: b.entry.find((e: any) => e.resource?.resourceType === 'Bundle')?.resource.entry?.[0]?.resource?.id,
             });
           }
           res.writeHead(200).end();
