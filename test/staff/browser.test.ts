@@ -70,7 +70,12 @@ describe.skipIf(!haveChromium)('staff UI in Chromium: every page, both widths, k
         ['eligibility', '/ui/eligibility'],
         ['audit', '/ui/audit'],
         ['metrics', '/ui/metrics'],
+        ['quality', '/ui/quality'],
+        ['health', '/ui/health'],
+        ['payers', '/ui/payers'],
         ['admin', '/ui/admin'],
+        ['clients', '/ui/admin/clients'],
+        ['unmatched', '/ui/unmatched'],
         ['alerts', '/ui/admin/alerts'],
         ['sessions', '/ui/admin/sessions'],
         ['account', '/ui/account'],
@@ -87,7 +92,7 @@ describe.skipIf(!haveChromium)('staff UI in Chromium: every page, both widths, k
       }
       await context.close();
     }
-    console.log(`[axe] every page, both widths: ${JSON.stringify(violationsSeen)} violations by impact and rule, over ${2 * 15} page loads (none serious or critical); screenshots in ${ARTIFACTS}`);
+    console.log(`[axe] every page, both widths: ${JSON.stringify(violationsSeen)} violations by impact and rule, over ${2 * 20} page loads (none serious or critical); screenshots in ${ARTIFACTS}`);
     expect(site.consoleErrors, site.consoleErrors.join('\n')).toEqual([]);
   }, 240_000);
 
