@@ -24,7 +24,7 @@ import { parseX12, type CharacterChange } from '../x12/index.ts';
 import type { DeliverDeps } from './deliver.ts';
 import { sendThroughPayer } from './deliver.ts';
 import { eventNumbers } from './prior-numbers.ts';
-import { INBOUND_X12 } from './reply.ts';
+import { INBOUND_X12, storedBundle } from './reply.ts';
 import { bodyOf, envelope, partiesFor, x12FormOf } from './x12-io.ts';
 
 export const ATTACH_JOB = 'payer.attach';
@@ -169,8 +169,7 @@ export function attachHandler(d: DeliverDeps) {
     }
     const payer = request.payerId ? d.payers.get(request.payerId) : undefined;
     if (!payer?.connector || !payer.config.x12) return failWith(d, request, job, `payer ${request.payerId} has no X12 endpoint`, false);
-    const inbound = await latestMessage(d.db, request.id, 'pas-request');
-    const bundle = inbound ? (JSON.parse(inbound.payload) as Bundle) : undefined;
+    const bundle = await storedBundle(d.db, request.id);
     const documents = bundle ? documentsOf(bundle)?.documents ?? [] : [];
     if (!bundle || documents.length === 0) return failWith(d, request, job, 'no document to send', false);
     let out;

@@ -16,7 +16,7 @@ import { recordAnswer } from '../workflow/answer.ts';
 import type { RequestEvents } from '../workflow/events.ts';
 import type { RequestState } from '../workflow/states.ts';
 import type { JobOutcome } from '../workflow/worker.ts';
-import { readPayerReply } from './reply.ts';
+import { readPayerReply, storedBundle } from './reply.ts';
 import type { Outbound, PayerConnector, SendResult } from './connector.ts';
 import type { PayerRegistry, PayerRuntime } from './registry.ts';
 import { envelope, partiesFor, requestOptionsFor, x12FormOf } from './x12-io.ts';
@@ -247,10 +247,10 @@ export function deliverHandler(d: DeliverDeps) {
     }
     const sent = await sendThroughPayer(d, target, job, { payload: out.payload, payloadType: '278-request', senderId: d.senderId }, fail, { idKey: 'authRequestId', message: 'payer delivery failed' });
     if ('outcome' in sent) return sent.outcome;
-    const reply = await readPayerReply(d.db, { request, payer, body: sent.answer.body, contentType: sent.answer.contentType, now: d.now?.() ?? new Date() });
+    // The stored request, read once: the reply's translation and the documents that follow the 278 use it.
+    const requestBundle = payer.config.connector === 'pas-fhir' ? undefined : await storedBundle(d.db, request.id);
+    const reply = await readPayerReply(d.db, { request, payer, body: sent.answer.body, contentType: sent.answer.contentType, now: d.now?.() ?? new Date(), ...(requestBundle ? { requestBundle } : {}) });
     if (reply.kind === 'unreadable') return fail(d, request, job, reply.error, false);
-    const inbound = payer.config.connector === 'pas-fhir' ? undefined : await latestMessage(d.db, request.id, 'pas-request');
-    const requestBundle = inbound ? (JSON.parse(inbound.payload) as Bundle) : undefined;
     if (reply.kind === 'accepted') {
       // A batch-style payer: its 999 accepts the 278, its answer comes later to /payer/x12 (the
       // request stays sent; $submit answers pended when its wait runs out).

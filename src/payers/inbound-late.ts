@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../audit/index.ts';
 import type { Db } from '../db/client.ts';
 import { withTransaction } from '../db/tx.ts';
-import { latestMessage, outboundMessage, requestById, requestsByTrace, saveMessage, type MessageRow, type RequestRow } from '../db/queries/requests.ts';
+import { outboundMessage, requestById, requestsByTrace, saveMessage, type MessageRow, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import type { Logger } from '../log/index.ts';
 import {
@@ -23,7 +23,7 @@ import { parseX12, type Interchange } from '../x12/index.ts';
 import { INBOUND_275_ACK, OUTBOUND_275 } from './attach.ts';
 import { OUTBOUND_278 } from './deliver.ts';
 import { OUTBOUND_270 } from './eligibility-deliver.ts';
-import { INBOUND_X12, rejectionBundle } from './reply.ts';
+import { INBOUND_X12, rejectionBundle, storedBundle } from './reply.ts';
 import { bodyOf } from './x12-io.ts';
 
 export interface LateInput {
@@ -39,11 +39,6 @@ export interface LateInput {
 
 /** Requests still waiting for (or pended on) the payer: a late rejection may still settle them. */
 const OPEN = ['queued', 'sent', 'pended', 'error'] as const;
-
-async function requestBundle(db: Db, requestId: string, set: string): Promise<Bundle | undefined> {
-  const stored = await latestMessage(db, requestId, set);
-  return stored ? (JSON.parse(stored.payload) as Bundle) : undefined;
-}
 
 /** The request one 999 group answers: our interchange by AK102, of this payer. */
 async function answered(input: LateInput, group: AckGroup): Promise<{ out: MessageRow; request: RequestRow } | undefined> {
@@ -86,11 +81,11 @@ export async function recordLateAcks(input: LateInput): Promise<string[]> {
       const reason = `the payer's 999 rejected the ${out.transactionSet === OUTBOUND_270 ? '270' : '278'} (${set?.status ?? group.status})`;
       const errors = ackErrors(group, set, requestPathOf);
       if (out.transactionSet === OUTBOUND_278) {
-        const bundle = rejectionBundle(await requestBundle(db, request.id, 'pas-request'), input.now, { kind: 'syntax', text: reason, errors });
+        const bundle = rejectionBundle(await storedBundle(db, request.id), input.now, { kind: 'syntax', text: reason, errors });
         const r = await recordAnswer(db, { requestId: request.id, actor: `payer:${input.payerId}`, responseBundle: bundle, summary: { overall: 'rejected', items: [] }, messageId, onlyFrom: [...OPEN] });
         if (r?.changed) changed.push(request.id);
       } else if (out.transactionSet === OUTBOUND_270) {
-        const ctx = { request: await requestBundle(db, request.id, ELIGIBILITY_REQUEST_SET) as never, now: input.now, ids: randomUUID };
+        const ctx = { request: await storedBundle(db, request.id, ELIGIBILITY_REQUEST_SET) as never, now: input.now, ids: randomUUID };
         const bundle = eligibilityOutcomeBundle(ctx, { kind: 'error', reason, code: set?.status ?? group.status, errors });
         const summary = { status: 'error' as const, errors: [{ loopId: 'interchange', code: set?.status ?? group.status, description: reason }] };
         const r = await recordEligibilityAnswer(db, { requestId: request.id, actor: `payer:${input.payerId}`, responseBundle: bundle as unknown as Bundle, summary, messageId, onlyFrom: ['queued', 'sent', 'error'] });
@@ -119,7 +114,7 @@ export async function recordLate271s(input: LateInput): Promise<string[]> {
           await appendAudit(db, { actor: `payer:${input.payerId}`, action: 'payer.unmatched', outcome: 'failure', detail: { messageId, controlNumber: input.ic.controlNumber, set: '271', ...(candidates.length > 1 ? { reason: 'ambiguous' } : {}) } });
           return;
         }
-        const stored = await requestBundle(db, request.id, ELIGIBILITY_REQUEST_SET);
+        const stored = await storedBundle(db, request.id, ELIGIBILITY_REQUEST_SET);
         const { bundle, summary } = eligibility271ToFhir(body, { request: stored as never, now: input.now, ids: randomUUID, ...(trace ? { trace } : {}) });
         const r = await recordEligibilityAnswer(db, { requestId: request.id, actor: `payer:${input.payerId}`, responseBundle: bundle as unknown as Bundle, summary, messageId, onlyFrom: ['queued', 'sent', 'error'] });
         if (r?.changed) changed.push(request.id);

@@ -55,12 +55,20 @@ function ackRejection(parsed: ParseResult): Refusal | undefined {
   return undefined;
 }
 
+/** A request's stored Bundle of one message set (the PAS request by default), parsed. */
+export async function storedBundle(db: Db, requestId: string, set = 'pas-request'): Promise<Bundle | undefined> {
+  const stored = await latestMessage(db, requestId, set);
+  return stored ? (JSON.parse(stored.payload) as Bundle) : undefined;
+}
+
+/**
+ * Reads what a payer answered. `requestBundle`: the stored PAS request when the caller has it
+ * already (read here otherwise, for X12 answers only).
+ */
 export async function readPayerReply(
   db: Db,
-  r: { request: RequestRow; payer: PayerRuntime; body: string; contentType: string; now: Date },
+  r: { request: RequestRow; payer: PayerRuntime; body: string; contentType: string; now: Date; requestBundle?: Bundle },
 ): Promise<PayerReply> {
-  const stored = await latestMessage(db, r.request.id, 'pas-request');
-  const requestBundle = stored ? (JSON.parse(stored.payload) as Bundle) : undefined;
   const base = { orgId: r.request.orgId, requestId: r.request.id, direction: 'in' as const };
 
   if (r.payer.config.connector === 'pas-fhir') {
@@ -74,6 +82,7 @@ export async function readPayerReply(
     return { kind: 'answer', bundle, summary: summarizeResponse(bundle), message: { ...base, format: 'fhir', transactionSet: 'pas-response-in', payload: r.body } };
   }
 
+  const requestBundle = r.requestBundle ?? (await storedBundle(db, r.request.id));
   const parsed = parseX12(r.body, { validate: false });
   if (!parsed.isX12) return { kind: 'unreadable', error: 'the payer answered with something that is not X12' };
   const ic = parsed.interchanges[0];

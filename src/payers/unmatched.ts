@@ -12,14 +12,14 @@ import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../audit/index.ts';
 import type { Db } from '../db/client.ts';
 import { withTransaction } from '../db/tx.ts';
-import { latestMessage, lockRequest, type RequestRow } from '../db/queries/requests.ts';
+import { lockRequest, type RequestRow } from '../db/queries/requests.ts';
 import { insertUnmatched, lockUnmatched, resolveUnmatched } from '../db/queries/unmatched.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import { AppError } from '../http/errors.ts';
 import { x12ResponseToPas } from '../translate/index.ts';
 import { recordAnswer } from '../workflow/answer.ts';
 import { parseX12, type Segment } from '../x12/index.ts';
-import { summaryOf278 } from './reply.ts';
+import { storedBundle, summaryOf278 } from './reply.ts';
 import { bodyOf, envelopeOf } from './x12-io.ts';
 
 /** States a late answer may still settle. */
@@ -30,8 +30,7 @@ export async function applyLate278(
   tx: Db,
   opts: { request: RequestRow; body: Segment[]; envelope?: ReturnType<typeof envelopeOf>; payerId: string; actor: string; messageId: string; now: Date },
 ): Promise<boolean> {
-  const stored = await latestMessage(tx, opts.request.id, 'pas-request');
-  const requestBundle = stored ? (JSON.parse(stored.payload) as Bundle) : undefined;
+  const requestBundle = await storedBundle(tx, opts.request.id);
   const bundle = x12ResponseToPas(opts.body, { request: requestBundle as never, ...(opts.envelope ? { envelope: opts.envelope } : {}), now: opts.now, ids: randomUUID }) as unknown as Bundle;
   const summary = summaryOf278(opts.body, bundle);
   const r = await recordAnswer(tx, { requestId: opts.request.id, actor: opts.actor, responseBundle: bundle, summary, messageId: opts.messageId, onlyFrom: [...LATE_ANSWER_FROM] });
