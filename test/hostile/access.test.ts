@@ -9,13 +9,11 @@
  *   no longer silently stuck: an alert per organization, a notice on their worklists, a list that
  *   shows each organization only its own request, and a global administrator who applies it.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as clientCommand } from '../../src/cli/commands/client.ts';
-import { openDatabase } from '../../src/db/client.ts';
 import { latestMessage } from '../../src/db/queries/requests.ts';
 import { upsertClient, upsertOrganization } from '../../src/db/queries/clients.ts';
 import { apiClients, auditAlerts, auditEvents, requests, unmatchedAnswers } from '../../src/db/schema.ts';
@@ -24,7 +22,7 @@ import { bodyOf } from '../../src/payers/x12-io.ts';
 import { respond278 } from '../../src/sim/decide-278.ts';
 import { InMemoryControlNumbers, parseX12, writeX12 } from '../../src/x12/index.ts';
 import { runCommand } from '../helpers/cli-io.ts';
-import { testDatabase, usingPostgres, type TestDatabase } from '../helpers/db.ts';
+import { cliStore, type CliStore } from '../helpers/db.ts';
 import { providerToken } from '../helpers/jwk.ts';
 import { pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
 import { addStaff } from '../staff/helpers.ts';
@@ -87,40 +85,30 @@ describe('disabling an API client', () => {
   });
 
   describe('priorgate client disable|enable on the database', () => {
+    let store: CliStore;
     let env: Record<string, string>;
-    let dir: string | undefined;
-    let pg: TestDatabase | undefined;
     beforeAll(async () => {
-      if (usingPostgres) {
-        pg = await testDatabase();
-        env = { DATABASE_URL: pg.url! };
-      } else {
-        dir = mkdtempSync(path.join(tmpdir(), 'pg-client-cli-'));
-        env = { PRIORGATE_DATA_DIR: dir };
-      }
-      const d = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.PRIORGATE_DATA_DIR });
-      await d.migrate();
-      await upsertOrganization(d.db, { id: 'org-cli', name: 'CLI Clinic' });
-      await upsertClient(d.db, { id: 'cli-client', orgId: 'org-cli', jwks: { keys: [] }, scopes: ['system/Claim.c'] });
-      await d.close();
+      store = await cliStore('pg-client-cli-');
+      env = store.env;
+      await store.withDb(async (db) => {
+        await upsertOrganization(db, { id: 'org-cli', name: 'CLI Clinic' });
+        await upsertClient(db, { id: 'cli-client', orgId: 'org-cli', jwks: { keys: [] }, scopes: ['system/Claim.c'] });
+      });
     });
-    afterAll(async () => {
-      await pg?.close();
-      if (dir) rmSync(dir, { recursive: true, force: true });
-    });
+    afterAll(() => store.close());
 
     it('disables (exit 0, audited as the operator), says so when repeated, enables; exit 2 for an unknown client or bad usage', async () => {
       const off = await runCommand(clientCommand, ['disable', '--id', 'cli-client'], { env });
       expect(off.code, off.text).toBe(0);
       expect(off.stdout).toMatch(/client cli-client \(organization org-cli\) disabled: it gets no tokens/);
       expect((await runCommand(clientCommand, ['disable', '--id', 'cli-client'], { env })).stdout).toMatch(/was already disabled/);
-      const d = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.PRIORGATE_DATA_DIR });
-      const [row] = await d.db.select().from(apiClients).where(eq(apiClients.id, 'cli-client'));
+      const { row, events } = await store.withDb(async (db) => ({
+        row: (await db.select().from(apiClients).where(eq(apiClients.id, 'cli-client')))[0],
+        events: await db.select().from(auditEvents).where(eq(auditEvents.action, 'client.disable')),
+      }));
       expect(row!.active).toBe(false);
       expect(row!.tokensNotBefore).toBeInstanceOf(Date);
-      const events = await d.db.select().from(auditEvents).where(eq(auditEvents.action, 'client.disable'));
       expect(events.map((e) => e.actor)).toEqual(['operator']);
-      await d.close();
       expect((await runCommand(clientCommand, ['enable', '--id', 'cli-client'], { env })).code).toBe(0);
       expect((await runCommand(clientCommand, ['disable', '--id', 'nobody'], { env })).code).toBe(2);
       expect((await runCommand(clientCommand, ['disable'], { env })).code).toBe(2);

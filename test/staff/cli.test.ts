@@ -1,46 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { eq } from 'drizzle-orm';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/auth/index.ts';
 import { run } from '../../src/cli/commands/staff.ts';
-import { openDatabase } from '../../src/db/client.ts';
 import { upsertOrganization } from '../../src/db/queries/clients.ts';
 import { staffByUsername } from '../../src/db/queries/staff.ts';
 import { auditEvents, staffSessions, staffUsers } from '../../src/db/schema.ts';
-import { testDatabase, usingPostgres, type TestDatabase } from '../helpers/db.ts';
+import { cliStore, type CliStore } from '../helpers/db.ts';
 import { runCommand } from '../helpers/cli-io.ts';
 
+let store: CliStore;
 let env: Record<string, string>;
-let dir: string | undefined;
-let pg: TestDatabase | undefined;
+const withDb: CliStore['withDb'] = (fn) => store.withDb(fn);
 
 beforeAll(async () => {
-  if (usingPostgres) {
-    pg = await testDatabase();
-    env = { DATABASE_URL: pg.url! };
-  } else {
-    dir = mkdtempSync(path.join(tmpdir(), 'pg-staff-cli-'));
-    env = { PRIORGATE_DATA_DIR: dir };
-  }
+  store = await cliStore('pg-staff-cli-');
+  env = store.env;
   await withDb((db) => upsertOrganization(db, { id: 'org-cli', name: 'CLI Clinic' }));
 });
-afterAll(async () => {
-  await pg?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
-
-async function withDb<T>(fn: (db: Awaited<ReturnType<typeof openDatabase>>['db']) => Promise<T>): Promise<T> {
-  const d = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.PRIORGATE_DATA_DIR });
-  try {
-    await d.migrate();
-    return await fn(d.db);
-  } finally {
-    await d.close();
-  }
-}
+afterAll(() => store.close());
 
 const staff = (args: string[], opts: { stdin?: string; env?: Record<string, string> } = {}) => runCommand(run, args, { ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}), env: { ...env, ...opts.env } });
 
