@@ -62,6 +62,8 @@ const EnvSchema = z.object({
   PRIORGATE_DEFAULT_PAYER: z.string().min(1).optional(),
   /** How long a claimed job stays locked; a crashed worker's jobs are retried after it. */
   PRIORGATE_JOB_LOCK_MS: intFrom(1000, 3_600_000).default(30_000),
+  /** Tell callers what each request cost the database (Server-Timing: statements, commits). */
+  PRIORGATE_SERVER_TIMING: z.enum(['0', '1', 'true', 'false']).default('0'),
   /** The EHR's FHIR base URL, the client id registered there, and our private JWK file for it. */
   PRIORGATE_EHR_URL: z.url().optional(),
   PRIORGATE_EHR_CLIENT_ID: z.string().min(1).optional(),
@@ -127,6 +129,8 @@ export interface Config {
   /** Payer for requests whose insurer matches no configured payer (demo: demo-payer). */
   defaultPayer?: string;
   jobLockMs: number;
+  /** Server-Timing `db` on every answer (statements and commits the request cost). */
+  serverTiming: boolean;
   ehr?: { url: string; clientId: string; keyFile: string };
   /** Staff roles that must sign in with TOTP. */
   mfaRequiredRoles: string[];
@@ -213,6 +217,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { demo?: boolean } = {}
     x12SenderId: e.PRIORGATE_X12_SENDER_ID,
     defaultPayer: e.PRIORGATE_DEFAULT_PAYER ?? (demo ? 'demo-payer' : undefined),
     jobLockMs: e.PRIORGATE_JOB_LOCK_MS,
+    serverTiming: e.PRIORGATE_SERVER_TIMING === '1' || e.PRIORGATE_SERVER_TIMING === 'true',
     ehr:
       e.PRIORGATE_EHR_URL && e.PRIORGATE_EHR_CLIENT_ID && e.PRIORGATE_EHR_KEY_FILE
         ? { url: e.PRIORGATE_EHR_URL, clientId: e.PRIORGATE_EHR_CLIENT_ID, keyFile: e.PRIORGATE_EHR_KEY_FILE }

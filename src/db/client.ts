@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { sql, type SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import * as schema from './schema.ts';
+import { queryLogger } from './stats.ts';
 
 export type Schema = typeof schema;
 /** A database or an open transaction: query functions take this first (STYLE.md habit 8). */
@@ -45,7 +46,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
   const { drizzle } = await import('drizzle-orm/postgres-js');
   const { migrate } = await import('drizzle-orm/postgres-js/migrator');
   const client = postgres(url, { max: opts.max ?? 10, onnotice: () => {} });
-  const db = drizzle(client, { schema }) as unknown as Db;
+  const db = drizzle(client, { schema, logger: queryLogger }) as unknown as Db;
   return {
     db,
     kind: 'postgres',
@@ -107,7 +108,7 @@ export async function openEmbedded(dataDir: string | undefined, opts: { port?: n
   }
   const client = new PGlite(dataDir ? path.join(dataDir, 'pgdata') : undefined);
   await client.waitReady;
-  const db = drizzle(client, { schema }) as unknown as Db;
+  const db = drizzle(client, { schema, logger: queryLogger }) as unknown as Db;
   return {
     db,
     kind: 'embedded',

@@ -13,6 +13,7 @@
  */
 import { PgTransaction, type PgTransactionConfig } from 'drizzle-orm/pg-core';
 import type { Db } from './client.ts';
+import { countedTransaction } from './stats.ts';
 
 /** SQLSTATEs after which the whole transaction may simply be run again. */
 export const RETRYABLE_SQLSTATES: ReadonlySet<string> = new Set(['40P01', '40001']);
@@ -79,6 +80,10 @@ export async function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy = {
  */
 export function withTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>, policy: RetryPolicy = {}): Promise<T> {
   // drizzle types a transaction as PgTransaction, which is a PgDatabase: the one cast lives here.
-  const run = () => db.transaction((tx) => fn(tx as unknown as Db), policy.config);
+  const run = () =>
+    countedTransaction(() =>
+      db.transaction((tx) => fn(tx as unknown as Db), policy.config),
+    );
   return db instanceof PgTransaction ? run() : withRetry(run, policy);
 }
+

@@ -10,6 +10,7 @@ import { operationOutcome, outcomeOf } from '../fhir/outcome.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { AppError, ERROR_CODES, IssuesError, OAuthError } from './errors.ts';
 import { metricsMiddleware } from './metrics.ts';
+import { countStatements } from '../db/stats.ts';
 import { textGuard } from './text-guard.ts';
 import { healthRoutes } from './routes/health.ts';
 import { smartRoutes } from './routes/smart.ts';
@@ -34,10 +35,12 @@ export function createApp(deps: AppDeps, extra: RouteGroup[] = []): Hono<AppEnv>
     const log = deps.log.child({ requestId: c.var.requestId });
     c.set('log', log);
     const start = performance.now();
-    await next();
+    // What the request cost the database (src/db/stats.ts), told to the caller as Server-Timing.
+    const { count } = await countStatements(() => next());
+    if (deps.config.serverTiming) c.header('Server-Timing', `db;desc="statements=${count.statements} commits=${count.commits}"`, { append: true });
     const path = new URL(c.req.url).pathname;
     // Path only: query strings are never logged. Ids in paths are opaque UUIDs, never PHI.
-    log.info({ method: c.req.method, path, status: c.res.status, ms: Math.round(performance.now() - start) }, 'request');
+    log.info({ method: c.req.method, path, status: c.res.status, ms: Math.round(performance.now() - start), dbStatements: count.statements, dbCommits: count.commits }, 'request');
   });
   app.use(metricsMiddleware(deps.metrics));
   // FHIR and API answers carry PHI: never stored by a cache, never sniffed into another type.
