@@ -17,11 +17,13 @@ export class ControlNumberBlocks implements ControlNumbers {
   constructor(
     private readonly reserve: Reserve,
     private readonly block = 1000,
+    /** The kinds `ensure` keeps at hand (an envelope whose GS06 repeats the ISA13 needs no GS numbers). */
+    private readonly kinds: ControlKind[] = KINDS,
   ) {}
 
   /** Makes sure one number of each kind is at hand; call right before a synchronous write. */
   async ensure(): Promise<void> {
-    for (const kind of KINDS) {
+    for (const kind of this.kinds) {
       while (this.available(kind) < 1) {
         let p = this.pending.get(kind);
         if (!p) {
@@ -37,7 +39,8 @@ export class ControlNumberBlocks implements ControlNumbers {
     }
   }
 
-  private available(kind: ControlKind): number {
+  /** Numbers of a kind at hand without a round trip. */
+  available(kind: ControlKind): number {
     const r = this.left.get(kind);
     return r ? r.end - r.next : 0;
   }

@@ -3,7 +3,8 @@
  * stored control numbers, and reading what payers send back. The codec (`x12/`) does the syntax.
  */
 import type { Db } from '../db/client.ts';
-import { nextEnvelopeNumbers } from '../db/queries/control-numbers.ts';
+import { nextControlNumbers, nextEnvelopeNumbers } from '../db/queries/control-numbers.ts';
+import { ControlNumberBlocks } from '../eligibility/control-block.ts';
 import { assertSendable, traceOriginator, type PasRequestOptions } from '../translate/index.ts';
 import { fitForPayer, parseX12, writeX12, type CharacterChange, type ControlNumbers, type Delimiters, type Interchange, type TransactionSet } from '../x12/index.ts';
 import type { Segment } from '../x12/types.ts';
@@ -29,10 +30,34 @@ export interface Outgoing {
  * the ISA13 number: a payer's 999 names only GS06 (AK102) and ST02 (AK202), and this is how a late
  * 999 finds the interchange it answers (by its stored ISA13).
  */
-async function reserve(db: Db, sender: string): Promise<ControlNumbers> {
-  const reserved = await nextEnvelopeNumbers(db, sender);
-  return { next: (kind) => (kind === 'GS' ? reserved.ISA : reserved[kind]) };
+async function reserve(db: Db, sender: string, reserved?: EnvelopeNumbers): Promise<ControlNumbers> {
+  const n = reserved ?? (await nextEnvelopeNumbers(db, sender));
+  return { next: (kind) => (kind === 'GS' ? n.ISA : n[kind]) };
 }
+
+/** One interchange's control numbers (GS06 repeats the ISA13). */
+export type EnvelopeNumbers = Record<'ISA' | 'ST', number>;
+
+/**
+ * An interchange's control numbers taken before its transaction opens, from blocks reserved in
+ * short statements of their own: the per-sender counter rows are then never locked for the length
+ * of a request's transaction (they were the row every accepting transaction waited on). Called
+ * outside any transaction (inside one it would wait for a pool connection the transaction may be
+ * holding). A number is never reused; one not used (a rolled-back transaction, a restart) is a gap,
+ * which X12 allows.
+ */
+export async function reserveEnvelope(db: Db, sender: string): Promise<EnvelopeNumbers> {
+  let bySender = envelopeBlocks.get(db);
+  if (!bySender) envelopeBlocks.set(db, (bySender = new Map()));
+  let blocks = bySender.get(sender);
+  if (!blocks) bySender.set(sender, (blocks = new ControlNumberBlocks((kind, count) => nextControlNumbers(db, sender, kind, count), ENVELOPE_BLOCK, ['ISA', 'ST'])));
+  // Other callers may take the last numbers between ensure() and here: take both or look again.
+  while (blocks.available('ISA') < 1 || blocks.available('ST') < 1) await blocks.ensure();
+  return { ISA: blocks.next('ISA'), ST: blocks.next('ST') };
+}
+
+const ENVELOPE_BLOCK = 50;
+const envelopeBlocks = new WeakMap<Db, Map<string, ControlNumberBlocks>>();
 
 /** What the payer's configuration says about how X12 must look (rules/payers: `x12`). */
 export interface PayerX12Form {
@@ -48,10 +73,10 @@ export interface PayerX12Form {
  */
 export async function envelope(
   db: Db,
-  opts: { from: Party; to: Party; setId: string; version: string; functionalId: string; body: Segment[]; usage: 'P' | 'T'; now: Date; form?: PayerX12Form },
+  opts: { from: Party; to: Party; setId: string; version: string; functionalId: string; body: Segment[]; usage: 'P' | 'T'; now: Date; form?: PayerX12Form; numbers?: EnvelopeNumbers },
 ): Promise<Outgoing> {
   const { segments, changes } = opts.form ? fitForPayer(opts.body, opts.form) : { segments: opts.body, changes: [] };
-  const controlNumbers = await reserve(db, opts.from.id);
+  const controlNumbers = await reserve(db, opts.from.id, opts.numbers);
   const text = writeX12(
     {
       sender: { qualifier: opts.from.qualifier, id: opts.from.id },
