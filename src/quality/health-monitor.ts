@@ -9,7 +9,8 @@ import { hostname } from 'node:os';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
 import { withTransaction } from '../db/tx.ts';
-import { insertBreakerEvent, insertPayerCall, lockHealthScan, pruneCalls } from '../db/queries/quality.ts';
+import { insertBreakerEvent, insertPayerCalls, lockHealthScan, pruneCalls } from '../db/queries/quality.ts';
+import type { payerCalls } from '../db/schema.ts';
 import type { Logger } from '../log/index.ts';
 import type { PayerCall } from '../payers/deliver.ts';
 import type { PayerRegistry } from '../payers/registry.ts';
@@ -77,8 +78,22 @@ export function startHealthMonitor(deps: { db: Db; log: Logger; config: Config; 
     }
     return { health, ...(alerts ? { alerts } : {}) };
   };
+  // Calls are written in batches (one insert per quarter second at most), not one commit per call.
+  let calls: (typeof payerCalls.$inferInsert)[] = [];
+  let callTimer: NodeJS.Timeout | undefined;
+  const writeCalls = () => {
+    clearTimeout(callTimer);
+    callTimer = undefined;
+    const batch = calls;
+    calls = [];
+    if (batch.length) track(insertPayerCalls(db, batch), 'payer calls');
+  };
+  const settled = () => {
+    writeCalls();
+    return Promise.all(pending);
+  };
   const scanNow = () => (running ??= (async () => {
-    await Promise.all(pending);
+    await settled();
     return scan();
   })().finally(() => (running = undefined)));
 
@@ -99,17 +114,18 @@ export function startHealthMonitor(deps: { db: Db; log: Logger; config: Config; 
     observe(call) {
       metrics?.calls.inc({ payer: call.payerId, kind: call.kind, outcome: call.outcome });
       metrics?.callDuration.observe({ payer: call.payerId, kind: call.kind }, call.ms / 1000);
-      track(insertPayerCall(db, { payerId: call.payerId, kind: call.kind, outcome: call.outcome, ok: call.ok, durationMs: call.ms, at: call.at }), 'a payer call');
+      calls.push({ payerId: call.payerId, kind: call.kind, outcome: call.outcome, ok: call.ok, durationMs: call.ms, at: call.at });
+      callTimer ??= setTimeout(writeCalls, 250);
     },
     scanNow,
     flush: async () => {
-      await Promise.all(pending);
+      await settled();
     },
     async stop() {
       stopped = true;
       clearTimeout(timer);
       await running?.catch(() => {});
-      await Promise.all(pending);
+      await settled();
     },
   };
 }

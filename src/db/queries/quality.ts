@@ -52,8 +52,8 @@ export async function messagePayload(db: Db, id: string): Promise<string | undef
   return row ? openMessage(db, row).payload : undefined;
 }
 
-export async function insertPayerCall(db: Db, row: typeof payerCalls.$inferInsert): Promise<void> {
-  await db.insert(payerCalls).values(row);
+export async function insertPayerCalls(db: Db, rows: (typeof payerCalls.$inferInsert)[]): Promise<void> {
+  await db.insert(payerCalls).values(rows);
 }
 
 export async function insertBreakerEvent(db: Db, row: typeof payerBreakerEvents.$inferInsert): Promise<void> {
