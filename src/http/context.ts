@@ -1,4 +1,5 @@
 /** What the HTTP app is given (explicit dependencies) and what it keeps per request. */
+import type { Job } from '../db/queries/jobs.ts';
 import type { BatchRunner } from '../eligibility/runner.ts';
 import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
@@ -18,6 +19,8 @@ export interface GatewayServices {
   events: RequestEvents;
   /** Wakes this process's delivery worker after an enqueue. */
   wake(): void;
+  /** Runs a job this process enqueued claimed, now (`Worker.run`). */
+  runJob(job: Job, prepared?: unknown): Promise<void>;
   /** The current (last good) payer rules. */
   rules(): RuleSet;
   /** The EHR the rules pull documentation from, when one is configured. */

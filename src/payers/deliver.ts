@@ -6,9 +6,9 @@
  * without a 278 are translated here first.
  */
 import type { Db } from '../db/client.ts';
-import type { Job } from '../db/queries/jobs.ts';
+import { completeJob, type Job } from '../db/queries/jobs.ts';
 import { findOrganization } from '../db/queries/clients.ts';
-import { latestMessage, requestById, saveMessage, transition, type RequestRow } from '../db/queries/requests.ts';
+import { latestMessage, requestById, saveMessage, transition, transitionFrom, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import type { Logger } from '../log/index.ts';
 import { pasRequestTo278, TranslateError } from '../translate/index.ts';
@@ -19,7 +19,7 @@ import type { JobOutcome } from '../workflow/worker.ts';
 import { readPayerReply, storedBundle } from './reply.ts';
 import type { Outbound, PayerConnector, SendResult } from './connector.ts';
 import type { PayerRegistry, PayerRuntime } from './registry.ts';
-import { envelope, partiesFor, requestOptionsFor, x12FormOf } from './x12-io.ts';
+import { envelope, partiesFor, requestOptionsFor, reserveEnvelope, x12FormOf, type EnvelopeNumbers } from './x12-io.ts';
 import { attachmentNotice, fittedPositions, queueAttachments, withNote } from './attach.ts';
 import { priorNumbers } from './prior-numbers.ts';
 import { withTransaction } from '../db/tx.ts';
@@ -81,7 +81,7 @@ export function sendsX12(payer: PayerConfig): boolean {
  */
 export async function write278(
   tx: Db,
-  r: { request: RequestRow; payer: PayerConfig; senderId: string; bundle: Bundle; body?: Segment[]; now: Date; requesterNpi?: string | null },
+  r: { request: RequestRow; payer: PayerConfig; senderId: string; bundle: Bundle; body?: Segment[]; now: Date; requesterNpi?: string | null; numbers?: EnvelopeNumbers },
 ): Promise<{ payload: string; controlNumber: string; fitted: string[] }> {
   const prior = r.request.priorRequestId ? await priorNumbers(tx, r.request) : undefined;
   const options = { now: r.now, ...requestOptionsFor(r.payer, r.senderId, r.requesterNpi), ...(prior ? { prior } : {}) };
@@ -95,6 +95,7 @@ export async function write278(
     usage: r.payer.usage,
     now: r.now,
     form: x12FormOf(r.payer),
+    ...(r.numbers ? { numbers: r.numbers } : {}),
   });
   await saveMessage(tx, {
     orgId: r.request.orgId,
@@ -112,6 +113,11 @@ export async function write278(
   }
   await queueAttachments(tx, { request: r.request, payer: r.payer, bundle: r.bundle, when: 'with-278' });
   return { payload: out.text, controlNumber: out.isa13, fitted };
+}
+
+/** The control numbers of a request's 278, taken before the transaction that writes it opens (`reserveEnvelope`). */
+export function reserve278(db: Db, payer: PayerConfig, senderId: string): Promise<EnvelopeNumbers> {
+  return reserveEnvelope(db, partiesFor(payer, senderId).from.id);
 }
 
 /** `queued` → `sent` when the first attempt goes out. */
@@ -232,37 +238,65 @@ export async function sendThroughPayer(
   return { answer: sent };
 }
 
+/**
+ * What the process that accepted a request already holds when it runs the first delivery attempt
+ * itself (`Worker.run` right after the acceptance commit): the request row, the interchange it
+ * wrote and the request Bundle. Nothing of it is read back; `answered` is filled in with what the
+ * attempt recorded, so `$submit` answers without reading that back either.
+ */
+export interface PreparedDelivery {
+  request: RequestRow;
+  payload: string;
+  bundle: Bundle;
+  answered?: { request: RequestRow; responseText: string };
+}
+
 export function deliverHandler(d: DeliverDeps) {
-  return async (job: Job): Promise<JobOutcome> => {
-    const target = await deliveryTarget(d, job, AWAITING, fail);
+  return async (job: Job, context?: unknown): Promise<JobOutcome> => {
+    const prepared = context as PreparedDelivery | undefined;
+    const target = prepared ? preparedTarget(d, prepared) : await deliveryTarget(d, job, AWAITING, fail);
     if ('outcome' in target) return target.outcome;
     const { request, payer } = target;
 
     let out;
     try {
-      out = await outboundPayload(d, request, payer, job.payload.fresh === true && job.attempts === 1);
+      // Prepared: the acceptance wrote the interchange; `sent` is recorded with the answer (one
+      // transaction), or before the failure is, when the attempt fails.
+      out = prepared ? { payload: prepared.payload, messageSet: OUTBOUND_278 } : await outboundPayload(d, request, payer, job.payload.fresh === true && job.attempts === 1);
     } catch (e) {
       if (e instanceof TranslateError) return fail(d, request, job, `translation failed at ${e.expression}`, false);
       throw e;
     }
-    const sent = await sendThroughPayer(d, target, job, { payload: out.payload, payloadType: '278-request', senderId: d.senderId }, fail, { idKey: 'authRequestId', message: 'payer delivery failed' });
+    const failPrepared: Fail = async (dd, r, j, error, retryable) => {
+      await withTransaction(dd.db, (tx) => markSent(tx, r, payer, controlNumberOf(prepared!.payload)));
+      return fail(dd, { ...r, status: 'sent' }, j, error, retryable);
+    };
+    const sent = await sendThroughPayer(d, target, job, { payload: out.payload, payloadType: '278-request', senderId: d.senderId }, prepared ? failPrepared : fail, { idKey: 'authRequestId', message: 'payer delivery failed' });
     if ('outcome' in sent) return sent.outcome;
     // The stored request, read once: the reply's translation and the documents that follow the 278 use it.
-    const requestBundle = payer.config.connector === 'pas-fhir' ? undefined : await storedBundle(d.db, request.id);
+    const requestBundle = prepared?.bundle ?? (payer.config.connector === 'pas-fhir' ? undefined : await storedBundle(d.db, request.id));
     const reply = await readPayerReply(d.db, { request, payer, body: sent.answer.body, contentType: sent.answer.contentType, now: d.now?.() ?? new Date(), ...(requestBundle ? { requestBundle } : {}) });
-    if (reply.kind === 'unreadable') return fail(d, request, job, reply.error, false);
+    if (reply.kind === 'unreadable') return (prepared ? failPrepared : fail)(d, request, job, reply.error, false);
     if (reply.kind === 'accepted') {
       // A batch-style payer: its 999 accepts the 278, its answer comes later to /payer/x12 (the
       // request stays sent; $submit answers pended when its wait runs out).
       await withTransaction(d.db, async (tx) => {
+        if (prepared) await markSent(tx, request, payer, controlNumberOf(prepared.payload));
         await saveMessage(tx, reply.message);
         // The payer has the 278: documents that follow it may leave.
         if (requestBundle) await queueAttachments(tx, { request, payer: payer.config, bundle: requestBundle, when: 'after-278' });
+        if (prepared) await completeJob(tx, job.id);
       });
-      return { ok: true };
+      if (prepared) d.events.changed(request.id);
+      return { ok: true, completed: Boolean(prepared) };
     }
     const recorded = await withTransaction(d.db, async (tx) => {
-      const messageId = await saveMessage(tx, reply.message);
+      // Prepared: still queued as accepted (one statement moves it and says so, no lock and read
+      // first), sent together with the payer's message.
+      const [sentRow, messageId] = await Promise.all([
+        prepared ? transitionFrom(tx, request.id, 'queued', 'sent', { actor: 'system', detail: { payerId: payer.config.id, controlNumber: controlNumberOf(prepared.payload) } }) : undefined,
+        saveMessage(tx, reply.message),
+      ]);
       const accepted = reply.summary.overall !== 'rejected';
       const answered = await recordAnswer(tx, {
         requestId: request.id,
@@ -272,12 +306,31 @@ export function deliverHandler(d: DeliverDeps) {
         summary: reply.summary,
         messageId,
         onlyFrom: AWAITING,
+        ...(sentRow ? { locked: sentRow } : {}),
+        ...(requestBundle ? { requestBundle } : {}),
       });
-      // Documents that follow the 278 leave once the payer has it (and has not refused it).
-      if (answered?.changed && accepted && requestBundle) await queueAttachments(tx, { request, payer: payer.config, bundle: requestBundle, when: 'after-278' });
+      await Promise.all([
+        // Documents that follow the 278 leave once the payer has it (and has not refused it).
+        answered?.changed && accepted && requestBundle ? queueAttachments(tx, { request, payer: payer.config, bundle: requestBundle, when: 'after-278' }) : undefined,
+        prepared ? completeJob(tx, job.id) : undefined,
+      ]);
       return answered;
     });
+    if (prepared && recorded?.responseText) prepared.answered = { request: recorded.request, responseText: recorded.responseText };
     if (recorded?.changed) d.events.changed(request.id);
-    return { ok: true };
+    return { ok: true, completed: Boolean(prepared) };
   };
+}
+
+/** The target of a prepared first attempt: the request as accepted, its payer from the registry. */
+function preparedTarget(d: DeliverDeps, prepared: PreparedDelivery): { request: RequestRow; payer: Connected } | { outcome: JobOutcome } {
+  const payer = prepared.request.payerId ? d.payers.get(prepared.request.payerId) : undefined;
+  if (!payer?.connector) return { outcome: { ok: false, error: `payer ${prepared.request.payerId} has no endpoint`, retryable: false } };
+  return { request: prepared.request, payer: payer as Connected };
+}
+
+/** ISA13 of an interchange we wrote (fixed-width ISA: the 13th element). */
+function controlNumberOf(interchange: string): string | null {
+  const sep = interchange.charAt(3);
+  return interchange.split(sep, 14)[13] ?? null;
 }

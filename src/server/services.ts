@@ -112,6 +112,7 @@ export async function startServices(opts: {
     payers: registry,
     events,
     wake: () => worker.wake(),
+    runJob: (job, prepared) => worker.run(job, prepared),
     rules: () => rules.current(),
     ehr: ehr.client,
     batches,

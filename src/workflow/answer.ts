@@ -48,36 +48,36 @@ export interface RecordAnswerInput {
   messageId?: string | null;
   /** Only move if the request is still in one of these states (guards races with late answers). */
   onlyFrom?: RequestState[];
+  /** The request's row, locked by the caller in this transaction (it is not locked and read again). */
+  locked?: RequestRow;
+  /** The request's PAS Bundle, when the caller holds it (it is not read back and parsed again). */
+  requestBundle?: Bundle;
 }
 
-export async function recordAnswer(tx: Db, input: RecordAnswerInput): Promise<{ request: RequestRow; changed: boolean } | undefined> {
+export async function recordAnswer(tx: Db, input: RecordAnswerInput): Promise<{ request: RequestRow; changed: boolean; responseText?: string } | undefined> {
   // Lock the row first: a late payer answer and the gateway's own pended answer may race.
-  const current = await lockRequest(tx, input.requestId);
+  const current = input.locked ?? (await lockRequest(tx, input.requestId));
   if (!current) return undefined;
   if (input.onlyFrom && !input.onlyFrom.includes(current.status as RequestState)) return { request: current, changed: false };
   const bundle = stampResponse(input.responseBundle, current);
   // PAS spec-46: an update's answer carries the current result of every item it submitted.
-  const request = await latestMessage(tx, current.id, REQUEST_SET);
+  const request = input.requestBundle ?? (await storedRequest(tx, current.id));
   const prior = current.priorRequestId ? await latestMessage(tx, current.priorRequestId, RESPONSE_SET) : undefined;
-  const completed = request ? withCurrentResults(bundle, JSON.parse(request.payload) as Bundle, prior ? (JSON.parse(prior.payload) as Bundle) : undefined).added : 0;
+  const completed = request ? withCurrentResults(bundle, request, prior ? (JSON.parse(prior.payload) as Bundle) : undefined).added : 0;
   const answer = completed && input.summary.overall !== 'rejected' ? { ...summarizeResponse(bundle), ...(input.summary.authNumber ? { authNumber: input.summary.authNumber } : {}) } : input.summary;
   const to = stateOf(answer);
-  const responseId = await saveMessage(tx, {
-    orgId: current.orgId,
-    requestId: current.id,
-    direction: 'out',
-    format: 'fhir',
-    transactionSet: RESPONSE_SET,
-    payload: JSON.stringify(bundle),
-  });
-  await updateItemDecisions(
-    tx,
-    current.id,
-    answer.items.filter((i) => i.code).map((i) => ({ sequence: i.sequence, decision: i.code!, authNumber: i.authNumber ?? null })),
-  );
+  const responseText = JSON.stringify(bundle);
+  const [responseId] = await Promise.all([
+    saveMessage(tx, { orgId: current.orgId, requestId: current.id, direction: 'out', format: 'fhir', transactionSet: RESPONSE_SET, payload: responseText }),
+    updateItemDecisions(
+      tx,
+      current.id,
+      answer.items.filter((i) => i.code).map((i) => ({ sequence: i.sequence, decision: i.code!, authNumber: i.authNumber ?? null })),
+    ),
+  ]);
   const summary = { decision: answer.overall, authNumber: answer.authNumber ?? null, responseId };
-  if (current.status === to) return { request: current, changed: false };
-  const updated = await transition(tx, current.id, to, { actor: input.actor, messageId: input.messageId, summary, detail: { decision: answer.overall } });
+  if (current.status === to) return { request: current, changed: false, responseText };
+  const updated = await transition(tx, current.id, to, { actor: input.actor, messageId: input.messageId, summary, detail: { decision: answer.overall } }, current);
   // Why, for the data-quality report: AAA reasons, or the 999/TA1 errors with their loop and element.
   if (to === 'rejected') await recordRejections(tx, { request: current, bundle, messageId: input.messageId });
   // A cancel (UM02 3) the payer confirmed also ends the request it cancels.
@@ -92,7 +92,12 @@ export async function recordAnswer(tx: Db, input: RecordAnswerInput): Promise<{ 
   if ((current.status === 'pended' || current.summary.reviewHeld === true) && to !== 'pended') {
     await enqueueNotifications(tx, { orgId: current.orgId, requestId: current.id, responseBundle: bundle });
   }
-  return { request: updated, changed: true };
+  return { request: updated, changed: true, responseText };
+}
+
+async function storedRequest(tx: Db, requestId: string): Promise<Bundle | undefined> {
+  const stored = await latestMessage(tx, requestId, REQUEST_SET);
+  return stored ? (JSON.parse(stored.payload) as Bundle) : undefined;
 }
 
 interface ExtensionLike {

@@ -3,9 +3,10 @@
  * inbound message, the delivery job and the audit event commit in one transaction, so nothing
  * accepted is lost and nothing is queued twice.
  */
+import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../audit/index.ts';
 import type { Db } from '../db/client.ts';
-import { enqueue } from '../db/queries/jobs.ts';
+import { claimedJob, enqueue, type Job } from '../db/queries/jobs.ts';
 import { hasMessage, insertRequest, lockRequest, priorAuthReferencedBy, requestByIdempotencyKey, saveMessage, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import { recordAnswer, REQUEST_SET, type AnswerSummary } from './answer.ts';
@@ -87,9 +88,14 @@ export interface AcceptInput {
   cancel?: { here: { bundle: Bundle; summary: AnswerSummary }; outboundSets: string[] };
   /** Hold for staff review before sending (workflow/review.ts): nothing is queued until approved. */
   hold?: { reason: string; now: Date };
+  /**
+   * The delivery job is enqueued claimed by this process for this long: the caller runs its first
+   * attempt right after the commit (`Worker.run`), a worker only if the lease runs out.
+   */
+  claimForMs?: number;
 }
 
-export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ request: RequestRow; created: boolean }> {
+export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ request: RequestRow; created: boolean; job?: Job }> {
   const facts = claimFacts(input.bundle);
   return withTransaction(db, async (tx) => {
     const found = await priorRequest(tx, input.orgId, facts);
@@ -120,27 +126,32 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
       localAnswer ? 'received' : hold ? 'review' : 'queued',
     );
     if (!created) return { request: row, created };
-    await recordSubmission(tx, {
-      request: row,
-      clientId: input.clientId,
-      bundle: input.bundle,
-      payload: input.payload,
-      messageSet: REQUEST_SET,
-      jobKind: localAnswer || hold ? undefined : DELIVER_JOB,
-      maxAttempts: input.maxAttempts,
-      httpRequestId: input.httpRequestId,
-      detail: { payerId: input.payerId, priorRequestId: prior?.id ?? null, rules: input.summary?.['rules'] ?? null },
-    });
-    // Not for a held request: the 278 (and the 275s queued with it) is written when the approved
-    // request is first delivered, from its latest stored Bundle (what staff approved, edits included).
-    if (!localAnswer && !hold && input.outbound) await input.outbound(tx, row);
-    await input.afterInsert?.(tx, row);
+    // What goes with a new request — its message, job and audit event, the 278, the findings — is
+    // independent: sent together.
+    const [job] = await Promise.all([
+      recordSubmission(tx, {
+        request: row,
+        clientId: input.clientId,
+        bundle: input.bundle,
+        payload: input.payload,
+        messageSet: REQUEST_SET,
+        jobKind: localAnswer || hold ? undefined : DELIVER_JOB,
+        maxAttempts: input.maxAttempts,
+        claimForMs: input.claimForMs,
+        httpRequestId: input.httpRequestId,
+        detail: { payerId: input.payerId, priorRequestId: prior?.id ?? null, rules: input.summary?.['rules'] ?? null },
+      }),
+      // Not for a held request: the 278 (and the 275s queued with it) is written when the approved
+      // request is first delivered, from its latest stored Bundle (what staff approved, edits included).
+      !localAnswer && !hold && input.outbound ? input.outbound(tx, row) : undefined,
+      input.afterInsert?.(tx, row),
+    ]);
     if (hold) await recordHold(tx, row, input.bundle, hold.reason, hold.now);
     if (localAnswer) {
       const answered = await recordAnswer(tx, { requestId: row.id, actor: 'system', responseBundle: localAnswer.bundle, summary: localAnswer.summary, onlyFrom: ['received'] });
       return { request: answered?.request ?? row, created };
     }
-    return { request: row, created };
+    return { request: row, created, ...(job ? { job } : {}) };
   });
 }
 
@@ -164,27 +175,31 @@ export async function recordSubmission(
     messageSet: string;
     jobKind?: string;
     maxAttempts: number;
+    /** The job is claimed by the caller (`enqueue` claimForMs) and returned. */
+    claimForMs?: number;
     httpRequestId?: string;
     detail: Record<string, unknown>;
   },
-): Promise<string> {
-  const messageId = await saveMessage(tx, {
-    orgId: r.request.orgId,
-    requestId: r.request.id,
-    direction: 'in',
-    format: 'fhir',
-    transactionSet: r.messageSet,
-    payload: r.payload ?? JSON.stringify(r.bundle),
-  });
-  if (r.jobKind) await enqueue(tx, { kind: r.jobKind, orgId: r.request.orgId, requestId: r.request.id, maxAttempts: r.maxAttempts });
-  await appendAudit(tx, {
-    actor: `client:${r.clientId}`,
-    action: 'request.submit',
-    orgId: r.request.orgId,
-    entityType: 'request',
-    entityId: r.request.id,
-    requestId: r.httpRequestId ?? null,
-    detail: { ...r.detail, messageId, status: r.request.status },
-  });
-  return messageId;
+): Promise<Job | undefined> {
+  // Independent inserts, sent together (one round trip on Postgres).
+  const messageId = randomUUID();
+  const jobInput = r.jobKind ? { kind: r.jobKind, orgId: r.request.orgId, requestId: r.request.id, maxAttempts: r.maxAttempts, claimForMs: r.claimForMs } : undefined;
+  const [, jobId] = await Promise.all([
+    saveMessage(
+      tx,
+      { orgId: r.request.orgId, requestId: r.request.id, direction: 'in', format: 'fhir', transactionSet: r.messageSet, payload: r.payload ?? JSON.stringify(r.bundle) },
+      messageId,
+    ),
+    jobInput ? enqueue(tx, jobInput) : undefined,
+    appendAudit(tx, {
+      actor: `client:${r.clientId}`,
+      action: 'request.submit',
+      orgId: r.request.orgId,
+      entityType: 'request',
+      entityId: r.request.id,
+      requestId: r.httpRequestId ?? null,
+      detail: { ...r.detail, messageId, status: r.request.status },
+    }),
+  ]);
+  return jobInput && jobId !== undefined && r.claimForMs !== undefined ? claimedJob(jobId, jobInput) : undefined;
 }

@@ -8,12 +8,26 @@ import { withRetry } from '../db/tx.ts';
 import type { Logger } from '../log/index.ts';
 
 /** What a handler reports: done, or a failure that may be retried. */
-export type JobOutcome = { ok: true } | { ok: false; error: string; retryable: boolean; retryInMs?: number };
+export type JobOutcome =
+  /** `completed`: the handler marked the job done in its own last transaction (`completeJob`). */
+  | { ok: true; completed?: boolean }
+  | { ok: false; error: string; retryable: boolean; retryInMs?: number };
 
-export type JobHandler = (job: Job) => Promise<JobOutcome>;
+/**
+ * Runs one job. `prepared` is what the process that enqueued the job (and runs its first attempt
+ * itself, `Worker.run`) already holds, so the handler need not read it back; jobs claimed from the
+ * table run without it.
+ */
+export type JobHandler = (job: Job, prepared?: unknown) => Promise<JobOutcome>;
 
 export interface Worker {
   wake(): void;
+  /**
+   * Runs a job this process enqueued already claimed (`enqueue` with `claimForMs`), right after the
+   * transaction that enqueued it committed, with the same bookkeeping as a claimed job. The job
+   * table is the safety net: if this process dies first, the lease runs out and any worker runs it.
+   */
+  run(job: Job, prepared?: unknown): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -34,11 +48,11 @@ export function startWorker(opts: {
   let wakeUp: (() => void) | undefined;
   const inflight = new Set<Promise<void>>();
 
-  async function runOne(job: Job) {
+  async function runOne(job: Job, prepared?: unknown) {
     const log = opts.log.child({ jobId: job.id, kind: job.kind, authRequestId: job.requestId });
     let outcome: JobOutcome;
     try {
-      outcome = await opts.handlers[job.kind]!(job);
+      outcome = await opts.handlers[job.kind]!(job, prepared);
     } catch (err) {
       log.error({ err }, 'job handler threw');
       outcome = { ok: false, error: (err as Error).name ?? 'error', retryable: true };
@@ -46,7 +60,7 @@ export function startWorker(opts: {
     // The bookkeeping is retried like a transaction (a deadlock victim is run again), so a job done
     // is not left `running` to be redone after its lock expires.
     if (outcome.ok) {
-      await withRetry(() => completeJob(opts.db, job.id));
+      if (!outcome.completed) await withRetry(() => completeJob(opts.db, job.id));
       return;
     }
     const retryIn = outcome.retryable ? (outcome.retryInMs ?? backoffMs(job.attempts)) : null;
@@ -87,6 +101,13 @@ export function startWorker(opts: {
   const done = loop();
   return {
     wake: () => wakeUp?.(),
+    run(job, prepared) {
+      const p = runOne(job, prepared)
+        .catch((err) => opts.log.error({ err, jobId: job.id }, 'job bookkeeping failed'))
+        .finally(() => inflight.delete(p));
+      inflight.add(p);
+      return p;
+    },
     async stop() {
       stopped = true;
       wakeUp?.();

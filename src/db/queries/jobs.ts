@@ -18,6 +18,11 @@ export interface EnqueueInput {
   payload?: Record<string, unknown>;
   runAt?: Date;
   maxAttempts?: number;
+  /**
+   * Claimed by the caller for this long (its first attempt is run right after the commit, in this
+   * process): no worker takes it unless the lease runs out first, as it does when the process dies.
+   */
+  claimForMs?: number;
 }
 
 export async function enqueue(tx: Db, job: EnqueueInput): Promise<number> {
@@ -34,9 +39,29 @@ export async function enqueue(tx: Db, job: EnqueueInput): Promise<number> {
       payload: id !== undefined ? sealJobPayload(tx, id, payload) : payload,
       runAt: job.runAt ?? new Date(),
       maxAttempts: job.maxAttempts ?? 8,
+      ...(job.claimForMs !== undefined ? { status: 'running', attempts: 1, lockedUntil: sql`now() + (${job.claimForMs}::int * interval '1 millisecond')` } : {}),
     })
     .returning({ id: jobs.id });
   return row!.id;
+}
+
+/** The job `enqueue` wrote with `claimForMs`, as a worker would have claimed it (no read back). */
+export function claimedJob(id: number, job: EnqueueInput): Job {
+  const now = new Date();
+  return {
+    id,
+    kind: job.kind,
+    orgId: job.orgId ?? null,
+    requestId: job.requestId ?? null,
+    payload: job.payload ?? {},
+    status: 'running',
+    attempts: 1,
+    maxAttempts: job.maxAttempts ?? 8,
+    runAt: job.runAt ?? now,
+    lockedUntil: new Date(now.getTime() + (job.claimForMs ?? 0)),
+    lastError: null,
+    createdAt: now,
+  };
 }
 
 async function nextJobId(tx: Db): Promise<number> {

@@ -160,12 +160,15 @@ export async function updateItemDecisions(
   requestId: string,
   items: { sequence: number; decision: string; authNumber?: string | null; quantity?: string | null }[],
 ) {
-  for (const i of items) {
-    await tx
-      .update(requestItems)
-      .set({ decision: i.decision, authNumber: i.authNumber ?? null, quantity: i.quantity ?? null })
-      .where(and(eq(requestItems.requestId, requestId), eq(requestItems.sequence, i.sequence)));
-  }
+  if (!items.length) return;
+  // One statement for every line: the new values joined in as a VALUES list.
+  const values = sql.join(
+    items.map((i) => sql`(${i.sequence}::int, ${i.decision}::text, ${i.authNumber ?? null}::text, ${i.quantity ?? null}::text)`),
+    sql`, `,
+  );
+  await tx.execute(sql`update request_items set decision = v.decision, auth_number = v.auth_number, quantity = v.quantity
+    from (values ${values}) as v(sequence, decision, auth_number, quantity)
+    where request_items.request_id = ${requestId} and request_items.sequence = v.sequence`);
 }
 
 /**
@@ -176,29 +179,73 @@ export async function transition(
   tx: Db,
   requestId: string,
   to: RequestState,
-  cause: { actor: string; messageId?: string | null; detail?: Record<string, unknown>; httpRequestId?: string; summary?: Record<string, unknown> },
+  cause: TransitionCause,
+  /** The request's row as the caller locked it in this transaction (no second lock and read). */
+  locked?: RequestRow,
 ): Promise<RequestRow> {
-  const [row] = await tx.select().from(requests).where(eq(requests.id, requestId)).for('update');
+  const row = locked ?? (await tx.select().from(requests).where(eq(requests.id, requestId)).for('update'))[0];
   if (!row) throw new Error(`request ${requestId} not found`);
   const from = row.status as RequestState;
   assertTransition(from, to);
-  // `row.summary` is the clear part as stored; a transition only ever adds clear fields to it.
-  const patch = cause.summary ? clearPatch(cause.summary) : undefined;
-  const [updated] = await tx
+  return moved(tx, row, from, to, cause);
+}
+
+/**
+ * Moves a request from `from` to `to` if it is still in `from`, in one statement (no read first);
+ * undefined when it no longer is (another answer got there first).
+ */
+export async function transitionFrom(tx: Db, requestId: string, from: RequestState, to: RequestState, cause: TransitionCause): Promise<RequestRow | undefined> {
+  assertTransition(from, to);
+  const [row] = await tx
     .update(requests)
-    .set({ status: to, updatedAt: new Date(), ...(patch ? { summary: { ...row.summary, ...patch } } : {}) })
-    .where(eq(requests.id, requestId))
+    .set({ status: to, updatedAt: new Date(), ...summaryPatch(cause) })
+    .where(and(eq(requests.id, requestId), eq(requests.status, from)))
     .returning();
-  await appendAudit(tx, {
+  return row && audited(tx, row, from, to, cause);
+}
+
+export interface TransitionCause {
+  actor: string;
+  messageId?: string | null;
+  detail?: Record<string, unknown>;
+  httpRequestId?: string;
+  summary?: Record<string, unknown>;
+}
+
+/** The row is locked by this transaction: the update cannot miss, so it and its audit event go out together. */
+async function moved(tx: Db, row: RequestRow, from: RequestState, to: RequestState, cause: TransitionCause): Promise<RequestRow> {
+  const [[updated]] = await Promise.all([
+    tx
+      .update(requests)
+      .set({ status: to, updatedAt: new Date(), ...summaryPatch(cause) })
+      .where(eq(requests.id, row.id))
+      .returning(),
+    auditTransition(tx, row, from, to, cause),
+  ]);
+  return openRequest(tx, updated!);
+}
+
+/** The clear summary fields a transition adds, merged into the stored ones by the database. */
+function summaryPatch(cause: TransitionCause): { summary?: SQL } {
+  const patch = cause.summary ? clearPatch(cause.summary) : undefined;
+  return patch ? { summary: sql`${requests.summary} || ${JSON.stringify(patch)}::jsonb` } : {};
+}
+
+async function audited(tx: Db, updated: RequestRow, from: RequestState, to: RequestState, cause: TransitionCause): Promise<RequestRow> {
+  await auditTransition(tx, updated, from, to, cause);
+  return openRequest(tx, updated);
+}
+
+function auditTransition(tx: Db, row: Pick<RequestRow, 'id' | 'orgId'>, from: RequestState, to: RequestState, cause: TransitionCause): Promise<unknown> {
+  return appendAudit(tx, {
     actor: cause.actor,
     action: 'request.transition',
     orgId: row.orgId,
     entityType: 'request',
-    entityId: requestId,
+    entityId: row.id,
     requestId: cause.httpRequestId ?? null,
     detail: { from, to, messageId: cause.messageId ?? null, ...cause.detail },
   });
-  return openRequest(tx, updated!);
 }
 
 /** Summary updates after insert carry no PHI (the PHI fields are written once, encrypted, at insert). */
@@ -219,8 +266,8 @@ export interface NewMessage {
   payload: string;
 }
 
-export async function saveMessage(tx: Db, m: NewMessage): Promise<string> {
-  const id = randomUUID();
+/** @param id the message's id, when the caller needs it before the insert (to send statements together) */
+export async function saveMessage(tx: Db, m: NewMessage, id: string = randomUUID()): Promise<string> {
   await tx.insert(messages).values({ id, ...m, payload: sealPayload(tx, id, m.payload) });
   return id;
 }

@@ -12,7 +12,7 @@ import { requireScope } from '../../auth/index.ts';
 import { FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv, GatewayServices } from '../../http/context.ts';
 import { AppError } from '../../http/errors.ts';
-import { OUTBOUND_278, OUTBOUND_PAS, sendsX12, write278 } from '../../payers/deliver.ts';
+import { OUTBOUND_278, OUTBOUND_PAS, reserve278, sendsX12, write278, type PreparedDelivery } from '../../payers/deliver.ts';
 import { rejectionBundle } from '../../payers/reply.ts';
 import type { PayerRuntime } from '../../payers/registry.ts';
 import { requestOptionsFor } from '../../payers/x12-io.ts';
@@ -58,7 +58,10 @@ async function currentResponseText(deps: AppDeps, request: RequestRow): Promise<
 
 /** The 278 options for a request of `orgId` routed to `payer`: who it is to and from when the Bundle leaves that out. */
 async function routedOptions(deps: AppDeps, orgId: string, payer: PayerRuntime | undefined, now: Date) {
-  const npi = (await findOrganization(deps.db, orgId))?.npi;
+  return optionsFor(deps, (await findOrganization(deps.db, orgId))?.npi, payer, now);
+}
+
+function optionsFor(deps: AppDeps, npi: string | null | undefined, payer: PayerRuntime | undefined, now: Date) {
   return { now, ...(payer ? requestOptionsFor(payer.config, deps.config.x12SenderId, npi) : npi ? { requesterNpi: npi } : {}) };
 }
 
@@ -156,15 +159,22 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
       await quality.refuse(c.var.requestId);
       return c.body(JSON.stringify(refusalOutcome(quality.findings)), 422, { 'Content-Type': FHIR_JSON });
     }
-    const options = await routedOptions(deps, auth.orgId, payer, now);
+    const org = await findOrganization(deps.db, auth.orgId);
+    const options = optionsFor(deps, org?.npi, payer, now);
     // Translated as it will be sent to this payer, so the check judges what leaves.
     const translated = readingClientData(log, 'translate', () => pasRequestTo278(outgoing as never, options));
     const keys = readingClientData(log, 'search keys', () => requestKeys(bundle));
     const local = decision && (decision.outcome === 'not-required' || decision.outcome === 'gold-carded');
     // Held for staff review (payer rules or the organization's setting): a new request, never a
     // cancel (withdrawing is not held back; a held request it cancels is cancelled here).
-    const hold = !existing && !local && revision !== 'cancel' ? await holdReason(deps, auth.orgId, decision) : undefined;
-    const { request, created } = await acceptPriorAuth(deps.db, {
+    const hold = !existing && !local && revision !== 'cancel' ? holdReason(org, decision) : undefined;
+    const x12 = sendsX12(payer.config);
+    // A new request goes to the payer from here, right after it commits (the job is the safety net).
+    const sendsNow = !existing && !local && !hold && revision !== 'cancel';
+    const numbers = sendsNow && x12 ? await reserve278(deps.db, payer.config, deps.config.x12SenderId) : undefined;
+    let written: string | undefined;
+    // A repeat (same organization and Bundle.identifier) is answered from the store, nothing written.
+    const { request, created, job } = existing ? { request: existing, created: false, job: undefined } : await acceptPriorAuth(deps.db, {
       orgId: auth.orgId,
       clientId: auth.clientId,
       bundle: outgoing,
@@ -179,21 +189,44 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
       // What was received, unless the rules attached EHR documentation to it (or it came in a Parameters).
       payload: outgoing === bundle && body.parameterIndex === undefined ? body.text : undefined,
       // The 278 from this translation, written once (not for PAS FHIR payers: they get the Bundle).
-      outbound: sendsX12(payer.config)
-        ? (tx, row) => write278(tx, { request: row, payer: payer.config, senderId: deps.config.x12SenderId, bundle: outgoing, body: translated.segments, now, requesterNpi: options.requesterNpi }).then(() => undefined)
+      outbound: x12
+        ? async (tx, row) => {
+            written = (await write278(tx, { request: row, payer: payer.config, senderId: deps.config.x12SenderId, bundle: outgoing, body: translated.segments, now, requesterNpi: options.requesterNpi, ...(numbers ? { numbers } : {}) })).payload;
+          }
         : undefined,
       afterInsert: quality && ((tx, row) => quality.record(tx, row.id)),
       ...(hold ? { hold: { reason: hold, now } } : {}),
+      ...(sendsNow ? { claimForMs: deps.config.jobLockMs } : {}),
     });
     c.var.log.info({ authRequestId: request.id, payerId: payer.config.id, created }, 'prior authorization accepted');
-    if (created) s.wake();
+    const waitStarted = Date.now();
+    if (job) {
+      // The first attempt, now, in this process: the request, the 278 and the Bundle are at hand.
+      // The provider waits for it no longer than the sync wait; the attempt goes on regardless.
+      const prepared: PreparedDelivery | undefined = written !== undefined ? { request, payload: written, bundle: outgoing } : undefined;
+      await within(s.runJob(job, prepared), deps.config.syncWaitMs);
+      const answered = prepared?.answered;
+      if (answered && isAnswered(answered.request.status as RequestState)) {
+        const findings = quality?.findings ?? [];
+        if (!findings.length) return c.body(answered.responseText, 200, { 'Content-Type': FHIR_JSON });
+        return c.body(JSON.stringify(withWarnings(JSON.parse(answered.responseText) as Bundle, findings)), 200, { 'Content-Type': FHIR_JSON });
+      }
+    } else if (created) s.wake();
     // A held request has its answer already (pended, held for review): nothing to wait for.
-    const settled = (await s.events.waitForAnswer(deps.db, request.id, created && request.status !== 'review' ? deps.config.syncWaitMs : 0)) ?? request;
+    const waitMs = created && request.status !== 'review' ? Math.max(0, deps.config.syncWaitMs - (Date.now() - waitStarted)) : 0;
+    const settled = (await s.events.waitForAnswer(deps.db, request.id, waitMs)) ?? request;
     const findings = created && quality ? quality.findings : await storedFindings(deps.db, request.id);
     // Without findings the stored answer goes back as stored; with them, the warnings are added to it.
     if (!findings.length) return c.body(await currentResponseText(deps, settled), 200, { 'Content-Type': FHIR_JSON });
     return c.body(JSON.stringify(withWarnings(await currentResponse(deps, settled), findings)), 200, { 'Content-Type': FHIR_JSON });
   });
+}
+
+/** Resolves when `work` settles or after `ms`, whichever comes first (the work is not stopped). */
+async function within(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([work, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
 }
 
 /** A whole-request cancel (Claim certificationType 3, UM02 3) or an update (Claim.related), else a new request. */
@@ -207,9 +240,8 @@ function revisionKind(bundle: Bundle): RevisionKind | undefined {
  * Why a new request is held for staff review before its 278 leaves, or undefined to send it now:
  * the payer's rules (`review` in rules/prior-auth) or the organization's setting.
  */
-async function holdReason(deps: AppDeps, orgId: string, decision: RuleDecision | undefined): Promise<string | undefined> {
+function holdReason(org: { reviewBeforeSend: boolean } | undefined, decision: RuleDecision | undefined): string | undefined {
   if (decision?.review.required) return `payer rules: ${decision.review.reason}`;
-  const org = await findOrganization(deps.db, orgId);
   return org?.reviewBeforeSend ? 'organization setting: every request is reviewed before sending' : undefined;
 }
 

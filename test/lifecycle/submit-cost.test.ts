@@ -1,0 +1,61 @@
+/**
+ * What one synchronous `$submit` costs the database (issue 15: "a short, cheap $submit"), counted
+ * by the gateway itself (src/db/stats.ts) and told in the Server-Timing header: every statement the
+ * request's own work sends — the acceptance transaction, the first delivery attempt run by the
+ * accepting process right after its commit, the answer's transaction — and the commits that write.
+ * The demo payer simulator answers over real HTTP (CORE SOAP); runs on both stores.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
+import { rows } from '../../src/db/client.ts';
+
+let gw: TestGateway;
+let token: string;
+beforeAll(async () => {
+  gw = await testGateway({ PRIORGATE_SERVER_TIMING: '1', PRIORGATE_SIM_PEND_MS: '0', PRIORGATE_SYNC_WAIT_MS: '15000' });
+  token = await gw.token();
+}, 120_000);
+afterAll(() => gw?.stop());
+
+async function submitCounted(bundle: unknown): Promise<{ status: number; body: any; statements: number; commits: number }> {
+  const res = await fetch(`${gw.url}/fhir/Claim/$submit`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
+    body: JSON.stringify(bundle),
+  });
+  const timing = res.headers.get('server-timing') ?? '';
+  const m = /db;desc="statements=(\d+) commits=(\d+)"/.exec(timing);
+  if (!m) throw new Error(`no db Server-Timing: ${timing}`);
+  return { status: res.status, body: await res.json(), statements: Number(m[1]), commits: Number(m[2]) };
+}
+
+
+describe('the cost of a synchronous $submit', () => {
+  it('accepts in one commit and records the answer in one more: at most 2 writing commits and 22 statements, the 278 sent by the accepting process', async () => {
+    // The first request also reserves a block of X12 control numbers: measured after it.
+    await submitCounted(pasExample('Bundle-SurgicalRequestBundleExample.json', 'M100'));
+    for (let i = 0; i < 3; i++) {
+      const r = await submitCounted(pasExample('Bundle-SurgicalRequestBundleExample.json', `M10${i}`));
+      expect(r.status).toBe(200);
+      // Answered in this call (the payer's decision, not our A4 "pended while we wait").
+      expect(reviewCodes(r.body.entry[0].resource)).toEqual(['A1']);
+      expect(r.commits).toBeLessThanOrEqual(2);
+      expect(r.statements).toBeLessThanOrEqual(22);
+    }
+    // Every job the submits enqueued is done, none left for the worker to send again.
+    const jobs = await rows<{ status: string; attempts: number }>(gw.database.db, sql`select status, attempts from jobs where kind = 'payer.deliver'`);
+    expect(jobs.length).toBe(4);
+    expect(jobs.every((j) => j.status === 'done' && j.attempts === 1)).toBe(true);
+  }, 120_000);
+
+  it('answers a repeat from the store without writing anything', async () => {
+    const bundle = pasExample('Bundle-SurgicalRequestBundleExample.json', 'M200');
+    const first = await submitCounted(bundle);
+    const again = await submitCounted(bundle);
+    expect(again.status).toBe(200);
+    expect(again.body.entry[0].resource.id).toBe(first.body.entry[0].resource.id);
+    expect(again.commits).toBe(0);
+    expect(again.statements).toBeLessThanOrEqual(6);
+  }, 60_000);
+});
