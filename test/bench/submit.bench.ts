@@ -1,46 +1,38 @@
 /**
- * `$submit` under load: autocannon, 50 connections, against the gateway in demo mode (PAS
- * validation, translation, store + outbox + audit, delivery to the payer simulator over CORE SOAP,
- * sync wait for the decision), and side by side a floor server: Hono on the same kind of store doing
- * one transaction that inserts the request body and one audit row. Prints throughput, p99 and the
- * ratio (target ≥ 0.5× the floor). BENCH_SECONDS shortens the runs (default 30).
+ * `$submit` under load (issue 15's acceptance): 50 connections from this process (autocannon)
+ * against, side by side in the same run,
+ *   - the floor: Hono + node-server on the same store doing one transaction that stores the body
+ *     and one audit event (floor-server.ts, its own process);
+ *   - the gateway: `priorgate serve --demo` in its own process (PAS validation, rules, data quality,
+ *     translation, one acceptance transaction, the 278 sent from the accepting process over CORE
+ *     SOAP to the payer simulator — `priorgate sim payer`, its own process — and the answer
+ *     recorded), then two gateway processes on one database with the load split between them.
+ * Each phase gets a fresh database. Printed per phase: throughput, p50/p99, the gateway's CPU per
+ * `$submit` (user+system time of the gateway processes from /proc over the run, divided by the
+ * answers) and on Postgres the lock-wait samples (`pg_stat_activity` every 100 ms: how many
+ * backends wait on a lock). Then the ratios: gateway/floor (target >= 0.3) and two instances/one.
  *
- * Then the gateway's CPU per `$submit`: the gateway alone in its own process (`priorgate serve
- * --demo`), the payer simulator in another (`priorgate sim payer`), the load from this one; CPU is
- * the gateway process's user+system time over the run (from /proc), divided by the answers.
- * BENCH_ONLY=cpu runs only that part; BENCH_ONLY=gateway skips the floor.
+ * Store: Postgres when DATABASE_URL or TEST_DATABASE_URL names a server (a database is created per
+ * phase and dropped), else the embedded store. BENCH_SECONDS shortens the runs (default 20);
+ * BENCH_PROFILE=DIR writes a CPU profile of the (single) gateway there.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Writable } from 'node:stream';
-import { serve } from '@hono/node-server';
 import autocannon from 'autocannon';
-import { Hono } from 'hono';
 import { importJWK, SignJWT } from 'jose';
-import { appendAudit } from '../../src/audit/index.ts';
-import { loadConfig } from '../../src/config/index.ts';
-import { openEmbedded, openPostgres, type Database, type Db } from '../../src/db/client.ts';
-import { messages } from '../../src/db/schema.ts';
-import { createLogger } from '../../src/log/index.ts';
-import { startGateway } from '../../src/server/index.ts';
 import { PAS_EXAMPLES } from '../helpers/corpus.ts';
-import { BIN, freePort, startServer } from '../helpers/process.ts';
-import { spawn } from 'node:child_process';
+import { BIN, freePort, startServer, type ChildServer } from '../helpers/process.ts';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 30);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONNECTIONS = 50;
 const EXAMPLE = readFileSync(`${PAS_EXAMPLES}/Bundle-SurgicalRequestBundleExample.json`, 'utf8');
-const silent = createLogger({ level: 'warn', destination: new Writable({ write: (_c, _e, cb) => cb() }) as never });
-
-async function database(dir: string): Promise<Database> {
-  const db = process.env.DATABASE_URL ? await openPostgres(process.env.DATABASE_URL, { max: 20 }) : await openEmbedded(dir);
-  await db.migrate();
-  return db;
-}
+const PG_URL = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || '';
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 let seq = 0;
 /** A fresh Bundle per request: same content, new identifiers (idempotency would otherwise answer from the store). */
@@ -52,38 +44,21 @@ function body(): string {
   return JSON.stringify(b);
 }
 
-function run(url: string, headers: Record<string, string>) {
-  return runFor(url, headers, SECONDS);
+interface Phase {
+  name: string;
+  ok: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+  cpuMsPerRequest?: number;
+  locks?: LockSamples;
 }
 
-async function floorServer(dir: string) {
-  const db = await database(dir);
-  const app = new Hono();
-  app.post('/submit', async (c) => {
-    const text = await c.req.text();
-    await db.db.transaction(async (tx) => {
-      await tx.insert(messages).values({ id: crypto.randomUUID(), direction: 'in', format: 'fhir', transactionSet: 'floor', payload: text });
-      await appendAudit(tx as unknown as Db, { actor: 'bench', action: 'floor.submit' });
-    });
-    return c.json({ ok: true });
-  });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
-  const port = (server.address() as { port: number }).port;
-  return { url: `http://127.0.0.1:${port}/submit`, stop: async () => (server.close(), db.close()) };
-}
-
-async function gateway(dir: string) {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1', PRIORGATE_DATA_DIR: dir, PRIORGATE_SYNC_WAIT_MS: '15000', PRIORGATE_TOKEN_TTL_S: '3600', LOG_LEVEL: 'warn', DATABASE_URL: process.env.DATABASE_URL ?? '' }, { demo: true });
-  const gw = await startGateway(config, silent, { database: await database(dir) });
-  const token = await tokenFor(gw.url, dir);
-  return { url: `${gw.url}/fhir/Claim/$submit`, token, stop: () => gw.stop() };
-}
-
-function line(name: string, r: autocannon.Result) {
-  const ok = r['2xx'];
-  return `${name.padEnd(10)} ${(ok / SECONDS).toFixed(1).padStart(8)} req/s   p50 ${String(r.latency.p50).padStart(5)} ms   p99 ${String(r.latency.p99).padStart(6)} ms   2xx ${ok}  non-2xx ${r.non2xx}  errors ${r.errors}`;
+function line(p: Phase) {
+  const cpu = p.cpuMsPerRequest !== undefined ? `   CPU ${p.cpuMsPerRequest.toFixed(2)} ms/req` : '';
+  const locks = p.locks ? `   lock waits: ${p.locks.withWaiter}/${p.locks.samples} samples had a waiting backend (mean ${p.locks.meanWaiting.toFixed(2)} waiting, ${p.locks.meanActive.toFixed(1)} active)` : '';
+  return `${p.name.padEnd(14)} ${(p.ok / SECONDS).toFixed(1).padStart(7)} req/s   p50 ${String(p.p50).padStart(5)} ms   p99 ${String(p.p99).padStart(6)} ms   non-2xx ${p.non2xx} errors ${p.errors}${cpu}${locks}`;
 }
 
 /** User+system CPU seconds of a process so far (Linux /proc; clock ticks of 1/100 s). */
@@ -130,46 +105,147 @@ async function freshPostgres(adminUrl: string): Promise<{ url: string; drop: () 
 }
 
 /** The gateway's CPU per $submit, gateway and payer simulator each in their own process. */
-async function cpuPerSubmit(dir: string): Promise<void> {
-  const pg = process.env.DATABASE_URL ? await freshPostgres(process.env.DATABASE_URL) : undefined;
-  const simPort = await freePort();
-  const sim = spawn(process.execPath, [BIN, 'sim', 'payer', '--port', String(simPort)], { stdio: 'ignore', env: { ...process.env, PRIORGATE_SIM_PEND_MS: '0' } });
-  const rules = path.join(dir, 'rules');
-  cpSync(fileURLToPath(new URL('../../rules', import.meta.url)), rules, { recursive: true });
-  const payerFile = path.join(rules, 'payers', 'demo-payer.yaml');
-  writeFileSync(payerFile, `${readFileSync(payerFile, 'utf8')}\nendpoint: http://127.0.0.1:${simPort}/core\n`);
-  const gw = await startServer(['--demo'], {
-    PRIORGATE_DATA_DIR: path.join(dir, 'data'),
-    PRIORGATE_RULES_DIR: rules,
-    PRIORGATE_SYNC_WAIT_MS: '15000',
-    PRIORGATE_TOKEN_TTL_S: '3600',
-    DATABASE_URL: pg?.url ?? '',
+/** A new empty database on the Postgres server (dropped by the returned function). */
+async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
+  if (!PG_URL) return undefined;
+  const name = `priorgate_bench_${randomBytes(6).toString('hex')}`;
+  const admin = postgres(PG_URL, { max: 1, onnotice: () => {} });
+  await admin.unsafe(`create database ${name}`);
+  await admin.end();
+  const url = new URL(PG_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const a = postgres(PG_URL, { max: 1, onnotice: () => {} });
+      await a.unsafe(`drop database if exists ${name} with (force)`);
+      await a.end();
+    },
+  };
+}
+
+interface LockSamples {
+  samples: number;
+  withWaiter: number;
+  meanWaiting: number;
+  meanActive: number;
+}
+
+/** Samples pg_stat_activity of one database every 100 ms until stopped. */
+function sampleLocks(url: string | undefined): { stop: () => Promise<LockSamples | undefined> } {
+  if (!url) return { stop: async () => undefined };
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  const dbName = new URL(url).pathname.slice(1);
+  let samples = 0;
+  let withWaiter = 0;
+  let waiting = 0;
+  let active = 0;
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const [r] = await sql<{ waiting: number; active: number }[]>`select count(*) filter (where wait_event_type = 'Lock')::int as waiting,
+        count(*) filter (where state = 'active')::int as active
+        from pg_stat_activity where datname = ${dbName} and pid <> pg_backend_pid()`;
+      samples++;
+      waiting += r!.waiting;
+      active += r!.active;
+      if (r!.waiting > 0) withWaiter++;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  })();
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+      await sql.end();
+      return { samples, withWaiter, meanWaiting: waiting / Math.max(1, samples), meanActive: active / Math.max(1, samples) };
+    },
+  };
+}
+
+/** The floor server in its own process, on a fresh store. */
+async function floorPhase(dir: string): Promise<Phase> {
+  const db = await freshDatabase();
+  const port = await freePort();
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'floor-server.ts'), String(port)], {
+    env: { ...process.env, DATABASE_URL: db?.url ?? '', PRIORGATE_DATA_DIR: path.join(dir, 'floor') },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    proc.stdout!.on('data', (d) => String(d).includes('ready') && resolve());
+    proc.once('exit', (code) => reject(new Error(`floor server exited ${code}`)));
   });
   try {
-    const token = await tokenFor(gw.url, path.join(dir, 'data'));
-    const headers = { authorization: `Bearer ${token}` };
-    const url = `${gw.url}/fhir/Claim/$submit`;
-    await runFor(url, headers, Math.min(10, SECONDS)); // warm-up: JIT, compiled validator, pools
-    const before = cpuSeconds(gw.proc.pid!);
-    const r = await runFor(url, headers, SECONDS);
-    const cpu = cpuSeconds(gw.proc.pid!) - before;
-    const ok = r['2xx'];
-    console.log(line('gateway', r));
-    console.log(`gateway CPU per $submit: ${((cpu * 1000) / Math.max(1, ok)).toFixed(2)} ms (${cpu.toFixed(1)} s of CPU for ${ok} answers; gateway process only)`);
+    return await measure('floor', [`http://127.0.0.1:${port}/submit`], {}, [proc], db?.url);
   } finally {
-    await gw.stop();
-    sim.kill('SIGTERM');
-    await pg?.drop();
+    await stopChild(proc);
+    await db?.drop();
   }
 }
 
-function runFor(url: string, headers: Record<string, string>, seconds: number) {
+function stopChild(proc: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (proc.exitCode !== null) return resolve();
+    proc.once('exit', () => resolve());
+    proc.kill('SIGTERM');
+  });
+}
+
+/** `instances` gateway processes on one fresh store, the payer simulator in another. */
+async function gatewayPhase(dir: string, instances: number): Promise<Phase> {
+  const db = await freshDatabase();
+  if (!db && instances > 1) throw new Error('two instances need Postgres');
+  const simPort = await freePort();
+  const sim = spawn(process.execPath, [BIN, 'sim', 'payer', '--port', String(simPort)], { stdio: 'ignore', env: { ...process.env, PRIORGATE_SIM_PEND_MS: '0' } });
+  const base = path.join(dir, `gw${instances}`);
+  const rules = path.join(base, 'rules');
+  cpSync(fileURLToPath(new URL('../../rules', import.meta.url)), rules, { recursive: true });
+  const payerFile = path.join(rules, 'payers', 'demo-payer.yaml');
+  writeFileSync(payerFile, `${readFileSync(payerFile, 'utf8')}\nendpoint: http://127.0.0.1:${simPort}/core\n`);
+  const env = { PRIORGATE_DATA_DIR: path.join(base, 'data'), PRIORGATE_RULES_DIR: rules, PRIORGATE_SYNC_WAIT_MS: '15000', PRIORGATE_TOKEN_TTL_S: '3600', DATABASE_URL: db?.url ?? '' };
+  const gws: ChildServer[] = [];
+  try {
+    const profile = process.env.BENCH_PROFILE && instances === 1 ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+    // One after the other: the first seeds the demo data, the second finds it (same keys directory).
+    for (let i = 0; i < instances; i++) gws.push(await startServer(['--demo'], env, 60_000, { nodeArgs: profile }));
+    const token = await tokenFor(gws[0]!.url, env.PRIORGATE_DATA_DIR);
+    const urls = gws.map((g) => `${g.url}/fhir/Claim/$submit`);
+    // Warm-up: JIT, the compiled validator, pools.
+    await Promise.all(urls.map((u) => runFor(u, { authorization: `Bearer ${token}` }, Math.min(5, SECONDS), Math.ceil(CONNECTIONS / urls.length))));
+    return await measure(instances === 1 ? 'gateway' : `gateway x${instances}`, urls, { authorization: `Bearer ${token}` }, gws.map((g) => g.proc), db?.url);
+  } finally {
+    for (const g of gws) await g.stop();
+    sim.kill('SIGTERM');
+    await db?.drop();
+  }
+}
+
+/** Load on every url at once (the connections split between them), CPU of `procs`, lock samples. */
+async function measure(name: string, urls: string[], headers: Record<string, string>, procs: ChildProcess[], dbUrl: string | undefined): Promise<Phase> {
+  const locks = sampleLocks(dbUrl);
+  const before = procs.map((p) => cpuSeconds(p.pid!));
+  const results = await Promise.all(urls.map((u) => runFor(u, headers, SECONDS, Math.ceil(CONNECTIONS / urls.length))));
+  const cpu = procs.reduce((sum, p, i) => sum + cpuSeconds(p.pid!) - before[i]!, 0);
+  const ok = results.reduce((n, r) => n + r['2xx'], 0);
+  return {
+    name,
+    ok,
+    p50: Math.max(...results.map((r) => r.latency.p50)),
+    p99: Math.max(...results.map((r) => r.latency.p99)),
+    non2xx: results.reduce((n, r) => n + r.non2xx, 0),
+    errors: results.reduce((n, r) => n + r.errors, 0),
+    cpuMsPerRequest: (cpu * 1000) / Math.max(1, ok),
+    locks: await locks.stop(),
+  };
+}
+
+function runFor(url: string, headers: Record<string, string>, seconds: number, connections = CONNECTIONS) {
   return new Promise<autocannon.Result>((resolve, reject) => {
     autocannon(
       {
         url,
         method: 'POST',
-        connections: CONNECTIONS,
+        connections,
         duration: seconds,
         // Answers can take up to the sync wait (15 s) when the payer pends: count them, not as errors.
         timeout: 20,
@@ -181,27 +257,22 @@ function runFor(url: string, headers: Record<string, string>, seconds: number) {
   });
 }
 
-const dirs = [mkdtempSync(path.join(tmpdir(), 'pg-bench-floor-')), mkdtempSync(path.join(tmpdir(), 'pg-bench-gw-')), mkdtempSync(path.join(tmpdir(), 'pg-bench-cpu-'))];
+const dir = mkdtempSync(path.join(tmpdir(), 'pg-bench-submit-'));
 try {
-  console.log(`$submit load: ${CONNECTIONS} connections, ${SECONDS} s each, store: ${process.env.DATABASE_URL ? 'postgres' : 'embedded (PGlite)'}`);
-  const only = process.env.BENCH_ONLY;
-  if (only !== 'cpu') {
-    // BENCH_ONLY=gateway skips the floor run (for profiling the gateway alone).
-    const skipFloor = only === 'gateway';
-    const floor = skipFloor ? undefined : await floorServer(dirs[0]!);
-    const floorResult = floor ? await run(floor.url, {}) : undefined;
-    await floor?.stop();
-    const gw = await gateway(dirs[1]!);
-    const gwResult = await run(gw.url, { authorization: `Bearer ${gw.token}` });
-    await gw.stop();
-    if (floorResult) console.log(line('floor', floorResult));
-    console.log(line('gateway', gwResult));
-    if (floorResult) {
-      const ratio = gwResult['2xx'] / Math.max(1, floorResult['2xx']);
-      console.log(`ratio gateway/floor throughput: ${ratio.toFixed(2)} (target >= 0.5)${ratio >= 0.5 ? '' : '  NOT met'}`);
-    }
+  console.log(`$submit load: ${CONNECTIONS} connections, ${SECONDS} s per phase, store: ${PG_URL ? 'postgres' : 'embedded (PGlite)'}`);
+  // BENCH_ONLY=gateway: the single gateway alone (profiling).
+  const only = process.env.BENCH_ONLY === 'gateway';
+  const floor = only ? undefined : await floorPhase(dir);
+  if (floor) console.log(line(floor));
+  const one = await gatewayPhase(dir, 1);
+  console.log(line(one));
+  const ratio = one.ok / Math.max(1, floor?.ok ?? 0);
+  console.log(`ratio gateway/floor throughput: ${floor ? ratio.toFixed(2) : '-'} (target >= 0.3)   gateway p99 ${one.p99} ms (target <= 1000)   gateway CPU ${one.cpuMsPerRequest!.toFixed(2)} ms/$submit (target <= 6)`);
+  if (PG_URL && !only) {
+    const two = await gatewayPhase(dir, 2);
+    console.log(line(two));
+    console.log(`ratio two instances/one: ${(two.ok / Math.max(1, one.ok)).toFixed(2)} (>= 1.6 where the machine has the cores; this one has ${(await import('node:os')).availableParallelism()})`);
   }
-  if (only !== 'gateway') await cpuPerSubmit(dirs[2]!);
 } finally {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
 }

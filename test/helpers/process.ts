@@ -31,10 +31,10 @@ export interface ChildServer {
 }
 
 /** @param opts.port listen on this port (a restart keeps the address the payer pushes to) */
-export async function startServer(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000, opts: { port?: number } = {}): Promise<ChildServer> {
+export async function startServer(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000, opts: { port?: number; nodeArgs?: string[] } = {}): Promise<ChildServer> {
   const port = opts.port ?? (await freePort());
   const started = Date.now();
-  const proc = spawn(process.execPath, [BIN, 'serve', '--port', String(port), ...args], {
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, 'serve', '--port', String(port), ...args], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
