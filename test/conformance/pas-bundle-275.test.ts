@@ -13,13 +13,14 @@ import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as validateCli } from '../../src/cli/commands/validate.ts';
 import { jobsOfKind } from '../../src/db/queries/jobs.ts';
-import { latestMessage } from '../../src/db/queries/requests.ts';
+import { latestMessage, requestById } from '../../src/db/queries/requests.ts';
 import { timelineOf } from '../../src/db/queries/staff.ts';
 import { parseCoreEnvelope, PAYLOAD_TYPES } from '../../src/payers/core-soap.ts';
+import { basicAuth, issuePayerSecret } from '../../src/payers/inbound-auth.ts';
 import { bodyOf } from '../../src/payers/x12-io.ts';
 import { createPayerSim } from '../../src/sim/payer-server.ts';
 import { el } from '../../src/translate/index.ts';
-import { parseX12, validateX12, type Segment } from '../../src/x12/index.ts';
+import { InMemoryControlNumbers, parseX12, validateX12, writeX12, type Segment } from '../../src/x12/index.ts';
 import { captureIo } from '../helpers/cli-io.ts';
 import { testGateway, type TestGateway } from '../helpers/gateway.ts';
 
@@ -186,6 +187,34 @@ describe('the entire PAS Bundle to an X12 payer as a 275 (spec-26..28)', () => {
     // The documents still go in their own 275 (005010X210, BIN).
     await until('the documents 275 acknowledged', async () => (await actions(cr.id)).includes('attachment.acknowledged'));
     expect(transaction((await latestMessage(db(), cr.id, 'x12-275-request'))!.payload).version).toBe('005010X210');
+  });
+
+  it('a late 999 rejecting the Bundle\'s 275, pushed to /payer/x12, is stored as its acknowledgment and shown on the timeline; the request keeps its answer', async () => {
+    const cr = await submitted(mriFor('55510', 'BDL300A', 'spec28-bundle-late'));
+    await until('the Bundle 275 acknowledged', async () => (await actions(cr.id)).includes('attachment.bundle.acknowledged'));
+    const status = (await requestById(db(), cr.id))!.status;
+    const ours = parseX12((await latestMessage(db(), cr.id, 'x12-275-bundle-request'))!.payload).interchanges[0]!;
+    const tx = ours.groups[0]!.transactions[0]!;
+    const ack = writeX12(
+      {
+        sender: { qualifier: 'ZZ', id: 'BUNDLEPAYER' },
+        receiver: { qualifier: 'ZZ', id: 'PRIORGATE' },
+        usage: 'T',
+        groups: [{ functionalId: 'FA', applicationSender: 'BUNDLEPAYER', applicationReceiver: 'PRIORGATE', version: '005010X231A1', transactions: [{ setId: '999', segments: [
+          { tag: 'AK1', elements: ['PI', ours.groups[0]!.controlNumber, '006020X316'] },
+          { tag: 'AK2', elements: ['275', tx.controlNumber, '006020X316'] },
+          { tag: 'IK5', elements: ['R', '5'] },
+          { tag: 'AK9', elements: ['R', '1', '1', '0'] },
+        ] }] }],
+      },
+      { controlNumbers: new InMemoryControlNumbers(9901), now: new Date() },
+    );
+    const secret = (await issuePayerSecret(db(), 'bundle-payer'))!;
+    const res = await fetch(`${gw.url}/payer/x12`, { method: 'POST', body: ack, headers: { 'content-type': 'application/edi-x12', authorization: basicAuth('bundle-payer', secret) } });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect((await actions(cr.id)).filter((a) => a.startsWith('attachment.bundle.'))).toEqual(['attachment.bundle.queued', 'attachment.bundle.send', 'attachment.bundle.acknowledged', 'attachment.bundle.rejected']);
+    expect((await latestMessage(db(), cr.id, 'x12-275-bundle-ack'))!.payload).toContain('AK9*R*1*1*0');
+    expect((await requestById(db(), cr.id))!.status).toBe(status);
   });
 
   it('spec-28: a payer not configured for it gets no Bundle 275 (its 278 announces none; its documents still go as a 005010X210 275)', async () => {
