@@ -6,7 +6,7 @@
  * payer counts it once) and acknowledged on the request's timeline; a payer without the setting
  * gets no such 275.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
@@ -23,6 +23,8 @@ import { el } from '../../src/translate/index.ts';
 import { InMemoryControlNumbers, parseX12, validateX12, writeX12, type Segment } from '../../src/x12/index.ts';
 import { captureIo } from '../helpers/cli-io.ts';
 import { testGateway, type TestGateway } from '../helpers/gateway.ts';
+import { payerRules } from '../helpers/payer-rules.ts';
+import { sleep, until } from '../helpers/wait.ts';
 
 const MRI = path.resolve('src/sim/examples/Bundle-MriLumbarRequestExample.json');
 let gw: TestGateway;
@@ -35,11 +37,6 @@ const sim = createPayerSim({ pendMs: 600_000, interchangeId: 'BUNDLEPAYER' });
 const arrived: { payloadType: string; isa13: string; status: number }[] = [];
 /** Bundle 275s to refuse with HTTP 503 before the simulator sees them (a payer outage). */
 let refuseBundles = 0;
-
-function payerYaml(id: string, umoId: string, x12: string): string {
-  const name = id.toUpperCase().replace(/-/g, '');
-  return [`id: ${id}`, `name: ${id} plan`, 'connector: core-soap', 'usage: T', 'maxAttempts: 3', 'x12:', `  interchangeId: ${name}`, `  applicationId: ${name}`, `  umoId: "${umoId}"`, x12].join('\n');
-}
 
 beforeAll(async () => {
   // The payer: the simulator behind a front door that records what arrives and can fail it.
@@ -72,20 +69,11 @@ beforeAll(async () => {
       (i) => resolve(`http://127.0.0.1:${i.port}`),
     );
   });
-  rules = mkdtempSync(path.join(tmpdir(), 'pg-bundle275-rules-'));
-  for (const dir of ['payers', 'prior-auth', 'states']) {
-    mkdirSync(path.join(rules, dir));
-    for (const f of readdirSync(`rules/${dir}`)) copyFileSync(path.join('rules', dir, f), path.join(rules, dir, f));
-  }
   const documents = '  attachments:\n    route: x12-275\n    timing: after-278';
-  const payers: [string, string, string][] = [
-    ['bundle-payer', '55510', `${documents}\n  pasBundle275:\n    form: "006020X316"\n    timing: after-278\n    announce: true`],
-    ['plain-payer', '55511', documents],
-  ];
-  for (const [id, umo, x12] of payers) {
-    writeFileSync(path.join(rules, 'payers', `${id}.yaml`), `${payerYaml(id, umo, x12)}\nendpoint: ${url}/core\n`);
-    writeFileSync(path.join(rules, 'prior-auth', `${id}.yaml`), `payer: ${id}\ninsurerIdentifiers: ["${umo}"]\ndefaultPriorAuth: required\n`);
-  }
+  rules = payerRules('pg-bundle275-rules-', [
+    { id: 'bundle-payer', umoId: '55510', endpoint: `${url}/core`, x12: `${documents}\n  pasBundle275:\n    form: "006020X316"\n    timing: after-278\n    announce: true` },
+    { id: 'plain-payer', umoId: '55511', endpoint: `${url}/core`, x12: documents },
+  ]);
   gw = await testGateway({ PRIORGATE_RULES_DIR: rules, PRIORGATE_SIM_PEND_MS: '600000' });
   token = await gw.token();
 }, 120_000);
@@ -98,14 +86,6 @@ afterAll(async () => {
 });
 
 const db = () => gw.database.db;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) {
-    const v = await probe();
-    if (v) return v;
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 const actions = async (id: string) => (await timelineOf(db(), id)).map((e) => e.action);
 const transaction = (text: string) => parseX12(text).interchanges[0]!.groups[0]!.transactions[0]!;
 const segs = (body: Segment[], tag: string) => body.filter((s) => s.tag === tag);
