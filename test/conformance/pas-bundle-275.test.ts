@@ -24,6 +24,7 @@ import { InMemoryControlNumbers, parseX12, validateX12, writeX12, type Segment }
 import { captureIo } from '../helpers/cli-io.ts';
 import { testGateway, type TestGateway } from '../helpers/gateway.ts';
 import { payerRules } from '../helpers/payer-rules.ts';
+import { StaffHttp } from '../helpers/staff-http.ts';
 import { sleep, until } from '../helpers/wait.ts';
 
 const MRI = path.resolve('src/sim/examples/Bundle-MriLumbarRequestExample.json');
@@ -102,6 +103,9 @@ function mriFor(umoId: string, memberId: string, id: string): unknown {
   return b;
 }
 
+/** The demo clerk, signed in (demo mode seeds it). */
+const staffClient = () => new StaffHttp(gw.url).login('clerk', 'priorgate-demo');
+
 async function submitted(bundle: unknown): Promise<any> {
   const r = await gw.submit(bundle, token);
   expect(r.status, JSON.stringify(r.body).slice(0, 600)).toBe(200);
@@ -164,6 +168,10 @@ describe('the entire PAS Bundle to an X12 payer as a 275 (spec-26..28)', () => {
     expect((await latestMessage(db(), cr.id, 'x12-275-bundle-ack'))!.payload).toMatch(/AK1\*PI\*\d+\*006020X316/);
     const timeline = await actions(cr.id);
     expect(timeline.filter((a) => a.startsWith('attachment.bundle.'))).toEqual(['attachment.bundle.queued', 'attachment.bundle.send', 'attachment.bundle.acknowledged']);
+    // Staff see it on the request.
+    const staff = await staffClient();
+    expect((await staff.json(`/api/requests/${cr.id}`)).body.pasBundle275).toBe(`accepted by the payer (275 interchange ${sent.controlNumber}): ${control}`);
+    expect((await staff.text(`/ui/requests/${cr.id}`)).body).toContain('PAS Bundle accepted by the payer (999)');
     // The documents still go in their own 275 (005010X210, BIN).
     await until('the documents 275 acknowledged', async () => (await actions(cr.id)).includes('attachment.acknowledged'));
     expect(transaction((await latestMessage(db(), cr.id, 'x12-275-request'))!.payload).version).toBe('005010X210');
@@ -208,5 +216,6 @@ describe('the entire PAS Bundle to an X12 payer as a 275 (spec-26..28)', () => {
     expect((await jobsOfKind(db(), 'payer.attach-bundle')).filter((j) => j.requestId === cr.id)).toEqual([]);
     expect(await latestMessage(db(), cr.id, 'x12-275-bundle-request')).toBeUndefined();
     expect(sim.state.bundles.length).toBe(before);
+    expect((await (await staffClient()).json(`/api/requests/${cr.id}`)).body.pasBundle275).toBeNull();
   });
 });

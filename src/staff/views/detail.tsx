@@ -82,6 +82,7 @@ function Facts(p: { d: RequestDetail }) {
     ['Trace number', r.traceNumber ?? '—'],
     ['Authorization number', r.authNumber ?? '—'],
     ['Documents (X12 275)', p.d.attachments ?? 'none'],
+    ...(p.d.pasBundle ? [['PAS Bundle (X12 275)', p.d.pasBundle] as [string, string]] : []),
     ['Appeal', r.appeal ? (r.appealOutcome ?? 'recorded') : 'none'],
     ['Extended timeframe', r.extended ? 'yes' : 'no'],
   ];
