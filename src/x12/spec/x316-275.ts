@@ -5,26 +5,13 @@
  * attachment control number (the 278's PWK06 when the 278 announced it), 2100A CAT*AE*HL (HL7
  * content), EFI and BDS*B64 (the binary segment of the 6020 attachment guides, with its filter).
  */
-import { loop, seg, type TransactionSpec } from './types.ts';
-import { HEADING_275, SUBMISSION_275 } from './x210-275.ts';
+import { seg } from './types.ts';
+import { attachment275 } from './x210-275.ts';
 
-export const X316_275: TransactionSpec = {
-  setId: '275',
-  name: '275',
-  conventions: ['006020X316'],
-  functionalId: 'PI',
-  root: loop('ST', 'Transaction Set', 'R', 1, [
-    ...HEADING_275,
-    loop('2000A', 'Assigned Number', 'R', 1, [
-      ...SUBMISSION_275,
-      loop('2100A', 'Additional Information Content', 'R', 1, [
-        // spec-28: CAT02 HL.
-        seg('CAT', 'Category of Patient Information Service', 'R', 1, { el: { 1: { codes: ['AE'] }, 2: { codes: ['HL'] } } }),
-        seg('EFI', 'Electronic Format Identification', 'R', 1),
-        // spec-28: BDS01 B64.
-        seg('BDS', 'Binary Data Structure', 'R', 1),
-      ]),
-    ]),
-    seg('SE', 'Transaction Set Trailer', 'R', 1),
-  ]),
-};
+export const X316_275 = attachment275('006020X316', 1, [
+  // spec-28: CAT02 HL.
+  seg('CAT', 'Category of Patient Information Service', 'R', 1, { el: { 1: { codes: ['AE'] }, 2: { codes: ['HL'] } } }),
+  seg('EFI', 'Electronic Format Identification', 'R', 1),
+  // spec-28: BDS01 B64.
+  seg('BDS', 'Binary Data Structure', 'R', 1),
+]);
