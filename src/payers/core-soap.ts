@@ -13,6 +13,8 @@ export const PAYLOAD_TYPES = {
   '278-request': 'X12_278_Request_005010X217E1_2',
   '278-response': 'X12_278_Response_005010X217E1_2',
   '275-request': 'X12_275_Request_005010X210E1',
+  // CORE names no 6020 payload type; this one follows its pattern (set, Request, version).
+  '275-bundle-request': 'X12_275_Request_006020X316',
   '270-request': 'X12_270_Request_005010X279A1',
   '271-response': 'X12_271_Response_005010X279A1',
   '999-response': 'X12_999_Response_005010X231A1',

@@ -20,7 +20,7 @@ import {
 import { recordAnswer } from '../workflow/answer.ts';
 import { ELIGIBILITY_REQUEST_SET, recordEligibilityAnswer } from '../workflow/eligibility.ts';
 import { parseX12, type Interchange } from '../x12/index.ts';
-import { INBOUND_275_ACK, OUTBOUND_275 } from './attach.ts';
+import { attachmentKindOf } from './attach-275.ts';
 import { OUTBOUND_278 } from './deliver.ts';
 import { OUTBOUND_270 } from './eligibility-deliver.ts';
 import { INBOUND_X12, rejectionBundle, storedBundle } from './reply.ts';
@@ -58,7 +58,7 @@ export async function recordLateAcks(input: LateInput): Promise<string[]> {
     await withTransaction(input.db, async (db) => {
       const messageId = await saveMessage(db, {
         orgId: hit?.request.orgId ?? null, requestId: hit?.request.id ?? null, direction: 'in', format: 'x12',
-        transactionSet: hit?.out.transactionSet === OUTBOUND_275 ? INBOUND_275_ACK : INBOUND_X12,
+        transactionSet: attachmentKindOf(hit?.out.transactionSet)?.ackSet ?? INBOUND_X12,
         senderId: input.ic.sender.id, controlNumber: input.ic.controlNumber, payload: input.text,
       });
       if (!hit) {
@@ -72,8 +72,9 @@ export async function recordLateAcks(input: LateInput): Promise<string[]> {
       const accepted = set ? ACCEPTING.has(set.status) : ACCEPTING.has(group.status);
       const codes = [...(set?.codes ?? []), ...group.codes, ...(set?.segments ?? []).flatMap((s) => [`${s.segment} ${s.code}`, ...s.elements.map((e) => `${s.segment}${String(e.element).padStart(2, '0')} ${e.code}`)])];
       const detail = { messageId, acknowledges: out.controlNumber, set: out.transactionSet, accepted, status: set?.status ?? group.status, ...(codes.length ? { codes } : {}) };
-      if (out.transactionSet === OUTBOUND_275) {
-        await appendAudit(db, { actor: `payer:${input.payerId}`, action: accepted ? 'attachment.acknowledged' : 'attachment.rejected', outcome: accepted ? 'success' : 'failure', orgId: request.orgId, entityType: 'request', entityId: request.id, detail: { controlNumber: out.controlNumber, messageId, ...(codes.length ? { codes } : {}) } });
+      const attachment = attachmentKindOf(out.transactionSet);
+      if (attachment) {
+        await appendAudit(db, { actor: `payer:${input.payerId}`, action: `${attachment.action}.${accepted ? 'acknowledged' : 'rejected'}`, outcome: accepted ? 'success' : 'failure', orgId: request.orgId, entityType: 'request', entityId: request.id, detail: { controlNumber: out.controlNumber, messageId, ...(codes.length ? { codes } : {}) } });
         return;
       }
       await appendAudit(db, { actor: `payer:${input.payerId}`, action: 'payer.acknowledgment', outcome: accepted ? 'success' : 'failure', orgId: request.orgId, entityType: 'request', entityId: request.id, detail });

@@ -101,18 +101,25 @@ export async function envelope(
   return { text, isa13, st02, fitted: changes };
 }
 
-/** How the translator writes for this payer: its 2010A identity and its document route. */
-export function translationFor(payer: PayerConfig): Pick<PasRequestOptions, 'payer' | 'attachmentRoute'> {
+/** The payer's document route (PWK02) and whether the 278 announces the PAS Bundle's 275. */
+function documentOptions(payer: PayerConfig): Pick<PasRequestOptions, 'attachmentRoute' | 'announceBundle'> {
   const x12 = payer.x12;
-  return x12 ? { payer: { id: x12.umoId, idQualifier: x12.umoIdQualifier, name: payer.name }, attachmentRoute: x12.attachments.route } : {};
+  if (!x12) return {};
+  return { attachmentRoute: x12.attachments.route, ...(x12.pasBundle275?.announce ? { announceBundle: true } : {}) };
+}
+
+/** How the translator writes for this payer: its 2010A identity and its document routes. */
+export function translationFor(payer: PayerConfig): Pick<PasRequestOptions, 'payer' | 'attachmentRoute' | 'announceBundle'> {
+  const x12 = payer.x12;
+  return x12 ? { payer: { id: x12.umoId, idQualifier: x12.umoIdQualifier, name: payer.name }, ...documentOptions(payer) } : {};
 }
 
 /**
  * Everything the translator needs to write a request's 278 for this payer: who it is to and from
- * (`routedParties`) and the payer's document route (PWK02).
+ * (`routedParties`), the payer's document route (PWK02) and the PAS Bundle's announcement.
  */
-export function requestOptionsFor(payer: PayerConfig, senderId: string, requesterNpi: string | null | undefined): Pick<PasRequestOptions, 'payer' | 'requesterNpi' | 'originator' | 'attachmentRoute'> {
-  return { ...routedParties(payer, senderId, requesterNpi), ...(payer.x12 ? { attachmentRoute: payer.x12.attachments.route } : {}) };
+export function requestOptionsFor(payer: PayerConfig, senderId: string, requesterNpi: string | null | undefined): Pick<PasRequestOptions, 'payer' | 'requesterNpi' | 'originator' | 'attachmentRoute' | 'announceBundle'> {
+  return { ...routedParties(payer, senderId, requesterNpi), ...documentOptions(payer) };
 }
 
 /** The payer's X12 form from its configuration. */

@@ -61,6 +61,23 @@ const Attachments = z
   })
   .strict();
 
+/**
+ * PAS 2.2.1 spec-26..28: the entire PAS request Bundle (the bytes the provider sent, as stored) to an
+ * X12 payer in an X12 275 of the attachment form `form` names. `006020X316` (Additional Information
+ * to Support a Health Care Services Review, 6020): BDS*B64 (the Bundle base64 encoded, spec-28
+ * BDS01) in 2100A with CAT*AE*HL (HL7 content, spec-28 CAT02); the 005010X210 275 has no BDS
+ * segment (its binary segment is BIN), so no 5010 form can meet spec-28. Sent `with-278` or
+ * `after-278` like the documents' 275; `announce`: the 278 names it in a PWK*OZ*EL of its own
+ * (2000E), whose PWK06 the 275's TRN02 repeats.
+ */
+const PasBundle275 = z
+  .object({
+    form: z.enum(['006020X316']),
+    timing: z.enum(['with-278', 'after-278']).default('after-278'),
+    announce: z.boolean().default(false),
+  })
+  .strict();
+
 export const PayerSchema = z
   .object({
     id: z.string().regex(/^[a-z0-9-]+$/, 'must be lower-case letters, digits and dashes'),
@@ -87,6 +104,8 @@ export const PayerSchema = z
         leniency: z.array(z.enum(DEVIATION_NAMES as [EnvelopeDeviation, ...EnvelopeDeviation[]])).default([]),
         /** How documents a 278 promises (PWK) reach this payer. */
         attachments: Attachments.default({ route: 'none', timing: 'after-278' }),
+        /** The whole PAS request Bundle as an X12 275 (spec-28); unset: not sent. */
+        pasBundle275: PasBundle275.optional(),
       })
       .strict()
       .optional(),

@@ -13,6 +13,8 @@ import { notifyHandlers } from '../notify/index.ts';
 import { startMonitor } from '../monitor/index.ts';
 import { deliverHandler } from '../payers/deliver.ts';
 import { ATTACH_JOB, attachHandler } from '../payers/attach.ts';
+import { BUNDLE_275 } from '../payers/attach-275.ts';
+import { bundleAttachHandler } from '../payers/attach-bundle.ts';
 import { eligibilityDeliverHandler } from '../payers/eligibility-deliver.ts';
 import { ELIGIBILITY_JOB } from '../workflow/eligibility.ts';
 import { basicAuth, issuePayerSecret } from '../payers/inbound-auth.ts';
@@ -102,6 +104,7 @@ export async function startServices(opts: {
       [DELIVER_JOB]: deliverHandler({ db, log, payers: registry, events, senderId: config.x12SenderId, observer }),
       [ELIGIBILITY_JOB]: eligibilityDeliverHandler({ db, log, payers: registry, events, senderId: config.x12SenderId, observer }),
       [ATTACH_JOB]: attachHandler({ db, log, payers: registry, events, senderId: config.x12SenderId, observer }),
+      [BUNDLE_275.job]: bundleAttachHandler({ db, log, payers: registry, events, senderId: config.x12SenderId, observer }),
       ...notifyHandlers({ db, log, config }),
       ...monitor.handlers,
     },

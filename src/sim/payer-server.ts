@@ -100,6 +100,11 @@ export interface PayerSimState {
   promised: Set<string>;
   /** Documents received in 275s (distinct interchanges only), and whether a 278 had announced them. */
   attachments: { controlNumber: string; contentType: string; bytes: number; matched: boolean; interchange: string }[];
+  /**
+   * PAS request Bundles received whole in 6020 275s (BDS, distinct interchanges only): the decoded
+   * text, as the payer's FHIR side would read it, and whether a 278 had announced it.
+   */
+  bundles: { controlNumber: string; filter: string; format: string; text: string; matched: boolean; interchange: string }[];
   /** Authorization and administrative reference numbers this payer issued (updates and cancels must quote one). */
   issued: Set<string>;
 }
@@ -116,6 +121,16 @@ function rejecting999(kind: { functionalId: string; version: string; setId: stri
   ];
 }
 
+/** Whether a Bundle received whole can be read as JSON (a FHIR Bundle). */
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** How long a payer keeps pushing a decision the gateway does not take. */
 const PUSH_RETRY_MS = 10 * 60_000;
 
@@ -128,7 +143,7 @@ export function createPayerSim(opts: PayerSimOptions) {
   const flakyAttempts = new Map<string, number>();
   const state: PayerSimState = {
     received: new Map(), decided: 0, pushes: [], traces: new Map(), eligibility: 0, inFlight: 0, rejections: {},
-    promised: new Set(), attachments: [], issued: new Set(),
+    promised: new Set(), attachments: [], bundles: [], issued: new Set(),
   };
   let faults: PayerSimFaults = { ...opts.faults };
   const timers = new Set<NodeJS.Timeout>();
@@ -258,23 +273,31 @@ export function createPayerSim(opts: PayerSimOptions) {
   }
 
   /**
-   * A 275: its documents are recorded (matched against the PWK06 numbers 278s announced), and it is
-   * acknowledged with a 999 — rejecting it when a document cannot be read (BIN01 not its length, no
-   * MIME content type). A resent interchange gets the same 999 and is counted once.
+   * A 275: its documents (BIN, 005010X210) and whole PAS Bundles (BDS, 006020X316) are recorded
+   * (matched against the PWK06 numbers 278s announced), and it is acknowledged with a 999 —
+   * rejecting it when content cannot be read (BIN01 or BDS02 not its length, no MIME content type,
+   * a Bundle that is not JSON). A resent interchange gets the same 999 and is counted once.
    */
   function handle275(text: string, ic: Interchange, key: string, ack: string): Outcome {
     const known = answers.get(key);
     if (known) return { status: 200, x12: known };
-    const tx = ic.groups[0]!.transactions[0]!;
+    const group = ic.groups[0]!;
+    const tx = group.transactions[0]!;
     const received = read275(tx.segments.slice(1, -1));
     const broken = received.documents.findIndex((d) => d.declaredLength !== d.actualLength || !d.contentType);
+    const unreadable = received.binaries.findIndex((b) => b.declaredLength !== b.actualLength || !isJson(b.text));
+    const nth = (tag: string, n: number) => tx.segments.findIndex((s, i) => s.tag === tag && tx.segments.slice(0, i + 1).filter((x) => x.tag === tag).length === n + 1) + 1;
+    const refuse = (tag: string, n: number, element: string) =>
+      envelopeOut(ic, rejecting999({ functionalId: 'PI', version: group.version, setId: '275' }, ic, tx, seg('IK3', tag, String(nth(tag, n)), '2100A', '8'), seg('IK4', element, '785', '7')), '999');
     let reply = ack;
-    if (broken >= 0) {
-      const position = tx.segments.filter((s) => s.tag === 'BIN').length ? tx.segments.findIndex((s, i) => s.tag === 'BIN' && tx.segments.slice(0, i + 1).filter((x) => x.tag === 'BIN').length === broken + 1) + 1 : 0;
-      reply = envelopeOut(ic, rejecting999({ functionalId: 'PI', version: '005010X210', setId: '275' }, ic, tx, seg('IK3', 'BIN', String(position), '2100A', '8'), seg('IK4', '2', '785', '7')), '999');
-    } else {
+    if (broken >= 0) reply = refuse('BIN', broken, '2');
+    else if (unreadable >= 0) reply = refuse('BDS', unreadable, '3');
+    else {
       for (const d of received.documents) {
         state.attachments.push({ controlNumber: d.controlNumber, contentType: d.contentType, bytes: Buffer.from(d.data, 'base64').length, matched: state.promised.has(d.controlNumber), interchange: key });
+      }
+      for (const b of received.binaries) {
+        state.bundles.push({ controlNumber: b.controlNumber, filter: b.filter, format: b.format, text: b.text, matched: state.promised.has(b.controlNumber), interchange: key });
       }
     }
     answers.set(key, reply);
@@ -317,7 +340,7 @@ export function createPayerSim(opts: PayerSimOptions) {
       return c.text(e instanceof CoreEnvelopeError ? e.message : 'bad envelope', 400);
     }
     const eligibility = env.payloadType === PAYLOAD_TYPES['270-request'];
-    const attachment = env.payloadType === PAYLOAD_TYPES['275-request'];
+    const attachment = env.payloadType === PAYLOAD_TYPES['275-request'] || env.payloadType === PAYLOAD_TYPES['275-bundle-request'];
     const reply = (payload: string, errorCode = 'Success') =>
       c.body(
         buildCoreEnvelope('Response', {
@@ -373,6 +396,8 @@ export function createPayerSim(opts: PayerSimOptions) {
       faults,
       traces: Object.fromEntries([...state.traces].map(([t, keys]) => [t, [...keys]])),
       attachments: state.attachments,
+      // The Bundles' sizes only: the Bundles themselves are PHI.
+      bundles: state.bundles.map(({ text, ...b }) => ({ ...b, bytes: Buffer.byteLength(text, 'utf8') })),
     }),
   );
 

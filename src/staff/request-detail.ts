@@ -82,28 +82,35 @@ export interface RequestDetail {
   warnings: WarningView[];
   /** Where the request's documents are (the newest attachment.* event): queued, sent, accepted … */
   attachments?: string;
+  /** Where the whole PAS Bundle's 275 is (spec-28; the newest attachment.bundle.* event), for payers that take it. */
+  pasBundle?: string;
   /** What will be sent, what is missing, the documents: while held for review. */
   review?: ReviewView;
 }
 
+/** What the newest `<kind>.<step>` event of a 275 says about it. */
 const ATTACHMENT_STATE: Record<string, string> = {
-  'attachment.queued': 'queued',
-  'attachment.send': 'sent',
-  'attachment.acknowledged': 'accepted by the payer',
-  'attachment.rejected': 'rejected by the payer',
-  'attachment.failed': 'could not be sent',
-  'attachment.skipped': 'not sent (request closed)',
+  queued: 'queued',
+  send: 'sent',
+  acknowledged: 'accepted by the payer',
+  rejected: 'rejected by the payer',
+  failed: 'could not be sent',
+  skipped: 'not sent (request closed)',
 };
 
-/** One line on the request's documents, from its timeline. */
-export function attachmentsLine(timeline: TimelineEntry[]): string | undefined {
-  const route = timeline.find((e) => e.action === 'attachment.route');
+/**
+ * One line on a request's 275, from its timeline: its documents (`attachment.*`), or with `kind`
+ * `attachment.bundle` the whole PAS Bundle's 275.
+ */
+export function attachmentsLine(timeline: TimelineEntry[], kind = 'attachment'): string | undefined {
+  const route = timeline.find((e) => e.action === `${kind}.route`);
   if (route) return `by the payer's own route (${String(route.detail.route)}): ${((route.detail.controlNumbers as string[]) ?? []).join(', ')}`;
-  const last = [...timeline].reverse().find((e) => ATTACHMENT_STATE[e.action]);
+  const step = (e: TimelineEntry) => (e.action.startsWith(`${kind}.`) ? ATTACHMENT_STATE[e.action.slice(kind.length + 1)] : undefined);
+  const last = [...timeline].reverse().find(step);
   if (!last) return undefined;
-  const sent = timeline.find((e) => e.action === 'attachment.send');
-  const docs = (sent?.detail.documents as string[] | undefined) ?? (timeline.find((e) => e.action === 'attachment.queued')?.detail.controlNumbers as string[] | undefined) ?? [];
-  return `${ATTACHMENT_STATE[last.action]}${sent ? ` (275 interchange ${String(sent.detail.controlNumber)})` : ''}${docs.length ? `: ${docs.join(', ')}` : ''}`;
+  const sent = timeline.find((e) => e.action === `${kind}.send`);
+  const docs = (sent?.detail.documents as string[] | undefined) ?? (timeline.find((e) => e.action === `${kind}.queued`)?.detail.controlNumbers as string[] | undefined) ?? [];
+  return `${step(last)}${sent ? ` (275 interchange ${String(sent.detail.controlNumber)})` : ''}${docs.length ? `: ${docs.join(', ')}` : ''}`;
 }
 
 export function timelineEntry(e: AuditRow): TimelineEntry {
@@ -216,8 +223,10 @@ export async function loadRequestDetail(deps: StaffDeps, staff: StaffPrincipal, 
     timeline: events.map(timelineEntry),
     warnings: findings.map(({ kind, expression, message, refused }) => ({ kind, expression, message, refused })),
     ...(() => {
-      const line = attachmentsLine(events.map(timelineEntry));
-      return line ? { attachments: line } : {};
+      const timeline = events.map(timelineEntry);
+      const line = attachmentsLine(timeline);
+      const bundle = attachmentsLine(timeline, 'attachment.bundle');
+      return { ...(line ? { attachments: line } : {}), ...(bundle ? { pasBundle: bundle } : {}) };
     })(),
     messages: msgs.map((m) => ({
       id: m.id,

@@ -5,10 +5,11 @@
  */
 export { pasRequestTo278, type PasRequestOptions, type PasRequestResult } from './pas-to-278.ts';
 export type { AttachmentRoute, PriorNumbers } from './request/context.ts';
-export { PWK02_BY_ROUTE } from './request/clinical.ts';
+export { PWK02_BY_ROUTE, bundleControlNumber } from './request/clinical.ts';
 export { promisedDocuments, type MissingDocument, type PromisedDocument } from './attachments/documents.ts';
-export { pasTo275, mimeEntity, type Attachment275Options } from './attachments/to-275.ts';
-export { read275, type Received275, type Received275Document } from './attachments/read-275.ts';
+export { pasTo275, mimeEntity, type Attachment275Options, type Heading275Options } from './attachments/to-275.ts';
+export { pasBundleTo275, BUNDLE_275_VERSION } from './attachments/bundle-275.ts';
+export { read275, type Received275, type Received275Binary, type Received275Document } from './attachments/read-275.ts';
 export type { PayerOverride } from './request/members.ts';
 export { TranslateError, type TranslateWarning, type WarningCode } from './errors.ts';
 export { groupLoops, type HlLoop, type NameLoop, type Transaction } from './hl.ts';

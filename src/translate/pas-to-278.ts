@@ -26,6 +26,11 @@ export interface PasRequestOptions {
   /** The payer's route for documents; PWK02 follows it (EL only when an X12 275 will carry them). */
   attachmentRoute?: AttachmentRoute;
   /**
+   * The payer gets the whole PAS Bundle as an X12 275 and wants the 278 to announce it (spec-28):
+   * 2000E PWK*OZ*EL***AC*<the Bundle's attachment control number>.
+   */
+  announceBundle?: boolean;
+  /**
    * The NPI of the organization that submitted the request (its registration with the gateway):
    * 2010B NM108 XX / NM109 when the Bundle's requester has no NPI or tax id. PAS Requestor's
    * identifier is optional (conf-14: its omission is no error); X12 requires an id for the requester.
@@ -63,7 +68,7 @@ function firstClaim(bundle: Bundle): Claim {
 }
 
 /** The Claim, its trace numbers and the caller's options, as every request mapping reads them. */
-export function requestContext(bundle: Bundle, opts: Pick<PasRequestOptions, 'prior' | 'attachmentRoute' | 'originator' | 'requesterNpi'> = {}): RequestContext {
+export function requestContext(bundle: Bundle, opts: Pick<PasRequestOptions, 'prior' | 'attachmentRoute' | 'announceBundle' | 'originator' | 'requesterNpi'> = {}): RequestContext {
   const claim = firstClaim(bundle);
   const warn = new Warnings();
   const claimPath = 'Bundle.entry[0].resource';
@@ -81,6 +86,7 @@ export function requestContext(bundle: Bundle, opts: Pick<PasRequestOptions, 'pr
     ...(opts.requesterNpi ? { requesterNpi: opts.requesterNpi } : {}),
     ...(opts.prior ? { prior: opts.prior } : {}),
     ...(opts.attachmentRoute ? { attachmentRoute: opts.attachmentRoute } : {}),
+    ...(opts.announceBundle ? { announceBundle: true } : {}),
   };
 }
 

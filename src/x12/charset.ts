@@ -71,8 +71,14 @@ function label(tag: string, element: number, component?: number): string {
 }
 
 /**
+ * Binary data elements (BIN02, BDS03): bytes whose length the segment states, never text in the
+ * interchange's character set. Fitting them would corrupt the content (base64 is case-sensitive).
+ */
+const BINARY_ELEMENT: Readonly<Record<string, number>> = { BIN: 2, BDS: 3 };
+
+/**
  * Fits every value of a transaction body to the payer: its character set, then its pinned
- * delimiters. Returns the new body and what changed where.
+ * delimiters. Returns the new body and what changed where. Binary data is left as it is.
  *
  * @example fitForPayer(segments, { characterSet: 'basic', delimiters: { element: '*', component: ':', repetition: '^', segment: "'" } })
  */
@@ -97,7 +103,7 @@ export function fitForPayer(
     const value = (v: ElementValue, element: number): ElementValue =>
       typeof v === 'string' ? fit(v, element) : v.map((c, k) => fit(c, element, k + 1));
     const elements = seg.elements.map((e: Element, k): Element =>
-      typeof e === 'object' && !Array.isArray(e) ? { repeats: e.repeats.map((r) => value(r, k + 1)) } : value(e, k + 1),
+      BINARY_ELEMENT[seg.tag] === k + 1 ? e : typeof e === 'object' && !Array.isArray(e) ? { repeats: e.repeats.map((r) => value(r, k + 1)) } : value(e, k + 1),
     );
     return touched ? { tag: seg.tag, elements } : seg;
   });

@@ -7,8 +7,7 @@
  * rejected with the 999's errors; a late 271 answers its eligibility request; and a payer's named
  * 004010-era envelope habits are accepted as warnings while another payer's are refused.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +22,8 @@ import { el, read275 } from '../../src/translate/index.ts';
 import { InMemoryControlNumbers, parseX12, writeX12, type Segment } from '../../src/x12/index.ts';
 import { eligibilityBundle } from '../eligibility/fixtures.ts';
 import { pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
+import { payerRules } from '../helpers/payer-rules.ts';
+import { sleep, until } from '../helpers/wait.ts';
 import { x12File } from '../helpers/x12-files.ts';
 
 const MRI = path.resolve('src/sim/examples/Bundle-MriLumbarRequestExample.json');
@@ -34,33 +35,17 @@ const sim = createPayerSim({ pendMs: 600_000, interchangeId: 'OTHERPAYER' });
 let ownSimUrl = '';
 let demoSecret = '';
 
-function payerYaml(id: string, umoId: string, x12: string): string {
-  return [
-    `id: ${id}`, `name: ${id} plan`, 'connector: core-soap', `endpoint: ${ownSimUrl}/core`, 'usage: T', 'maxAttempts: 3',
-    'x12:', `  interchangeId: ${id.toUpperCase().replace(/-/g, '')}`, `  applicationId: ${id.toUpperCase().replace(/-/g, '')}`, `  umoId: "${umoId}"`, x12,
-  ].join('\n');
-}
-
 beforeAll(async () => {
   ownSimUrl = await new Promise<string>((resolve) => {
     ownSim = serve({ fetch: sim.app.fetch, port: 0, hostname: '127.0.0.1' }, (i) => resolve(`http://127.0.0.1:${i.port}`));
   });
-  rules = mkdtempSync(path.join(tmpdir(), 'pg-fidelity-rules-'));
-  for (const dir of ['payers', 'prior-auth', 'states']) {
-    mkdirSync(path.join(rules, dir));
-    for (const f of readdirSync(`rules/${dir}`)) copyFileSync(path.join('rules', dir, f), path.join(rules, dir, f));
-  }
-  const payers: [string, string, string][] = [
-    ['with-payer', '55502', '  attachments:\n    route: x12-275\n    timing: with-278'],
-    ['fax-payer', '55501', '  attachments:\n    route: fax\n    instructions: fax 1-800-555-0199, cover sheet with the reference number'],
-    ['basic-payer', '55503', "  characterSet: basic\n  delimiters:\n    element: '*'\n    component: ':'\n    repetition: '^'\n    segment: \"'\""],
-    ['lenient-payer', '55504', '  leniency: [isa12-version-00401, isa11-standards-identifier]'],
-  ];
-  for (const [id, umo, x12] of payers) {
-    writeFileSync(path.join(rules, 'payers', `${id}.yaml`), payerYaml(id, umo, x12));
-    // Every line needs an authorization at these payers (the 278 always goes).
-    writeFileSync(path.join(rules, 'prior-auth', `${id}.yaml`), `payer: ${id}\ninsurerIdentifiers: ["${umo}"]\ndefaultPriorAuth: required\n`);
-  }
+  const endpoint = `${ownSimUrl}/core`;
+  rules = payerRules('pg-fidelity-rules-', [
+    { id: 'with-payer', umoId: '55502', endpoint, x12: '  attachments:\n    route: x12-275\n    timing: with-278' },
+    { id: 'fax-payer', umoId: '55501', endpoint, x12: '  attachments:\n    route: fax\n    instructions: fax 1-800-555-0199, cover sheet with the reference number' },
+    { id: 'basic-payer', umoId: '55503', endpoint, x12: "  characterSet: basic\n  delimiters:\n    element: '*'\n    component: ':'\n    repetition: '^'\n    segment: \"'\"" },
+    { id: 'lenient-payer', umoId: '55504', endpoint, x12: '  leniency: [isa12-version-00401, isa11-standards-identifier]' },
+  ]);
   // The demo simulator holds pended answers: the tests deliver the late messages themselves.
   gw = await testGateway({ PRIORGATE_RULES_DIR: rules, PRIORGATE_SIM_PEND_MS: '600000' });
   token = await gw.token();
@@ -74,14 +59,6 @@ afterAll(async () => {
 });
 
 const db = () => gw.database.db;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 20_000): Promise<T> {
-  for (const end = Date.now() + ms; Date.now() < end; await sleep(100)) {
-    const v = await probe();
-    if (v) return v;
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 const actions = async (id: string) => (await timelineOf(db(), id)).map((e) => e.action);
 const sent278 = async (id: string) => (await latestMessage(db(), id, 'x12-278-request'))!.payload;
 const body278 = (text: string): Segment[] => bodyOf(parseX12(text).interchanges[0]!.groups[0]!.transactions[0]!);

@@ -12,7 +12,7 @@ import { hasErrors, validatePasRequestBundle } from '../../fhir/validate/index.t
 import { loadPayers } from '../../rules/payers.ts';
 import { eligibility271ToFhirAll, pasRequestTo278, TranslateError, x12ResponseToPas } from '../../translate/index.ts';
 import { fitForPayer, InMemoryControlNumbers, parseX12, writeX12 } from '../../x12/index.ts';
-import { bodyOf } from '../../payers/x12-io.ts';
+import { bodyOf, translationFor } from '../../payers/x12-io.ts';
 import { type CliIo, EXIT, println, readInput } from '../io.ts';
 import { usageOf } from '../help.ts';
 
@@ -47,10 +47,8 @@ export async function run(args: string[], io: CliIo): Promise<number> {
         return EXIT.usage;
       }
       const x12 = payer?.x12;
-      const translated = pasRequestTo278(bundle, {
-        now,
-        ...(x12 ? { payer: { id: x12.umoId, idQualifier: x12.umoIdQualifier, name: payer!.name }, attachmentRoute: x12.attachments.route } : {}),
-      });
+      // The payer's identity and document routes, as the gateway writes its 278s.
+      const translated = pasRequestTo278(bundle, { now, ...(payer ? translationFor(payer) : {}) });
       for (const w of translated.warnings) println(io.stderr, `warning: ${w.expression}: ${w.message}`);
       const { segments, changes } = x12 ? fitForPayer(translated.segments, { characterSet: x12.characterSet, ...(x12.delimiters ? { delimiters: x12.delimiters } : {}) }) : { segments: translated.segments, changes: [] };
       for (const c of changes) {

@@ -42,7 +42,7 @@ export function apiRoutes(app: Hono<AppEnv>, deps: StaffDeps) {
     if (!d) throw new AppError('not_found', 'no such request');
     // The message bodies stay on the page; the API gives their metadata.
     const messages = d.messages.map(({ text: _text, ...m }) => m);
-    return c.json({ ...d.request, disposition: d.disposition ?? null, attachments: d.attachments ?? null, lines: d.lines, errors: d.errors, warnings: d.warnings, timeline: d.timeline, messages });
+    return c.json({ ...d.request, disposition: d.disposition ?? null, attachments: d.attachments ?? null, pasBundle275: d.pasBundle ?? null, lines: d.lines, errors: d.errors, warnings: d.warnings, timeline: d.timeline, messages });
   });
 
   app.get('/api/metrics/cms', apiGuard, allow(deps, 'metrics.read'), async (c) => {

@@ -38,6 +38,12 @@ const ACTIONS: Record<string, string> = {
   'attachment.missing': 'Documents with nothing to send (no inline data)',
   'attachment.route': "Documents go by the payer's own route (no X12 275)",
   'attachment.skipped': 'Documents not sent: the request is closed',
+  'attachment.bundle.queued': 'PAS Bundle queued for the payer (X12 275)',
+  'attachment.bundle.send': 'PAS Bundle sent to the payer (X12 275)',
+  'attachment.bundle.acknowledged': 'PAS Bundle accepted by the payer (999)',
+  'attachment.bundle.rejected': 'PAS Bundle rejected by the payer (999)',
+  'attachment.bundle.failed': 'PAS Bundle could not be sent',
+  'attachment.bundle.skipped': 'PAS Bundle not sent: the request is closed',
   'payer.acknowledgment': "Payer's acknowledgment (999)",
 };
 
@@ -76,6 +82,7 @@ function Facts(p: { d: RequestDetail }) {
     ['Trace number', r.traceNumber ?? '—'],
     ['Authorization number', r.authNumber ?? '—'],
     ['Documents (X12 275)', p.d.attachments ?? 'none'],
+    ...(p.d.pasBundle ? [['PAS Bundle (X12 275)', p.d.pasBundle] as [string, string]] : []),
     ['Appeal', r.appeal ? (r.appealOutcome ?? 'recorded') : 'none'],
     ['Extended timeframe', r.extended ? 'yes' : 'no'],
   ];

@@ -1,6 +1,7 @@
 /**
- * Reading a 275 body (BGN … before SE) back into its documents: what the payer side (the simulator)
- * does with what the gateway sends, and how tests prove nothing was lost on the way.
+ * Reading a 275 body (BGN … before SE) back into its documents (BIN, 005010X210) and binary content
+ * (BDS, 006020X316: the whole PAS Bundle): what the payer side (the simulator) does with what the
+ * gateway sends, and how tests prove nothing was lost on the way.
  */
 import type { Segment } from '../../x12/types.ts';
 import { el } from '../x12-util.ts';
@@ -17,11 +18,28 @@ export interface Received275Document {
   actualLength: number;
 }
 
+/** Content a 6020 275 carries in BDS (the whole PAS request Bundle, spec-28). */
+export interface Received275Binary {
+  /** TRN02 of its 2000A. */
+  controlNumber: string;
+  /** CAT01 and CAT02 (HL: HL7 content). */
+  category: string;
+  format: string;
+  /** BDS01 (B64: base64). */
+  filter: string;
+  /** The decoded bytes, as UTF-8 text. */
+  text: string;
+  /** BDS02 as sent and the length BDS03 actually has: equal in a sound 275. */
+  declaredLength: number;
+  actualLength: number;
+}
+
 export interface Received275 {
   reference: string;
   payerId: string;
   refs: Record<string, string>;
   documents: Received275Document[];
+  binaries: Received275Binary[];
 }
 
 /** Splits a MIME entity (CRLF or LF line ends) into headers and body. */
@@ -40,10 +58,22 @@ export function read275(body: Segment[]): Received275 {
   const payer = body.find((s) => s.tag === 'NM1' && el(s, 1) === 'PR');
   const refs: Record<string, string> = {};
   const documents: Received275Document[] = [];
+  const binaries: Received275Binary[] = [];
   let control = '';
+  let cat: Segment | undefined;
   for (const s of body) {
     if (s.tag === 'REF') refs[el(s, 1)] ??= el(s, 2);
     else if (s.tag === 'TRN') control = el(s, 2);
+    else if (s.tag === 'CAT') cat = s;
+    else if (s.tag === 'BDS') {
+      const data = el(s, 3);
+      const filter = el(s, 1);
+      binaries.push({
+        controlNumber: control, category: cat ? el(cat, 1) : '', format: cat ? el(cat, 2) : '', filter,
+        text: filter === 'B64' ? Buffer.from(data, 'base64').toString('utf8') : data,
+        declaredLength: Number(el(s, 2)), actualLength: data.length,
+      });
+    }
     else if (s.tag === 'BIN') {
       const data = el(s, 2);
       const mime = parseMime(Buffer.from(data, 'base64').toString('utf8'));
@@ -57,5 +87,5 @@ export function read275(body: Segment[]): Received275 {
       });
     }
   }
-  return { reference: bgn ? el(bgn, 2) : '', payerId: payer ? el(payer, 9) : '', refs, documents };
+  return { reference: bgn ? el(bgn, 2) : '', payerId: payer ? el(payer, 9) : '', refs, documents, binaries };
 }

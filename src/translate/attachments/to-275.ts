@@ -22,15 +22,19 @@ import { requestContext } from '../pas-to-278.ts';
 import { d8, dtpValue, hhmm, seg } from '../x12-util.ts';
 import type { PromisedDocument } from './documents.ts';
 
-export interface Attachment275Options {
+/** Who and what a 275's heading names (005010X210 and 006020X316 alike). */
+export interface Heading275Options {
   now: Date;
   payer: { id: string; idQualifier?: string; name: string };
   /** The gateway as submitter: ISA06/GS02 id and a name. */
   submitter: { id: string; name: string };
-  documents: PromisedDocument[];
   /** The payer's numbers for the case, when its answer to the 278 is already in. */
   authNumber?: string;
   adminReference?: string;
+}
+
+export interface Attachment275Options extends Heading275Options {
+  documents: PromisedDocument[];
 }
 
 /** A MIME entity (RFC 2045) holding one document, as text with CRLF line ends. */
@@ -41,10 +45,10 @@ export function mimeEntity(doc: PromisedDocument): string {
 }
 
 /**
- * @example
- * const body = pasTo275(bundle, { now, payer: { id: '99999', name: 'Demo Health Plan' }, submitter: { id: 'PRIORGATE', name: 'Priorgate' }, documents });
+ * BGN to 1000D: the reference, the payer, the gateway as submitter, the requester, the patient
+ * with the payer's numbers when known, and the service date.
  */
-export function pasTo275(bundle: Bundle, opts: Attachment275Options): Segment[] {
+export function heading275(bundle: Bundle, opts: Heading275Options): Segment[] {
   const ctx = requestContext(bundle);
   const member = membership(ctx);
   const where = ctx.claimPath;
@@ -52,9 +56,8 @@ export function pasTo275(bundle: Bundle, opts: Attachment275Options): Segment[] 
   const first = (ctx.claim.item ?? [])[0];
   const served = dtpValue(first?.servicedDate, first?.servicedPeriod);
   const reference = fit('BGN02', 50, bundle.identifier?.value, 'Bundle.identifier.value') ?? ctx.trace;
-  const today = d8(opts.now.toISOString())!;
-  const out: Segment[] = [
-    seg('BGN', '02', reference, today, hhmm(opts.now.toISOString())),
+  return [
+    seg('BGN', '02', reference, d8(opts.now.toISOString())!, hhmm(opts.now.toISOString())),
     seg('NM1', 'PR', '2', opts.payer.name, '', '', '', '', opts.payer.idQualifier ?? 'PI', opts.payer.id),
     seg('NM1', '41', '2', opts.submitter.name, '', '', '', '', '46', opts.submitter.id),
     { tag: 'NM1', elements: ['1P', ...requester.elements.slice(1)] },
@@ -63,6 +66,15 @@ export function pasTo275(bundle: Bundle, opts: Attachment275Options): Segment[] 
     ...(opts.adminReference ? [seg('REF', 'NT', fit('REF02', 50, opts.adminReference, where))] : []),
     ...(served ? [seg('DTP', '472', ...served)] : []),
   ];
+}
+
+/**
+ * @example
+ * const body = pasTo275(bundle, { now, payer: { id: '99999', name: 'Demo Health Plan' }, submitter: { id: 'PRIORGATE', name: 'Priorgate' }, documents });
+ */
+export function pasTo275(bundle: Bundle, opts: Attachment275Options): Segment[] {
+  const today = d8(opts.now.toISOString())!;
+  const out = heading275(bundle, opts);
   opts.documents.forEach((doc, i) => {
     const mime = Buffer.from(mimeEntity(doc), 'utf8').toString('base64');
     out.push(

@@ -138,6 +138,31 @@ export function attachmentControlNumber(index: BundleIndex, trace: string, info:
   return `${trace.slice(0, 80 - suffix.length)}${suffix}`;
 }
 
+/**
+ * The attachment control number of the whole PAS request Bundle sent as a 275 (spec-28): the 2000E
+ * trace with `-PAS`, within TRN02's 50 characters. A document's number ends in its sequence number
+ * when the request gives none, so the two cannot meet.
+ */
+export function bundleControlNumber(trace: string): string {
+  return `${trace.slice(0, 46)}-PAS`;
+}
+
+/** 2000E PWK repeats at most 10 times (005010X217). */
+const EVENT_PWK_MAX = 10;
+
+/**
+ * The PWK announcing the whole PAS Bundle's 275, after the documents' PWKs (`pwks`), when the payer
+ * wants it announced and the loop has room (a warning otherwise: the 275 still goes).
+ */
+export function bundlePwk(ctx: RequestContext, pwks: Segment[]): Segment[] {
+  if (!ctx.announceBundle) return [];
+  if (pwks.length >= EVENT_PWK_MAX) {
+    ctx.warn.add('limit-exceeded', `the 278 has ${EVENT_PWK_MAX} PWK already: the PAS Bundle's 275 is not announced in it`, `${ctx.claimPath}.supportingInfo`);
+    return [];
+  }
+  return [seg('PWK', 'OZ', 'EL', '', '', 'AC', bundleControlNumber(ctx.trace), 'PAS request Bundle')];
+}
+
 /** MSG*<text> for each freeFormMessage (MSG01 holds at most 264 characters). */
 export function msgSegments(ctx: RequestContext, infos: ClaimSupportingInfo[]): Segment[] {
   return infos.flatMap((info) => {

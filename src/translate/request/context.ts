@@ -36,6 +36,8 @@ export interface RequestContext {
   prior?: PriorNumbers;
   /** Absent: PWK02 as the request says (EL by default). */
   attachmentRoute?: AttachmentRoute;
+  /** The whole PAS Bundle follows as a 275 and the 278 announces it (a PWK*OZ*EL of its own). */
+  announceBundle?: boolean;
   /** The submitting organization's NPI, for 2010B when the Bundle's requester carries no usable id. */
   requesterNpi?: string;
 }

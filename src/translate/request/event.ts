@@ -15,7 +15,7 @@ import {
   itemRequestCategory,
   traceSubDepartment,
 } from './claim-info.ts';
-import { cl1Segment, cr6Segment, crcSegments, hiSegment, infosOf, msgSegments, pwkSegments } from './clinical.ts';
+import { bundlePwk, cl1Segment, cr6Segment, crcSegments, hiSegment, infosOf, msgSegments, pwkSegments } from './clinical.ts';
 import type { RequestContext } from './context.ts';
 import { eventProviders } from './providers.ts';
 
@@ -108,6 +108,7 @@ export function eventLoop(ctx: RequestContext, items: ClaimItem[]): Segment[] {
   const itemOwned = itemInfoSequences(items);
   const claimLevel = (category: string) => infosOf(ctx, category).filter((s) => !itemOwned.has(s.sequence));
   const refs = eventRefs(ctx);
+  const pwks = pwkSegments(ctx, claimLevel('additionalInformation'));
   return [
     seg('TRN', '1', ctx.trace, ctx.originator, fit('TRN04', 50, traceSubDepartment(ctx.claim), `${ctx.claimPath}.identifier`)),
     umEvent(ctx, items),
@@ -117,7 +118,8 @@ export function eventLoop(ctx: RequestContext, items: ClaimItem[]): Segment[] {
     ...crcSegments(ctx),
     ...cl1Segment(ctx),
     ...cr6Segment(ctx),
-    ...pwkSegments(ctx, claimLevel('additionalInformation')),
+    ...pwks,
+    ...bundlePwk(ctx, pwks),
     ...msgSegments(ctx, claimLevel('freeFormMessage')),
     ...eventProviders(ctx),
   ];

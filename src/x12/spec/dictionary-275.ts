@@ -1,7 +1,8 @@
 /**
  * Segments particular to the 275 Additional Information to Support a Health Care Services Review
- * (005010X210): beginning segment (BGN), assigned number (LX), category (CAT), electronic format
- * (EFI) and binary data (BIN). Element reference numbers are given where we know them from the
+ * (005010X210, and 006020X316 for the whole PAS Bundle): beginning segment (BGN), assigned number
+ * (LX), category (CAT), electronic format (EFI), binary data (BIN, 5010) and binary data with its
+ * filter (BDS, 6020). Element reference numbers are given where we know them from the
  * 005010 dictionary; 0 (no IK402) where we do not.
  *
  * BIN02 is binary data whose length BIN01 gives. Priorgate writes it as base64 text (no delimiter
@@ -36,7 +37,7 @@ export const CAT: SegmentSpec = {
   tag: 'CAT',
   name: 'Category',
   elements: [
-    // CAT01 AE attachment; CAT02 MB MIME binary, HL HL7 CDA.
+    // CAT01 AE attachment; CAT02 MB MIME binary, HL HL7 content (a CDA document, a FHIR Bundle).
     el(0, 'Category of Patient Information Service', 'ID', 2, 2, { usage: 'R', codes: ['AE'] }),
     el(1270, 'Code List Qualifier Code', 'ID', 1, 3, { usage: 'R', codes: ['HL', 'MB'] }),
     el(0, 'Industry Code', 'AN', 1, 30, { usage: 'N' }),
@@ -61,6 +62,20 @@ export const BIN: SegmentSpec = {
   tag: 'BIN',
   name: 'Binary Data Segment',
   elements: [
+    el(784, 'Length of Binary Data', 'N0', 1, 15, { usage: 'R' }),
+    el(785, 'Binary Data', 'AN', 1, 64_000_000, { usage: 'R' }),
+  ],
+};
+
+/**
+ * 6020 binary data with the filter its content was passed through: BDS01 B64 (base64), BDS02 the
+ * length of BDS03 as sent (the encoded text). Base64 holds no delimiter or control character.
+ */
+export const BDS: SegmentSpec = {
+  tag: 'BDS',
+  name: 'Binary Data Structure',
+  elements: [
+    el(1570, 'Filter ID Code', 'ID', 3, 3, { usage: 'R', codes: ['B64'] }),
     el(784, 'Length of Binary Data', 'N0', 1, 15, { usage: 'R' }),
     el(785, 'Binary Data', 'AN', 1, 64_000_000, { usage: 'R' }),
   ],

@@ -1,6 +1,7 @@
 /** The registry of implementation-guide tables and how a transaction set finds its table. */
 import type { Segment } from '../types.ts';
 import { X210_275 } from './x210-275.ts';
+import { X316_275 } from './x316-275.ts';
 import { X231_999 } from './x231-999.ts';
 import { X217_REQUEST, X217_RESPONSE } from './x217-278.ts';
 import { X279_270, X279_271 } from './x279-270-271.ts';
@@ -9,7 +10,7 @@ import type { TransactionSpec } from './types.ts';
 export { DICTIONARY } from './dictionary.ts';
 export type * from './types.ts';
 
-export const SPECS: readonly TransactionSpec[] = [X217_REQUEST, X217_RESPONSE, X279_270, X279_271, X231_999, X210_275];
+export const SPECS: readonly TransactionSpec[] = [X217_REQUEST, X217_RESPONSE, X279_270, X279_271, X231_999, X210_275, X316_275];
 
 /** Functional identifier (GS01) each supported set travels in. */
 export const FUNCTIONAL_IDS: Readonly<Record<string, string>> = { '278': 'HI', '270': 'HS', '271': 'HB', '999': 'FA', '275': 'PI' };
