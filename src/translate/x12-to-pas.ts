@@ -216,7 +216,8 @@ export function x12ResponseToPas(segments: Segment[], ctx: ResponseContext): Bun
     parties,
     ...(index ? { index } : {}),
     ...(claim ? { claim } : {}),
-    sequenceOf: (level) => matched.get(level.hlId)?.sequence,
+    // Without the request a line's sequence is its place among the answered lines (as its item's).
+    sequenceOf: (level) => matched.get(level.hlId)?.sequence ?? (claim ? undefined : answeredSequence(items, parsed.services.indexOf(level) + 1)),
     sequences: items.map((i) => i['itemSequence'] as number),
     patient,
     insurer,
@@ -262,6 +263,11 @@ export function x12ResponseToPas(segments: Segment[], ctx: ResponseContext): Bun
     timestamp: ctx.now.toISOString(),
     entry,
   };
+}
+
+/** The sequence when an item answers it. */
+function answeredSequence(items: Json[], sequence: number): number | undefined {
+  return items.some((i) => i['itemSequence'] === sequence) ? sequence : undefined;
 }
 
 /** The reviewActionCode of a ClaimResponse item built above. */

@@ -28,13 +28,11 @@ const e = (loop: string, segment: string, element: number | number[], fhir: stri
 const pending = (loop: string, segment: string, element: number | number[], why: string, extra: Partial<MapEntry> = {}): MapEntry =>
   e(loop, segment, element, '', 'present', { pending: `${ISSUE_13}: ${why}`, ...extra });
 /**
- * The PAS translation fills the position (its path is named), but the payer simulator's
- * `pasResponseTo278` (src/sim/pas-response-to-278.ts) does not write it back, and the round trip
- * 278 → PAS → 278 (test/fidelity/roundtrip.test.ts) must keep every enforced position.
+ * The PAS translation fills the position, and the payer simulator's `pasResponseTo278`
+ * (src/sim/pas-response-to-278.ts) writes it back: the round trip 278 → PAS → 278
+ * (test/fidelity/roundtrip.test.ts) keeps it.
  */
-const ROUND_TRIP = `${ISSUE_13}: translated to the path named; not enforced until the payer simulator (pasResponseTo278) writes it back for the 278 → PAS → 278 round trip`;
-const filled = (loop: string, segment: string, element: number | number[], fhir: string, as: Representation = 'value', extra: Partial<MapEntry> = {}): MapEntry =>
-  e(loop, segment, element, fhir, as, { ...extra, pending: ROUND_TRIP });
+const filled = e;
 /** No PAS profile has an element for the position. */
 const NO_PAS = (what: string) => `${what}: no element in the PAS profiles, not translated`;
 /** PAS has an element for it, the translation does not write it (or only in some answers). */
