@@ -46,8 +46,13 @@ export interface MapEntry {
   map?: Readonly<Record<string, string>>;
   /** Values the mapping writes when the FHIR element is absent (EQ01 30, UM02 I …). */
   defaults?: readonly string[];
-  /** 278 response positions whose mapping is the conformance work of issue 13: listed, not yet enforced. */
+  /** 278 response positions whose mapping is open work (issue 14): listed, not yet enforced. */
   pending?: string;
+  /**
+   * Why no PAS 2.2.1 profile has an element for the position (so it is not translated): listed
+   * with its reason, not open work. `fhir` may still name where it lands in the cases PAS covers.
+   */
+  outsidePas?: string;
   note?: string;
 }
 

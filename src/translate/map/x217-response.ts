@@ -19,14 +19,17 @@ const AUTHORIZED = (url: string) => `(${DETAIL}.extension.where(url='${url}') | 
 const QUANTITY = `(${DETAIL}.extension.where(url='quantity').valueQuantity | ${CR}.addItem.quantity)`;
 const COMM = 'CommunicationRequest';
 const REF_QUALIFIERS = [...PROVIDER_REF_QUALIFIERS] as [string, ...string[]];
-/** The fidelity report and `priorgate x12 map --pending` name the open work (issue 13) first. */
-const ISSUE_13 = 'issue 13';
+/** The fidelity report and `priorgate x12 map --pending` name the open work (issue 14) first. */
+const ISSUE_14 = 'issue 14';
 
 const e = (loop: string, segment: string, element: number | number[], fhir: string, as: Representation = 'value', extra: Partial<MapEntry> = {}): MapEntry => ({
   set: '278 response', loop, segment, element, fhir, as, ...extra,
 });
 const pending = (loop: string, segment: string, element: number | number[], why: string, extra: Partial<MapEntry> = {}): MapEntry =>
-  e(loop, segment, element, '', 'present', { pending: `${ISSUE_13}: ${why}`, ...extra });
+  e(loop, segment, element, '', 'present', { pending: `${ISSUE_14}: ${why}`, ...extra });
+/** A position no PAS profile has an element for: listed with the reason, not open work. */
+const outside = (loop: string, segment: string, element: number | number[], why: string, extra: Partial<MapEntry> = {}): MapEntry =>
+  e(loop, segment, element, '', 'present', { outsidePas: why, ...extra });
 /**
  * The PAS translation fills the position, and the payer simulator's `pasResponseTo278`
  * (src/sim/pas-response-to-278.ts) writes it back: the round trip 278 → PAS → 278
@@ -40,7 +43,7 @@ const DROPPED = (what: string, home: string) => `${what}: not translated (PAS ho
 
 function aaa(loop: string): MapEntry[] {
   return [
-    pending(loop, 'AAA', 1, NO_PAS('AAA01 valid request indicator (ClaimResponse.error has no slot for it)')),
+    outside(loop, 'AAA', 1, NO_PAS('AAA01 valid request indicator (ClaimResponse.error has no slot for it)')),
     e(loop, 'AAA', 3, `${ERROR}.code.coding.code`),
     e(loop, 'AAA', 4, `${ERROR}.extension.where(url='${EXT.errorFollowupAction}').valueCodeableConcept.coding.code`),
   ];
@@ -158,12 +161,12 @@ const EVENT_ONLY = 'PAS ClaimResponse has no event-level element for it';
 const CLINICAL_PENDING: MapEntry[] = [
   ...loi('2000E', 'event diagnoses: written only to the lines\' communicatedDiagnosis (and the CommunicationRequests\' payload), so an answer without lines drops them: ' + EVENT_ONLY),
   pending('2000E', 'HSD', [1, 2, 3, 4, 5, 6, 7, 8], `what was authorized at the event level (A6 HSD*DY*5): HSD01/02 reach a line's authorized quantity only when the event answers the line (itemAuthorizedDetail / addItem quantity), otherwise dropped; HSD03..08 frequency and duration are not translated; ${EVENT_ONLY}`),
-  pending('2000E', 'CRC', [1, 2, 3, 4, 5, 6, 7], NO_PAS('condition codes (a request\'s Claim supportingInfo, not the ClaimResponse)')),
-  pending('2000E', 'CL1', [1, 2, 3, 4], NO_PAS('institutional claim codes (a request\'s Claim supportingInfo)')),
-  pending('2000E', 'CR1', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], NO_PAS('ambulance information (a request\'s Claim supportingInfo)')),
-  pending('2000E', 'CR2', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], NO_PAS('spinal manipulation information (a request\'s Claim supportingInfo)')),
-  pending('2000E', 'CR5', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18], NO_PAS('home oxygen information (a request\'s Claim supportingInfo)')),
-  pending('2000E', 'CR6', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21], NO_PAS('home health information (homeHealthCareInformation is a Claim extension)')),
+  outside('2000E', 'CRC', [1, 2, 3, 4, 5, 6, 7], NO_PAS('condition codes (a request\'s Claim supportingInfo, not the ClaimResponse)')),
+  outside('2000E', 'CL1', [1, 2, 3, 4], NO_PAS('institutional claim codes (a request\'s Claim supportingInfo)')),
+  outside('2000E', 'CR1', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], NO_PAS('ambulance information (a request\'s Claim supportingInfo)')),
+  outside('2000E', 'CR2', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], NO_PAS('spinal manipulation information (a request\'s Claim supportingInfo)')),
+  outside('2000E', 'CR5', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18], NO_PAS('home oxygen information (a request\'s Claim supportingInfo)')),
+  outside('2000E', 'CR6', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21], NO_PAS('home health information (homeHealthCareInformation is a Claim extension)')),
   ...pwk('2000E'),
 ];
 
@@ -176,7 +179,7 @@ export const X217_RESPONSE_MAP: readonly MapEntry[] = [
   e('HEADER', 'BHT', 2, `${CR}.use`, 'present', { note: '11: a response (ClaimResponse.use preauthorization)' }),
   e('HEADER', 'BHT', 3, 'Bundle.identifier.value', 'value', { note: 'without the request at hand; with it the request Bundle identifier is echoed' }),
   pending('HEADER', 'BHT', [4, 5], DROPPED('the payer\'s transaction date and time', 'ClaimResponse.created, which carries the gateway\'s clock')),
-  pending('HEADER', 'BHT', 6, NO_PAS('transaction type code')),
+  outside('HEADER', 'BHT', 6, NO_PAS('transaction type code')),
   ...aaa('2000A'),
   ...nm1('2010A', `${CR}.insurer.target`),
   ...contact('2010A', `${CR}.insurer.target`, 'organization'),
@@ -194,10 +197,10 @@ export const X217_RESPONSE_MAP: readonly MapEntry[] = [
   e('2000E', 'TRN', 4, `${CR}.identifier.extension.where(url='${EXT.identifierSubDepartment}').valueString`),
   ...aaa('2000E'),
   pending('2000E', 'UM', [1, 2, 3], `the event review information the UMO echoes: reaches addItem (requestType, certificationType, category) only for a modified answer given at the event, otherwise dropped; ${EVENT_ONLY}`),
-  pending('2000E', 'UM', [6, 7, 8, 9, 10], NO_PAS('level of service, patient condition, prognosis, release of information and delay reason (the request\'s, echoed)')),
-  pending('2000E', 'UM', [4, 5], NO_PAS('facility and related causes (the request\'s, echoed)'), { component: 1 }),
-  pending('2000E', 'UM', [4, 5], NO_PAS('facility and related causes (the request\'s, echoed)'), { component: 2 }),
-  pending('2000E', 'UM', 5, NO_PAS('related causes (the request\'s, echoed)'), { component: 4 }),
+  outside('2000E', 'UM', [6, 7, 8, 9, 10], NO_PAS('level of service, patient condition, prognosis, release of information and delay reason (the request\'s, echoed)')),
+  outside('2000E', 'UM', [4, 5], NO_PAS('facility and related causes (the request\'s, echoed)'), { component: 1 }),
+  outside('2000E', 'UM', [4, 5], NO_PAS('facility and related causes (the request\'s, echoed)'), { component: 2 }),
+  outside('2000E', 'UM', 5, NO_PAS('related causes (the request\'s, echoed)'), { component: 4 }),
   ...review('2000E', CR),
   e('2000E', 'REF', 1, `${CR}.preAuthRef`, 'present', { when: [1, 'BB'] }),
   e('2000E', 'REF', 2, `${CR}.preAuthRef`, 'value', { when: [1, 'BB'] }),
@@ -206,7 +209,7 @@ export const X217_RESPONSE_MAP: readonly MapEntry[] = [
   e('2000E', 'DTP', 2, `${CR}.preAuthPeriod`, 'present', { when: [1, '007', '036', 'AAH'] }),
   e('2000E', 'DTP', 3, `${CR}.preAuthPeriod`, 'date', { when: [1, '007', '036', 'AAH'] }),
   pending('2000E', 'DTP', [1, 2, 3], `admission, discharge and issue dates (435, 096, 102) at the event level: written only to the lines (admissionDates, dischargeDate, itemPreAuthIssueDate), so an answer without lines drops them; ${EVENT_ONLY}`, { when: [1, '435', '096', '102'] }),
-  pending('2000E', 'DTP', [1, 2, 3], NO_PAS('accident, last menstrual period, estimated birth and onset dates (439, 484, ABC, 431: the request\'s, echoed)'), { when: [1, '439', '484', 'ABC', '431'] }),
+  outside('2000E', 'DTP', [1, 2, 3], NO_PAS('accident, last menstrual period, estimated birth and onset dates (439, 484, ABC, 431: the request\'s, echoed)'), { when: [1, '439', '484', 'ABC', '431'] }),
   ...CLINICAL_PENDING,
   e('2000E', 'MSG', 1, `${CR}.processNote.text`),
   // 2010EA patient event providers (ClaimResponse-level itemAuthorizedProvider, and on the lines the event answers).
@@ -216,9 +219,9 @@ export const X217_RESPONSE_MAP: readonly MapEntry[] = [
   ...nm1('2010EB', INFO_CONTACT),
   ...address('2010EB', INFO_CONTACT),
   ...contact('2010EB', INFO_CONTACT, 'either'),
-  pending('2010EC', 'NM1', [1, 2, 3, 8, 9], NO_PAS('transport locations (the request\'s ambulance pick-up and drop-off, echoed)')),
-  pending('2010EC', 'N3', [1, 2], NO_PAS('transport address')),
-  pending('2010EC', 'N4', [1, 2, 3, 4, 7], NO_PAS('transport address')),
+  outside('2010EC', 'NM1', [1, 2, 3, 8, 9], NO_PAS('transport locations (the request\'s ambulance pick-up and drop-off, echoed)')),
+  outside('2010EC', 'N3', [1, 2], NO_PAS('transport address')),
+  outside('2010EC', 'N4', [1, 2, 3, 4, 7], NO_PAS('transport address')),
   // 2000F service lines.
   e('2000F', 'TRN', 1, `${LINES}.extension.where(url='${EXT.itemTraceNumber}')`, 'present'),
   e('2000F', 'TRN', 2, `${LINES}.extension.where(url='${EXT.itemTraceNumber}').valueIdentifier.value`),
@@ -226,8 +229,8 @@ export const X217_RESPONSE_MAP: readonly MapEntry[] = [
   e('2000F', 'TRN', 4, `${LINES}.extension.where(url='${EXT.itemTraceNumber}').valueIdentifier.extension.where(url='${EXT.identifierSubDepartment}').valueString`),
   ...aaa('2000F'),
   pending('2000F', 'UM', [1, 2], 'request category and certification type: reach addItem only (requestType, certificationType); an answered line drops them: PAS ClaimResponse.item has no element for them'),
-  pending('2000F', 'UM', [6, 7, 8, 9, 10], NO_PAS('level of service, patient condition, prognosis, release of information and delay reason of the line (the request\'s, echoed)')),
-  e('2000F', 'UM', 3, `${LINES}.extension.where(url='${EXT.itemCategory}').valueCodeableConcept.coding.code`, 'value', { pending: `${ISSUE_13}: service type: reaches addItem only (itemCategory), and an answered line's authorized productOrServiceCode when it has no SV; PAS ClaimResponse.item has no category` }),
+  outside('2000F', 'UM', [6, 7, 8, 9, 10], NO_PAS('level of service, patient condition, prognosis, release of information and delay reason of the line (the request\'s, echoed)')),
+  e('2000F', 'UM', 3, `${LINES}.extension.where(url='${EXT.itemCategory}').valueCodeableConcept.coding.code`, 'value', { pending: `${ISSUE_14}: service type: reaches addItem only (itemCategory), and an answered line's authorized productOrServiceCode when it has no SV; PAS ClaimResponse.item has no category` }),
   pending('2000F', 'UM', [4, 5], DROPPED('line facility', 'addItem.locationCodeableConcept (taken from the request item only)'), { component: 1 }),
   pending('2000F', 'UM', [4, 5], DROPPED('line facility', 'addItem.locationCodeableConcept (taken from the request item only)'), { component: 2 }),
   ...review('2000F', LINES),
@@ -265,7 +268,7 @@ export const X217_RESPONSE_MAP: readonly MapEntry[] = [
   ...loi('2000F', 'HI other than HI*LOI at the line: not translated'),
   filled('2000F', 'HSD', 1, `${QUANTITY}.code`, 'value', { note: 'quantity qualifier (X12 673) as the Quantity code' }),
   filled('2000F', 'HSD', 2, `${QUANTITY}.value`, 'decimal', { note: 'the authorized quantity (before an SV quantity)' }),
-  pending('2000F', 'HSD', [3, 4, 5, 6, 7, 8], NO_PAS('authorized frequency and duration of the line (itemAuthorizedDetail and addItem carry a quantity, no timing)')),
+  outside('2000F', 'HSD', [3, 4, 5, 6, 7, 8], NO_PAS('authorized frequency and duration of the line (itemAuthorizedDetail and addItem carry a quantity, no timing)')),
   ...pwk('2000F'),
   e('2000F', 'MSG', 1, `${CR}.processNote.text`),
   ...nm1('2010F', LINE_PROVIDER, `(${PROVIDER(LINES)}.extension.where(url='${EXT.authorizedProviderType}').valueCodeableConcept.coding.code | ${CR}.addItem.provider.extension.where(url='${EXT.authorizedProviderType}').valueCodeableConcept.coding.code)`),
