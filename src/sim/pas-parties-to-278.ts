@@ -5,7 +5,7 @@
  * 2010EA/2010F REF, N3, N4, PER, PRV; 2010EB N3, N4, PER. Pure.
  */
 import {
-  CS, EXT, PER_TO_TELECOM, PROVIDER_CODE_SYSTEM, PROVIDER_REF_QUALIFIERS, X12CS, el, seg, type Bundle, type NameLoop,
+  CS, EXT, PER_TO_TELECOM, PROVIDER_CODE_SYSTEM, X12CS, el, seg, type Bundle, type NameLoop,
 } from '../translate/index.ts';
 import type { Segment } from '../x12/types.ts';
 
@@ -15,6 +15,8 @@ type Json = Record<string, any>;
 const TELECOM_TO_PER: Record<string, string> = Object.fromEntries(Object.entries(PER_TO_TELECOM).reverse().map(([q, s]) => [s, q]));
 const GENDER_TO_DMG: Record<string, string> = { male: 'M', female: 'F', unknown: 'U' };
 const REF_128 = X12CS('128');
+/** REF repeats at most 7 times in 2010EA / 2010F (9 in 2010B-D). */
+const REF_MAX = 7;
 
 export const d8 = (date: string | undefined) => date?.slice(0, 10).replace(/-/g, '');
 export const codeIn = (concept: Json | undefined, system?: string): string | undefined =>
@@ -41,8 +43,8 @@ export function resolver(bundle: Bundle): (ref: Json | undefined) => Json | unde
 function refs(resource: Json | undefined): Segment[] {
   return ((resource?.identifier as Json[] | undefined) ?? []).flatMap((i) => {
     const q = codeIn(i.type, REF_128);
-    return q && PROVIDER_REF_QUALIFIERS.has(q) && i.value ? [seg('REF', q, i.value, i.type?.text)] : [];
-  });
+    return q && i.value ? [seg('REF', q, i.value, i.type?.text)] : [];
+  }).slice(0, REF_MAX);
 }
 
 /**

@@ -29,5 +29,5 @@ export {
 } from './eligibility/index.ts';
 // What the payer simulator needs to write a PAS response back as a 278 response.
 export { EXT, CS, X12CS } from './codes/systems.ts';
-export { PER_TO_TELECOM, PROVIDER_CODE_SYSTEM, PROVIDER_REF_QUALIFIERS, QUANTITY_UNITS_SYSTEM, REPORT_TYPE_SYSTEM, TRANSMISSION_CODE_SYSTEM, LOINC_REQUEST_QUALIFIER } from './codes/response.ts';
+export { PER_TO_TELECOM, PROVIDER_CODE_SYSTEM, QUANTITY_UNITS_SYSTEM, REPORT_TYPE_SYSTEM, TRANSMISSION_CODE_SYSTEM, LOINC_REQUEST_QUALIFIER } from './codes/response.ts';
 export { responseLoopId } from './response/parse.ts';

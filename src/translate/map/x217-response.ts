@@ -4,7 +4,7 @@
  * profile has an element for them, or the translation does not (or not always) write the PAS
  * element named. The fidelity suite reports pending positions and enforces every other one.
  */
-import { PER_TO_TELECOM, PROVIDER_REF_QUALIFIERS } from '../codes/response.ts';
+import { PER_TO_TELECOM } from '../codes/response.ts';
 import { EXT } from '../codes/systems.ts';
 import type { MapEntry, Representation } from './types.ts';
 
@@ -18,7 +18,6 @@ const DETAIL = `${LINES}.extension.where(url='${EXT.itemAuthorizedDetail}')`;
 const AUTHORIZED = (url: string) => `(${DETAIL}.extension.where(url='${url}') | ${CR}.addItem.extension.where(url='${url}'))`;
 const QUANTITY = `(${DETAIL}.extension.where(url='quantity').valueQuantity | ${CR}.addItem.quantity)`;
 const COMM = 'CommunicationRequest';
-const REF_QUALIFIERS = [...PROVIDER_REF_QUALIFIERS] as [string, ...string[]];
 /** The fidelity report and `priorgate x12 map --pending` name the open work (issue 14) first. */
 const ISSUE_14 = 'issue 14';
 
@@ -63,12 +62,12 @@ function nm1(loop: string, at: string, role?: string): MapEntry[] {
   ];
 }
 
-/** REF supplemental identifiers of a party: Identifier typed by REF01 (X12 128). */
-function refs(loop: string, at: string, whose: string, home: string): MapEntry[] {
+/** REF supplemental identifiers of a party: Identifier typed by REF01 (X12 128), REF03 its description. */
+function refs(loop: string, at: string): MapEntry[] {
   return [
-    filled(loop, 'REF', 1, `${at}.identifier.type.coding.code`, 'value', { when: [1, ...REF_QUALIFIERS], note: 'Identifier.type (X12 128), system by qualifier' }),
-    filled(loop, 'REF', 2, `${at}.identifier.value`, 'value', { when: [1, ...REF_QUALIFIERS] }),
-    pending(loop, 'REF', [1, 2, 3], DROPPED(`REF03 description, and ${whose} reference qualifiers other than ${REF_QUALIFIERS.join(' ')}`, home)),
+    e(loop, 'REF', 1, `${at}.identifier.type.coding.code`, 'value', { note: 'Identifier.type (X12 128), system by qualifier' }),
+    e(loop, 'REF', 2, `${at}.identifier.value`),
+    e(loop, 'REF', 3, `${at}.identifier.type.text`),
   ];
 }
 
@@ -80,7 +79,7 @@ function address(loop: string, at: string): MapEntry[] {
     filled(loop, 'N4', 2, `${at}.address.state`),
     filled(loop, 'N4', 3, `${at}.address.postalCode`),
     filled(loop, 'N4', 4, `${at}.address.country`),
-    pending(loop, 'N4', 7, DROPPED('country subdivision', 'Address.state / district')),
+    e(loop, 'N4', 7, `${at}.address.state`, 'value', { note: 'country subdivision: X12 sends it instead of N402 outside the US and Canada' }),
   ];
 }
 
@@ -99,7 +98,7 @@ function contact(loop: string, at: string, name: 'organization' | 'either'): Map
 /** 2010EA / 2010F: the provider resource and its itemAuthorizedProvider extension (`authorized`). */
 function providerDetail(loop: string, at: string, authorized: string): MapEntry[] {
   return [
-    ...refs(loop, at, 'provider', 'Practitioner.identifier / Organization.identifier'),
+    ...refs(loop, at),
     ...address(loop, at),
     ...contact(loop, at, 'either'),
     filled(loop, 'PRV', 1, `${authorized}.extension.where(url='role').valueCodeableConcept.coding.code`, 'value', { note: 'provider code, beside its claim-careteamrole' }),
@@ -124,7 +123,7 @@ function patientLevel(level: 'C' | 'D'): MapEntry[] {
   const at = `${CR}.patient.target`;
   return [
     ...nm1(loop, at),
-    ...refs(loop, at, 'member', 'Patient.identifier'),
+    ...refs(loop, at),
     ...address(loop, at),
     ...aaa(loop),
     e(loop, 'DMG', 1, `${at}.birthDate`, 'present'),
@@ -141,7 +140,7 @@ function pwk(loop: string): MapEntry[] {
     filled(loop, 'PWK', 2, `${COMM}.medium.coding.code`, 'value', { note: 'transmission code (X12 756)' }),
     filled(loop, 'PWK', 5, `${COMM}.identifier`, 'present', { note: 'AC: PWK06 is the attachment control number' }),
     filled(loop, 'PWK', 6, `${COMM}.identifier.value`),
-    pending(loop, 'PWK', 7, DROPPED('the description of what is asked for', 'CommunicationRequest.note / payload')),
+    e(loop, 'PWK', 7, `${COMM}.note.text`, 'value', { note: 'the description of what is asked for' }),
   ];
 }
 
@@ -185,7 +184,7 @@ export const X217_RESPONSE_MAP: readonly MapEntry[] = [
   ...contact('2010A', `${CR}.insurer.target`, 'organization'),
   ...aaa('2010A'),
   ...nm1('2010B', `${CR}.requestor.target`),
-  ...refs('2010B', `${CR}.requestor.target`, 'requester', 'Practitioner.identifier / Organization.identifier'),
+  ...refs('2010B', `${CR}.requestor.target`),
   pending('2010B', 'PRV', [1, 2, 3], DROPPED('requester provider code and taxonomy', 'PractitionerRole.code / specialty: ClaimResponse.requestor may be a PAS PractitionerRole')),
   ...aaa('2010B'),
   ...patientLevel('C'),
@@ -204,7 +203,8 @@ export const X217_RESPONSE_MAP: readonly MapEntry[] = [
   ...review('2000E', CR),
   e('2000E', 'REF', 1, `${CR}.preAuthRef`, 'present', { when: [1, 'BB'] }),
   e('2000E', 'REF', 2, `${CR}.preAuthRef`, 'value', { when: [1, 'BB'] }),
-  pending('2000E', 'REF', [1, 2], DROPPED('the administrative reference number to quote (REF*NT): written only to lines the event answers, to a CommunicationRequest without its own PWK06 control number and to the Task; a pended answer whose lines carry their own HCR drops it', 'item / addItem administrationReferenceNumber, CommunicationRequest.identifier, Task.identifier'), { when: [1, 'NT'] }),
+  e('2000E', 'REF', 1, `${CR}.identifier.type.coding.code`, 'value', { when: [1, 'NT'], note: 'the administrative reference number: a ClaimResponse identifier typed NT (X12 128)' }),
+  e('2000E', 'REF', 2, `${CR}.identifier.value`, 'value', { when: [1, 'NT'] }),
   e('2000E', 'DTP', 1, `${CR}.preAuthPeriod`, 'present', { when: [1, '007', '036', 'AAH'] }),
   e('2000E', 'DTP', 2, `${CR}.preAuthPeriod`, 'present', { when: [1, '007', '036', 'AAH'] }),
   e('2000E', 'DTP', 3, `${CR}.preAuthPeriod`, 'date', { when: [1, '007', '036', 'AAH'] }),
@@ -251,7 +251,7 @@ export const X217_RESPONSE_MAP: readonly MapEntry[] = [
   pending('2000F', 'SV1', 3, DROPPED('unit basis: names the quantity\'s unit only when the line has no HSD (HSD01 wins)', 'the authorized Quantity.unit')),
   e('2000F', 'SV1', 4, `${QUANTITY}.value`, 'decimal'),
   pending('2000F', 'SV1', 5, DROPPED('place of service', 'addItem.locationCodeableConcept (taken from the request item only)')),
-  pending('2000F', 'SV1', 11, DROPPED('EPSDT indicator', 'itemAuthorizedDetail / addItem epsdtIndicator (carried from the request item only)')),
+  e('2000F', 'SV1', 11, `${AUTHORIZED(EXT.epsdtIndicator)}.valueBoolean`, 'map', { map: { Y: 'true', N: 'false' }, note: 'EPSDT indicator (epsdtIndicator)' }),
   filled('2000F', 'SV1', 20, `${AUTHORIZED(EXT.nursingHomeLevelOfCare)}.valueCodeableConcept.coding.code`, 'value', { note: 'level of care (nursingHomeLevelOfCare)' }),
   pending('2000F', 'SV3', [4, 5, 7], DROPPED('oral cavity designation, prosthesis and description of a dental line', 'addItem.subSite (items have none)')),
   filled('2000F', 'SV3', 6, `${QUANTITY}.value`, 'decimal'),
