@@ -110,8 +110,7 @@ function service(a: Authorized): { sv: Segment[]; hsd: Segment[] } {
   const qualifier = product ? (QUALIFIER_BY_SYSTEM[product.system] ?? 'HC') : undefined;
   const procedure = product && product.system !== CS.serviceType ? [qualifier, product.code, ...modifiers] : undefined;
   const charge = price !== undefined ? String(Math.round(price * (qty ?? 1) * 100) / 100) : undefined;
-  // A quantity counted in an HSD unit (673) has no unit basis of its own.
-  const basis = (tag: 'SV1' | 'SV2') => (qty === undefined ? undefined : hsd.length ? 'UN' : (UNIT_TO_BASIS[tag][quantity?.unit] ?? 'UN'));
+  const basis = (tag: 'SV1' | 'SV2') => (qty === undefined ? undefined : (UNIT_TO_BASIS[tag][quantity?.unit] ?? 'UN'));
   const count = qty !== undefined ? String(qty) : undefined;
   const levelOfCare = codeIn(ext(holder, EXT.nursingHomeLevelOfCare)?.valueCodeableConcept);
   const epsdt = ext(holder, EXT.epsdtIndicator)?.valueBoolean as boolean | undefined;
@@ -163,13 +162,25 @@ const eventAdminReference = (cr: Json): string | undefined => ((cr.identifier as
 function eventAnswer(bundle: Bundle, cr: Json, loop: HlLoop, eventDates: Set<string>, eventNotes: number[]): Segment[] {
   const admin = eventAdminReference(cr);
   const requests = requestsFor(bundle, undefined);
+  // A stay's admission and discharge are the event's (X217 has no line DTP*435/096): the lines carry them.
+  const lines = [...((cr.item as Json[] | undefined) ?? []), ...((cr.addItem as Json[] | undefined) ?? [])];
+  const first = (url: string) => lines.map((l) => ext(l, url)).find(Boolean);
+  const admission = first(EXT.admissionDates);
+  // The issue date: at the event when that is where the case gave it.
+  const issued = eventDates.has('102') ? first(EXT.itemPreAuthIssueDate)?.valueDate : undefined;
+  // Likewise the quantity authorized for the event (HSD), when the case asked at the event.
+  const quantity = loop.head.some((s) => s.tag === 'HSD') ? lines.map((l) => authorized(cr, l).quantity).find((q) => q?.system === QUANTITY_UNITS_SYSTEM) : undefined;
   return [
     ...review(cr.adjudication),
     ...(cr.preAuthRef ? [seg('REF', 'BB', cr.preAuthRef)] : []),
     ...(admin ? [seg('REF', 'NT', admin)] : []),
     // The authorized period: as the event period (AAH) when that is how the case named it.
     ...(eventDates.has('AAH') && !eventDates.has('007') && cr.preAuthPeriod?.start && cr.preAuthPeriod?.end ? dated('AAH', cr.preAuthPeriod) : period('007', '036', cr.preAuthPeriod)),
+    ...dated('435', admission?.valuePeriod ?? admission?.valueDate),
+    ...dated('096', first(EXT.dischargeDate)?.valueDate),
+    ...dated('102', issued),
     ...requestedCodes(requests),
+    ...(quantity ? [seg('HSD', quantity.code, String(quantity.value))] : []),
     ...paperwork(requests, admin),
     ...notes(cr, eventNotes),
   ];

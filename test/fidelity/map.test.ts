@@ -112,8 +112,8 @@ describe('the map as data, and priorgate x12 map', () => {
     expect(homeless.map((e) => `${e.set} ${e.loop} ${positionLabel(e)}`)).toEqual([]);
     // Pending entries are 278 response positions only: issue 14 maps them.
     expect(new Set(X12_MAP.filter((e) => e.pending).map((e) => e.set))).toEqual(new Set(['278 response']));
-    // An entry is either open work or outside PAS, and outside PAS means no FHIR path is claimed.
-    expect(X12_MAP.filter((e) => e.outsidePas && (e.pending || e.fhir)).map(positionLabel)).toEqual([]);
+    // An entry is either open work or (in part or whole) outside PAS, never both.
+    expect(X12_MAP.filter((e) => e.outsidePas && e.pending).map(positionLabel)).toEqual([]);
   });
 
   it('prints the table (TSV, one position per line), filtered by set and to the pending positions', async () => {
@@ -125,7 +125,9 @@ describe('the map as data, and priorgate x12 map', () => {
     expect(lines).toContain(`271\t2100C\tNM109\tCoverage.subscriberId\tvalue\t`);
     const pending = await runCommand(x12 as never, ['map', '--set', '278 response', '--pending']);
     expect(pending.stdout.split('\n').slice(1).filter(Boolean).every((l) => l.startsWith('278 response\t') && l.includes('PENDING issue 14'))).toBe(true);
-    expect(pending.stdout).toContain('2000E\tHSD01..08');
+    expect(pending.stdout).toContain('2010B\tPRV01..03');
+    const outside = await runCommand(x12 as never, ['map', '--set', '278 response']);
+    expect(outside.stdout).toMatch(/^278 response\t2000E\tHSD03\.\.08\t-\tpresent\tOUTSIDE PAS /m);
     expect((await runCommand(x12 as never, ['map', '--set', 'nope'])).code).toBe(2);
   });
 

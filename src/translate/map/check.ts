@@ -142,9 +142,11 @@ export function checkTransaction(tx: TransactionSet, source: SourceOf = translat
         let status: FindingStatus;
         if (!entry || (!entry.fhir && !entry.pending && !entry.outsidePas)) status = 'no-home';
         else if (entry.pending) status = 'pending';
-        else if (entry.outsidePas) status = 'outside-pas';
+        else if (!entry.fhir) status = 'outside-pas';
         else if (!resources) status = 'mapped';
-        else status = lands(entry, value, valuesAt(resources, entry.fhir)) ? 'landed' : 'dropped';
+        else if (lands(entry, value, valuesAt(resources, entry.fhir))) status = 'landed';
+        // A position PAS has a home for in some answers only (an added line, an organization's contact).
+        else status = entry.outsidePas ? 'outside-pas' : 'dropped';
         findings.push({ ...base, status });
       }
     });

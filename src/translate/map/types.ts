@@ -50,7 +50,8 @@ export interface MapEntry {
   pending?: string;
   /**
    * Why no PAS 2.2.1 profile has an element for the position (so it is not translated): listed
-   * with its reason, not open work. `fhir` may still name where it lands in the cases PAS covers.
+   * with its reason, not open work. With a `fhir` path too, PAS has a home in some answers only:
+   * the value must land there when it can, and is listed as outside PAS when it does not.
    */
   outsidePas?: string;
   note?: string;

@@ -4,8 +4,8 @@
  * profile has an element for them, or the translation does not (or not always) write the PAS
  * element named. The fidelity suite reports pending positions and enforces every other one.
  */
-import { PER_TO_TELECOM } from '../codes/response.ts';
-import { EXT } from '../codes/systems.ts';
+import { PER_TO_TELECOM, UNIT_BASIS_UNIT } from '../codes/response.ts';
+import { CS, EXT } from '../codes/systems.ts';
 import type { MapEntry, Representation } from './types.ts';
 
 const CR = 'ClaimResponse';
@@ -89,7 +89,7 @@ function contact(loop: string, at: string, name: 'organization' | 'either'): Map
     filled(loop, 'PER', 1, `(${at}.contact | ${at}.telecom)`, 'present', { note: 'IC information contact' }),
     name === 'organization'
       ? filled(loop, 'PER', 2, `${at}.contact.name.text`)
-      : pending(loop, 'PER', 2, 'contact name: an organization\'s lands in Organization.contact.name.text, a person\'s has no element in the PAS profiles (Practitioner has no contact) and is not translated'),
+      : e(loop, 'PER', 2, `${at}.contact.name.text`, 'value', { outsidePas: 'contact name of a person: Practitioner has no contact in the PAS profiles (an organization\'s lands in Organization.contact.name.text)' }),
     filled(loop, 'PER', [3, 5, 7], `(${at}.contact.telecom.system | ${at}.telecom.system)`, 'map', { map: PER_TO_TELECOM, note: 'communication number qualifier → ContactPoint.system' }),
     filled(loop, 'PER', [4, 6, 8], `(${at}.contact.telecom.value | ${at}.telecom.value)`),
   ];
@@ -144,22 +144,28 @@ function pwk(loop: string): MapEntry[] {
   ];
 }
 
-/** HI*LOI (a LOINC attachment code, then its modifiers) → CommunicationRequest.payload. */
-function loi(loop: string, others: string): MapEntry[] {
+/**
+ * HI*LOI (a LOINC attachment code, then its modifiers) → CommunicationRequest.payload; other HI
+ * codes (the event's diagnoses) land at `others` where PAS has one, and are outside PAS otherwise.
+ */
+function loi(loop: string, why: string, others?: string): MapEntry[] {
   const HI = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
   return [
     filled(loop, 'HI', HI, `${COMM}.payload`, 'present', { component: 1, when: [1, 'LOI'], note: 'LOI: the LOINC code of what is asked for' }),
     filled(loop, 'HI', HI, `(${COMM}.payload.contentString | ${COMM}.payload.extension.where(url='${EXT.contentModifier}').valueCodeableConcept.coding.code)`, 'value', { component: 2, when: [1, 'LOI'], note: 'a code, or a LOINC modifier of the code before it (contentModifier)' }),
-    pending(loop, 'HI', HI, others, { component: 1 }),
-    pending(loop, 'HI', HI, others, { component: 2 }),
+    ...(others
+      ? [e(loop, 'HI', HI, `${others}.coding`, 'present', { component: 1, outsidePas: why }), e(loop, 'HI', HI, `${others}.coding.code`, 'compact', { component: 2, outsidePas: why })]
+      : [outside(loop, 'HI', HI, why, { component: 1 }), outside(loop, 'HI', HI, why, { component: 2 })]),
   ];
 }
 
 const EVENT_ONLY = 'PAS ClaimResponse has no event-level element for it';
 
 const CLINICAL_PENDING: MapEntry[] = [
-  ...loi('2000E', 'event diagnoses: written only to the lines\' communicatedDiagnosis (and the CommunicationRequests\' payload), so an answer without lines drops them: ' + EVENT_ONLY),
-  pending('2000E', 'HSD', [1, 2, 3, 4, 5, 6, 7, 8], `what was authorized at the event level (A6 HSD*DY*5): HSD01/02 reach a line's authorized quantity only when the event answers the line (itemAuthorizedDetail / addItem quantity), otherwise dropped; HSD03..08 frequency and duration are not translated; ${EVENT_ONLY}`),
+  ...loi('2000E', `event diagnoses: on the lines the event answers (communicatedDiagnosis), else ${EVENT_ONLY}`, `${LINES}.extension.where(url='${EXT.communicatedDiagnosis}').valueCodeableConcept`),
+  e('2000E', 'HSD', 1, `${QUANTITY}.code`, 'value', { outsidePas: `the quantity qualifier authorized at the event: on the lines the event answers, else ${EVENT_ONLY}` }),
+  e('2000E', 'HSD', 2, `${QUANTITY}.value`, 'decimal', { outsidePas: `the quantity authorized at the event: on the lines the event answers, else ${EVENT_ONLY}` }),
+  outside('2000E', 'HSD', [3, 4, 5, 6, 7, 8], NO_PAS('authorized frequency and duration (itemAuthorizedDetail and addItem carry a quantity, no timing)')),
   outside('2000E', 'CRC', [1, 2, 3, 4, 5, 6, 7], NO_PAS('condition codes (a request\'s Claim supportingInfo, not the ClaimResponse)')),
   outside('2000E', 'CL1', [1, 2, 3, 4], NO_PAS('institutional claim codes (a request\'s Claim supportingInfo)')),
   outside('2000E', 'CR1', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], NO_PAS('ambulance information (a request\'s Claim supportingInfo)')),
@@ -195,7 +201,9 @@ export const X217_RESPONSE_MAP: readonly MapEntry[] = [
   e('2000E', 'TRN', 3, `${CR}.identifier.system`, 'contains'),
   e('2000E', 'TRN', 4, `${CR}.identifier.extension.where(url='${EXT.identifierSubDepartment}').valueString`),
   ...aaa('2000E'),
-  pending('2000E', 'UM', [1, 2, 3], `the event review information the UMO echoes: reaches addItem (requestType, certificationType, category) only for a modified answer given at the event, otherwise dropped; ${EVENT_ONLY}`),
+  e('2000E', 'UM', 1, `${CR}.addItem.extension.where(url='${EXT.serviceItemRequestType}').valueCodeableConcept.coding.code`, 'value', { outsidePas: `request category at the event: on the addItem of a modified answer, else ${EVENT_ONLY}` }),
+  e('2000E', 'UM', 2, `${CR}.addItem.extension.where(url='${EXT.certificationType}').valueCodeableConcept.coding.code`, 'value', { outsidePas: `certification type at the event: on the addItem of a modified answer, else ${EVENT_ONLY}` }),
+  e('2000E', 'UM', 3, `${CR}.addItem.extension.where(url='${EXT.itemCategory}').valueCodeableConcept.coding.code`, 'value', { outsidePas: `service type at the event: on the addItem of a modified answer, else ${EVENT_ONLY}` }),
   outside('2000E', 'UM', [6, 7, 8, 9, 10], NO_PAS('level of service, patient condition, prognosis, release of information and delay reason (the request\'s, echoed)')),
   outside('2000E', 'UM', [4, 5], NO_PAS('facility and related causes (the request\'s, echoed)'), { component: 1 }),
   outside('2000E', 'UM', [4, 5], NO_PAS('facility and related causes (the request\'s, echoed)'), { component: 2 }),
@@ -208,7 +216,8 @@ export const X217_RESPONSE_MAP: readonly MapEntry[] = [
   e('2000E', 'DTP', 1, `${CR}.preAuthPeriod`, 'present', { when: [1, '007', '036', 'AAH'] }),
   e('2000E', 'DTP', 2, `${CR}.preAuthPeriod`, 'present', { when: [1, '007', '036', 'AAH'] }),
   e('2000E', 'DTP', 3, `${CR}.preAuthPeriod`, 'date', { when: [1, '007', '036', 'AAH'] }),
-  pending('2000E', 'DTP', [1, 2, 3], `admission, discharge and issue dates (435, 096, 102) at the event level: written only to the lines (admissionDates, dischargeDate, itemPreAuthIssueDate), so an answer without lines drops them; ${EVENT_ONLY}`, { when: [1, '435', '096', '102'] }),
+  e('2000E', 'DTP', [1, 2], `${LINES}.extension.where(url='${EXT.admissionDates}' or url='${EXT.dischargeDate}' or url='${EXT.itemPreAuthIssueDate}')`, 'present', { when: [1, '435', '096', '102'], outsidePas: `admission, discharge and issue dates at the event: on the lines the event answers, else ${EVENT_ONLY}` }),
+  e('2000E', 'DTP', 3, `(${LINES}.extension.where(url='${EXT.admissionDates}').value | ${LINES}.extension.where(url='${EXT.dischargeDate}').valueDate | ${LINES}.extension.where(url='${EXT.itemPreAuthIssueDate}').valueDate)`, 'date', { when: [1, '435', '096', '102'], outsidePas: `admission, discharge and issue dates at the event: on the lines the event answers, else ${EVENT_ONLY}` }),
   outside('2000E', 'DTP', [1, 2, 3], NO_PAS('accident, last menstrual period, estimated birth and onset dates (439, 484, ABC, 431: the request\'s, echoed)'), { when: [1, '439', '484', 'ABC', '431'] }),
   ...CLINICAL_PENDING,
   e('2000E', 'MSG', 1, `${CR}.processNote.text`),
@@ -228,11 +237,12 @@ export const X217_RESPONSE_MAP: readonly MapEntry[] = [
   e('2000F', 'TRN', 3, `${LINES}.extension.where(url='${EXT.itemTraceNumber}').valueIdentifier.system`, 'contains', { note: 'urn:trnorg:<TRN03>' }),
   e('2000F', 'TRN', 4, `${LINES}.extension.where(url='${EXT.itemTraceNumber}').valueIdentifier.extension.where(url='${EXT.identifierSubDepartment}').valueString`),
   ...aaa('2000F'),
-  pending('2000F', 'UM', [1, 2], 'request category and certification type: reach addItem only (requestType, certificationType); an answered line drops them: PAS ClaimResponse.item has no element for them'),
+  e('2000F', 'UM', 1, `${CR}.addItem.extension.where(url='${EXT.serviceItemRequestType}').valueCodeableConcept.coding.code`, 'value', { outsidePas: 'request category of an answered line: PAS ClaimResponse.item has no element for it (an addItem has requestType)' }),
+  e('2000F', 'UM', 2, `${CR}.addItem.extension.where(url='${EXT.certificationType}').valueCodeableConcept.coding.code`, 'value', { outsidePas: 'certification type of an answered line: PAS ClaimResponse.item has no element for it (an addItem has certificationType)' }),
   outside('2000F', 'UM', [6, 7, 8, 9, 10], NO_PAS('level of service, patient condition, prognosis, release of information and delay reason of the line (the request\'s, echoed)')),
-  e('2000F', 'UM', 3, `${LINES}.extension.where(url='${EXT.itemCategory}').valueCodeableConcept.coding.code`, 'value', { pending: `${ISSUE_14}: service type: reaches addItem only (itemCategory), and an answered line's authorized productOrServiceCode when it has no SV; PAS ClaimResponse.item has no category` }),
-  pending('2000F', 'UM', [4, 5], DROPPED('line facility', 'addItem.locationCodeableConcept (taken from the request item only)'), { component: 1 }),
-  pending('2000F', 'UM', [4, 5], DROPPED('line facility', 'addItem.locationCodeableConcept (taken from the request item only)'), { component: 2 }),
+  e('2000F', 'UM', 3, `(${LINES}.extension.where(url='${EXT.itemCategory}').valueCodeableConcept.coding.code | ${DETAIL}.extension.where(url='productOrServiceCode').valueCodeableConcept.coding.where(system='${CS.serviceType}').code)`, 'value', { outsidePas: 'service type of an answered line with a procedure: PAS ClaimResponse.item has no category (an addItem has itemCategory; a line without SV has it as its productOrServiceCode)' }),
+  outside('2000F', 'UM', [4, 5], NO_PAS('facility and related causes of the line (the request\'s, echoed): itemAuthorizedDetail has no place; a modified line\'s addItem keeps the request item\'s location'), { component: 1 }),
+  outside('2000F', 'UM', [4, 5], NO_PAS('facility and related causes of the line (the request\'s, echoed): itemAuthorizedDetail has no place; a modified line\'s addItem keeps the request item\'s location'), { component: 2 }),
   ...review('2000F', LINES),
   e('2000F', 'REF', 1, `${LINES}.extension.where(url='${EXT.authorizationNumber}' or url='${EXT.administrationReferenceNumber}')`, 'present', { when: [1, 'BB', 'NT'] }),
   e('2000F', 'REF', 2, `${LINES}.extension.where(url='${EXT.authorizationNumber}' or url='${EXT.administrationReferenceNumber}').valueString`, 'value', { when: [1, 'BB', 'NT'] }),
@@ -248,24 +258,24 @@ export const X217_RESPONSE_MAP: readonly MapEntry[] = [
     ...[3, 4, 5, 6].map((c) => e('2000F', tag, 1, `(${DETAIL}.extension.where(url='modifier').valueCodeableConcept.coding.code | ${CR}.addItem.modifier.coding.code)`, 'value', { component: c })),
     e('2000F', tag, 2, `(${DETAIL}.extension.where(url='unitPrice').valueMoney | ${CR}.addItem.unitPrice)`, 'present', { note: 'unit price = charge ÷ quantity' }),
   ]),
-  pending('2000F', 'SV1', 3, DROPPED('unit basis: names the quantity\'s unit only when the line has no HSD (HSD01 wins)', 'the authorized Quantity.unit')),
+  e('2000F', 'SV1', 3, `${QUANTITY}.unit`, 'map', { map: UNIT_BASIS_UNIT, outsidePas: 'unit basis beside an HSD: the one PAS Quantity carries HSD01\'s unit' }),
   e('2000F', 'SV1', 4, `${QUANTITY}.value`, 'decimal'),
-  pending('2000F', 'SV1', 5, DROPPED('place of service', 'addItem.locationCodeableConcept (taken from the request item only)')),
+  e('2000F', 'SV1', 5, `${CR}.addItem.locationCodeableConcept.coding.code`, 'value', { outsidePas: 'place of service of an answered line: itemAuthorizedDetail has no place (an addItem has locationCodeableConcept)' }),
   e('2000F', 'SV1', 11, `${AUTHORIZED(EXT.epsdtIndicator)}.valueBoolean`, 'map', { map: { Y: 'true', N: 'false' }, note: 'EPSDT indicator (epsdtIndicator)' }),
   filled('2000F', 'SV1', 20, `${AUTHORIZED(EXT.nursingHomeLevelOfCare)}.valueCodeableConcept.coding.code`, 'value', { note: 'level of care (nursingHomeLevelOfCare)' }),
-  pending('2000F', 'SV3', [4, 5, 7], DROPPED('oral cavity designation, prosthesis and description of a dental line', 'addItem.subSite (items have none)')),
+  outside('2000F', 'SV3', [4, 5, 7], NO_PAS('oral cavity designation, prosthesis and description of a dental line (itemAuthorizedDetail has no body site)')),
   filled('2000F', 'SV3', 6, `${QUANTITY}.value`, 'decimal'),
   filled('2000F', 'SV2', 1, `${AUTHORIZED(EXT.revenueCode)}.valueCodeableConcept.coding.code`, 'value', { note: 'revenue code (NUBC)' }),
   e('2000F', 'SV2', 2, `(${DETAIL}.extension.where(url='productOrServiceCode').valueCodeableConcept.coding.code | ${CR}.addItem.productOrService.coding.code)`, 'value', { component: 2 }),
   e('2000F', 'SV2', 2, `${DETAIL}.extension.where(url='productOrServiceCode').valueCodeableConcept.coding | ${CR}.addItem.productOrService.coding`, 'present', { component: 1 }),
   e('2000F', 'SV2', 3, `(${DETAIL}.extension.where(url='unitPrice').valueMoney | ${CR}.addItem.unitPrice)`, 'present'),
-  pending('2000F', 'SV2', 4, DROPPED('unit basis: names the quantity\'s unit only when the line has no HSD (HSD01 wins)', 'the authorized Quantity.unit')),
+  e('2000F', 'SV2', 4, `${QUANTITY}.unit`, 'map', { map: UNIT_BASIS_UNIT, outsidePas: 'unit basis beside an HSD: the one PAS Quantity carries HSD01\'s unit' }),
   e('2000F', 'SV2', 5, `${QUANTITY}.value`, 'decimal'),
   filled('2000F', 'SV2', 6, `${AUTHORIZED(EXT.revenueUnitRateLimit)}.valueDecimal`, 'decimal', { note: 'unit rate (revenueUnitRateLimit)' }),
-  pending('2000F', 'SV2', 9, 'nursing home residential status: reaches addItem only (nursingHomeResidentialStatus); an answered line drops it: PAS itemAuthorizedDetail has no element for it'),
+  e('2000F', 'SV2', 9, `${CR}.addItem.extension.where(url='${EXT.nursingHomeResidentialStatus}').valueCodeableConcept.coding.code`, 'value', { outsidePas: 'nursing home residential status of an answered line: itemAuthorizedDetail has no element for it (an addItem has nursingHomeResidentialStatus)' }),
   filled('2000F', 'SV2', 10, `${AUTHORIZED(EXT.nursingHomeLevelOfCare)}.valueCodeableConcept.coding.code`, 'value', { note: 'level of care (nursingHomeLevelOfCare)' }),
-  pending('2000F', 'TOO', [1, 2, 3], DROPPED('tooth information', 'addItem.bodySite / subSite (items have none)')),
-  ...loi('2000F', 'HI other than HI*LOI at the line: not translated'),
+  outside('2000F', 'TOO', [1, 2, 3], NO_PAS('tooth information (ClaimResponse.item and itemAuthorizedDetail have no body site)')),
+  ...loi('2000F', NO_PAS('a line HI other than HI*LOI (X217 asks for additional information with LOINC codes only)')),
   filled('2000F', 'HSD', 1, `${QUANTITY}.code`, 'value', { note: 'quantity qualifier (X12 673) as the Quantity code' }),
   filled('2000F', 'HSD', 2, `${QUANTITY}.value`, 'decimal', { note: 'the authorized quantity (before an SV quantity)' }),
   outside('2000F', 'HSD', [3, 4, 5, 6, 7, 8], NO_PAS('authorized frequency and duration of the line (itemAuthorizedDetail and addItem carry a quantity, no timing)')),

@@ -310,11 +310,15 @@ export function addItem(input: { level: Level; itemSequence: number; parties: Re
   for (const e of carried) if (e.valueReference) parties.echoRef(e.valueReference);
   const servicedPeriod = served ? periodOf(served.format, served.value) : undefined;
   const place = requestItem?.locationReference ? parties.echoRef(requestItem.locationReference) : undefined;
+  // SV105 place of service, when the request item does not say where.
+  const sv105 = own.service?.tag === 'SV1' ? el(own.service, 5) : '';
   const location = requestItem?.locationCodeableConcept
     ? { locationCodeableConcept: requestItem.locationCodeableConcept }
     : place
       ? { locationReference: { reference: place } }
-      : {};
+      : sv105
+        ? { locationCodeableConcept: coded(CS.placeOfService, sv105) }
+        : {};
   const serviced = servicedPeriod
     ? servicedPeriod.start === servicedPeriod.end
       ? { servicedDate: servicedPeriod.start }
