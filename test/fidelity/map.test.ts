@@ -125,7 +125,7 @@ describe('the map as data, and priorgate x12 map', () => {
     expect(lines).toContain(`271\t2100C\tNM109\tCoverage.subscriberId\tvalue\t`);
     const pending = await runCommand(x12 as never, ['map', '--set', '278 response', '--pending']);
     expect(pending.stdout.split('\n').slice(1).filter(Boolean).every((l) => l.startsWith('278 response\t') && l.includes('PENDING issue 14'))).toBe(true);
-    expect(pending.stdout).toContain('2010B\tPRV01..03');
+    expect(pending.stdout).toContain('HEADER\tBHT04..05');
     const outside = await runCommand(x12 as never, ['map', '--set', '278 response']);
     expect(outside.stdout).toMatch(/^278 response\t2000E\tHSD03\.\.08\t-\tpresent\tOUTSIDE PAS /m);
     expect((await runCommand(x12 as never, ['map', '--set', 'nope'])).code).toBe(2);

@@ -191,7 +191,7 @@ export const X217_RESPONSE_MAP: readonly MapEntry[] = [
   ...aaa('2010A'),
   ...nm1('2010B', `${CR}.requestor.target`),
   ...refs('2010B', `${CR}.requestor.target`),
-  pending('2010B', 'PRV', [1, 2, 3], DROPPED('requester provider code and taxonomy', 'PractitionerRole.code / specialty: ClaimResponse.requestor may be a PAS PractitionerRole')),
+  outside('2010B', 'PRV', [1, 2, 3], 'requester provider code and taxonomy: not translated; their PAS home would be PractitionerRole.code / specialty, but a PractitionerRole built from the response\'s 2010B breaks US Core pd-1 (the loop has no PER to give it contact information), and an organization requester has no specialty'),
   ...aaa('2010B'),
   ...patientLevel('C'),
   ...patientLevel('D'),
