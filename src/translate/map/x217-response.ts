@@ -129,7 +129,7 @@ function patientLevel(level: 'C' | 'D'): MapEntry[] {
     e(loop, 'DMG', 1, `${at}.birthDate`, 'present'),
     e(loop, 'DMG', 2, `${at}.birthDate`, 'date'),
     e(loop, 'DMG', 3, `${at}.gender`, 'map', { map: { M: 'male', F: 'female', U: 'unknown' } }),
-    pending(loop, 'INS', [1, 2, 3, 4, 5, 8, 9, 17], DROPPED('relationship and member status', 'Coverage.relationship, but the response Bundle carries no Coverage built from the 278')),
+    pending(loop, 'INS', [1, 2, 3, 4, 5, 8, 9, 17], DROPPED('relationship and member status', 'Coverage.relationship: the response echoes the request\'s Coverage when it has the request, and builds none from the 278')),
   ];
 }
 
@@ -183,7 +183,7 @@ const INFO_CONTACT = `${COMM}.recipient.target`;
 export const X217_RESPONSE_MAP: readonly MapEntry[] = [
   e('HEADER', 'BHT', 2, `${CR}.use`, 'present', { note: '11: a response (ClaimResponse.use preauthorization)' }),
   e('HEADER', 'BHT', 3, 'Bundle.identifier.value', 'value', { note: 'without the request at hand; with it the request Bundle identifier is echoed' }),
-  pending('HEADER', 'BHT', [4, 5], DROPPED('the payer\'s transaction date and time', 'ClaimResponse.created, which carries the gateway\'s clock')),
+  pending('HEADER', 'BHT', [4, 5], DROPPED('the payer\'s transaction date and time', 'ClaimResponse.created; it carries the gateway\'s receipt time, since BHT05 has no time zone and a FHIR dateTime with a time needs one (the date alone could be kept)')),
   outside('HEADER', 'BHT', 6, NO_PAS('transaction type code')),
   ...aaa('2000A'),
   ...nm1('2010A', `${CR}.insurer.target`),
