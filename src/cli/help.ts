@@ -176,7 +176,7 @@ export const HELP: Record<string, CommandHelp> = {
     details: [
       'pretty      one segment per line with its loop id and name',
       'map         without a file: the X12 ⇄ FHIR map, one position per line (TSV, or Markdown as in docs/x12-map.md);',
-      '            with a file: every data-bearing element and where it landed (landed, pending, mapped, dropped, no-home)',
+      '            with a file: every data-bearing element and where it landed (landed, pending, outside-pas, mapped, dropped, no-home)',
       '--set NAME  only one set (278 request, 278 response, 270, 271, 275, 999)',
       '--pending   only positions still waiting for a FHIR home',
     ],

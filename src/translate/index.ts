@@ -28,3 +28,7 @@ export {
   validNpi, isServiceType, DEFAULT_SERVICE_TYPE, SERVICE_TYPES, ERROR_EXPRESSION_EXT,
   type EligibilityInquiry, type EligibilityRequestRead, type EligibilityResponseContext, type EligibilitySummary, type Parsed271,
 } from './eligibility/index.ts';
+// What the payer simulator needs to write a PAS response back as a 278 response.
+export { EXT, CS, X12CS } from './codes/systems.ts';
+export { PER_TO_TELECOM, PROVIDER_CODE_SYSTEM, QUANTITY_UNITS_SYSTEM, REPORT_TYPE_SYSTEM, TRANSMISSION_CODE_SYSTEM, LOINC_REQUEST_QUALIFIER } from './codes/response.ts';
+export { responseLoopId } from './response/parse.ts';

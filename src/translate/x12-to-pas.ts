@@ -11,7 +11,8 @@ import type { Segment } from '../x12/types.ts';
 import type { Bundle, BundleEntry, Claim, ClaimItem, Extension, Identifier, Reference, Resource } from './fhir-types.ts';
 import { BundleIndex, codeOf, ext } from './bundle-index.ts';
 import { REVIEW_ACTION, UNDECIDED } from './codes/review.ts';
-import { CS, EXT, PROFILE } from './codes/systems.ts';
+import { providerRefSystem } from './codes/response.ts';
+import { CS, EXT, PROFILE, X12CS } from './codes/systems.ts';
 import { claimTrace, itemsToSend, itemTrace } from './request/claim-info.ts';
 import { additionalInformation } from './response/additional-info.ts';
 import { authorizedPeriod, combine } from './response/decision.ts';
@@ -147,8 +148,9 @@ function transmissionIdentifiers(envelope: ResponseEnvelope | undefined): Extens
 }
 
 /**
- * ClaimResponse.identifier: the Claim's own identifier when the UMO echoes our TRN (TRN01 2), and
- * every trace number the UMO assigned (TRN01 1: urn:trnorg:<TRN03>, TRN04 → subDepartment).
+ * ClaimResponse.identifier: the Claim's own identifier when the UMO echoes our TRN (TRN01 2),
+ * every trace number the UMO assigned (TRN01 1: urn:trnorg:<TRN03>, TRN04 → subDepartment), and
+ * the event's administrative reference number (REF*NT).
  */
 function identifiersOf(event: Level | undefined, claim: Claim | undefined): Identifier[] {
   const eventTrace = event?.traces.find((t) => t.type === '2') ?? event?.traces[0];
@@ -156,7 +158,11 @@ function identifiersOf(event: Level | undefined, claim: Claim | undefined): Iden
   const echoed = eventTrace ? claimIds.filter((i) => i.value === eventTrace.value) : claimIds;
   const own = echoed.length ? echoed : eventTrace?.type === '2' ? [traceIdentifier(eventTrace)] : [];
   const payer = (event?.traces ?? []).filter((t) => t.type === '1').map(traceIdentifier);
-  return [...own, ...payer];
+  // 2000E REF*NT: the administrative reference number the UMO gives the review (quoted when
+  // sending what it asks for), typed by its X12 128 qualifier.
+  const admin = event?.refs['NT'];
+  const reference: Identifier[] = admin ? [{ type: { coding: [{ system: X12CS('128'), code: 'NT' }] }, system: providerRefSystem('NT'), value: admin }] : [];
+  return [...own, ...payer, ...reference];
 }
 
 /**
@@ -216,7 +222,8 @@ export function x12ResponseToPas(segments: Segment[], ctx: ResponseContext): Bun
     parties,
     ...(index ? { index } : {}),
     ...(claim ? { claim } : {}),
-    sequenceOf: (level) => matched.get(level.hlId)?.sequence,
+    // Without the request a line's sequence is its place among the answered lines (as its item's).
+    sequenceOf: (level) => matched.get(level.hlId)?.sequence ?? (claim ? undefined : answeredSequence(items, parsed.services.indexOf(level) + 1)),
     sequences: items.map((i) => i['itemSequence'] as number),
     patient,
     insurer,
@@ -262,6 +269,11 @@ export function x12ResponseToPas(segments: Segment[], ctx: ResponseContext): Bun
     timestamp: ctx.now.toISOString(),
     entry,
   };
+}
+
+/** The sequence when an item answers it. */
+function answeredSequence(items: Json[], sequence: number): number | undefined {
+  return items.some((i) => i['itemSequence'] === sequence) ? sequence : undefined;
 }
 
 /** The reviewActionCode of a ClaimResponse item built above. */

@@ -3,8 +3,8 @@
  * and every TR3-style file lands in the FHIR element the X12 ⇄ FHIR map names for it (a 271 or 278
  * response is translated and each value looked up at its path); every element the gateway writes
  * from a PAS or eligibility request comes from the FHIR element the map names; and the map is what
- * `priorgate x12 map` prints. 278 response positions whose mapping is issue 13's are listed as
- * pending, not enforced, until that work lands.
+ * `priorgate x12 map` prints. 278 response positions whose mapping is still open (issue 14) are listed
+ * as pending, not enforced, and those no PAS profile has an element for as outside PAS, with why.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -106,12 +106,14 @@ describe('every element the gateway writes comes from the FHIR element the map n
 });
 
 describe('the map as data, and priorgate x12 map', () => {
-  it('covers every set, and every entry names a FHIR element or why it has none yet (issue 13)', () => {
+  it('covers every set, and every entry names a FHIR element or why it has none (issue 14)', () => {
     expect(new Set(X12_MAP.map((e) => e.set))).toEqual(new Set(MAP_SETS));
-    const homeless = X12_MAP.filter((e) => !e.fhir && !e.pending);
+    const homeless = X12_MAP.filter((e) => !e.fhir && !e.pending && !e.outsidePas);
     expect(homeless.map((e) => `${e.set} ${e.loop} ${positionLabel(e)}`)).toEqual([]);
-    // Pending entries are 278 response positions only: issue 13 maps them.
+    // Pending entries are 278 response positions only: issue 14 maps them.
     expect(new Set(X12_MAP.filter((e) => e.pending).map((e) => e.set))).toEqual(new Set(['278 response']));
+    // An entry is either open work or (in part or whole) outside PAS, never both.
+    expect(X12_MAP.filter((e) => e.outsidePas && e.pending).map(positionLabel)).toEqual([]);
   });
 
   it('prints the table (TSV, one position per line), filtered by set and to the pending positions', async () => {
@@ -122,8 +124,10 @@ describe('the map as data, and priorgate x12 map', () => {
     expect(lines).toHaveLength(X12_MAP.length + 1);
     expect(lines).toContain(`271\t2100C\tNM109\tCoverage.subscriberId\tvalue\t`);
     const pending = await runCommand(x12 as never, ['map', '--set', '278 response', '--pending']);
-    expect(pending.stdout.split('\n').slice(1).filter(Boolean).every((l) => l.startsWith('278 response\t') && l.includes('PENDING issue 13'))).toBe(true);
-    expect(pending.stdout).toContain('2000E\tHSD01..08');
+    expect(pending.stdout.split('\n').slice(1).filter(Boolean).every((l) => l.startsWith('278 response\t') && l.includes('PENDING issue 14'))).toBe(true);
+    expect(pending.stdout).toContain('HEADER\tBHT04..05');
+    const outside = await runCommand(x12 as never, ['map', '--set', '278 response']);
+    expect(outside.stdout).toMatch(/^278 response\t2000E\tHSD03\.\.08\t-\tpresent\tOUTSIDE PAS /m);
     expect((await runCommand(x12 as never, ['map', '--set', 'nope'])).code).toBe(2);
   });
 
@@ -131,7 +135,7 @@ describe('the map as data, and priorgate x12 map', () => {
     const ok = await runCommand(x12 as never, ['map', '-'], { stdin: x12File('x279-271-dependent-detail.x12').text });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^landed\s+271\t2100D\tINS02\t"19"\t/m);
-    expect(ok.stdout).toMatch(/^# \d+ landed, 0 mapped, 0 pending \(issue 13\), 0 dropped, 0 without a FHIR home$/m);
+    expect(ok.stdout).toMatch(/^# \d+ landed, 0 mapped, 0 pending \(issue 14\), 0 outside PAS, 0 dropped, 0 without a FHIR home$/m);
     // A segment no table position maps (UR in a 271's 2100C) has no home: the report says so, exit 1.
     const odd = x12File('x279-271-shared-separator.x12').text.replace('DMG*D8*19630519*M~', 'DMG*D8*19630519*M*X*Y~');
     const bad = await runCommand(x12 as never, ['map', '-'], { stdin: odd });

@@ -3,8 +3,9 @@
  * `priorgate x12 map [--set NAME] [--pending] [--markdown]`: the X12 ⇄ FHIR map (translate/map), one
  * position per line (TSV, or Markdown as in docs/x12-map.md): set, loop, position, where it lands
  * in (or comes from) FHIR, how, and why when it has no home yet. `priorgate x12 map FILE|-`: every data-bearing element of a file, and where it landed:
- * `landed`, `pending` (a 278 response position issue 13 maps), `mapped` (a position with a home,
- * for sets written from FHIR), `dropped` or `no-home`.
+ * `landed`, `pending` (a 278 response position issue 14 maps), `outside-pas` (listed as having no
+ * element in the PAS profiles, with why), `mapped` (a position with a home, for sets written from
+ * FHIR), `dropped` or `no-home`.
  * Exit 0; 1 when a file has a dropped or homeless element; 2 when the input cannot be read.
  */
 import { readFile } from 'node:fs/promises';
@@ -74,16 +75,16 @@ async function map(args: string[], io: X12Io): Promise<number> {
   if (!parseX12(text, { validate: false }).isX12) return fail(io, `priorgate x12: ${file === '-' ? 'stdin' : file} is not X12 (no ISA at the start)`);
   const report = fidelityOf(text);
   for (const f of report.findings.filter((x) => (!set || x.set === set) && (!pendingOnly || x.status === 'pending'))) {
-    io.stdout.write(`${[f.status.padEnd(8), f.set, f.loop, f.position, JSON.stringify(f.value), f.entry?.fhir || f.entry?.pending || ''].join('\t')}\n`);
+    io.stdout.write(`${[f.status.padEnd(8), f.set, f.loop, f.position, JSON.stringify(f.value), f.entry?.fhir || f.entry?.pending || f.entry?.outsidePas || ''].join('\t')}\n`);
   }
   const c = report.counts;
-  io.stdout.write(`# ${c.landed} landed, ${c.mapped} mapped, ${c.pending} pending (issue 13), ${c.dropped} dropped, ${c['no-home']} without a FHIR home\n`);
+  io.stdout.write(`# ${c.landed} landed, ${c.mapped} mapped, ${c.pending} pending (issue 14), ${c['outside-pas']} outside PAS, ${c.dropped} dropped, ${c['no-home']} without a FHIR home\n`);
   return c.dropped + c['no-home'] > 0 ? 1 : 0;
 }
 
 const DIRECTION_TEXT: Record<string, string> = {
   '278 request': 'PAS request Bundle → 278 request: where each X12 element comes from',
-  '278 response': '278 response → PAS response Bundle: where each X12 element lands (PENDING: issue 13 maps it)',
+  '278 response': '278 response → PAS response Bundle: where each X12 element lands (PENDING: issue 14 maps it; OUTSIDE PAS: no PAS element, and why)',
   '270': 'CoverageEligibilityRequest Bundle → 270: where each X12 element comes from',
   '271': '271 → CoverageEligibilityResponse Bundle: where each X12 element lands',
   '275': 'PAS request Bundle (and the answer to its 278) → 275: where each X12 element comes from',
@@ -107,14 +108,18 @@ function markdownOf(rows: readonly MapEntry[]): string {
     const mine = rows.filter((e) => e.set === set);
     if (!mine.length) continue;
     out.push(`## ${set}`, '', DIRECTION_TEXT[set] ?? '', '', '| loop | position | FHIR | as | note |', '|---|---|---|---|---|');
-    for (const e of mine) out.push(`| ${e.loop} | ${cell(positionLabel(e))} | ${e.fhir ? `\`${cell(e.fhir)}\`` : '—'} | ${e.as} | ${cell(e.pending ? `PENDING ${e.pending}` : (e.note ?? ''))} |`);
+    for (const e of mine) out.push(`| ${e.loop} | ${cell(positionLabel(e))} | ${e.fhir ? `\`${cell(e.fhir)}\`` : '—'} | ${e.as} | ${cell(noteOf(e))} |`);
     out.push('');
   }
   return `${out.join('\n')}`;
 }
 
 function row(e: MapEntry): string {
-  return [e.set, e.loop, positionLabel(e), e.fhir || '-', e.as, e.pending ? `PENDING ${e.pending}` : (e.note ?? '')].join('\t');
+  return [e.set, e.loop, positionLabel(e), e.fhir || '-', e.as, noteOf(e)].join('\t');
+}
+
+function noteOf(e: MapEntry): string {
+  return e.pending ? `PENDING ${e.pending}` : e.outsidePas ? `OUTSIDE PAS ${e.outsidePas}` : (e.note ?? '');
 }
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {

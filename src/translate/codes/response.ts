@@ -53,11 +53,8 @@ export const PROVIDER_CODE_TO_CARE_TEAM_ROLE: Record<string, string> = { AT: 'pr
 export const REPORT_TYPE_SYSTEM = X12CS('755');
 export const TRANSMISSION_CODE_SYSTEM = X12CS('756');
 
-/** REF01 qualifiers of a provider's supplemental identifiers in response name loops (element 128). */
-export const PROVIDER_REF_QUALIFIERS = new Set(['0B', '1G', '1J', 'EI', 'G5', 'N5', 'N7', 'SY', 'ZH']);
-
 /**
- * Identifier.system for those ids (PAS Identifier needs one): the national ones by their FHIR
+ * Identifier.system for a REF supplemental id (REF01, element 128; PAS Identifier needs one): the national ones by their FHIR
  * naming system, the others (state license, UPIN, facility, carrier-assigned ZH …) in a namespace
  * named after their X12 qualifier.
  */

@@ -15,7 +15,11 @@ import { x12ResponseToPas } from '../x12-to-pas.ts';
 import { DIRECTION, mapEntryFor, positionLabel, type MapEntry, type MapSet } from './index.ts';
 import { linkedResources, valuesAt } from './paths.ts';
 
-export type FindingStatus = 'landed' | 'dropped' | 'no-home' | 'pending' | 'mapped';
+/**
+ * `outside-pas`: a position the map lists as having no element in the PAS profiles (with why);
+ * `no-home`: one the map does not list at all.
+ */
+export type FindingStatus = 'landed' | 'dropped' | 'no-home' | 'outside-pas' | 'pending' | 'mapped';
 
 export interface Finding {
   set: MapSet;
@@ -136,10 +140,13 @@ export function checkTransaction(tx: TransactionSet, source: SourceOf = translat
         const position = positionLabel({ segment: seg.tag, element: k + 1, ...(component ? { component } : {}) });
         const base = { set, loop: loop.id, position, segment: index.get(seg) ?? 0, value, ...(entry ? { entry } : {}) };
         let status: FindingStatus;
-        if (!entry || (!entry.fhir && !entry.pending)) status = 'no-home';
+        if (!entry || (!entry.fhir && !entry.pending && !entry.outsidePas)) status = 'no-home';
         else if (entry.pending) status = 'pending';
+        else if (!entry.fhir) status = 'outside-pas';
         else if (!resources) status = 'mapped';
-        else status = lands(entry, value, valuesAt(resources, entry.fhir)) ? 'landed' : 'dropped';
+        else if (lands(entry, value, valuesAt(resources, entry.fhir))) status = 'landed';
+        // A position PAS has a home for in some answers only (an added line, an organization's contact).
+        else status = entry.outsidePas ? 'outside-pas' : 'dropped';
         findings.push({ ...base, status });
       }
     });
@@ -151,7 +158,7 @@ export function checkTransaction(tx: TransactionSet, source: SourceOf = translat
 export function fidelityOf(text: string, source: SourceOf = translated): FidelityReport {
   const parsed = parseX12(text, { validate: false });
   const findings = parsed.interchanges.flatMap((i) => i.groups).flatMap((g) => g.transactions).flatMap((tx) => checkTransaction(tx, source));
-  const counts: Record<FindingStatus, number> = { landed: 0, dropped: 0, 'no-home': 0, pending: 0, mapped: 0 };
+  const counts: Record<FindingStatus, number> = { landed: 0, dropped: 0, 'no-home': 0, 'outside-pas': 0, pending: 0, mapped: 0 };
   for (const f of findings) counts[f.status]++;
   return { findings, counts };
 }

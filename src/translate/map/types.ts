@@ -46,8 +46,14 @@ export interface MapEntry {
   map?: Readonly<Record<string, string>>;
   /** Values the mapping writes when the FHIR element is absent (EQ01 30, UM02 I …). */
   defaults?: readonly string[];
-  /** 278 response positions whose mapping is the conformance work of issue 13: listed, not yet enforced. */
+  /** 278 response positions whose mapping is open work (issue 14): listed, not yet enforced. */
   pending?: string;
+  /**
+   * Why no PAS 2.2.1 profile has an element for the position (so it is not translated): listed
+   * with its reason, not open work. With a `fhir` path too, PAS has a home in some answers only:
+   * the value must land there when it can, and is listed as outside PAS when it does not.
+   */
+  outsidePas?: string;
   note?: string;
 }
 

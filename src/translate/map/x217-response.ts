@@ -4,8 +4,8 @@
  * profile has an element for them, or the translation does not (or not always) write the PAS
  * element named. The fidelity suite reports pending positions and enforces every other one.
  */
-import { PER_TO_TELECOM, PROVIDER_REF_QUALIFIERS } from '../codes/response.ts';
-import { EXT } from '../codes/systems.ts';
+import { PER_TO_TELECOM, UNIT_BASIS_UNIT } from '../codes/response.ts';
+import { CS, EXT } from '../codes/systems.ts';
 import type { MapEntry, Representation } from './types.ts';
 
 const CR = 'ClaimResponse';
@@ -18,23 +18,23 @@ const DETAIL = `${LINES}.extension.where(url='${EXT.itemAuthorizedDetail}')`;
 const AUTHORIZED = (url: string) => `(${DETAIL}.extension.where(url='${url}') | ${CR}.addItem.extension.where(url='${url}'))`;
 const QUANTITY = `(${DETAIL}.extension.where(url='quantity').valueQuantity | ${CR}.addItem.quantity)`;
 const COMM = 'CommunicationRequest';
-const REF_QUALIFIERS = [...PROVIDER_REF_QUALIFIERS] as [string, ...string[]];
-/** The fidelity report and `priorgate x12 map --pending` name the open work (issue 13) first. */
-const ISSUE_13 = 'issue 13';
+/** The fidelity report and `priorgate x12 map --pending` name the open work (issue 14) first. */
+const ISSUE_14 = 'issue 14';
 
 const e = (loop: string, segment: string, element: number | number[], fhir: string, as: Representation = 'value', extra: Partial<MapEntry> = {}): MapEntry => ({
   set: '278 response', loop, segment, element, fhir, as, ...extra,
 });
 const pending = (loop: string, segment: string, element: number | number[], why: string, extra: Partial<MapEntry> = {}): MapEntry =>
-  e(loop, segment, element, '', 'present', { pending: `${ISSUE_13}: ${why}`, ...extra });
+  e(loop, segment, element, '', 'present', { pending: `${ISSUE_14}: ${why}`, ...extra });
+/** A position no PAS profile has an element for: listed with the reason, not open work. */
+const outside = (loop: string, segment: string, element: number | number[], why: string, extra: Partial<MapEntry> = {}): MapEntry =>
+  e(loop, segment, element, '', 'present', { outsidePas: why, ...extra });
 /**
- * The PAS translation fills the position (its path is named), but the payer simulator's
- * `pasResponseTo278` (src/sim/pas-response-to-278.ts) does not write it back, and the round trip
- * 278 → PAS → 278 (test/fidelity/roundtrip.test.ts) must keep every enforced position.
+ * The PAS translation fills the position, and the payer simulator's `pasResponseTo278`
+ * (src/sim/pas-response-to-278.ts) writes it back: the round trip 278 → PAS → 278
+ * (test/fidelity/roundtrip.test.ts) keeps it.
  */
-const ROUND_TRIP = `${ISSUE_13}: translated to the path named; not enforced until the payer simulator (pasResponseTo278) writes it back for the 278 → PAS → 278 round trip`;
-const filled = (loop: string, segment: string, element: number | number[], fhir: string, as: Representation = 'value', extra: Partial<MapEntry> = {}): MapEntry =>
-  e(loop, segment, element, fhir, as, { ...extra, pending: ROUND_TRIP });
+const filled = e;
 /** No PAS profile has an element for the position. */
 const NO_PAS = (what: string) => `${what}: no element in the PAS profiles, not translated`;
 /** PAS has an element for it, the translation does not write it (or only in some answers). */
@@ -42,7 +42,7 @@ const DROPPED = (what: string, home: string) => `${what}: not translated (PAS ho
 
 function aaa(loop: string): MapEntry[] {
   return [
-    pending(loop, 'AAA', 1, NO_PAS('AAA01 valid request indicator (ClaimResponse.error has no slot for it)')),
+    outside(loop, 'AAA', 1, NO_PAS('AAA01 valid request indicator (ClaimResponse.error has no slot for it)')),
     e(loop, 'AAA', 3, `${ERROR}.code.coding.code`),
     e(loop, 'AAA', 4, `${ERROR}.extension.where(url='${EXT.errorFollowupAction}').valueCodeableConcept.coding.code`),
   ];
@@ -62,12 +62,12 @@ function nm1(loop: string, at: string, role?: string): MapEntry[] {
   ];
 }
 
-/** REF supplemental identifiers of a party: Identifier typed by REF01 (X12 128). */
-function refs(loop: string, at: string, whose: string, home: string): MapEntry[] {
+/** REF supplemental identifiers of a party: Identifier typed by REF01 (X12 128), REF03 its description. */
+function refs(loop: string, at: string): MapEntry[] {
   return [
-    filled(loop, 'REF', 1, `${at}.identifier.type.coding.code`, 'value', { when: [1, ...REF_QUALIFIERS], note: 'Identifier.type (X12 128), system by qualifier' }),
-    filled(loop, 'REF', 2, `${at}.identifier.value`, 'value', { when: [1, ...REF_QUALIFIERS] }),
-    pending(loop, 'REF', [1, 2, 3], DROPPED(`REF03 description, and ${whose} reference qualifiers other than ${REF_QUALIFIERS.join(' ')}`, home)),
+    e(loop, 'REF', 1, `${at}.identifier.type.coding.code`, 'value', { note: 'Identifier.type (X12 128), system by qualifier' }),
+    e(loop, 'REF', 2, `${at}.identifier.value`),
+    e(loop, 'REF', 3, `${at}.identifier.type.text`),
   ];
 }
 
@@ -79,7 +79,7 @@ function address(loop: string, at: string): MapEntry[] {
     filled(loop, 'N4', 2, `${at}.address.state`),
     filled(loop, 'N4', 3, `${at}.address.postalCode`),
     filled(loop, 'N4', 4, `${at}.address.country`),
-    pending(loop, 'N4', 7, DROPPED('country subdivision', 'Address.state / district')),
+    e(loop, 'N4', 7, `${at}.address.state`, 'value', { note: 'country subdivision: X12 sends it instead of N402 outside the US and Canada' }),
   ];
 }
 
@@ -89,7 +89,7 @@ function contact(loop: string, at: string, name: 'organization' | 'either'): Map
     filled(loop, 'PER', 1, `(${at}.contact | ${at}.telecom)`, 'present', { note: 'IC information contact' }),
     name === 'organization'
       ? filled(loop, 'PER', 2, `${at}.contact.name.text`)
-      : pending(loop, 'PER', 2, 'contact name: an organization\'s lands in Organization.contact.name.text, a person\'s has no element in the PAS profiles (Practitioner has no contact) and is not translated'),
+      : e(loop, 'PER', 2, `${at}.contact.name.text`, 'value', { outsidePas: 'contact name of a person: Practitioner has no contact in the PAS profiles (an organization\'s lands in Organization.contact.name.text)' }),
     filled(loop, 'PER', [3, 5, 7], `(${at}.contact.telecom.system | ${at}.telecom.system)`, 'map', { map: PER_TO_TELECOM, note: 'communication number qualifier → ContactPoint.system' }),
     filled(loop, 'PER', [4, 6, 8], `(${at}.contact.telecom.value | ${at}.telecom.value)`),
   ];
@@ -98,7 +98,7 @@ function contact(loop: string, at: string, name: 'organization' | 'either'): Map
 /** 2010EA / 2010F: the provider resource and its itemAuthorizedProvider extension (`authorized`). */
 function providerDetail(loop: string, at: string, authorized: string): MapEntry[] {
   return [
-    ...refs(loop, at, 'provider', 'Practitioner.identifier / Organization.identifier'),
+    ...refs(loop, at),
     ...address(loop, at),
     ...contact(loop, at, 'either'),
     filled(loop, 'PRV', 1, `${authorized}.extension.where(url='role').valueCodeableConcept.coding.code`, 'value', { note: 'provider code, beside its claim-careteamrole' }),
@@ -123,13 +123,13 @@ function patientLevel(level: 'C' | 'D'): MapEntry[] {
   const at = `${CR}.patient.target`;
   return [
     ...nm1(loop, at),
-    ...refs(loop, at, 'member', 'Patient.identifier'),
+    ...refs(loop, at),
     ...address(loop, at),
     ...aaa(loop),
     e(loop, 'DMG', 1, `${at}.birthDate`, 'present'),
     e(loop, 'DMG', 2, `${at}.birthDate`, 'date'),
     e(loop, 'DMG', 3, `${at}.gender`, 'map', { map: { M: 'male', F: 'female', U: 'unknown' } }),
-    pending(loop, 'INS', [1, 2, 3, 4, 5, 8, 9, 17], DROPPED('relationship and member status', 'Coverage.relationship, but the response Bundle carries no Coverage built from the 278')),
+    pending(loop, 'INS', [1, 2, 3, 4, 5, 8, 9, 17], DROPPED('relationship and member status', 'Coverage.relationship: the response echoes the request\'s Coverage when it has the request, and builds none from the 278')),
   ];
 }
 
@@ -140,32 +140,38 @@ function pwk(loop: string): MapEntry[] {
     filled(loop, 'PWK', 2, `${COMM}.medium.coding.code`, 'value', { note: 'transmission code (X12 756)' }),
     filled(loop, 'PWK', 5, `${COMM}.identifier`, 'present', { note: 'AC: PWK06 is the attachment control number' }),
     filled(loop, 'PWK', 6, `${COMM}.identifier.value`),
-    pending(loop, 'PWK', 7, DROPPED('the description of what is asked for', 'CommunicationRequest.note / payload')),
+    e(loop, 'PWK', 7, `${COMM}.note.text`, 'value', { note: 'the description of what is asked for' }),
   ];
 }
 
-/** HI*LOI (a LOINC attachment code, then its modifiers) → CommunicationRequest.payload. */
-function loi(loop: string, others: string): MapEntry[] {
+/**
+ * HI*LOI (a LOINC attachment code, then its modifiers) → CommunicationRequest.payload; other HI
+ * codes (the event's diagnoses) land at `others` where PAS has one, and are outside PAS otherwise.
+ */
+function loi(loop: string, why: string, others?: string): MapEntry[] {
   const HI = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
   return [
     filled(loop, 'HI', HI, `${COMM}.payload`, 'present', { component: 1, when: [1, 'LOI'], note: 'LOI: the LOINC code of what is asked for' }),
     filled(loop, 'HI', HI, `(${COMM}.payload.contentString | ${COMM}.payload.extension.where(url='${EXT.contentModifier}').valueCodeableConcept.coding.code)`, 'value', { component: 2, when: [1, 'LOI'], note: 'a code, or a LOINC modifier of the code before it (contentModifier)' }),
-    pending(loop, 'HI', HI, others, { component: 1 }),
-    pending(loop, 'HI', HI, others, { component: 2 }),
+    ...(others
+      ? [e(loop, 'HI', HI, `${others}.coding`, 'present', { component: 1, outsidePas: why }), e(loop, 'HI', HI, `${others}.coding.code`, 'compact', { component: 2, outsidePas: why })]
+      : [outside(loop, 'HI', HI, why, { component: 1 }), outside(loop, 'HI', HI, why, { component: 2 })]),
   ];
 }
 
 const EVENT_ONLY = 'PAS ClaimResponse has no event-level element for it';
 
 const CLINICAL_PENDING: MapEntry[] = [
-  ...loi('2000E', 'event diagnoses: written only to the lines\' communicatedDiagnosis (and the CommunicationRequests\' payload), so an answer without lines drops them: ' + EVENT_ONLY),
-  pending('2000E', 'HSD', [1, 2, 3, 4, 5, 6, 7, 8], `what was authorized at the event level (A6 HSD*DY*5): HSD01/02 reach a line's authorized quantity only when the event answers the line (itemAuthorizedDetail / addItem quantity), otherwise dropped; HSD03..08 frequency and duration are not translated; ${EVENT_ONLY}`),
-  pending('2000E', 'CRC', [1, 2, 3, 4, 5, 6, 7], NO_PAS('condition codes (a request\'s Claim supportingInfo, not the ClaimResponse)')),
-  pending('2000E', 'CL1', [1, 2, 3, 4], NO_PAS('institutional claim codes (a request\'s Claim supportingInfo)')),
-  pending('2000E', 'CR1', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], NO_PAS('ambulance information (a request\'s Claim supportingInfo)')),
-  pending('2000E', 'CR2', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], NO_PAS('spinal manipulation information (a request\'s Claim supportingInfo)')),
-  pending('2000E', 'CR5', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18], NO_PAS('home oxygen information (a request\'s Claim supportingInfo)')),
-  pending('2000E', 'CR6', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21], NO_PAS('home health information (homeHealthCareInformation is a Claim extension)')),
+  ...loi('2000E', `event diagnoses: on the lines the event answers (communicatedDiagnosis), else ${EVENT_ONLY}`, `${LINES}.extension.where(url='${EXT.communicatedDiagnosis}').valueCodeableConcept`),
+  e('2000E', 'HSD', 1, `${QUANTITY}.code`, 'value', { outsidePas: `the quantity qualifier authorized at the event: on the lines the event answers, else ${EVENT_ONLY}` }),
+  e('2000E', 'HSD', 2, `${QUANTITY}.value`, 'decimal', { outsidePas: `the quantity authorized at the event: on the lines the event answers, else ${EVENT_ONLY}` }),
+  outside('2000E', 'HSD', [3, 4, 5, 6, 7, 8], NO_PAS('authorized frequency and duration (itemAuthorizedDetail and addItem carry a quantity, no timing)')),
+  outside('2000E', 'CRC', [1, 2, 3, 4, 5, 6, 7], NO_PAS('condition codes (a request\'s Claim supportingInfo, not the ClaimResponse)')),
+  outside('2000E', 'CL1', [1, 2, 3, 4], NO_PAS('institutional claim codes (a request\'s Claim supportingInfo)')),
+  outside('2000E', 'CR1', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], NO_PAS('ambulance information (a request\'s Claim supportingInfo)')),
+  outside('2000E', 'CR2', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], NO_PAS('spinal manipulation information (a request\'s Claim supportingInfo)')),
+  outside('2000E', 'CR5', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18], NO_PAS('home oxygen information (a request\'s Claim supportingInfo)')),
+  outside('2000E', 'CR6', [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21], NO_PAS('home health information (homeHealthCareInformation is a Claim extension)')),
   ...pwk('2000E'),
 ];
 
@@ -177,15 +183,15 @@ const INFO_CONTACT = `${COMM}.recipient.target`;
 export const X217_RESPONSE_MAP: readonly MapEntry[] = [
   e('HEADER', 'BHT', 2, `${CR}.use`, 'present', { note: '11: a response (ClaimResponse.use preauthorization)' }),
   e('HEADER', 'BHT', 3, 'Bundle.identifier.value', 'value', { note: 'without the request at hand; with it the request Bundle identifier is echoed' }),
-  pending('HEADER', 'BHT', [4, 5], DROPPED('the payer\'s transaction date and time', 'ClaimResponse.created, which carries the gateway\'s clock')),
-  pending('HEADER', 'BHT', 6, NO_PAS('transaction type code')),
+  pending('HEADER', 'BHT', [4, 5], DROPPED('the payer\'s transaction date and time', 'ClaimResponse.created; it carries the gateway\'s receipt time, since BHT05 has no time zone and a FHIR dateTime with a time needs one (the date alone could be kept)')),
+  outside('HEADER', 'BHT', 6, NO_PAS('transaction type code')),
   ...aaa('2000A'),
   ...nm1('2010A', `${CR}.insurer.target`),
   ...contact('2010A', `${CR}.insurer.target`, 'organization'),
   ...aaa('2010A'),
   ...nm1('2010B', `${CR}.requestor.target`),
-  ...refs('2010B', `${CR}.requestor.target`, 'requester', 'Practitioner.identifier / Organization.identifier'),
-  pending('2010B', 'PRV', [1, 2, 3], DROPPED('requester provider code and taxonomy', 'PractitionerRole.code / specialty: ClaimResponse.requestor may be a PAS PractitionerRole')),
+  ...refs('2010B', `${CR}.requestor.target`),
+  outside('2010B', 'PRV', [1, 2, 3], 'requester provider code and taxonomy: not translated; their PAS home would be PractitionerRole.code / specialty, but a PractitionerRole built from the response\'s 2010B breaks US Core pd-1 (the loop has no PER to give it contact information), and an organization requester has no specialty'),
   ...aaa('2010B'),
   ...patientLevel('C'),
   ...patientLevel('D'),
@@ -195,20 +201,24 @@ export const X217_RESPONSE_MAP: readonly MapEntry[] = [
   e('2000E', 'TRN', 3, `${CR}.identifier.system`, 'contains'),
   e('2000E', 'TRN', 4, `${CR}.identifier.extension.where(url='${EXT.identifierSubDepartment}').valueString`),
   ...aaa('2000E'),
-  pending('2000E', 'UM', [1, 2, 3], `the event review information the UMO echoes: reaches addItem (requestType, certificationType, category) only for a modified answer given at the event, otherwise dropped; ${EVENT_ONLY}`),
-  pending('2000E', 'UM', [6, 7, 8, 9, 10], NO_PAS('level of service, patient condition, prognosis, release of information and delay reason (the request\'s, echoed)')),
-  pending('2000E', 'UM', [4, 5], NO_PAS('facility and related causes (the request\'s, echoed)'), { component: 1 }),
-  pending('2000E', 'UM', [4, 5], NO_PAS('facility and related causes (the request\'s, echoed)'), { component: 2 }),
-  pending('2000E', 'UM', 5, NO_PAS('related causes (the request\'s, echoed)'), { component: 4 }),
+  e('2000E', 'UM', 1, `${CR}.addItem.extension.where(url='${EXT.serviceItemRequestType}').valueCodeableConcept.coding.code`, 'value', { outsidePas: `request category at the event: on the addItem of a modified answer, else ${EVENT_ONLY}` }),
+  e('2000E', 'UM', 2, `${CR}.addItem.extension.where(url='${EXT.certificationType}').valueCodeableConcept.coding.code`, 'value', { outsidePas: `certification type at the event: on the addItem of a modified answer, else ${EVENT_ONLY}` }),
+  e('2000E', 'UM', 3, `${CR}.addItem.extension.where(url='${EXT.itemCategory}').valueCodeableConcept.coding.code`, 'value', { outsidePas: `service type at the event: on the addItem of a modified answer, else ${EVENT_ONLY}` }),
+  outside('2000E', 'UM', [6, 7, 8, 9, 10], NO_PAS('level of service, patient condition, prognosis, release of information and delay reason (the request\'s, echoed)')),
+  outside('2000E', 'UM', [4, 5], NO_PAS('facility and related causes (the request\'s, echoed)'), { component: 1 }),
+  outside('2000E', 'UM', [4, 5], NO_PAS('facility and related causes (the request\'s, echoed)'), { component: 2 }),
+  outside('2000E', 'UM', 5, NO_PAS('related causes (the request\'s, echoed)'), { component: 4 }),
   ...review('2000E', CR),
   e('2000E', 'REF', 1, `${CR}.preAuthRef`, 'present', { when: [1, 'BB'] }),
   e('2000E', 'REF', 2, `${CR}.preAuthRef`, 'value', { when: [1, 'BB'] }),
-  pending('2000E', 'REF', [1, 2], DROPPED('the administrative reference number to quote (REF*NT): written only to lines the event answers, to a CommunicationRequest without its own PWK06 control number and to the Task; a pended answer whose lines carry their own HCR drops it', 'item / addItem administrationReferenceNumber, CommunicationRequest.identifier, Task.identifier'), { when: [1, 'NT'] }),
+  e('2000E', 'REF', 1, `${CR}.identifier.type.coding.code`, 'value', { when: [1, 'NT'], note: 'the administrative reference number: a ClaimResponse identifier typed NT (X12 128)' }),
+  e('2000E', 'REF', 2, `${CR}.identifier.value`, 'value', { when: [1, 'NT'] }),
   e('2000E', 'DTP', 1, `${CR}.preAuthPeriod`, 'present', { when: [1, '007', '036', 'AAH'] }),
   e('2000E', 'DTP', 2, `${CR}.preAuthPeriod`, 'present', { when: [1, '007', '036', 'AAH'] }),
   e('2000E', 'DTP', 3, `${CR}.preAuthPeriod`, 'date', { when: [1, '007', '036', 'AAH'] }),
-  pending('2000E', 'DTP', [1, 2, 3], `admission, discharge and issue dates (435, 096, 102) at the event level: written only to the lines (admissionDates, dischargeDate, itemPreAuthIssueDate), so an answer without lines drops them; ${EVENT_ONLY}`, { when: [1, '435', '096', '102'] }),
-  pending('2000E', 'DTP', [1, 2, 3], NO_PAS('accident, last menstrual period, estimated birth and onset dates (439, 484, ABC, 431: the request\'s, echoed)'), { when: [1, '439', '484', 'ABC', '431'] }),
+  e('2000E', 'DTP', [1, 2], `${LINES}.extension.where(url='${EXT.admissionDates}' or url='${EXT.dischargeDate}' or url='${EXT.itemPreAuthIssueDate}')`, 'present', { when: [1, '435', '096', '102'], outsidePas: `admission, discharge and issue dates at the event: on the lines the event answers, else ${EVENT_ONLY}` }),
+  e('2000E', 'DTP', 3, `(${LINES}.extension.where(url='${EXT.admissionDates}').value | ${LINES}.extension.where(url='${EXT.dischargeDate}').valueDate | ${LINES}.extension.where(url='${EXT.itemPreAuthIssueDate}').valueDate)`, 'date', { when: [1, '435', '096', '102'], outsidePas: `admission, discharge and issue dates at the event: on the lines the event answers, else ${EVENT_ONLY}` }),
+  outside('2000E', 'DTP', [1, 2, 3], NO_PAS('accident, last menstrual period, estimated birth and onset dates (439, 484, ABC, 431: the request\'s, echoed)'), { when: [1, '439', '484', 'ABC', '431'] }),
   ...CLINICAL_PENDING,
   e('2000E', 'MSG', 1, `${CR}.processNote.text`),
   // 2010EA patient event providers (ClaimResponse-level itemAuthorizedProvider, and on the lines the event answers).
@@ -218,20 +228,21 @@ export const X217_RESPONSE_MAP: readonly MapEntry[] = [
   ...nm1('2010EB', INFO_CONTACT),
   ...address('2010EB', INFO_CONTACT),
   ...contact('2010EB', INFO_CONTACT, 'either'),
-  pending('2010EC', 'NM1', [1, 2, 3, 8, 9], NO_PAS('transport locations (the request\'s ambulance pick-up and drop-off, echoed)')),
-  pending('2010EC', 'N3', [1, 2], NO_PAS('transport address')),
-  pending('2010EC', 'N4', [1, 2, 3, 4, 7], NO_PAS('transport address')),
+  outside('2010EC', 'NM1', [1, 2, 3, 8, 9], NO_PAS('transport locations (the request\'s ambulance pick-up and drop-off, echoed)')),
+  outside('2010EC', 'N3', [1, 2], NO_PAS('transport address')),
+  outside('2010EC', 'N4', [1, 2, 3, 4, 7], NO_PAS('transport address')),
   // 2000F service lines.
   e('2000F', 'TRN', 1, `${LINES}.extension.where(url='${EXT.itemTraceNumber}')`, 'present'),
   e('2000F', 'TRN', 2, `${LINES}.extension.where(url='${EXT.itemTraceNumber}').valueIdentifier.value`),
   e('2000F', 'TRN', 3, `${LINES}.extension.where(url='${EXT.itemTraceNumber}').valueIdentifier.system`, 'contains', { note: 'urn:trnorg:<TRN03>' }),
   e('2000F', 'TRN', 4, `${LINES}.extension.where(url='${EXT.itemTraceNumber}').valueIdentifier.extension.where(url='${EXT.identifierSubDepartment}').valueString`),
   ...aaa('2000F'),
-  pending('2000F', 'UM', [1, 2], 'request category and certification type: reach addItem only (requestType, certificationType); an answered line drops them: PAS ClaimResponse.item has no element for them'),
-  pending('2000F', 'UM', [6, 7, 8, 9, 10], NO_PAS('level of service, patient condition, prognosis, release of information and delay reason of the line (the request\'s, echoed)')),
-  e('2000F', 'UM', 3, `${LINES}.extension.where(url='${EXT.itemCategory}').valueCodeableConcept.coding.code`, 'value', { pending: `${ISSUE_13}: service type: reaches addItem only (itemCategory), and an answered line's authorized productOrServiceCode when it has no SV; PAS ClaimResponse.item has no category` }),
-  pending('2000F', 'UM', [4, 5], DROPPED('line facility', 'addItem.locationCodeableConcept (taken from the request item only)'), { component: 1 }),
-  pending('2000F', 'UM', [4, 5], DROPPED('line facility', 'addItem.locationCodeableConcept (taken from the request item only)'), { component: 2 }),
+  e('2000F', 'UM', 1, `${CR}.addItem.extension.where(url='${EXT.serviceItemRequestType}').valueCodeableConcept.coding.code`, 'value', { outsidePas: 'request category of an answered line: PAS ClaimResponse.item has no element for it (an addItem has requestType)' }),
+  e('2000F', 'UM', 2, `${CR}.addItem.extension.where(url='${EXT.certificationType}').valueCodeableConcept.coding.code`, 'value', { outsidePas: 'certification type of an answered line: PAS ClaimResponse.item has no element for it (an addItem has certificationType)' }),
+  outside('2000F', 'UM', [6, 7, 8, 9, 10], NO_PAS('level of service, patient condition, prognosis, release of information and delay reason of the line (the request\'s, echoed)')),
+  e('2000F', 'UM', 3, `(${LINES}.extension.where(url='${EXT.itemCategory}').valueCodeableConcept.coding.code | ${DETAIL}.extension.where(url='productOrServiceCode').valueCodeableConcept.coding.where(system='${CS.serviceType}').code)`, 'value', { outsidePas: 'service type of an answered line with a procedure: PAS ClaimResponse.item has no category (an addItem has itemCategory; a line without SV has it as its productOrServiceCode)' }),
+  outside('2000F', 'UM', [4, 5], NO_PAS('facility and related causes of the line (the request\'s, echoed): itemAuthorizedDetail has no place; a modified line\'s addItem keeps the request item\'s location'), { component: 1 }),
+  outside('2000F', 'UM', [4, 5], NO_PAS('facility and related causes of the line (the request\'s, echoed): itemAuthorizedDetail has no place; a modified line\'s addItem keeps the request item\'s location'), { component: 2 }),
   ...review('2000F', LINES),
   e('2000F', 'REF', 1, `${LINES}.extension.where(url='${EXT.authorizationNumber}' or url='${EXT.administrationReferenceNumber}')`, 'present', { when: [1, 'BB', 'NT'] }),
   e('2000F', 'REF', 2, `${LINES}.extension.where(url='${EXT.authorizationNumber}' or url='${EXT.administrationReferenceNumber}').valueString`, 'value', { when: [1, 'BB', 'NT'] }),
@@ -247,27 +258,27 @@ export const X217_RESPONSE_MAP: readonly MapEntry[] = [
     ...[3, 4, 5, 6].map((c) => e('2000F', tag, 1, `(${DETAIL}.extension.where(url='modifier').valueCodeableConcept.coding.code | ${CR}.addItem.modifier.coding.code)`, 'value', { component: c })),
     e('2000F', tag, 2, `(${DETAIL}.extension.where(url='unitPrice').valueMoney | ${CR}.addItem.unitPrice)`, 'present', { note: 'unit price = charge ÷ quantity' }),
   ]),
-  pending('2000F', 'SV1', 3, DROPPED('unit basis: names the quantity\'s unit only when the line has no HSD (HSD01 wins)', 'the authorized Quantity.unit')),
+  e('2000F', 'SV1', 3, `${QUANTITY}.unit`, 'map', { map: UNIT_BASIS_UNIT, outsidePas: 'unit basis beside an HSD: the one PAS Quantity carries HSD01\'s unit' }),
   e('2000F', 'SV1', 4, `${QUANTITY}.value`, 'decimal'),
-  pending('2000F', 'SV1', 5, DROPPED('place of service', 'addItem.locationCodeableConcept (taken from the request item only)')),
-  pending('2000F', 'SV1', 11, DROPPED('EPSDT indicator', 'itemAuthorizedDetail / addItem epsdtIndicator (carried from the request item only)')),
+  e('2000F', 'SV1', 5, `${CR}.addItem.locationCodeableConcept.coding.code`, 'value', { outsidePas: 'place of service of an answered line: itemAuthorizedDetail has no place (an addItem has locationCodeableConcept)' }),
+  e('2000F', 'SV1', 11, `${AUTHORIZED(EXT.epsdtIndicator)}.valueBoolean`, 'map', { map: { Y: 'true', N: 'false' }, note: 'EPSDT indicator (epsdtIndicator)' }),
   filled('2000F', 'SV1', 20, `${AUTHORIZED(EXT.nursingHomeLevelOfCare)}.valueCodeableConcept.coding.code`, 'value', { note: 'level of care (nursingHomeLevelOfCare)' }),
-  pending('2000F', 'SV3', [4, 5, 7], DROPPED('oral cavity designation, prosthesis and description of a dental line', 'addItem.subSite (items have none)')),
+  outside('2000F', 'SV3', [4, 5, 7], NO_PAS('oral cavity designation, prosthesis and description of a dental line (itemAuthorizedDetail has no body site)')),
   filled('2000F', 'SV3', 6, `${QUANTITY}.value`, 'decimal'),
   filled('2000F', 'SV2', 1, `${AUTHORIZED(EXT.revenueCode)}.valueCodeableConcept.coding.code`, 'value', { note: 'revenue code (NUBC)' }),
   e('2000F', 'SV2', 2, `(${DETAIL}.extension.where(url='productOrServiceCode').valueCodeableConcept.coding.code | ${CR}.addItem.productOrService.coding.code)`, 'value', { component: 2 }),
   e('2000F', 'SV2', 2, `${DETAIL}.extension.where(url='productOrServiceCode').valueCodeableConcept.coding | ${CR}.addItem.productOrService.coding`, 'present', { component: 1 }),
   e('2000F', 'SV2', 3, `(${DETAIL}.extension.where(url='unitPrice').valueMoney | ${CR}.addItem.unitPrice)`, 'present'),
-  pending('2000F', 'SV2', 4, DROPPED('unit basis: names the quantity\'s unit only when the line has no HSD (HSD01 wins)', 'the authorized Quantity.unit')),
+  e('2000F', 'SV2', 4, `${QUANTITY}.unit`, 'map', { map: UNIT_BASIS_UNIT, outsidePas: 'unit basis beside an HSD: the one PAS Quantity carries HSD01\'s unit' }),
   e('2000F', 'SV2', 5, `${QUANTITY}.value`, 'decimal'),
   filled('2000F', 'SV2', 6, `${AUTHORIZED(EXT.revenueUnitRateLimit)}.valueDecimal`, 'decimal', { note: 'unit rate (revenueUnitRateLimit)' }),
-  pending('2000F', 'SV2', 9, 'nursing home residential status: reaches addItem only (nursingHomeResidentialStatus); an answered line drops it: PAS itemAuthorizedDetail has no element for it'),
+  e('2000F', 'SV2', 9, `${CR}.addItem.extension.where(url='${EXT.nursingHomeResidentialStatus}').valueCodeableConcept.coding.code`, 'value', { outsidePas: 'nursing home residential status of an answered line: itemAuthorizedDetail has no element for it (an addItem has nursingHomeResidentialStatus)' }),
   filled('2000F', 'SV2', 10, `${AUTHORIZED(EXT.nursingHomeLevelOfCare)}.valueCodeableConcept.coding.code`, 'value', { note: 'level of care (nursingHomeLevelOfCare)' }),
-  pending('2000F', 'TOO', [1, 2, 3], DROPPED('tooth information', 'addItem.bodySite / subSite (items have none)')),
-  ...loi('2000F', 'HI other than HI*LOI at the line: not translated'),
+  outside('2000F', 'TOO', [1, 2, 3], NO_PAS('tooth information (ClaimResponse.item and itemAuthorizedDetail have no body site)')),
+  ...loi('2000F', NO_PAS('a line HI other than HI*LOI (X217 asks for additional information with LOINC codes only)')),
   filled('2000F', 'HSD', 1, `${QUANTITY}.code`, 'value', { note: 'quantity qualifier (X12 673) as the Quantity code' }),
   filled('2000F', 'HSD', 2, `${QUANTITY}.value`, 'decimal', { note: 'the authorized quantity (before an SV quantity)' }),
-  pending('2000F', 'HSD', [3, 4, 5, 6, 7, 8], NO_PAS('authorized frequency and duration of the line (itemAuthorizedDetail and addItem carry a quantity, no timing)')),
+  outside('2000F', 'HSD', [3, 4, 5, 6, 7, 8], NO_PAS('authorized frequency and duration of the line (itemAuthorizedDetail and addItem carry a quantity, no timing)')),
   ...pwk('2000F'),
   e('2000F', 'MSG', 1, `${CR}.processNote.text`),
   ...nm1('2010F', LINE_PROVIDER, `(${PROVIDER(LINES)}.extension.where(url='${EXT.authorizedProviderType}').valueCodeableConcept.coding.code | ${CR}.addItem.provider.extension.where(url='${EXT.authorizedProviderType}').valueCodeableConcept.coding.code)`),

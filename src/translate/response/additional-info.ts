@@ -124,6 +124,8 @@ function communicationRequests(ctx: InfoContext, level: Level, sequence: number 
         : {}),
       requester: ctx.insurer,
       recipient,
+      // PWK07: what the UMO describes it wants.
+      ...(pwk && el(pwk, 7) ? { note: [{ text: el(pwk, 7) }] } : {}),
       ...(ctx.requestorOrganization ? { sender: ctx.requestorOrganization } : {}),
     };
     refs.push(ctx.parties.add(resource));

@@ -7,7 +7,7 @@
 import type { ClaimItem, CodeableConcept, Extension, Identifier } from '../fhir-types.ts';
 import { ext } from '../bundle-index.ts';
 import { CARE_TEAM_ROLE_SYSTEM, PROVIDER_CODE_SYSTEM, PROVIDER_CODE_TO_CARE_TEAM_ROLE, QUANTITY_QUALIFIER_UNIT, QUANTITY_UNITS_SYSTEM, UNIT_BASIS_UNIT } from '../codes/response.ts';
-import { CERTIFIED, REVIEW_ACTION } from '../codes/review.ts';
+import { CERTIFIED, REVIEW_ACTION, YES_NO } from '../codes/review.ts';
 import { HI_QUALIFIER_SYSTEM, PRODUCT_QUALIFIER, RESPONSE_DATE } from '../codes/service.ts';
 import { CS, EXT } from '../codes/systems.ts';
 import { comp, el, fhirDate, periodOf } from '../x12-util.ts';
@@ -92,13 +92,18 @@ export function amounts(level: Level): { quantity?: Json; unitPrice?: number; ra
   return { ...(quantity ? { quantity } : {}), ...(unitPrice !== undefined ? { unitPrice } : {}), ...(rate !== undefined ? { rate } : {}) };
 }
 
-/** SV201 revenue code (NUBC), SV209/SV210 (or SV120) nursing home status and level of care. */
-function institutional(level: Level): { revenue?: string; residential?: string; levelOfCare?: string } {
+/**
+ * SV201 revenue code (NUBC), SV209/SV210 (or SV120) nursing home status and level of care, SV111
+ * EPSDT indicator (Y/N: epsdtIndicator).
+ */
+function institutional(level: Level): { revenue?: string; residential?: string; levelOfCare?: string; epsdt?: boolean } {
   const sv = level.service;
   if (sv?.tag === 'SV2') {
     return { ...(el(sv, 1) ? { revenue: el(sv, 1) } : {}), ...(el(sv, 9) ? { residential: el(sv, 9) } : {}), ...(el(sv, 10) ? { levelOfCare: el(sv, 10) } : {}) };
   }
-  return sv?.tag === 'SV1' && el(sv, 20) ? { levelOfCare: el(sv, 20) } : {};
+  if (sv?.tag !== 'SV1') return {};
+  const epsdt = YES_NO[el(sv, 11)];
+  return { ...(el(sv, 20) ? { levelOfCare: el(sv, 20) } : {}), ...(epsdt !== undefined ? { epsdt } : {}) };
 }
 
 const coded = (system: string, code: string): CodeableConcept => ({ coding: [{ system, code }] });
@@ -107,7 +112,7 @@ const coded = (system: string, code: string): CodeableConcept => ({ coding: [{ s
 function authorizedDetail(level: Level, requestItem: ClaimItem | undefined, parties: ResponseParties): Extension | undefined {
   const { code, modifiers, end } = productOf(level);
   const { quantity, unitPrice, rate } = amounts(level);
-  const { revenue, levelOfCare } = institutional(level);
+  const { revenue, levelOfCare, epsdt } = institutional(level);
   const service = parties.echoRef(ext(requestItem, EXT.requestedService)?.valueReference);
   const requested = service ? { reference: service } : undefined;
   const parts: Extension[] = [
@@ -116,6 +121,7 @@ function authorizedDetail(level: Level, requestItem: ClaimItem | undefined, part
     ...modifiers.map((m) => ({ url: 'modifier', valueCodeableConcept: m })),
     ...(unitPrice !== undefined ? [{ url: 'unitPrice', valueMoney: { value: unitPrice, currency: 'USD' } }] : []),
     ...(quantity ? [{ url: 'quantity', valueQuantity: quantity }] : []),
+    ...(epsdt !== undefined ? [{ url: EXT.epsdtIndicator, valueBoolean: epsdt }] : []),
     ...(levelOfCare ? [{ url: EXT.nursingHomeLevelOfCare, valueCodeableConcept: coded(CS.nursingHomeLevelOfCare, levelOfCare) }] : []),
     ...(revenue ? [{ url: EXT.revenueCode, valueCodeableConcept: coded(CS.revenue, revenue) }] : []),
     ...(rate !== undefined ? [{ url: EXT.revenueUnitRateLimit, valueDecimal: rate }] : []),
@@ -268,7 +274,7 @@ export function addItem(input: { level: Level; itemSequence: number; parties: Re
   const own = level.review ? level : (event ?? level);
   const { code, modifiers, end } = productOf(own);
   const { quantity, unitPrice, rate } = amounts(own);
-  const { revenue, residential, levelOfCare } = institutional(own);
+  const { revenue, residential, levelOfCare, epsdt } = institutional(own);
   const um = own.um;
   const category = um ? el(um, 3) : '';
   const issued = date(own, RESPONSE_DATE.issue);
@@ -282,6 +288,7 @@ export function addItem(input: { level: Level; itemSequence: number; parties: Re
     ...(period ? [{ url: EXT.itemPreAuthPeriod, valuePeriod: period }] : []),
     ...(own.refs['BB'] ? [{ url: EXT.authorizationNumber, valueString: own.refs['BB'] }] : []),
     ...(own.refs['NT'] ? [{ url: EXT.administrationReferenceNumber, valueString: own.refs['NT'] }] : []),
+    ...(epsdt !== undefined ? [{ url: EXT.epsdtIndicator, valueBoolean: epsdt }] : []),
     ...(residential ? [{ url: EXT.nursingHomeResidentialStatus, valueCodeableConcept: coded(CS.nursingHomeResidentialStatus, residential) }] : []),
     ...(levelOfCare ? [{ url: EXT.nursingHomeLevelOfCare, valueCodeableConcept: coded(CS.nursingHomeLevelOfCare, levelOfCare) }] : []),
     ...(end ? [{ url: EXT.productOrServiceCodeEnd, valueCodeableConcept: end }] : []),
@@ -303,11 +310,15 @@ export function addItem(input: { level: Level; itemSequence: number; parties: Re
   for (const e of carried) if (e.valueReference) parties.echoRef(e.valueReference);
   const servicedPeriod = served ? periodOf(served.format, served.value) : undefined;
   const place = requestItem?.locationReference ? parties.echoRef(requestItem.locationReference) : undefined;
+  // SV105 place of service, when the request item does not say where.
+  const sv105 = own.service?.tag === 'SV1' ? el(own.service, 5) : '';
   const location = requestItem?.locationCodeableConcept
     ? { locationCodeableConcept: requestItem.locationCodeableConcept }
     : place
       ? { locationReference: { reference: place } }
-      : {};
+      : sv105
+        ? { locationCodeableConcept: coded(CS.placeOfService, sv105) }
+        : {};
   const serviced = servicedPeriod
     ? servicedPeriod.start === servicedPeriod.end
       ? { servicedDate: servicedPeriod.start }

@@ -9,7 +9,7 @@ import type { Address, BundleEntry, ContactPoint, Identifier, Reference, Resourc
 import type { BundleIndex, Located } from '../bundle-index.ts';
 import { X12_TO_GENDER } from '../codes/demographics.ts';
 import { MEMBER_ID_QUALIFIER, MEMBER_ID_TYPE, NM108_TO_SYSTEM } from '../codes/identifiers.ts';
-import { PER_TO_TELECOM, PROVIDER_REF_QUALIFIERS, providerRefSystem } from '../codes/response.ts';
+import { PER_TO_TELECOM, providerRefSystem } from '../codes/response.ts';
 import { CS, PROFILE, X12CS } from '../codes/systems.ts';
 import type { NameLoop } from '../hl.ts';
 import { el, fhirDate } from '../x12-util.ts';
@@ -122,14 +122,18 @@ function identifiersOf(name: NameLoop): Identifier[] {
           : { ...(NM108_TO_SYSTEM[qualifier] ? { system: NM108_TO_SYSTEM[qualifier] } : {}), value },
       ]
     : [];
-  // REF*ZH, REF*1G … provider supplemental identifiers (REF01 element 128 → Identifier.type).
+  // REF*ZH, REF*1G, REF*SY … supplemental identifiers (REF01 element 128 → Identifier.type, REF03
+  // description → its text).
   const refs = name.segments
-    .filter((s) => s.tag === 'REF' && PROVIDER_REF_QUALIFIERS.has(el(s, 1)) && el(s, 2))
-    .map((s) => ({ type: { coding: [{ system: X12CS('128'), code: el(s, 1) }] }, system: providerRefSystem(el(s, 1)), value: el(s, 2) }));
+    .filter((s) => s.tag === 'REF' && el(s, 1) && el(s, 2))
+    .map((s) => ({ type: { coding: [{ system: X12CS('128'), code: el(s, 1) }], ...(el(s, 3) ? { text: el(s, 3) } : {}) }, system: providerRefSystem(el(s, 1)), value: el(s, 2) }));
   return [...own, ...refs];
 }
 
-/** N3/N4 → Address (N403 ZIP+4 keeps its 9 digits; N404 country, US when absent). */
+/**
+ * N3/N4 → Address (N403 ZIP+4 keeps its 9 digits; N404 country, US when absent; N407 country
+ * subdivision, which X12 sends instead of N402 outside the US and Canada, is the Address.state).
+ */
 export function addressOf(name: NameLoop): Address | undefined {
   const n3 = name.segments.find((s) => s.tag === 'N3');
   const n4 = name.segments.find((s) => s.tag === 'N4');
@@ -138,7 +142,7 @@ export function addressOf(name: NameLoop): Address | undefined {
   return {
     ...(line.length ? { line } : {}),
     ...(n4 && el(n4, 1) ? { city: el(n4, 1) } : {}),
-    ...(n4 && el(n4, 2) ? { state: el(n4, 2) } : {}),
+    ...(n4 && (el(n4, 2) || el(n4, 7)) ? { state: el(n4, 2) || el(n4, 7) } : {}),
     ...(n4 && el(n4, 3) ? { postalCode: el(n4, 3) } : {}),
     country: (n4 && el(n4, 4)) || 'US',
   };
