@@ -12,7 +12,9 @@ import { SegmentSerializer } from './serializer.ts';
 const ISA_WIDTHS = [2, 10, 2, 10, 2, 15, 2, 15, 6, 4, 1, 5, 9, 1, 1, 1];
 
 export function singleSetInterchange(ic: Interchange, group: FunctionalGroup, tx: TransactionSet): string {
-  const s = new SegmentSerializer(ic.delimiters);
+  // The received delimiters as the reader found them: a 004010 ISA11 (no repetition separator) or
+  // ISA11 = ISA16 is written back as it came, not refused.
+  const s = new SegmentSerializer(ic.delimiters, '', { received: true });
   const d = ic.delimiters;
   const isa = ['ISA', ...ISA_WIDTHS.map((w, i) => String(ic.header.elements[i] ?? '').padEnd(w).slice(0, w))].join(d.element) + d.segment;
   return (
