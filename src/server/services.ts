@@ -14,6 +14,7 @@ import { startMonitor } from '../monitor/index.ts';
 import { deliverHandler } from '../payers/deliver.ts';
 import { ATTACH_JOB, attachHandler } from '../payers/attach.ts';
 import { eligibilityDeliverHandler } from '../payers/eligibility-deliver.ts';
+import { INBOX_JOB, inboxHandler } from '../payers/inbox-job.ts';
 import { ELIGIBILITY_JOB } from '../workflow/eligibility.ts';
 import { basicAuth, issuePayerSecret } from '../payers/inbound-auth.ts';
 import { createPayerRegistry } from '../payers/registry.ts';
@@ -102,6 +103,8 @@ export async function startServices(opts: {
       [DELIVER_JOB]: deliverHandler({ db, log, payers: registry, events, senderId: config.x12SenderId, observer }),
       [ELIGIBILITY_JOB]: eligibilityDeliverHandler({ db, log, payers: registry, events, senderId: config.x12SenderId, observer }),
       [ATTACH_JOB]: attachHandler({ db, log, payers: registry, events, senderId: config.x12SenderId, observer }),
+      // What payers pushed to /payer/x12 and the receiving process could not record (issue 15).
+      [INBOX_JOB]: inboxHandler({ db, log, events, senderId: config.x12SenderId, lenient: (id) => registry.get(id)?.config.x12?.leniency ?? [] }),
       ...notifyHandlers({ db, log, config }),
       ...monitor.handlers,
     },
