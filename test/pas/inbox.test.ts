@@ -23,6 +23,7 @@ import { RequestEvents } from '../../src/workflow/events.ts';
 import { runClaimedJob } from '../../src/workflow/worker.ts';
 import { InMemoryControlNumbers, parseX12, writeX12 } from '../../src/x12/index.ts';
 import { pasExample, testGateway, type TestGateway } from '../helpers/gateway.ts';
+import { x12File } from '../helpers/x12-files.ts';
 
 let gw: TestGateway;
 let token: string;
@@ -178,6 +179,20 @@ describe('POST /payer/x12 stores, acknowledges, then records as a job', () => {
     expect(answers.filter((a) => /TA1\*000007105\*\d+\*\d+\*R\*025/.test(a)), answers.join('\n')).toHaveLength(1);
     expect(await db().select().from(payerInbox).where(eq(payerInbox.controlNumber, '000007105'))).toHaveLength(1);
     expect(await transitions(id, 'certified')).toBe(1);
+  });
+});
+
+describe('a lenient payer\'s 278 with ISA11 U (the 004010 standards identifier)', () => {
+  it('is accepted with TA1 E, and its set is kept for staff as it came (it used to be a 500 when stored)', async () => {
+    const lenient = ['isa11-standards-identifier'];
+    const text = x12File('envelope-4010-isa11-u.x12').text.replaceAll('000009102', '000007107');
+    const r = await receiveInterchanges({ db: db(), senderId: gw.deps.config.x12SenderId, now: new Date(), jobDelayMs: 3_600_000 }, { payerId: 'demo-payer', text, parsed: parseX12(text, { lenient }), lenient });
+    expect(r.ack).toMatch(/TA1\*000007107\*\d+\*\d+\*E\*/);
+    const job = await claimJob(db(), r.jobIds[0]!, 60_000);
+    expect(await runClaimedJob(db(), gw.deps.log, inboxHandler(deps({ lenient: () => lenient })), job!)).toEqual({ ok: true });
+    const [waiting] = (await listUnmatched(db(), { scope: null, openOnly: true, limit: 50 })).filter((u) => u.controlNumber === '000007107');
+    expect(waiting?.reason).toBe('no-match');
+    expect((await messageById(db(), waiting!.messageId))!.payload).toMatch(/^ISA\*00\*.{10}\*00\*.{10}\*ZZ\*ACMEHEALTH     \*ZZ\*PROVIDERSYS    \*250115\*1030\*U\*00501\*000007107\*0\*T\*:~GS\*HI/);
   });
 });
 
