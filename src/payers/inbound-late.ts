@@ -55,7 +55,7 @@ export interface PartResult {
 const OPEN = ['queued', 'sent', 'pended', 'error'] as const;
 
 /** The part's own set, stored once for `request` (or for nobody, when it matched none). */
-function storeSet(db: Db, p: LatePart, request: RequestRow | undefined, transactionSet = INBOUND_X12): Promise<string> {
+export function storeSet(db: Db, p: LatePart, request: RequestRow | undefined, transactionSet = INBOUND_X12): Promise<string> {
   return saveMessage(db, {
     orgId: request?.orgId ?? null, requestId: request?.id ?? null, direction: 'in', format: 'x12', transactionSet,
     senderId: p.ic.sender.id, controlNumber: p.ic.controlNumber, payload: singleSetInterchange(p.ic, p.group, p.tx),

@@ -13,15 +13,13 @@ import type { Db } from '../db/client.ts';
 import { withTransaction } from '../db/tx.ts';
 import { claimInboxPart, inboxById, markInboxProcessed, settleInboxPart, type InboxRow } from '../db/queries/inbox.ts';
 import type { Job } from '../db/queries/jobs.ts';
-import { saveMessage } from '../db/queries/requests.ts';
 import { insertUnmatched, messageById } from '../db/queries/unmatched.ts';
 import type { Logger } from '../log/index.ts';
 import { parse271All } from '../translate/index.ts';
 import type { RequestEvents } from '../workflow/events.ts';
 import type { JobHandler } from '../workflow/worker.ts';
-import { parseX12, singleSetInterchange, type Interchange, type ParseResult } from '../x12/index.ts';
-import { recordLate271, recordLate278, recordLate999, type LatePart, type PartResult } from './inbound-late.ts';
-import { INBOUND_X12 } from './reply.ts';
+import { parseX12, type Interchange, type ParseResult } from '../x12/index.ts';
+import { recordLate271, recordLate278, recordLate999, storeSet, type LatePart, type PartResult } from './inbound-late.ts';
 import { bodyOf } from './x12-io.ts';
 
 export const INBOX_JOB = 'payer.inbox';
@@ -70,8 +68,8 @@ function recordOnce(db: Db, inbox: InboxRow, part: Part): Promise<PartResult | u
 function giveToStaff(db: Db, inbox: InboxRow, part: Part, error: string): Promise<void> {
   return withTransaction(db, async (tx) => {
     if (!(await claimInboxPart(tx, inbox.id, part.key))) return;
-    const { ic, group, tx: set } = part.p;
-    const messageId = await saveMessage(tx, { orgId: null, requestId: null, direction: 'in', format: 'x12', transactionSet: INBOUND_X12, senderId: ic.sender.id, controlNumber: ic.controlNumber, payload: singleSetInterchange(ic, group, set) });
+    const { ic } = part.p;
+    const messageId = await storeSet(tx, part.p, undefined);
     await insertUnmatched(tx, { messageId, payerId: inbox.payerId, reason: 'failed', controlNumber: ic.controlNumber, candidateOrgIds: [], candidateRequestIds: [] });
     await appendAudit(tx, { actor: `payer:${inbox.payerId}`, action: 'payer.unmatched', outcome: 'failure', entityType: 'message', entityId: messageId, detail: { messageId, controlNumber: ic.controlNumber, part: part.key, reason: 'failed', error: error.slice(0, 200) } });
     await settleInboxPart(tx, inbox.id, part.key, { outcome: 'failed', messageId });
