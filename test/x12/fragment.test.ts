@@ -6,7 +6,9 @@
  * the same envelope, delimiters and segments (issue 15: these used to throw, a latent 500).
  */
 import { describe, expect, it } from 'vitest';
-import { parseX12, singleSetInterchange, type Interchange } from '../../src/x12/index.ts';
+import { hlBranch, parseX12, singleSetInterchange, validateX12, type Interchange } from '../../src/x12/index.ts';
+import { parse271All } from '../../src/translate/index.ts';
+import { bodyOf } from '../../src/payers/x12-io.ts';
 import { allX12Files, x12File } from '../helpers/x12-files.ts';
 
 const LENIENT = ['isa12-version-00401', 'isa11-standards-identifier'] as never;
@@ -57,5 +59,42 @@ describe('singleSetInterchange', () => {
     const cuts = cutAndRead(x12File('pyx12__834_lui_id_5010.999.txt').text);
     expect(cuts).toHaveLength(4);
     for (const c of cuts) expect(c.piece.match(/~ST\*/g)).toHaveLength(1);
+  });
+});
+
+describe('hlBranch: one member of a 271 answering several', () => {
+  const members = (text: string) => {
+    const ic = read(text).interchanges[0]!;
+    const tx = ic.groups[0]!.transactions[0]!;
+    return { ic, tx, answers: parse271All(bodyOf(tx)) };
+  };
+  const hls = (segments: { tag: string; elements: unknown[] }[]) => segments.filter((s) => s.tag === 'HL').map((s) => s.elements[0]);
+
+  it('four subscribers (TR3-style): each branch keeps the source, the receiver and its own subscriber only, and is a valid 271', () => {
+    const { ic, tx, answers } = members(x12File('x279-271-multi-subscriber.x12').text);
+    expect(answers).toHaveLength(4);
+    const ids = answers.map((a) => a.subscriber!.party!.id!);
+    expect(new Set(ids).size).toBe(4);
+    for (const [i, a] of answers.entries()) {
+      const branch = hlBranch(tx, a.subscriber!.hlId);
+      expect(hls(branch.segments)).toEqual(['1', '2', a.subscriber!.hlId]);
+      const piece = singleSetInterchange(ic, ic.groups[0]!, branch);
+      expect(validateX12(piece).accepted, validateX12(piece).ack).toBe(true);
+      const back = parse271All(bodyOf(read(piece).interchanges[0]!.groups[0]!.transactions[0]!));
+      expect(back.map((b) => b.subscriber!.party!.id)).toEqual([ids[i]]);
+      for (const other of ids.filter((_, j) => j !== i)) expect(piece).not.toContain(other);
+    }
+  });
+
+  it('a dependent (the public lfh-x12 sample): its branch keeps the subscriber above it', () => {
+    const { tx, answers } = members(x12File('lfh-x12__dependent-health-benefit-check.271').text);
+    const branch = hlBranch(tx, answers[0]!.dependent!.hlId);
+    expect(hls(branch.segments)).toEqual(['1', '2', '3', '4']);
+    expect(branch.segments).toEqual(tx.segments.slice(0, -1).concat([{ ...tx.segments.at(-1)!, elements: [String(tx.segments.length), ...tx.segments.at(-1)!.elements.slice(1)] }]));
+  });
+
+  it('an HL that is not there leaves the set as it is', () => {
+    const { tx } = members(x12File('x279-271-multi-subscriber.x12').text);
+    expect(hlBranch(tx, '99')).toBe(tx);
   });
 });
