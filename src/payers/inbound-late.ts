@@ -8,7 +8,8 @@
  * trace our 270 carried (TRN*2). Acknowledgments are never acknowledged with a 999.
  *
  * A request keeps only its own transaction set, as an interchange of its own (x12
- * singleSetInterchange): never the whole interchange, which may carry other patients' answers.
+ * singleSetInterchange): never the whole interchange, which may carry other patients' answers;
+ * of a 271 answering several members, only its member's HL branch (x12 hlBranch).
  */
 import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../audit/index.ts';
@@ -22,7 +23,7 @@ import {
 } from '../translate/index.ts';
 import { recordAnswer } from '../workflow/answer.ts';
 import { ELIGIBILITY_REQUEST_SET, recordEligibilityAnswer } from '../workflow/eligibility.ts';
-import { parseX12, singleSetInterchange, type FunctionalGroup, type Interchange, type TransactionSet } from '../x12/index.ts';
+import { hlBranch, parseX12, singleSetInterchange, type FunctionalGroup, type Interchange, type TransactionSet } from '../x12/index.ts';
 import { INBOUND_275_ACK, OUTBOUND_275 } from './attach.ts';
 import { OUTBOUND_278 } from './deliver.ts';
 import { OUTBOUND_270 } from './eligibility-deliver.ts';
@@ -133,7 +134,9 @@ export async function recordLate271(db: Db, p: LatePart, member: Parsed271): Pro
   const trace = patientOf(member)?.traces.find((t) => t.type === '2')?.value;
   const candidates = trace ? (await requestsByTrace(db, trace)).filter((r) => r.payerId === p.payerId && r.kind === 'eligibility') : [];
   const request = new Set(candidates.map((r) => r.orgId)).size === 1 ? candidates[0] : undefined;
-  const messageId = await storeSet(db, p, request);
+  // A 271 answering several members: the request keeps its member's branch only, not the others'.
+  const hlId = member.dependent?.hlId ?? member.subscriber?.hlId;
+  const messageId = await storeSet(db, hlId ? { ...p, tx: hlBranch(p.tx, hlId) } : p, request);
   if (!request) {
     await appendAudit(db, { actor: `payer:${p.payerId}`, action: 'payer.unmatched', outcome: 'failure', detail: { messageId, controlNumber: p.ic.controlNumber, set: '271', ...(candidates.length > 1 ? { reason: 'ambiguous' } : {}) } });
     return { outcome: 'unmatched', messageId };
