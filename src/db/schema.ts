@@ -171,6 +171,52 @@ export const unmatchedAnswers = pgTable(
   (t) => [index('unmatched_answers_created').on(t.createdAt)],
 );
 
+/**
+ * What payers pushed to `/payer/x12` (issue 15): one row per accepted interchange, written with the
+ * acknowledgment we answered in the receiving transaction; a job (`payer.inbox`) then records its
+ * sets. The interchange key (ISA05/ISA06/ISA13) is unique: the same interchange sent twice, even at
+ * the same moment, is recognized and processed once. No PHI here (the body is a sealed message).
+ */
+export const payerInbox = pgTable(
+  'payer_inbox',
+  {
+    id: uuid('id').primaryKey(),
+    payerId: text('payer_id').notNull(),
+    /** `qualifier/sender/ISA13` (x12 interchangeKey). */
+    interchangeKey: text('interchange_key').notNull(),
+    controlNumber: text('control_number').notNull(),
+    /** Which interchange of the received body (0 for the usual one). */
+    position: integer('position').notNull(),
+    /** The received body (messages, x12-interchange-in). */
+    messageId: uuid('message_id').notNull(),
+    /** The TA1/999 we answered with (messages, x12-ack-out). */
+    ackMessageId: uuid('ack_message_id'),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    /** Set when every part has been recorded (or given to staff as unmatched). */
+    processedAt: timestamp('processed_at', { withTimezone: true }),
+  },
+  (t) => [uniqueIndex('payer_inbox_interchange').on(t.interchangeKey)],
+);
+
+/**
+ * The parts of an inbox interchange already recorded (a transaction set, or one member of a 271):
+ * the row commits with the part's answer, so a job run again after a crash records nothing twice.
+ */
+export const payerInboxParts = pgTable(
+  'payer_inbox_parts',
+  {
+    inboxId: uuid('inbox_id').notNull(),
+    /** `278:0.1` (set id, group and set position), `271:0.0.2` (… and the member). */
+    part: text('part').notNull(),
+    messageId: uuid('message_id'),
+    requestId: uuid('request_id'),
+    /** recorded | unchanged | unmatched | failed (given to staff after the job's last attempt) | pending (being recorded). */
+    outcome: text('outcome').notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.inboxId, t.part] })],
+);
+
 /** X12 control numbers: monotonic per sender and kind, so restarts never reuse one. */
 export const controlNumbers = pgTable(
   'control_numbers',

@@ -1,7 +1,11 @@
 /**
- * `POST /payer/x12`: payers deliver X12 asynchronously (late 278 decisions). The interchange is
- * validated (999/TA1 back), duplicates are refused by control number, and each 278 is matched to
- * its request by the trace number we sent (2000E TRN02) and recorded like a synchronous answer.
+ * `POST /payer/x12`: payers deliver X12 asynchronously (late 278 decisions, 999s about our
+ * interchanges, late 271s). The route is an inbox (issue 15): the interchange is validated, stored
+ * with the acknowledgment in one short transaction (inbox-receive.ts), and recorded by a job
+ * (inbox-job.ts) that this process runs at once after the commit — so the payer's 999 still comes
+ * back with the decision recorded — and that the worker runs again if this process could not (it
+ * crashed, or recording failed on our side). Whatever happens after the commit, the payer gets its
+ * acknowledgment: a decision it sent is never answered with a 5xx because of our own contention.
  *
  * Whatever the body, the answer is the acknowledgment `priorgate validate` gives for it (a TA1 for
  * an envelope too broken to read, a 999 otherwise), with control numbers from the gateway's
@@ -9,25 +13,16 @@
  * the event loop let through between them, so a large interchange does not stall other requests.
  */
 import type { Hono } from 'hono';
-import type { Db } from '../db/client.ts';
-import { requestsByTrace, saveMessage, seenInbound } from '../db/queries/requests.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
-import { groupLoops, el } from '../translate/index.ts';
 import type { RequestEvents } from '../workflow/events.ts';
-import { interchangeKey, parseX12, parseX12Stream, singleSetInterchange, validateX12, type Interchange } from '../x12/index.ts';
+import { runClaimedJob } from '../workflow/worker.ts';
+import { claimJob } from '../db/queries/jobs.ts';
+import { parseX12, parseX12Stream, type ParseResult } from '../x12/index.ts';
 import type { Logger } from '../log/index.ts';
-import { ackControlNumbers } from './ack-numbers.ts';
 import { authenticatePayer } from './inbound-auth.ts';
-import { recordLate271s, recordLateAcks } from './inbound-late.ts';
-import { matchAnswer } from './match-answer.ts';
-import { INBOUND_X12 } from './reply.ts';
-import { applyLate278, recordUnmatched } from './unmatched.ts';
-import { bodyOf, envelopeOf } from './x12-io.ts';
-import { withTransaction } from '../db/tx.ts';
-
-/** The transaction set label of a whole received interchange (the per-set messages are INBOUND_X12). */
-const INBOUND_INTERCHANGE = 'x12-interchange-in';
+import { inboxHandler, type InboxDeps } from './inbox-job.ts';
+import { receiveInterchanges } from './inbox-receive.ts';
 
 const X12_TYPE = 'application/edi-x12';
 
@@ -42,68 +37,38 @@ export function payerInboundRoutes(events: RequestEvents) {
       const lenient = deps.services?.payers.get(payerId)?.config.x12?.leniency ?? [];
       const parsed = await parseX12Stream(slices(text), () => {}, { mode: 'transaction', lenient }).catch(() => parseX12(text, { lenient }));
       if (!parsed.isX12) throw new AppError('invalid', 'the body is not an X12 interchange (it must start with ISA)');
-      const seen = new Set<string>();
-      for (const ic of parsed.interchanges) {
-        if (await seenInbound(deps.db, ic.sender.id, ic.controlNumber)) seen.add(interchangeKey(ic.sender, ic.controlNumber));
-      }
       const now = deps.now?.() ?? new Date();
-      const controlNumbers = await ackControlNumbers(deps.db, deps.config.x12SenderId, parsed);
-      const check = validateX12(parsed, { seen, controlNumbers, now, lenient });
+      const received = await receiveInterchanges({ db: deps.db, senderId: deps.config.x12SenderId, now, jobDelayMs: deps.config.jobLockMs }, { payerId, text, parsed, lenient });
       const controlNumber = parsed.interchanges[0]?.controlNumber;
-      if (check.ack === '') throw new AppError('invalid', 'the body could not be read as X12');
-      if (!check.accepted) {
-        c.var.log.warn({ payerId, controlNumber, duplicate: seen.size > 0, errors: check.errors.length }, 'payer interchange refused');
-        return c.body(check.ack, 200, { 'content-type': X12_TYPE });
+      if (received.ack === '') throw new AppError('invalid', 'the body could not be read as X12');
+      if (!received.accepted) {
+        c.var.log.warn({ payerId, controlNumber, duplicate: received.duplicate }, 'payer interchange refused');
+        return c.body(received.ack, 200, { 'content-type': X12_TYPE });
       }
-      const changed: string[] = [];
-      for (const ic of parsed.interchanges) {
-        changed.push(...(await record278s(deps, c.var.log, payerId, ic, text, now)));
-        // Late 999s about our interchanges and late 271s (never answered with a 999 of a 999).
-        const late = { db: deps.db, log: c.var.log, payerId, senderId: deps.config.x12SenderId, ic, text, now };
-        changed.push(...(await recordLateAcks(late)), ...(await recordLate271s(late)));
-      }
-      for (const id of changed) events.changed(id);
-      return c.body(check.ack, 200, { 'content-type': X12_TYPE });
+      const inbox: InboxDeps = {
+        db: deps.db, log: c.var.log, senderId: deps.config.x12SenderId, events, ...(deps.now ? { now: deps.now } : {}),
+        lenient: (id) => deps.services?.payers.get(id)?.config.x12?.leniency ?? [],
+      };
+      await runNow(inbox, received.jobIds, parsed, deps.config.jobLockMs, c.var.log);
+      return c.body(received.ack, 200, { 'content-type': X12_TYPE });
     });
   };
 }
 
 /**
- * Each 278 of an accepted interchange, matched to its request and recorded with its own set (not
- * the whole interchange: one delivery of many answers must not store itself once per answer); the
- * ids whose state changed. The interchange itself is kept once, for the record and for duplicates.
+ * Runs the inbox jobs just committed, in this process, before answering. Any failure stays with
+ * the job (retried by the worker); the payer's acknowledgment is already decided and stored.
  */
-async function record278s(deps: AppDeps, log: Logger, payerId: string, ic: Interchange, text: string, now: Date): Promise<string[]> {
-  const changed: string[] = [];
-  const sets = ic.groups.flatMap((g) => g.transactions.filter((t) => t.setId === '278').map((tx) => ({ group: g, tx })));
-  await saveMessage(deps.db, { orgId: null, requestId: null, direction: 'in', format: 'x12', transactionSet: INBOUND_INTERCHANGE, senderId: ic.sender.id, controlNumber: ic.controlNumber, payload: text });
-  for (const { group, tx } of sets) {
-    const body = bodyOf(tx);
-    const event = groupLoops(body).loops.find((l) => l.level === 'EV');
-    const trn = event?.head.find((s) => s.tag === 'TRN');
-    const trace = trn ? el(trn, 2) : '';
-    const candidates = trace ? (await requestsByTrace(deps.db, trace)).filter((r) => r.payerId === payerId) : [];
-    const { request, ambiguous, agreeing } = matchAnswer(candidates, body);
-    if (ambiguous) log.warn({ payerId, controlNumber: ic.controlNumber, candidates: candidates.length }, 'late 278 matches requests of several organizations; left unmatched');
-    await withTransaction(deps.db, async (db) => {
-      const messageId = await saveMessage(db, {
-        orgId: request?.orgId ?? null,
-        requestId: request?.id ?? null,
-        direction: 'in',
-        format: 'x12',
-        transactionSet: INBOUND_X12,
-        senderId: ic.sender.id,
-        controlNumber: ic.controlNumber,
-        payload: singleSetInterchange(ic, group, tx),
-      });
-      if (!request) {
-        await recordUnmatched(db, { messageId, payerId, controlNumber: ic.controlNumber, ambiguous, candidates: agreeing });
-        return;
-      }
-      if (await applyLate278(db, { request, body, envelope: envelopeOf(ic, tx), payerId, actor: `payer:${payerId}`, messageId, now })) changed.push(request.id);
-    });
+async function runNow(inbox: InboxDeps, jobIds: number[], parsed: ParseResult, lockMs: number, log: Logger): Promise<void> {
+  const handler = inboxHandler(inbox, parsed);
+  for (const id of jobIds) {
+    try {
+      const job = await claimJob(inbox.db, id, lockMs);
+      if (job) await runClaimedJob(inbox.db, log, handler, job);
+    } catch (err) {
+      log.error({ err, jobId: id }, 'inbox job not run after receipt; the worker will');
+    }
   }
-  return changed;
 }
 
 /** The body in 64 KB slices, each after a turn of the event loop. */

@@ -16,6 +16,7 @@ import { ATTACH_JOB, attachHandler } from '../payers/attach.ts';
 import { BUNDLE_275 } from '../payers/attach-275.ts';
 import { bundleAttachHandler } from '../payers/attach-bundle.ts';
 import { eligibilityDeliverHandler } from '../payers/eligibility-deliver.ts';
+import { INBOX_JOB, inboxHandler } from '../payers/inbox-job.ts';
 import { ELIGIBILITY_JOB } from '../workflow/eligibility.ts';
 import { basicAuth, issuePayerSecret } from '../payers/inbound-auth.ts';
 import { createPayerRegistry } from '../payers/registry.ts';
@@ -105,6 +106,8 @@ export async function startServices(opts: {
       [ELIGIBILITY_JOB]: eligibilityDeliverHandler({ db, log, payers: registry, events, senderId: config.x12SenderId, observer }),
       [ATTACH_JOB]: attachHandler({ db, log, payers: registry, events, senderId: config.x12SenderId, observer }),
       [BUNDLE_275.job]: bundleAttachHandler({ db, log, payers: registry, events, senderId: config.x12SenderId, observer }),
+      // What payers pushed to /payer/x12 and the receiving process could not record (issue 15).
+      [INBOX_JOB]: inboxHandler({ db, log, events, senderId: config.x12SenderId, lenient: (id) => registry.get(id)?.config.x12?.leniency ?? [] }),
       ...notifyHandlers({ db, log, config }),
       ...monitor.handlers,
     },

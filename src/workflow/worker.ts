@@ -31,6 +31,33 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
+/**
+ * Runs one claimed job and does its bookkeeping: done, retried later, or dead when its attempts are
+ * used up or its failure is final. The worker loop uses it, and so does a process that claims a
+ * job it just enqueued (`claimJob`) to run it at once.
+ */
+export async function runClaimedJob(db: Db, parentLog: Logger, handler: JobHandler, job: Job, prepared?: unknown): Promise<JobOutcome> {
+  const log = parentLog.child({ jobId: job.id, kind: job.kind, authRequestId: job.requestId });
+  let outcome: JobOutcome;
+  try {
+    outcome = await handler(job, prepared);
+  } catch (err) {
+    log.error({ err }, 'job handler threw');
+    outcome = { ok: false, error: (err as Error).name ?? 'error', retryable: true };
+  }
+  // The bookkeeping is retried like a transaction (a deadlock victim is run again), so a job done
+  // is not left `running` to be redone after its lock expires.
+  if (outcome.ok) {
+    if (!outcome.completed) await withRetry(() => completeJob(db, job.id));
+    return outcome;
+  }
+  const retryIn = outcome.retryable ? (outcome.retryInMs ?? backoffMs(job.attempts)) : null;
+  const failed = outcome;
+  const status = await withRetry(() => failJob(db, job, failed.error, retryIn));
+  log.warn({ attempt: job.attempts, status, retryInMs: retryIn, error: outcome.error }, 'job failed');
+  return outcome;
+}
+
 export function startWorker(opts: {
   db: Db;
   log: Logger;
@@ -48,25 +75,7 @@ export function startWorker(opts: {
   let wakeUp: (() => void) | undefined;
   const inflight = new Set<Promise<void>>();
 
-  async function runOne(job: Job, prepared?: unknown) {
-    const log = opts.log.child({ jobId: job.id, kind: job.kind, authRequestId: job.requestId });
-    let outcome: JobOutcome;
-    try {
-      outcome = await opts.handlers[job.kind]!(job, prepared);
-    } catch (err) {
-      log.error({ err }, 'job handler threw');
-      outcome = { ok: false, error: (err as Error).name ?? 'error', retryable: true };
-    }
-    // The bookkeeping is retried like a transaction (a deadlock victim is run again), so a job done
-    // is not left `running` to be redone after its lock expires.
-    if (outcome.ok) {
-      if (!outcome.completed) await withRetry(() => completeJob(opts.db, job.id));
-      return;
-    }
-    const retryIn = outcome.retryable ? (outcome.retryInMs ?? backoffMs(job.attempts)) : null;
-    const status = await withRetry(() => failJob(opts.db, job, outcome.error, retryIn));
-    log.warn({ attempt: job.attempts, status, retryInMs: retryIn, error: outcome.error }, 'job failed');
-  }
+  const runOne = async (job: Job, prepared?: unknown): Promise<void> => void (await runClaimedJob(opts.db, opts.log, opts.handlers[job.kind]!, job, prepared));
 
   async function loop() {
     while (!stopped) {

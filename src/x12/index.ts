@@ -26,7 +26,7 @@ export { chooseDelimiters, forbiddenTable, sanitizeValue } from './sanitize.ts';
 export { prettyX12 } from './pretty.ts';
 export { fitForPayer, toCharacterSet, type CharacterChange, type CharacterSet } from './charset.ts';
 export { ENVELOPE_DEVIATIONS, DEVIATION_NAMES, type EnvelopeDeviation } from './leniency.ts';
-export { singleSetInterchange } from './fragment.ts';
+export { hlBranch, singleSetInterchange } from './fragment.ts';
 export { firstValue as elementText } from './element-check.ts';
 export { SPECS, selectSpec } from './spec/index.ts';
 export type { TransactionSpec } from './spec/index.ts';

@@ -115,11 +115,21 @@ export function chooseDelimiters(values: Iterable<string>, fixed: Partial<Delimi
   return { element, component, repetition, segment };
 }
 
-/** Single printable, non-alphanumeric, non-space, pairwise distinct characters. */
-export function delimiterProblem(d: Delimiters): string | undefined {
-  const all = [d.element, d.component, d.repetition, d.segment];
+/**
+ * Single printable, non-alphanumeric, non-space, pairwise distinct characters.
+ *
+ * With `received`, the delimiters are those a reader found in a received interchange, which may
+ * name no repetition separator (ISA11 `U`, the 004010 standards identifier, or any 004010
+ * interchange: `repetition` is '') or the component separator as the repetition separator too
+ * (ISA11 = ISA16, as the X279A1 271 examples do; the reader tells repetitions from components by
+ * the element definitions, so writing them back with the same character reads back the same).
+ * The writer of our own interchanges never asks for either.
+ */
+export function delimiterProblem(d: Delimiters, opts: { received?: boolean } = {}): string | undefined {
+  const shared = opts.received && (d.repetition === '' || d.repetition === d.component);
+  const all = shared ? [d.element, d.component, d.segment] : [d.element, d.component, d.repetition, d.segment];
   for (const ch of all) {
     if (ch.length !== 1 || /[A-Za-z0-9\s]/.test(ch) || ch.charCodeAt(0) < 32) return `'${ch}' cannot be a delimiter`;
   }
-  return new Set(all).size === 4 ? undefined : 'delimiters must be four different characters';
+  return new Set(all).size === all.length ? undefined : `delimiters must be ${all.length === 4 ? 'four' : 'three'} different characters`;
 }

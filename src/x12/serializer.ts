@@ -22,8 +22,12 @@ const TAG = /^[A-Z][A-Z0-9]{1,2}$/;
 export class SegmentSerializer {
   private readonly t: Forbidden;
   private readonly end: string;
-  constructor(readonly delimiters: Delimiters, lineBreak = '') {
-    const problem = delimiterProblem(delimiters);
+  /**
+   * @param opts.received the delimiters of a received interchange (re-writing part of it): ISA11
+   *   may name no repetition separator or the component separator (see `delimiterProblem`)
+   */
+  constructor(readonly delimiters: Delimiters, lineBreak = '', opts: { received?: boolean } = {}) {
+    const problem = delimiterProblem(delimiters, opts);
     if (problem) throw new X12WriteError('INVALID_DELIMITERS', problem);
     this.t = forbiddenTable(delimiters);
     this.end = delimiters.segment + lineBreak;
@@ -58,6 +62,8 @@ export class SegmentSerializer {
   private element(el: Element): string {
     if (typeof el === 'string') return sanitizeValue(el, this.t);
     if (Array.isArray(el)) return this.composite(el);
+    // Without a repetition separator the reader never splits repetitions; one that came from elsewhere cannot be written.
+    if (this.delimiters.repetition === '' && el.repeats.length > 1) throw new X12WriteError('INVALID_DELIMITERS', 'the interchange names no repetition separator (ISA11) for a repeated element');
     return this.join(el.repeats.map((r) => this.elementValue(r)), this.delimiters.repetition);
   }
 

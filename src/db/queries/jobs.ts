@@ -132,6 +132,21 @@ export async function claimJobs(db: Db, kinds: string[], limit: number, lockMs: 
   return claimed.map((r) => toJob(db, r));
 }
 
+/**
+ * Claims one job by id, due or not, if nobody holds it (the process that enqueued it runs it at
+ * once; the job's `run_at` leaves it to the worker only when that process did not).
+ */
+export async function claimJob(db: Db, id: number, lockMs: number): Promise<Job | undefined> {
+  const [claimed] = await rows<JobRow>(
+    db,
+    sql`update jobs set status = 'running', attempts = attempts + 1,
+          locked_until = now() + (${lockMs}::int * interval '1 millisecond')
+        where id = ${id} and status = 'ready'
+        returning *`,
+  );
+  return claimed && toJob(db, claimed);
+}
+
 export async function completeJob(tx: Db, id: number) {
   await tx.execute(sql`update jobs set status = 'done', locked_until = null, last_error = null where id = ${id}`);
 }

@@ -20,6 +20,7 @@ export interface UnmatchedEntry {
 const REASONS: Record<string, string> = {
   ambiguous: 'fits requests of more than one organization, so it was not applied (an answer is never delivered across organizations)',
   'no-match': 'names no request the gateway knows (its trace number matches none)',
+  failed: 'could not be recorded, on the gateway\'s side, however often it was tried; it is kept here so it is not lost',
 };
 
 export function unmatchedPage(p: { staff: StaffPrincipal; entries: UnmatchedEntry[]; canApply: boolean; notice?: string }) {
