@@ -32,9 +32,13 @@ export const X210_275_MAP: readonly MapEntry[] = [
   e('2000A', 'TRN', 1, 'Claim.supportingInfo', 'present', { note: '2: the number the 278 gave in PWK06' }),
   e('2000A', 'TRN', 2, `(${DOC_INFO}.extension.where(url='controlNumber').valueString | Claim.supportingInfo.valueReference.target.identifier.value | Claim.identifier.value)`, 'built'),
   e('2000A', 'DTP', [1, 2, 3], 'Claim.supportingInfo', 'present', { note: '368: the submission date' }),
-  e('2100A', 'CAT', [1, 2], 'Claim.supportingInfo', 'present', { note: 'AE attachment, MB MIME' }),
+  e('2100A', 'CAT', [1, 2], 'Claim.supportingInfo', 'present', { note: 'AE attachment, MB MIME (005010X210); HL HL7 content for the whole PAS Bundle (006020X316, PAS spec-28)' }),
   e('2100A', 'EFI', 1, 'Claim.supportingInfo', 'present', { note: '05: a MIME entity' }),
   e('2100A', 'BIN', 1, 'Claim.supportingInfo', 'present', { note: 'the length of BIN02' }),
+  // The whole PAS request Bundle in a 275 006020X316 (payer setting x12.pasBundle275, PAS spec-28).
+  e('2100A', 'BDS', 1, 'Bundle', 'present', { note: 'B64: BDS03 is base64 (PAS spec-28)' }),
+  e('2100A', 'BDS', 2, 'Bundle', 'present', { note: 'the length of BDS03' }),
+  e('2100A', 'BDS', 3, 'Bundle', 'present', { note: 'base64 of the PAS request Bundle exactly as received and stored' }),
   e('2100A', 'BIN', 2, '(Claim.supportingInfo.valueReference.target.content.attachment.data | Claim.supportingInfo.valueAttachment.data | Claim.supportingInfo.valueReference.target)', 'present', {
     note: 'base64 of a MIME entity: Content-Type (attachment.contentType, application/fhir+json for a resource), Content-ID (the control number), Content-Description (documentInformation description), the data',
   }),
