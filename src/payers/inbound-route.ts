@@ -23,8 +23,12 @@ import type { Logger } from '../log/index.ts';
 import { authenticatePayer } from './inbound-auth.ts';
 import { inboxHandler, type InboxDeps } from './inbox-job.ts';
 import { receiveInterchanges } from './inbox-receive.ts';
+import type { AckRanges } from './ack-numbers.ts';
+import { validationOf } from '../fhir/operations/validate-offload.ts';
 
 const X12_TYPE = 'application/edi-x12';
+/** Bodies longer than this (characters) are validated off the event loop (a 1 MB body validates in about 0.1 s). */
+const X12_INLINE_MAX = 1_000_000;
 
 export function payerInboundRoutes(events: RequestEvents) {
   return (app: Hono<AppEnv>, deps: AppDeps) => {
@@ -38,7 +42,9 @@ export function payerInboundRoutes(events: RequestEvents) {
       const parsed = await parseX12Stream(slices(text), () => {}, { mode: 'transaction', lenient }).catch(() => parseX12(text, { lenient }));
       if (!parsed.isX12) throw new AppError('invalid', 'the body is not an X12 interchange (it must start with ISA)');
       const now = deps.now?.() ?? new Date();
-      const received = await receiveInterchanges({ db: deps.db, senderId: deps.config.x12SenderId, now, jobDelayMs: deps.config.jobLockMs }, { payerId, text, parsed, lenient });
+      // A large body is validated in the worker thread: the event loop keeps serving meanwhile.
+      const offload = text.length > X12_INLINE_MAX ? (seen: Set<string>, ranges: AckRanges) => validationOf(deps).validateX12(text, { seen: [...seen], ranges, now: now.toISOString(), lenient }) : undefined;
+      const received = await receiveInterchanges({ db: deps.db, senderId: deps.config.x12SenderId, now, jobDelayMs: deps.config.jobLockMs }, { payerId, text, parsed, lenient, ...(offload ? { offload } : {}) });
       const controlNumber = parsed.interchanges[0]?.controlNumber;
       if (received.ack === '') throw new AppError('invalid', 'the body could not be read as X12');
       if (!received.accepted) {

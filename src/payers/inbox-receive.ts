@@ -19,7 +19,7 @@ import { inboxKeysSeen, insertInbox } from '../db/queries/inbox.ts';
 import { enqueue } from '../db/queries/jobs.ts';
 import { saveMessage, seenInbound } from '../db/queries/requests.ts';
 import { interchangeKey, parseX12, validateX12, type ParseResult } from '../x12/index.ts';
-import { ackControlNumbers } from './ack-numbers.ts';
+import { ackControlNumbers, type AckRanges } from './ack-numbers.ts';
 import { INBOX_JOB, INBOX_MAX_ATTEMPTS } from './inbox-job.ts';
 
 /** The transaction set label of a whole received body (the per-set messages are INBOUND_X12). */
@@ -45,7 +45,14 @@ class DeliveredMeanwhile extends Error {}
  */
 export async function receiveInterchanges(
   o: { db: Db; senderId: string; now: Date; jobDelayMs: number },
-  input: { payerId: string; text: string; parsed: ParseResult; lenient: readonly string[] },
+  input: {
+    payerId: string;
+    text: string;
+    parsed: ParseResult;
+    lenient: readonly string[];
+    /** Validates off the event loop (a large body): the ack for these duplicates and reserved numbers. */
+    offload?: (seen: Set<string>, ranges: AckRanges) => Promise<{ ack: string; accepted: boolean }>;
+  },
 ): Promise<Received> {
   const keys = input.parsed.interchanges.map((ic) => interchangeKey(ic.sender, ic.controlNumber));
   for (let attempt = 1; ; attempt++) {
@@ -58,7 +65,7 @@ export async function receiveInterchanges(
         for (const [i, ic] of input.parsed.interchanges.entries()) {
           if (!seen.has(keys[i]!) && (await seenInbound(tx, ic.sender.id, ic.controlNumber))) seen.add(keys[i]!);
         }
-        const check = validateX12(input.parsed, { seen, controlNumbers, now: o.now, lenient: input.lenient });
+        const check = input.offload ? await input.offload(seen, controlNumbers.ranges) : validateX12(input.parsed, { seen, controlNumbers, now: o.now, lenient: input.lenient });
         if (check.ack === '' || !check.accepted) return { ack: check.ack, accepted: false, duplicate: seen.size > 0, jobIds: [] };
         const first = input.parsed.interchanges[0]!;
         const messageId = await saveMessage(tx, { orgId: null, requestId: null, direction: 'in', format: 'x12', transactionSet: INBOUND_INTERCHANGE, senderId: first.sender.id, controlNumber: first.controlNumber, payload: input.text });

@@ -6,7 +6,7 @@ import type { Db } from '../db/client.ts';
 import { nextControlNumbers, nextEnvelopeNumbers } from '../db/queries/control-numbers.ts';
 import { ControlNumberBlocks } from '../eligibility/control-block.ts';
 import { assertSendable, traceOriginator, type PasRequestOptions } from '../translate/index.ts';
-import { fitForPayer, parseX12, writeX12, type CharacterChange, type ControlNumbers, type Delimiters, type Interchange, type TransactionSet } from '../x12/index.ts';
+import { fitForPayer, parseX12, writeX12, type CharacterChange, type ControlKind, type ControlNumbers, type Delimiters, type Interchange, type TransactionSet } from '../x12/index.ts';
 import type { Segment } from '../x12/types.ts';
 import type { PayerConfig } from '../rules/payers.ts';
 
@@ -76,7 +76,10 @@ export async function envelope(
   opts: { from: Party; to: Party; setId: string; version: string; functionalId: string; body: Segment[]; usage: 'P' | 'T'; now: Date; form?: PayerX12Form; numbers?: EnvelopeNumbers },
 ): Promise<Outgoing> {
   const { segments, changes } = opts.form ? fitForPayer(opts.body, opts.form) : { segments: opts.body, changes: [] };
-  const controlNumbers = await reserve(db, opts.from.id, opts.numbers);
+  const reserved = await reserve(db, opts.from.id, opts.numbers);
+  // The numbers the writer takes are kept: ISA13 and ST02 need no parse of what it wrote.
+  const used: Partial<Record<ControlKind, number>> = {};
+  const controlNumbers: ControlNumbers = { next: (kind, sender) => (used[kind] = reserved.next(kind, sender)) };
   const text = writeX12(
     {
       sender: { qualifier: opts.from.qualifier, id: opts.from.id },
@@ -95,10 +98,7 @@ export async function envelope(
     { controlNumbers, now: opts.now, ...(opts.form?.delimiters ? { delimiters: opts.form.delimiters } : {}) },
   );
   assertSendable(text, 'Bundle.entry[0].resource');
-  const parsed = parseX12(text, { validate: false });
-  const isa13 = parsed.interchanges[0]!.controlNumber;
-  const st02 = parsed.interchanges[0]!.groups[0]!.transactions[0]!.controlNumber;
-  return { text, isa13, st02, fitted: changes };
+  return { text, isa13: String(used.ISA).padStart(9, '0'), st02: String(used.ST).padStart(4, '0'), fitted: changes };
 }
 
 /** The payer's document route (PWK02) and whether the 278 announces the PAS Bundle's 275. */

@@ -15,6 +15,7 @@ import { AppError } from '../../http/errors.ts';
 import { validatePasInquiryBundle, validatePasRequestBundle, type ValidationIssue } from '../validate/index.ts';
 import type { AppDeps } from '../../http/context.ts';
 import type { FhirBody } from './read-body.ts';
+import type { AckRanges } from '../../payers/ack-numbers.ts';
 
 export type PasBundleKind = 'request' | 'inquiry';
 
@@ -25,7 +26,7 @@ const MAX_WAITING = 16;
 const IDLE_MS = 60_000;
 
 interface Job {
-  resolve(issues: ValidationIssue[]): void;
+  resolve(result: unknown): void;
   reject(e: Error): void;
   timer: NodeJS.Timeout;
 }
@@ -42,18 +43,30 @@ export class ValidationOffload {
     if (body.values <= (this.opts.inlineMaxValues ?? INLINE_MAX_VALUES)) {
       return kind === 'inquiry' ? validatePasInquiryBundle(body.resource) : validatePasRequestBundle(body.resource);
     }
+    return this.run({ kind, text: body.text, parameterIndex: body.parameterIndex }, 'the Bundle is too costly to validate') as Promise<ValidationIssue[]>;
+  }
+
+  /**
+   * A large X12 body (`/payer/x12`) parsed and validated in the worker: its acknowledgment, written
+   * with the control numbers reserved for it (`ranges`), and whether it was accepted.
+   */
+  validateX12(text: string, opts: { seen: string[]; ranges: AckRanges; now: string; lenient: readonly string[] }): Promise<{ ack: string; accepted: boolean }> {
+    return this.run({ kind: 'x12', text, ...opts }, 'the interchange is too costly to validate') as Promise<{ ack: string; accepted: boolean }>;
+  }
+
+  private run(message: Record<string, unknown>, tooCostly: string): Promise<unknown> {
     if (this.jobs.size >= MAX_WAITING) {
-      throw new AppError('unavailable', 'too many large Bundles are being validated; retry shortly', undefined, { 'Retry-After': '5' });
+      throw new AppError('unavailable', 'too many large bodies are being validated; retry shortly', undefined, { 'Retry-After': '5' });
     }
     const worker = this.start();
     const id = ++this.seq;
     clearTimeout(this.idle);
-    return new Promise<ValidationIssue[]>((resolve, reject) => {
+    return new Promise<unknown>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.fail(new AppError('too_large', 'the Bundle is too costly to validate'), id);
+        this.fail(new AppError('too_large', tooCostly), id);
       }, this.opts.timeoutMs ?? JOB_TIMEOUT_MS);
       this.jobs.set(id, { resolve, reject, timer });
-      worker.postMessage({ id, kind, text: body.text, parameterIndex: body.parameterIndex });
+      worker.postMessage({ id, ...message });
     });
   }
 
@@ -71,10 +84,10 @@ export class ValidationOffload {
     const w = new Worker(new URL('./validate-worker.mjs', import.meta.url));
     // Never what keeps the process alive; idle, it is stopped (it holds the profile definitions).
     w.unref();
-    w.on('message', (m: { id?: number; issues?: ValidationIssue[]; failed?: string }) => {
+    w.on('message', (m: { id?: number; result?: unknown; failed?: string }) => {
       if (m.id === undefined) return;
-      if (m.issues) this.settle(m.id, m.issues);
-      else this.settle(m.id, undefined, new AppError('unprocessable', 'the Bundle could not be validated'));
+      if (m.result !== undefined) this.settle(m.id, m.result);
+      else this.settle(m.id, undefined, new AppError('unprocessable', 'the body could not be validated'));
     });
     w.on('error', () => this.fail(new AppError('unavailable', 'the validator stopped; retry', undefined, { 'Retry-After': '1' })));
     w.on('exit', () => {
@@ -84,12 +97,12 @@ export class ValidationOffload {
     return w;
   }
 
-  private settle(id: number, issues?: ValidationIssue[], error?: Error): void {
+  private settle(id: number, result?: unknown, error?: Error): void {
     const job = this.jobs.get(id);
     if (!job) return;
     this.jobs.delete(id);
     clearTimeout(job.timer);
-    if (issues) job.resolve(issues);
+    if (result !== undefined) job.resolve(result);
     else job.reject(error!);
     if (this.jobs.size === 0 && this.worker) {
       clearTimeout(this.idle);
