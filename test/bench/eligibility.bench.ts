@@ -24,6 +24,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freshDatabase } from './fresh-database.ts';
 
 const self = fileURLToPath(import.meta.url);
 const ROOT = path.resolve(path.dirname(self), '../..');
@@ -118,35 +119,15 @@ async function startSim(): Promise<{ url: string; stop: () => void }> {
   throw new Error('the simulator did not start');
 }
 
-/** With TEST_DATABASE_URL, a fresh Postgres database for the batch's control numbers and audit; else the embedded store. */
-async function benchDatabase(): Promise<{ url?: string; drop: () => Promise<void> }> {
-  const admin = process.env.TEST_DATABASE_URL;
-  if (!admin) return { drop: async () => {} };
-  const { default: postgres } = await import('postgres');
-  const name = `priorgate_bench_${Date.now().toString(36)}`;
-  const sql = postgres(admin, { max: 1, onnotice: () => {} });
-  await sql.unsafe(`create database ${name}`);
-  await sql.end();
-  const u = new URL(admin);
-  u.pathname = `/${name}`;
-  return {
-    url: u.toString(),
-    async drop() {
-      const s = postgres(admin, { max: 1, onnotice: () => {} });
-      await s.unsafe(`drop database if exists ${name} with (force)`);
-      await s.end();
-    },
-  };
-}
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'elig-bench-'));
   const sim = await startSim();
-  const db = await benchDatabase();
-  if (db.url) process.env.BENCH_DATABASE_URL = db.url;
+  const db = await freshDatabase(process.env.TEST_DATABASE_URL);
+  if (db) process.env.BENCH_DATABASE_URL = db.url;
   try {
     console.log(`payer simulator: its own process at ${sim.url}; concurrency ${CONCURRENCY}; each phase in its own child process`);
-    console.log(`batch store: ${db.url ? 'Postgres (TEST_DATABASE_URL, a fresh database)' : 'embedded PGlite (set TEST_DATABASE_URL to use Postgres)'}; batch node flags: ${NODE_FLAGS.join(' ') || 'none'}\n`);
+    console.log(`batch store: ${db ? 'Postgres (TEST_DATABASE_URL, a fresh database)' : 'embedded PGlite (set TEST_DATABASE_URL to use Postgres)'}; batch node flags: ${NODE_FLAGS.join(' ') || 'none'}\n`);
     console.log(`${'members'.padStart(8)}  ${'batch/s'.padStart(9)} ${'batch RSS'.padStart(10)}   ${'baseline/s'.padStart(10)} ${'base RSS'.padStart(9)}   ${'ratio'.padStart(6)}`);
     const rows: { n: number; batch: Measure; base: Measure }[] = [];
     for (const n of SIZES) {
@@ -170,7 +151,7 @@ async function main(): Promise<void> {
     console.log(`  batch peak RSS (largest)         ${maxRss.toFixed(0)} MB  (target < 250 MB, flat) ${maxRss < 250 ? 'met' : 'NOT met'}; spread between sizes ${spread.toFixed(0)} MB`);
   } finally {
     sim.stop();
-    await db.drop();
+    await db?.drop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

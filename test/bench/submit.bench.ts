@@ -25,8 +25,8 @@ import { importJWK, SignJWT } from 'jose';
 import { PAS_EXAMPLES } from '../helpers/corpus.ts';
 import { BIN, freePort, startServer, type ChildServer } from '../helpers/process.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import postgres from 'postgres';
+import { freshDatabase } from './fresh-database.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONNECTIONS = 50;
@@ -86,44 +86,6 @@ async function tokenFor(url: string, dir: string): Promise<string> {
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
-/** A new empty database on the Postgres server of DATABASE_URL (dropped by the returned function). */
-async function freshPostgres(adminUrl: string): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `priorgate_bench_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const a = postgres(adminUrl, { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists ${name} with (force)`);
-      await a.end();
-    },
-  };
-}
-
-/** The gateway's CPU per $submit, gateway and payer simulator each in their own process. */
-/** A new empty database on the Postgres server (dropped by the returned function). */
-async function freshDatabase(): Promise<{ url: string; drop: () => Promise<void> } | undefined> {
-  if (!PG_URL) return undefined;
-  const name = `priorgate_bench_${randomBytes(6).toString('hex')}`;
-  const admin = postgres(PG_URL, { max: 1, onnotice: () => {} });
-  await admin.unsafe(`create database ${name}`);
-  await admin.end();
-  const url = new URL(PG_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const a = postgres(PG_URL, { max: 1, onnotice: () => {} });
-      await a.unsafe(`drop database if exists ${name} with (force)`);
-      await a.end();
-    },
-  };
-}
-
 interface LockSamples {
   samples: number;
   withWaiter: number;
@@ -165,7 +127,7 @@ function sampleLocks(url: string | undefined): { stop: () => Promise<LockSamples
 
 /** The floor server in its own process, on a fresh store. */
 async function floorPhase(dir: string): Promise<Phase> {
-  const db = await freshDatabase();
+  const db = await freshDatabase(PG_URL);
   const port = await freePort();
   const proc = spawn(process.execPath, ['--import', 'tsx', path.join(here, 'floor-server.ts'), String(port)], {
     env: { ...process.env, DATABASE_URL: db?.url ?? '', PRIORGATE_DATA_DIR: path.join(dir, 'floor') },
@@ -193,7 +155,7 @@ function stopChild(proc: ChildProcess): Promise<void> {
 
 /** `instances` gateway processes on one fresh store, the payer simulator in another. */
 async function gatewayPhase(dir: string, instances: number): Promise<Phase> {
-  const db = await freshDatabase();
+  const db = await freshDatabase(PG_URL);
   if (!db && instances > 1) throw new Error('two instances need Postgres');
   const simPort = await freePort();
   const sim = spawn(process.execPath, [BIN, 'sim', 'payer', '--port', String(simPort)], { stdio: 'ignore', env: { ...process.env, PRIORGATE_SIM_PEND_MS: '0' } });
