@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
+import { inquiryFor, pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
 import { rows } from '../../src/db/client.ts';
 
 let gw: TestGateway;
@@ -18,12 +18,17 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => gw?.stop());
 
-async function submitCounted(bundle: unknown): Promise<{ status: number; body: any; statements: number; commits: number }> {
-  const res = await fetch(`${gw.url}/fhir/Claim/$submit`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
-    body: JSON.stringify(bundle),
-  });
+async function submitCounted(bundle: unknown, op = 'Claim/$submit'): Promise<{ status: number; body: any; statements: number; commits: number }> {
+  return counted(
+    await fetch(`${gw.url}/fhir/${op}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/fhir+json' },
+      body: JSON.stringify(bundle),
+    }),
+  );
+}
+
+async function counted(res: Response): Promise<{ status: number; body: any; statements: number; commits: number }> {
   const timing = res.headers.get('server-timing') ?? '';
   const m = /db;desc="statements=(\d+) commits=(\d+)"/.exec(timing);
   if (!m) throw new Error(`no db Server-Timing: ${timing}`);
@@ -57,5 +62,29 @@ describe('the cost of a synchronous $submit', () => {
     expect(again.body.entry[0].resource.id).toBe(first.body.entry[0].resource.id);
     expect(again.commits).toBe(0);
     expect(again.statements).toBeLessThanOrEqual(6);
+  }, 60_000);
+
+  it('reads never write a request: GET ClaimResponse and $inquire of a request the payer has not answered (held for review) show our pended answer, and commit only their audit event', async () => {
+    await gw.database.db.execute(sql`update organizations set review_before_send = true where id = 'demo-clinic-a'`);
+    try {
+      const bundle = pasExample('Bundle-SurgicalRequestBundleExample.json', 'M300');
+      const held = await submitCounted(bundle);
+      expect(reviewCodes(held.body.entry[0].resource)).toEqual(['A4']);
+      const id = held.body.entry[0].resource.id;
+      const read = await counted(await fetch(`${gw.url}/fhir/ClaimResponse/${id}`, { headers: { authorization: `Bearer ${token}` } }));
+      expect(read.status).toBe(200);
+      expect(reviewCodes(read.body.resourceType === 'Bundle' ? read.body.entry[0].resource : read.body)).toEqual(['A4']);
+      // The one write of a read is its audit event (PHI reads are recorded); the request is not touched.
+      expect(read.commits).toBe(1);
+      const inquiry = await submitCounted(inquiryFor(bundle.entry[0].resource.identifier[0].value, bundle), 'Claim/$inquire');
+      expect(inquiry.status).toBe(200);
+      expect(inquiry.commits).toBe(1);
+      const [row] = await rows<{ status: string; updated: string; created: string }>(gw.database.db, sql`select status, updated_at::text as updated, created_at::text as created from requests where id = ${id}`);
+      expect(row!.status).toBe('review');
+      const transitions = await rows<{ n: number }>(gw.database.db, sql`select count(*)::int as n from audit_events where entity_id = ${id} and action = 'request.transition'`);
+      expect(transitions[0]!.n).toBe(0);
+    } finally {
+      await gw.database.db.execute(sql`update organizations set review_before_send = false where id = 'demo-clinic-a'`);
+    }
   }, 60_000);
 });

@@ -78,7 +78,7 @@ export function claimInquireRoute(app: Hono<AppEnv>, deps: AppDeps) {
       current.set(latest.id, latest);
     }
     const results: Bundle[] = [];
-    for (const r of current.values()) results.push(inquiryResponse(await currentResponse(deps, r), bundle, { otherOrganization: r.orgId !== auth.orgId }));
+    for (const r of current.values()) results.push(inquiryResponse(await currentResponse(deps, r, { record: false }), bundle, { otherOrganization: r.orgId !== auth.orgId }));
     await recordAudit(deps.db, {
       actor: `client:${auth.clientId}`,
       action: 'phi.read',

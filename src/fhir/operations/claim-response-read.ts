@@ -14,7 +14,7 @@ export function claimResponseReadRoute(app: Hono<AppEnv>, deps: AppDeps) {
     // Another organization's id is indistinguishable from an unknown one.
     const request = await findRequest(deps.db, auth.orgId, c.req.param('id'));
     if (!request || request.kind !== 'prior-auth') throw new AppError('not_found', 'ClaimResponse not found', 'ClaimResponse.id');
-    const bundle = await currentResponse(deps, request);
+    const bundle = await currentResponse(deps, request, { record: false });
     await recordAudit(deps.db, {
       actor: `client:${auth.clientId}`,
       action: 'phi.read',

@@ -98,8 +98,12 @@ function checkLineLimit(deps: AppDeps, bundle: Bundle): void {
   }
 }
 
-/** The current response Bundle; when the payer has not answered, the gateway answers A4 pended. */
-export async function currentResponse(deps: AppDeps, request: RequestRow): Promise<Bundle> {
+/**
+ * The current response Bundle; when the payer has not answered, the gateway answers A4 pended.
+ * `$submit` records that answer (the provider has been told "pended": the decision will be
+ * notified); a read (`GET ClaimResponse`, `$inquire`) only shows it and writes nothing.
+ */
+export async function currentResponse(deps: AppDeps, request: RequestRow, opts: { record?: boolean } = {}): Promise<Bundle> {
   const now = deps.now?.() ?? new Date();
   const stored = await latestMessage(deps.db, request.id, RESPONSE_SET);
   if (stored && isAnswered(request.status as RequestState)) return JSON.parse(stored.payload) as Bundle;
@@ -113,6 +117,7 @@ export async function currentResponse(deps: AppDeps, request: RequestRow): Promi
     now,
     ids: () => crypto.randomUUID(),
   }) as unknown as Bundle;
+  if (opts.record === false) return stampResponse(pended, request);
   const recorded = await withTransaction(deps.db, (tx) =>
     recordAnswer(tx, {
       requestId: request.id,
@@ -125,7 +130,7 @@ export async function currentResponse(deps: AppDeps, request: RequestRow): Promi
   const settled = recorded?.request.status as RequestState | undefined;
   if (recorded && !recorded.changed && settled && settled !== 'pended' && (isAnswered(settled) || settled === 'error')) {
     // The payer answered while we were pending it: return the payer's answer.
-    return currentResponse(deps, recorded.request);
+    return currentResponse(deps, recorded.request, opts);
   }
   return pended;
 }
