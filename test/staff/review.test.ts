@@ -27,7 +27,8 @@ let admin: Client;
 const db = () => gw.database.db as Db;
 const statusOf = async (id: string) => (await requestById(db(), id))?.status;
 const sentToPayer = async (id: string) => (await db().select({ id: messages.id }).from(messages).where(and(eq(messages.requestId, id), eq(messages.transactionSet, 'x12-278-request')))).length;
-const actionsOf = async (id: string) => (await db().select({ action: auditEvents.action }).from(auditEvents).where(eq(auditEvents.entityId, id))).map((r) => r.action);
+// In the order they were written (ids come from a sequence; the heap order changes as events are sealed).
+const actionsOf = async (id: string) => (await db().select({ action: auditEvents.action }).from(auditEvents).where(eq(auditEvents.entityId, id)).orderBy(auditEvents.id)).map((r) => r.action);
 // A notification's focus is the full PAS response Bundle, its ClaimResponse first (main's issue 13 #3).
 const claimResponseIn = (n: any) =>
   n?.entry?.map((e: any) => e.resource).find((r: any) => r?.resourceType === 'Bundle' && r.entry?.[0]?.resource?.resourceType === 'ClaimResponse')?.entry[0].resource;
