@@ -39,11 +39,15 @@ export function payerInboundRoutes(events: RequestEvents) {
       // The stream reader, like parseX12, reports bad X12 as issues; a fault of its own must not cost a 500.
       // The one validator (as `priorgate validate --payer` runs it), with this payer's named leniency.
       const lenient = deps.services?.payers.get(payerId)?.config.x12?.leniency ?? [];
-      const parsed = await parseX12Stream(slices(text), () => {}, { mode: 'transaction', lenient }).catch(() => parseX12(text, { lenient }));
+      // A large body is read here for its envelopes only (no segments kept: a 6 MB parse held in
+      // memory costs the event loop long collections), validated in the worker thread, and its
+      // inbox job reads the stored body again.
+      const large = text.length > X12_INLINE_MAX;
+      const parsed = await parseX12Stream(slices(text), () => {}, { mode: large ? 'none' : 'transaction', lenient }).catch(() => parseX12(text, { lenient }));
       if (!parsed.isX12) throw new AppError('invalid', 'the body is not an X12 interchange (it must start with ISA)');
       const now = deps.now?.() ?? new Date();
       // A large body is validated in the worker thread: the event loop keeps serving meanwhile.
-      const offload = text.length > X12_INLINE_MAX ? (seen: Set<string>, ranges: AckRanges) => validationOf(deps).validateX12(text, { seen: [...seen], ranges, now: now.toISOString(), lenient }) : undefined;
+      const offload = large ? (seen: Set<string>, ranges: AckRanges) => validationOf(deps).validateX12(text, { seen: [...seen], ranges, now: now.toISOString(), lenient }) : undefined;
       const received = await receiveInterchanges({ db: deps.db, senderId: deps.config.x12SenderId, now, jobDelayMs: deps.config.jobLockMs }, { payerId, text, parsed, lenient, ...(offload ? { offload } : {}) });
       const controlNumber = parsed.interchanges[0]?.controlNumber;
       if (received.ack === '') throw new AppError('invalid', 'the body could not be read as X12');
@@ -55,7 +59,7 @@ export function payerInboundRoutes(events: RequestEvents) {
         db: deps.db, log: c.var.log, senderId: deps.config.x12SenderId, events, ...(deps.now ? { now: deps.now } : {}),
         lenient: (id) => deps.services?.payers.get(id)?.config.x12?.leniency ?? [],
       };
-      await runNow(inbox, received.jobIds, parsed, deps.config.jobLockMs, c.var.log);
+      await runNow(inbox, received.jobIds, large ? undefined : parsed, deps.config.jobLockMs, c.var.log);
       return c.body(received.ack, 200, { 'content-type': X12_TYPE });
     });
   };
@@ -65,7 +69,7 @@ export function payerInboundRoutes(events: RequestEvents) {
  * Runs the inbox jobs just committed, in this process, before answering. Any failure stays with
  * the job (retried by the worker); the payer's acknowledgment is already decided and stored.
  */
-async function runNow(inbox: InboxDeps, jobIds: number[], parsed: ParseResult, lockMs: number, log: Logger): Promise<void> {
+async function runNow(inbox: InboxDeps, jobIds: number[], parsed: ParseResult | undefined, lockMs: number, log: Logger): Promise<void> {
   const handler = inboxHandler(inbox, parsed);
   for (const id of jobIds) {
     try {
