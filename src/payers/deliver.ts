@@ -267,9 +267,11 @@ export function deliverHandler(d: DeliverDeps) {
       if (e instanceof TranslateError) return fail(d, request, job, `translation failed at ${e.expression}`, false);
       throw e;
     }
+    // A prepared attempt that failed: the 278 went out (or may have), so the request is sent —
+    // unless it moved meanwhile (the $submit wait ran out and answered pended).
     const failPrepared: Fail = async (dd, r, j, error, retryable) => {
-      await withTransaction(dd.db, (tx) => markSent(tx, r, payer, controlNumberOf(prepared!.payload)));
-      return fail(dd, { ...r, status: 'sent' }, j, error, retryable);
+      const sentRow = await withTransaction(dd.db, (tx) => preparedSent(tx, r.id, payer, prepared!.payload));
+      return fail(dd, sentRow ?? r, j, error, retryable);
     };
     const sent = await sendThroughPayer(d, target, job, { payload: out.payload, payloadType: '278-request', senderId: d.senderId }, prepared ? failPrepared : fail, { idKey: 'authRequestId', message: 'payer delivery failed' });
     if ('outcome' in sent) return sent.outcome;
@@ -281,7 +283,7 @@ export function deliverHandler(d: DeliverDeps) {
       // A batch-style payer: its 999 accepts the 278, its answer comes later to /payer/x12 (the
       // request stays sent; $submit answers pended when its wait runs out).
       await withTransaction(d.db, async (tx) => {
-        if (prepared) await markSent(tx, request, payer, controlNumberOf(prepared.payload));
+        if (prepared) await preparedSent(tx, request.id, payer, prepared.payload);
         await saveMessage(tx, reply.message);
         // The payer has the 278: documents that follow it may leave.
         if (requestBundle) await queueAttachments(tx, { request, payer: payer.config, bundle: requestBundle, when: 'after-278' });
@@ -294,7 +296,7 @@ export function deliverHandler(d: DeliverDeps) {
       // Prepared: still queued as accepted (one statement moves it and says so, no lock and read
       // first), sent together with the payer's message.
       const [sentRow, messageId] = await Promise.all([
-        prepared ? transitionFrom(tx, request.id, 'queued', 'sent', { actor: 'system', detail: { payerId: payer.config.id, controlNumber: controlNumberOf(prepared.payload) } }) : undefined,
+        prepared ? preparedSent(tx, request.id, payer, prepared.payload) : undefined,
         saveMessage(tx, reply.message),
       ]);
       const accepted = reply.summary.overall !== 'rejected';
@@ -327,6 +329,11 @@ function preparedTarget(d: DeliverDeps, prepared: PreparedDelivery): { request: 
   const payer = prepared.request.payerId ? d.payers.get(prepared.request.payerId) : undefined;
   if (!payer?.connector) return { outcome: { ok: false, error: `payer ${prepared.request.payerId} has no endpoint`, retryable: false } };
   return { request: prepared.request, payer: payer as Connected };
+}
+
+/** A prepared attempt's `queued` → `sent`, in one guarded statement; undefined when the request moved meanwhile. */
+function preparedSent(tx: Db, requestId: string, payer: PayerRuntime, interchange: string): Promise<RequestRow | undefined> {
+  return transitionFrom(tx, requestId, 'queued', 'sent', { actor: 'system', detail: { payerId: payer.config.id, controlNumber: controlNumberOf(interchange) } });
 }
 
 /** ISA13 of an interchange we wrote (fixed-width ISA: the 13th element). */
