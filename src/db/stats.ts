@@ -13,8 +13,6 @@ export interface StatementCount {
   statements: number;
   /** Commits that write: each outermost transaction, and each write statement run outside one (a read commits nothing). */
   commits: number;
-  /** The queries' SQL text in order (begin/commit shown as such), for a failing test to print. */
-  log: string[];
 }
 
 interface Scope {
@@ -26,7 +24,7 @@ const scope = new AsyncLocalStorage<Scope>();
 const WRITES = /^\s*(insert|update|delete|with|merge)\b/i;
 
 export async function countStatements<T>(fn: () => Promise<T>): Promise<{ result: T; count: StatementCount }> {
-  const count: StatementCount = { statements: 0, commits: 0, log: [] };
+  const count: StatementCount = { statements: 0, commits: 0 };
   const result = await scope.run({ count, depth: 0 }, fn);
   return { result, count };
 }
@@ -37,7 +35,6 @@ export function noteQuery(query: string): void {
   if (!s) return;
   s.count.statements++;
   if (s.depth === 0 && WRITES.test(query)) s.count.commits++;
-  s.count.log.push(query.length > 160 ? `${query.slice(0, 160)}…` : query);
 }
 
 /** Runs a transaction body in a deeper scope, counting its begin and commit (or savepoint and release). */
@@ -46,14 +43,7 @@ export function countedTransaction<T>(fn: () => Promise<T>): Promise<T> {
   if (!s) return fn();
   s.count.statements += 2;
   if (s.depth === 0) s.count.commits++;
-  s.count.log.push(s.depth === 0 ? 'begin' : 'savepoint');
-  return scope.run({ count: s.count, depth: s.depth + 1 }, async () => {
-    try {
-      return await fn();
-    } finally {
-      s.count.log.push(s.depth === 0 ? 'commit' : 'release');
-    }
-  });
+  return scope.run({ count: s.count, depth: s.depth + 1 }, fn);
 }
 
 export const queryLogger = { logQuery: (query: string) => noteQuery(query) };

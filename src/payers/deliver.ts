@@ -247,6 +247,8 @@ export async function sendThroughPayer(
 export interface PreparedDelivery {
   request: RequestRow;
   payload: string;
+  /** The 278's ISA13, as write278 returned it. */
+  controlNumber: string;
   bundle: Bundle;
   answered?: { request: RequestRow; responseText: string };
 }
@@ -270,7 +272,7 @@ export function deliverHandler(d: DeliverDeps) {
     // A prepared attempt that failed: the 278 went out (or may have), so the request is sent —
     // unless it moved meanwhile (the $submit wait ran out and answered pended).
     const failPrepared: Fail = async (dd, r, j, error, retryable) => {
-      const sentRow = await withTransaction(dd.db, (tx) => preparedSent(tx, r.id, payer, prepared!.payload));
+      const sentRow = await withTransaction(dd.db, (tx) => preparedSent(tx, r.id, payer, prepared!.controlNumber));
       return fail(dd, sentRow ?? r, j, error, retryable);
     };
     const sent = await sendThroughPayer(d, target, job, { payload: out.payload, payloadType: '278-request', senderId: d.senderId }, prepared ? failPrepared : fail, { idKey: 'authRequestId', message: 'payer delivery failed' });
@@ -283,7 +285,7 @@ export function deliverHandler(d: DeliverDeps) {
       // A batch-style payer: its 999 accepts the 278, its answer comes later to /payer/x12 (the
       // request stays sent; $submit answers pended when its wait runs out).
       await withTransaction(d.db, async (tx) => {
-        if (prepared) await preparedSent(tx, request.id, payer, prepared.payload);
+        if (prepared) await preparedSent(tx, request.id, payer, prepared.controlNumber);
         await saveMessage(tx, reply.message);
         // The payer has the 278: documents that follow it may leave.
         if (requestBundle) await queueAttachments(tx, { request, payer: payer.config, bundle: requestBundle, when: 'after-278' });
@@ -296,7 +298,7 @@ export function deliverHandler(d: DeliverDeps) {
       // Prepared: still queued as accepted (one statement moves it and says so, no lock and read
       // first), sent together with the payer's message.
       const [sentRow, messageId] = await Promise.all([
-        prepared ? preparedSent(tx, request.id, payer, prepared.payload) : undefined,
+        prepared ? preparedSent(tx, request.id, payer, prepared.controlNumber) : undefined,
         saveMessage(tx, reply.message),
       ]);
       const accepted = reply.summary.overall !== 'rejected';
@@ -332,12 +334,6 @@ function preparedTarget(d: DeliverDeps, prepared: PreparedDelivery): { request: 
 }
 
 /** A prepared attempt's `queued` → `sent`, in one guarded statement; undefined when the request moved meanwhile. */
-function preparedSent(tx: Db, requestId: string, payer: PayerRuntime, interchange: string): Promise<RequestRow | undefined> {
-  return transitionFrom(tx, requestId, 'queued', 'sent', { actor: 'system', detail: { payerId: payer.config.id, controlNumber: controlNumberOf(interchange) } });
-}
-
-/** ISA13 of an interchange we wrote (fixed-width ISA: the 13th element). */
-function controlNumberOf(interchange: string): string | null {
-  const sep = interchange.charAt(3);
-  return interchange.split(sep, 14)[13] ?? null;
+function preparedSent(tx: Db, requestId: string, payer: PayerRuntime, controlNumber: string): Promise<RequestRow | undefined> {
+  return transitionFrom(tx, requestId, 'queued', 'sent', { actor: 'system', detail: { payerId: payer.config.id, controlNumber } });
 }

@@ -177,7 +177,7 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
     // A new request goes to the payer from here, right after it commits (the job is the safety net).
     const sendsNow = !existing && !local && !hold && revision !== 'cancel';
     const numbers = sendsNow && x12 ? await reserve278(deps.db, payer.config, deps.config.x12SenderId) : undefined;
-    let written: string | undefined;
+    let written: { payload: string; controlNumber: string } | undefined;
     // A repeat (same organization and Bundle.identifier) is answered from the store, nothing written.
     const { request, created, job } = existing ? { request: existing, created: false, job: undefined } : await acceptPriorAuth(deps.db, {
       orgId: auth.orgId,
@@ -196,7 +196,8 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
       // The 278 from this translation, written once (not for PAS FHIR payers: they get the Bundle).
       outbound: x12
         ? async (tx, row) => {
-            written = (await write278(tx, { request: row, payer: payer.config, senderId: deps.config.x12SenderId, bundle: outgoing, body: translated.segments, now, requesterNpi: options.requesterNpi, ...(numbers ? { numbers } : {}) })).payload;
+            const out = await write278(tx, { request: row, payer: payer.config, senderId: deps.config.x12SenderId, bundle: outgoing, body: translated.segments, now, requesterNpi: options.requesterNpi, ...(numbers ? { numbers } : {}) });
+            written = { payload: out.payload, controlNumber: out.controlNumber };
           }
         : undefined,
       afterInsert: quality && ((tx, row) => quality.record(tx, row.id)),
@@ -208,7 +209,7 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
     if (job) {
       // The first attempt, now, in this process: the request, the 278 and the Bundle are at hand.
       // The provider waits for it no longer than the sync wait; the attempt goes on regardless.
-      const prepared: PreparedDelivery | undefined = written !== undefined ? { request, payload: written, bundle: outgoing } : undefined;
+      const prepared: PreparedDelivery | undefined = written ? { request, ...written, bundle: outgoing } : undefined;
       await within(s.runJob(job, prepared), deps.config.syncWaitMs);
       const answered = prepared?.answered;
       if (answered && isAnswered(answered.request.status as RequestState)) {
