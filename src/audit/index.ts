@@ -6,7 +6,9 @@
  * witnesses keep the heads outside the database. The public face of the module.
  */
 import type { Db } from '../db/client.ts';
-import { countAuditEvents, insertAuditEvent, latestHead, unsealedStats, witnessCursors } from '../db/queries/audit-log.ts';
+import type { Batch } from '../db/batch.ts';
+import { auditEvents } from '../db/schema.ts';
+import { countAuditEvents, insertAuditEvent, type NewAuditEvent, latestHead, unsealedStats, witnessCursors } from '../db/queries/audit-log.ts';
 import { verifyAudit, type VerifyOptions, type VerifyResult } from './verify.ts';
 
 export { GENESIS_HASH, type AuditFields, type ChainBreak } from './chain.ts';
@@ -43,7 +45,16 @@ export interface AuditEventInput {
  * @returns the event's id (its FHIR AuditEvent id)
  */
 export async function appendAudit(tx: Db, input: AuditEventInput): Promise<{ id: number }> {
-  const id = await insertAuditEvent(tx, {
+  return { id: await insertAuditEvent(tx, auditRow(input)) };
+}
+
+/** `appendAudit` as part of the caller's batch (db/batch.ts): sent with the transaction's other writes. */
+export function batchAudit(batch: Batch, input: AuditEventInput): void {
+  batch.insert(auditEvents, auditRow(input));
+}
+
+function auditRow(input: AuditEventInput): NewAuditEvent {
+  return {
     at: input.at ?? new Date(),
     orgId: input.orgId ?? null,
     actor: input.actor,
@@ -53,8 +64,7 @@ export async function appendAudit(tx: Db, input: AuditEventInput): Promise<{ id:
     requestId: input.requestId ?? null,
     outcome: input.outcome ?? 'success',
     detail: input.detail ?? {},
-  });
-  return { id };
+  };
 }
 
 /** Appends an event that records no other change (e.g. a read): one statement, its own commit. */

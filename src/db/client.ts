@@ -6,13 +6,19 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql, type SQL } from 'drizzle-orm';
-import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import * as schema from './schema.ts';
 import { queryLogger } from './stats.ts';
 
 export type Schema = typeof schema;
 /** A database or an open transaction: query functions take this first (STYLE.md habit 8). */
 export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+/**
+ * An open transaction (`withTransaction` gives one): what a function takes when it must run inside
+ * one — it locks rows, or its statements must commit together. A `Tx` is a `Db` too.
+ */
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
 
 export interface Database {
   db: Db;
@@ -46,7 +52,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
   const { drizzle } = await import('drizzle-orm/postgres-js');
   const { migrate } = await import('drizzle-orm/postgres-js/migrator');
   const client = postgres(url, { max: opts.max ?? 10, onnotice: () => {} });
-  const db = drizzle(client, { schema, logger: queryLogger }) as unknown as Db;
+  const db: Db = drizzle(client, { schema, logger: queryLogger });
   return {
     db,
     kind: 'postgres',
@@ -108,7 +114,7 @@ export async function openEmbedded(dataDir: string | undefined, opts: { port?: n
   }
   const client = new PGlite(dataDir ? path.join(dataDir, 'pgdata') : undefined);
   await client.waitReady;
-  const db = drizzle(client, { schema, logger: queryLogger }) as unknown as Db;
+  const db: Db = drizzle(client, { schema, logger: queryLogger });
   return {
     db,
     kind: 'embedded',

@@ -12,7 +12,7 @@
  * @example await withTransaction(db, async (tx) => { await saveMessage(tx, m); await appendAudit(tx, e) })
  */
 import { PgTransaction, type PgTransactionConfig } from 'drizzle-orm/pg-core';
-import type { Db } from './client.ts';
+import type { Db, Tx } from './client.ts';
 import { countedTransaction } from './stats.ts';
 
 /** SQLSTATEs after which the whole transaction may simply be run again. */
@@ -78,11 +78,11 @@ export async function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy = {
  * an open transaction, it opens a savepoint and does not retry (only the outermost transaction can
  * be run again: the locks that caused the failure belong to it).
  */
-export function withTransaction<T>(db: Db, fn: (tx: Db) => Promise<T>, policy: RetryPolicy = {}): Promise<T> {
+export function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, policy: RetryPolicy = {}): Promise<T> {
   // drizzle types a transaction as PgTransaction, which is a PgDatabase: the one cast lives here.
   const run = () =>
     countedTransaction(() =>
-      db.transaction((tx) => fn(tx as unknown as Db), policy.config),
+      db.transaction((tx) => fn(tx), policy.config),
     );
   return db instanceof PgTransaction ? run() : withRetry(run, policy);
 }

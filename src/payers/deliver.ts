@@ -5,10 +5,10 @@
  * a PAS FHIR payer — through the payer's connector, and record the answer. Requests accepted
  * without a 278 are translated here first.
  */
-import type { Db } from '../db/client.ts';
-import { completeJob, type Job } from '../db/queries/jobs.ts';
+import type { Db, Tx } from '../db/client.ts';
+import { completeJob, completeJobStatement, type Job } from '../db/queries/jobs.ts';
 import { findOrganization } from '../db/queries/clients.ts';
-import { latestMessage, requestById, saveMessage, transition, transitionFrom, type RequestRow } from '../db/queries/requests.ts';
+import { batchMessage, latestMessage, requestById, saveMessage, transition, transitionFrom, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import type { Logger } from '../log/index.ts';
 import { pasRequestTo278, TranslateError } from '../translate/index.ts';
@@ -23,7 +23,8 @@ import { envelope, partiesFor, requestOptionsFor, reserveEnvelope, x12FormOf, ty
 import { attachmentNotice, fittedPositions, queueAttachments, withNote } from './attach.ts';
 import { priorNumbers } from './prior-numbers.ts';
 import { withTransaction } from '../db/tx.ts';
-import { appendAudit } from '../audit/index.ts';
+import { batchAudit } from '../audit/index.ts';
+import { Batch, batched } from '../db/batch.ts';
 import type { PayerConfig } from '../rules/payers.ts';
 import type { Segment } from '../x12/index.ts';
 
@@ -82,6 +83,8 @@ export function sendsX12(payer: PayerConfig): boolean {
 export async function write278(
   tx: Db,
   r: { request: RequestRow; payer: PayerConfig; senderId: string; bundle: Bundle; body?: Segment[]; now: Date; requesterNpi?: string | null; numbers?: EnvelopeNumbers },
+  /** The caller's batch: the 278 and its audit event go out with the transaction's other writes. */
+  batch?: Batch,
 ): Promise<{ payload: string; controlNumber: string; fitted: string[] }> {
   const prior = r.request.priorRequestId ? await priorNumbers(tx, r.request) : undefined;
   const options = { now: r.now, ...requestOptionsFor(r.payer, r.senderId, r.requesterNpi), ...(prior ? { prior } : {}) };
@@ -97,20 +100,22 @@ export async function write278(
     form: x12FormOf(r.payer),
     ...(r.numbers ? { numbers: r.numbers } : {}),
   });
-  await saveMessage(tx, {
-    orgId: r.request.orgId,
-    requestId: r.request.id,
-    direction: 'out',
-    format: 'x12',
-    transactionSet: OUTBOUND_278,
-    senderId: r.senderId,
-    controlNumber: out.isa13,
-    payload: out.text,
-  });
   const fitted = fittedPositions(out.fitted);
-  if (fitted.length) {
-    await appendAudit(tx, { actor: 'system', action: 'request.fit', orgId: r.request.orgId, entityType: 'request', entityId: r.request.id, detail: { payerId: r.payer.id, controlNumber: out.isa13, fittedToPayer: fitted } });
-  }
+  await batched(tx, batch, (b) => {
+    batchMessage(b, {
+      orgId: r.request.orgId,
+      requestId: r.request.id,
+      direction: 'out',
+      format: 'x12',
+      transactionSet: OUTBOUND_278,
+      senderId: r.senderId,
+      controlNumber: out.isa13,
+      payload: out.text,
+    });
+    if (fitted.length) {
+      batchAudit(b, { actor: 'system', action: 'request.fit', orgId: r.request.orgId, entityType: 'request', entityId: r.request.id, detail: { payerId: r.payer.id, controlNumber: out.isa13, fittedToPayer: fitted } });
+    }
+  });
   await queueAttachments(tx, { request: r.request, payer: r.payer, bundle: r.bundle, when: 'with-278' });
   return { payload: out.text, controlNumber: out.isa13, fitted };
 }
@@ -121,7 +126,7 @@ export function reserve278(db: Db, payer: PayerConfig, senderId: string): Promis
 }
 
 /** `queued` → `sent` when the first attempt goes out. */
-async function markSent(tx: Db, request: RequestRow, payer: PayerRuntime, controlNumber: string | null): Promise<void> {
+async function markSent(tx: Tx, request: RequestRow, payer: PayerRuntime, controlNumber: string | null): Promise<void> {
   if (request.status === 'queued') await transition(tx, request.id, 'sent', { actor: 'system', detail: { payerId: payer.config.id, controlNumber } });
 }
 
@@ -295,12 +300,11 @@ export function deliverHandler(d: DeliverDeps) {
       return { ok: true, completed: Boolean(prepared) };
     }
     const recorded = await withTransaction(d.db, async (tx) => {
-      // Prepared: still queued as accepted (one statement moves it and says so, no lock and read
-      // first), sent together with the payer's message.
-      const [sentRow, messageId] = await Promise.all([
-        prepared ? preparedSent(tx, request.id, payer, prepared.controlNumber) : undefined,
-        saveMessage(tx, reply.message),
-      ]);
+      // Prepared: still queued as accepted (one statement moves it, no lock and read first); the
+      // rest — the payer's message, the answer, the audit events, the job done — is one more.
+      const batch = new Batch(tx);
+      const sentRow = prepared ? await preparedSent(tx, request.id, payer, prepared.controlNumber, batch) : undefined;
+      const messageId = batchMessage(batch, reply.message);
       const accepted = reply.summary.overall !== 'rejected';
       const answered = await recordAnswer(tx, {
         requestId: request.id,
@@ -312,12 +316,12 @@ export function deliverHandler(d: DeliverDeps) {
         onlyFrom: AWAITING,
         ...(sentRow ? { locked: sentRow } : {}),
         ...(requestBundle ? { requestBundle } : {}),
+        batch,
       });
-      await Promise.all([
-        // Documents that follow the 278 leave once the payer has it (and has not refused it).
-        answered?.changed && accepted && requestBundle ? queueAttachments(tx, { request, payer: payer.config, bundle: requestBundle, when: 'after-278' }) : undefined,
-        prepared ? completeJob(tx, job.id) : undefined,
-      ]);
+      if (prepared) batch.add(completeJobStatement(job.id));
+      await batch.flush();
+      // Documents that follow the 278 leave once the payer has it (and has not refused it).
+      if (answered?.changed && accepted && requestBundle) await queueAttachments(tx, { request, payer: payer.config, bundle: requestBundle, when: 'after-278' });
       return answered;
     });
     if (prepared && recorded?.responseText) prepared.answered = { request: recorded.request, responseText: recorded.responseText };
@@ -334,6 +338,6 @@ function preparedTarget(d: DeliverDeps, prepared: PreparedDelivery): { request: 
 }
 
 /** A prepared attempt's `queued` → `sent`, in one guarded statement; undefined when the request moved meanwhile. */
-function preparedSent(tx: Db, requestId: string, payer: PayerRuntime, controlNumber: string): Promise<RequestRow | undefined> {
-  return transitionFrom(tx, requestId, 'queued', 'sent', { actor: 'system', detail: { payerId: payer.config.id, controlNumber } });
+function preparedSent(tx: Tx, requestId: string, payer: PayerRuntime, controlNumber: string, batch?: Batch): Promise<RequestRow | undefined> {
+  return transitionFrom(tx, requestId, 'queued', 'sent', { actor: 'system', detail: { payerId: payer.config.id, controlNumber } }, batch);
 }

@@ -13,7 +13,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../audit/index.ts';
-import type { Db } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
 import type { InboxPartOutcome } from '../db/queries/inbox.ts';
 import { outboundMessage, requestById, requestsByTrace, saveMessage, type MessageRow, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
@@ -66,7 +66,7 @@ export function storeSet(db: Db, p: LatePart, request: RequestRow | undefined, t
 const result = (messageId: string, request: RequestRow, changed: boolean): PartResult => ({ outcome: changed ? 'recorded' : 'unchanged', messageId, requestId: request.id, changed });
 
 /** A late 278: matched and recorded like a synchronous answer, or kept for staff (unmatched.ts). */
-export async function recordLate278(db: Db, p: LatePart): Promise<PartResult> {
+export async function recordLate278(db: Tx, p: LatePart): Promise<PartResult> {
   const body = bodyOf(p.tx);
   const trn = groupLoops(body).loops.find((l) => l.level === 'EV')?.head.find((s) => s.tag === 'TRN');
   const trace = trn ? el(trn, 2) : '';
@@ -91,7 +91,7 @@ async function answered(db: Db, p: LatePart, group: AckGroup): Promise<{ out: Me
 }
 
 /** A 999 about one of our interchanges: audited; a rejection of a 278 or 270 answers its request. */
-export async function recordLate999(db: Db, p: LatePart): Promise<PartResult> {
+export async function recordLate999(db: Tx, p: LatePart): Promise<PartResult> {
   const group = read999(bodyOf(p.tx));
   const hit = await answered(db, p, group);
   const messageId = await storeSet(db, p, hit?.request, attachmentKindOf(hit?.out.transactionSet)?.ackSet ?? INBOUND_X12);
@@ -131,7 +131,7 @@ export async function recordLate999(db: Db, p: LatePart): Promise<PartResult> {
 }
 
 /** One member of a 271, matched to the eligibility request its trace names. */
-export async function recordLate271(db: Db, p: LatePart, member: Parsed271): Promise<PartResult> {
+export async function recordLate271(db: Tx, p: LatePart, member: Parsed271): Promise<PartResult> {
   const trace = patientOf(member)?.traces.find((t) => t.type === '2')?.value;
   const candidates = trace ? (await requestsByTrace(db, trace)).filter((r) => r.payerId === p.payerId && r.kind === 'eligibility') : [];
   const request = new Set(candidates.map((r) => r.orgId)).size === 1 ? candidates[0] : undefined;

@@ -17,7 +17,7 @@ import type { AppDeps, AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
 import type { RequestEvents } from '../workflow/events.ts';
 import { runClaimedJob } from '../workflow/worker.ts';
-import { claimJob } from '../db/queries/jobs.ts';
+import type { Job } from '../db/queries/jobs.ts';
 import { parseX12, parseX12Stream, type ParseResult } from '../x12/index.ts';
 import type { Logger } from '../log/index.ts';
 import { authenticatePayer } from './inbound-auth.ts';
@@ -48,7 +48,7 @@ export function payerInboundRoutes(events: RequestEvents) {
       const now = deps.now?.() ?? new Date();
       // A large body is validated in the worker thread: the event loop keeps serving meanwhile.
       const offload = large ? (seen: Set<string>, ranges: AckRanges) => validationOf(deps).validateX12(text, { seen: [...seen], ranges, now: now.toISOString(), lenient }) : undefined;
-      const received = await receiveInterchanges({ db: deps.db, senderId: deps.config.x12SenderId, now, jobDelayMs: deps.config.jobLockMs }, { payerId, text, parsed, lenient, ...(offload ? { offload } : {}) });
+      const received = await receiveInterchanges({ db: deps.db, senderId: deps.config.x12SenderId, now, claimForMs: deps.config.jobLockMs }, { payerId, text, parsed, lenient, ...(offload ? { offload } : {}) });
       const controlNumber = parsed.interchanges[0]?.controlNumber;
       if (received.ack === '') throw new AppError('invalid', 'the body could not be read as X12');
       if (!received.accepted) {
@@ -59,7 +59,7 @@ export function payerInboundRoutes(events: RequestEvents) {
         db: deps.db, log: c.var.log, senderId: deps.config.x12SenderId, events, ...(deps.now ? { now: deps.now } : {}),
         lenient: (id) => deps.services?.payers.get(id)?.config.x12?.leniency ?? [],
       };
-      await runNow(inbox, received.jobIds, large ? undefined : parsed, deps.config.jobLockMs, c.var.log);
+      await runNow(inbox, received.jobs, large ? undefined : parsed, c.var.log);
       return c.body(received.ack, 200, { 'content-type': X12_TYPE });
     });
   };
@@ -69,14 +69,13 @@ export function payerInboundRoutes(events: RequestEvents) {
  * Runs the inbox jobs just committed, in this process, before answering. Any failure stays with
  * the job (retried by the worker); the payer's acknowledgment is already decided and stored.
  */
-async function runNow(inbox: InboxDeps, jobIds: number[], parsed: ParseResult | undefined, lockMs: number, log: Logger): Promise<void> {
-  const handler = inboxHandler(inbox, parsed);
-  for (const id of jobIds) {
+async function runNow(inbox: InboxDeps, jobs: Job[], parsed: ParseResult | undefined, log: Logger): Promise<void> {
+  const handler = inboxHandler(inbox);
+  for (const job of jobs) {
     try {
-      const job = await claimJob(inbox.db, id, lockMs);
-      if (job) await runClaimedJob(inbox.db, log, handler, job);
+      await runClaimedJob(inbox.db, log, handler, job, parsed);
     } catch (err) {
-      log.error({ err, jobId: id }, 'inbox job not run after receipt; the worker will');
+      log.error({ err, jobId: job.id }, 'inbox job not run after receipt; the worker will');
     }
   }
 }

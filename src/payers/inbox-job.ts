@@ -9,7 +9,7 @@
  * audited `payer.unmatched`), so nothing a payer sent is lost or left unseen.
  */
 import { appendAudit } from '../audit/index.ts';
-import type { Db } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
 import { withRetry, withTransaction } from '../db/tx.ts';
 import { claimInboxPart, inboxById, markInboxProcessed, settleInboxPart, type InboxRow } from '../db/queries/inbox.ts';
 import type { Job } from '../db/queries/jobs.ts';
@@ -39,7 +39,7 @@ export interface InboxDeps {
 
 interface Part {
   key: string;
-  record: (db: Db, p: LatePart) => Promise<PartResult>;
+  record: (db: Tx, p: LatePart) => Promise<PartResult>;
   p: LatePart;
 }
 
@@ -50,7 +50,7 @@ function partsOf(ic: Interchange, base: Omit<LatePart, 'ic' | 'group' | 'tx'>): 
   return [
     ...of('278').map((s) => ({ key: `278:${s.at}`, record: recordLate278, p: s.p })),
     ...of('999').map((s) => ({ key: `999:${s.at}`, record: recordLate999, p: s.p })),
-    ...of('271').flatMap((s) => parse271All(bodyOf(s.p.tx)).map((member, m) => ({ key: `271:${s.at}.${m}`, record: (db: Db, p: LatePart) => recordLate271(db, p, member), p: s.p }))),
+    ...of('271').flatMap((s) => parse271All(bodyOf(s.p.tx)).map((member, m) => ({ key: `271:${s.at}.${m}`, record: (db: Tx, p: LatePart) => recordLate271(db, p, member), p: s.p }))),
   ];
 }
 
@@ -120,8 +120,9 @@ export async function processInbox(d: InboxDeps, inboxId: string, opts: { parsed
 }
 
 /** The job handler (the worker, and the receiving process right after its commit). */
-export function inboxHandler(d: InboxDeps, parsed?: ParseResult): JobHandler {
-  return async (job: Job) => {
+export function inboxHandler(d: InboxDeps): JobHandler {
+  return async (job: Job, prepared?: unknown) => {
+    const parsed = prepared as ParseResult | undefined;
     const inboxId = String(job.payload['inboxId'] ?? '');
     const run = await processInbox(d, inboxId, { ...(parsed ? { parsed } : {}), lastAttempt: job.attempts >= job.maxAttempts });
     return run.failed === 0 ? { ok: true } : { ok: false, error: `${run.failed} part(s) of the interchange failed`, retryable: true };

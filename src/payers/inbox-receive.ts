@@ -16,7 +16,7 @@ import { appendAudit } from '../audit/index.ts';
 import type { Db } from '../db/client.ts';
 import { withTransaction } from '../db/tx.ts';
 import { inboxKeysSeen, insertInbox } from '../db/queries/inbox.ts';
-import { enqueue } from '../db/queries/jobs.ts';
+import { enqueueClaimed, type Job } from '../db/queries/jobs.ts';
 import { saveMessage, seenInbound } from '../db/queries/requests.ts';
 import { interchangeKey, parseX12, validateX12, type ParseResult } from '../x12/index.ts';
 import { ackControlNumbers, type AckRanges } from './ack-numbers.ts';
@@ -33,18 +33,18 @@ export interface Received {
   accepted: boolean;
   /** Some interchange of the body was received before. */
   duplicate: boolean;
-  /** The inbox jobs to run (empty unless accepted). */
-  jobIds: number[];
+  /** The inbox jobs, claimed by this process to run at once (empty unless accepted). */
+  jobs: Job[];
 }
 
 /** Another delivery of the same interchange committed first: answer again, now as a duplicate. */
 class DeliveredMeanwhile extends Error {}
 
 /**
- * @param o.jobDelayMs how long the worker leaves a job to the receiving process before it takes it
+ * @param o.claimForMs the lease of the inbox jobs this process claims to run at once: a worker takes one only after it
  */
 export async function receiveInterchanges(
-  o: { db: Db; senderId: string; now: Date; jobDelayMs: number },
+  o: { db: Db; senderId: string; now: Date; claimForMs: number },
   input: {
     payerId: string;
     text: string;
@@ -66,23 +66,23 @@ export async function receiveInterchanges(
           if (!seen.has(keys[i]!) && (await seenInbound(tx, ic.sender.id, ic.controlNumber))) seen.add(keys[i]!);
         }
         const check = input.offload ? await input.offload(seen, controlNumbers.ranges) : validateX12(input.parsed, { seen, controlNumbers, now: o.now, lenient: input.lenient });
-        if (check.ack === '' || !check.accepted) return { ack: check.ack, accepted: false, duplicate: seen.size > 0, jobIds: [] };
+        if (check.ack === '' || !check.accepted) return { ack: check.ack, accepted: false, duplicate: seen.size > 0, jobs: [] };
         const first = input.parsed.interchanges[0]!;
         const messageId = await saveMessage(tx, { orgId: null, requestId: null, direction: 'in', format: 'x12', transactionSet: INBOUND_INTERCHANGE, senderId: first.sender.id, controlNumber: first.controlNumber, payload: input.text });
         const ackNumber = parseX12(check.ack, { validate: false }).interchanges[0]?.controlNumber ?? null;
         const ackMessageId = await saveMessage(tx, { orgId: null, requestId: null, direction: 'out', format: 'x12', transactionSet: ACK_OUT, senderId: o.senderId, controlNumber: ackNumber, payload: check.ack });
         const rows = input.parsed.interchanges.map((ic, position) => ({ id: randomUUID(), payerId: input.payerId, interchangeKey: keys[position]!, controlNumber: ic.controlNumber, position, messageId, ackMessageId }));
         if ((await insertInbox(tx, rows)) < rows.length) throw new DeliveredMeanwhile();
-        // Due for the worker only if this process has not run it by then (it runs it at once).
-        const runAt = new Date(Date.now() + o.jobDelayMs);
-        const jobIds: number[] = [];
-        for (const r of rows) jobIds.push(await enqueue(tx, { kind: INBOX_JOB, payload: { inboxId: r.id }, runAt, maxAttempts: INBOX_MAX_ATTEMPTS }));
+        // Claimed by this process, which runs them at once; a worker takes one only if the lease runs out.
+        const jobs: Job[] = [];
+        for (const r of rows) jobs.push(await enqueueClaimed(tx, { kind: INBOX_JOB, payload: { inboxId: r.id }, maxAttempts: INBOX_MAX_ATTEMPTS, claimForMs: o.claimForMs }));
+        const jobIds = jobs.map((j) => j.id);
         const sets = input.parsed.interchanges.reduce((n, ic) => n + ic.groups.reduce((m, g) => m + g.transactions.length, 0), 0);
         await appendAudit(tx, {
           actor: `payer:${input.payerId}`, action: 'payer.inbound', outcome: 'success', entityType: 'message', entityId: messageId,
           detail: { messageId, ackMessageId, controlNumbers: rows.map((r) => r.controlNumber), acknowledgment: ackNumber, sets, jobIds },
         });
-        return { ack: check.ack, accepted: true, duplicate: false, jobIds };
+        return { ack: check.ack, accepted: true, duplicate: false, jobs };
       });
     } catch (err) {
       if (!(err instanceof DeliveredMeanwhile) || attempt >= 3) throw err;

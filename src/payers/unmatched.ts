@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../audit/index.ts';
-import type { Db } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
 import { withTransaction } from '../db/tx.ts';
 import { lockRequest, type RequestRow } from '../db/queries/requests.ts';
 import { insertUnmatched, lockUnmatched, resolveUnmatched } from '../db/queries/unmatched.ts';
@@ -27,7 +27,7 @@ export const LATE_ANSWER_FROM = ['queued', 'sent', 'pended', 'error'] as const;
 
 /** Records a late 278 body as the answer of `request` (in the caller's transaction); whether the state changed. */
 export async function applyLate278(
-  tx: Db,
+  tx: Tx,
   opts: { request: RequestRow; body: Segment[]; envelope?: ReturnType<typeof envelopeOf>; payerId: string; actor: string; messageId: string; now: Date },
 ): Promise<boolean> {
   const requestBundle = await storedBundle(tx, opts.request.id);

@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../audit/index.ts';
-import type { Db } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
 import { withTransaction } from '../db/tx.ts';
 import { enqueue } from '../db/queries/jobs.ts';
 import { latestMessage, lockRequest, saveMessage, transition, type RequestRow } from '../db/queries/requests.ts';
@@ -77,7 +77,7 @@ function maxAttemptsOf(c: Ctx, row: RequestRow): number {
 }
 
 /** Runs a workflow step, turning its refusals (the request moved meanwhile) into a 409. */
-async function inTx<T>(c: Ctx, run: (tx: Db, now: Date) => Promise<T>): Promise<T> {
+async function inTx<T>(c: Ctx, run: (tx: Tx, now: Date) => Promise<T>): Promise<T> {
   try {
     return await withTransaction(c.deps.db, (tx) => run(tx, c.deps.now()));
   } catch (e) {

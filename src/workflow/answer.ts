@@ -3,8 +3,9 @@
  * decisions, the state transition, its audit event and any Subscription notifications commit in
  * one transaction.
  */
-import type { Db } from '../db/client.ts';
-import { latestMessage, lockRequest, saveMessage, transition, updateItemDecisions, type RequestRow } from '../db/queries/requests.ts';
+import type { Db, Tx } from '../db/client.ts';
+import { Batch } from '../db/batch.ts';
+import { batchMessage, latestMessage, lockRequest, transition, updateItemDecisions, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import { enqueueNotifications } from '../notify/index.ts';
 import { recordRejections } from '../quality/index.ts';
@@ -52,9 +53,16 @@ export interface RecordAnswerInput {
   locked?: RequestRow;
   /** The request's PAS Bundle, when the caller holds it (it is not read back and parsed again). */
   requestBundle?: Bundle;
+  /**
+   * The caller's batch (db/batch.ts): the answer's writes join it and the caller flushes it. With a
+   * `locked` row the whole answer — response, line decisions, transition and its audit event — is
+   * then one statement; the rarer follow-ups (rejection reasons, a cancelled prior request,
+   * notifications) flush it first and run after.
+   */
+  batch?: Batch;
 }
 
-export async function recordAnswer(tx: Db, input: RecordAnswerInput): Promise<{ request: RequestRow; changed: boolean; responseText?: string } | undefined> {
+export async function recordAnswer(tx: Tx, input: RecordAnswerInput): Promise<{ request: RequestRow; changed: boolean; responseText?: string } | undefined> {
   // Lock the row first: a late payer answer and the gateway's own pended answer may race.
   const current = input.locked ?? (await lockRequest(tx, input.requestId));
   if (!current) return undefined;
@@ -67,29 +75,32 @@ export async function recordAnswer(tx: Db, input: RecordAnswerInput): Promise<{ 
   const answer = completed && input.summary.overall !== 'rejected' ? { ...summarizeResponse(bundle), ...(input.summary.authNumber ? { authNumber: input.summary.authNumber } : {}) } : input.summary;
   const to = stateOf(answer);
   const responseText = JSON.stringify(bundle);
-  const [responseId] = await Promise.all([
-    saveMessage(tx, { orgId: current.orgId, requestId: current.id, direction: 'out', format: 'fhir', transactionSet: RESPONSE_SET, payload: responseText }),
-    updateItemDecisions(
-      tx,
-      current.id,
-      answer.items.filter((i) => i.code).map((i) => ({ sequence: i.sequence, decision: i.code!, authNumber: i.authNumber ?? null })),
-    ),
-  ]);
+  const batch = input.batch ?? new Batch(tx);
+  const responseId = batchMessage(batch, { orgId: current.orgId, requestId: current.id, direction: 'out', format: 'fhir', transactionSet: RESPONSE_SET, payload: responseText });
+  const decisions = answer.items.filter((i) => i.code).map((i) => ({ sequence: i.sequence, decision: i.code!, authNumber: i.authNumber ?? null }));
+  await updateItemDecisions(tx, current.id, decisions, batch);
   const summary = { decision: answer.overall, authNumber: answer.authNumber ?? null, responseId };
-  if (current.status === to) return { request: current, changed: false, responseText };
-  const updated = await transition(tx, current.id, to, { actor: input.actor, messageId: input.messageId, summary, detail: { decision: answer.overall } }, current);
+  if (current.status === to) {
+    if (!input.batch) await batch.flush();
+    return { request: current, changed: false, responseText };
+  }
+  const updated = await transition(tx, current.id, to, { actor: input.actor, messageId: input.messageId, summary, detail: { decision: answer.overall } }, current, batch);
+  const cancelsPrior = to === 'cancelled' && current.priorRequestId;
+  const notifies = (current.status === 'pended' || current.summary.reviewHeld === true) && to !== 'pended';
+  // The follow-ups read and lock other rows, or refer to what the batch holds: it goes first.
+  if (!input.batch || to === 'rejected' || cancelsPrior || notifies) await batch.flush();
   // Why, for the data-quality report: AAA reasons, or the 999/TA1 errors with their loop and element.
   if (to === 'rejected') await recordRejections(tx, { request: current, bundle, messageId: input.messageId });
   // A cancel (UM02 3) the payer confirmed also ends the request it cancels.
-  if (to === 'cancelled' && current.priorRequestId) {
-    const prior = await lockRequest(tx, current.priorRequestId);
+  if (cancelsPrior) {
+    const prior = await lockRequest(tx, current.priorRequestId!);
     if (prior && canTransition(prior.status as RequestState, 'cancelled')) {
       await transition(tx, prior.id, 'cancelled', { actor: input.actor, messageId: input.messageId, detail: { cancelledBy: current.id } });
     }
   }
   // A request answered "pended" earlier (by the payer, or by the gateway while it was held for
   // staff review) is now decided: tell the provider's subscriptions.
-  if ((current.status === 'pended' || current.summary.reviewHeld === true) && to !== 'pended') {
+  if (notifies) {
     await enqueueNotifications(tx, { orgId: current.orgId, requestId: current.id, responseBundle: bundle });
   }
   return { request: updated, changed: true, responseText };

@@ -9,7 +9,7 @@
  * AAA or a 999/TA1 rejection to `rejected`. `summary.coverage` says it in eligibility's own words
  * (active | inactive | unknown | error), so nobody has to read "denied" as "not covered".
  */
-import type { Db } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
 import { insertRequest, lockRequest, saveMessage, transition, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import type { EligibilitySummary } from '../translate/index.ts';
@@ -93,7 +93,7 @@ function stamp(bundle: Bundle, request: RequestRow): Bundle {
 }
 
 /** Must run inside a transaction. */
-export async function recordEligibilityAnswer(tx: Db, input: RecordEligibilityInput): Promise<{ request: RequestRow; changed: boolean } | undefined> {
+export async function recordEligibilityAnswer(tx: Tx, input: RecordEligibilityInput): Promise<{ request: RequestRow; changed: boolean } | undefined> {
   const current = await lockRequest(tx, input.requestId);
   if (!current) return undefined;
   if (!input.onlyFrom.includes(current.status as RequestState)) return { request: current, changed: false };

@@ -3,11 +3,11 @@
  * inbound message, the delivery job and the audit event commit in one transaction, so nothing
  * accepted is lost and nothing is queued twice.
  */
-import { randomUUID } from 'node:crypto';
-import { appendAudit } from '../audit/index.ts';
+import { batchAudit } from '../audit/index.ts';
+import { Batch } from '../db/batch.ts';
 import type { Db } from '../db/client.ts';
-import { claimedJob, enqueue, type Job } from '../db/queries/jobs.ts';
-import { hasMessage, insertRequest, lockRequest, priorAuthReferencedBy, requestByIdempotencyKey, saveMessage, type RequestRow } from '../db/queries/requests.ts';
+import { claimedJob, enqueueStatement, type Job } from '../db/queries/jobs.ts';
+import { batchMessage, hasMessage, insertRequest, lockRequest, priorAuthReferencedBy, requestByIdempotencyKey, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import { recordAnswer, REQUEST_SET, type AnswerSummary } from './answer.ts';
 import { withTransaction } from '../db/tx.ts';
@@ -76,8 +76,8 @@ export interface AcceptInput {
   localAnswer?: { bundle: Bundle; summary: AnswerSummary };
   /** The request as received (its JSON text): stored as is, instead of `bundle` serialized again. */
   payload?: string;
-  /** Writes what goes to the payer (the 278, once), in the acceptance transaction of a new queued request. */
-  outbound?: (tx: Db, request: RequestRow) => Promise<void>;
+  /** Writes what goes to the payer (the 278, once), in the acceptance transaction of a new queued request (with its batch). */
+  outbound?: (tx: Db, request: RequestRow, batch: Batch) => Promise<void>;
   /** More to store with a new request, in its transaction (the data-quality findings). */
   afterInsert?: (tx: Db, request: RequestRow) => Promise<void>;
   /**
@@ -109,6 +109,8 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
     }
     // Held for staff review: nothing is queued, and nothing is written for the payer until approved.
     const hold = localAnswer ? undefined : input.hold;
+    // Everything written with a new request after its row goes out as one statement.
+    const batch = new Batch(tx);
     const { row, created } = await insertRequest(
       tx,
       {
@@ -124,12 +126,14 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
       items: facts.itemSequences.map((sequence) => ({ sequence })),
       },
       localAnswer ? 'received' : hold ? 'review' : 'queued',
+      batch,
     );
     if (!created) return { request: row, created };
-    // What goes with a new request — its message, job and audit event, the 278, the findings — is
-    // independent: sent together.
-    const [job] = await Promise.all([
-      recordSubmission(tx, {
+    // What goes with a new request — its lines, message, job and audit event, the 278, the
+    // findings — is independent: one statement.
+    const submitted = recordSubmission(
+      tx,
+      {
         request: row,
         clientId: input.clientId,
         bundle: input.bundle,
@@ -140,12 +144,17 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
         claimForMs: input.claimForMs,
         httpRequestId: input.httpRequestId,
         detail: { payerId: input.payerId, priorRequestId: prior?.id ?? null, rules: input.summary?.['rules'] ?? null },
-      }),
+      },
+      batch,
+    );
+    await Promise.all([
       // Not for a held request: the 278 (and the 275s queued with it) is written when the approved
       // request is first delivered, from its latest stored Bundle (what staff approved, edits included).
-      !localAnswer && !hold && input.outbound ? input.outbound(tx, row) : undefined,
+      !localAnswer && !hold && input.outbound ? input.outbound(tx, row, batch) : undefined,
       input.afterInsert?.(tx, row),
     ]);
+    await batch.flush();
+    const job = await submitted;
     if (hold) await recordHold(tx, row, input.bundle, hold.reason, hold.now);
     if (localAnswer) {
       const answered = await recordAnswer(tx, { requestId: row.id, actor: 'system', responseBundle: localAnswer.bundle, summary: localAnswer.summary, onlyFrom: ['received'] });
@@ -180,26 +189,25 @@ export async function recordSubmission(
     httpRequestId?: string;
     detail: Record<string, unknown>;
   },
+  /** The caller's batch: the returned promise settles when the caller flushes it. */
+  batch?: Batch,
 ): Promise<Job | undefined> {
-  // Independent inserts, sent together (one round trip on Postgres).
-  const messageId = randomUUID();
+  // Independent inserts: one statement.
+  const own = batch ? undefined : new Batch(tx);
+  const b = (batch ?? own)!;
   const jobInput = r.jobKind ? { kind: r.jobKind, orgId: r.request.orgId, requestId: r.request.id, maxAttempts: r.maxAttempts, claimForMs: r.claimForMs } : undefined;
-  const [, jobId] = await Promise.all([
-    saveMessage(
-      tx,
-      { orgId: r.request.orgId, requestId: r.request.id, direction: 'in', format: 'fhir', transactionSet: r.messageSet, payload: r.payload ?? JSON.stringify(r.bundle) },
-      messageId,
-    ),
-    jobInput ? enqueue(tx, jobInput) : undefined,
-    appendAudit(tx, {
+  const jobIds = jobInput ? b.returning<{ id: number | string }>(enqueueStatement(tx, jobInput)) : undefined;
+  const messageId = batchMessage(b, { orgId: r.request.orgId, requestId: r.request.id, direction: 'in', format: 'fhir', transactionSet: r.messageSet, payload: r.payload ?? JSON.stringify(r.bundle) });
+  batchAudit(b, {
       actor: `client:${r.clientId}`,
       action: 'request.submit',
       orgId: r.request.orgId,
       entityType: 'request',
       entityId: r.request.id,
       requestId: r.httpRequestId ?? null,
-      detail: { ...r.detail, messageId, status: r.request.status },
-    }),
-  ]);
+    detail: { ...r.detail, messageId, status: r.request.status },
+  });
+  await own?.flush();
+  const jobId = jobIds && Number((await jobIds)[0]?.id);
   return jobInput && jobId !== undefined && r.claimForMs !== undefined ? claimedJob(jobId, jobInput) : undefined;
 }

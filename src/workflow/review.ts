@@ -10,7 +10,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../audit/index.ts';
-import type { Db } from '../db/client.ts';
+import type { Db, Tx } from '../db/client.ts';
 import { enqueue } from '../db/queries/jobs.ts';
 import { latestMessage, lockRequest, saveMessage, transition, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
@@ -81,7 +81,7 @@ export class ReviewError extends Error {
   readonly phiFree = true;
 }
 
-async function lockedInReview(tx: Db, id: string): Promise<RequestRow> {
+async function lockedInReview(tx: Tx, id: string): Promise<RequestRow> {
   const row = await lockRequest(tx, id);
   if (!row) throw new ReviewError('no such request');
   if (row.status !== 'review') throw new ReviewError(`the request is ${row.status.replace(/_/g, ' ')}, not waiting for review`);
@@ -97,7 +97,7 @@ interface StepInput {
 }
 
 /** Approve and send: review → queued with the delivery job, in one transaction. */
-export async function approveReview(tx: Db, i: StepInput & { maxAttempts: number }): Promise<RequestRow> {
+export async function approveReview(tx: Tx, i: StepInput & { maxAttempts: number }): Promise<RequestRow> {
   const row = await lockedInReview(tx, i.requestId);
   const updated = await transition(tx, row.id, 'queued', {
     actor: i.actor,
@@ -111,7 +111,7 @@ export async function approveReview(tx: Db, i: StepInput & { maxAttempts: number
 }
 
 /** Return to the provider: the returned answer stored, review → returned, the provider notified. */
-export async function returnReview(tx: Db, i: StepInput & { reason: ReturnReason; note: string }): Promise<RequestRow> {
+export async function returnReview(tx: Tx, i: StepInput & { reason: ReturnReason; note: string }): Promise<RequestRow> {
   const row = await lockedInReview(tx, i.requestId);
   const stored = await latestMessage(tx, row.id, REQUEST_SET);
   if (!stored) throw new ReviewError('the stored request is missing');
@@ -143,7 +143,7 @@ export async function returnReview(tx: Db, i: StepInput & { reason: ReturnReason
  * Replaces what will be sent with an edited Bundle (documentation removed or added) while the
  * request is still held. The new Bundle is stored as the request's latest; the old one stays.
  */
-export async function replaceHeldRequest(tx: Db, i: StepInput & { bundle: Bundle; change: { removed: number; added: number } }): Promise<string> {
+export async function replaceHeldRequest(tx: Tx, i: StepInput & { bundle: Bundle; change: { removed: number; added: number } }): Promise<string> {
   const row = await lockedInReview(tx, i.requestId);
   const messageId = await saveMessage(tx, { orgId: row.orgId, requestId: row.id, direction: 'in', format: 'fhir', transactionSet: REQUEST_SET, payload: JSON.stringify(i.bundle) });
   await appendAudit(tx, {

@@ -45,7 +45,7 @@ async function insertRound(db: Db, encrypted: boolean, ids: string[]): Promise<n
   const start = performance.now();
   for (let done = 0; done < ROUND; done += TX_ROWS) {
     await db.transaction(async (t) => {
-      const tx = t as unknown as Db;
+      const tx = t;
       for (let i = done; i < done + TX_ROWS; i++) {
         if (encrypted) ids.push(await saveMessage(tx, row(i)));
         else {

@@ -35,8 +35,8 @@ async function tampered(db: Db, tamper: (tx: Db) => Promise<unknown>) {
   let result: Awaited<ReturnType<typeof verifyAudit>> | undefined;
   await db
     .transaction(async (tx) => {
-      await tamper(tx as unknown as Db);
-      result = await verifyAudit(tx as unknown as Db);
+      await tamper(tx);
+      result = await verifyAudit(tx);
       throw new Undo();
     })
     .catch((e) => {
@@ -320,7 +320,7 @@ describe('upgrading a database with a hash-chained trail (docs/architecture.md)'
       let broken: Awaited<ReturnType<typeof verifyAudit>> | undefined;
       await t.db
         .transaction(async (raw) => {
-          const tx = raw as unknown as Db;
+          const tx = raw;
           await tx.execute(sql`update audit_events set actor = 'edited-before-upgrade' where seq = 2`);
           await sealAll({ db: tx, signer: () => key });
           broken = await verifyAudit(tx);

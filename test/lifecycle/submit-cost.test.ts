@@ -37,7 +37,7 @@ async function counted(res: Response): Promise<{ status: number; body: any; stat
 
 
 describe('the cost of a synchronous $submit', () => {
-  it('accepts in one commit and records the answer in one more: at most 2 writing commits and 22 statements, the 278 sent by the accepting process', async () => {
+  it('accepts in one commit and records the answer in one more: at most 2 writing commits and 12 statements, the 278 sent by the accepting process', async () => {
     // The first request also reserves a block of X12 control numbers: measured after it.
     await submitCounted(pasExample('Bundle-SurgicalRequestBundleExample.json', 'M100'));
     for (let i = 0; i < 3; i++) {
@@ -46,7 +46,7 @@ describe('the cost of a synchronous $submit', () => {
       // Answered in this call (the payer's decision, not our A4 "pended while we wait").
       expect(reviewCodes(r.body.entry[0].resource)).toEqual(['A1']);
       expect(r.commits).toBeLessThanOrEqual(2);
-      expect(r.statements).toBeLessThanOrEqual(22);
+      expect(r.statements).toBeLessThanOrEqual(12);
     }
     // Every job the submits enqueued is done, none left for the worker to send again.
     const jobs = await rows<{ status: string; attempts: number }>(gw.database.db, sql`select status, attempts from jobs where kind = 'payer.deliver'`);

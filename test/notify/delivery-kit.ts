@@ -45,7 +45,7 @@ export function deliveryKit(app: () => TestApp, firstNpi: number) {
     /** A decision for the organization: enqueues its notifications in a transaction, as the workflow does. */
     async notify(orgId: string, requestId = randomUUID(), now?: Date): Promise<{ requestId: string; jobIds: number[] }> {
       const jobIds = await t().deps.db.transaction((tx) =>
-        enqueueNotifications(tx as unknown as Db, { orgId, requestId, responseBundle: responseFor(requestId), now }),
+        enqueueNotifications(tx, { orgId, requestId, responseBundle: responseFor(requestId), now }),
       );
       return { requestId, jobIds };
     },

@@ -8,7 +8,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows, type Db } from '../../src/db/client.ts';
-import { claimJob, jobsOfKind } from '../../src/db/queries/jobs.ts';
+import { jobsOfKind } from '../../src/db/queries/jobs.ts';
 import { inboxParts, unprocessedInbox } from '../../src/db/queries/inbox.ts';
 import { latestMessage, requestById } from '../../src/db/queries/requests.ts';
 import { listUnmatched, messageById } from '../../src/db/queries/unmatched.ts';
@@ -94,7 +94,7 @@ function flaky(real: Db, failures: number): Db {
 /** Stores an interchange as the route does, without running its job (a crash right after the commit). */
 async function receiveOnly(text: string) {
   const parsed = parseX12(text);
-  const r = await receiveInterchanges({ db: db(), senderId: gw.deps.config.x12SenderId, now: new Date(), jobDelayMs: 3_600_000 }, { payerId: 'demo-payer', text, parsed, lenient: [] });
+  const r = await receiveInterchanges({ db: db(), senderId: gw.deps.config.x12SenderId, now: new Date(), claimForMs: 3_600_000 }, { payerId: 'demo-payer', text, parsed, lenient: [] });
   expect(r.accepted, r.ack).toBe(true);
   return r;
 }
@@ -121,17 +121,14 @@ describe('POST /payer/x12 stores, acknowledges, then records as a job', () => {
     const id = await pended('IB2');
     const r = await receiveOnly(await approval(id, 7102));
     const handler = inboxHandler(deps());
-    const first = await claimJob(db(), r.jobIds[0]!, 60_000);
-    expect(await runClaimedJob(db(), gw.deps.log, handler, first!)).toEqual({ ok: true });
+    const first = r.jobs[0]!;
+    expect(await runClaimedJob(db(), gw.deps.log, handler, first)).toEqual({ ok: true });
     expect((await requestById(db(), id))!.status).toBe('certified');
     // As if the process died after the last part committed: the interchange unmarked, the job claimable.
     await db().update(payerInbox).set({ processedAt: null }).where(eq(payerInbox.controlNumber, '000007102'));
-    await db().update(jobs).set({ status: 'ready' }).where(eq(jobs.id, r.jobIds[0]!));
+    await db().update(jobs).set({ status: 'ready' }).where(eq(jobs.id, first.id));
     // Two runs at once (a worker whose lock outlived the first, and another): still once.
-    const again = await Promise.all([0, 1].map(async () => {
-      const job = { ...(await claimJob(db(), r.jobIds[0]!, 60_000)) ?? first!, payload: first!.payload };
-      return handler(job);
-    }));
+    const again = await Promise.all([0, 1].map(async () => handler({ ...first, attempts: first.attempts + 1 })));
     expect(again.every((o) => o.ok)).toBe(true);
     expect(await transitions(id, 'certified')).toBe(1);
     expect(await answersOf(id, '000007102')).toBe(1);
@@ -141,13 +138,13 @@ describe('POST /payer/x12 stores, acknowledges, then records as a job', () => {
   it('a failure on our side is retried, never lost: the first run fails, the job is ready again, the next run records', async () => {
     const id = await pended('IB3');
     const r = await receiveOnly(await approval(id, 7103));
-    const job = await claimJob(db(), r.jobIds[0]!, 60_000);
-    const failed = await runClaimedJob(db(), gw.deps.log, inboxHandler(deps({ db: flaky(db(), 1) })), job!);
+    const job = r.jobs[0]!;
+    const failed = await runClaimedJob(db(), gw.deps.log, inboxHandler(deps({ db: flaky(db(), 1) })), job);
     expect(failed).toMatchObject({ ok: false, retryable: true });
-    const [row] = await db().select().from(jobs).where(eq(jobs.id, r.jobIds[0]!));
+    const [row] = await db().select().from(jobs).where(eq(jobs.id, job.id));
     expect(row!.status).toBe('ready');
     expect((await requestById(db(), id))!.status).toBe('pended');
-    await db().update(jobs).set({ runAt: new Date(0) }).where(eq(jobs.id, r.jobIds[0]!));
+    await db().update(jobs).set({ runAt: new Date(0) }).where(eq(jobs.id, job.id));
     // The gateway's own worker takes it from here.
     gw.deps.services!.wake();
     for (const end = Date.now() + 15_000; Date.now() < end && (await requestById(db(), id))!.status === 'pended'; ) await new Promise((s) => setTimeout(s, 100));
@@ -158,10 +155,10 @@ describe('POST /payer/x12 stores, acknowledges, then records as a job', () => {
   it('a part that still fails at the job\'s last attempt goes to the unmatched answers staff see, audited, and the job ends', async () => {
     const id = await pended('IB4');
     const r = await receiveOnly(await approval(id, 7104));
-    await db().update(jobs).set({ attempts: sql`max_attempts - 1` }).where(eq(jobs.id, r.jobIds[0]!));
-    const job = await claimJob(db(), r.jobIds[0]!, 60_000);
+    // As a worker claims it for its last attempt.
+    const [job] = await db().update(jobs).set({ attempts: sql`max_attempts` }).where(eq(jobs.id, r.jobs[0]!.id)).returning();
     expect(job!.attempts).toBe(job!.maxAttempts);
-    expect(await runClaimedJob(db(), gw.deps.log, inboxHandler(deps({ db: flaky(db(), 1) })), job!)).toEqual({ ok: true });
+    expect(await runClaimedJob(db(), gw.deps.log, inboxHandler(deps({ db: flaky(db(), 1) })), { ...job!, payload: r.jobs[0]!.payload })).toEqual({ ok: true });
     const waiting = (await listUnmatched(db(), { scope: null, openOnly: true, limit: 50 })).filter((u) => u.controlNumber === '000007104');
     expect(waiting.map((u) => u.reason)).toEqual(['failed']);
     const [stored] = await db().select().from(messages).where(eq(messages.id, waiting[0]!.messageId));
@@ -186,10 +183,9 @@ describe('a lenient payer\'s 278 with ISA11 U (the 004010 standards identifier)'
   it('is accepted with TA1 E, and its set is kept for staff as it came (it used to be a 500 when stored)', async () => {
     const lenient = ['isa11-standards-identifier'];
     const text = x12File('envelope-4010-isa11-u.x12').text.replaceAll('000009102', '000007107');
-    const r = await receiveInterchanges({ db: db(), senderId: gw.deps.config.x12SenderId, now: new Date(), jobDelayMs: 3_600_000 }, { payerId: 'demo-payer', text, parsed: parseX12(text, { lenient }), lenient });
+    const r = await receiveInterchanges({ db: db(), senderId: gw.deps.config.x12SenderId, now: new Date(), claimForMs: 3_600_000 }, { payerId: 'demo-payer', text, parsed: parseX12(text, { lenient }), lenient });
     expect(r.ack).toMatch(/TA1\*000007107\*\d+\*\d+\*E\*/);
-    const job = await claimJob(db(), r.jobIds[0]!, 60_000);
-    expect(await runClaimedJob(db(), gw.deps.log, inboxHandler(deps({ lenient: () => lenient })), job!)).toEqual({ ok: true });
+    expect(await runClaimedJob(db(), gw.deps.log, inboxHandler(deps({ lenient: () => lenient })), r.jobs[0]!)).toEqual({ ok: true });
     const [waiting] = (await listUnmatched(db(), { scope: null, openOnly: true, limit: 50 })).filter((u) => u.controlNumber === '000007107');
     expect(waiting?.reason).toBe('no-match');
     expect((await messageById(db(), waiting!.messageId))!.payload).toMatch(/^ISA\*00\*.{10}\*00\*.{10}\*ZZ\*ACMEHEALTH     \*ZZ\*PROVIDERSYS    \*250115\*1030\*U\*00501\*000007107\*0\*T\*:~GS\*HI/);

@@ -232,9 +232,9 @@ export async function seedRequest(db: Db, r: SeedRequest): Promise<string> {
     vi.setSystemTime(new Date(submitted.getTime() + step.at * 3_600_000));
     try {
       if (last === 'queued' && step.to !== 'sent' && step.to !== 'rejected' && step.to !== 'error' && step.to !== 'cancelled') {
-        await db.transaction((tx) => transition(tx as unknown as Db, row.id, 'sent', { actor: 'system' }));
+        await db.transaction((tx) => transition(tx, row.id, 'sent', { actor: 'system' }));
       }
-      await db.transaction((tx) => transition(tx as unknown as Db, row.id, step.to, { actor: 'payer:test' }));
+      await db.transaction((tx) => transition(tx, row.id, step.to, { actor: 'payer:test' }));
       last = step.to;
     } finally {
       vi.useRealTimers();

@@ -93,7 +93,7 @@ describe('review before sending', () => {
 
   it('a stray delivery job for a held request sends nothing: only an approval does', async () => {
     const { id } = await heldRequest('RV150A');
-    await db().transaction((tx) => enqueue(tx as unknown as Db, { kind: 'payer.deliver', orgId: 'demo-clinic-a', requestId: id, maxAttempts: 2 }));
+    await db().transaction((tx) => enqueue(tx, { kind: 'payer.deliver', orgId: 'demo-clinic-a', requestId: id, maxAttempts: 2 }));
     gw.deps.services!.wake();
     await until('the stray job to finish', async () => (await jobsOfKind(db(), 'payer.deliver')).filter((j) => j.requestId === id).every((j) => j.status === 'done') || undefined);
     expect(await statusOf(id)).toBe('review');

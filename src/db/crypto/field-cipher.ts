@@ -97,8 +97,8 @@ export function attachCipher(db: Db, cipher: FieldCipher): void {
   db.transaction = ((fn: (tx: Db) => Promise<unknown>, config?: unknown) =>
     original(
       (tx) => {
-        attachCipher(tx as unknown as Db, holder[CIPHER]!);
-        return fn(tx as unknown as Db);
+        attachCipher(tx, holder[CIPHER]!);
+        return fn(tx);
       },
       config as never,
     )) as Db['transaction'];

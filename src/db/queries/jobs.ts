@@ -29,20 +29,40 @@ export async function enqueue(tx: Db, job: EnqueueInput): Promise<number> {
   const payload = job.payload ?? {};
   // A payload is sealed to its row id, so the id is taken before the insert.
   const id = Object.keys(payload).length ? await nextJobId(tx) : undefined;
-  const [row] = await tx
-    .insert(jobs)
-    .values({
-      ...(id !== undefined ? { id } : {}),
-      kind: job.kind,
-      orgId: job.orgId ?? null,
-      requestId: job.requestId ?? null,
-      payload: id !== undefined ? sealJobPayload(tx, id, payload) : payload,
-      runAt: job.runAt ?? new Date(),
-      maxAttempts: job.maxAttempts ?? 8,
-      ...(job.claimForMs !== undefined ? { status: 'running', attempts: 1, lockedUntil: sql`now() + (${job.claimForMs}::int * interval '1 millisecond')` } : {}),
-    })
-    .returning({ id: jobs.id });
+  const [row] = await jobInsert(tx, job, id).returning({ id: jobs.id });
   return row!.id;
+}
+
+/**
+ * `enqueue` of a job without a payload as a statement returning its `id`: the result of a batch
+ * (`Batch.flush(statement)`), so the job goes out with the transaction's other writes.
+ */
+export function enqueueStatement(tx: Db, job: EnqueueInput) {
+  if (job.payload && Object.keys(job.payload).length) throw new Error('a job with a payload is sealed to its id: use enqueue');
+  return jobInsert(tx, job, undefined).returning({ id: jobs.id });
+}
+
+function jobInsert(tx: Db, job: EnqueueInput, id: number | undefined) {
+  const payload = job.payload ?? {};
+  return tx.insert(jobs).values({
+    ...(id !== undefined ? { id } : {}),
+    kind: job.kind,
+    orgId: job.orgId ?? null,
+    requestId: job.requestId ?? null,
+    payload: id !== undefined ? sealJobPayload(tx, id, payload) : payload,
+    runAt: job.runAt ?? new Date(),
+    maxAttempts: job.maxAttempts ?? 8,
+    ...(job.claimForMs !== undefined ? { status: 'running', attempts: 1, lockedUntil: sql`now() + (${job.claimForMs}::int * interval '1 millisecond')` } : {}),
+  });
+}
+
+/**
+ * Enqueues a job claimed by the caller (`claimForMs`) and returns it as a worker would have claimed
+ * it: the one way a process runs a job it just enqueued (`runClaimedJob`, or `Worker.run`) right
+ * after the commit, with the job table as the safety net if the process dies first.
+ */
+export async function enqueueClaimed(tx: Db, job: EnqueueInput & { claimForMs: number }): Promise<Job> {
+  return claimedJob(await enqueue(tx, job), job);
 }
 
 /** The job `enqueue` wrote with `claimForMs`, as a worker would have claimed it (no read back). */
@@ -132,23 +152,13 @@ export async function claimJobs(db: Db, kinds: string[], limit: number, lockMs: 
   return claimed.map((r) => toJob(db, r));
 }
 
-/**
- * Claims one job by id, due or not, if nobody holds it (the process that enqueued it runs it at
- * once; the job's `run_at` leaves it to the worker only when that process did not).
- */
-export async function claimJob(db: Db, id: number, lockMs: number): Promise<Job | undefined> {
-  const [claimed] = await rows<JobRow>(
-    db,
-    sql`update jobs set status = 'running', attempts = attempts + 1,
-          locked_until = now() + (${lockMs}::int * interval '1 millisecond')
-        where id = ${id} and status = 'ready'
-        returning *`,
-  );
-  return claimed && toJob(db, claimed);
+export async function completeJob(tx: Db, id: number) {
+  await tx.execute(completeJobStatement(id));
 }
 
-export async function completeJob(tx: Db, id: number) {
-  await tx.execute(sql`update jobs set status = 'done', locked_until = null, last_error = null where id = ${id}`);
+/** `completeJob` as a statement, for a batch. */
+export function completeJobStatement(id: number) {
+  return sql`update jobs set status = 'done', locked_until = null, last_error = null where id = ${id}`;
 }
 
 /** Schedules a retry, or marks the job dead when its attempts are used up. Returns the new status. */

@@ -7,9 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, arrayOverlaps, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
-import { appendAudit } from '../../audit/index.ts';
+import { appendAudit, batchAudit } from '../../audit/index.ts';
+import { batched, type Batch } from '../batch.ts';
 import { assertTransition, type RequestState } from '../../workflow/states.ts';
-import type { Db } from '../client.ts';
+import type { Db, Tx } from '../client.ts';
 import { cipherOf } from '../crypto/index.ts';
 import { messages, requestItems, requests } from '../schema.ts';
 import { openMessage, openRequest, openRequests, sealPayload, sealSummary, splitSummary, type MessageRow, type RequestRow } from './sealed-rows.ts';
@@ -33,7 +34,7 @@ export interface NewRequest {
  * Inserts a request unless one with the same (organization, kind, idempotency key) exists.
  * Returns the row and whether it is new.
  */
-export async function insertRequest(tx: Db, r: NewRequest, initial: RequestState = 'queued'): Promise<{ row: RequestRow; created: boolean }> {
+export async function insertRequest(tx: Db, r: NewRequest, initial: RequestState = 'queued', batch?: Batch): Promise<{ row: RequestRow; created: boolean }> {
   const id = randomUUID();
   const sealed = sealSummary(cipherOf(tx), id, r.summary ?? {});
   const inserted = await tx
@@ -61,9 +62,10 @@ export async function insertRequest(tx: Db, r: NewRequest, initial: RequestState
     return { row: openRequest(tx, existing!), created: false };
   }
   if (r.items?.length) {
-    await tx.insert(requestItems).values(
-      r.items.map((i) => ({ requestId: id, sequence: i.sequence, traceNumber: i.traceNumber ?? null, detail: i.detail ?? {} })),
-    );
+    // Its lines go with the caller's batch, when there is one.
+    await batched(tx, batch, (b) => {
+      for (const i of r.items!) b.insert(requestItems, { requestId: id, sequence: i.sequence, traceNumber: i.traceNumber ?? null, detail: i.detail ?? {} });
+    });
   }
   return { row: openRequest(tx, inserted[0]!), created: true };
 }
@@ -81,7 +83,7 @@ export async function requestById(db: Db, id: string): Promise<RequestRow | unde
 }
 
 /** A request locked until the caller's transaction ends (state changes that must not race). */
-export async function lockRequest(tx: Db, id: string): Promise<RequestRow | undefined> {
+export async function lockRequest(tx: Tx, id: string): Promise<RequestRow | undefined> {
   const [row] = await tx.select().from(requests).where(eq(requests.id, id)).for('update');
   return row && openRequest(tx, row);
 }
@@ -159,6 +161,7 @@ export async function updateItemDecisions(
   tx: Db,
   requestId: string,
   items: { sequence: number; decision: string; authNumber?: string | null; quantity?: string | null }[],
+  batch?: Batch,
 ) {
   if (!items.length) return;
   // One statement for every line: the new values joined in as a VALUES list.
@@ -166,9 +169,11 @@ export async function updateItemDecisions(
     items.map((i) => sql`(${i.sequence}::int, ${i.decision}::text, ${i.authNumber ?? null}::text, ${i.quantity ?? null}::text)`),
     sql`, `,
   );
-  await tx.execute(sql`update request_items set decision = v.decision, auth_number = v.auth_number, quantity = v.quantity
+  await batched(tx, batch, (b) =>
+    b.add(sql`update request_items set decision = v.decision, auth_number = v.auth_number, quantity = v.quantity
     from (values ${values}) as v(sequence, decision, auth_number, quantity)
-    where request_items.request_id = ${requestId} and request_items.sequence = v.sequence`);
+    where request_items.request_id = ${requestId} and request_items.sequence = v.sequence`),
+  );
 }
 
 /**
@@ -176,17 +181,20 @@ export async function updateItemDecisions(
  * it with the message that caused it, all in the caller's transaction.
  */
 export async function transition(
-  tx: Db,
+  tx: Tx,
   requestId: string,
   to: RequestState,
   cause: TransitionCause,
   /** The request's row as the caller locked it in this transaction (no second lock and read). */
   locked?: RequestRow,
+  /** With a locked row: the update and its audit event join the caller's batch. */
+  batch?: Batch,
 ): Promise<RequestRow> {
   const row = locked ?? (await tx.select().from(requests).where(eq(requests.id, requestId)).for('update'))[0];
   if (!row) throw new Error(`request ${requestId} not found`);
   const from = row.status as RequestState;
   assertTransition(from, to);
+  if (locked && batch) return movedLater(batch, locked, from, to, cause);
   return moved(tx, row, from, to, cause);
 }
 
@@ -194,14 +202,16 @@ export async function transition(
  * Moves a request from `from` to `to` if it is still in `from`, in one statement (no read first);
  * undefined when it no longer is (another answer got there first).
  */
-export async function transitionFrom(tx: Db, requestId: string, from: RequestState, to: RequestState, cause: TransitionCause): Promise<RequestRow | undefined> {
+export async function transitionFrom(tx: Tx, requestId: string, from: RequestState, to: RequestState, cause: TransitionCause, batch?: Batch): Promise<RequestRow | undefined> {
   assertTransition(from, to);
   const [row] = await tx
     .update(requests)
     .set({ status: to, updatedAt: new Date(), ...summaryPatch(cause) })
     .where(and(eq(requests.id, requestId), eq(requests.status, from)))
     .returning();
-  return row && audited(tx, row, from, to, cause);
+  if (!row) return undefined;
+  await batched(tx, batch, (b) => batchAudit(b, transitionEvent(row, from, to, cause)));
+  return openRequest(tx, row);
 }
 
 export interface TransitionCause {
@@ -213,7 +223,7 @@ export interface TransitionCause {
 }
 
 /** The row is locked by this transaction: the update cannot miss, so it and its audit event go out together. */
-async function moved(tx: Db, row: RequestRow, from: RequestState, to: RequestState, cause: TransitionCause): Promise<RequestRow> {
+async function moved(tx: Tx, row: RequestRow, from: RequestState, to: RequestState, cause: TransitionCause): Promise<RequestRow> {
   const [[updated]] = await Promise.all([
     tx
       .update(requests)
@@ -231,13 +241,24 @@ function summaryPatch(cause: TransitionCause): { summary?: SQL } {
   return patch ? { summary: sql`${requests.summary} || ${JSON.stringify(patch)}::jsonb` } : {};
 }
 
-async function audited(tx: Db, updated: RequestRow, from: RequestState, to: RequestState, cause: TransitionCause): Promise<RequestRow> {
-  await auditTransition(tx, updated, from, to, cause);
-  return openRequest(tx, updated);
+/**
+ * The locked row's move as part of the caller's batch: the row it will be is known without reading
+ * it back (the status, the time, the summary merged as the database merges it).
+ */
+function movedLater(batch: Batch, row: RequestRow, from: RequestState, to: RequestState, cause: TransitionCause): RequestRow {
+  const updatedAt = new Date();
+  const patch = cause.summary ? clearPatch(cause.summary) : undefined;
+  batch.add(batch.tx.update(requests).set({ status: to, updatedAt, ...summaryPatch(cause) }).where(eq(requests.id, row.id)));
+  batchAudit(batch, transitionEvent(row, from, to, cause));
+  return { ...row, status: to, updatedAt, ...(patch ? { summary: { ...row.summary, ...patch } } : {}) };
 }
 
 function auditTransition(tx: Db, row: Pick<RequestRow, 'id' | 'orgId'>, from: RequestState, to: RequestState, cause: TransitionCause): Promise<unknown> {
-  return appendAudit(tx, {
+  return appendAudit(tx, transitionEvent(row, from, to, cause));
+}
+
+function transitionEvent(row: Pick<RequestRow, 'id' | 'orgId'>, from: RequestState, to: RequestState, cause: TransitionCause) {
+  return {
     actor: cause.actor,
     action: 'request.transition',
     orgId: row.orgId,
@@ -245,7 +266,7 @@ function auditTransition(tx: Db, row: Pick<RequestRow, 'id' | 'orgId'>, from: Re
     entityId: row.id,
     requestId: cause.httpRequestId ?? null,
     detail: { from, to, messageId: cause.messageId ?? null, ...cause.detail },
-  });
+  };
 }
 
 /** Summary updates after insert carry no PHI (the PHI fields are written once, encrypted, at insert). */
@@ -269,6 +290,12 @@ export interface NewMessage {
 /** @param id the message's id, when the caller needs it before the insert (to send statements together) */
 export async function saveMessage(tx: Db, m: NewMessage, id: string = randomUUID()): Promise<string> {
   await tx.insert(messages).values({ id, ...m, payload: sealPayload(tx, id, m.payload) });
+  return id;
+}
+
+/** `saveMessage` as part of the caller's batch: the id is known at once, the row goes with the batch. */
+export function batchMessage(batch: Batch, m: NewMessage, id: string = randomUUID()): string {
+  batch.insert(messages, { id, ...m, payload: sealPayload(batch.tx, id, m.payload) });
   return id;
 }
 

@@ -195,8 +195,8 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
       payload: outgoing === bundle && body.parameterIndex === undefined ? body.text : undefined,
       // The 278 from this translation, written once (not for PAS FHIR payers: they get the Bundle).
       outbound: x12
-        ? async (tx, row) => {
-            const out = await write278(tx, { request: row, payer: payer.config, senderId: deps.config.x12SenderId, bundle: outgoing, body: translated.segments, now, requesterNpi: options.requesterNpi, ...(numbers ? { numbers } : {}) });
+        ? async (tx, row, batch) => {
+            const out = await write278(tx, { request: row, payer: payer.config, senderId: deps.config.x12SenderId, bundle: outgoing, body: translated.segments, now, requesterNpi: options.requesterNpi, ...(numbers ? { numbers } : {}) }, batch);
             written = { payload: out.payload, controlNumber: out.controlNumber };
           }
         : undefined,

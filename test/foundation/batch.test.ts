@@ -1,0 +1,112 @@
+/**
+ * Writes sent together (src/db/batch.ts): one statement for what a transaction writes and never
+ * reads back. Run on the store under test (PGlite, or Postgres with TEST_DATABASE_URL): the order
+ * of serial ids follows the order rows were added, a part may reference a row an earlier statement
+ * of the transaction inserted, `returning` hands back its rows at the flush, and a failing part
+ * fails the whole statement — nothing of it is written, and its `returning` promises reject.
+ */
+import { randomUUID } from 'node:crypto';
+import { asc, eq, inArray, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { batchAudit } from '../../src/audit/index.ts';
+import { Batch, batched } from '../../src/db/batch.ts';
+import { upsertOrganization } from '../../src/db/queries/clients.ts';
+import { enqueueStatement } from '../../src/db/queries/jobs.ts';
+import { batchMessage, insertRequest, latestMessage } from '../../src/db/queries/requests.ts';
+import { auditEvents, jobs, messages, requestItems } from '../../src/db/schema.ts';
+import { countStatements } from '../../src/db/stats.ts';
+import { withTransaction } from '../../src/db/tx.ts';
+import { testDatabase, type TestDatabase } from '../helpers/db.ts';
+
+let t: TestDatabase;
+beforeAll(async () => {
+  t = await testDatabase();
+  await upsertOrganization(t.db, { id: 'org-batch', name: 'Batch' });
+}, 60_000);
+afterAll(() => t?.close());
+
+async function newRequest(tx: TestDatabase['db'], batch?: Batch) {
+  const { row } = await insertRequest(
+    tx,
+    { orgId: 'org-batch', kind: 'prior-auth', payerId: null, idempotencyKey: randomUUID(), traceNumber: randomUUID(), items: [{ sequence: 1 }, { sequence: 2 }] },
+    'queued',
+    batch,
+  );
+  return row;
+}
+
+describe('a batch of writes', () => {
+  it('sends lines, messages, audit events and a job as one statement, in the order they were added, the job id returned at the flush', async () => {
+    const tag = randomUUID();
+    const { result, count } = await countStatements(() =>
+      withTransaction(t.db, async (tx) => {
+        const b = new Batch(tx);
+        const request = await newRequest(tx, b);
+        const first = batchMessage(b, { orgId: 'org-batch', requestId: request.id, direction: 'in', format: 'fhir', transactionSet: 'first', payload: `one ${tag}` });
+        const second = batchMessage(b, { orgId: 'org-batch', requestId: request.id, direction: 'in', format: 'fhir', transactionSet: 'second', payload: `two ${tag}` });
+        for (const action of ['a.first', 'a.second', 'a.third']) batchAudit(b, { actor: 'system', action, entityId: tag });
+        const job = b.returning<{ id: number | string }>(enqueueStatement(tx, { kind: 'test.batch', requestId: request.id }));
+        expect(b.empty).toBe(false);
+        await b.flush();
+        expect(b.empty).toBe(true);
+        return { request, first, second, jobId: Number((await job)[0]!.id) };
+      }),
+    );
+    // begin, the request, the batch, commit.
+    expect(count.statements).toBe(4);
+    const audit = await t.db.select({ id: auditEvents.id, action: auditEvents.action }).from(auditEvents).where(eq(auditEvents.entityId, tag)).orderBy(asc(auditEvents.id));
+    expect(audit.map((a) => a.action)).toEqual(['a.first', 'a.second', 'a.third']);
+    const seqs = await t.db.select({ id: messages.id, seq: messages.seq }).from(messages).where(inArray(messages.id, [result.first, result.second]));
+    const seqOf = (id: string) => seqs.find((m) => m.id === id)!.seq;
+    expect(seqOf(result.first)).toBeLessThan(seqOf(result.second));
+    // Payloads are sealed like any other message: read back through the store, they open.
+    expect((await latestMessage(t.db, result.request.id, 'second'))?.payload).toBe(`two ${tag}`);
+    const [job] = await t.db.select().from(jobs).where(eq(jobs.id, result.jobId));
+    expect(job).toMatchObject({ kind: 'test.batch', requestId: result.request.id });
+    const lines = await t.db.select().from(requestItems).where(eq(requestItems.requestId, result.request.id));
+    expect(lines.map((l) => l.sequence).sort()).toEqual([1, 2]);
+  });
+
+  it('returns the rows of several writes, each to its own promise', async () => {
+    const out = await withTransaction(t.db, async (tx) => {
+      const b = new Batch(tx);
+      batchAudit(b, { actor: 'system', action: 'a.with-returnings' });
+      const one = b.returning<{ id: number; kind: string }>(tx.insert(jobs).values({ kind: 'test.one' }).returning({ id: jobs.id, kind: jobs.kind }));
+      const two = b.returning<{ id: number; kind: string }>(tx.insert(jobs).values([{ kind: 'test.two' }, { kind: 'test.two' }]).returning({ id: jobs.id, kind: jobs.kind }));
+      await b.flush();
+      return { one: await one, two: await two };
+    });
+    expect(out.one.map((r) => r.kind)).toEqual(['test.one']);
+    expect(out.two.map((r) => r.kind)).toEqual(['test.two', 'test.two']);
+    expect(new Set([...out.one, ...out.two].map((r) => Number(r.id))).size).toBe(3);
+  });
+
+  it('writes nothing of a batch one part of which fails, and rejects its returnings', async () => {
+    const tag = randomUUID();
+    let pending: Promise<unknown> | undefined;
+    await expect(
+      withTransaction(t.db, async (tx) => {
+        const b = new Batch(tx);
+        batchAudit(b, { actor: 'system', action: 'a.rolled-back', entityId: tag });
+        pending = b.returning(enqueueStatement(tx, { kind: 'test.rolled-back' }));
+        // A line of a request that does not exist: the foreign key fails the whole statement.
+        b.insert(requestItems, { requestId: randomUUID(), sequence: 1, detail: {} });
+        await b.flush();
+      }),
+    ).rejects.toThrow();
+    await expect(pending).rejects.toThrow();
+    expect(await t.db.select().from(auditEvents).where(eq(auditEvents.entityId, tag))).toEqual([]);
+    expect(await t.db.select().from(jobs).where(eq(jobs.kind, 'test.rolled-back'))).toEqual([]);
+  });
+
+  it('stands alone when the caller has no batch (batched), and sends nothing for an empty flush', async () => {
+    const tag = randomUUID();
+    const { count } = await countStatements(async () => {
+      await batched(t.db, undefined, (b) => batchAudit(b, { actor: 'system', action: 'a.alone', entityId: tag }));
+      await new Batch(t.db).flush();
+    });
+    expect(count.statements).toBe(1);
+    const [n] = await t.db.select({ n: sql<number>`count(*)::int` }).from(auditEvents).where(eq(auditEvents.entityId, tag));
+    expect(n!.n).toBe(1);
+  });
+});
