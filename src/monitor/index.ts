@@ -15,7 +15,7 @@ import { requestById } from '../db/queries/requests.ts';
 import { AppError } from '../http/errors.ts';
 import type { Logger } from '../log/index.ts';
 import { isEndpointAllowed, type Resolver } from '../notify/index.ts';
-import type { JobHandler } from '../workflow/worker.ts';
+import type { JobHandler } from '../jobs/index.ts';
 import { ALERT_WEBHOOK_JOB } from './raise.ts';
 import { scanAudit, type ScanResult } from './scan.ts';
 import { alertWebhookHandler } from './webhook.ts';

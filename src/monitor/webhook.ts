@@ -14,7 +14,7 @@ import { alertById, type AlertRow } from '../db/queries/monitor.ts';
 import type { Logger } from '../log/index.ts';
 import { classify, postHook, type Resolver } from '../notify/index.ts';
 import { VERSION } from '../version.ts';
-import type { JobHandler } from '../workflow/worker.ts';
+import type { JobHandler } from '../jobs/index.ts';
 import { RULES, type RuleId } from './rules.ts';
 import { withTransaction } from '../db/tx.ts';
 

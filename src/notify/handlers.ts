@@ -19,7 +19,7 @@ import type { Db } from '../db/client.ts';
 import { backoffMs, type Job } from '../db/queries/jobs.ts';
 import { insertAttempt, markEventDelivered, markEventGivenUp, setSubscriptionStatus, subscriptionById, type SubscriptionRow } from '../db/queries/subscriptions.ts';
 import type { Logger } from '../log/index.ts';
-import type { JobHandler, JobOutcome } from '../workflow/worker.ts';
+import type { JobHandler, JobOutcome } from '../jobs/index.ts';
 import { VERSION } from '../version.ts';
 import { postHook, type HookResult } from './deliver.ts';
 import { trustAnchors, type Resolver } from '../net/index.ts';

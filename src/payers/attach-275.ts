@@ -15,7 +15,7 @@ import { enqueue, jobExists, type Job } from '../db/queries/jobs.ts';
 import { latestMessage, requestById, saveMessage, type RequestRow } from '../db/queries/requests.ts';
 import type { PayerConfig } from '../rules/payers.ts';
 import { read999, TranslateError, type Heading275Options } from '../translate/index.ts';
-import type { JobOutcome } from '../workflow/worker.ts';
+import type { JobOutcome } from '../jobs/index.ts';
 import { parseX12, type CharacterChange, type Segment } from '../x12/index.ts';
 import type { PAYLOAD_TYPES } from './core-soap.ts';
 import type { DeliverDeps } from './deliver.ts';

@@ -8,14 +8,15 @@
 import type { Db, Tx } from '../db/client.ts';
 import { completeJob, completeJobStatement, type Job } from '../db/queries/jobs.ts';
 import { findOrganization } from '../db/queries/clients.ts';
-import { batchMessage, latestMessage, requestById, saveMessage, transition, transitionFrom, type RequestRow } from '../db/queries/requests.ts';
+import { batchMessage, latestMessage, requestById, saveMessage, type RequestRow } from '../db/queries/requests.ts';
+import { transition, transitionFrom } from '../requests/index.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import type { Logger } from '../log/index.ts';
 import { pasRequestTo278, TranslateError } from '../translate/index.ts';
-import { recordAnswer } from '../workflow/answer.ts';
+import { recordAnswer } from '../requests/index.ts';
 import type { RequestEvents } from '../workflow/events.ts';
 import type { RequestState } from '../workflow/states.ts';
-import type { JobOutcome } from '../workflow/worker.ts';
+import type { JobOutcome } from '../jobs/index.ts';
 import { readPayerReply, storedBundle } from './reply.ts';
 import type { Outbound, PayerConnector, SendResult } from './connector.ts';
 import type { PayerRegistry, PayerRuntime } from './registry.ts';

@@ -7,12 +7,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/client.ts';
 import type { Job } from '../db/queries/jobs.ts';
-import { latestMessage, saveMessage, transition, type RequestRow } from '../db/queries/requests.ts';
+import { latestMessage, saveMessage, type RequestRow } from '../db/queries/requests.ts';
+import { transition } from '../requests/index.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import { eligibility271ToFhir, eligibilityOutcomeBundle, inquiryTo270, readEligibilityRequest, traceOriginator, type EligibilitySummary } from '../translate/index.ts';
-import { ELIGIBILITY_REQUEST_SET, recordEligibilityAnswer } from '../workflow/eligibility.ts';
+import { ELIGIBILITY_REQUEST_SET, recordEligibilityAnswer } from '../requests/index.ts';
 import type { RequestState } from '../workflow/states.ts';
-import type { JobOutcome } from '../workflow/worker.ts';
+import type { JobOutcome } from '../jobs/index.ts';
 import { deliveryTarget, failDelivery, sendThroughPayer, type DeliverDeps } from './deliver.ts';
 import { INBOUND_X12 } from './reply.ts';
 import type { PayerRuntime } from './registry.ts';

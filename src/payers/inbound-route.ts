@@ -16,7 +16,7 @@ import type { Hono } from 'hono';
 import type { AppDeps, AppEnv } from '../http/context.ts';
 import { AppError } from '../http/errors.ts';
 import type { RequestEvents } from '../workflow/events.ts';
-import { runClaimedJob } from '../workflow/worker.ts';
+import { runClaimedJob } from '../jobs/index.ts';
 import type { Job } from '../db/queries/jobs.ts';
 import { parseX12, parseX12Stream, type ParseResult } from '../x12/index.ts';
 import type { Logger } from '../log/index.ts';

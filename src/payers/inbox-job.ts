@@ -17,7 +17,7 @@ import { insertUnmatched, messageById } from '../db/queries/unmatched.ts';
 import type { Logger } from '../log/index.ts';
 import { parse271All } from '../translate/index.ts';
 import type { RequestEvents } from '../workflow/events.ts';
-import type { JobHandler } from '../workflow/worker.ts';
+import type { JobHandler } from '../jobs/index.ts';
 import { parseX12, type Interchange, type ParseResult } from '../x12/index.ts';
 import { recordLate271, recordLate278, recordLate999, storeSet, type LatePart, type PartResult } from './inbound-late.ts';
 import { bodyOf } from './x12-io.ts';

@@ -8,7 +8,7 @@ import type { Db } from '../db/client.ts';
 import { latestMessage, type NewMessage, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import { ACCEPTING, ackErrors, decisionOf, read999, refusalResponse, requestPathOf, x12ResponseToPas, type Refusal } from '../translate/index.ts';
-import { summarizeResponse, type AnswerSummary } from '../workflow/answer.ts';
+import { summarizeResponse, type AnswerSummary } from '../requests/index.ts';
 import { elementText, parseX12, type ParseResult, type Segment } from '../x12/index.ts';
 import type { PayerRuntime } from './registry.ts';
 import { bodyOf, envelopeOf } from './x12-io.ts';

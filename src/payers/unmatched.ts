@@ -17,7 +17,7 @@ import { insertUnmatched, lockUnmatched, resolveUnmatched } from '../db/queries/
 import type { Bundle } from '../fhir/bundle.ts';
 import { AppError } from '../http/errors.ts';
 import { x12ResponseToPas } from '../translate/index.ts';
-import { recordAnswer } from '../workflow/answer.ts';
+import { recordAnswer } from '../requests/index.ts';
 import { parseX12, type Segment } from '../x12/index.ts';
 import { storedBundle, summaryOf278 } from './reply.ts';
 import { bodyOf, envelopeOf } from './x12-io.ts';

@@ -12,7 +12,7 @@ import { fitForPayer, writeX12 } from '../x12/index.ts';
 import { findOrganization } from '../db/queries/clients.ts';
 import { sendsX12 } from '../payers/deliver.ts';
 import { partiesFor, requestOptionsFor, x12FormOf } from '../payers/x12-io.ts';
-import { RETURN_REASONS } from '../workflow/review.ts';
+import { RETURN_REASONS } from '../requests/index.ts';
 import { documentsOf, type DocumentEntry } from './documents.ts';
 import { pretty } from './pretty.ts';
 import type { StaffDeps } from './types.ts';

@@ -20,7 +20,7 @@ import { insertSubscription } from '../../src/db/queries/subscriptions.ts';
 import { notificationAttempts, requests, subscriptionEvents, subscriptions } from '../../src/db/schema.ts';
 import { isRetryable, sqlState, withRetry, withTransaction } from '../../src/db/tx.ts';
 import { NOTIFY_KIND, notifyHandlers } from '../../src/notify/index.ts';
-import { recordAnswer } from '../../src/workflow/answer.ts';
+import { recordAnswer } from '../../src/requests/index.ts';
 import { testApp, type TestApp } from '../helpers/app.ts';
 import { usingPostgres } from '../helpers/db.ts';
 import { responseFor } from '../notify/delivery-kit.ts';

@@ -12,7 +12,7 @@ import { upsertOrganization } from '../../src/db/queries/clients.ts';
 import { jobs } from '../../src/db/schema.ts';
 import type { Bundle } from '../../src/fhir/bundle.ts';
 import { notifyHandlers, subscriptionRoutesWith, type NotifyDeps, type Resolver } from '../../src/notify/index.ts';
-import { startWorker } from '../../src/workflow/worker.ts';
+import { startWorker } from '../../src/jobs/index.ts';
 import { testApp, type TestApp } from '../helpers/app.ts';
 import { clientAssertion, registerClient, tokenForm, type TestClient } from '../helpers/clients.ts';
 import { CORPUS_DIR } from '../helpers/corpus.ts';

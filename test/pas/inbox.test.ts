@@ -20,7 +20,7 @@ import { bodyOf } from '../../src/payers/x12-io.ts';
 import { respond278 } from '../../src/sim/decide-278.ts';
 import { el } from '../../src/translate/index.ts';
 import { RequestEvents } from '../../src/workflow/events.ts';
-import { runClaimedJob } from '../../src/workflow/worker.ts';
+import { runClaimedJob } from '../../src/jobs/index.ts';
 import { InMemoryControlNumbers, parseX12, writeX12 } from '../../src/x12/index.ts';
 import { pasExample, testGateway, type TestGateway } from '../helpers/gateway.ts';
 import { x12File } from '../helpers/x12-files.ts';

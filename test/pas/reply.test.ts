@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestRow } from '../../src/db/queries/requests.ts';
 import { readPayerReply } from '../../src/payers/reply.ts';
 import type { PayerRuntime } from '../../src/payers/registry.ts';
-import { stateOf } from '../../src/workflow/answer.ts';
+import { stateOf } from '../../src/requests/index.ts';
 import { validateX12, writeX12 } from '../../src/x12/index.ts';
 import { testDatabase, type TestDatabase } from '../helpers/db.ts';
 import { interchangeOf, writeOptions } from '../x12/fixtures.ts';

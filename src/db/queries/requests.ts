@@ -7,9 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { and, arrayOverlaps, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
-import { appendAudit, batchAudit } from '../../audit/index.ts';
 import { batched, type Batch } from '../batch.ts';
-import { assertTransition, type RequestState } from '../../workflow/states.ts';
+import type { RequestState } from '../../workflow/states.ts';
 import type { Db, Tx } from '../client.ts';
 import { cipherOf } from '../crypto/index.ts';
 import { messages, requestItems, requests } from '../schema.ts';
@@ -177,96 +176,22 @@ export async function updateItemDecisions(
 }
 
 /**
- * Moves a request to a new state (row locked, transition checked against the table) and audits
- * it with the message that caused it, all in the caller's transaction.
+ * The statement that moves a request to `to` — only if it is still in `from`, when given — merging
+ * clear summary fields into the stored ones. The state machine and the audit event are the
+ * `requests` module's (src/requests/transition.ts); this is only its SQL.
  */
-export async function transition(
-  tx: Tx,
-  requestId: string,
-  to: RequestState,
-  cause: TransitionCause,
-  /** The request's row as the caller locked it in this transaction (no second lock and read). */
-  locked?: RequestRow,
-  /** With a locked row: the update and its audit event join the caller's batch. */
-  batch?: Batch,
-): Promise<RequestRow> {
-  const row = locked ?? (await tx.select().from(requests).where(eq(requests.id, requestId)).for('update'))[0];
-  if (!row) throw new Error(`request ${requestId} not found`);
-  const from = row.status as RequestState;
-  assertTransition(from, to);
-  if (locked && batch) return movedLater(batch, locked, from, to, cause);
-  return moved(tx, row, from, to, cause);
-}
-
-/**
- * Moves a request from `from` to `to` if it is still in `from`, in one statement (no read first);
- * undefined when it no longer is (another answer got there first).
- */
-export async function transitionFrom(tx: Tx, requestId: string, from: RequestState, to: RequestState, cause: TransitionCause, batch?: Batch): Promise<RequestRow | undefined> {
-  assertTransition(from, to);
-  const [row] = await tx
+export function statusUpdate(db: Db, id: string, to: RequestState, o: { at: Date; summary?: Record<string, unknown>; from?: RequestState }) {
+  const patch = o.summary ? clearPatch(o.summary) : undefined;
+  return db
     .update(requests)
-    .set({ status: to, updatedAt: new Date(), ...summaryPatch(cause) })
-    .where(and(eq(requests.id, requestId), eq(requests.status, from)))
-    .returning();
-  if (!row) return undefined;
-  await batched(tx, batch, (b) => batchAudit(b, transitionEvent(row, from, to, cause)));
-  return openRequest(tx, row);
+    .set({ status: to, updatedAt: o.at, ...(patch ? { summary: sql`${requests.summary} || ${JSON.stringify(patch)}::jsonb` } : {}) })
+    .where(o.from ? and(eq(requests.id, id), eq(requests.status, o.from)) : eq(requests.id, id));
 }
 
-export interface TransitionCause {
-  actor: string;
-  messageId?: string | null;
-  detail?: Record<string, unknown>;
-  httpRequestId?: string;
-  summary?: Record<string, unknown>;
-}
-
-/** The row is locked by this transaction: the update cannot miss, so it and its audit event go out together. */
-async function moved(tx: Tx, row: RequestRow, from: RequestState, to: RequestState, cause: TransitionCause): Promise<RequestRow> {
-  const [[updated]] = await Promise.all([
-    tx
-      .update(requests)
-      .set({ status: to, updatedAt: new Date(), ...summaryPatch(cause) })
-      .where(eq(requests.id, row.id))
-      .returning(),
-    auditTransition(tx, row, from, to, cause),
-  ]);
-  return openRequest(tx, updated!);
-}
-
-/** The clear summary fields a transition adds, merged into the stored ones by the database. */
-function summaryPatch(cause: TransitionCause): { summary?: SQL } {
-  const patch = cause.summary ? clearPatch(cause.summary) : undefined;
-  return patch ? { summary: sql`${requests.summary} || ${JSON.stringify(patch)}::jsonb` } : {};
-}
-
-/**
- * The locked row's move as part of the caller's batch: the row it will be is known without reading
- * it back (the status, the time, the summary merged as the database merges it).
- */
-function movedLater(batch: Batch, row: RequestRow, from: RequestState, to: RequestState, cause: TransitionCause): RequestRow {
-  const updatedAt = new Date();
-  const patch = cause.summary ? clearPatch(cause.summary) : undefined;
-  batch.add(batch.tx.update(requests).set({ status: to, updatedAt, ...summaryPatch(cause) }).where(eq(requests.id, row.id)));
-  batchAudit(batch, transitionEvent(row, from, to, cause));
-  return { ...row, status: to, updatedAt, ...(patch ? { summary: { ...row.summary, ...patch } } : {}) };
-}
-
-function auditTransition(tx: Db, row: Pick<RequestRow, 'id' | 'orgId'>, from: RequestState, to: RequestState, cause: TransitionCause): Promise<unknown> {
-  return appendAudit(tx, transitionEvent(row, from, to, cause));
-}
-
-function transitionEvent(row: Pick<RequestRow, 'id' | 'orgId'>, from: RequestState, to: RequestState, cause: TransitionCause) {
-  return {
-    actor: cause.actor,
-    action: 'request.transition',
-    orgId: row.orgId,
-    entityType: 'request',
-    entityId: row.id,
-    requestId: cause.httpRequestId ?? null,
-    detail: { from, to, messageId: cause.messageId ?? null, ...cause.detail },
-  };
+/** `statusUpdate` run: the request as it now is, or undefined when it was not in `from`. */
+export async function moveRequest(db: Db, id: string, to: RequestState, o: { at: Date; summary?: Record<string, unknown>; from?: RequestState }): Promise<RequestRow | undefined> {
+  const [row] = await statusUpdate(db, id, to, o).returning();
+  return row && openRequest(db, row);
 }
 
 /** Summary updates after insert carry no PHI (the PHI fields are written once, encrypted, at insert). */

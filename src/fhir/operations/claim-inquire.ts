@@ -14,7 +14,7 @@ import { inquiryCandidates, latestMessage, latestRevision, type RequestRow } fro
 import { FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv } from '../../http/context.ts';
 import { AppError } from '../../http/errors.ts';
-import { RESPONSE_SET } from '../../workflow/answer.ts';
+import { RESPONSE_SET } from '../../requests/index.ts';
 import type { Bundle } from '../bundle.ts';
 import { operationOutcome } from '../outcome.ts';
 import { hasErrors, toOutcomeIssues } from '../validate/index.ts';

@@ -10,7 +10,7 @@ import { AppError } from '../../http/errors.ts';
 import type { Logger } from '../../log/index.ts';
 import { evaluatePriorAuth, patientOf, type RuleDecision } from '../../rules/index.ts';
 import { answer278, seg, x12ResponseToPas } from '../../translate/index.ts';
-import { summarizeResponse, type AnswerSummary } from '../../workflow/answer.ts';
+import { summarizeResponse, type AnswerSummary } from '../../requests/index.ts';
 import type { Segment } from '../../x12/index.ts';
 import type { Bundle } from '../bundle.ts';
 

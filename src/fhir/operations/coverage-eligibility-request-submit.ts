@@ -15,7 +15,7 @@ import type { AppDeps, AppEnv, GatewayServices } from '../../http/context.ts';
 import { AppError } from '../../http/errors.ts';
 import type { PayerRuntime } from '../../payers/registry.ts';
 import { eligibilityOutcomeBundle, readEligibilityRequest, type EligibilityRequestRead } from '../../translate/index.ts';
-import { acceptEligibility, ELIGIBILITY_REQUEST_SET, ELIGIBILITY_RESPONSE_SET } from '../../workflow/eligibility.ts';
+import { acceptEligibility, ELIGIBILITY_REQUEST_SET, ELIGIBILITY_RESPONSE_SET } from '../../requests/index.ts';
 import { isAnswered, type RequestState } from '../../workflow/states.ts';
 import type { Bundle } from '../bundle.ts';
 import { operationOutcome } from '../outcome.ts';

@@ -10,12 +10,13 @@
  * (active | inactive | unknown | error), so nobody has to read "denied" as "not covered".
  */
 import type { Db, Tx } from '../db/client.ts';
-import { insertRequest, lockRequest, saveMessage, transition, type RequestRow } from '../db/queries/requests.ts';
+import { insertRequest, lockRequest, saveMessage, type RequestRow } from '../db/queries/requests.ts';
+import { transition } from './transition.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import type { EligibilitySummary } from '../translate/index.ts';
-import type { RequestState } from './states.ts';
+import type { RequestState } from '../workflow/states.ts';
 import { recordRejections } from '../quality/index.ts';
-import { recordSubmission } from './prior-auth.ts';
+import { recordSubmission } from './accept.ts';
 import { withTransaction } from '../db/tx.ts';
 
 export const ELIGIBILITY_JOB = 'payer.eligibility';

@@ -11,12 +11,11 @@ import { batchMessage, hasMessage, insertRequest, lockRequest, priorAuthReferenc
 import type { Bundle } from '../fhir/bundle.ts';
 import { recordAnswer, REQUEST_SET, type AnswerSummary } from './answer.ts';
 import { withTransaction } from '../db/tx.ts';
-import { DELIVER_JOB } from './jobs.ts';
+import { DELIVER_JOB } from '../jobs/index.ts';
 import { recordHold } from './review.ts';
-import { revisionPlan } from './revisions.ts';
-import type { RequestState } from './states.ts';
+import { revisionPlan } from '../workflow/revisions.ts';
+import type { RequestState } from '../workflow/states.ts';
 
-export { DELIVER_JOB } from './jobs.ts';
 
 export interface ClaimFacts {
   /** `system|value` of Bundle.identifier: the idempotency key. */

@@ -5,12 +5,13 @@
  */
 import type { Db, Tx } from '../db/client.ts';
 import { Batch } from '../db/batch.ts';
-import { batchMessage, latestMessage, lockRequest, transition, updateItemDecisions, type RequestRow } from '../db/queries/requests.ts';
+import { batchMessage, latestMessage, lockRequest, updateItemDecisions, type RequestRow } from '../db/queries/requests.ts';
+import { transition } from './transition.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import { enqueueNotifications } from '../notify/index.ts';
 import { recordRejections } from '../quality/index.ts';
 import { withCurrentResults } from './current-results.ts';
-import { canTransition, stateFromReviewActions, type RequestState } from './states.ts';
+import { canTransition, stateFromReviewActions, type RequestState } from '../workflow/states.ts';
 
 export const RESPONSE_SET = 'pas-response';
 /** The provider's PAS request Bundle, as received (and as sent on, with documentation the rules added). */

@@ -12,12 +12,13 @@ import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../audit/index.ts';
 import type { Db, Tx } from '../db/client.ts';
 import { enqueue } from '../db/queries/jobs.ts';
-import { latestMessage, lockRequest, saveMessage, transition, type RequestRow } from '../db/queries/requests.ts';
+import { latestMessage, lockRequest, saveMessage, type RequestRow } from '../db/queries/requests.ts';
+import { transition } from './transition.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import { enqueueNotifications } from '../notify/index.ts';
 import { answer278, pasRequestTo278, pendedAnswer, seg, x12ResponseToPas } from '../translate/index.ts';
 import { REQUEST_SET, RESPONSE_SET, stampResponse } from './answer.ts';
-import { DELIVER_JOB } from './jobs.ts';
+import { DELIVER_JOB } from '../jobs/index.ts';
 
 /** The stored provider request (the latest one: staff edits of the documentation replace it). */
 export { REQUEST_SET };
