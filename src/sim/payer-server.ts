@@ -5,7 +5,7 @@
  * the same answer and is counted once), and pushes pended decisions to the gateway later.
  */
 import { randomUUID } from 'node:crypto';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { sendRequest, type TlsMaterial } from '../net/index.ts';
 import { buildCoreEnvelope, CoreEnvelopeError, parseCoreEnvelope, PAYLOAD_TYPES, SOAP_CONTENT_TYPE } from '../payers/core-soap.ts';
 import { el, pasRequestTo278, read275, seg, x12ResponseToPas, type Bundle } from '../translate/index.ts';
@@ -313,14 +313,16 @@ export function createPayerSim(opts: PayerSimOptions) {
     return ms ? new Promise((r) => setTimeout(r, ms)) : undefined;
   };
   const failing = (c: Context) => (faults.failStatus ? c.text('simulated payer fault', faults.failStatus as 500) : undefined);
-  app.use(async (_c, next) => {
+  // Payer traffic only: a `GET /stats` counted itself, so `inFlight` was never 0.
+  const inFlight: MiddlewareHandler = async (_c, next) => {
     state.inFlight++;
     try {
       await next();
     } finally {
       state.inFlight--;
     }
-  });
+  };
+  for (const path of ['/x12', '/core', '/fhir/*']) app.use(path, inFlight);
 
   app.post('/x12', async (c) => {
     await think();

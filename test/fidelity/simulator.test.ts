@@ -125,3 +125,20 @@ describe('late messages (member ids ending in L)', () => {
     expect(pushed.segments.find((s) => s.tag === 'TRN' && el(s, 1) === '2')!.elements[1]).toBe('SIMLATE1');
   });
 });
+
+describe('the simulator counts what is on the wire', () => {
+  it('`inFlight` is the payer traffic it has not answered yet: 0 when idle (its own /stats not counted), 1 while it thinks over a 278', async () => {
+    const slow = createPayerSim({ pendMs: 50, delayMs: 300 });
+    const inFlight = async () => ((await (await slow.app.request('/stats')).json()) as { inFlight: number }).inFlight;
+    try {
+      expect(await inFlight()).toBe(0);
+      const sent = slow.app.request('/x12', { method: 'POST', body: wrap('HI', '005010X217', '278', pasRequestTo278(example('Bundle-SurgicalRequestBundleExample.json', 'SM300A'), { now }).segments) });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(await inFlight()).toBe(1);
+      await sent;
+      expect(await inFlight()).toBe(0);
+    } finally {
+      slow.close();
+    }
+  });
+});

@@ -63,7 +63,8 @@ export async function startServer(args: string[], env: NodeJS.ProcessEnv, timeou
     output: () => out,
     stop: (signal = 'SIGTERM') =>
       new Promise((resolve) => {
-        if (proc.exitCode !== null) return resolve(proc.exitCode);
+        // Exited already (with a code, or killed by a signal: then `exit` will not come again).
+        if (proc.exitCode !== null || proc.signalCode !== null) return resolve(proc.exitCode);
         proc.once('exit', (code) => resolve(code));
         proc.kill(signal);
       }),

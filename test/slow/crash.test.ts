@@ -1,18 +1,27 @@
 /**
- * No accepted request is lost or sent twice when the gateway is killed (`kill -9`) mid-delivery:
- * the payer simulator runs as its own process (slowed down so deliveries are in flight), the
- * gateway is killed while 278s are on the wire, restarted on the same store, and every request must
- * reach a decision with exactly one interchange control number per request at the payer.
+ * No accepted request is lost or sent twice when a gateway is killed (`kill -9`) mid-delivery: the
+ * payer simulator runs as its own process (slowed down so deliveries are in flight), the kill lands
+ * while 278s are on the wire, and every request must reach a decision with exactly one interchange
+ * control number per request at the payer.
+ * - One instance (the embedded store, or Postgres with TEST_DATABASE_URL), restarted on the same store.
+ * - Two instances on one Postgres (TEST_DATABASE_URL; two processes cannot share the embedded
+ *   store), the requests alternating between them: the one killed holds deliveries at the kill and
+ *   never comes back. The survivor's worker takes them over when their lease
+ *   (PRIORGATE_JOB_LOCK_MS) runs out, and its sequencer seals the whole audit log.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { runCommand } from '../helpers/cli-io.ts';
+import { testDatabase, usingPostgres, type TestDatabase } from '../helpers/db.ts';
 import { pasExample, reviewCodes } from '../helpers/gateway.ts';
+import { auditProgress, heldDeliveries, holdsSequencer, jobStates, sessionsOf, startGateway } from '../helpers/instances.ts';
 import { providerToken } from '../helpers/jwk.ts';
-import { testDatabase, type TestDatabase } from '../helpers/db.ts';
-import { BIN, freePort, startServer, type ChildServer } from '../helpers/process.ts';
+import { startPayerProcess, rulesRoutingDemoPayer, type PayerProcess } from '../helpers/payer-process.ts';
+import type { ChildServer } from '../helpers/process.ts';
+import { sleep, until } from '../helpers/wait.ts';
 
 const N = 24;
 const cleanups: (() => Promise<unknown> | void)[] = [];
@@ -20,12 +29,41 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-async function token(url: string, dataDir: string) {
-  return (await providerToken(url, dataDir)).body.access_token!;
+interface Scene {
+  payer: PayerProcess;
+  dataDir: string;
+  pg: TestDatabase | undefined;
+  /** What every gateway process of the scene runs with (one store, one data dir, one set of rules). */
+  env: Record<string, string>;
+  bundles: any[];
 }
 
-async function submit(url: string, tok: string, bundle: unknown) {
-  const res = await fetch(`${url}/fhir/Claim/$submit`, {
+/** The payer process holding each 278 for 300 ms, the rules routing to it, the store, N Bundles. */
+async function scene(store: 'embedded' | 'postgres'): Promise<Scene> {
+  const payer = await startPayerProcess({ args: ['--delay-ms', '300'] });
+  cleanups.push(payer.kill);
+  const rules = rulesRoutingDemoPayer(`${payer.url}/core`);
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'pg-crash-'));
+  const pg = store === 'postgres' ? await testDatabase() : undefined;
+  cleanups.push(rules.remove, () => rmSync(dataDir, { recursive: true, force: true }), () => pg?.close());
+  const env = {
+    PRIORGATE_DATA_DIR: dataDir,
+    PRIORGATE_RULES_DIR: rules.dir,
+    PRIORGATE_SYNC_WAIT_MS: '200',
+    PRIORGATE_JOB_LOCK_MS: '3000',
+    LOG_LEVEL: process.env.DEBUG_CRASH ? 'info' : 'warn',
+    DATABASE_URL: pg?.url ?? '',
+  };
+  const bundles = Array.from({ length: N }, (_, i) => pasExample('Bundle-SurgicalRequestBundleExample.json', `K${i}A`, `crash-${store}-${i}-${Date.now()}`));
+  return { payer, dataDir, pg, env, bundles };
+}
+
+async function token(gw: ChildServer, dataDir: string) {
+  return (await providerToken(gw.url, dataDir)).body.access_token!;
+}
+
+async function submit(gw: ChildServer, tok: string, bundle: unknown) {
+  const res = await fetch(`${gw.url}/fhir/Claim/$submit`, {
     method: 'POST',
     headers: { authorization: `Bearer ${tok}`, 'content-type': 'application/fhir+json' },
     body: JSON.stringify(bundle),
@@ -33,69 +71,122 @@ async function submit(url: string, tok: string, bundle: unknown) {
   return (await res.json()) as any;
 }
 
-describe('kill -9 between any two steps', () => {
-  it('loses nothing and sends no request as two interchanges', async () => {
-    const simPort = await freePort();
-    const sim = spawn(process.execPath, [BIN, 'sim', 'payer', '--port', String(simPort), '--delay-ms', '300'], { stdio: 'ignore' });
-    cleanups.push(() => void sim.kill('SIGKILL'));
-    const simUrl = `http://127.0.0.1:${simPort}`;
-    for (let i = 0; i < 100; i++) {
-      try {
-        if ((await fetch(`${simUrl}/stats`)).ok) break;
-      } catch {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    // Rules that point demo-payer at the standalone simulator.
-    const rules = mkdtempSync(path.join(tmpdir(), 'pg-rules-'));
-    mkdirSync(path.join(rules, 'payers'));
-    const demo = readFileSync('rules/payers/demo-payer.yaml', 'utf8');
-    writeFileSync(path.join(rules, 'payers', 'demo-payer.yaml'), `${demo}\nendpoint: ${simUrl}/core\n`);
-    copyFileSync('rules/payers/demo-fhir-payer.yaml', path.join(rules, 'payers', 'demo-fhir-payer.yaml'));
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'pg-crash-'));
-    let pg: TestDatabase | undefined;
-    if (process.env.TEST_DATABASE_URL) pg = await testDatabase();
-    cleanups.push(() => rmSync(rules, { recursive: true, force: true }), () => rmSync(dataDir, { recursive: true, force: true }), () => pg?.close());
-    const env = { PRIORGATE_DATA_DIR: dataDir, PRIORGATE_RULES_DIR: rules, PRIORGATE_SYNC_WAIT_MS: '200', PRIORGATE_JOB_LOCK_MS: '3000', LOG_LEVEL: process.env.DEBUG_CRASH ? 'info' : 'warn', DATABASE_URL: pg?.url ?? '' };
+/** Fires every request, request i to `gatewayOf(i)`; a connection the kill drops is no answer. */
+function fire(s: Scene, tok: string, gatewayOf: (i: number) => ChildServer) {
+  return Promise.all(s.bundles.map((b, i) => submit(gatewayOf(i), tok, b).catch(() => undefined)));
+}
 
-    let gw: ChildServer = await startServer(['--demo'], env);
-    const bundles = Array.from({ length: N }, (_, i) => pasExample('Bundle-SurgicalRequestBundleExample.json', `K${i}A`, `crash-${i}-${Date.now()}`));
-    let tok = await token(gw.url, dataDir);
-    // Fire them all, then kill the gateway while deliveries are in flight.
-    const inflight = bundles.map((b) => submit(gw.url, tok, b).catch(() => undefined));
-    // Kill while the payer holds 278s it has not answered yet: deliveries are on the wire.
-    const waitUntil = Date.now() + 30_000;
-    for (;;) {
-      const s = (await (await fetch(`${simUrl}/stats`)).json()) as { inFlight: number };
-      if (s.inFlight >= 3) break;
-      if (Date.now() > waitUntil) throw new Error(`no deliveries reached the payer:\n${gw.output().slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    await gw.stop('SIGKILL');
-    const atKill = (await (await fetch(`${simUrl}/stats`)).json()) as { inFlight: number; decided: number };
-    expect(atKill.inFlight + atKill.decided, 'nothing was in flight at the kill').toBeGreaterThan(0);
-    await Promise.all(inflight);
+/** Whether the payer holds at least 3 278s it has not answered yet: deliveries are on the wire. */
+async function onTheWire(s: Scene): Promise<boolean> {
+  return (await s.payer.stats()).inFlight >= 3;
+}
 
-    gw = await startServer(['--demo'], env);
-    cleanups.push(() => gw.stop('SIGKILL'));
-    tok = await token(gw.url, dataDir);
-    // Re-submitting is what a provider does after a dropped connection: idempotent, nothing new sent.
-    const deadline = Date.now() + 60_000;
-    let codes: string[][] = [];
-    for (;;) {
-      const answers = await Promise.all(bundles.map((b) => submit(gw.url, tok, b)));
-      codes = answers.map((a) => reviewCodes(a.entry?.[0]?.resource));
-      if (codes.every((c) => c.includes('A1')) || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    expect(codes.filter((c) => !c.includes('A1')), 'requests not decided after restart').toEqual([]);
-
-    const stats = (await (await fetch(`${simUrl}/stats`)).json()) as { decided: number; traces: Record<string, string[]>; received: Record<string, number> };
-    const traces = bundles.map((b) => b.entry[0].resource.identifier[0].value as string);
-    for (const t of traces) expect(stats.traces[t], `interchanges for ${t}`).toHaveLength(1);
-    expect(stats.decided).toBe(N);
-    const resent = Object.values(stats.received).filter((n) => n > 1).length;
-    console.info(`crash test: ${N} requests, ${resent} interchange(s) re-sent after the kill and de-duplicated by control number`);
-    await gw.stop();
+/** `until`, its timeout showing what the gateway logged. */
+function untilLogged<T>(gw: ChildServer, what: string, probe: () => Promise<T | undefined | false>): Promise<T> {
+  return until(what, probe, 30_000).catch((e: Error) => {
+    throw new Error(`${e.message}:\n${gw.output().slice(-3000)}`);
   });
+}
+
+/**
+ * Re-submits every request until each is decided (A1): what a provider does after a dropped
+ * connection (idempotent: nothing new is sent). Returns the requests still undecided at the deadline.
+ */
+async function undecidedAfterResubmitting(gw: ChildServer, tok: string, bundles: any[]): Promise<string[][]> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const answers = await Promise.all(bundles.map((b) => submit(gw, tok, b)));
+    const undecided = answers.map((a) => reviewCodes(a.entry?.[0]?.resource)).filter((c) => !c.includes('A1'));
+    if (!undecided.length || Date.now() > deadline) return undecided;
+    await sleep(500);
+  }
+}
+
+/** At the payer: one interchange per request, no two requests in one, every one decided once. Returns how many arrived again (re-sent, de-duplicated). */
+async function expectOneInterchangeEach(s: Scene): Promise<number> {
+  const stats = await s.payer.stats();
+  const traces = s.bundles.map((b) => b.entry[0].resource.identifier[0].value as string);
+  for (const t of traces) expect(stats.traces[t], `interchanges for ${t}`).toHaveLength(1);
+  expect(new Set(traces.map((t) => stats.traces[t]![0])).size, 'an interchange control number per request').toBe(N);
+  expect(stats.decided).toBe(N);
+  return Object.values(stats.received).filter((n) => n > 1).length;
+}
+
+async function oneInstanceRestarted(store: 'embedded' | 'postgres') {
+  const s = await scene(store);
+  let gw = await startGateway(s.env);
+  let tok = await token(gw, s.dataDir);
+  const answers = fire(s, tok, () => gw);
+  await untilLogged(gw, 'deliveries on the wire', () => onTheWire(s));
+  await gw.stop('SIGKILL');
+  const atKill = await s.payer.stats();
+  expect(atKill.inFlight + atKill.decided, 'nothing was in flight at the kill').toBeGreaterThan(0);
+  await answers;
+
+  gw = await startGateway(s.env);
+  cleanups.push(() => gw.stop('SIGKILL'));
+  tok = await token(gw, s.dataDir);
+  expect(await undecidedAfterResubmitting(gw, tok, s.bundles), 'requests not decided after restart').toEqual([]);
+  const resent = await expectOneInterchangeEach(s);
+  console.info(`crash test (${store}): ${N} requests, ${resent} interchange(s) re-sent after the kill and de-duplicated by control number`);
+  await gw.stop();
+}
+
+async function twoInstancesOneKilled() {
+  const s = await scene('postgres');
+  const db = s.pg!.db;
+  // b starts on the database a created and seeded: the same organizations, clients and token keys.
+  const a = await startGateway(s.env, { name: 'a' });
+  cleanups.push(() => a.stop('SIGKILL'));
+  const b = await startGateway(s.env, { name: 'b' });
+  cleanups.push(() => b.stop('SIGKILL'));
+  const tok = await token(a, s.dataDir);
+  const ofA = s.bundles.filter((_, i) => i % 2 === 0);
+  const answers = fire(s, tok, (i) => (i % 2 === 0 ? a : b));
+
+  // Kill a while it holds deliveries of requests it accepted, with 278s on the wire.
+  const held = await untilLogged(a, 'a to hold deliveries with 278s on the wire', async () => {
+    const h = (await onTheWire(s)) && (await heldDeliveries(db, ofA));
+    return h && h.length >= 2 && h;
+  });
+  const sealing = await holdsSequencer(db, 'a');
+  await a.stop('SIGKILL');
+  const atKill = await auditProgress(db);
+  const answered = await answers;
+  // b served a's organizations with a's token throughout: every request it was sent, it answered.
+  expect(answered.filter((r, i) => i % 2 === 1 && r?.resourceType !== 'Bundle'), 'answers from b').toEqual([]);
+  await until("Postgres to drop the killed instance's sessions", async () => (await sessionsOf(db, 'a')) === 0, 30_000);
+
+  // Nothing restarts a: b alone finishes the work.
+  expect(await undecidedAfterResubmitting(b, tok, s.bundles), 'requests not decided by the survivor').toEqual([]);
+  const finished = await until('the deliveries a held to be finished', async () => {
+    const states = await jobStates(db, held);
+    return states.every((j) => j.status === 'done') && states;
+  });
+  const takenOver = finished.filter((j) => j.attempts >= 2);
+  expect(takenOver.length, `deliveries a held at the kill, taken over by b after their lease: ${JSON.stringify(finished)}`).toBeGreaterThan(0);
+  const resent = await expectOneInterchangeEach(s);
+
+  // The audit log: b's sequencer went on alone and sealed every event, a's included.
+  const sealed = await until('the survivor to seal every audit event', async () => {
+    const p = await auditProgress(db);
+    return p.unsealed === 0 && p.headNo > atKill.headNo && p;
+  });
+  console.info(
+    `crash test (two instances): ${N} requests; a killed holding ${held.length} deliveries (${takenOver.length} taken over by b after the lease, ${resent} interchange(s) re-sent)` +
+      `${sealing ? ' and the audit sequencer' : ''}; ${atKill.unsealed} events unsealed at the kill, b signed heads #${atKill.headNo + 1}..#${sealed.headNo}`,
+  );
+  expect(await b.stop()).toBe(0);
+  const verify = await runCommand(main, ['audit', 'verify'], { env: { ...s.env, LOG_LEVEL: 'silent' } });
+  expect(verify.code, verify.text).toBe(0);
+  expect(verify.stdout).not.toMatch(/not sealed yet/);
+}
+
+describe('kill -9 between any two steps', () => {
+  const store = usingPostgres ? 'postgres' : 'embedded';
+  it(`loses nothing and sends no request as two interchanges (one instance, restarted; ${store} store)`, () => oneInstanceRestarted(store));
+  it.skipIf(!usingPostgres)(
+    'loses nothing and sends no request as two interchanges (two instances on one Postgres, one killed for good: the survivor takes over its deliveries and the audit sequencer; needs TEST_DATABASE_URL)',
+    () => twoInstancesOneKilled(),
+  );
 });

@@ -12,7 +12,7 @@ export type HeadRow = typeof auditHeads.$inferSelect;
 export type NewAuditEvent = Omit<typeof auditEvents.$inferInsert, 'id' | 'seq' | 'prevHash' | 'hash' | 'loggedAt'>;
 
 /** One sequencer at a time, across processes and instances (transaction-scoped, so a killed process lets go). */
-const SEQUENCER_LOCK = 727_000_003;
+export const SEQUENCER_LOCK = 727_000_003;
 /** One exporter per witness at a time. */
 const WITNESS_LOCK = 727_000_004;
 
