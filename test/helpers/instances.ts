@@ -9,7 +9,8 @@ import { rows, type Db } from '../../src/db/client.ts';
 import { SEQUENCER_LOCK } from '../../src/db/queries/audit-log.ts';
 import { jobs, requests } from '../../src/db/schema.ts';
 import type { Bundle } from '../../src/fhir/bundle.ts';
-import { claimFacts, DELIVER_JOB } from '../../src/workflow/prior-auth.ts';
+import { DELIVER_JOB } from '../../src/jobs/index.ts';
+import { claimFacts } from '../../src/requests/index.ts';
 import { startServer, type ChildServer } from './process.ts';
 import { until } from './wait.ts';
 
