@@ -52,7 +52,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
   const { drizzle } = await import('drizzle-orm/postgres-js');
   const { migrate } = await import('drizzle-orm/postgres-js/migrator');
   const client = postgres(url, { max: opts.max ?? 10, onnotice: () => {} });
-  const db: Db = drizzle(client, { schema, logger: queryLogger });
+  const db: Db = drizzle(preparing(client), { schema, logger: queryLogger });
   return {
     db,
     kind: 'postgres',
@@ -68,6 +68,35 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
     },
     close: () => client.end({ timeout: 5 }),
   };
+}
+
+/**
+ * The postgres.js client as drizzle should see it: every statement prepared. Drizzle asks for an
+ * unnamed statement unless a query is named, and postgres.js then sends each statement with
+ * parameters twice over — parse and describe, wait for the parameter types, then bind and execute:
+ * two round trips and two socket writes per statement, on every call. Prepared, a statement's text
+ * is parsed once per connection and each call after is one bind and execute. (A transaction pooler
+ * in front of Postgres, such as PgBouncer in transaction mode, would not keep them: point
+ * DATABASE_URL at Postgres or at a session-mode pool.)
+ */
+function preparing<T extends object>(sql: T): T {
+  return new Proxy(sql, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target) as unknown;
+      if (typeof value !== 'function') return value;
+      if (prop === 'unsafe') {
+        return (query: string, params?: unknown[], options?: Record<string, unknown>) => (value as Function).call(target, query, params, { ...options, prepare: true });
+      }
+      if (prop === 'begin' || prop === 'savepoint') {
+        // The transaction's own client (and a savepoint's) prepares too.
+        return (...args: unknown[]) => {
+          const body = args.pop() as (inner: object) => unknown;
+          return (value as Function).call(target, ...args, (inner: object) => body(preparing(inner)));
+        };
+      }
+      return (value as Function).bind(target);
+    },
+  });
 }
 
 interface LockInfo {
