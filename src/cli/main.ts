@@ -4,7 +4,7 @@
  */
 import { ConfigError } from '../config/index.ts';
 import { StoreInUseError } from '../db/client.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors/index.ts';
 import { helpOf, topHelp, wantsHelp } from './help.ts';
 import { type CliIo, type Command, EXIT, println } from './io.ts';
 

@@ -18,7 +18,7 @@ import { enqueue } from '../db/queries/jobs.ts';
 import { latestMessage, lockRequest, saveMessage, transition, type RequestRow } from '../db/queries/requests.ts';
 import { mergeSummary, scopedRequest } from '../db/queries/staff.ts';
 import type { Bundle } from '../fhir/bundle.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors/index.ts';
 import { enqueueNotifications } from '../notify/index.ts';
 import { answer278, pasRequestTo278, seg, x12ResponseToPas } from '../translate/index.ts';
 import { RESPONSE_SET, stampResponse } from '../workflow/answer.ts';

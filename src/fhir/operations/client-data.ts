@@ -5,7 +5,7 @@
  * client's malformed input, not a server fault, so it is answered 422 with a clear message (and
  * logged as a warning, by type and stack frames only) instead of a 500.
  */
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
 import { TranslateError } from '../../translate/index.ts';
 
