@@ -12,6 +12,8 @@ import { TranslateError } from '../../translate/index.ts';
 const MALFORMED = 'the Bundle holds an element of an unexpected JSON type (for instance an object or a list where text belongs), so it could not be processed; validate it against FHIR R4';
 
 function refuse(e: unknown, log: Logger, step: string): never {
+  // The input is the client's, so what the translator refuses is theirs to fix: a 422 at its
+  // element. (TranslateError is no PriorgateError: elsewhere it is a 500, docs/architecture.md.)
   if (e instanceof TranslateError) throw new AppError('unprocessable', e.message, e.expression);
   if (e instanceof TypeError || e instanceof RangeError) {
     log.warn({ err: e, step }, 'a validated Bundle could not be read');
