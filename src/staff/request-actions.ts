@@ -23,7 +23,7 @@ import { enqueueNotifications } from '../notify/index.ts';
 import { answer278, pasRequestTo278, seg, x12ResponseToPas } from '../translate/index.ts';
 import { RESPONSE_SET, stampResponse } from '../workflow/answer.ts';
 import { DELIVER_JOB } from '../workflow/jobs.ts';
-import { approveReview, replaceHeldRequest, REQUEST_SET, returnReview, ReviewError, RETURN_REASONS, type ReturnReason } from '../workflow/review.ts';
+import { approveReview, replaceHeldRequest, REQUEST_SET, returnReview, RETURN_REASONS, type ReturnReason } from '../workflow/review.ts';
 import type { RequestState } from '../workflow/states.ts';
 import { editDocumentation, type DocumentEdit } from './documents.ts';
 import { can, type Permission } from './permissions.ts';
@@ -76,14 +76,9 @@ function maxAttemptsOf(c: Ctx, row: RequestRow): number {
   return payer.config.maxAttempts;
 }
 
-/** Runs a workflow step, turning its refusals (the request moved meanwhile) into a 409. */
-async function inTx<T>(c: Ctx, run: (tx: Db, now: Date) => Promise<T>): Promise<T> {
-  try {
-    return await withTransaction(c.deps.db, (tx) => run(tx, c.deps.now()));
-  } catch (e) {
-    if (e instanceof ReviewError) throw new AppError('conflict', e.message);
-    throw e;
-  }
+/** Runs a workflow step; its refusal (the request moved meanwhile) is a ReviewError, answered 409. */
+function inTx<T>(c: Ctx, run: (tx: Db, now: Date) => Promise<T>): Promise<T> {
+  return withTransaction(c.deps.db, (tx) => run(tx, c.deps.now()));
 }
 
 export async function approve(c: Ctx): Promise<void> {

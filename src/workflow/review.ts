@@ -13,6 +13,7 @@ import { appendAudit } from '../audit/index.ts';
 import type { Db } from '../db/client.ts';
 import { enqueue } from '../db/queries/jobs.ts';
 import { latestMessage, lockRequest, saveMessage, transition, type RequestRow } from '../db/queries/requests.ts';
+import { AppError } from '../errors/index.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import { enqueueNotifications } from '../notify/index.ts';
 import { answer278, pasRequestTo278, pendedAnswer, seg, x12ResponseToPas } from '../translate/index.ts';
@@ -76,9 +77,12 @@ export async function recordHold(tx: Db, request: RequestRow, bundle: Bundle, re
   await appendAudit(tx, { actor: 'system', action: 'request.hold', orgId: request.orgId, entityType: 'request', entityId: request.id, detail: { reason }, at: now });
 }
 
-export class ReviewError extends Error {
+/** The request is not (or no longer) waiting for review: answered 409, like any conflict. */
+export class ReviewError extends AppError {
   override name = 'ReviewError';
-  readonly phiFree = true;
+  constructor(message: string) {
+    super('conflict', message);
+  }
 }
 
 async function lockedInReview(tx: Db, id: string): Promise<RequestRow> {
