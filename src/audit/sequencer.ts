@@ -30,6 +30,7 @@ import {
 } from '../db/queries/audit-log.ts';
 import { latestCheckpoint } from '../db/queries/retention.ts';
 import { withTransaction } from '../db/tx.ts';
+import { PriorgateError } from '../errors/index.ts';
 import { chainChecker, type ChainBreak } from './chain.ts';
 import { LOG_ID, openHead, signHead, type HeadSigner, type TreeHead } from './head.ts';
 import { eventLeafHash, type SealedEvent } from './leaf.ts';
@@ -53,8 +54,11 @@ export interface SealReport {
 }
 
 /** The log cannot be extended: its stored state contradicts its signed heads. */
-export class LogIntegrityError extends Error {
+export class LogIntegrityError extends PriorgateError {
   override name = 'LogIntegrityError';
+  constructor(message: string) {
+    super('integrity', message);
+  }
 }
 
 const asSealed = (e: AuditEventRow, seq: number): SealedEvent => ({ ...e, seq });

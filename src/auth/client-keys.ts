@@ -11,7 +11,7 @@
  */
 import { createLocalJWKSet, createRemoteJWKSet, customFetch, type JWTVerifyGetKey } from 'jose';
 import type { ApiClient } from '../db/queries/clients.ts';
-import { OAuthError } from '../http/errors.ts';
+import { OAuthError } from './oauth-error.ts';
 import { fetchVia, guardedRequest, type Resolver, type TlsMaterial } from '../net/index.ts';
 
 /** A JWKS bigger than this is not a JWKS. */

@@ -5,3 +5,4 @@ export { clientKeys, type ClientKeys, type ClientKeysOptions } from './client-ke
 export { requireAuth, requireScope, verifyAccessToken, type KeyRingHolder } from './middleware.ts';
 export { hashPassword, verifyPassword } from './passwords.ts';
 export { clientAllows, setClientEnabled } from './client-status.ts';
+export { OAuthError, type OAuthErrorCode } from './oauth-error.ts';

@@ -5,7 +5,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors/index.ts';
 import type { AppEnv } from '../http/context.ts';
 import { TOKEN_ALG, type KeyRing } from './keys.ts';
 import { allows } from './scopes.ts';

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import type { Db } from '../db/client.ts';
 import { claimJti, findClient, type ApiClient } from '../db/queries/clients.ts';
-import { OAuthError } from '../http/errors.ts';
+import { OAuthError } from './oauth-error.ts';
 import { clientKeys, type ClientKeys } from './client-keys.ts';
 import type { KeyRing } from './keys.ts';
 import { TOKEN_ALG } from './keys.ts';

@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig, type Config } from '../config/index.ts';
 import { embeddedLockHolder, openDatabase, StoreInUseError, type Database } from '../db/client.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors/index.ts';
 import { localClientTls, sendRequest, type TlsMaterial } from '../net/index.ts';
 import { openDataKeys, type DataKeyService } from '../db/data-keys/index.ts';
 import { createLogger } from '../log/index.ts';

@@ -12,8 +12,8 @@ export interface CliIo {
 
 export type Command = (args: string[], io: CliIo) => Promise<number>;
 
-/** Exit codes used across commands (CONTRACT.md fixes 0/1/2 per command). */
-export const EXIT = { ok: 0, failed: 1, usage: 2, storeBusy: 3 } as const;
+/** Exit codes used across commands (CONTRACT.md fixes 0/1/2 per command); errors map to them in src/errors. */
+export { EXIT } from '../errors/index.ts';
 
 /** Reads FILE, or stdin for `-`. */
 export async function readInput(file: string, io: CliIo): Promise<string> {

@@ -1,10 +1,8 @@
 /**
  * The `priorgate` command: a table of subcommands, and the one place that turns errors into exit
- * codes and messages.
+ * codes and messages (by `toExitCode`, src/errors/map.ts).
  */
-import { ConfigError } from '../config/index.ts';
-import { StoreInUseError } from '../db/client.ts';
-import { AppError } from '../http/errors.ts';
+import { toExitCode } from '../errors/index.ts';
 import { helpOf, topHelp, wantsHelp } from './help.ts';
 import { type CliIo, type Command, EXIT, println } from './io.ts';
 
@@ -56,30 +54,10 @@ export async function main(argv: string[], io: CliIo = defaultIo()): Promise<num
     const { run } = await load();
     return await run(args, io);
   } catch (e) {
-    if (e instanceof ConfigError) {
-      println(io.stderr, `priorgate ${name}: ${e.message}`);
-      return EXIT.usage;
-    }
-    if (e instanceof AppError) {
-      // Refusals and unknown ids are the caller's to fix (2); anything else failed (1).
-      println(io.stderr, `priorgate ${name}: ${e.message}`);
-      return e.status < 500 ? EXIT.usage : EXIT.failed;
-    }
-    if (e instanceof StoreInUseError) {
-      println(io.stderr, `priorgate ${name}: ${e.message}`);
-      return EXIT.storeBusy;
-    }
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' || code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') {
-      println(io.stderr, `priorgate ${name}: ${(e as Error).message}`);
-      return EXIT.usage;
-    }
-    if (code === 'ENOENT') {
-      println(io.stderr, `priorgate ${name}: ${(e as Error).message}`);
-      return EXIT.usage;
-    }
-    println(io.stderr, `priorgate ${name}: ${(e as Error).message ?? String(e)}`);
-    return EXIT.failed;
+    // The one place an error becomes an exit code and a message (src/errors/map.ts).
+    const { exit, message } = toExitCode(e);
+    println(io.stderr, `priorgate ${name}: ${message}`);
+    return exit;
   }
 }
 

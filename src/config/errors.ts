@@ -1,6 +1,12 @@
-/** Thrown when the environment (or a file it names) is invalid; the message names every bad variable. */
-export class ConfigError extends Error {
+import { PriorgateError } from '../errors/index.ts';
+
+/**
+ * Thrown when the environment (or a file it names) is invalid; the message names every bad variable,
+ * never a secret value. Exit code 2 on the command line; a 500 with the request id over HTTP.
+ */
+export class ConfigError extends PriorgateError {
   override name = 'ConfigError';
-  /** Messages name variables and files, never their secret values. */
-  readonly phiFree = true;
+  constructor(message: string) {
+    super('config', message);
+  }
 }

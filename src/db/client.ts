@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { sql, type SQL } from 'drizzle-orm';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import { PriorgateError } from '../errors/index.ts';
 import * as schema from './schema.ts';
 import { queryLogger } from './stats.ts';
 
@@ -31,13 +32,14 @@ export interface Database {
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
 /** Thrown when another process holds the embedded store. */
-export class StoreInUseError extends Error {
+export class StoreInUseError extends PriorgateError {
   override name = 'StoreInUseError';
   constructor(
     readonly pid: number,
     readonly port: number | undefined,
   ) {
     super(
+      'store_in_use',
       `the embedded store is in use by another Priorgate process (pid ${pid}${port ? `, port ${port}` : ''}). ` +
         'Stop that process first, or run both against Postgres by setting DATABASE_URL.',
     );

@@ -11,6 +11,7 @@ import { closeSync, createReadStream, createWriteStream, existsSync, fstatSync, 
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse/sync';
 import { stringify } from 'csv-stringify/sync';
+import { AppError } from '../errors/index.ts';
 import { rosterKey } from './roster.ts';
 
 export const RESULT_COLUMNS = [
@@ -24,8 +25,12 @@ export type ResultRow = Partial<Record<(typeof RESULT_COLUMNS)[number], string |
 /** active | inactive | unknown: answered; error: the payer refused (AAA, 999); failed: no answer; invalid: bad roster row. */
 export type ResultStatus = 'active' | 'inactive' | 'unknown' | 'error' | 'failed' | 'invalid';
 
-export class ResultsError extends Error {
+/** The --out file cannot take this batch's results (exit 2). */
+export class ResultsError extends AppError {
   override name = 'ResultsError';
+  constructor(message: string) {
+    super('invalid', message);
+  }
 }
 
 export interface ResultsFile {

@@ -6,6 +6,7 @@
  */
 import { createInterface } from 'node:readline';
 import { parse } from 'csv-parse/sync';
+import { AppError } from '../errors/index.ts';
 import { forbiddenCharacter } from '../http/text-guard.ts';
 import { isServiceType } from '../translate/index.ts';
 
@@ -28,8 +29,12 @@ export interface RosterProblem {
 
 export type RosterItem = { kind: 'row'; row: RosterRow } | { kind: 'problem'; problem: RosterProblem };
 
-export class RosterError extends Error {
+/** The roster as a whole cannot be read (no header, a missing column); messages name columns, never values. */
+export class RosterError extends AppError {
   override name = 'RosterError';
+  constructor(message: string) {
+    super('invalid', message);
+  }
 }
 
 const REQUIRED = ['member_id', 'last_name', 'birth_date'] as const;

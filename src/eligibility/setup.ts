@@ -5,12 +5,16 @@
 import { eq } from 'drizzle-orm';
 import type { Db } from '../db/client.ts';
 import { organizations, payers as payersTable } from '../db/schema.ts';
+import { AppError } from '../errors/index.ts';
 import type { PayerConfig } from '../rules/payers.ts';
 import { validNpi, type EligibilityInquiry } from '../translate/index.ts';
 
 /** A batch that cannot start as asked (unknown organization, bad NPI, no endpoint). */
-export class BatchSetupError extends Error {
+export class BatchSetupError extends AppError {
   override name = 'BatchSetupError';
+  constructor(message: string) {
+    super('invalid', message);
+  }
 }
 
 /**

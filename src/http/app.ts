@@ -6,9 +6,10 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
-import { operationOutcome, outcomeOf } from '../fhir/outcome.ts';
+import { OAuthError } from '../auth/index.ts';
+import { AppError, toHttpError } from '../errors/index.ts';
+import { outcomeOf } from '../fhir/outcome.ts';
 import type { AppDeps, AppEnv } from './context.ts';
-import { AppError, ERROR_CODES, IssuesError, OAuthError } from './errors.ts';
 import { metricsMiddleware } from './metrics.ts';
 import { countStatements } from '../db/stats.ts';
 import { textGuard } from './text-guard.ts';
@@ -75,35 +76,21 @@ export function createApp(deps: AppDeps, extra: RouteGroup[] = []): Hono<AppEnv>
     return c.body(JSON.stringify(body), 404, { 'Content-Type': FHIR_JSON });
   });
 
+  // The one HTTP error handler: src/errors/map.ts decides status, OperationOutcome and headers.
   app.onError((err, c) => {
-    const rid = c.var.requestId;
     if (err instanceof OAuthError) {
       c.var.log?.info({ err }, 'token request refused');
       return c.json({ error: err.error, error_description: err.description }, err.status as 400 | 401, {
         'Cache-Control': 'no-store',
       });
     }
-    let appErr: AppError;
-    if (err instanceof AppError) appErr = err;
-    else if (err instanceof HTTPException && err.status < 500) {
-      appErr = new AppError(err.status === 413 ? 'too_large' : 'invalid', err.status === 413 ? 'request body too large' : 'bad request');
-    } else {
-      (c.var.log ?? deps.log).error({ err }, 'unhandled error');
-      const body = outcomeOf('exception', `internal error; quote request id ${rid} when reporting it`);
-      return c.body(JSON.stringify(body), 500, { 'Content-Type': FHIR_JSON });
-    }
-    const issues = appErr instanceof IssuesError
-      ? appErr.issues
-      : [{
-          severity: 'error' as const,
-          code: ERROR_CODES[appErr.code].issue,
-          diagnostics: appErr.message,
-          ...(appErr.expression ? { expression: [appErr.expression] } : {}),
-        }];
-    return c.body(JSON.stringify(operationOutcome(issues)), appErr.status as 400, {
-      'Content-Type': FHIR_JSON,
-      ...appErr.extraHeaders,
-    });
+    // Hono's own refusals (a body it could not parse, one over its limit) become ours.
+    const e = err instanceof HTTPException && err.status < 500
+      ? new AppError(err.status === 413 ? 'too_large' : 'invalid', err.status === 413 ? 'request body too large' : 'bad request')
+      : err;
+    const answer = toHttpError(e, c.var.requestId);
+    if (answer.fault) (c.var.log ?? deps.log).error({ err }, 'unhandled error');
+    return c.body(JSON.stringify(answer.outcome), answer.status as 400, { 'Content-Type': FHIR_JSON, ...answer.headers });
   });
 
   return app;

@@ -7,7 +7,7 @@
  * are read (FHIR: `fhir/operations/text-check.ts`).
  */
 import type { Context, MiddlewareHandler } from 'hono';
-import { AppError } from './errors.ts';
+import { AppError } from '../errors/index.ts';
 
 /** Characters no single-line input may hold: C0 controls (tab, CR and LF included), DEL, C1 controls, unpaired surrogates. */
 const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

@@ -12,7 +12,7 @@ import type { Config } from '../config/index.ts';
 import type { Db } from '../db/client.ts';
 import { clearFlag, setFlag } from '../db/queries/monitor.ts';
 import { requestById } from '../db/queries/requests.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors/index.ts';
 import type { Logger } from '../log/index.ts';
 import { isEndpointAllowed, type Resolver } from '../notify/index.ts';
 import type { JobHandler } from '../jobs/index.ts';

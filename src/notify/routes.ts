@@ -23,7 +23,7 @@ import { readResourceBody } from '../fhir/operations/read-body.ts';
 import { operationOutcome, type OutcomeIssue } from '../fhir/outcome.ts';
 import { baseUrlOf, FHIR_JSON, type RouteGroup } from '../http/app.ts';
 import type { AppDeps, AppEnv } from '../http/context.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors/index.ts';
 import { vetEndpoint, type Resolver } from '../net/index.ts';
 import { statusBundle } from './status.ts';
 import { parseSubscription } from './subscription-input.ts';

@@ -14,7 +14,7 @@
  */
 import type { Hono } from 'hono';
 import type { AppDeps, AppEnv } from '../http/context.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors/index.ts';
 import type { RequestEvents } from '../workflow/events.ts';
 import { runClaimedJob } from '../jobs/index.ts';
 import type { Job } from '../db/queries/jobs.ts';

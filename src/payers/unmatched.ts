@@ -15,7 +15,7 @@ import { withTransaction } from '../db/tx.ts';
 import { lockRequest, type RequestRow } from '../db/queries/requests.ts';
 import { insertUnmatched, lockUnmatched, resolveUnmatched } from '../db/queries/unmatched.ts';
 import type { Bundle } from '../fhir/bundle.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors/index.ts';
 import { x12ResponseToPas } from '../translate/index.ts';
 import { recordAnswer } from '../requests/index.ts';
 import { parseX12, type Segment } from '../x12/index.ts';

@@ -14,6 +14,7 @@ import type { Db, Tx } from '../db/client.ts';
 import { enqueue } from '../db/queries/jobs.ts';
 import { latestMessage, lockRequest, saveMessage, type RequestRow } from '../db/queries/requests.ts';
 import { transition } from './transition.ts';
+import { AppError } from '../errors/index.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import { enqueueNotifications } from '../notify/index.ts';
 import { answer278, pasRequestTo278, pendedAnswer, seg, x12ResponseToPas } from '../translate/index.ts';
@@ -77,9 +78,12 @@ export async function recordHold(tx: Db, request: RequestRow, bundle: Bundle, re
   await appendAudit(tx, { actor: 'system', action: 'request.hold', orgId: request.orgId, entityType: 'request', entityId: request.id, detail: { reason }, at: now });
 }
 
-export class ReviewError extends Error {
+/** The request is not (or no longer) waiting for review: answered 409, like any conflict. */
+export class ReviewError extends AppError {
   override name = 'ReviewError';
-  readonly phiFree = true;
+  constructor(message: string) {
+    super('conflict', message);
+  }
 }
 
 async function lockedInReview(tx: Tx, id: string): Promise<RequestRow> {

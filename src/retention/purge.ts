@@ -35,7 +35,7 @@ import {
   requestItemsByIds,
   requestsByIdsOrdered,
 } from '../db/queries/retention.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors/index.ts';
 import { ndjsonFile, type WrittenFile } from './ndjson-file.ts';
 
 export const EXPORT_FORMAT = 'priorgate-retention-export/1';

@@ -11,7 +11,7 @@
 import { appendAudit } from '../audit/index.ts';
 import type { Db } from '../db/client.ts';
 import { mergeSummary, scopedRequest } from '../db/queries/staff.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors/index.ts';
 import { can } from './permissions.ts';
 import { actorOf, type StaffDeps, type StaffPrincipal } from './types.ts';
 import { withTransaction } from '../db/tx.ts';

@@ -6,7 +6,7 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { recordAudit } from '../audit/index.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors/index.ts';
 import { can, type Permission } from './permissions.ts';
 import { crossSite, sameToken } from './session.ts';
 import { actorOf, type StaffDeps, type StaffPrincipal } from './types.ts';

@@ -6,7 +6,7 @@
  * Format: `v1:<iv>:<ciphertext+tag>` (base64url) or `plain:<base32>`.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors/index.ts';
 
 export function sealSecret(base32: string, userId: string, key: Buffer | undefined): string {
   if (!key) return `plain:${base32}`;

@@ -19,12 +19,12 @@ import { latestMessage, lockRequest, saveMessage, type RequestRow } from '../db/
 import { transition } from '../requests/index.ts';
 import { mergeSummary, scopedRequest } from '../db/queries/staff.ts';
 import type { Bundle } from '../fhir/bundle.ts';
-import { AppError } from '../http/errors.ts';
+import { AppError } from '../errors/index.ts';
 import { enqueueNotifications } from '../notify/index.ts';
 import { answer278, pasRequestTo278, seg, x12ResponseToPas } from '../translate/index.ts';
 import { RESPONSE_SET, stampResponse } from '../requests/index.ts';
 import { DELIVER_JOB } from '../jobs/index.ts';
-import { approveReview, replaceHeldRequest, REQUEST_SET, returnReview, ReviewError, RETURN_REASONS, type ReturnReason } from '../requests/index.ts';
+import { approveReview, replaceHeldRequest, REQUEST_SET, returnReview, RETURN_REASONS, type ReturnReason } from '../requests/index.ts';
 import type { RequestState } from '../workflow/states.ts';
 import { editDocumentation, type DocumentEdit } from './documents.ts';
 import { can, type Permission } from './permissions.ts';
@@ -77,14 +77,9 @@ function maxAttemptsOf(c: Ctx, row: RequestRow): number {
   return payer.config.maxAttempts;
 }
 
-/** Runs a workflow step, turning its refusals (the request moved meanwhile) into a 409. */
-async function inTx<T>(c: Ctx, run: (tx: Tx, now: Date) => Promise<T>): Promise<T> {
-  try {
-    return await withTransaction(c.deps.db, (tx) => run(tx, c.deps.now()));
-  } catch (e) {
-    if (e instanceof ReviewError) throw new AppError('conflict', e.message);
-    throw e;
-  }
+/** Runs a workflow step; its refusal (the request moved meanwhile) is a ReviewError, answered 409. */
+function inTx<T>(c: Ctx, run: (tx: Tx, now: Date) => Promise<T>): Promise<T> {
+  return withTransaction(c.deps.db, (tx) => run(tx, c.deps.now()));
 }
 
 export async function approve(c: Ctx): Promise<void> {

@@ -7,6 +7,7 @@
  * `returned`: staff sent it back to the provider with a reason instead of sending it; the provider
  * fixes it and submits again (a new request). Both are the gateway's own states, never a payer's.
  */
+import { PriorgateError } from '../errors/index.ts';
 
 export const STATES = [
   'received',
@@ -55,14 +56,13 @@ export const TRANSITIONS: Record<RequestState, readonly RequestState[]> = {
   error: ['queued', 'sent', ...ANSWERS],
 };
 
-export class TransitionError extends Error {
+export class TransitionError extends PriorgateError {
   override name = 'TransitionError';
-  readonly phiFree = true;
   constructor(
     readonly from: RequestState,
     readonly to: RequestState,
   ) {
-    super(`a request in state ${from} cannot move to ${to}`);
+    super('transition', `a request in state ${from} cannot move to ${to}`);
   }
 }
 

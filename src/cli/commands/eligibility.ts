@@ -16,6 +16,7 @@ import { recordAudit } from '../../audit/index.ts';
 import { loadConfig, type Config } from '../../config/index.ts';
 import type { Database } from '../../db/client.ts';
 import { nextControlNumbers } from '../../db/queries/control-numbers.ts';
+import { AppError } from '../../errors/index.ts';
 import {
   ControlNumberBlocks, countLines, eligibilityChannel, openResults, progressView, ResultsError, RosterError, runEligibilityBatch,
   streamResults, summaryText, type RosterProblem, BatchSetupError, endpointFor, receiverFor, unreachableCause,
@@ -30,7 +31,13 @@ import { usageOf } from '../help.ts';
 
 const USAGE = usageOf('eligibility');
 
-class UsageError extends Error {}
+/** A bad option value or an unusable payer for this command (exit 2, like the errors it is caught with). */
+class UsageError extends AppError {
+  override name = 'UsageError';
+  constructor(message: string) {
+    super('invalid', message);
+  }
+}
 
 const OPTIONS = {
   payer: { type: 'string' },

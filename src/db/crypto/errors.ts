@@ -1,7 +1,8 @@
 /**
  * Errors of encryption at rest. Their messages name the table, column, row id and key id only —
- * never a value — so the logger may keep them (`phiFree`).
+ * never a value — so the logger may keep them (`phiFree`, from PriorgateError).
  */
+import { PriorgateError } from '../../errors/index.ts';
 
 /** Where a sealed value lives: the associated data binds its ciphertext to this place. */
 export interface FieldAddress {
@@ -17,15 +18,15 @@ const where = (at: FieldAddress) => `${at.table}.${at.column} of row ${at.id}`;
  * A stored value that does not decrypt: altered, moved from another row or column, written under a
  * key the ring does not hold, or plaintext where only ciphertext is accepted.
  */
-export class DecryptError extends Error {
+export class DecryptError extends PriorgateError {
   override name = 'DecryptError';
-  readonly phiFree = true;
   constructor(
     readonly at: FieldAddress,
     readonly reason: 'unknown-key' | 'authentication' | 'malformed' | 'plaintext',
     readonly kid?: string,
   ) {
     super(
+      'integrity',
       reason === 'unknown-key'
         ? `cannot decrypt ${where(at)}: it was encrypted under data key "${kid}", which the key ring does not hold`
         : reason === 'authentication'
@@ -38,7 +39,9 @@ export class DecryptError extends Error {
 }
 
 /** The key ring and the database disagree (wrong or missing key ring, retiring a key in use). */
-export class DataKeyError extends Error {
+export class DataKeyError extends PriorgateError {
   override name = 'DataKeyError';
-  readonly phiFree = true;
+  constructor(message: string) {
+    super('config', message);
+  }
 }

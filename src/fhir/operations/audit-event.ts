@@ -19,7 +19,7 @@ import { listAlerts } from '../../db/queries/monitor.ts';
 import { auditEventInScope, auditEventsFor, type AuditRow } from '../../db/queries/staff.ts';
 import { baseUrlOf, FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv } from '../../http/context.ts';
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../errors/index.ts';
 import { alertAuditEvent, wantsAlerts } from './alert-event.ts';
 
 const DCM = 'http://dicom.nema.org/resources/ontology/DCM';

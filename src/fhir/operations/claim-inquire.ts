@@ -13,7 +13,7 @@ import { findOrganization } from '../../db/queries/clients.ts';
 import { inquiryCandidates, latestMessage, latestRevision, type RequestRow } from '../../db/queries/requests.ts';
 import { FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv } from '../../http/context.ts';
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../errors/index.ts';
 import { RESPONSE_SET } from '../../requests/index.ts';
 import type { Bundle } from '../bundle.ts';
 import { operationOutcome } from '../outcome.ts';

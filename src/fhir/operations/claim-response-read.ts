@@ -5,7 +5,7 @@ import { requireScope } from '../../auth/index.ts';
 import { findRequest } from '../../db/queries/requests.ts';
 import { FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv } from '../../http/context.ts';
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../errors/index.ts';
 import { currentResponse } from './claim-submit.ts';
 
 export function claimResponseReadRoute(app: Hono<AppEnv>, deps: AppDeps) {

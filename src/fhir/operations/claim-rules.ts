@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { attachToBundle, fetchDocumentation } from '../../ehr/index.ts';
 import type { GatewayServices } from '../../http/context.ts';
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
 import { evaluatePriorAuth, patientOf, type RuleDecision } from '../../rules/index.ts';
 import { answer278, seg, x12ResponseToPas } from '../../translate/index.ts';

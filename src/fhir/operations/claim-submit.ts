@@ -11,7 +11,7 @@ import type { RuleDecision } from '../../rules/index.ts';
 import { requireScope } from '../../auth/index.ts';
 import { FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv, GatewayServices } from '../../http/context.ts';
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../errors/index.ts';
 import { OUTBOUND_278, OUTBOUND_PAS, reserve278, sendsX12, write278, type PreparedDelivery } from '../../payers/deliver.ts';
 import { rejectionBundle } from '../../payers/reply.ts';
 import type { PayerRuntime } from '../../payers/registry.ts';

@@ -5,13 +5,15 @@
  * client's malformed input, not a server fault, so it is answered 422 with a clear message (and
  * logged as a warning, by type and stack frames only) instead of a 500.
  */
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../errors/index.ts';
 import type { Logger } from '../../log/index.ts';
 import { TranslateError } from '../../translate/index.ts';
 
 const MALFORMED = 'the Bundle holds an element of an unexpected JSON type (for instance an object or a list where text belongs), so it could not be processed; validate it against FHIR R4';
 
 function refuse(e: unknown, log: Logger, step: string): never {
+  // The input is the client's, so what the translator refuses is theirs to fix: a 422 at its
+  // element. (TranslateError is no PriorgateError: elsewhere it is a 500, docs/architecture.md.)
   if (e instanceof TranslateError) throw new AppError('unprocessable', e.message, e.expression);
   if (e instanceof TypeError || e instanceof RangeError) {
     log.warn({ err: e, step }, 'a validated Bundle could not be read');

@@ -12,7 +12,7 @@ import { requireScope } from '../../auth/index.ts';
 import { latestMessage, requestByIdempotencyKey, type RequestRow } from '../../db/queries/requests.ts';
 import { FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv, GatewayServices } from '../../http/context.ts';
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../errors/index.ts';
 import type { PayerRuntime } from '../../payers/registry.ts';
 import { eligibilityOutcomeBundle, readEligibilityRequest, type EligibilityRequestRead } from '../../translate/index.ts';
 import { acceptEligibility, ELIGIBILITY_REQUEST_SET, ELIGIBILITY_RESPONSE_SET } from '../../requests/index.ts';

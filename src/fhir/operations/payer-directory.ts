@@ -6,7 +6,7 @@
 import type { Hono } from 'hono';
 import { baseUrlOf, FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv } from '../../http/context.ts';
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../errors/index.ts';
 import { payerOrganization, searchDirectory, type Organization } from '../payer-directory.ts';
 
 /** Every payer the gateway routes to, as a directory Organization. */

@@ -6,7 +6,7 @@
  * within all of them reaches a validator.
  */
 import type { Context } from 'hono';
-import { AppError, IssuesError } from '../../http/errors.ts';
+import { AppError, IssuesError } from '../../errors/index.ts';
 import { scanJson } from './json-scan.ts';
 import { checkText } from './text-check.ts';
 

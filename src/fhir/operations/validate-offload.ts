@@ -11,7 +11,7 @@
  * const issues = await validation.validate('request', await readFhirBody(c, 'Bundle'));
  */
 import { Worker } from 'node:worker_threads';
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../errors/index.ts';
 import { validatePasInquiryBundle, validatePasRequestBundle, type ValidationIssue } from '../validate/index.ts';
 import type { AppDeps } from '../../http/context.ts';
 import type { FhirBody } from './read-body.ts';

@@ -5,7 +5,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../context.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from '../../errors/index.ts';
 
 interface Bucket {
   tokens: number;

@@ -7,7 +7,7 @@ import type { Hono } from 'hono';
 import type { DataKeyService } from '../../db/data-keys/index.ts';
 import type { RouteGroup } from '../app.ts';
 import type { AppEnv } from '../context.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from '../../errors/index.ts';
 import { requireOperator } from './operator.ts';
 
 export function dataKeyOperatorRoutes(secret: string, dataKeys: DataKeyService): RouteGroup {

@@ -11,7 +11,7 @@ import { flagRecord, unflagRecord } from '../../monitor/index.ts';
 import { purgeBefore } from '../../retention/index.ts';
 import type { RouteGroup } from '../app.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
-import { AppError } from '../errors.ts';
+import { AppError } from '../../errors/index.ts';
 
 function secretMatches(given: string | undefined, secret: string): boolean {
   if (!given) return false;

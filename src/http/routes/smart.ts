@@ -1,13 +1,12 @@
 /** SMART Backend Services: discovery documents, the token endpoint and the gateway's JWKS. */
 import type { Context, Hono } from 'hono';
 import { appendAudit } from '../../audit/index.ts';
-import { authenticateClient, CLIENT_ASSERTION_ALGS, clientKeys, mintAccessToken, PROVIDER_SCOPES, tokenIssuer } from '../../auth/index.ts';
+import { authenticateClient, CLIENT_ASSERTION_ALGS, clientKeys, mintAccessToken, OAuthError, PROVIDER_SCOPES, tokenIssuer } from '../../auth/index.ts';
 import { trustAnchors } from '../../net/index.ts';
 import type { Db } from '../../db/client.ts';
 import { findClient } from '../../db/queries/clients.ts';
 import { baseUrlOf } from '../app.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
-import { OAuthError } from '../errors.ts';
 import { remoteAddress } from '../remote-address.ts';
 import { withTransaction } from '../../db/tx.ts';
 

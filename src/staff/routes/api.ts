@@ -8,7 +8,7 @@
 import type { Hono } from 'hono';
 import { ZodError } from 'zod';
 import type { AppEnv } from '../../http/context.ts';
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../errors/index.ts';
 import { allow, apiGuard, staffOf } from '../guards.ts';
 import { cmsMetrics, parsePeriod, reportCsv } from '../metrics.ts';
 import { loadRequestDetail } from '../request-detail.ts';

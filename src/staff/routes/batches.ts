@@ -22,7 +22,7 @@ import type { Db } from '../../db/client.ts';
 import { cancelBatch, getBatch, insertBatch, listBatches, resultCounts, resultCountsOf, resultsPage, type BatchInfo } from '../../db/queries/eligibility-batches.ts';
 import { countLines, readRoster, RESULT_COLUMNS, RosterError } from '../../eligibility/index.ts';
 import type { AppDeps, AppEnv } from '../../http/context.ts';
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../errors/index.ts';
 import { allow, apiGuard, csrfGuard, staffOf } from '../guards.ts';
 import { actorOf, type StaffDeps, type StaffPrincipal } from '../types.ts';
 import { withTransaction } from '../../db/tx.ts';

@@ -9,7 +9,7 @@ import type { Context, Hono } from 'hono';
 import { getBatch, listBatches, resultCountsOf } from '../../db/queries/eligibility-batches.ts';
 import { organizationsIn } from '../../db/queries/staff.ts';
 import type { AppDeps, AppEnv } from '../../http/context.ts';
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../errors/index.ts';
 import { allow, csrfGuard, staffOf, uiGuard } from '../guards.ts';
 import type { StaffDeps } from '../types.ts';
 import { eligibilityPage } from '../views/eligibility.tsx';

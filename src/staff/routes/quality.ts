@@ -11,7 +11,7 @@ import type { Context, Hono } from 'hono';
 import { ZodError } from 'zod';
 import { healthAlerts } from '../../db/queries/quality.ts';
 import type { AppDeps, AppEnv } from '../../http/context.ts';
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../errors/index.ts';
 import { HEALTH_RULES, payerHealth } from '../../quality/index.ts';
 import { allow, apiGuard, staffOf, uiGuard } from '../guards.ts';
 import { can } from '../permissions.ts';

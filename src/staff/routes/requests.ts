@@ -8,7 +8,7 @@
  */
 import type { Context, Hono } from 'hono';
 import type { AppEnv } from '../../http/context.ts';
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../errors/index.ts';
 import { APPEAL_OUTCOMES, recordAppeal, recordExtension, type AppealOutcome } from '../actions.ts';
 import { ATTACHABLE_TYPES, MAX_ATTACHMENT_BYTES } from '../documents.ts';
 import { allow, csrfGuard, staffOf, uiGuard } from '../guards.ts';

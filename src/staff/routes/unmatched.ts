@@ -8,7 +8,7 @@ import type { Hono } from 'hono';
 import { requestsByIds } from '../../db/queries/requests.ts';
 import { listUnmatched, messageById, type UnmatchedRow } from '../../db/queries/unmatched.ts';
 import type { AppEnv } from '../../http/context.ts';
-import { AppError } from '../../http/errors.ts';
+import { AppError } from '../../errors/index.ts';
 import { applyUnmatched, stored278 } from '../../payers/unmatched.ts';
 import { allow, csrfGuard, staffOf, uiGuard } from '../guards.ts';
 import { can } from '../permissions.ts';
