@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import { appendAudit } from '../audit/index.ts';
 import { requireScope } from '../auth/index.ts';
-import type { Db } from '../db/client.ts';
 import { findOrganization } from '../db/queries/clients.ts';
 import { enqueue } from '../db/queries/jobs.ts';
 import {

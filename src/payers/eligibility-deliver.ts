@@ -5,13 +5,11 @@
  * record the 271 (or the 999/TA1 refusing it) as a CoverageEligibilityResponse.
  */
 import { randomUUID } from 'node:crypto';
-import type { Db } from '../db/client.ts';
 import type { Job } from '../db/queries/jobs.ts';
 import { latestMessage, saveMessage, type RequestRow } from '../db/queries/requests.ts';
-import { transition } from '../requests/index.ts';
+import { ELIGIBILITY_REQUEST_SET, recordEligibilityAnswer, transition } from '../requests/index.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import { eligibility271ToFhir, eligibilityOutcomeBundle, inquiryTo270, readEligibilityRequest, traceOriginator, type EligibilitySummary } from '../translate/index.ts';
-import { ELIGIBILITY_REQUEST_SET, recordEligibilityAnswer } from '../requests/index.ts';
 import type { RequestState } from '../workflow/states.ts';
 import type { JobOutcome } from '../jobs/index.ts';
 import { deliveryTarget, failDelivery, sendThroughPayer, type DeliverDeps } from './deliver.ts';

@@ -21,8 +21,7 @@ import type { Logger } from '../log/index.ts';
 import {
   ACCEPTING, ackErrors, el, eligibility271ToFhir, eligibilityOutcomeBundle, groupLoops, patientOf, read999, requestPathOf, type AckGroup, type Parsed271,
 } from '../translate/index.ts';
-import { recordAnswer } from '../requests/index.ts';
-import { ELIGIBILITY_REQUEST_SET, recordEligibilityAnswer } from '../requests/index.ts';
+import { ELIGIBILITY_REQUEST_SET, recordAnswer, recordEligibilityAnswer } from '../requests/index.ts';
 import { hlBranch, parseX12, singleSetInterchange, type FunctionalGroup, type Interchange, type TransactionSet } from '../x12/index.ts';
 import { attachmentKindOf } from './attach-275.ts';
 import { OUTBOUND_278 } from './deliver.ts';

@@ -4,7 +4,7 @@
  * accepted is lost and nothing is queued twice.
  */
 import { batchAudit } from '../audit/index.ts';
-import { Batch } from '../db/batch.ts';
+import { Batch, batched } from '../db/batch.ts';
 import type { Db } from '../db/client.ts';
 import { claimedJob, enqueueStatement, type Job } from '../db/queries/jobs.ts';
 import { batchMessage, hasMessage, insertRequest, lockRequest, priorAuthReferencedBy, requestByIdempotencyKey, type RequestRow } from '../db/queries/requests.ts';
@@ -15,7 +15,6 @@ import { DELIVER_JOB } from '../jobs/index.ts';
 import { recordHold } from './review.ts';
 import { revisionPlan } from '../workflow/revisions.ts';
 import type { RequestState } from '../workflow/states.ts';
-
 
 export interface ClaimFacts {
   /** `system|value` of Bundle.identifier: the idempotency key. */
@@ -85,7 +84,7 @@ export interface AcceptInput {
    * delivery of what it cancels.
    */
   cancel?: { here: { bundle: Bundle; summary: AnswerSummary }; outboundSets: string[] };
-  /** Hold for staff review before sending (workflow/review.ts): nothing is queued until approved. */
+  /** Hold for staff review before sending (review.ts): nothing is queued until approved. */
   hold?: { reason: string; now: Date };
   /**
    * The delivery job is enqueued claimed by this process for this long: the caller runs its first
@@ -191,22 +190,21 @@ export async function recordSubmission(
   /** The caller's batch: the returned promise settles when the caller flushes it. */
   batch?: Batch,
 ): Promise<Job | undefined> {
-  // Independent inserts: one statement.
-  const own = batch ? undefined : new Batch(tx);
-  const b = (batch ?? own)!;
+  // Independent inserts: one statement (the caller's, or one of its own sent here).
   const jobInput = r.jobKind ? { kind: r.jobKind, orgId: r.request.orgId, requestId: r.request.id, maxAttempts: r.maxAttempts, claimForMs: r.claimForMs } : undefined;
-  const jobIds = jobInput ? b.returning<{ id: number | string }>(enqueueStatement(tx, jobInput)) : undefined;
-  const messageId = batchMessage(b, { orgId: r.request.orgId, requestId: r.request.id, direction: 'in', format: 'fhir', transactionSet: r.messageSet, payload: r.payload ?? JSON.stringify(r.bundle) });
-  batchAudit(b, {
+  const { jobIds } = await batched(tx, batch, (b) => {
+    const messageId = batchMessage(b, { orgId: r.request.orgId, requestId: r.request.id, direction: 'in', format: 'fhir', transactionSet: r.messageSet, payload: r.payload ?? JSON.stringify(r.bundle) });
+    batchAudit(b, {
       actor: `client:${r.clientId}`,
       action: 'request.submit',
       orgId: r.request.orgId,
       entityType: 'request',
       entityId: r.request.id,
       requestId: r.httpRequestId ?? null,
-    detail: { ...r.detail, messageId, status: r.request.status },
+      detail: { ...r.detail, messageId, status: r.request.status },
+    });
+    return { jobIds: jobInput ? b.returning<{ id: number | string }>(enqueueStatement(tx, jobInput)) : undefined };
   });
-  await own?.flush();
   const jobId = jobIds && Number((await jobIds)[0]?.id);
   return jobInput && jobId !== undefined && r.claimForMs !== undefined ? claimedJob(jobId, jobInput) : undefined;
 }

@@ -12,19 +12,17 @@
  */
 import { randomUUID } from 'node:crypto';
 import { appendAudit } from '../audit/index.ts';
-import type { Db, Tx } from '../db/client.ts';
+import type { Tx } from '../db/client.ts';
 import { withTransaction } from '../db/tx.ts';
 import { enqueue } from '../db/queries/jobs.ts';
 import { latestMessage, lockRequest, saveMessage, type RequestRow } from '../db/queries/requests.ts';
-import { transition } from '../requests/index.ts';
+import { approveReview, replaceHeldRequest, REQUEST_SET, RESPONSE_SET, RETURN_REASONS, type ReturnReason, returnReview, stampResponse, transition } from '../requests/index.ts';
 import { mergeSummary, scopedRequest } from '../db/queries/staff.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import { AppError } from '../errors/index.ts';
 import { enqueueNotifications } from '../notify/index.ts';
 import { answer278, pasRequestTo278, seg, x12ResponseToPas } from '../translate/index.ts';
-import { RESPONSE_SET, stampResponse } from '../requests/index.ts';
 import { DELIVER_JOB } from '../jobs/index.ts';
-import { approveReview, replaceHeldRequest, REQUEST_SET, returnReview, RETURN_REASONS, type ReturnReason } from '../requests/index.ts';
 import type { RequestState } from '../workflow/states.ts';
 import { editDocumentation, type DocumentEdit } from './documents.ts';
 import { can, type Permission } from './permissions.ts';

@@ -2,7 +2,6 @@
 import { randomUUID } from 'node:crypto';
 import { inArray } from 'drizzle-orm';
 import { expect } from 'vitest';
-import type { Db } from '../../src/db/client.ts';
 import { subscriptionById } from '../../src/db/queries/subscriptions.ts';
 import { jobs } from '../../src/db/schema.ts';
 import type { Bundle } from '../../src/fhir/bundle.ts';

@@ -4,7 +4,6 @@
  * answer with a PAS response Bundle — decided, pended by the payer, or pended by us (A4).
  */
 import type { Hono } from 'hono';
-import type { Db } from '../../db/client.ts';
 import { findOrganization } from '../../db/queries/clients.ts';
 import { latestMessage, type RequestRow } from '../../db/queries/requests.ts';
 import type { RuleDecision } from '../../rules/index.ts';
@@ -17,9 +16,8 @@ import { rejectionBundle } from '../../payers/reply.ts';
 import type { PayerRuntime } from '../../payers/registry.ts';
 import { requestOptionsFor } from '../../payers/x12-io.ts';
 import { pasRequestTo278, pendedAnswer, x12ResponseToPas } from '../../translate/index.ts';
-import { recordAnswer, RESPONSE_SET, stampResponse } from '../../requests/index.ts';
+import { acceptPriorAuth, claimFacts, type ClaimFacts, findByIdempotencyKey, priorRequest, recordAnswer, RESPONSE_SET, stampResponse } from '../../requests/index.ts';
 import { decisionDeadline } from '../../workflow/deadlines.ts';
-import { acceptPriorAuth, claimFacts, findByIdempotencyKey, priorRequest, type ClaimFacts } from '../../requests/index.ts';
 import { revisionPlan, type RevisionKind } from '../../workflow/revisions.ts';
 import { hasMessage } from '../../db/queries/requests.ts';
 import { claimCertificationType, isUpdate } from '../../translate/request/claim-info.ts';

@@ -18,7 +18,6 @@ import type { Context, Hono } from 'hono';
 import { stream } from 'hono/streaming';
 import { stringify } from 'csv-stringify/sync';
 import { appendAudit, recordAudit } from '../../audit/index.ts';
-import type { Db } from '../../db/client.ts';
 import { cancelBatch, getBatch, insertBatch, listBatches, resultCounts, resultCountsOf, resultsPage, type BatchInfo } from '../../db/queries/eligibility-batches.ts';
 import { countLines, readRoster, RESULT_COLUMNS, RosterError } from '../../eligibility/index.ts';
 import type { AppDeps, AppEnv } from '../../http/context.ts';
