@@ -108,6 +108,27 @@ export const requests = pgTable(
   ],
 );
 
+/**
+ * One row per member id (its keyed hash) of each stored request: "this member's newest request" is
+ * one index probe however many requests the organization or the member has. The data-quality
+ * demographics check asks it on every `$submit` (the GIN index on `requests.member_id_hashes`
+ * answers "which requests", but only by fetching and sorting all of them). Written with the
+ * request, in its transaction; gone with it.
+ */
+export const memberRequests = pgTable(
+  'member_requests',
+  {
+    orgId: text('org_id').notNull(),
+    memberHash: text('member_hash').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    requestId: uuid('request_id')
+      .notNull()
+      .references(() => requests.id, { onDelete: 'cascade' }),
+  },
+  (t) => [// Ascending: scanned backward it gives `created_at desc` (nulls first) order, which a `desc` index would not.
+    index('member_requests_newest').on(t.orgId, t.memberHash, t.createdAt), index('member_requests_request').on(t.requestId)],
+);
+
 /** Per service line: decision, authorization number, quantities, dates. */
 export const requestItems = pgTable(
   'request_items',

@@ -8,7 +8,7 @@
  */
 import { and, asc, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { rows as rowsOf, type Db } from '../client.ts';
-import { dataKeys, eligibilityBatches, eligibilityBatchResults, jobs, messages, requests } from '../schema.ts';
+import { dataKeys, eligibilityBatches, eligibilityBatchResults, jobs, memberRequests, messages, requests } from '../schema.ts';
 import { JOB_ENVELOPE_KEY, PHI_SUMMARY_KEYS } from './sealed-rows.ts';
 
 export type DataKeyRow = typeof dataKeys.$inferSelect;
@@ -106,7 +106,10 @@ export async function requestsToReseal(tx: Db, prefix: string, after: string | u
 }
 
 export async function updateRequestSealed(tx: Db, id: string, v: { summary: Record<string, unknown>; summaryPhi: string | null; memberIdHashes: string[] }): Promise<void> {
-  await tx.update(requests).set(v).where(eq(requests.id, id));
+  const [row] = await tx.update(requests).set(v).where(eq(requests.id, id)).returning({ orgId: requests.orgId, createdAt: requests.createdAt });
+  // The member index follows the hashes (a legacy row gets its first ones here).
+  await tx.delete(memberRequests).where(eq(memberRequests.requestId, id));
+  if (row && v.memberIdHashes.length) await tx.insert(memberRequests).values(v.memberIdHashes.map((memberHash) => ({ orgId: row.orgId, memberHash, createdAt: row.createdAt, requestId: id })));
 }
 
 export async function jobsToReseal(tx: Db, prefix: string, after: number | undefined, limit: number) {

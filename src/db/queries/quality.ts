@@ -6,9 +6,9 @@
 import { and, arrayOverlaps, asc, desc, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { rows, type Db } from '../client.ts';
 import { cipherOf } from '../crypto/index.ts';
-import { auditAlerts, auditEvents, messages, payerBreakerEvents, payerCalls, payerHealthScan, payerRejections, qualityWarnings, requests } from '../schema.ts';
+import { auditAlerts, auditEvents, messages, payerBreakerEvents, payerCalls, payerHealthScan, payerRejections, memberRequests, qualityWarnings, requests } from '../schema.ts';
 import type { AlertRow } from './monitor.ts';
-import { openMessage, openRequests, type RequestRow } from './sealed-rows.ts';
+import { openMessage, openRequest, type RequestRow } from './sealed-rows.ts';
 
 export type QualityWarningRow = typeof qualityWarnings.$inferSelect;
 export type NewQualityWarning = typeof qualityWarnings.$inferInsert;
@@ -27,19 +27,40 @@ export function findingsOfRequest(db: Db, requestId: string): Promise<QualityWar
 
 /**
  * The organization's newest requests naming one of these member ids (by keyed hash: the ids are
- * stored encrypted), decrypted so their stored demographics can be compared.
+ * stored encrypted), newest first, each decrypted only when the caller reaches it (a caller that
+ * stops at the first opens one). One index probe per member id (`member_requests`), whatever the
+ * member's or the organization's history.
  */
-export async function requestsByMemberIds(db: Db, orgId: string, memberIds: string[], limit = 20): Promise<RequestRow[]> {
+export async function requestsByMemberIds(db: Db, orgId: string, memberIds: string[], limit = 3): Promise<Iterable<RequestRow>> {
   const cipher = cipherOf(db);
   const hashes = [...new Set(memberIds.map((m) => cipher.searchHash('member-id', m)))];
   if (hashes.length === 0) return [];
-  const rows = await db
-    .select()
-    .from(requests)
-    .where(and(eq(requests.orgId, orgId), arrayOverlaps(requests.memberIdHashes, hashes)))
-    .orderBy(desc(requests.createdAt))
+  const ids = sql`unnest(array[${sql.join(
+    hashes.map((h) => sql`${h}`),
+    sql`, `,
+  )}]::text[]) as h(hash)`;
+  const newest = db
+    .select({ requestId: memberRequests.requestId, createdAt: memberRequests.createdAt })
+    .from(memberRequests)
+    .where(and(eq(memberRequests.orgId, orgId), eq(memberRequests.memberHash, sql`h.hash`)))
+    .orderBy(desc(memberRequests.createdAt))
+    .limit(limit)
+    .as('m');
+  const found = await db
+    .select({ request: requests })
+    .from(ids)
+    .innerJoinLateral(newest, sql`true`)
+    .innerJoin(requests, eq(requests.id, newest.requestId))
+    .orderBy(desc(newest.createdAt))
     .limit(limit);
-  return openRequests(db, rows);
+  return (function* () {
+    const seen = new Set<string>();
+    for (const { request } of found) {
+      if (seen.has(request.id)) continue;
+      seen.add(request.id);
+      yield openRequest(db, request);
+    }
+  })();
 }
 
 export async function insertRejections(tx: Db, rows: NewPayerRejection[]): Promise<void> {

@@ -11,7 +11,7 @@ import { batched, type Batch } from '../batch.ts';
 import type { RequestState } from '../../workflow/states.ts';
 import type { Db, Tx } from '../client.ts';
 import { cipherOf } from '../crypto/index.ts';
-import { messages, requestItems, requests } from '../schema.ts';
+import { memberRequests, messages, requestItems, requests } from '../schema.ts';
 import { openMessage, openRequest, openRequests, sealPayload, sealSummary, splitSummary, type MessageRow, type RequestRow } from './sealed-rows.ts';
 
 export type { MessageRow, RequestRow };
@@ -60,13 +60,16 @@ export async function insertRequest(tx: Db, r: NewRequest, initial: RequestState
       .where(and(eq(requests.orgId, r.orgId), eq(requests.kind, r.kind), eq(requests.idempotencyKey, r.idempotencyKey)));
     return { row: openRequest(tx, existing!), created: false };
   }
-  if (r.items?.length) {
-    // Its lines go with the caller's batch, when there is one.
+  const row = inserted[0]!;
+  if (r.items?.length || sealed.memberIdHashes.length) {
+    // Its lines and its member index go with the caller's batch, when there is one.
     await batched(tx, batch, (b) => {
-      for (const i of r.items!) b.insert(requestItems, { requestId: id, sequence: i.sequence, traceNumber: i.traceNumber ?? null, detail: i.detail ?? {} });
+      for (const i of r.items ?? []) b.insert(requestItems, { requestId: id, sequence: i.sequence, traceNumber: i.traceNumber ?? null, detail: i.detail ?? {} });
+      for (const memberHash of sealed.memberIdHashes) b.insert(memberRequests, { orgId: r.orgId, memberHash, createdAt: row.createdAt, requestId: id });
     });
   }
-  return { row: openRequest(tx, inserted[0]!), created: true };
+  // The summary just sealed, whole: nothing to decrypt.
+  return { row: { ...row, summary: r.summary ?? {} }, created: true };
 }
 
 export async function findRequest(db: Db, orgId: string, id: string): Promise<RequestRow | undefined> {
