@@ -29,7 +29,7 @@ import postgres from 'postgres';
 import { freshDatabase } from './fresh-database.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
-const CONNECTIONS = 50;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const EXAMPLE = readFileSync(`${PAS_EXAMPLES}/Bundle-SurgicalRequestBundleExample.json`, 'utf8');
 const PG_URL = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || '';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -52,13 +52,17 @@ interface Phase {
   non2xx: number;
   errors: number;
   cpuMsPerRequest?: number;
+  /** CPU per answered request of the payer simulator and of this process (the load generator). */
+  simCpuMsPerRequest?: number;
+  loadCpuMsPerRequest?: number;
   locks?: LockSamples;
 }
 
 function line(p: Phase) {
   const cpu = p.cpuMsPerRequest !== undefined ? `   CPU ${p.cpuMsPerRequest.toFixed(2)} ms/req` : '';
+  const others = p.simCpuMsPerRequest !== undefined ? `   (payer sim ${p.simCpuMsPerRequest.toFixed(2)}, load generator ${p.loadCpuMsPerRequest!.toFixed(2)} ms/req)` : '';
   const locks = p.locks ? `   lock waits: ${p.locks.withWaiter}/${p.locks.samples} samples had a waiting backend (mean ${p.locks.meanWaiting.toFixed(2)} waiting, ${p.locks.meanActive.toFixed(1)} active)` : '';
-  return `${p.name.padEnd(14)} ${(p.ok / SECONDS).toFixed(1).padStart(7)} req/s   p50 ${String(p.p50).padStart(5)} ms   p99 ${String(p.p99).padStart(6)} ms   non-2xx ${p.non2xx} errors ${p.errors}${cpu}${locks}`;
+  return `${p.name.padEnd(14)} ${(p.ok / SECONDS).toFixed(1).padStart(7)} req/s   p50 ${String(p.p50).padStart(5)} ms   p99 ${String(p.p99).padStart(6)} ms   non-2xx ${p.non2xx} errors ${p.errors}${cpu}${others}${locks}`;
 }
 
 /** User+system CPU seconds of a process so far (Linux /proc; clock ticks of 1/100 s). */
@@ -168,14 +172,18 @@ async function gatewayPhase(dir: string, instances: number): Promise<Phase> {
   const gws: ChildServer[] = [];
   try {
     const profile = process.env.BENCH_PROFILE && instances === 1 ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+    // BENCH_NODE_ARGS: more flags for the gateway processes (e.g. --perf-basic-prof for perf).
+    profile.push(...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []));
     // One after the other: the first seeds the demo data, the second finds it (same keys directory).
     for (let i = 0; i < instances; i++) gws.push(await startServer(['--demo'], env, 60_000, { nodeArgs: profile }));
     const token = await tokenFor(gws[0]!.url, env.PRIORGATE_DATA_DIR);
     const urls = gws.map((g) => `${g.url}/fhir/Claim/$submit`);
     // Warm-up: JIT, the compiled validator, pools.
     await Promise.all(urls.map((u) => runFor(u, { authorization: `Bearer ${token}` }, Math.min(5, SECONDS), Math.ceil(CONNECTIONS / urls.length))));
-    return await measure(instances === 1 ? 'gateway' : `gateway x${instances}`, urls, { authorization: `Bearer ${token}` }, gws.map((g) => g.proc), db?.url);
+    return await measure(instances === 1 ? 'gateway' : `gateway x${instances}`, urls, { authorization: `Bearer ${token}` }, gws.map((g) => g.proc), db?.url, sim);
   } finally {
+    // BENCH_OUTPUT=FILE: what the (first) gateway printed, e.g. with BENCH_NODE_ARGS=--trace-deopt.
+    if (process.env.BENCH_OUTPUT && gws[0]) writeFileSync(process.env.BENCH_OUTPUT, gws[0].output());
     for (const g of gws) await g.stop();
     sim.kill('SIGTERM');
     await db?.drop();
@@ -183,20 +191,25 @@ async function gatewayPhase(dir: string, instances: number): Promise<Phase> {
 }
 
 /** Load on every url at once (the connections split between them), CPU of `procs`, lock samples. */
-async function measure(name: string, urls: string[], headers: Record<string, string>, procs: ChildProcess[], dbUrl: string | undefined): Promise<Phase> {
+async function measure(name: string, urls: string[], headers: Record<string, string>, procs: ChildProcess[], dbUrl: string | undefined, sim?: ChildProcess): Promise<Phase> {
   const locks = sampleLocks(dbUrl);
   const before = procs.map((p) => cpuSeconds(p.pid!));
+  const simBefore = sim ? cpuSeconds(sim.pid!) : 0;
+  const loadBefore = process.cpuUsage();
   const results = await Promise.all(urls.map((u) => runFor(u, headers, SECONDS, Math.ceil(CONNECTIONS / urls.length))));
   const cpu = procs.reduce((sum, p, i) => sum + cpuSeconds(p.pid!) - before[i]!, 0);
+  const load = process.cpuUsage(loadBefore);
   const ok = results.reduce((n, r) => n + r['2xx'], 0);
+  const perRequest = (seconds: number) => (seconds * 1000) / Math.max(1, ok);
   return {
+    ...(sim ? { simCpuMsPerRequest: perRequest(cpuSeconds(sim.pid!) - simBefore), loadCpuMsPerRequest: perRequest((load.user + load.system) / 1e6) } : {}),
     name,
     ok,
     p50: Math.max(...results.map((r) => r.latency.p50)),
     p99: Math.max(...results.map((r) => r.latency.p99)),
     non2xx: results.reduce((n, r) => n + r.non2xx, 0),
     errors: results.reduce((n, r) => n + r.errors, 0),
-    cpuMsPerRequest: (cpu * 1000) / Math.max(1, ok),
+    cpuMsPerRequest: perRequest(cpu),
     locks: await locks.stop(),
   };
 }
