@@ -148,6 +148,9 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
     const payer = payerFor(deps, s, bundle);
     const now = deps.now?.() ?? new Date();
     const facts = readingClientData(log, 'facts', () => claimFacts(bundle));
+    // Looked up together (one round trip, not two); the organization is wanted further down.
+    const orgLookup = findOrganization(deps.db, auth.orgId);
+    orgLookup.catch(() => {});
     const existing = await findByIdempotencyKey(deps.db, auth.orgId, facts.idempotencyKey);
     const revision = revisionKind(bundle);
     if (!existing && revision === 'update') await refuseUpdateOfCancelled(deps, auth.orgId, facts);
@@ -162,7 +165,7 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
       await quality.refuse(c.var.requestId);
       return c.body(JSON.stringify(refusalOutcome(quality.findings)), 422, { 'Content-Type': FHIR_JSON });
     }
-    const org = await findOrganization(deps.db, auth.orgId);
+    const org = await orgLookup;
     const options = optionsFor(deps, org?.npi, payer, now);
     // Translated as it will be sent to this payer, so the check judges what leaves.
     const translated = readingClientData(log, 'translate', () => pasRequestTo278(outgoing as never, options));
