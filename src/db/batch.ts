@@ -19,14 +19,81 @@
  *
  * @example const b = new Batch(tx); b.insert(messages, row); const job = b.returning(insertJob); await b.flush(); (await job)[0].id
  */
-import { sql, type SQL, type SQLWrapper } from 'drizzle-orm';
-import type { PgTable } from 'drizzle-orm/pg-core';
-import { rows, type Db } from './client.ts';
+import { getTableColumns, is, SQL, type SQLWrapper } from 'drizzle-orm';
+import { getTableConfig, type PgColumn, type PgDialect, type PgTable } from 'drizzle-orm/pg-core';
+import { sendText, type Db } from './client.ts';
 
 interface Returning {
   statement: SQLWrapper;
   resolve: (rows: Record<string, unknown>[]) => void;
   reject: (e: unknown) => void;
+}
+
+/** One part of the statement: its SQL text, its parameters numbered from $1. */
+interface Part {
+  text: string;
+  params: unknown[];
+}
+
+/**
+ * How rows of a table are written, worked out once per table: the quoted column list, and per
+ * column the row key, the driver encoding and the default — what drizzle's insert builder does for
+ * every row of every call. Built here, a batch's rows cost a string join, not a query-builder tree
+ * of hundreds of nodes walked on every flush.
+ */
+interface TableShape {
+  target: string;
+  columnList: string;
+  columns: { key: string; column: PgColumn }[];
+}
+const shapes = new WeakMap<PgTable, TableShape>();
+
+function shapeOf(table: PgTable): TableShape {
+  let shape = shapes.get(table);
+  if (!shape) {
+    const { name, schema } = getTableConfig(table);
+    const columns = Object.entries(getTableColumns(table) as Record<string, PgColumn>)
+      // Generated columns are never written (drizzle's own rule; the method is not in its types).
+      .filter(([, c]) => !(c as unknown as { shouldDisableInsert(): boolean }).shouldDisableInsert())
+      .map(([key, column]) => ({ key, column }));
+    shape = {
+      target: `${schema ? `"${schema}".` : ''}"${name}"`,
+      columnList: columns.map(({ column }) => `"${column.name}"`).join(', '),
+      columns,
+    };
+    shapes.set(table, shape);
+  }
+  return shape;
+}
+
+/**
+ * The insert of `rows` as drizzle would write it (a missing value takes the column's JS default
+ * function, else its SQL default), or undefined when a row holds an SQL expression (then drizzle
+ * writes it).
+ */
+function insertText(table: PgTable, rows: Record<string, unknown>[]): Part | undefined {
+  const shape = shapeOf(table);
+  const params: unknown[] = [];
+  const tuples: string[] = [];
+  for (const row of rows) {
+    const values: string[] = [];
+    for (const { key, column } of shape.columns) {
+      let v = row[key];
+      if (v === undefined) {
+        if (column.defaultFn) v = column.defaultFn();
+        else if (!column.default && column.onUpdateFn) v = column.onUpdateFn();
+        else {
+          values.push('default');
+          continue;
+        }
+      }
+      if (is(v, SQL)) return undefined;
+      params.push(v === null ? null : column.mapToDriverValue(v));
+      values.push(`$${params.length}`);
+    }
+    tuples.push(`(${values.join(', ')})`);
+  }
+  return { text: `insert into ${shape.target} (${shape.columnList}) values ${tuples.join(', ')}`, params };
 }
 
 export class Batch {
@@ -66,40 +133,54 @@ export class Batch {
 
   /** Sends what is pending as one statement (nothing when nothing is), and starts empty again. */
   async flush(): Promise<void> {
-    const parts: SQLWrapper[] = [...[...this.inserts].map(([table, values]) => this.tx.insert(table).values(values)), ...this.statements];
+    const dialect = (this.tx as unknown as { dialect: PgDialect }).dialect;
+    const built = (w: SQLWrapper): Part => {
+      const q = dialect.sqlToQuery(w.getSQL());
+      return { text: q.sql, params: q.params };
+    };
     const returnings = this.returnings.splice(0);
-    this.inserts.clear();
-    this.statements.length = 0;
     try {
-      if (parts.length === 0 && returnings.length === 1) {
-        returnings[0]!.resolve(await rows(this.tx, returnings[0]!.statement.getSQL()));
-      } else if (parts.length === 1 && returnings.length === 0) {
-        await this.tx.execute(parts[0]!.getSQL());
-      } else if (parts.length + returnings.length > 0) {
-        await this.sendTogether(parts, returnings);
+      const parts: Part[] = [
+        ...[...this.inserts].map(([table, values]) => insertText(table, values) ?? built(this.tx.insert(table).values(values))),
+        ...this.statements.map(built),
+      ];
+      this.inserts.clear();
+      this.statements.length = 0;
+      if (parts.length + returnings.length === 0) return;
+      if (parts.length === 1 && returnings.length === 0) {
+        await sendText(this.tx, parts[0]!.text, parts[0]!.params);
+        return;
       }
+      const wanted = returnings.map((r) => built(r.statement));
+      if (parts.length === 0 && wanted.length === 1) {
+        returnings[0]!.resolve(await sendText(this.tx, wanted[0]!.text, wanted[0]!.params));
+        return;
+      }
+      await this.sendTogether(parts, wanted, returnings);
     } catch (e) {
+      this.inserts.clear();
+      this.statements.length = 0;
       for (const r of returnings) r.reject(e);
       throw e;
     }
   }
 
-  private async sendTogether(parts: SQLWrapper[], returnings: Returning[]): Promise<void> {
-    const ctes: SQL[] = [
-      ...parts.map((p, i) => sql`${sql.raw(`w${i}`)} as (${p.getSQL()})`),
-      ...returnings.map((r, i) => sql`${sql.raw(`r${i}`)} as (${r.statement.getSQL()})`),
-    ];
-    const head = sql`with ${sql.join(ctes, sql`, `)}`;
+  private async sendTogether(parts: Part[], wanted: Part[], returnings: Returning[]): Promise<void> {
+    const params: unknown[] = [];
+    // Each part's $n moves past the parameters of the parts before it.
+    const cte = (name: string, p: Part) => {
+      const offset = params.length;
+      params.push(...p.params);
+      return `${name} as (${offset ? p.text.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + offset}`) : p.text})`;
+    };
+    const head = `with ${[...parts.map((p, i) => cte(`w${i}`, p)), ...wanted.map((p, i) => cte(`r${i}`, p))].join(', ')}`;
     if (returnings.length === 0) {
-      await this.tx.execute(sql`${head} select 1`);
+      await sendText(this.tx, `${head} select 1`, params);
     } else if (returnings.length === 1) {
-      returnings[0]!.resolve(await rows(this.tx, sql`${head} select * from r0`));
+      returnings[0]!.resolve(await sendText(this.tx, `${head} select * from r0`, params));
     } else {
-      const union = sql.join(
-        returnings.map((_, i) => sql.raw(`select ${i} as part, to_jsonb(r${i}.*) as row from r${i}`)),
-        sql` union all `,
-      );
-      const out = await rows<{ part: number; row: Record<string, unknown> | string }>(this.tx, sql`${head} ${union}`);
+      const union = returnings.map((_, i) => `select ${i} as part, to_jsonb(r${i}.*) as row from r${i}`).join(' union all ');
+      const out = await sendText<{ part: number; row: Record<string, unknown> | string }>(this.tx, `${head} ${union}`, params);
       returnings.forEach((r, i) => r.resolve(out.filter((o) => Number(o.part) === i).map((o) => (typeof o.row === 'string' ? JSON.parse(o.row) : o.row))));
     }
   }

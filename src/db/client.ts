@@ -10,7 +10,7 @@ import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { PriorgateError } from '../errors/index.ts';
 import * as schema from './schema.ts';
-import { queryLogger } from './stats.ts';
+import { noteQuery, queryLogger } from './stats.ts';
 
 export type Schema = typeof schema;
 /** A database or an open transaction: query functions take this first (STYLE.md habit 8). */
@@ -180,4 +180,17 @@ export async function migrationStatus(db: Db): Promise<{ onDisk: number; applied
 export async function rows<T>(db: Db, query: SQL): Promise<T[]> {
   const r = (await db.execute(query)) as unknown as { rows?: T[] } | T[];
   return Array.isArray(r) ? r : (r.rows ?? []);
+}
+
+/**
+ * Sends SQL text and its parameters as they are, past the query builder (for statements built once
+ * per shape, such as a batch's inserts), in `db`'s transaction when it is one. Counted like every
+ * statement; rows come back as the driver gives them (column names as in the database).
+ */
+export async function sendText<T>(db: Db, text: string, params: unknown[]): Promise<T[]> {
+  noteQuery(text);
+  const client = (db as unknown as { session: { client: object } }).session.client;
+  // postgres.js (the client drizzle was given: preparing() makes it a prepared statement) or PGlite.
+  if ('unsafe' in client) return (client as { unsafe(t: string, p: unknown[]): Promise<T[]> }).unsafe(text, params);
+  return (await (client as { query(t: string, p: unknown[]): Promise<{ rows: T[] }> }).query(text, params)).rows;
 }

@@ -67,6 +67,33 @@ describe('a batch of writes', () => {
     expect(lines.map((l) => l.sequence).sort()).toEqual([1, 2]);
   });
 
+  it('writes each row as drizzle\'s own insert would: defaults for missing values, nulls, JSON, timestamps, numbers, and an SQL expression in a row', async () => {
+    const runAt = new Date('2026-03-04T05:06:07.089Z');
+    const rowsOf = [
+      { kind: 'test.same', payload: { a: [1, 'two', null], b: { c: true } }, runAt, maxAttempts: 3, lastError: null },
+      { kind: 'test.same', orgId: 'org-batch' },
+    ];
+    const withExpression = { kind: 'test.same', lastError: sql`'made by ' || 'postgres'` };
+    const { byBatch, byDrizzle } = await withTransaction(t.db, async (tx) => {
+      const b = new Batch(tx);
+      for (const r of rowsOf) b.insert(jobs, r);
+      b.insert(jobs, withExpression);
+      // A second table in the same statement, so the $n of each part must be moved past the first's.
+      batchAudit(b, { actor: 'system', action: 'a.same' });
+      await b.flush();
+      const byBatch = await tx.select().from(jobs).where(eq(jobs.kind, 'test.same')).orderBy(asc(jobs.id));
+      await tx.delete(jobs).where(eq(jobs.kind, 'test.same'));
+      await tx.insert(jobs).values([...rowsOf, withExpression]);
+      const byDrizzle = await tx.select().from(jobs).where(eq(jobs.kind, 'test.same')).orderBy(asc(jobs.id));
+      return { byBatch, byDrizzle };
+    });
+    const strip = (rs: (typeof jobs.$inferSelect)[]) => rs.map(({ id: _id, ...rest }) => rest);
+    expect(byBatch).toHaveLength(3);
+    expect(strip(byBatch)).toEqual(strip(byDrizzle));
+    expect(byBatch[0]).toMatchObject({ payload: { a: [1, 'two', null], b: { c: true } }, runAt, maxAttempts: 3, status: 'ready', lastError: null });
+    expect(byBatch[2]!.lastError).toBe('made by postgres');
+  });
+
   it('returns the rows of several writes, each to its own promise', async () => {
     const out = await withTransaction(t.db, async (tx) => {
       const b = new Batch(tx);
