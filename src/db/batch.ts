@@ -20,7 +20,7 @@
  * @example const b = new Batch(tx); b.insert(messages, row); const job = b.returning(insertJob); await b.flush(); (await job)[0].id
  */
 import { getTableColumns, is, SQL, type SQLWrapper } from 'drizzle-orm';
-import { getTableConfig, type PgColumn, type PgDialect, type PgTable } from 'drizzle-orm/pg-core';
+import { getTableConfig, type PgColumn, type PgDialect, type PgInsertValue, type PgTable } from 'drizzle-orm/pg-core';
 import { sendText, type Db } from './client.ts';
 
 interface Returning {
@@ -103,8 +103,8 @@ export class Batch {
 
   constructor(readonly tx: Db) {}
 
-  /** A row for `table`, inserted with the other rows for it (in the order added). */
-  insert<T extends PgTable>(table: T, row: T['$inferInsert']): void {
+  /** A row for `table`, inserted with the other rows for it (in the order added). A value may be an SQL expression. */
+  insert<T extends PgTable>(table: T, row: PgInsertValue<T>): void {
     const pending = this.inserts.get(table);
     if (pending) pending.push(row as Record<string, unknown>);
     else this.inserts.set(table, [row as Record<string, unknown>]);

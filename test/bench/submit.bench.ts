@@ -9,14 +9,17 @@
  *     recorded), then two gateway processes on one database with the load split between them.
  * Each phase gets a fresh database. Printed per phase: throughput, p50/p99, the gateway's CPU per
  * `$submit` (user+system time of the gateway processes from /proc over the run, divided by the
- * answers) and on Postgres the lock-wait samples (`pg_stat_activity` every 100 ms: how many
+ * answers) — and beside it, to show where the machine's CPU goes, the payer simulator's, the load
+ * generator's (this process) and, when Postgres runs on this machine, Postgres's — and on Postgres the lock-wait samples (`pg_stat_activity` every 100 ms: how many
  * backends wait on a lock). Then the ratios: gateway/floor (target >= 0.3) and two instances/one.
  *
  * Store: Postgres when DATABASE_URL or TEST_DATABASE_URL names a server (a database is created per
  * phase and dropped), else the embedded store. BENCH_SECONDS shortens the runs (default 20);
- * BENCH_PROFILE=DIR writes a CPU profile of the (single) gateway there.
+ * BENCH_PROFILE=DIR writes a CPU profile of the (single) gateway there; BENCH_CONNECTIONS changes the
+ * load's 50 connections; BENCH_NODE_ARGS adds node flags to the gateways (e.g. --perf-basic-prof);
+ * BENCH_OUTPUT=FILE keeps what the first gateway printed.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,14 +58,39 @@ interface Phase {
   /** CPU per answered request of the payer simulator and of this process (the load generator). */
   simCpuMsPerRequest?: number;
   loadCpuMsPerRequest?: number;
+  /** CPU of the Postgres server per answered request, when it runs on this machine. */
+  pgCpuMsPerRequest?: number;
   locks?: LockSamples;
 }
 
 function line(p: Phase) {
   const cpu = p.cpuMsPerRequest !== undefined ? `   CPU ${p.cpuMsPerRequest.toFixed(2)} ms/req` : '';
-  const others = p.simCpuMsPerRequest !== undefined ? `   (payer sim ${p.simCpuMsPerRequest.toFixed(2)}, load generator ${p.loadCpuMsPerRequest!.toFixed(2)} ms/req)` : '';
+  const pg = p.pgCpuMsPerRequest !== undefined ? `, postgres ${p.pgCpuMsPerRequest.toFixed(2)}` : '';
+  const others = p.simCpuMsPerRequest !== undefined ? `   (payer sim ${p.simCpuMsPerRequest.toFixed(2)}, load generator ${p.loadCpuMsPerRequest!.toFixed(2)}${pg} ms/req)` : '';
   const locks = p.locks ? `   lock waits: ${p.locks.withWaiter}/${p.locks.samples} samples had a waiting backend (mean ${p.locks.meanWaiting.toFixed(2)} waiting, ${p.locks.meanActive.toFixed(1)} active)` : '';
   return `${p.name.padEnd(14)} ${(p.ok / SECONDS).toFixed(1).padStart(7)} req/s   p50 ${String(p.p50).padStart(5)} ms   p99 ${String(p.p99).padStart(6)} ms   non-2xx ${p.non2xx} errors ${p.errors}${cpu}${others}${locks}`;
+}
+
+/**
+ * CPU seconds of every Postgres process on this machine (its backends, and what the postmaster
+ * collected from exited ones), or undefined when none runs here (a remote server).
+ */
+function postgresCpuSeconds(): number | undefined {
+  let ticks = 0;
+  let found = false;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    if (!stat.includes('(postgres)')) continue;
+    found = true;
+    const f = stat.split(') ')[1]!.split(' ');
+    ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  }
+  return found ? ticks / 100 : undefined;
 }
 
 /** User+system CPU seconds of a process so far (Linux /proc; clock ticks of 1/100 s). */
@@ -196,13 +224,16 @@ async function measure(name: string, urls: string[], headers: Record<string, str
   const before = procs.map((p) => cpuSeconds(p.pid!));
   const simBefore = sim ? cpuSeconds(sim.pid!) : 0;
   const loadBefore = process.cpuUsage();
+  const pgBefore = dbUrl ? postgresCpuSeconds() : undefined;
   const results = await Promise.all(urls.map((u) => runFor(u, headers, SECONDS, Math.ceil(CONNECTIONS / urls.length))));
   const cpu = procs.reduce((sum, p, i) => sum + cpuSeconds(p.pid!) - before[i]!, 0);
   const load = process.cpuUsage(loadBefore);
+  const pgAfter = pgBefore !== undefined ? postgresCpuSeconds() : undefined;
   const ok = results.reduce((n, r) => n + r['2xx'], 0);
   const perRequest = (seconds: number) => (seconds * 1000) / Math.max(1, ok);
   return {
     ...(sim ? { simCpuMsPerRequest: perRequest(cpuSeconds(sim.pid!) - simBefore), loadCpuMsPerRequest: perRequest((load.user + load.system) / 1e6) } : {}),
+    ...(pgBefore !== undefined && pgAfter !== undefined ? { pgCpuMsPerRequest: perRequest(pgAfter - pgBefore) } : {}),
     name,
     ok,
     p50: Math.max(...results.map((r) => r.latency.p50)),
