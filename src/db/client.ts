@@ -12,14 +12,17 @@ import { PriorgateError } from '../errors/index.ts';
 import * as schema from './schema.ts';
 import { noteQuery, queryLogger } from './stats.ts';
 
-export type Schema = typeof schema;
-/** A database or an open transaction: query functions take this first (STYLE.md habit 8). */
-export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+/**
+ * A database or an open transaction: query functions take this first (STYLE.md habit 8). Drizzle is
+ * given no schema (only the migrator is): the relational API (`db.query.*`) is not used, and with a
+ * schema drizzle builds a query builder for every table each time it opens a transaction.
+ */
+export type Db = PgDatabase<PgQueryResultHKT>;
 /**
  * An open transaction (`withTransaction` gives one): what a function takes when it must run inside
  * one — it locks rows, or its statements must commit together. A `Tx` is a `Db` too.
  */
-export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+export type Tx = PgTransaction<PgQueryResultHKT, Record<string, never>, ExtractTablesWithRelations<Record<string, never>>>;
 
 export interface Database {
   db: Db;
@@ -54,7 +57,7 @@ export async function openPostgres(url: string, opts: { max?: number } = {}): Pr
   const { drizzle } = await import('drizzle-orm/postgres-js');
   const { migrate } = await import('drizzle-orm/postgres-js/migrator');
   const client = postgres(url, { max: opts.max ?? 10, onnotice: () => {} });
-  const db: Db = drizzle(preparing(client), { schema, logger: queryLogger });
+  const db: Db = drizzle(preparing(client), { logger: queryLogger });
   return {
     db,
     kind: 'postgres',
@@ -145,7 +148,7 @@ export async function openEmbedded(dataDir: string | undefined, opts: { port?: n
   }
   const client = new PGlite(dataDir ? path.join(dataDir, 'pgdata') : undefined);
   await client.waitReady;
-  const db: Db = drizzle(client, { schema, logger: queryLogger });
+  const db: Db = drizzle(client, { logger: queryLogger });
   return {
     db,
     kind: 'embedded',
