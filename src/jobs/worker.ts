@@ -3,7 +3,7 @@
  * completes or retries them. `wake()` skips the wait after an enqueue in this process.
  */
 import type { Db } from '../db/client.ts';
-import { backoffMs, claimJobs, completeJob, failJob, type Job } from '../db/queries/jobs.ts';
+import { backoffMs, claimJobs, completeJob, extendLease, failJob, type Job } from '../db/queries/jobs.ts';
 import { withRetry } from '../db/tx.ts';
 import type { Logger } from '../log/index.ts';
 
@@ -36,14 +36,17 @@ export interface Worker {
  * used up or its failure is final. The worker loop uses it, and so does a process that claims a
  * job it just enqueued (`claimJob`) to run it at once.
  */
-export async function runClaimedJob(db: Db, parentLog: Logger, handler: JobHandler, job: Job, prepared?: unknown): Promise<JobOutcome> {
+export async function runClaimedJob(db: Db, parentLog: Logger, handler: JobHandler, job: Job, prepared?: unknown, leaseMs?: number): Promise<JobOutcome> {
   const log = parentLog.child({ jobId: job.id, kind: job.kind, authRequestId: job.requestId });
+  const release = leaseMs ? holdLease(db, log, job, leaseMs) : undefined;
   let outcome: JobOutcome;
   try {
     outcome = await handler(job, prepared);
   } catch (err) {
     log.error({ err }, 'job handler threw');
     outcome = { ok: false, error: (err as Error).name ?? 'error', retryable: true };
+  } finally {
+    release?.();
   }
   // The bookkeeping is retried like a transaction (a deadlock victim is run again), so a job done
   // is not left `running` to be redone after its lock expires.
@@ -56,6 +59,27 @@ export async function runClaimedJob(db: Db, parentLog: Logger, handler: JobHandl
   const status = await withRetry(() => failJob(db, job, failed.error, retryIn));
   log.warn({ attempt: job.attempts, status, retryInMs: retryIn, error: outcome.error }, 'job failed');
   return outcome;
+}
+
+/**
+ * Keeps the lease of a job while it runs: every third of `leaseMs`, pushed out to `leaseMs` again.
+ * A job that runs longer than its lease (a slow payer) is then not taken by another worker or
+ * instance while it is still running here; only a process that stopped renewing (it died) loses it.
+ * Returns the function that stops renewing.
+ */
+function holdLease(db: Db, log: Logger, job: Job, leaseMs: number): () => void {
+  const timer = setInterval(() => {
+    extendLease(db, job, leaseMs).then(
+      (held) => {
+        if (held) return;
+        log.warn({ attempt: job.attempts }, 'job lease taken by another claim while running');
+        clearInterval(timer);
+      },
+      (err) => log.warn({ err }, 'renewing a job lease failed'),
+    );
+  }, Math.max(50, Math.floor(leaseMs / 3)));
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 export function startWorker(opts: {
@@ -75,7 +99,7 @@ export function startWorker(opts: {
   let wakeUp: (() => void) | undefined;
   const inflight = new Set<Promise<void>>();
 
-  const runOne = async (job: Job, prepared?: unknown): Promise<void> => void (await runClaimedJob(opts.db, opts.log, opts.handlers[job.kind]!, job, prepared));
+  const runOne = async (job: Job, prepared?: unknown): Promise<void> => void (await runClaimedJob(opts.db, opts.log, opts.handlers[job.kind]!, job, prepared, lockMs));
 
   async function loop() {
     while (!stopped) {

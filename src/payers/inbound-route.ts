@@ -59,7 +59,7 @@ export function payerInboundRoutes(events: RequestEvents) {
         db: deps.db, log: c.var.log, senderId: deps.config.x12SenderId, events, ...(deps.now ? { now: deps.now } : {}),
         lenient: (id) => deps.services?.payers.get(id)?.config.x12?.leniency ?? [],
       };
-      await runNow(inbox, received.jobs, large ? undefined : parsed, c.var.log);
+      await runNow(inbox, received.jobs, large ? undefined : parsed, c.var.log, deps.config.jobLockMs);
       return c.body(received.ack, 200, { 'content-type': X12_TYPE });
     });
   };
@@ -69,11 +69,11 @@ export function payerInboundRoutes(events: RequestEvents) {
  * Runs the inbox jobs just committed, in this process, before answering. Any failure stays with
  * the job (retried by the worker); the payer's acknowledgment is already decided and stored.
  */
-async function runNow(inbox: InboxDeps, jobs: Job[], parsed: ParseResult | undefined, log: Logger): Promise<void> {
+async function runNow(inbox: InboxDeps, jobs: Job[], parsed: ParseResult | undefined, log: Logger, leaseMs: number): Promise<void> {
   const handler = inboxHandler(inbox);
   for (const job of jobs) {
     try {
-      await runClaimedJob(inbox.db, log, handler, job, parsed);
+      await runClaimedJob(inbox.db, log, handler, job, parsed, leaseMs);
     } catch (err) {
       log.error({ err, jobId: job.id }, 'inbox job not run after receipt; the worker will');
     }

@@ -161,13 +161,29 @@ export function completeJobStatement(id: number) {
   return sql`update jobs set status = 'done', locked_until = null, last_error = null where id = ${id}`;
 }
 
-/** Schedules a retry, or marks the job dead when its attempts are used up. Returns the new status. */
+/**
+ * Pushes a running job's lease out to `lockMs` from now, if this attempt still holds it (a claim
+ * counts an attempt: the attempt number is the lease's token). False when another claim has it.
+ */
+export async function extendLease(db: Db, job: Pick<Job, 'id' | 'attempts'>, lockMs: number): Promise<boolean> {
+  const held = await rows<{ id: number }>(
+    db,
+    sql`update jobs set locked_until = now() + (${lockMs}::int * interval '1 millisecond')
+        where id = ${job.id} and status = 'running' and attempts = ${job.attempts} returning id`,
+  );
+  return held.length > 0;
+}
+
+/**
+ * Schedules a retry, or marks the job dead when its attempts are used up. Returns the new status.
+ * Only the attempt that holds the job may: a runner whose lease another claim took changes nothing.
+ */
 export async function failJob(db: Db, job: Job, error: string, retryInMs: number | null): Promise<'ready' | 'dead'> {
   const dead = retryInMs === null || job.attempts >= job.maxAttempts;
   await db.execute(
     sql`update jobs set status = ${dead ? 'dead' : 'ready'}, locked_until = null, last_error = ${error.slice(0, 500)},
           run_at = now() + (${dead ? 0 : retryInMs}::int * interval '1 millisecond')
-        where id = ${job.id}`,
+        where id = ${job.id} and attempts = ${job.attempts}`,
   );
   return dead ? 'dead' : 'ready';
 }
