@@ -10,8 +10,14 @@ import { serve } from '@hono/node-server';
 import type { Config } from '../config/index.ts';
 import { MIN_TLS_VERSION } from '../net/index.ts';
 
-/** Idle keep-alive connections are closed after this long. */
-const KEEP_ALIVE_TIMEOUT_MS = 5_000;
+/**
+ * Idle keep-alive connections are closed after this long. Longer than the idle timeout of the
+ * clients and load balancers in front (60 s is the common one), so they close an idle connection
+ * before the server does: when the server closes first, a request the client sent on it at that
+ * moment is reset (ECONNRESET, a 502 at a load balancer) — seen with Node's default of 5 s whenever
+ * the event loop ran late under load.
+ */
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 
 type Fetch = (req: Request) => Response | Promise<Response>;
 
