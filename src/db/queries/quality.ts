@@ -3,7 +3,7 @@
  * payer calls and circuit-breaker events, and the look-ups the checks need. Report and health
  * aggregations are in quality-report.ts.
  */
-import { and, arrayOverlaps, asc, desc, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { rows, type Db } from '../client.ts';
 import { cipherOf } from '../crypto/index.ts';
 import { auditAlerts, auditEvents, messages, payerBreakerEvents, payerCalls, payerHealthScan, payerRejections, memberRequests, qualityWarnings, requests } from '../schema.ts';

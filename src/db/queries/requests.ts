@@ -6,7 +6,7 @@
  * summary's PHI fields. Rows returned carry plaintext, as if nothing were encrypted.
  */
 import { randomUUID } from 'node:crypto';
-import { and, arrayOverlaps, desc, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
+import { and, arrayOverlaps, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import { batched, type Batch } from '../batch.ts';
 import type { RequestState } from '../../workflow/states.ts';
 import type { Db, Tx } from '../client.ts';
