@@ -68,10 +68,12 @@ export async function runClaimedJob(db: Db, parentLog: Logger, handler: JobHandl
  * Returns the function that stops renewing.
  */
 function holdLease(db: Db, log: Logger, job: Job, leaseMs: number): () => void {
+  let stopped = false;
   const timer = setInterval(() => {
     extendLease(db, job, leaseMs).then(
       (held) => {
-        if (held) return;
+        // Not held after the handler finished is the job done, not taken.
+        if (held || stopped) return;
         log.warn({ attempt: job.attempts }, 'job lease taken by another claim while running');
         clearInterval(timer);
       },
@@ -79,7 +81,10 @@ function holdLease(db: Db, log: Logger, job: Job, leaseMs: number): () => void {
     );
   }, Math.max(50, Math.floor(leaseMs / 3)));
   timer.unref();
-  return () => clearInterval(timer);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
 }
 
 export function startWorker(opts: {
