@@ -261,7 +261,8 @@ describe('priorgate retention purge', () => {
     const forged = await cli(['audit', 'verify'], store.env);
     expect(forged.code, forged.text).toBe(1);
     expect(forged.stdout).toMatch(/the retention checkpoint at event 7 is not confirmed by a retention.purge event in the log/);
-  });
+    // Four command-line runs and four openings of the store: more than the default 30 s on a loaded machine.
+  }, 90_000);
 });
 
 describe.skipIf(usingPostgres)('retention purge beside a running server that holds the embedded store', () => {
