@@ -6,7 +6,7 @@ import type { Db } from '../db/client.ts';
 import { nextControlNumbers, nextEnvelopeNumbers } from '../db/queries/control-numbers.ts';
 import { ControlNumberBlocks } from '../eligibility/control-block.ts';
 import { assertSendable, traceOriginator, type PasRequestOptions } from '../translate/index.ts';
-import { fitForPayer, parseX12, writeX12, type CharacterChange, type ControlKind, type ControlNumbers, type Delimiters, type Interchange, type TransactionSet } from '../x12/index.ts';
+import { fitForPayer, writeX12, type CharacterChange, type ControlKind, type ControlNumbers, type Delimiters, type Interchange, type TransactionSet } from '../x12/index.ts';
 import type { Segment } from '../x12/types.ts';
 import type { PayerConfig } from '../rules/payers.ts';
 

@@ -5,7 +5,6 @@
  * Each revocation is audited (`staff.session.revoke`) in the transaction that deletes it.
  */
 import { appendAudit, recordAudit } from '../audit/index.ts';
-import type { Db } from '../db/client.ts';
 import { deleteSessionById, listSessions, sessionById, type SessionListRow } from '../db/queries/staff-auth.ts';
 import { can } from './permissions.ts';
 import { actorOf, type StaffDeps, type StaffPrincipal } from './types.ts';

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { run as translate } from '../../src/cli/commands/translate.ts';
 import { bodyOf } from '../../src/payers/x12-io.ts';
 import {
-  ackErrors, el, eligibility271ToFhir, mimeEntity, pasRequestTo278, pasTo275, promisedDocuments, read275, read999, requestPathOf, type Bundle,
+  ackErrors, el, eligibility271ToFhir, mimeEntity, pasRequestTo278, pasTo275, promisedDocuments, read275, read999, requestPathOf,
 } from '../../src/translate/index.ts';
 import { fitForPayer, InMemoryControlNumbers, parseX12, toCharacterSet, validateX12, writeX12, type Segment } from '../../src/x12/index.ts';
 import { runCommand } from '../helpers/cli-io.ts';

@@ -6,7 +6,6 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { eq } from 'drizzle-orm';
 import { upsertOrganization } from '../../src/db/queries/clients.ts';
 import { jobs } from '../../src/db/schema.ts';
@@ -18,7 +17,6 @@ import { clientAssertion, registerClient, tokenForm, type TestClient } from '../
 import { CORPUS_DIR } from '../helpers/corpus.ts';
 
 export const ORIGIN = 'http://gateway.test';
-const here = path.dirname(fileURLToPath(import.meta.url));
 const CORPUS = CORPUS_DIR;
 
 export function pasExample<T = Record<string, unknown>>(name: string): T {

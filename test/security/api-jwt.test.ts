@@ -14,7 +14,6 @@ import { trap, type Trap } from './trap.ts';
 
 const ORIGIN = 'http://gateway.test';
 const TOKEN_URL = `${ORIGIN}/auth/token`;
-const ISSUER = 'urn:priorgate:gateway';
 
 let t: TestApp;
 let a: TestClient;

@@ -12,7 +12,6 @@ import { rows } from '../../src/db/client.ts';
 import { messagesOf, worklist } from '../../src/db/queries/staff.ts';
 import { requestById } from '../../src/db/queries/requests.ts';
 import { eligibilityGateway, type EligibilityGateway } from '../eligibility/gateway.ts';
-import { PAS_EXAMPLES } from '../helpers/corpus.ts';
 import { inquiryFor, reviewCodes } from '../helpers/gateway.ts';
 import { canary, eligibilityWithCanary, needles, pasSubscription, pasWithCanary, scanForPlaintext, textColumns, until, type Canary } from './crypto-kit.ts';
 import { receiver, type Receiver } from '../notify/helpers.ts';

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportHeadToFile, inclusionProof, readWitnessFile, verifyAudit, type VerifyResult, type WitnessHead } from '../../audit/index.ts';
 import { loadConfig } from '../../config/index.ts';
-import { FLAG_REASONS, flagRecord, unflagRecord } from '../../monitor/index.ts';
+import { flagRecord, unflagRecord } from '../../monitor/index.ts';
 import { operatorCall, operatorRequest, runningServer, withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
 import { usageOf } from '../help.ts';

@@ -10,7 +10,6 @@ import { parseArgs } from 'node:util';
 import { appendAudit } from '../../audit/index.ts';
 import { parseScope, PROVIDER_SCOPES, setClientEnabled } from '../../auth/index.ts';
 import { loadConfig } from '../../config/index.ts';
-import type { Db } from '../../db/client.ts';
 import { npiProblem } from '../../fhir/npi.ts';
 import { vetEndpoint } from '../../net/index.ts';
 import { findOrganization, upsertClient, upsertOrganization } from '../../db/queries/clients.ts';

@@ -4,7 +4,6 @@
  */
 import { parseArgs } from 'node:util';
 import { appendAudit } from '../../audit/index.ts';
-import type { Db } from '../../db/client.ts';
 import { issuePayerSecret } from '../../payers/inbound-auth.ts';
 import { withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';

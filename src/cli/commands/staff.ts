@@ -15,7 +15,6 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { appendAudit } from '../../audit/index.ts';
 import { hashPassword } from '../../auth/index.ts';
-import type { Db } from '../../db/client.ts';
 import { insertStaffUser, organizationExists, staffByUsername } from '../../db/queries/staff.ts';
 import { resetMfa, ROLES, unlockUser } from '../../staff/index.ts';
 import { withDatabase } from '../database.ts';

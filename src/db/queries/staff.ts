@@ -7,7 +7,7 @@
 import { and, arrayOverlaps, asc, desc, eq, gt, gte, ilike, inArray, lt, lte, notInArray, or, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../client.ts';
 import { cipherOf } from '../crypto/index.ts';
-import { auditEvents, jobs, messages, organizations, payers, requestItems, requests, staffSessions, staffUsers } from '../schema.ts';
+import { auditEvents, jobs, messages, organizations, payers, requestItems, requests, staffUsers } from '../schema.ts';
 import { SETTLED_STATES as SETTLED } from '../../workflow/states.ts';
 import { clearPatch } from './requests.ts';
 import { openMessage, openPayload, openRequest, openRequests, type RequestRow } from './sealed-rows.ts';

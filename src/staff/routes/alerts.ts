@@ -6,7 +6,6 @@
  */
 import type { Hono } from 'hono';
 import { appendAudit } from '../../audit/index.ts';
-import type { Db } from '../../db/client.ts';
 import { acknowledgeAlert, listAlerts } from '../../db/queries/monitor.ts';
 import type { AppEnv } from '../../http/context.ts';
 import { allow, csrfGuard, staffOf, uiGuard } from '../guards.ts';

@@ -1,12 +1,10 @@
 /** Reads the shared PAS 2.2.1 corpus in place (never copied into the repo); tests mutate deep copies. */
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Bundle } from '../../../src/fhir/bundle.ts';
 import type { ValidationIssue } from '../../../src/fhir/validate/index.ts';
 import { CORPUS_DIR } from '../../helpers/corpus.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 export const CORPUS = CORPUS_DIR;
 const PAS = path.join(CORPUS, 'pas-2.2.1');
 
