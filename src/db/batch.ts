@@ -16,6 +16,8 @@
  * Rules: the parts must not depend on each other (they see the same snapshot: nothing one writes is
  * visible to another), and no row may be changed by two parts. Constraints are checked when the
  * statement ends, so a part may reference a row inserted by an earlier statement of the transaction.
+ * A statement added as SQL is renumbered into the whole by rewriting its `$n`: it must not carry a
+ * literal that contains `$` and a digit (pass such a value as a parameter).
  *
  * @example const b = new Batch(tx); b.insert(messages, row); const job = b.returning(insertJob); await b.flush(); (await job)[0].id
  */
