@@ -135,19 +135,18 @@ export class Batch {
 
   /** Sends what is pending as one statement (nothing when nothing is), and starts empty again. */
   async flush(): Promise<void> {
+    // Taken at once: the batch is empty again before anything is awaited.
+    const inserts = [...this.inserts];
+    const statements = this.statements.splice(0);
+    const returnings = this.returnings.splice(0);
+    this.inserts.clear();
     const dialect = (this.tx as unknown as { dialect: PgDialect }).dialect;
     const built = (w: SQLWrapper): Part => {
       const q = dialect.sqlToQuery(w.getSQL());
       return { text: q.sql, params: q.params };
     };
-    const returnings = this.returnings.splice(0);
     try {
-      const parts: Part[] = [
-        ...[...this.inserts].map(([table, values]) => insertText(table, values) ?? built(this.tx.insert(table).values(values))),
-        ...this.statements.map(built),
-      ];
-      this.inserts.clear();
-      this.statements.length = 0;
+      const parts: Part[] = [...inserts.map(([table, values]) => insertText(table, values) ?? built(this.tx.insert(table).values(values))), ...statements.map(built)];
       if (parts.length + returnings.length === 0) return;
       if (parts.length === 1 && returnings.length === 0) {
         await sendText(this.tx, parts[0]!.text, parts[0]!.params);
@@ -160,8 +159,6 @@ export class Batch {
       }
       await this.sendTogether(parts, wanted, returnings);
     } catch (e) {
-      this.inserts.clear();
-      this.statements.length = 0;
       for (const r of returnings) r.reject(e);
       throw e;
     }
