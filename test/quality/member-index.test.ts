@@ -72,9 +72,12 @@ describe('the member index', () => {
     const kept = await store('org-mi', [m], '1990-04-04');
     await t.db.delete(requests).where(eq(requests.id, gone.row.id));
     expect(await ids('org-mi', [m])).toEqual([kept.row.id]);
+    // Resealed with the same hashes (a key rotation): still found, once.
+    await updateRequestSealed(t.db, kept.row.id, { summary: {}, summaryPhi: null, memberIdHashes: kept.row.memberIdHashes }, kept.row.memberIdHashes);
+    expect(await ids('org-mi', [m])).toEqual([kept.row.id]);
     // Resealed under a new member id: found by it, no longer by the old one.
     const renamed = `${m}-new`;
-    await updateRequestSealed(t.db, kept.row.id, { summary: {}, summaryPhi: null, memberIdHashes: [cipherOf(t.db).searchHash('member-id', renamed)] });
+    await updateRequestSealed(t.db, kept.row.id, { summary: {}, summaryPhi: null, memberIdHashes: [cipherOf(t.db).searchHash('member-id', renamed)] }, kept.row.memberIdHashes);
     expect(await ids('org-mi', [m])).toEqual([]);
     expect(await ids('org-mi', [renamed])).toEqual([kept.row.id]);
   });

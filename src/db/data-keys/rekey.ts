@@ -103,7 +103,7 @@ export async function rekeyPass(db: Db, cipher: FieldCipher, opts: RekeyOptions 
             const phi = r.summaryPhi
               ? (JSON.parse(cipher.open(r.summaryPhi, { table: 'requests', column: 'summary_phi', id: r.id })) as Record<string, unknown>)
               : splitSummary(r.summary).phi;
-            await updateRequestSealed(tx, r.id, sealSummary(cipher, r.id, { ...r.summary, ...phi }));
+            await updateRequestSealed(tx, r.id, sealSummary(cipher, r.id, { ...r.summary, ...phi }), r.memberIdHashes);
             n++;
           } catch (e) {
             fail('requests', r.id, e);

@@ -9,6 +9,7 @@
 import { and, asc, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { rows as rowsOf, type Db } from '../client.ts';
 import { dataKeys, eligibilityBatches, eligibilityBatchResults, jobs, memberRequests, messages, requests } from '../schema.ts';
+import { memberIndexRows } from './requests.ts';
 import { JOB_ENVELOPE_KEY, PHI_SUMMARY_KEYS } from './sealed-rows.ts';
 
 export type DataKeyRow = typeof dataKeys.$inferSelect;
@@ -91,7 +92,7 @@ export async function updateMessagePayload(tx: Db, id: string, payload: string):
 
 export async function requestsToReseal(tx: Db, prefix: string, after: string | undefined, limit: number) {
   return tx
-    .select({ id: requests.id, summary: requests.summary, summaryPhi: requests.summaryPhi })
+    .select({ id: requests.id, summary: requests.summary, summaryPhi: requests.summaryPhi, memberIdHashes: requests.memberIdHashes })
     .from(requests)
     .where(
       and(
@@ -105,12 +106,19 @@ export async function requestsToReseal(tx: Db, prefix: string, after: string | u
     .for('update', { skipLocked: true });
 }
 
-export async function updateRequestSealed(tx: Db, id: string, v: { summary: Record<string, unknown>; summaryPhi: string | null; memberIdHashes: string[] }): Promise<void> {
-  const [row] = await tx.update(requests).set(v).where(eq(requests.id, id)).returning({ orgId: requests.orgId, createdAt: requests.createdAt });
-  // The member index follows the hashes (a legacy row gets its first ones here).
+/**
+ * Stores a request resealed. The member index follows its hashes when they changed (a legacy row
+ * gets its first ones here); a key rotation leaves them as they were (the search key is not rotated).
+ * @param before the hashes the row had
+ */
+export async function updateRequestSealed(tx: Db, id: string, v: { summary: Record<string, unknown>; summaryPhi: string | null; memberIdHashes: string[] }, before: readonly string[]): Promise<void> {
+  const [row] = await tx.update(requests).set(v).where(eq(requests.id, id)).returning({ id: requests.id, orgId: requests.orgId, createdAt: requests.createdAt });
+  if (!row || sameSet(before, v.memberIdHashes)) return;
   await tx.delete(memberRequests).where(eq(memberRequests.requestId, id));
-  if (row && v.memberIdHashes.length) await tx.insert(memberRequests).values(v.memberIdHashes.map((memberHash) => ({ orgId: row.orgId, memberHash, createdAt: row.createdAt, requestId: id })));
+  if (v.memberIdHashes.length) await tx.insert(memberRequests).values(memberIndexRows(row, v.memberIdHashes));
 }
+
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
 export async function jobsToReseal(tx: Db, prefix: string, after: number | undefined, limit: number) {
   return tx

@@ -65,11 +65,16 @@ export async function insertRequest(tx: Db, r: NewRequest, initial: RequestState
     // Its lines and its member index go with the caller's batch, when there is one.
     await batched(tx, batch, (b) => {
       for (const i of r.items ?? []) b.insert(requestItems, { requestId: id, sequence: i.sequence, traceNumber: i.traceNumber ?? null, detail: i.detail ?? {} });
-      for (const memberHash of sealed.memberIdHashes) b.insert(memberRequests, { orgId: r.orgId, memberHash, createdAt: row.createdAt, requestId: id });
+      for (const m of memberIndexRows({ id, orgId: r.orgId, createdAt: row.createdAt }, sealed.memberIdHashes)) b.insert(memberRequests, m);
     });
   }
   // The summary just sealed, whole: nothing to decrypt.
   return { row: { ...row, summary: r.summary ?? {} }, created: true };
+}
+
+/** A request's rows in the member index (`member_requests`): one per member id hash. */
+export function memberIndexRows(request: Pick<RequestRow, 'id' | 'orgId' | 'createdAt'>, hashes: readonly string[]): (typeof memberRequests.$inferInsert)[] {
+  return hashes.map((memberHash) => ({ orgId: request.orgId, memberHash, createdAt: request.createdAt, requestId: request.id }));
 }
 
 export async function findRequest(db: Db, orgId: string, id: string): Promise<RequestRow | undefined> {
