@@ -72,31 +72,40 @@ function line(p: Phase) {
 }
 
 /**
+ * A process's command name and CPU seconds so far from /proc (clock ticks of 1/100 s): its own user
+ * and system time, and with `children` what it collected from exited children. Undefined when the
+ * process is gone.
+ */
+function procCpu(pid: number | string, children = false): { name: string; seconds: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const close = stat.lastIndexOf(') ');
+  const f = stat.slice(close + 2).split(' ');
+  const ticks = Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0);
+  return { name: stat.slice(stat.indexOf('(') + 1, close), seconds: ticks / 100 };
+}
+
+/** User+system CPU seconds of a process so far (it must be running). */
+function cpuSeconds(pid: number): number {
+  const p = procCpu(pid);
+  if (!p) throw new Error(`process ${pid} is gone`);
+  return p.seconds;
+}
+
+/**
  * CPU seconds of every Postgres process on this machine (its backends, and what the postmaster
  * collected from exited ones), or undefined when none runs here (a remote server).
  */
 function postgresCpuSeconds(): number | undefined {
-  let ticks = 0;
-  let found = false;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    if (!stat.includes('(postgres)')) continue;
-    found = true;
-    const f = stat.split(') ')[1]!.split(' ');
-    ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-  }
-  return found ? ticks / 100 : undefined;
-}
-
-/** User+system CPU seconds of a process so far (Linux /proc; clock ticks of 1/100 s). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  const pg = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .map((pid) => procCpu(pid, true))
+    .filter((p) => p?.name === 'postgres');
+  return pg.length ? pg.reduce((sum, p) => sum + p!.seconds, 0) : undefined;
 }
 
 async function tokenFor(url: string, dir: string): Promise<string> {
