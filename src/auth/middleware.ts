@@ -5,6 +5,7 @@
  */
 import type { MiddlewareHandler } from 'hono';
 import { decodeProtectedHeader, jwtVerify } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors/index.ts';
 import type { AppEnv } from '../http/context.ts';
 import { TOKEN_ALG, type KeyRing } from './keys.ts';
@@ -19,7 +20,39 @@ export interface KeyRingHolder {
 
 const BEARER = { 'WWW-Authenticate': 'Bearer realm="priorgate"' };
 
+/**
+ * A token whose signature was checked once: what it says, and what must still hold for it to be
+ * taken again without checking the signature.
+ */
+interface Verified {
+  claims: AccessClaims;
+  kid: string;
+  issuer: string;
+  /** `exp` and `nbf`, in seconds. */
+  exp: number;
+  nbf?: number;
+}
+
+/** Tokens checked per key ring. The same client sends the same token for its whole lifetime. */
+const verifiedTokens = new WeakMap<KeyRingHolder, LRUCache<string, Verified>>();
+const VERIFIED_TOKENS_KEPT = 10_000;
+
+/**
+ * Checks an access token: its signature by one of the ring's keys (by kid), typ, issuer, audience,
+ * expiry, and the claims the gateway puts in. A token already verified (the exact same text) is not
+ * verified again while it is unexpired, its issuer is the same and its key is still on the ring:
+ * an ES384 verification costs more CPU than the rest of a typical request's authentication.
+ */
 export async function verifyAccessToken(keys: KeyRingHolder, token: string, issuer: string): Promise<AccessClaims> {
+  let cache = verifiedTokens.get(keys);
+  if (!cache) verifiedTokens.set(keys, (cache = new LRUCache({ max: VERIFIED_TOKENS_KEPT })));
+  const hit = cache.get(token);
+  if (hit) {
+    // The same checks jose makes of exp and nbf (no clock tolerance), and the key not dropped since.
+    const now = Math.floor(Date.now() / 1000);
+    if (hit.exp > now && (hit.nbf === undefined || hit.nbf <= now) && hit.issuer === issuer && keys.current().verifiers.has(hit.kid)) return hit.claims;
+    cache.delete(token);
+  }
   let kid: string | undefined;
   try {
     const header = decodeProtectedHeader(token);
@@ -31,15 +64,21 @@ export async function verifyAccessToken(keys: KeyRingHolder, token: string, issu
   }
   let key = kid ? keys.current().verifiers.get(kid) : undefined;
   if (!key && kid) key = (await keys.refresh()).verifiers.get(kid);
-  if (!key) throw new AppError('unauthorized', 'access token was not issued by this gateway', undefined, BEARER);
+  if (!key || !kid) throw new AppError('unauthorized', 'access token was not issued by this gateway', undefined, BEARER);
+  let claims: AccessClaims;
+  let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
   try {
     // typ at+jwt (RFC 9068): a JWT of another kind signed by the same key is not an access token.
-    const { payload } = await jwtVerify(token, key, { algorithms: [TOKEN_ALG], issuer, audience: issuer, typ: 'at+jwt' });
+    ({ payload } = await jwtVerify(token, key, { algorithms: [TOKEN_ALG], issuer, audience: issuer, typ: 'at+jwt' }));
     if (typeof payload.org !== 'string' || typeof payload.sub !== 'string') throw new Error('claims');
-    return { clientId: payload.sub, orgId: payload.org, scopes: String(payload.scope ?? '').split(' ').filter(Boolean), issuedAt: payload.iat };
+    // Frozen: the same object answers every later request with this token.
+    claims = Object.freeze({ clientId: payload.sub, orgId: payload.org, scopes: Object.freeze(String(payload.scope ?? '').split(' ').filter(Boolean)) as string[], issuedAt: payload.iat });
   } catch {
     throw new AppError('unauthorized', 'access token is invalid or expired', undefined, BEARER);
   }
+  // Only a token that expires is kept (ours always do): one without exp would be trusted forever.
+  if (typeof payload.exp === 'number') cache.set(token, { claims, kid, issuer, exp: payload.exp, ...(typeof payload.nbf === 'number' ? { nbf: payload.nbf } : {}) });
+  return claims;
 }
 
 /**
