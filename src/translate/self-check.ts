@@ -1,14 +1,14 @@
 /**
  * The last gate before a translated body may leave: every value must be one X12 can carry in its
  * element (length, characters, code list, date format). The body is enveloped with throwaway
- * control numbers and run through our own validator; an element-level problem refuses the request
- * (TranslateError, a 422 at `$submit`) instead of sending a 278/270 the payer would reject with a
- * 999 hours later. Structure (loops, HL) is the mapping's job and is tested there.
+ * control numbers and read by our own reader with its element checks; an element-level problem
+ * refuses the request (TranslateError, a 422 at `$submit`) instead of sending a 278/270 the payer
+ * would reject with a 999 hours later. Structure (loops, HL) is the mapping's job and is tested there.
  *
  * The refusal names the X12 element and the kind of problem, never the value (the validator's own
  * messages may quote values, which can be PHI).
  */
-import { InMemoryControlNumbers, validateX12, writeX12, type Segment, type X12Issue } from '../x12/index.ts';
+import { InMemoryControlNumbers, parseX12, writeX12, x12Verdict, type Segment, type X12Issue } from '../x12/index.ts';
 import { TranslateError } from './errors.ts';
 
 /** IK403 element syntax error codes (X231A1), in words. */
@@ -50,7 +50,8 @@ export function assertCarriable(setId: keyof typeof GUIDES, segments: Segment[],
     },
     { controlNumbers: new InMemoryControlNumbers(), now: CHECK_DATE },
   );
-  const bad = validateX12(text).errors.find((e) => e.level === 'element' && e.severity === 'error');
+  // The reader's own issues: element problems need no acknowledgment to be found.
+  const bad = parseX12(text).errors.find((e) => e.level === 'element' && e.severity === 'error');
   if (bad) throw new TranslateError('unprocessable', `the ${setId} cannot carry this request: at ${where(bad)} ${PROBLEM[bad.code] ?? `X12 element error ${bad.code}`}`, expression);
 }
 
@@ -61,12 +62,13 @@ function where(i: X12Issue): string {
 
 /**
  * The pre-send check of a whole outbound interchange, exactly as it will leave: the same validator,
- * and the same verdict (read off its acknowledgment), as `priorgate validate` and `POST /payer/x12`.
+ * and the same verdict, as `priorgate validate` and `POST /payer/x12` (`x12Verdict`: clean X12 is
+ * accepted without writing its 999; anything else is judged by the acknowledgment).
  * Throws when the payer would reject it; the message names positions and codes, never values.
  * @example assertSendable(envelopeText, 'Bundle.entry[0].resource')
  */
 export function assertSendable(text: string, expression: string): void {
-  const v = validateX12(text);
+  const v = x12Verdict(text);
   if (v.accepted) return;
   const bad = v.errors.find((e) => e.severity === 'error');
   const what = bad ? `${bad.level} error ${bad.code}${bad.segmentId ? ` at ${where(bad)}` : ''}` : 'it is not acknowledged as accepted';

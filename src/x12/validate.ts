@@ -120,6 +120,25 @@ export function validateX12(input: string | ParseResult, opts: ValidateOptions =
   return finish(result.isX12, collector, opts);
 }
 
+/**
+ * The verdict alone, for checks that never send the acknowledgment (the pre-send checks): X12 that
+ * reads with no issue at all (not even a warning), every interchange holding a group and every group
+ * a transaction set, is what a 999 of all A's answers, so that is the verdict without writing and
+ * re-reading one. Anything else is judged by `validateX12` from the same parse: the acknowledgment
+ * decides. A test holds the two verdicts equal over the sample files and edge cases.
+ */
+export function x12Verdict(text: string): { accepted: boolean; errors: X12Issue[] } {
+  const parsed = parseX12(text);
+  const clean =
+    parsed.isX12 &&
+    parsed.errors.length === 0 &&
+    parsed.interchanges.length > 0 &&
+    parsed.interchanges.every((ic) => ic.ta1.length === 0 && ic.groups.length > 0 && ic.groups.every((g) => g.transactions.length > 0));
+  if (clean) return { accepted: true, errors: [] };
+  const v = validateX12(parsed);
+  return { accepted: v.accepted, errors: v.errors };
+}
+
 /** Streaming validation: memory stays bounded by the issues found, whatever the input size. */
 export async function validateX12Stream(input: StreamInput, opts: ValidateOptions & { encoding?: BufferEncoding } = {}): Promise<ValidationResult> {
   const collector = new Collector(opts.seen);
