@@ -16,7 +16,8 @@
  * Store: Postgres when DATABASE_URL or TEST_DATABASE_URL names a server (a database is created per
  * phase and dropped), else the embedded store. BENCH_SECONDS shortens the runs (default 20);
  * BENCH_PROFILE=DIR writes a CPU profile of the (single) gateway there; BENCH_CONNECTIONS changes the
- * load's 50 connections; BENCH_NODE_ARGS adds node flags to the gateways (e.g. --perf-basic-prof);
+ * load's 50 connections; BENCH_WARMUP_SECONDS the load before each measured run (default 15, for
+ * the floor and the gateway alike); BENCH_NODE_ARGS adds node flags to the gateways (e.g. --perf-basic-prof);
  * BENCH_OUTPUT=FILE keeps what the first gateway printed.
  */
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +34,12 @@ import { freshDatabase } from './fresh-database.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+/**
+ * Load before each measured run, not counted: a gateway process is long-lived, and V8 goes on
+ * optimizing its functions (about 1,700 of them, the generated validator's among them) for the first
+ * half minute of load; measured from 5 s, that compiling was a tenth of the gateway's CPU.
+ */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 15);
 const EXAMPLE = readFileSync(`${PAS_EXAMPLES}/Bundle-SurgicalRequestBundleExample.json`, 'utf8');
 const PG_URL = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || '';
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -179,6 +186,7 @@ async function floorPhase(dir: string): Promise<Phase> {
     proc.once('exit', (code) => reject(new Error(`floor server exited ${code}`)));
   });
   try {
+    if (WARMUP_SECONDS > 0) await runFor(`http://127.0.0.1:${port}/submit`, {}, WARMUP_SECONDS);
     return await measure('floor', [`http://127.0.0.1:${port}/submit`], {}, [proc], db?.url);
   } finally {
     await stopChild(proc);
@@ -216,7 +224,7 @@ async function gatewayPhase(dir: string, instances: number): Promise<Phase> {
     const token = await tokenFor(gws[0]!.url, env.PRIORGATE_DATA_DIR);
     const urls = gws.map((g) => `${g.url}/fhir/Claim/$submit`);
     // Warm-up: JIT, the compiled validator, pools.
-    await Promise.all(urls.map((u) => runFor(u, { authorization: `Bearer ${token}` }, Math.min(5, SECONDS), Math.ceil(CONNECTIONS / urls.length))));
+    if (WARMUP_SECONDS > 0) await Promise.all(urls.map((u) => runFor(u, { authorization: `Bearer ${token}` }, WARMUP_SECONDS, Math.ceil(CONNECTIONS / urls.length))));
     return await measure(instances === 1 ? 'gateway' : `gateway x${instances}`, urls, { authorization: `Bearer ${token}` }, gws.map((g) => g.proc), db?.url, sim);
   } finally {
     // BENCH_OUTPUT=FILE: what the (first) gateway printed, e.g. with BENCH_NODE_ARGS=--trace-deopt.
@@ -274,7 +282,7 @@ function runFor(url: string, headers: Record<string, string>, seconds: number, c
 
 const dir = mkdtempSync(path.join(tmpdir(), 'pg-bench-submit-'));
 try {
-  console.log(`$submit load: ${CONNECTIONS} connections, ${SECONDS} s per phase, store: ${PG_URL ? 'postgres' : 'embedded (PGlite)'}`);
+  console.log(`$submit load: ${CONNECTIONS} connections, ${SECONDS} s per phase after ${WARMUP_SECONDS} s of load not counted, store: ${PG_URL ? 'postgres' : 'embedded (PGlite)'}`);
   // BENCH_ONLY=gateway: the single gateway alone (profiling).
   const only = process.env.BENCH_ONLY === 'gateway';
   const floor = only ? undefined : await floorPhase(dir);
