@@ -65,7 +65,7 @@ export function startAuditLog(o: AuditLogServiceOptions): AuditLogService {
     if (o.witnessFile) await exportHeadToFile(o.db, o.witnessFile);
     if (o.witnessWebhook) {
       const r = await exportHeadToWebhook(o.db, o.witnessWebhook, o.jwksUrl);
-      if (r.error) o.log.warn({ error: r.error }, 'audit witness webhook failed; retrying at the next turn');
+      if (r.error) o.log.warn({ reason: r.error }, 'audit witness webhook failed; retrying at the next turn');
     }
   };
 

@@ -57,7 +57,7 @@ export async function runClaimedJob(db: Db, parentLog: Logger, handler: JobHandl
   const retryIn = outcome.retryable ? (outcome.retryInMs ?? backoffMs(job.attempts)) : null;
   const failed = outcome;
   const status = await withRetry(() => failJob(db, job, failed.error, retryIn));
-  log.warn({ attempt: job.attempts, status, retryInMs: retryIn, error: outcome.error }, 'job failed');
+  log.warn({ attempt: job.attempts, status, retryInMs: retryIn, reason: outcome.error }, 'job failed');
   return outcome;
 }
 

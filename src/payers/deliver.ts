@@ -236,7 +236,7 @@ export async function sendThroughPayer(
   });
   if (!sent.ok) {
     payer.breaker.failure();
-    d.log.warn({ [log.idKey]: request.id, payerId: payer.config.id, status: sent.status, error: sent.error }, log.message);
+    d.log.warn({ [log.idKey]: request.id, payerId: payer.config.id, status: sent.status, reason: sent.error }, log.message);
     return { outcome: await failWith(d, request, job, sent.error, sent.retryable) };
   }
   payer.breaker.success();

@@ -5,13 +5,15 @@
  * renews the lease, and a stale runner (its lease taken by a newer claim) cannot reschedule the job.
  * Run on the store under test; on Postgres the second worker is a real second connection pool.
  */
+import { Writable } from 'node:stream';
 import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client.ts';
 import { claimJobs, enqueue, extendLease, failJob } from '../../src/db/queries/jobs.ts';
 import { jobs } from '../../src/db/schema.ts';
-import { startWorker } from '../../src/jobs/index.ts';
+import { runClaimedJob, startWorker } from '../../src/jobs/index.ts';
+import { createLogger } from '../../src/log/index.ts';
 import { testDatabase, type TestDatabase } from '../helpers/db.ts';
 
 const LEASE_MS = 600;
@@ -84,5 +86,21 @@ describe('a job that runs longer than its lease', () => {
     expect(row).toMatchObject({ status: 'running', attempts: 2, lastError: null });
     // The holder's own renewal works.
     expect(await extendLease(t.db, second!, 60_000)).toBe(true);
+  });
+});
+
+describe('a job that fails', () => {
+  it('is logged with its reason (our own PHI-free text, as stored in last_error), so an operator sees why', async () => {
+    const kind = `test.reason.${Date.now()}`;
+    await enqueue(t.db, { kind });
+    const [job] = await claimJobs(t.db, [kind], 1, 60_000);
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', destination: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }) as never });
+    await runClaimedJob(t.db, logger, async () => ({ ok: false, error: 'payer answered HTTP 503', retryable: true }), job!);
+    logger.flush();
+    const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l['msg'] === 'job failed');
+    expect(line).toMatchObject({ reason: 'payer answered HTTP 503', status: 'ready', attempt: 1 });
+    const [row] = await t.db.select().from(jobs).where(eq(jobs.id, job!.id));
+    expect(row).toMatchObject({ status: 'ready', lastError: 'payer answered HTTP 503' });
   });
 });
