@@ -5,6 +5,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import path from 'node:path';
 import { rootCertificates } from 'node:tls';
@@ -28,9 +29,23 @@ export function trustAnchors(extraPem: string | undefined): string[] | undefined
   return extraPem ? [...rootCertificates, extraPem] : undefined;
 }
 
-/** A keep-alive HTTPS agent presenting `tls` (and verifying the peer against its `ca`). */
-export function httpsAgent(tls: TlsMaterial, maxSockets?: number): https.Agent {
-  return new https.Agent({ keepAlive: true, ...(maxSockets ? { maxSockets } : {}), ...tls, minVersion: MIN_TLS_VERSION, rejectUnauthorized: true });
+/**
+ * How long a kept-alive connection may sit idle before we close it: under the 5 s after which Node's
+ * and Apache's servers close theirs. A request written on a connection the server is closing at
+ * that moment fails (ECONNRESET) and the delivery waits for its retry; closing first avoids that.
+ * A server's own shorter `Keep-Alive: timeout=` is honoured too (Node's agent closes a second early).
+ */
+export const IDLE_SOCKET_MS = 4000;
+
+/**
+ * A keep-alive agent for `url`'s scheme: HTTPS presenting `tls` (and verifying the peer against its
+ * `ca`), or plain HTTP. Idle connections close after `idleMs`; a request in progress is not cut by
+ * it (the caller's deadline governs that).
+ */
+export function keepAliveAgent(url: URL, tls: TlsMaterial, opts: { maxSockets?: number; idleMs?: number } = {}): http.Agent {
+  const common = { keepAlive: true, timeout: opts.idleMs ?? IDLE_SOCKET_MS, ...(opts.maxSockets ? { maxSockets: opts.maxSockets } : {}) };
+  if (url.protocol !== 'https:') return new http.Agent(common);
+  return new https.Agent({ ...common, ...tls, minVersion: MIN_TLS_VERSION, rejectUnauthorized: true });
 }
 
 /**

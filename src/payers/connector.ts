@@ -7,8 +7,7 @@
  * is presented when the payer asks for mutual TLS.
  */
 import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import { httpsAgent, sendRequest, type TlsMaterial } from '../net/index.ts';
+import { keepAliveAgent, sendRequest, type TlsMaterial } from '../net/index.ts';
 import type { PayerConfig } from '../rules/payers.ts';
 import { buildCoreEnvelope, CoreEnvelopeError, parseCoreEnvelope, PAYLOAD_TYPES, SOAP_CONTENT_TYPE } from './core-soap.ts';
 
@@ -35,7 +34,7 @@ type Post = (url: string, body: string, headers: Record<string, string>) => Prom
 
 /** POSTs through the payer's agent; redirects are not followed (a 3xx is a final failure). */
 function poster(p: PayerConfig, endpoint: string, tls: TlsMaterial): Post {
-  const agent = new URL(endpoint).protocol === 'https:' ? httpsAgent(tls, p.maxConcurrency) : new http.Agent({ keepAlive: true, maxSockets: p.maxConcurrency });
+  const agent = keepAliveAgent(new URL(endpoint), tls, { maxSockets: p.maxConcurrency });
   return async (url, body, headers) => {
     const r = await sendRequest(new URL(url), { method: 'POST', body, headers, timeoutMs: p.timeoutMs, maxResponseBytes: MAX_RESPONSE_BYTES, agent });
     if (r.kind !== 'response') {
