@@ -30,8 +30,12 @@ export interface ChildServer {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** @param opts.port listen on this port (a restart keeps the address the payer pushes to) */
-export async function startServer(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000, opts: { port?: number; nodeArgs?: string[] } = {}): Promise<ChildServer> {
+/**
+ * @param timeoutMs how long the server may take to answer /healthz: a few seconds alone, but more
+ *   than 30 s when the whole suite runs on both stores at once on two cores
+ * @param opts.port listen on this port (a restart keeps the address the payer pushes to)
+ */
+export async function startServer(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 60_000, opts: { port?: number; nodeArgs?: string[] } = {}): Promise<ChildServer> {
   const port = opts.port ?? (await freePort());
   const started = Date.now();
   const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), BIN, 'serve', '--port', String(port), ...args], {
