@@ -127,5 +127,6 @@ describe('priorgate eligibility batch (a real process)', () => {
     expect((await batch([path.join(dir, 'nope.csv')])).code).toBe(2);
     const p = spawn(process.execPath, [BIN, 'eligibility', 'batch', path.join(dir, 'bad.csv'), '--payer', 'no-such-payer'], { env });
     expect(await new Promise((r) => p.on('exit', r))).toBe(2);
-  });
+    // Two CLI processes, each opening the store: 10 s alone, over 30 s with both suites on two cores.
+  }, 90_000);
 });
