@@ -123,10 +123,13 @@ describe('priorgate eligibility batch (a real process)', () => {
     expect(existsSync(out)).toBe(false);
   });
 
-  it('a missing roster or an unknown payer is a usage error (exit 2)', async () => {
+  it('a missing roster or an unknown payer is a usage error (exit 2), answered before any store is opened', async () => {
     expect((await batch([path.join(dir, 'nope.csv')])).code).toBe(2);
-    const p = spawn(process.execPath, [BIN, 'eligibility', 'batch', path.join(dir, 'bad.csv'), '--payer', 'no-such-payer'], { env });
+    // A data directory never used: a usage error leaves it as it was (no embedded store created).
+    const unused = path.join(dir, 'never-opened');
+    const p = spawn(process.execPath, [BIN, 'eligibility', 'batch', path.join(dir, 'bad.csv'), '--payer', 'no-such-payer'], { env: { ...env, PRIORGATE_DATA_DIR: unused, DATABASE_URL: '' } });
     expect(await new Promise((r) => p.on('exit', r))).toBe(2);
-    // Two CLI processes, each opening the store: 10 s alone, over 30 s with both suites on two cores.
+    expect(existsSync(unused)).toBe(false);
+    // Two CLI processes: seconds alone, past the 30 s default with both suites at once on two cores.
   }, 90_000);
 });

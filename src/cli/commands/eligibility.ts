@@ -24,7 +24,7 @@ import {
 import { CircuitBreaker } from '../../payers/breaker.ts';
 import { connectorFor } from '../../payers/connector.ts';
 import { payerTls } from '../../payers/tls.ts';
-import { loadPayers } from '../../rules/payers.ts';
+import { loadPayers, type PayerConfig } from '../../rules/payers.ts';
 import { withDatabase } from '../database.ts';
 import { type CliIo, EXIT, println } from '../io.ts';
 import { usageOf } from '../help.ts';
@@ -63,13 +63,23 @@ function onSignals(controller: AbortController, io: CliIo): () => void {
   };
 }
 
-async function batch(file: string, v: Record<string, string | undefined>, io: CliIo, database: Database, config: Config, checked: boolean): Promise<number> {
+/**
+ * What the command line asks for, checked before anything is opened: the roster file, the payer
+ * (in the rules, taking X12 270s) and the concurrency. A usage error is answered at once, not after
+ * the store has been opened (seconds for the embedded store).
+ */
+function batchArguments(file: string, v: Record<string, string | undefined>, config: Config): { payer: PayerConfig; concurrency: number } {
   if (file !== '-' && !existsSync(file)) throw new UsageError(`cannot read the roster ${file}`);
   const payer = loadPayers(`${config.rulesDir}/payers`).payers.find((p) => p.id === v.payer);
   if (!payer) throw new UsageError(`no payer "${v.payer}" in ${config.rulesDir}/payers`);
   if (!payer.x12) throw new UsageError(`payer "${payer.id}" takes no X12 270 (connector ${payer.connector})`);
   const concurrency = Number(v.concurrency ?? payer.maxConcurrency);
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new UsageError('--concurrency must be 1-256');
+  return { payer, concurrency };
+}
+
+async function batch(file: string, v: Record<string, string | undefined>, io: CliIo, database: Database, config: Config, args: { payer: PayerConfig; concurrency: number }, checked: boolean): Promise<number> {
+  const { payer, concurrency } = args;
   const endpoint = await endpointFor(database.db, payer, v.endpoint);
   // Nothing to check against: one line with the cause, no results file, no 20 rows of failures.
   const cause = checked ? undefined : await unreachableCause(endpoint);
@@ -135,17 +145,19 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     return EXIT.usage;
   }
   try {
-    // An endpoint known without the database (--endpoint, or the payer's rules file) is tried
-    // first: a payer that cannot be reached fails at once, before the store is even opened.
+    // The arguments are checked, and an endpoint known without the database (--endpoint, or the
+    // payer's rules file) is tried, before the store is opened: a usage error or a payer that cannot
+    // be reached fails at once.
     if (values.endpoint && !URL.canParse(values.endpoint)) throw new UsageError(`--endpoint ${values.endpoint} is not a URL (e.g. https://payer.example/core)`);
     const config = loadConfig(io.env);
-    const known = values.endpoint ?? loadPayers(`${config.rulesDir}/payers`).payers.find((p) => p.id === values.payer)?.endpoint;
+    const args = batchArguments(file, values, config);
+    const known = values.endpoint ?? args.payer.endpoint;
     const cause = known ? await unreachableCause(known) : undefined;
     if (cause) {
       println(io.stderr, `eligibility batch: cannot reach payer ${values.payer} at ${known}: ${cause}`);
       return EXIT.failed;
     }
-    return await withDatabase(io, (database, config) => batch(file, values, io, database, config, Boolean(known)));
+    return await withDatabase(io, (database, config) => batch(file, values, io, database, config, args, Boolean(known)));
   } catch (e) {
     if (e instanceof UsageError || e instanceof BatchSetupError || e instanceof RosterError || e instanceof ResultsError) {
       println(io.stderr, `eligibility batch: ${e.message}`);
