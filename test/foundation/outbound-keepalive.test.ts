@@ -54,26 +54,25 @@ describe('kept-alive connections to a payer', () => {
     expect(s.connections()).toBe(1);
   });
 
-  it('are closed by us once idle longer than our limit, though the server would keep them', async () => {
-    const s = await server({ keepAliveMs: 60_000 });
-    const agent = keepAliveAgent(s.url, {}, { idleMs: 300 });
+  /** Connections the server saw for two requests `idleMs` apart. */
+  async function twoRequestsApart(keepAliveMs: number, agentIdleMs: number, idleMs: number): Promise<number> {
+    const s = await server({ keepAliveMs });
+    const agent = keepAliveAgent(s.url, {}, { idleMs: agentIdleMs });
     cleanup.push(() => agent.destroy(), s.close);
     await post(s, agent);
-    await pause(600);
+    await pause(idleMs);
     await post(s, agent);
-    expect(s.connections()).toBe(2);
+    return s.connections();
+  }
+
+  it('are closed by us once idle longer than our limit, though the server would keep them', async () => {
+    expect(await twoRequestsApart(60_000, 300, 600)).toBe(2);
   });
 
   it("are closed by us before the server's own shorter Keep-Alive timeout", async () => {
-    // Node's server says `Keep-Alive: timeout=3`; our limit is longer.
-    const s = await server({ keepAliveMs: 3000 });
-    const agent = keepAliveAgent(s.url, {}, { idleMs: 60_000 });
-    cleanup.push(() => agent.destroy(), s.close);
-    await post(s, agent);
-    // Still open on the server's side here (it closes at 3 s): we must not write on it.
-    await pause(2500);
-    await post(s, agent);
-    expect(s.connections()).toBe(2);
+    // Node's server says `Keep-Alive: timeout=3` and closes at 3 s; our limit is longer. At 2.5 s
+    // the connection is still open on the server's side: we must not write on it.
+    expect(await twoRequestsApart(3000, 60_000, 2500)).toBe(2);
   });
 
   it('do not cut a request waiting longer than the idle limit for its answer', async () => {
