@@ -78,8 +78,8 @@ function batchArguments(file: string, v: Record<string, string | undefined>, con
   return { payer, concurrency };
 }
 
-async function batch(file: string, v: Record<string, string | undefined>, io: CliIo, database: Database, config: Config, args: { payer: PayerConfig; concurrency: number }, checked: boolean): Promise<number> {
-  const { payer, concurrency } = args;
+async function batch(file: string, v: Record<string, string | undefined>, io: CliIo, database: Database, config: Config, wanted: { payer: PayerConfig; concurrency: number }, checked: boolean): Promise<number> {
+  const { payer, concurrency } = wanted;
   const endpoint = await endpointFor(database.db, payer, v.endpoint);
   // Nothing to check against: one line with the cause, no results file, no 20 rows of failures.
   const cause = checked ? undefined : await unreachableCause(endpoint);
@@ -150,14 +150,14 @@ export async function run(args: string[], io: CliIo): Promise<number> {
     // be reached fails at once.
     if (values.endpoint && !URL.canParse(values.endpoint)) throw new UsageError(`--endpoint ${values.endpoint} is not a URL (e.g. https://payer.example/core)`);
     const config = loadConfig(io.env);
-    const args = batchArguments(file, values, config);
-    const known = values.endpoint ?? args.payer.endpoint;
+    const wanted = batchArguments(file, values, config);
+    const known = values.endpoint ?? wanted.payer.endpoint;
     const cause = known ? await unreachableCause(known) : undefined;
     if (cause) {
       println(io.stderr, `eligibility batch: cannot reach payer ${values.payer} at ${known}: ${cause}`);
       return EXIT.failed;
     }
-    return await withDatabase(io, (database, config) => batch(file, values, io, database, config, args, Boolean(known)));
+    return await withDatabase(io, (database, config) => batch(file, values, io, database, config, wanted, Boolean(known)));
   } catch (e) {
     if (e instanceof UsageError || e instanceof BatchSetupError || e instanceof RosterError || e instanceof ResultsError) {
       println(io.stderr, `eligibility batch: ${e.message}`);
