@@ -143,6 +143,21 @@ describe('the map as data, and priorgate x12 map', () => {
     expect(bad.stdout).toMatch(/^no-home\s+271\t2100C\tDMG04\t"X"/m);
   });
 
+  it('shows a long value (a document in BIN02 or BDS03) by its start and length, not in full', async () => {
+    const bundle = example('Bundle-ReferralAuthorizationBundleExample.json') as { entry: { resource: { resourceType: string; content?: { attachment: { data?: string } }[] } }[] };
+    const data = Buffer.alloc(30_000, 'clinical note ').toString('base64');
+    bundle.entry.find((e) => e.resource.resourceType === 'DocumentReference')!.resource.content![0]!.attachment.data = data;
+    const { documents } = promisedDocuments(bundle as never);
+    const text = wrap('PI', '005010X210', '275', pasTo275(bundle as never, { now: new Date(), payer: { id: '99999', name: 'Demo' }, submitter: { id: 'PRIORGATE', name: 'PRIORGATE' }, documents }));
+    const r = await runCommand(x12 as never, ['map', '-'], { stdin: text });
+    const lines = r.stdout.split('\n');
+    // The document travels MIME-wrapped in BIN02 (BIN01 its length): its first 48 characters and its length.
+    const length = Number(/\tBIN01\t"(\d+)"/.exec(r.stdout)?.[1]);
+    expect(length).toBeGreaterThan(40_000);
+    expect(lines.find((l) => /\tBIN02\t/.test(l))).toMatch(new RegExp(`\\tBIN02\\t"[A-Za-z0-9+/=]{48}"… \\(${length} characters\\)\\t`));
+    expect(Math.max(...lines.map((l) => l.length))).toBeLessThan(400);
+  });
+
   it('the 271 translation gives every member of a multi-subscriber answer its own response', () => {
     const text = x12File('x279-271-multi-subscriber.x12').text;
     const report = fidelityOf(text);

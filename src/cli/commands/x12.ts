@@ -75,11 +75,21 @@ async function map(args: string[], io: X12Io): Promise<number> {
   if (!parseX12(text, { validate: false }).isX12) return fail(io, `priorgate x12: ${file === '-' ? 'stdin' : file} is not X12 (no ISA at the start)`);
   const report = fidelityOf(text);
   for (const f of report.findings.filter((x) => (!set || x.set === set) && (!pendingOnly || x.status === 'pending'))) {
-    io.stdout.write(`${[f.status.padEnd(8), f.set, f.loop, f.position, JSON.stringify(f.value), f.entry?.fhir || f.entry?.pending || f.entry?.outsidePas || ''].join('\t')}\n`);
+    io.stdout.write(`${[f.status.padEnd(8), f.set, f.loop, f.position, shown(f.value), f.entry?.fhir || f.entry?.pending || f.entry?.outsidePas || ''].join('\t')}\n`);
   }
   const c = report.counts;
   io.stdout.write(`# ${c.landed} landed, ${c.mapped} mapped, ${c.pending} pending (issue 14), ${c['outside-pas']} outside PAS, ${c.dropped} dropped, ${c['no-home']} without a FHIR home\n`);
   return c.dropped + c['no-home'] > 0 ? 1 : 0;
+}
+
+/** Values longer than this are shown by their start and length (BDS03 carries a whole document). */
+const SHOWN_MAX = 64;
+
+/** A value as the report shows it: JSON, or its first characters and its length when long. */
+function shown(value: unknown): string {
+  const text = JSON.stringify(value) ?? '';
+  if (typeof value !== 'string' || value.length <= SHOWN_MAX) return text;
+  return `${JSON.stringify(value.slice(0, SHOWN_MAX - 16))}… (${value.length} characters)`;
 }
 
 const DIRECTION_TEXT: Record<string, string> = {
