@@ -8,4 +8,4 @@ export { isEndpointAllowed, vetEndpoint, checkAddresses, normalizeHost, systemRe
 export { sendRequest, errorCode, RefusedError, type OutboundRequest, type OutboundResult } from './request.ts';
 export { fetchVia } from './fetch.ts';
 export { guardedRequest, guardedLookup, type GuardedRequest } from './guarded-request.ts';
-export { IDLE_SOCKET_MS, keepAliveAgent, localClientTls, readPem, trustAnchors, TlsConfigError, MIN_TLS_VERSION, type TlsMaterial } from './tls.ts';
+export { keepAliveAgent, localClientTls, readPem, trustAnchors, TlsConfigError, MIN_TLS_VERSION, type TlsMaterial } from './tls.ts';

@@ -35,7 +35,7 @@ export function trustAnchors(extraPem: string | undefined): string[] | undefined
  * that moment fails (ECONNRESET) and the delivery waits for its retry; closing first avoids that.
  * A server's own shorter `Keep-Alive: timeout=` is honoured too (Node's agent closes a second early).
  */
-export const IDLE_SOCKET_MS = 4000;
+const IDLE_SOCKET_MS = 4000;
 
 /**
  * A keep-alive agent for `url`'s scheme: HTTPS presenting `tls` (and verifying the peer against its

@@ -200,8 +200,9 @@ async function floorPhase(dir: string): Promise<Phase> {
     proc.once('exit', (code) => reject(new Error(`floor server exited ${code}`)));
   });
   try {
-    await warmUp([`http://127.0.0.1:${port}/submit`], {});
-    return await measure('floor', [`http://127.0.0.1:${port}/submit`], {}, [proc], db?.url);
+    const urls = [`http://127.0.0.1:${port}/submit`];
+    await warmUp(urls, {});
+    return await measure('floor', urls, {}, [proc], db?.url);
   } finally {
     await stopChild(proc);
     await db?.drop();
