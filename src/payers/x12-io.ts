@@ -5,7 +5,7 @@
 import type { Db } from '../db/client.ts';
 import { nextControlNumbers, nextEnvelopeNumbers } from '../db/queries/control-numbers.ts';
 import { ControlNumberBlocks } from '../eligibility/control-block.ts';
-import { assertSendable, traceOriginator, type PasRequestOptions } from '../translate/index.ts';
+import { assertSendable, sendableAsChecked, traceOriginator, type EnvelopeShape, type PasRequestOptions } from '../translate/index.ts';
 import { fitForPayer, writeX12, type CharacterChange, type ControlKind, type ControlNumbers, type Delimiters, type Interchange, type TransactionSet } from '../x12/index.ts';
 import type { Segment } from '../x12/types.ts';
 import type { PayerConfig } from '../rules/payers.ts';
@@ -97,7 +97,9 @@ export async function envelope(
     },
     { controlNumbers, now: opts.now, ...(opts.form?.delimiters ? { delimiters: opts.form.delimiters } : {}) },
   );
-  assertSendable(text, 'Bundle.entry[0].resource');
+  // The whole interchange is read again unless only the envelope is new and of a shape read before.
+  const shape: EnvelopeShape = { from: opts.from, to: opts.to, usage: opts.usage, version: opts.version, functionalId: opts.functionalId, setId: opts.setId };
+  if (!sendableAsChecked(opts.body, text, shape)) assertSendable(text, 'Bundle.entry[0].resource', shape);
   return { text, isa13: String(used.ISA).padStart(9, '0'), st02: String(used.ST).padStart(4, '0'), fitted: changes };
 }
 

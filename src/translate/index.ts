@@ -19,7 +19,7 @@ export { refusalResponse, type Refusal, type RefusalKind } from './response/refu
 export { decisionOf, type Decision, type ItemDecision, type AaaSummary } from './response/decision.ts';
 export { answer278, pendedAnswer, type AnswerOptions, type LoopAnswer } from './answer-278.ts';
 export { seg, el, comp } from './x12-util.ts';
-export { assertCarriable, assertSendable } from './self-check.ts';
+export { assertCarriable, assertSendable, sendableAsChecked, type EnvelopeShape } from './self-check.ts';
 export { X12_MAP, MAP_SETS, DIRECTION, mapEntryFor, positionLabel, requestPathOf, bundlePath, type MapEntry, type MapSet, type Representation } from './map/index.ts';
 export { fidelityOf, checkTransaction, lands, translated, type FidelityReport, type Finding, type FindingStatus, type SourceOf } from './map/check.ts';
 export { read999, ackErrors, setAccepted, ACK_SYSTEMS, ACCEPTING, type AckGroup, type AckSet, type AckSegmentError, type AckElementError } from './acks.ts';

@@ -8,7 +8,7 @@
  * The refusal names the X12 element and the kind of problem, never the value (the validator's own
  * messages may quote values, which can be PHI).
  */
-import { InMemoryControlNumbers, parseX12, writeX12, x12Verdict, type Segment, type X12Issue } from '../x12/index.ts';
+import { InMemoryControlNumbers, isClean, parseX12, writeX12, x12Verdict, type Segment, type X12Issue } from '../x12/index.ts';
 import { TranslateError } from './errors.ts';
 
 /** IK403 element syntax error codes (X231A1), in words. */
@@ -51,8 +51,56 @@ export function assertCarriable(setId: keyof typeof GUIDES, segments: Segment[],
     { controlNumbers: new InMemoryControlNumbers(), now: CHECK_DATE },
   );
   // The reader's own issues: element problems need no acknowledgment to be found.
-  const bad = parseX12(text).errors.find((e) => e.level === 'element' && e.severity === 'error');
+  const parsed = parseX12(text);
+  const bad = parsed.errors.find((e) => e.level === 'element' && e.severity === 'error');
   if (bad) throw new TranslateError('unprocessable', `the ${setId} cannot carry this request: at ${where(bad)} ${PROBLEM[bad.code] ?? `X12 element error ${bad.code}`}`, expression);
+  const body = isClean(parsed) ? transactionText(text) : undefined;
+  if (body !== undefined) cleanBodies.set(segments, { version, body });
+}
+
+/**
+ * Bodies that read with no issue at all (not even a warning) in an envelope of their guide's
+ * version: the version, and the text they were read as. Such a body needs no second reading when it
+ * is enveloped for the payer as the same text (`sendableAsChecked`): only the envelope is new there.
+ */
+const cleanBodies = new WeakMap<Segment[], { version: string; body: string }>();
+
+/**
+ * The segments between ST and SE of a one-transaction interchange written with the default
+ * delimiters (`~` ends a segment and occurs in no value), as written; undefined for anything else.
+ */
+function transactionText(text: string): string | undefined {
+  const st = text.indexOf('~ST*');
+  const start = st < 0 ? -1 : text.indexOf('~', st + 1) + 1;
+  const end = text.lastIndexOf('~SE*');
+  return start > 0 && end >= start && text.indexOf('~ST*', st + 1) < 0 ? text.slice(start, end + 1) : undefined;
+}
+
+/** Envelopes (parties, usage, version) already seen whole and clean around a body (`assertSendable`). */
+const cleanEnvelopes = new Set<string>();
+
+/** Where the envelope's own values come from (control numbers and dates are the writer's). */
+export interface EnvelopeShape {
+  from: { qualifier: string; id: string; application: string };
+  to: { qualifier: string; id: string; application: string };
+  usage: string;
+  version: string;
+  functionalId: string;
+  setId: string;
+}
+
+const shapeKey = (e: EnvelopeShape) => JSON.stringify([e.from.qualifier, e.from.id, e.from.application, e.to.qualifier, e.to.id, e.to.application, e.usage, e.version, e.functionalId, e.setId]);
+
+/**
+ * True when `text` (`body` enveloped as `shape`, with the default delimiters) is known to pass
+ * `assertSendable` without reading it again: its transaction is, character for character, a body
+ * that read clean in `assertCarriable` under the same guide version, and an envelope of this shape
+ * has been read whole and clean before. What else differs between such interchanges is only what
+ * the writer makes (control numbers, dates, counts), never a value from a request or a configuration.
+ */
+export function sendableAsChecked(body: Segment[], text: string, shape: EnvelopeShape): boolean {
+  const checked = cleanBodies.get(body);
+  return checked !== undefined && checked.version === shape.version && cleanEnvelopes.has(shapeKey(shape)) && transactionText(text) === checked.body;
 }
 
 function where(i: X12Issue): string {
@@ -67,9 +115,13 @@ function where(i: X12Issue): string {
  * Throws when the payer would reject it; the message names positions and codes, never values.
  * @example assertSendable(envelopeText, 'Bundle.entry[0].resource')
  */
-export function assertSendable(text: string, expression: string): void {
+export function assertSendable(text: string, expression: string, shape?: EnvelopeShape): void {
   const v = x12Verdict(text);
-  if (v.accepted) return;
+  if (v.accepted) {
+    // Accepted with no issue at all (x12Verdict's clean path): this envelope is known good.
+    if (shape && v.clean) cleanEnvelopes.add(shapeKey(shape));
+    return;
+  }
   const bad = v.errors.find((e) => e.severity === 'error');
   const what = bad ? `${bad.level} error ${bad.code}${bad.segmentId ? ` at ${where(bad)}` : ''}` : 'it is not acknowledged as accepted';
   throw new TranslateError('unprocessable', `the interchange would be rejected by the payer: ${what}`, expression);

@@ -12,7 +12,7 @@ export { DEFAULT_DELIMITERS } from './model.ts';
 export { parseX12, parseX12Stream, x12Transactions } from './reader.ts';
 export type { LoopContext, ParseOptions, StreamHandlers, StreamInput, StreamOptions } from './reader.ts';
 
-export { validateX12, validateX12Stream, x12Verdict, interchangeKey } from './validate.ts';
+export { validateX12, validateX12Stream, x12Verdict, isClean, interchangeKey } from './validate.ts';
 export { ackAccepts } from './ack.ts';
 export type { SeenInterchanges, ValidateOptions, ValidationResult } from './validate.ts';
 

@@ -127,16 +127,21 @@ export function validateX12(input: string | ParseResult, opts: ValidateOptions =
  * re-reading one. Anything else is judged by `validateX12` from the same parse: the acknowledgment
  * decides. A test holds the two verdicts equal over the sample files and edge cases.
  */
-export function x12Verdict(text: string): { accepted: boolean; errors: X12Issue[] } {
+export function x12Verdict(text: string): { accepted: boolean; errors: X12Issue[]; clean: boolean } {
   const parsed = parseX12(text);
-  const clean =
+  if (isClean(parsed)) return { accepted: true, errors: [], clean: true };
+  const v = validateX12(parsed);
+  return { accepted: v.accepted, errors: v.errors, clean: false };
+}
+
+/** Read with no issue at all, every interchange holding a group and every group a transaction set. */
+export function isClean(parsed: ParseResult): boolean {
+  return (
     parsed.isX12 &&
     parsed.errors.length === 0 &&
     parsed.interchanges.length > 0 &&
-    parsed.interchanges.every((ic) => ic.ta1.length === 0 && ic.groups.length > 0 && ic.groups.every((g) => g.transactions.length > 0));
-  if (clean) return { accepted: true, errors: [] };
-  const v = validateX12(parsed);
-  return { accepted: v.accepted, errors: v.errors };
+    parsed.interchanges.every((ic) => ic.ta1.length === 0 && ic.groups.length > 0 && ic.groups.every((g) => g.transactions.length > 0))
+  );
 }
 
 /** Streaming validation: memory stays bounded by the issues found, whatever the input size. */
