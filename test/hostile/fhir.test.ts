@@ -170,7 +170,7 @@ describe('regressions (issue 18)', () => {
     }
   });
 
-  it('FHIR answers carrying PHI are never cached or sniffed: Cache-Control no-store, X-Content-Type-Options nosniff', async () => {
+  it('FHIR answers carrying PHI are never cached or sniffed: Cache-Control no-store, X-Content-Type-Options nosniff (and carry no Server-Timing unless PRIORGATE_SERVER_TIMING asks)', async () => {
     const ok = await send('Claim/$submit', pasExample('Bundle-SurgicalRequestBundleExample.json', 'W1234A'));
     expect(ok.status).toBe(200);
     const id = JSON.parse(ok.text).entry[0].resource.id;
@@ -179,6 +179,7 @@ describe('regressions (issue 18)', () => {
     for (const r of [ok, read, refused]) {
       expect(r.headers['cache-control']).toBe('no-store');
       expect(r.headers['x-content-type-options']).toBe('nosniff');
+      expect(r.headers['server-timing']).toBeUndefined();
     }
   });
 });
