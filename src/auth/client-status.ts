@@ -4,9 +4,10 @@
  * by requireAuth): revocation does not wait for tokens to expire. Enabling it again lets it get new
  * tokens; the old ones stay refused. Both are audited in the same transaction as the change.
  */
-import { eq } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/index.ts';
 import type { Db } from '../db/client.ts';
+import { preparedQuery } from '../db/prepared.ts';
 import { withTransaction } from '../db/tx.ts';
 import { apiClients } from '../db/schema.ts';
 import type { AccessClaims } from './token.ts';
@@ -36,16 +37,17 @@ export async function setClientEnabled(
   });
 }
 
+const clientStatus = preparedQuery('client_status', (db) =>
+  db.select({ active: apiClients.active, notBefore: apiClients.tokensNotBefore }).from(apiClients).where(eq(apiClients.id, sql.placeholder('id'))),
+);
+
 /**
  * Whether a verified access token may still be used: its client exists, is enabled, and was not
  * disabled after the token was issued (a token issued within the second of the disabling counts as
  * issued before it).
  */
 export async function clientAllows(db: Db, claims: AccessClaims): Promise<boolean> {
-  const [row] = await db
-    .select({ active: apiClients.active, notBefore: apiClients.tokensNotBefore })
-    .from(apiClients)
-    .where(eq(apiClients.id, claims.clientId));
+  const [row] = await clientStatus(db, { id: claims.clientId });
   if (!row?.active) return false;
   return !row.notBefore || (claims.issuedAt ?? 0) * 1000 > row.notBefore.getTime();
 }

@@ -5,6 +5,7 @@
  */
 import { and, asc, desc, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { rows, type Db } from '../client.ts';
+import { preparedQuery } from '../prepared.ts';
 import { cipherOf } from '../crypto/index.ts';
 import { auditAlerts, auditEvents, messages, payerBreakerEvents, payerCalls, payerHealthScan, payerRejections, memberRequests, qualityWarnings, requests } from '../schema.ts';
 import type { AlertRow } from './monitor.ts';
@@ -25,6 +26,24 @@ export function findingsOfRequest(db: Db, requestId: string): Promise<QualityWar
   return db.select().from(qualityWarnings).where(eq(qualityWarnings.requestId, requestId)).orderBy(asc(qualityWarnings.createdAt), asc(qualityWarnings.expression));
 }
 
+const newestByMemberHashes = preparedQuery('requests_by_member_hashes', (db) => {
+  const ids = sql`unnest(${sql.placeholder('hashes')}::text[]) as h(hash)`;
+  const newest = db
+    .select({ requestId: memberRequests.requestId, createdAt: memberRequests.createdAt })
+    .from(memberRequests)
+    .where(and(eq(memberRequests.orgId, sql.placeholder('orgId')), eq(memberRequests.memberHash, sql`h.hash`)))
+    .orderBy(desc(memberRequests.createdAt))
+    .limit(sql.placeholder('limit'))
+    .as('m');
+  return db
+    .select({ request: requests })
+    .from(ids)
+    .innerJoinLateral(newest, sql`true`)
+    .innerJoin(requests, eq(requests.id, newest.requestId))
+    .orderBy(desc(newest.createdAt))
+    .limit(sql.placeholder('limit'));
+});
+
 /**
  * The organization's newest requests naming one of these member ids (by keyed hash: the ids are
  * stored encrypted), newest first, each decrypted only when the caller reaches it (a caller that
@@ -35,24 +54,7 @@ export async function requestsByMemberIds(db: Db, orgId: string, memberIds: stri
   const cipher = cipherOf(db);
   const hashes = [...new Set(memberIds.map((m) => cipher.searchHash('member-id', m)))];
   if (hashes.length === 0) return [];
-  const ids = sql`unnest(array[${sql.join(
-    hashes.map((h) => sql`${h}`),
-    sql`, `,
-  )}]::text[]) as h(hash)`;
-  const newest = db
-    .select({ requestId: memberRequests.requestId, createdAt: memberRequests.createdAt })
-    .from(memberRequests)
-    .where(and(eq(memberRequests.orgId, orgId), eq(memberRequests.memberHash, sql`h.hash`)))
-    .orderBy(desc(memberRequests.createdAt))
-    .limit(limit)
-    .as('m');
-  const found = await db
-    .select({ request: requests })
-    .from(ids)
-    .innerJoinLateral(newest, sql`true`)
-    .innerJoin(requests, eq(requests.id, newest.requestId))
-    .orderBy(desc(newest.createdAt))
-    .limit(limit);
+  const found = await newestByMemberHashes(db, { orgId, hashes, limit });
   return (function* () {
     const seen = new Set<string>();
     for (const { request } of found) {

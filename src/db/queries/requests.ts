@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, arrayOverlaps, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import { batched, type Batch } from '../batch.ts';
+import { preparedQuery } from '../prepared.ts';
 import type { RequestState } from '../../workflow/states.ts';
 import type { Db, Tx } from '../client.ts';
 import { cipherOf } from '../crypto/index.ts';
@@ -100,12 +101,16 @@ export async function requestsByTrace(db: Db, trace: string): Promise<RequestRow
 }
 
 /** The organization's prior-auth request with this idempotency key, if it exists. */
-export async function requestByIdempotencyKey(db: Db, orgId: string, kind: string, key: string): Promise<RequestRow | undefined> {
-  const [row] = await db
+const byIdempotencyKey = preparedQuery('request_by_idempotency_key', (db) =>
+  db
     .select()
     .from(requests)
-    .where(and(eq(requests.orgId, orgId), eq(requests.kind, kind), eq(requests.idempotencyKey, key)))
-    .limit(1);
+    .where(and(eq(requests.orgId, sql.placeholder('orgId')), eq(requests.kind, sql.placeholder('kind')), eq(requests.idempotencyKey, sql.placeholder('key'))))
+    .limit(1),
+);
+
+export async function requestByIdempotencyKey(db: Db, orgId: string, kind: string, key: string): Promise<RequestRow | undefined> {
+  const [row] = await byIdempotencyKey(db, { orgId, kind, key });
   return row && openRequest(db, row);
 }
 
