@@ -47,6 +47,9 @@ interface TableShape {
   target: string;
   columnList: string;
   columns: { key: string; column: PgColumn }[];
+  /** Every column (generated ones too), as a `returning` list and as rows are read back. */
+  returningList: string;
+  all: { key: string; column: PgColumn }[];
 }
 const shapes = new WeakMap<PgTable, TableShape>();
 
@@ -54,14 +57,15 @@ function shapeOf(table: PgTable): TableShape {
   let shape = shapes.get(table);
   if (!shape) {
     const { name, schema } = getTableConfig(table);
-    const columns = Object.entries(getTableColumns(table) as Record<string, PgColumn>)
-      // Generated columns are never written (drizzle's own rule; the method is not in its types).
-      .filter(([, c]) => !(c as unknown as { shouldDisableInsert(): boolean }).shouldDisableInsert())
-      .map(([key, column]) => ({ key, column }));
+    const all = Object.entries(getTableColumns(table) as Record<string, PgColumn>).map(([key, column]) => ({ key, column }));
+    // Generated columns are never written (drizzle's own rule; the method is not in its types).
+    const columns = all.filter(({ column }) => !(column as unknown as { shouldDisableInsert(): boolean }).shouldDisableInsert());
     shape = {
       target: `${schema ? `"${schema}".` : ''}"${name}"`,
       columnList: columns.map(({ column }) => `"${column.name}"`).join(', '),
       columns,
+      returningList: all.map(({ column }) => `"${column.name}"`).join(', '),
+      all,
     };
     shapes.set(table, shape);
   }
@@ -96,6 +100,45 @@ function insertText(table: PgTable, rows: Record<string, unknown>[]): Part | und
     tuples.push(`(${values.join(', ')})`);
   }
   return { text: `insert into ${shape.target} (${shape.columnList}) values ${tuples.join(', ')}`, params };
+}
+
+/** A row of `table` as drizzle returns it, from a row as the driver gives it (column names as in the database). */
+export function rowOf<T extends PgTable>(table: T, raw: Record<string, unknown>): T['$inferSelect'] {
+  const out: Record<string, unknown> = {};
+  for (const { key, column } of shapeOf(table).all) {
+    const v = raw[column.name];
+    out[key] = v === null || v === undefined ? null : column.mapFromDriverValue(v);
+  }
+  return out as T['$inferSelect'];
+}
+
+/**
+ * `insert … [on conflict do nothing] returning *` of one row, written from the table's shape instead
+ * of drizzle's insert builder (which builds the statement and its `returning` list, a node per
+ * column, on every call), in `tx`'s transaction when it is one. The rows come back as drizzle's.
+ */
+export async function insertReturning<T extends PgTable>(tx: Db, table: T, row: PgInsertValue<T>, opts: { onConflictDoNothing?: boolean } = {}): Promise<T['$inferSelect'][]> {
+  const part = insertText(table, [row as Record<string, unknown>]);
+  if (!part) {
+    const insert = tx.insert(table).values(row);
+    return (await (opts.onConflictDoNothing ? insert.onConflictDoNothing() : insert).returning()) as T['$inferSelect'][];
+  }
+  const text = `${part.text}${opts.onConflictDoNothing ? ' on conflict do nothing' : ''} returning ${shapeOf(table).returningList}`;
+  return (await sendText<Record<string, unknown>>(tx, text, part.params)).map((r) => rowOf(table, r));
+}
+
+/**
+ * `update … returning *` from SQL text with `$n` parameters (set and where written by the caller),
+ * the rows read back as drizzle's; for statements built once per shape.
+ */
+export async function updateReturning<T extends PgTable>(tx: Db, table: T, setAndWhere: string, params: unknown[]): Promise<T['$inferSelect'][]> {
+  const shape = shapeOf(table);
+  return (await sendText<Record<string, unknown>>(tx, `update ${shape.target} set ${setAndWhere} returning ${shape.returningList}`, params)).map((r) => rowOf(table, r));
+}
+
+/** A value of `column` as its driver takes it (drizzle's encoding: a Date as ISO text, JSON as text). */
+export function driverValue(column: PgColumn, value: unknown): unknown {
+  return value === null || value === undefined ? null : column.mapToDriverValue(value);
 }
 
 export class Batch {

@@ -9,11 +9,11 @@ import { randomUUID } from 'node:crypto';
 import { asc, eq, inArray, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { batchAudit } from '../../src/audit/index.ts';
-import { Batch, batched } from '../../src/db/batch.ts';
+import { Batch, batched, insertReturning } from '../../src/db/batch.ts';
 import { upsertOrganization } from '../../src/db/queries/clients.ts';
 import { enqueueStatement } from '../../src/db/queries/jobs.ts';
-import { batchMessage, insertRequest, latestMessage } from '../../src/db/queries/requests.ts';
-import { auditEvents, jobs, messages, requestItems } from '../../src/db/schema.ts';
+import { batchMessage, insertRequest, latestMessage, moveRequest } from '../../src/db/queries/requests.ts';
+import { auditEvents, jobs, messages, requestItems, requests } from '../../src/db/schema.ts';
 import { countStatements } from '../../src/db/stats.ts';
 import { withTransaction } from '../../src/db/tx.ts';
 import { testDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -135,5 +135,35 @@ describe('a batch of writes', () => {
     expect(count.statements).toBe(1);
     const [n] = await t.db.select({ n: sql<number>`count(*)::int` }).from(auditEvents).where(eq(auditEvents.entityId, tag));
     expect(n!.n).toBe(1);
+  });
+});
+
+describe('rows written from the table shape come back as drizzle returns them', () => {
+  it('insertReturning and moveRequest give what a select through drizzle gives: dates as Dates, JSON as objects, arrays as arrays', async () => {
+    const row = await newRequest(t.db);
+    // insertRequest hands back the summary it sealed (PHI fields included): compare the stored row.
+    const [stored] = await t.db.select().from(requests).where(eq(requests.id, row.id));
+    const [inserted] = await insertReturning(
+      t.db,
+      requests,
+      { ...stored!, id: randomUUID(), idempotencyKey: randomUUID(), memberIdHashes: ['h1', 'h"2,{x}'], summary: { a: 1, nested: { b: [true, null] } } },
+      { onConflictDoNothing: true },
+    );
+    const [readBack] = await t.db.select().from(requests).where(eq(requests.id, inserted!.id));
+    expect(inserted).toEqual(readBack);
+    expect(inserted!.createdAt).toBeInstanceOf(Date);
+    expect(inserted!.memberIdHashes).toEqual(['h1', 'h"2,{x}']);
+    // A conflict on the idempotency key inserts nothing and returns nothing.
+    expect(await insertReturning(t.db, requests, { ...stored!, id: randomUUID() }, { onConflictDoNothing: true })).toEqual([]);
+
+    const at = new Date('2026-01-02T03:04:05.678Z');
+    const moved = await moveRequest(t.db, row.id, 'sent', { at, from: 'queued', summary: { overall: 'A1' } });
+    const [after] = await t.db.select().from(requests).where(eq(requests.id, row.id));
+    expect(moved).toEqual(after);
+    expect(moved!.updatedAt.toISOString()).toBe(at.toISOString());
+    expect(moved!.summary).toMatchObject({ overall: 'A1' });
+    // Only from the state it is in: a second move from queued finds nothing.
+    expect(await moveRequest(t.db, row.id, 'sent', { at, from: 'queued' })).toBeUndefined();
+    expect((await moveRequest(t.db, row.id, 'pended', { at }))!.status).toBe('pended');
   });
 });
