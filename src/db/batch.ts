@@ -32,7 +32,7 @@ interface Returning {
 }
 
 /** One part of the statement: its SQL text, its parameters numbered from $1. */
-interface Part {
+export interface Part {
   text: string;
   params: unknown[];
 }
@@ -128,12 +128,11 @@ export async function insertReturning<T extends PgTable>(tx: Db, table: T, row: 
 }
 
 /**
- * `update … returning *` from SQL text with `$n` parameters (set and where written by the caller),
+ * An update of `table` written as SQL text with `$n` parameters, run with `returning` every column,
  * the rows read back as drizzle's; for statements built once per shape.
  */
-export async function updateReturning<T extends PgTable>(tx: Db, table: T, setAndWhere: string, params: unknown[]): Promise<T['$inferSelect'][]> {
-  const shape = shapeOf(table);
-  return (await sendText<Record<string, unknown>>(tx, `update ${shape.target} set ${setAndWhere} returning ${shape.returningList}`, params)).map((r) => rowOf(table, r));
+export async function updateReturning<T extends PgTable>(tx: Db, table: T, update: Part): Promise<T['$inferSelect'][]> {
+  return (await sendText<Record<string, unknown>>(tx, `${update.text} returning ${shapeOf(table).returningList}`, update.params)).map((r) => rowOf(table, r));
 }
 
 /** A value of `column` as its driver takes it (drizzle's encoding: a Date as ISO text, JSON as text). */
@@ -143,7 +142,7 @@ export function driverValue(column: PgColumn, value: unknown): unknown {
 
 export class Batch {
   private readonly inserts = new Map<PgTable, Record<string, unknown>[]>();
-  private readonly statements: SQLWrapper[] = [];
+  private readonly statements: (SQLWrapper | Part)[] = [];
   private readonly returnings: Returning[] = [];
 
   constructor(readonly tx: Db) {}
@@ -158,6 +157,11 @@ export class Batch {
   /** Any other write whose result is not needed (an update, an insert built elsewhere). */
   add(statement: SQLWrapper): void {
     this.statements.push(statement);
+  }
+
+  /** A write already rendered as SQL text with `$1`… parameters (built once per shape). */
+  addText(text: string, params: unknown[]): void {
+    this.statements.push({ text, params });
   }
 
   /**
@@ -189,7 +193,7 @@ export class Batch {
       return { text: q.sql, params: q.params };
     };
     try {
-      const parts: Part[] = [...inserts.map(([table, values]) => insertText(table, values) ?? built(this.tx.insert(table).values(values))), ...statements.map(built)];
+      const parts: Part[] = [...inserts.map(([table, values]) => insertText(table, values) ?? built(this.tx.insert(table).values(values))), ...statements.map((s) => ('text' in s ? s : built(s)))];
       if (parts.length + returnings.length === 0) return;
       if (parts.length === 1 && returnings.length === 0) {
         await sendText(this.tx, parts[0]!.text, parts[0]!.params);

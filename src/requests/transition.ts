@@ -32,7 +32,8 @@ export async function transition(tx: Tx, requestId: string, to: RequestState, ca
   const at = new Date();
   const change = { at, ...(cause.summary ? { summary: cause.summary } : {}) };
   if (locked && batch) {
-    batch.add(statusUpdate(tx, row.id, to, change));
+    const update = statusUpdate(row.id, to, change);
+    batch.addText(update.text, update.params);
     batchAudit(batch, transitionEvent(row, from, to, cause));
     return { ...row, status: to, updatedAt: at, ...(cause.summary ? { summary: { ...row.summary, ...clearPatch(cause.summary) } } : {}) };
   }

@@ -12,7 +12,7 @@ import { batchAudit } from '../../src/audit/index.ts';
 import { Batch, batched, insertReturning } from '../../src/db/batch.ts';
 import { upsertOrganization } from '../../src/db/queries/clients.ts';
 import { enqueueStatement } from '../../src/db/queries/jobs.ts';
-import { batchMessage, insertRequest, latestMessage, moveRequest } from '../../src/db/queries/requests.ts';
+import { batchMessage, insertRequest, latestMessage, moveRequest, statusUpdate } from '../../src/db/queries/requests.ts';
 import { auditEvents, jobs, messages, requestItems, requests } from '../../src/db/schema.ts';
 import { countStatements } from '../../src/db/stats.ts';
 import { withTransaction } from '../../src/db/tx.ts';
@@ -165,5 +165,23 @@ describe('rows written from the table shape come back as drizzle returns them', 
     // Only from the state it is in: a second move from queued finds nothing.
     expect(await moveRequest(t.db, row.id, 'sent', { at, from: 'queued' })).toBeUndefined();
     expect((await moveRequest(t.db, row.id, 'pended', { at }))!.status).toBe('pended');
+  });
+});
+
+describe('a write added as text', () => {
+  it('joins the batch after other parts with its $n moved past theirs (a state move with a summary patch after a message)', async () => {
+    const tag = randomUUID();
+    const request = await newRequest(t.db);
+    await withTransaction(t.db, async (tx) => {
+      const b = new Batch(tx);
+      batchMessage(b, { orgId: 'org-batch', requestId: request.id, direction: 'in', format: 'fhir', transactionSet: 'text-part', payload: `payload ${tag}` });
+      const update = statusUpdate(request.id, 'sent', { at: new Date('2026-02-03T04:05:06Z'), from: 'queued', summary: { overall: `A1 ${tag}` } });
+      b.addText(update.text, update.params);
+      await b.flush();
+    });
+    const [after] = await t.db.select().from(requests).where(eq(requests.id, request.id));
+    expect(after).toMatchObject({ status: 'sent', summary: expect.objectContaining({ overall: `A1 ${tag}` }) });
+    expect(after!.updatedAt.toISOString()).toBe('2026-02-03T04:05:06.000Z');
+    expect((await latestMessage(t.db, request.id, 'text-part'))!.payload).toBe(`payload ${tag}`);
   });
 });
