@@ -39,17 +39,17 @@ export function createApp(deps: AppDeps, extra: RouteGroup[] = []): Hono<AppEnv>
     // What the request cost the database (src/db/stats.ts), told to the caller as Server-Timing and
     // logged, when asked for: counting runs every request in an AsyncLocalStorage context, and on
     // Node 20 that puts a hook on every promise the process makes (~7 % of a $submit's CPU).
-    let db: { dbStatements: number; dbCommits: number } | undefined;
+    let dbCost: { dbStatements: number; dbCommits: number } | undefined;
     if (deps.config.serverTiming) {
       const { count } = await countStatements(() => next());
       c.header('Server-Timing', `db;desc="statements=${count.statements} commits=${count.commits}"`, { append: true });
-      db = { dbStatements: count.statements, dbCommits: count.commits };
+      dbCost = { dbStatements: count.statements, dbCommits: count.commits };
     } else {
       await next();
     }
     const path = new URL(c.req.url).pathname;
     // Path only: query strings are never logged. Ids in paths are opaque UUIDs, never PHI.
-    log.info({ method: c.req.method, path, status: c.res.status, ms: Math.round(performance.now() - start), ...db }, 'request');
+    log.info({ method: c.req.method, path, status: c.res.status, ms: Math.round(performance.now() - start), ...dbCost }, 'request');
   });
   app.use(metricsMiddleware(deps.metrics));
   // FHIR and API answers carry PHI: never stored by a cache, never sniffed into another type.
