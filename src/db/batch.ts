@@ -94,7 +94,7 @@ function insertText(table: PgTable, rows: Record<string, unknown>[]): Part | und
         }
       }
       if (is(v, SQL)) return undefined;
-      params.push(v === null ? null : column.mapToDriverValue(v));
+      params.push(driverValue(column, v));
       values.push(`$${params.length}`);
     }
     tuples.push(`(${values.join(', ')})`);
@@ -160,8 +160,8 @@ export class Batch {
   }
 
   /** A write already rendered as SQL text with `$1`… parameters (built once per shape). */
-  addText(text: string, params: unknown[]): void {
-    this.statements.push({ text, params });
+  addText(part: Part): void {
+    this.statements.push(part);
   }
 
   /**

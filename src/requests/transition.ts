@@ -32,8 +32,7 @@ export async function transition(tx: Tx, requestId: string, to: RequestState, ca
   const at = new Date();
   const change = { at, ...(cause.summary ? { summary: cause.summary } : {}) };
   if (locked && batch) {
-    const update = statusUpdate(row.id, to, change);
-    batch.addText(update.text, update.params);
+    batch.addText(statusUpdate(row.id, to, change));
     batchAudit(batch, transitionEvent(row, from, to, cause));
     return { ...row, status: to, updatedAt: at, ...(cause.summary ? { summary: { ...row.summary, ...clearPatch(cause.summary) } } : {}) };
   }

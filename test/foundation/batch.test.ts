@@ -176,7 +176,7 @@ describe('a write added as text', () => {
       const b = new Batch(tx);
       batchMessage(b, { orgId: 'org-batch', requestId: request.id, direction: 'in', format: 'fhir', transactionSet: 'text-part', payload: `payload ${tag}` });
       const update = statusUpdate(request.id, 'sent', { at: new Date('2026-02-03T04:05:06Z'), from: 'queued', summary: { overall: `A1 ${tag}` } });
-      b.addText(update.text, update.params);
+      b.addText(update);
       await b.flush();
     });
     const [after] = await t.db.select().from(requests).where(eq(requests.id, request.id));
