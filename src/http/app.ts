@@ -3,7 +3,6 @@
  * `app.request()` on it directly; `serve` puts it on a port.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { OAuthError } from '../auth/index.ts';
@@ -13,6 +12,7 @@ import type { AppDeps, AppEnv } from './context.ts';
 import { metricsMiddleware } from './metrics.ts';
 import { countStatements } from '../db/stats.ts';
 import { textGuard } from './text-guard.ts';
+import { bodyLimit } from './body.ts';
 import { healthRoutes } from './routes/health.ts';
 import { smartRoutes } from './routes/smart.ts';
 import { fhirAuth, fhirRoutes } from './routes/fhir.ts';
@@ -60,11 +60,8 @@ export function createApp(deps: AppDeps, extra: RouteGroup[] = []): Hono<AppEnv>
     if (!c.res.headers.has('Cache-Control')) c.header('Cache-Control', 'no-store');
   });
   app.use(
-    bodyLimit({
-      maxSize: deps.config.bodyLimitBytes,
-      onError: () => {
-        throw new AppError('too_large', `request body exceeds ${deps.config.bodyLimitBytes} bytes`);
-      },
+    bodyLimit(deps.config.bodyLimitBytes, () => {
+      throw new AppError('too_large', `request body exceeds ${deps.config.bodyLimitBytes} bytes`);
     }),
   );
 

@@ -25,6 +25,7 @@ import { inboxHandler, type InboxDeps } from './inbox-job.ts';
 import { receiveInterchanges } from './inbox-receive.ts';
 import type { AckRanges } from './ack-numbers.ts';
 import { validationOf } from '../fhir/operations/validate-offload.ts';
+import { requestText } from '../http/body.ts';
 
 const X12_TYPE = 'application/edi-x12';
 /** Bodies longer than this (characters) are validated off the event loop (a 1 MB body validates in about 0.1 s). */
@@ -35,7 +36,7 @@ export function payerInboundRoutes(events: RequestEvents) {
     app.post('/payer/x12', async (c) => {
       const payerId = await authenticatePayer(deps.db, c.req.header('authorization'));
       if (!payerId) throw new AppError('unauthorized', 'payer credentials required', undefined, { 'WWW-Authenticate': 'Basic realm="priorgate-payer"' });
-      const text = await c.req.text();
+      const text = await requestText(c);
       // The stream reader, like parseX12, reports bad X12 as issues; a fault of its own must not cost a 500.
       // The one validator (as `priorgate validate --payer` runs it), with this payer's named leniency.
       const lenient = deps.services?.payers.get(payerId)?.config.x12?.leniency ?? [];

@@ -9,6 +9,7 @@ import type { Context } from 'hono';
 import { AppError, IssuesError } from '../../errors/index.ts';
 import { scanJson } from './json-scan.ts';
 import { checkText } from './text-check.ts';
+import { requestText } from '../../http/body.ts';
 
 const FHIR_TYPES = /^application\/(fhir\+)?json\b/;
 
@@ -43,7 +44,7 @@ export async function readResourceBody(c: Context, expectedType: string): Promis
 export async function readFhirBody(c: Context, expectedType: string): Promise<FhirBody> {
   const type = c.req.header('content-type') ?? '';
   if (!FHIR_TYPES.test(type)) throw new AppError('unsupported_media', 'send application/fhir+json');
-  const text = await c.req.text();
+  const text = await requestText(c);
   const shape = await scanJson(text, { maxDepth: MAX_JSON_DEPTH, maxValues: MAX_JSON_VALUES });
   // Measured on the text, before any element is known: the issue names none.
   if (shape.exceeded === 'depth') throw new AppError('too_large', `the body nests deeper than ${MAX_JSON_DEPTH} levels`);
