@@ -145,6 +145,10 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
       },
       batch,
     );
+    // It settles when the batch is flushed below. Should the flush (or anything before it) fail,
+    // that error goes to the caller from there, and this promise rejects with it unawaited: an
+    // unhandled rejection would end the process (a dropped connection, a deadlock retried).
+    submitted.catch(() => {});
     await Promise.all([
       // Not for a held request: the 278 (and the 275s queued with it) is written when the approved
       // request is first delivered, from its latest stored Bundle (what staff approved, edits included).
