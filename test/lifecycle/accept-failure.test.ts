@@ -46,10 +46,10 @@ describe('a failed acceptance statement', () => {
     expect(outcome.issue[0]!.diagnostics).toContain(res.headers.get('x-request-id')!);
     expect(JSON.stringify(outcome)).not.toContain('refused by the test');
     // Rolled back whole: no request, message, job or audit event of it.
-    const [{ n }] = await rows<{ n: number }>(db, sql`select count(*)::int as n from requests`);
-    expect(n).toBe(0);
-    const [{ m }] = await rows<{ m: number }>(db, sql`select count(*)::int as m from messages`);
-    expect(m).toBe(0);
+    const [requests] = await rows<{ n: number }>(db, sql`select count(*)::int as n from requests`);
+    expect(requests!.n).toBe(0);
+    const [messages] = await rows<{ n: number }>(db, sql`select count(*)::int as n from messages`);
+    expect(messages!.n).toBe(0);
     // Promise rejections are reported after the microtasks of the turn that made them.
     await new Promise((r) => setTimeout(r, 100));
     expect(unhandled).toEqual([]);
