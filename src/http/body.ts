@@ -9,8 +9,8 @@
  *
  * - `bodyLimit`: a body that declares its length is judged by that header alone, as Hono's
  *   middleware judges it, without building the Request (Node's HTTP parser never delivers more
- *   bytes than the header says). A body without one (chunked) is left to Hono's middleware, which
- *   counts the bytes as they come.
+ *   bytes than the header says); a request with neither length nor chunked encoding has no body
+ *   (every GET). A chunked body is left to Hono's middleware, which counts the bytes as they come.
  * - `requestText`: the body as text, read from the IncomingMessage when nothing else has started
  *   reading it, else through `c.req.text()`. Decoded as `Request.text()` decodes (UTF-8, a leading
  *   byte-order mark dropped, malformed bytes replaced), and kept where `c.req.text()`/`json()` find
@@ -38,8 +38,10 @@ export function bodyLimit(maxBytes: number, onError: (c: Context) => Response | 
   const counting = honoBodyLimit({ maxSize: maxBytes, onError });
   return async (c, next) => {
     const incoming = (c.env as NodeEnv)?.incoming;
-    const length = incoming?.headers['content-length'];
-    if (!incoming || length === undefined || incoming.headers['transfer-encoding'] !== undefined) return counting(c, next);
+    if (!incoming || incoming.headers['transfer-encoding'] !== undefined) return counting(c, next);
+    const length = incoming.headers['content-length'];
+    // Neither header: no body at all (RFC 9112 §6.3), as for every GET.
+    if (length === undefined) return next();
     // Node refuses a malformed Content-Length (400) before any route; what arrives is digits.
     if (Number(length) > maxBytes) return onError(c);
     await next();

@@ -68,6 +68,7 @@ describe('request bodies read from the Node request (src/http/body.ts)', () => {
       const bytes = new Uint8Array(await c.req.arrayBuffer());
       return c.json({ first: bytes.length, text: await requestText(c) });
     });
+    app.get('/plain', (c) => c.json({ built: webRequestBuilt(c.req.raw) }));
     app.post('/raw-first', async (c) => {
       void c.req.raw.body; // builds the web Request: its stream now owns the Node body
       return c.json({ built: webRequestBuilt(c.req.raw), text: await requestText(c) });
@@ -133,6 +134,11 @@ describe('request bodies read from the Node request (src/http/body.ts)', () => {
     const within = await post(port, '/echo', [Buffer.from('chunk one,'), Buffer.from(' chunk two')], { length: false });
     expect(within.status).toBe(200);
     expect((JSON.parse(within.body) as { text: string }).text).toBe('chunk one, chunk two');
+  });
+
+  it('lets a request without a body (a GET) through without building the web Request', async () => {
+    const res = await fetch(`http://127.0.0.1:${port}/plain`);
+    expect(await res.json()).toEqual({ built: false });
   });
 
   it('works under app.request() too, where there is no Node request', async () => {
