@@ -44,6 +44,21 @@ export function isRetryable(err: unknown): boolean {
   return code !== undefined && RETRYABLE_SQLSTATES.has(code);
 }
 
+/**
+ * The connection went away under the statement: postgres.js's own codes, the socket's, and the
+ * server's notice that it is shutting the session down (57P01 administrator command, 57P02 crash,
+ * 57P03 not accepting connections yet) or any connection exception (class 08).
+ */
+const LOST_CONNECTION = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', 'ECONNRESET', 'EPIPE', 'ECONNREFUSED', '57P01', '57P02', '57P03']);
+
+/** The code that says the connection was lost, looking through drizzle's wrapper; else undefined. */
+export function lostConnection(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string' && (LOST_CONNECTION.has(e.code) || /^08[0-9A-Z]{3}$/.test(e.code))) return e.code;
+  }
+  return undefined;
+}
+
 let observer: RetryPolicy['onRetry'];
 /** Process-wide retry observer (the gateway counts retries in a Prometheus metric). */
 export function observeRetries(fn: RetryPolicy['onRetry']) {
@@ -53,19 +68,22 @@ export function observeRetries(fn: RetryPolicy['onRetry']) {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Runs `fn` again while it fails with a retryable SQLSTATE, up to `attempts` runs in all, with
- * exponential backoff and full jitter in between. Other errors, and the last failure, are thrown.
+ * Runs `fn` again while it fails with a retryable SQLSTATE (or what `retryable` names), up to
+ * `attempts` runs in all, with exponential backoff and full jitter in between. Other errors, and the
+ * last failure, are thrown. A single statement is not run again on a lost connection: it may have
+ * been committed before the answer was lost.
  */
-export async function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy = {}): Promise<T> {
+export async function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy = {}, retryable: (err: unknown) => string | undefined = retryableState): Promise<T> {
   const attempts = policy.attempts ?? 6;
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
-      if (attempt >= attempts || !isRetryable(err)) throw err;
+      const code = attempt < attempts ? retryable(err) : undefined;
+      if (code === undefined) throw err;
       const ceiling = Math.min(policy.capMs ?? 500, (policy.baseMs ?? 10) * 2 ** (attempt - 1));
       const delayMs = Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
-      const info = { attempt, code: sqlState(err)!, delayMs };
+      const info = { attempt, code, delayMs };
       policy.onRetry?.(info);
       observer?.(info);
       await sleep(delayMs);
@@ -74,16 +92,34 @@ export async function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy = {
 }
 
 /**
- * Runs `fn` in a transaction, retried as a whole on deadlock or serialization failure. Called with
- * an open transaction, it opens a savepoint and does not retry (only the outermost transaction can
- * be run again: the locks that caused the failure belong to it).
+ * Runs `fn` in a transaction, retried as a whole on deadlock or serialization failure, and when the
+ * connection was lost before the body finished. Called with an open transaction, it opens a
+ * savepoint and does not retry (only the outermost transaction can be run again: the locks that
+ * caused the failure belong to it).
  */
 export function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, policy: RetryPolicy = {}): Promise<T> {
-  // drizzle types a transaction as PgTransaction, which is a PgDatabase: the one cast lives here.
-  const run = () =>
-    countedTransaction(() =>
-      db.transaction((tx) => fn(tx), policy.config),
+  // A savepoint (isolation is the outer transaction's).
+  if (db instanceof PgTransaction) return countedTransaction(() => db.transaction((tx) => fn(tx)));
+  // Whether the latest run's body finished: after that, only its COMMIT was left.
+  let bodyDone = false;
+  const run = () => {
+    bodyDone = false;
+    return countedTransaction(() =>
+      db.transaction(async (tx) => {
+        const result = await fn(tx);
+        bodyDone = true;
+        return result;
+      }, policy.config),
     );
-  return db instanceof PgTransaction ? run() : withRetry(run, policy);
+  };
+  // A connection lost while the body ran (a failover, an operator ending sessions): nothing was
+  // committed, so the transaction runs again on a new connection. Lost at the COMMIT, its outcome
+  // is unknown: the error goes to the caller.
+  return withRetry(run, policy, (err) => retryableState(err) ?? (bodyDone ? undefined : lostConnection(err)));
+}
+
+/** The SQLSTATE of a deadlock or serialization failure, else undefined. */
+function retryableState(err: unknown): string | undefined {
+  return isRetryable(err) ? sqlState(err) : undefined;
 }
 
