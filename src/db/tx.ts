@@ -31,12 +31,17 @@ export interface RetryPolicy {
   config?: PgTransactionConfig;
 }
 
-/** The SQLSTATE of an error from either driver, looking through drizzle's wrapper. */
-export function sqlState(err: unknown): string | undefined {
+/** The first `code` on the error or its causes (drizzle wraps the driver's error) that `accept` takes. */
+function codeOf(err: unknown, accept: (code: string) => boolean): string | undefined {
   for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+    if (typeof e.code === 'string' && accept(e.code)) return e.code;
   }
   return undefined;
+}
+
+/** The SQLSTATE of an error from either driver, looking through drizzle's wrapper. */
+export function sqlState(err: unknown): string | undefined {
+  return codeOf(err, (code) => /^[0-9A-Z]{5}$/.test(code));
 }
 
 export function isRetryable(err: unknown): boolean {
@@ -53,10 +58,7 @@ const LOST_CONNECTION = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNE
 
 /** The code that says the connection was lost, looking through drizzle's wrapper; else undefined. */
 export function lostConnection(err: unknown): string | undefined {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (typeof e.code === 'string' && (LOST_CONNECTION.has(e.code) || /^08[0-9A-Z]{3}$/.test(e.code))) return e.code;
-  }
-  return undefined;
+  return codeOf(err, (code) => LOST_CONNECTION.has(code) || /^08[0-9A-Z]{3}$/.test(code));
 }
 
 let observer: RetryPolicy['onRetry'];

@@ -51,7 +51,8 @@ describe.skipIf(!usingPostgres)('a transaction whose backend is terminated (Post
       pg.db,
       async (tx) => {
         runs++;
-        const [{ pid }] = await rows<{ pid: number }>(tx, sql`select pg_backend_pid() as pid`);
+        const [row] = await rows<{ pid: number }>(tx, sql`select pg_backend_pid() as pid`);
+        const pid = row!.pid;
         await tx.execute(sql`insert into lost_conn_test (id) values (1)`);
         if (runs === 1) {
           await killer`select pg_terminate_backend(${pid})`;
@@ -65,8 +66,8 @@ describe.skipIf(!usingPostgres)('a transaction whose backend is terminated (Post
     expect(retries).toHaveLength(1);
     expect(lostConnection(Object.assign(new Error(), { code: retries[0] }))).toBe(retries[0]);
     expect(typeof result).toBe('number');
-    const [{ n }] = await rows<{ n: number }>(pg.db, sql`select count(*)::int as n from lost_conn_test`);
-    expect(n).toBe(1);
+    const [count] = await rows<{ n: number }>(pg.db, sql`select count(*)::int as n from lost_conn_test`);
+    expect(count!.n).toBe(1);
   }, 30_000);
 
   it('does not run again when the backend ends during the COMMIT: the error goes to the caller', async () => {
@@ -77,7 +78,8 @@ describe.skipIf(!usingPostgres)('a transaction whose backend is terminated (Post
     let pid = 0;
     const committing = withTransaction(pg.db, async (tx) => {
       runs++;
-      [{ pid }] = await rows<{ pid: number }>(tx, sql`select pg_backend_pid() as pid`);
+      const [row] = await rows<{ pid: number }>(tx, sql`select pg_backend_pid() as pid`);
+      pid = row!.pid;
       await tx.execute(sql`insert into lost_conn_test (id) values (2)`);
     }, { baseMs: 5 });
     committing.catch(() => {});
