@@ -50,11 +50,12 @@ export function isRetryable(err: unknown): boolean {
 }
 
 /**
- * The connection went away under the statement: postgres.js's own codes, the socket's, and the
+ * The connection went away under the statement: postgres.js's own code, the socket's, and the
  * server's notice that it is shutting the session down (57P01 administrator command, 57P02 crash,
- * 57P03 not accepting connections yet) or any connection exception (class 08).
+ * 57P03 not accepting connections yet) or any connection exception (class 08). Not the pool's own
+ * shutdown (CONNECTION_ENDED, CONNECTION_DESTROYED: the process is stopping; nothing to run again on).
  */
-const LOST_CONNECTION = new Set(['CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', 'ECONNRESET', 'EPIPE', 'ECONNREFUSED', '57P01', '57P02', '57P03']);
+const LOST_CONNECTION = new Set(['CONNECTION_CLOSED', 'CONNECT_TIMEOUT', 'ECONNRESET', 'EPIPE', 'ECONNREFUSED', '57P01', '57P02', '57P03']);
 
 /** The code that says the connection was lost, looking through drizzle's wrapper; else undefined. */
 export function lostConnection(err: unknown): string | undefined {

@@ -32,38 +32,60 @@ const append = (n: number, action = 'seq.test') => Promise.all(Array.from({ leng
 const unsealed = async () => Number((await rows<{ n: number }>(t.db, sql`select count(*)::int as n from audit_events where seq is null`))[0]!.n);
 
 describe.skipIf(!usingPostgres)('the sequencer across processes (Postgres)', () => {
-  it('lets one sealer work at a time; one killed mid-batch leaves nothing behind, and the next seals every event once', async () => {
-    await append(30);
-    // A second process's sealer, on its own connections, stuck after placing its batch (holding the lock).
+  /**
+   * A second process's sealer, on its own connections, stuck after placing its batch (holding the
+   * lock); then its connection is terminated. `processGone`: the process is gone too (kill -9), so
+   * nothing runs again and its batch waits for the next sealer. Else the process lives on: its
+   * transaction runner runs the seal again on a new connection (a lost connection before COMMIT).
+   */
+  async function sealerLosesItsConnection(processGone: boolean) {
+    await append(30, processGone ? 'seq.gone' : 'seq.live');
     const other = await openPostgres(t.url!, { max: 2 });
     let release!: () => void;
     let stuck!: () => void;
     const reached = new Promise<void>((r) => (stuck = r));
+    let signerCalls = 0;
     const blocked = sealBatch({
       db: other.db,
       signer: () => {
+        if (signerCalls++ > 0) return signer; // a run after the first goes straight on
         stuck();
         return new Promise<HeadSigner>((r) => (release = () => r(signer)));
       },
     }).catch((e: Error) => e);
     await reached;
     expect(await sealBatch({ db: t.db, signer: () => signer }), 'the lock is taken: this one skips its turn').toBeUndefined();
-    // kill -9 of that process, as Postgres sees it: its connection is gone.
+    // A kill -9: the process (its pool) is gone, and Postgres sees its connection gone. Else an
+    // operator ending the session of a process that lives on.
+    const closing = processGone ? other.close().catch(() => {}) : undefined;
     const [holder] = await rows<{ pid: number }>(t.db, sql`select pid from pg_locks where locktype = 'advisory' and objid = 727000003 and granted`);
     await t.db.execute(sql`select pg_terminate_backend(${holder!.pid})`);
-    // Let that client see its connection closed before the stuck sealer goes on: postgres.js 3.4
-    // throws an uncaught TypeError if a write it had scheduled runs after the socket is gone.
     for (let i = 0; i < 50 && (await rows<{ n: number }>(t.db, sql`select count(*)::int as n from pg_stat_activity where pid = ${holder!.pid}`))[0]!.n > 0; i++) {
       await new Promise((r) => setTimeout(r, 20));
     }
     await new Promise((r) => setTimeout(r, 200));
     release();
-    expect(await blocked).toBeInstanceOf(Error);
-    await other.close().catch(() => {});
+    const outcome = await blocked;
+    await closing;
+    return { outcome, other };
+  }
+
+  it('lets one sealer work at a time; one killed mid-batch leaves nothing behind, and the next seals every event once', async () => {
+    const { outcome } = await sealerLosesItsConnection(true);
+    expect(outcome).toBeInstanceOf(Error);
     expect(await unsealed(), 'its batch rolled back: the events wait').toBe(30);
     await seal(t.db);
     expect(await unsealed()).toBe(0);
     expect(await verifyAudit(t.db)).toMatchObject({ ok: true, events: 30 });
+  });
+
+  it('a sealer whose connection is ended while its process lives seals its batch again on a new connection, every event once', async () => {
+    const { outcome, other } = await sealerLosesItsConnection(false);
+    await other.close().catch(() => {});
+    expect(outcome).not.toBeInstanceOf(Error);
+    expect(await unsealed()).toBe(0);
+    // Every event sealed once: the log verifies whole (30 events of the case before, 30 of this one).
+    expect(await verifyAudit(t.db)).toMatchObject({ ok: true, events: 60 });
   });
 });
 

@@ -13,7 +13,7 @@ import { lostConnection, withRetry, withTransaction } from '../../src/db/tx.ts';
 import { testDatabase, usingPostgres, type TestDatabase } from '../helpers/db.ts';
 
 describe('what counts as a lost connection', () => {
-  it('names the driver, socket and server codes, through drizzle\'s wrapper, and nothing else', () => {
+  it('names the driver, socket and server codes, through drizzle\'s wrapper, and not the pool\'s own shutdown', () => {
     const err = (code: string) => Object.assign(new Error(code), { code });
     expect(lostConnection({ cause: err('CONNECTION_CLOSED') })).toBe('CONNECTION_CLOSED');
     expect(lostConnection(err('57P01'))).toBe('57P01');
@@ -21,6 +21,8 @@ describe('what counts as a lost connection', () => {
     expect(lostConnection(err('ECONNRESET'))).toBe('ECONNRESET');
     expect(lostConnection(err('23505'))).toBeUndefined();
     expect(lostConnection(err('40P01'))).toBeUndefined();
+    // The pool's own shutdown: the process is stopping.
+    expect(lostConnection(err('CONNECTION_ENDED'))).toBeUndefined();
     expect(lostConnection(new Error('plain'))).toBeUndefined();
   });
 
