@@ -45,8 +45,13 @@ export function sqlState(err: unknown): string | undefined {
 }
 
 export function isRetryable(err: unknown): boolean {
+  return retryableState(err) !== undefined;
+}
+
+/** The SQLSTATE of a deadlock or serialization failure, else undefined. */
+function retryableState(err: unknown): string | undefined {
   const code = sqlState(err);
-  return code !== undefined && RETRYABLE_SQLSTATES.has(code);
+  return code !== undefined && RETRYABLE_SQLSTATES.has(code) ? code : undefined;
 }
 
 /**
@@ -121,8 +126,4 @@ export function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, policy: R
   return withRetry(run, policy, (err) => retryableState(err) ?? (bodyDone ? undefined : lostConnection(err)));
 }
 
-/** The SQLSTATE of a deadlock or serialization failure, else undefined. */
-function retryableState(err: unknown): string | undefined {
-  return isRetryable(err) ? sqlState(err) : undefined;
-}
 

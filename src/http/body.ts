@@ -24,10 +24,16 @@ import { bodyLimit as honoBodyLimit } from 'hono/body-limit';
 
 type NodeEnv = { incoming?: IncomingMessage } | undefined;
 
+/** The Node request behind `c` (@hono/node-server's `env.incoming`), if there is one. */
+function nodeRequest(c: Context): IncomingMessage | undefined {
+  const incoming = (c.env as NodeEnv)?.incoming;
+  return incoming && typeof incoming.on === 'function' ? incoming : undefined;
+}
+
 /** The Node request behind `c`, if it is one and no one has started reading its body. */
 function unreadIncoming(c: Context): IncomingMessage | undefined {
-  const incoming = (c.env as NodeEnv)?.incoming;
-  if (!incoming || typeof incoming.on !== 'function') return undefined;
+  const incoming = nodeRequest(c);
+  if (!incoming) return undefined;
   // A web stream piped from it (the Request built), an earlier reader, or the end already seen.
   if (incoming.readableDidRead || incoming.readableEnded || incoming.listenerCount('data') > 0 || incoming.listenerCount('readable') > 0) return undefined;
   return incoming;
@@ -37,7 +43,7 @@ function unreadIncoming(c: Context): IncomingMessage | undefined {
 export function bodyLimit(maxBytes: number, onError: (c: Context) => Response | Promise<Response>): MiddlewareHandler {
   const counting = honoBodyLimit({ maxSize: maxBytes, onError });
   return async (c, next) => {
-    const incoming = (c.env as NodeEnv)?.incoming;
+    const incoming = nodeRequest(c);
     if (!incoming || incoming.headers['transfer-encoding'] !== undefined) return counting(c, next);
     const length = incoming.headers['content-length'];
     // Neither header: no body at all (RFC 9112 §6.3), as for every GET.
