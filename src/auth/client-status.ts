@@ -7,7 +7,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { appendAudit } from '../audit/index.ts';
 import type { Db } from '../db/client.ts';
-import { preparedQuery } from '../db/prepared.ts';
+import { preparedRead } from '../db/prepared.ts';
 import { withTransaction } from '../db/tx.ts';
 import { apiClients } from '../db/schema.ts';
 import type { AccessClaims } from './token.ts';
@@ -37,7 +37,7 @@ export async function setClientEnabled(
   });
 }
 
-const clientStatus = preparedQuery('client_status', (db) =>
+const clientStatus = preparedRead('client_status', (db) =>
   db.select({ active: apiClients.active, notBefore: apiClients.tokensNotBefore }).from(apiClients).where(eq(apiClients.id, sql.placeholder('id'))),
 );
 

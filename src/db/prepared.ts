@@ -9,24 +9,29 @@
  * A prepared query belongs to the handle it was prepared on (its connection pool): called with an
  * open transaction, the query is built on the transaction as usual, so it runs inside it.
  *
+ * Prepared queries are reads: run on the pool, one is run again when Postgres ended its connection
+ * (`withRepeatable`), so a failover costs a look-up a reconnect rather than the request a 500.
+ *
  * @example
- * const byId = preparedQuery('org_by_id', (db) => db.select().from(organizations).where(eq(organizations.id, sql.placeholder('id'))));
+ * const byId = preparedRead('org_by_id', (db) => db.select().from(organizations).where(eq(organizations.id, sql.placeholder('id'))));
  * const [org] = await byId(db, { id });
  */
 import { PgTransaction } from 'drizzle-orm/pg-core';
 import type { Db } from './client.ts';
+import { withRepeatable } from './tx.ts';
 
 interface Runnable<R> {
   execute(values?: Record<string, unknown>): Promise<R>;
 }
 
-export function preparedQuery<R>(name: string, build: (db: Db) => { prepare(name: string): Runnable<R> }): (db: Db, values: Record<string, unknown>) => Promise<R> {
+export function preparedRead<R>(name: string, build: (db: Db) => { prepare(name: string): Runnable<R> }): (db: Db, values: Record<string, unknown>) => Promise<R> {
   const byDb = new WeakMap<Db, Runnable<R>>();
   return (db, values) => {
     const inTransaction: boolean = db instanceof PgTransaction;
     if (inTransaction) return build(db).prepare(name).execute(values);
     let query = byDb.get(db);
     if (!query) byDb.set(db, (query = build(db).prepare(name)));
-    return query.execute(values);
+    const prepared = query;
+    return withRepeatable(db, () => prepared.execute(values));
   };
 }

@@ -31,6 +31,16 @@ export interface RetryPolicy {
   config?: PgTransactionConfig;
 }
 
+export interface TransactionPolicy<T> extends RetryPolicy {
+  /**
+   * After a connection lost during the COMMIT, whether that run committed, given what its body
+   * returned: a read on a new connection for a row only that transaction writes (a new request's
+   * id). True: the run's result stands. False: the error goes to the caller (the COMMIT may not
+   * have landed, or may still be landing where only the network failed).
+   */
+  committed?: (result: T) => Promise<boolean>;
+}
+
 /** The first `code` on the error or its causes (drizzle wraps the driver's error) that `accept` takes. */
 function codeOf(err: unknown, accept: (code: string) => boolean): string | undefined {
   for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
@@ -99,31 +109,58 @@ export async function withRetry<T>(fn: () => Promise<T>, policy: RetryPolicy = {
   }
 }
 
+/** What a repeatable statement may be run again after: a deadlock, a serialization failure, or a lost connection. */
+function repeatRetryable(err: unknown): string | undefined {
+  return retryableState(err) ?? lostConnection(err);
+}
+
+/**
+ * Runs a statement that is safe to run twice, outside any transaction, again when Postgres ended
+ * its connection (a failover, an operator ending sessions) or chose it as a deadlock victim. A
+ * lone write may have committed before its answer was lost, so this is for reads, and for writes
+ * whose repeat does no harm: setting a fenced row to one value (a job done), or reserving numbers
+ * where a gap is allowed (control numbers). Called with an open transaction it runs once: a lost
+ * connection has ended that transaction, and only its runner can start it again.
+ *
+ * @example const [row] = await withRepeatable(db, () => db.select().from(requests).where(eq(requests.id, id)))
+ */
+export function withRepeatable<T>(db: Db, fn: () => Promise<T>, policy: RetryPolicy = {}): Promise<T> {
+  if (db instanceof PgTransaction) return fn();
+  return withRetry(fn, policy, repeatRetryable);
+}
+
 /**
  * Runs `fn` in a transaction, retried as a whole on deadlock or serialization failure, and when the
- * connection was lost before the body finished. Called with an open transaction, it opens a
- * savepoint and does not retry (only the outermost transaction can be run again: the locks that
- * caused the failure belong to it).
+ * connection was lost before the body finished. Lost during the COMMIT, the outcome is unknown:
+ * `policy.committed` may say the run landed (its result is returned), else the error goes to the
+ * caller. Called with an open transaction, it opens a savepoint and does not retry (only the
+ * outermost transaction can be run again: the locks that caused the failure belong to it).
  */
-export function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, policy: RetryPolicy = {}): Promise<T> {
+export async function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, policy: TransactionPolicy<T> = {}): Promise<T> {
   // A savepoint (isolation is the outer transaction's).
   if (db instanceof PgTransaction) return countedTransaction(() => db.transaction((tx) => fn(tx)));
-  // Whether the latest run's body finished: after that, only its COMMIT was left.
-  let bodyDone = false;
+  // The latest run's body result, once it finished: after that, only its COMMIT was left.
+  let done: { result: T } | undefined;
   const run = () => {
-    bodyDone = false;
+    done = undefined;
     return countedTransaction(() =>
       db.transaction(async (tx) => {
         const result = await fn(tx);
-        bodyDone = true;
+        done = { result };
         return result;
       }, policy.config),
     );
   };
   // A connection lost while the body ran (a failover, an operator ending sessions): nothing was
-  // committed, so the transaction runs again on a new connection. Lost at the COMMIT, its outcome
-  // is unknown: the error goes to the caller.
-  return withRetry(run, policy, (err) => retryableState(err) ?? (bodyDone ? undefined : lostConnection(err)));
+  // committed, so the transaction runs again on a new connection.
+  try {
+    return await withRetry(run, policy, (err) => retryableState(err) ?? (done ? undefined : lostConnection(err)));
+  } catch (err) {
+    const finished = done;
+    if (!finished || !policy.committed || !lostConnection(err)) throw err;
+    const committed = policy.committed;
+    const landed = await withRepeatable(db, () => committed(finished.result), policy).catch(() => false);
+    if (!landed) throw err;
+    return finished.result;
+  }
 }
-
-

@@ -4,7 +4,7 @@
  */
 import type { Db } from '../db/client.ts';
 import { backoffMs, claimJobs, completeJob, extendLease, failJob, type Job } from '../db/queries/jobs.ts';
-import { withRetry } from '../db/tx.ts';
+import { withRepeatable } from '../db/tx.ts';
 import type { Logger } from '../log/index.ts';
 
 /** What a handler reports: done, or a failure that may be retried. */
@@ -48,15 +48,16 @@ export async function runClaimedJob(db: Db, parentLog: Logger, handler: JobHandl
   } finally {
     release?.();
   }
-  // The bookkeeping is retried like a transaction (a deadlock victim is run again), so a job done
-  // is not left `running` to be redone after its lock expires.
+  // The bookkeeping is run again after a deadlock or a lost connection (both statements set the
+  // row to one value, so a repeat changes nothing), so a job done is not left `running` to be
+  // redone after its lock expires.
   if (outcome.ok) {
-    if (!outcome.completed) await withRetry(() => completeJob(db, job.id));
+    if (!outcome.completed) await withRepeatable(db, () => completeJob(db, job.id));
     return outcome;
   }
   const retryIn = outcome.retryable ? (outcome.retryInMs ?? backoffMs(job.attempts)) : null;
   const failed = outcome;
-  const status = await withRetry(() => failJob(db, job, failed.error, retryIn));
+  const status = await withRepeatable(db, () => failJob(db, job, failed.error, retryIn));
   log.warn({ attempt: job.attempts, status, retryInMs: retryIn, reason: outcome.error }, 'job failed');
   return outcome;
 }

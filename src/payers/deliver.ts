@@ -5,10 +5,11 @@
  * a PAS FHIR payer — through the payer's connector, and record the answer. Requests accepted
  * without a 278 are translated here first.
  */
+import { randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../db/client.ts';
 import { completeJob, completeJobStatement, type Job } from '../db/queries/jobs.ts';
 import { findOrganization } from '../db/queries/clients.ts';
-import { batchMessage, latestMessage, requestById, saveMessage, type RequestRow } from '../db/queries/requests.ts';
+import { batchMessage, latestMessage, messageExists, requestById, saveMessage, type RequestRow } from '../db/queries/requests.ts';
 import { recordAnswer, transition, transitionFrom } from '../requests/index.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import type { Logger } from '../log/index.ts';
@@ -299,12 +300,15 @@ export function deliverHandler(d: DeliverDeps) {
       if (prepared) d.events.changed(request.id);
       return { ok: true, completed: Boolean(prepared) };
     }
+    // The payer's message, written with the answer: its row says whether a COMMIT whose answer was
+    // lost (a failover) landed. Then the payer's decision is not left to a resend of the 278.
+    const messageId = randomUUID();
     const recorded = await withTransaction(d.db, async (tx) => {
       // Prepared: still queued as accepted (one statement moves it, no lock and read first); the
       // rest — the payer's message, the answer, the audit events, the job done — is one more.
       const batch = new Batch(tx);
       const sentRow = prepared ? await preparedSent(tx, request.id, payer, prepared.controlNumber, batch) : undefined;
-      const messageId = batchMessage(batch, reply.message);
+      batchMessage(batch, reply.message, messageId);
       const accepted = reply.summary.overall !== 'rejected';
       const answered = await recordAnswer(tx, {
         requestId: request.id,
@@ -323,7 +327,7 @@ export function deliverHandler(d: DeliverDeps) {
       // Documents that follow the 278 leave once the payer has it (and has not refused it).
       if (answered?.changed && accepted && requestBundle) await queueAttachments(tx, { request, payer: payer.config, bundle: requestBundle, when: 'after-278' });
       return answered;
-    });
+    }, { committed: () => messageExists(d.db, messageId) });
     if (prepared && recorded?.responseText) prepared.answered = { request: recorded.request, responseText: recorded.responseText };
     if (recorded?.changed) d.events.changed(request.id);
     return { ok: true, completed: Boolean(prepared) };

@@ -7,7 +7,7 @@ import { batchAudit } from '../audit/index.ts';
 import { Batch, batched } from '../db/batch.ts';
 import type { Db } from '../db/client.ts';
 import { claimedJob, enqueueStatement, type Job } from '../db/queries/jobs.ts';
-import { batchMessage, hasMessage, insertRequest, lockRequest, priorAuthReferencedBy, requestByIdempotencyKey, type RequestRow } from '../db/queries/requests.ts';
+import { batchMessage, hasMessage, insertRequest, lockRequest, priorAuthReferencedBy, requestByIdempotencyKey, requestExists, type RequestRow } from '../db/queries/requests.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import { recordAnswer, REQUEST_SET, type AnswerSummary } from './answer.ts';
 import { withTransaction } from '../db/tx.ts';
@@ -163,6 +163,9 @@ export async function acceptPriorAuth(db: Db, input: AcceptInput): Promise<{ req
       return { request: answered?.request ?? row, created };
     }
     return { request: row, created, ...(job ? { job } : {}) };
+  }, {
+    // Its answer lost at the COMMIT (a failover): the new request's row says whether it landed.
+    committed: (r) => (r.created ? requestExists(db, r.request.id) : Promise.resolve(true)),
   });
 }
 

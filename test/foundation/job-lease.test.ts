@@ -10,7 +10,7 @@ import { eq } from 'drizzle-orm';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, type Database } from '../../src/db/client.ts';
-import { claimJobs, enqueue, extendLease, failJob } from '../../src/db/queries/jobs.ts';
+import { claimJobs, completeJob, enqueue, extendLease, failJob } from '../../src/db/queries/jobs.ts';
 import { jobs } from '../../src/db/schema.ts';
 import { runClaimedJob, startWorker } from '../../src/jobs/index.ts';
 import { createLogger } from '../../src/log/index.ts';
@@ -86,6 +86,24 @@ describe('a job that runs longer than its lease', () => {
     expect(row).toMatchObject({ status: 'running', attempts: 2, lastError: null });
     // The holder's own renewal works.
     expect(await extendLease(t.db, second!, 60_000)).toBe(true);
+  });
+
+  it('stays done when the old attempt finished it while the newer claim was still running, and that claim then fails', async () => {
+    // The old runner was slow, not dead: its lease ran out, a second claim took the job, and the
+    // old runner then finished the work (a payer answered it) and marked the job done.
+    const kind = `test.done.${Date.now()}`;
+    const id = await enqueue(t.db, { kind });
+    const [first] = await claimJobs(t.db, [kind], 1, 1);
+    await new Promise((r) => setTimeout(r, 20));
+    const [second] = await claimJobs(other?.db ?? t.db, [kind], 1, 60_000);
+    expect(second).toMatchObject({ id, attempts: 2 });
+    await completeJob(t.db, first!.id);
+    // The second attempt fails (say the payer now refuses a duplicate): rescheduling it would send
+    // the work a third time.
+    await failJob(other?.db ?? t.db, second!, 'duplicate at the payer', 0);
+    const [row] = await t.db.select().from(jobs).where(eq(jobs.id, id));
+    expect(row).toMatchObject({ status: 'done', lastError: null });
+    expect(await claimJobs(t.db, [kind], 1, 60_000)).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * `preparedQuery` (src/db/prepared.ts): a query built once per database handle and run with new
+ * `preparedRead` (src/db/prepared.ts): a query built once per database handle and run with new
  * values, on both stores. Built once (not per call) on the pool; inside a transaction it runs in
  * that transaction — it sees the transaction's own writes and goes with its rollback — and never
  * through the pool beside it. Array and limit placeholders carry their values (the member look-up of
@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preparedQuery } from '../../src/db/prepared.ts';
+import { preparedRead } from '../../src/db/prepared.ts';
 import { organizations } from '../../src/db/schema.ts';
 import { withTransaction } from '../../src/db/tx.ts';
 import { testDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -20,12 +20,12 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 let builds = 0;
-const orgById = preparedQuery('test_org_by_id', (db) => {
+const orgById = preparedRead('test_org_by_id', (db) => {
   builds++;
   return db.select().from(organizations).where(eq(organizations.id, sql.placeholder('id')));
 });
 
-describe('preparedQuery', () => {
+describe('preparedRead', () => {
   it('is built once per database handle, and each call runs with its own values', async () => {
     const ids = [randomUUID(), randomUUID()];
     for (const id of ids) await t.db.insert(organizations).values({ id, name: `Org ${id.slice(0, 4)}` });
@@ -52,7 +52,7 @@ describe('preparedQuery', () => {
   });
 
   it('carries an array and a limit as placeholders', async () => {
-    const pick = preparedQuery('test_unnest_limit', (db) =>
+    const pick = preparedRead('test_unnest_limit', (db) =>
       db
         .select({ v: sql<string>`v` })
         .from(sql`unnest(${sql.placeholder('values')}::text[]) as u(v)`)

@@ -2,14 +2,17 @@
  * The transaction runner and a lost connection (a failover, an operator ending sessions): a
  * transaction whose connection is lost while its body runs has committed nothing and runs again on
  * a new connection; one lost at its COMMIT may have committed, so the error goes to the caller; a
- * single statement (`withRetry`) is never run again on a lost connection. On Postgres, with the
- * backend really terminated (pg_terminate_backend) mid-body and mid-COMMIT.
+ * single statement (`withRetry`) is never run again on a lost connection, but a read (`withRepeatable`)
+ * is. On Postgres, with the backend really terminated (pg_terminate_backend) mid-body, mid-COMMIT
+ * and mid-read.
  */
+import { createServer, connect, type Server, type Socket } from 'node:net';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rows } from '../../src/db/client.ts';
-import { lostConnection, withRetry, withTransaction } from '../../src/db/tx.ts';
+import { openDatabase, rows, type Database } from '../../src/db/client.ts';
+import { lostConnection, withRepeatable, withRetry, withTransaction } from '../../src/db/tx.ts';
+import { requestById } from '../../src/db/queries/requests.ts';
 import { testDatabase, usingPostgres, type TestDatabase } from '../helpers/db.ts';
 
 describe('what counts as a lost connection', () => {
@@ -30,6 +33,22 @@ describe('what counts as a lost connection', () => {
     let calls = 0;
     await expect(withRetry(async () => (calls++, Promise.reject(Object.assign(new Error('gone'), { code: 'CONNECTION_CLOSED' }))), { baseMs: 1 })).rejects.toThrow('gone');
     expect(calls).toBe(1);
+  });
+});
+
+describe('a read (withRepeatable)', () => {
+  const gone = () => Object.assign(new Error('gone'), { code: 'CONNECTION_CLOSED' });
+  it('runs again after a lost connection or a deadlock, and not after any other error', async () => {
+    const db = {} as never;
+    let calls = 0;
+    expect(await withRepeatable(db, async () => (++calls < 3 ? Promise.reject(calls === 1 ? gone() : { cause: Object.assign(new Error('dl'), { code: '40P01' }) }) : 'row'), { baseMs: 1 })).toBe('row');
+    expect(calls).toBe(3);
+    calls = 0;
+    await expect(withRepeatable(db, async () => (calls++, Promise.reject(Object.assign(new Error('no table'), { code: '42P01' }))), { baseMs: 1 })).rejects.toThrow('no table');
+    expect(calls).toBe(1);
+    calls = 0;
+    await expect(withRepeatable(db, async () => (calls++, Promise.reject(gone())), { baseMs: 1, attempts: 3 })).rejects.toThrow('gone');
+    expect(calls, 'bounded').toBe(3);
   });
 });
 
@@ -72,18 +91,91 @@ describe.skipIf(!usingPostgres)('a transaction whose backend is terminated (Post
     expect(count!.n).toBe(1);
   }, 30_000);
 
+  it('runs a read again on a new connection when its backend is terminated mid-statement; inside a transaction, once', async () => {
+    let runs = 0;
+    const pids: number[] = [];
+    const read = () =>
+      withRepeatable(pg.db, async () => {
+        runs++;
+        const [row] = await rows<{ pid: number }>(pg.db, sql`select pg_backend_pid() as pid`);
+        pids.push(row!.pid);
+        if (runs === 1) {
+          // The statement's backend is ended while it runs (found by its text: the pool has many).
+          const ending = rows(pg.db, sql`select pg_sleep(5)`);
+          await waitForSleep(killer);
+          await killer`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid() and query like 'select pg_sleep(5)%'`;
+          await ending;
+        }
+        return 'answered';
+      }, { baseMs: 5 });
+    expect(await read()).toBe('answered');
+    expect(runs).toBe(2);
+    // The gateway's own read helpers take the same path.
+    expect(await requestById(pg.db, '00000000-0000-4000-8000-000000000000')).toBeUndefined();
+    // In a transaction the read runs once: the lost connection ended the transaction itself.
+    let inside = 0;
+    await expect(
+      pg.db.transaction(async (tx) =>
+        withRepeatable(tx as never, async () => {
+          inside++;
+          const [row] = await rows<{ pid: number }>(tx, sql`select pg_backend_pid() as pid`);
+          await killer`select pg_terminate_backend(${row!.pid})`;
+          return rows(tx, sql`select 1`);
+        }),
+      ),
+    ).rejects.toBeTruthy();
+    expect(inside).toBe(1);
+  }, 30_000);
+
+  it('returns the result of a run whose COMMIT landed but whose answer was lost, when `committed` finds its row; the error without it', async () => {
+    // A proxy between the pool and Postgres forwards a COMMIT, lets it land, then cuts the
+    // connection before Postgres's answer gets back: the network failing, not the server.
+    const proxy = await commitCuttingProxy(new URL(pg.url!));
+    const viaProxy: Database = await openDatabase({ databaseUrl: proxy.url });
+    try {
+      const insert = (id: number) => async (tx: Parameters<Parameters<typeof withTransaction>[1]>[0]) => {
+        await tx.execute(sql`insert into lost_conn_test (id) values (${id})`);
+        return `row ${id}`;
+      };
+      const count = async (id: number) => (await rows<{ n: number }>(pg.db, sql`select count(*)::int as n from lost_conn_test where id = ${id}`))[0]!.n;
+      proxy.cutNextCommit();
+      let asked = 0;
+      const landed = await withTransaction(viaProxy.db, insert(30), {
+        baseMs: 5,
+        committed: async (result) => (asked++, result === 'row 30' && (await rows(viaProxy.db, sql`select 1 from lost_conn_test where id = 30`)).length > 0),
+      });
+      expect(proxy.cuts(), 'the COMMIT was cut').toBe(1);
+      expect(landed).toBe('row 30');
+      expect(asked).toBe(1);
+      expect(await count(30), 'committed once').toBe(1);
+      // Without the probe the caller gets the lost connection, though the row is there.
+      proxy.cutNextCommit();
+      const lost = await withTransaction(viaProxy.db, insert(31), { baseMs: 5 }).catch((e: unknown) => e);
+      expect(lostConnection(lost)).toBeDefined();
+      expect(await count(31)).toBe(1);
+      // The pool still closes: a connection whose COMMIT was cut no longer holds its closing until
+      // end()'s timeout destroys the pool (5 s; the driver patch clears the rejected query).
+      const closing = await Promise.race([viaProxy.close().then(() => 'closed'), new Promise((r) => setTimeout(r, 3000, 'still waiting'))]);
+      expect(closing).toBe('closed');
+    } finally {
+      await proxy.close();
+      await viaProxy.close();
+    }
+  }, 30_000);
+
   it('does not run again when the backend ends during the COMMIT: the error goes to the caller', async () => {
     // A deferred constraint trigger runs at COMMIT; it sleeps there long enough to be terminated.
     await killer.unsafe(`create function lost_conn_slow_commit() returns trigger language plpgsql as $$ begin perform pg_sleep(3); return null; end $$`);
     await killer.unsafe(`create constraint trigger lost_conn_slow_commit after insert on lost_conn_test deferrable initially deferred for each row execute function lost_conn_slow_commit()`);
     let runs = 0;
     let pid = 0;
+    let asked = 0;
     const committing = withTransaction(pg.db, async (tx) => {
       runs++;
       const [row] = await rows<{ pid: number }>(tx, sql`select pg_backend_pid() as pid`);
       pid = row!.pid;
       await tx.execute(sql`insert into lost_conn_test (id) values (2)`);
-    }, { baseMs: 5 });
+    }, { baseMs: 5, committed: async () => (asked++, (await rows(pg.db, sql`select 1 from lost_conn_test where id = 2`)).length > 0) });
     committing.catch(() => {});
     // Once the body is done, the COMMIT runs the sleeping trigger: end the backend then.
     for (let i = 0; i < 100 && !(pid && (await killer`select 1 from pg_stat_activity where pid = ${pid} and query ilike 'commit%'`).length); i++) await new Promise((r) => setTimeout(r, 20));
@@ -92,6 +184,65 @@ describe.skipIf(!usingPostgres)('a transaction whose backend is terminated (Post
     const code = await committing.catch((e) => lostConnection(e));
     expect(code, 'the COMMIT failed for the lost connection').toBeDefined();
     expect(runs, 'not run again').toBe(1);
+    expect(asked, 'whether it landed was asked: it had not (the trigger was interrupted)').toBe(1);
     await killer.unsafe('drop trigger lost_conn_slow_commit on lost_conn_test');
   }, 30_000);
 });
+
+async function waitForSleep(killer: postgres.Sql): Promise<void> {
+  for (let i = 0; i < 250; i++) {
+    if ((await killer`select 1 from pg_stat_activity where datname = current_database() and query like 'select pg_sleep(5)%' and state = 'active'`).length) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('the read never reached Postgres');
+}
+
+/**
+ * A TCP proxy to Postgres that, when told, forwards the next COMMIT it sees from the client, waits
+ * for it to land, and then cuts both sides before the answer is passed back.
+ */
+async function commitCuttingProxy(target: URL): Promise<{ url: string; cutNextCommit(): void; cuts(): number; close(): Promise<void> }> {
+  let armed = false;
+  let cut = 0;
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((client) => {
+    const upstream = connect(Number(target.port || 5432), target.hostname);
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => {});
+    }
+    let cutting = false;
+    client.on('data', (chunk: Buffer) => {
+      upstream.write(chunk);
+      if (armed && /commit/i.test(chunk.toString('latin1'))) {
+        armed = false;
+        cutting = true;
+        cut++;
+        setTimeout(() => {
+          client.destroy();
+          upstream.destroy();
+        }, 300);
+      }
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      if (!cutting) client.write(chunk);
+    });
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const url = new URL(target.href);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return {
+    url: url.href,
+    cutNextCommit: () => void (armed = true),
+    cuts: () => cut,
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}

@@ -1,7 +1,7 @@
 /** Organizations and API clients. */
 import { asc, eq, lt, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
-import { preparedQuery } from '../prepared.ts';
+import { preparedRead } from '../prepared.ts';
 import { apiClients, organizations, usedJtis } from '../schema.ts';
 
 export type ApiClient = typeof apiClients.$inferSelect;
@@ -41,7 +41,7 @@ export async function claimJti(db: Db, clientId: string, jti: string, expiresAt:
   return inserted.length === 1;
 }
 
-const organizationById = preparedQuery('organization_by_id', (db) => db.select().from(organizations).where(eq(organizations.id, sql.placeholder('id'))));
+const organizationById = preparedRead('organization_by_id', (db) => db.select().from(organizations).where(eq(organizations.id, sql.placeholder('id'))));
 
 export async function findOrganization(db: Db, id: string) {
   const [row] = await organizationById(db, { id });

@@ -176,14 +176,15 @@ export async function extendLease(db: Db, job: Pick<Job, 'id' | 'attempts'>, loc
 
 /**
  * Schedules a retry, or marks the job dead when its attempts are used up. Returns the new status.
- * Only the attempt that holds the job may: a runner whose lease another claim took changes nothing.
+ * Only the attempt that holds the job may: a runner whose lease another claim took changes nothing,
+ * and a job another runner finished meanwhile (its lease ran out while it was still working) stays done.
  */
 export async function failJob(db: Db, job: Job, error: string, retryInMs: number | null): Promise<'ready' | 'dead'> {
   const dead = retryInMs === null || job.attempts >= job.maxAttempts;
   await db.execute(
     sql`update jobs set status = ${dead ? 'dead' : 'ready'}, locked_until = null, last_error = ${error.slice(0, 500)},
           run_at = now() + (${dead ? 0 : retryInMs}::int * interval '1 millisecond')
-        where id = ${job.id} and attempts = ${job.attempts}`,
+        where id = ${job.id} and attempts = ${job.attempts} and status = 'running'`,
   );
   return dead ? 'dead' : 'ready';
 }

@@ -5,7 +5,7 @@
  */
 import { and, asc, desc, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { rows, type Db } from '../client.ts';
-import { preparedQuery } from '../prepared.ts';
+import { preparedRead } from '../prepared.ts';
 import { cipherOf } from '../crypto/index.ts';
 import { auditAlerts, auditEvents, messages, payerBreakerEvents, payerCalls, payerHealthScan, payerRejections, memberRequests, qualityWarnings, requests } from '../schema.ts';
 import type { AlertRow } from './monitor.ts';
@@ -26,7 +26,7 @@ export function findingsOfRequest(db: Db, requestId: string): Promise<QualityWar
   return db.select().from(qualityWarnings).where(eq(qualityWarnings.requestId, requestId)).orderBy(asc(qualityWarnings.createdAt), asc(qualityWarnings.expression));
 }
 
-const newestByMemberHashes = preparedQuery('requests_by_member_hashes', (db) => {
+const newestByMemberHashes = preparedRead('requests_by_member_hashes', (db) => {
   const ids = sql`unnest(${sql.placeholder('hashes')}::text[]) as h(hash)`;
   const newest = db
     .select({ requestId: memberRequests.requestId, createdAt: memberRequests.createdAt })

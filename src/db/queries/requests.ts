@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import { and, arrayOverlaps, desc, eq, inArray, or, sql } from 'drizzle-orm';
 import { batched, driverValue, insertReturning, updateReturning, type Batch, type Part } from '../batch.ts';
-import { preparedQuery } from '../prepared.ts';
+import { preparedRead } from '../prepared.ts';
+import { withRepeatable } from '../tx.ts';
 import type { RequestState } from '../../workflow/states.ts';
 import type { Db, Tx } from '../client.ts';
 import { cipherOf } from '../crypto/index.ts';
@@ -81,14 +82,24 @@ export function memberIndexRows(request: Pick<RequestRow, 'id' | 'orgId' | 'crea
 
 export async function findRequest(db: Db, orgId: string, id: string): Promise<RequestRow | undefined> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) return undefined;
-  const [row] = await db.select().from(requests).where(and(eq(requests.orgId, orgId), eq(requests.id, id)));
+  const [row] = await withRepeatable(db, () => db.select().from(requests).where(and(eq(requests.orgId, orgId), eq(requests.id, id))));
   return row && openRequest(db, row);
 }
 
 /** Internal (workers, payer callbacks): not scoped to a caller. */
 export async function requestById(db: Db, id: string): Promise<RequestRow | undefined> {
-  const [row] = await db.select().from(requests).where(eq(requests.id, id));
+  const [row] = await withRepeatable(db, () => db.select().from(requests).where(eq(requests.id, id)));
   return row && openRequest(db, row);
+}
+
+/** Whether a request row exists (did the transaction that inserted it commit? `withTransaction`'s `committed`). */
+export async function requestExists(db: Db, id: string): Promise<boolean> {
+  return (await db.select({ id: requests.id }).from(requests).where(eq(requests.id, id))).length > 0;
+}
+
+/** Whether a message row exists (did the transaction that inserted it commit?). */
+export async function messageExists(db: Db, id: string): Promise<boolean> {
+  return (await db.select({ id: messages.id }).from(messages).where(eq(messages.id, id))).length > 0;
 }
 
 /** A request locked until the caller's transaction ends (state changes that must not race). */
@@ -102,7 +113,7 @@ export async function requestsByTrace(db: Db, trace: string): Promise<RequestRow
 }
 
 /** The organization's prior-auth request with this idempotency key, if it exists. */
-const byIdempotencyKey = preparedQuery('request_by_idempotency_key', (db) =>
+const byIdempotencyKey = preparedRead('request_by_idempotency_key', (db) =>
   db
     .select()
     .from(requests)
