@@ -6,7 +6,6 @@
  * is. On Postgres, with the backend really terminated (pg_terminate_backend) mid-body, mid-COMMIT
  * and mid-read.
  */
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { openDatabase, rows, type Database } from '../../src/db/client.ts';
 import { lostConnection, withRepeatable, withRetry, withTransaction } from '../../src/db/tx.ts';
 import { requestById } from '../../src/db/queries/requests.ts';
 import { testDatabase, usingPostgres, type TestDatabase } from '../helpers/db.ts';
+import { commitCuttingProxy } from '../helpers/pg-proxy.ts';
 
 describe('what counts as a lost connection', () => {
   it('names the driver, socket and server codes, through drizzle\'s wrapper, and not the pool\'s own shutdown', () => {
@@ -130,7 +130,7 @@ describe.skipIf(!usingPostgres)('a transaction whose backend is terminated (Post
   it('returns the result of a run whose COMMIT landed but whose answer was lost, when `committed` finds its row; the error without it', async () => {
     // A proxy between the pool and Postgres forwards a COMMIT, lets it land, then cuts the
     // connection before Postgres's answer gets back: the network failing, not the server.
-    const proxy = await commitCuttingProxy(new URL(pg.url!));
+    const proxy = await commitCuttingProxy(pg.url!);
     const viaProxy: Database = await openDatabase({ databaseUrl: proxy.url });
     try {
       const insert = (id: number) => async (tx: Parameters<Parameters<typeof withTransaction>[1]>[0]) => {
@@ -197,52 +197,3 @@ async function waitForSleep(killer: postgres.Sql): Promise<void> {
   throw new Error('the read never reached Postgres');
 }
 
-/**
- * A TCP proxy to Postgres that, when told, forwards the next COMMIT it sees from the client, waits
- * for it to land, and then cuts both sides before the answer is passed back.
- */
-async function commitCuttingProxy(target: URL): Promise<{ url: string; cutNextCommit(): void; cuts(): number; close(): Promise<void> }> {
-  let armed = false;
-  let cut = 0;
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((client) => {
-    const upstream = connect(Number(target.port || 5432), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('close', () => sockets.delete(s));
-      s.on('error', () => {});
-    }
-    let cutting = false;
-    client.on('data', (chunk: Buffer) => {
-      upstream.write(chunk);
-      if (armed && /commit/i.test(chunk.toString('latin1'))) {
-        armed = false;
-        cutting = true;
-        cut++;
-        setTimeout(() => {
-          client.destroy();
-          upstream.destroy();
-        }, 300);
-      }
-    });
-    upstream.on('data', (chunk: Buffer) => {
-      if (!cutting) client.write(chunk);
-    });
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const port = (server.address() as { port: number }).port;
-  const url = new URL(target.href);
-  url.hostname = '127.0.0.1';
-  url.port = String(port);
-  return {
-    url: url.href,
-    cutNextCommit: () => void (armed = true),
-    cuts: () => cut,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise((r) => server.close(r));
-    },
-  };
-}

@@ -9,7 +9,8 @@ import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { startGateway, type Gateway } from '../../src/server/index.ts';
-import { testDatabase } from './db.ts';
+import { openPostgres, type Database } from '../../src/db/client.ts';
+import { testDatabase, type TestDatabase } from './db.ts';
 import { providerToken } from './jwk.ts';
 import { PAS_EXAMPLES } from './corpus.ts';
 
@@ -20,8 +21,13 @@ export interface TestGateway extends Gateway {
   submit(bundle: unknown, token: string, op?: string): Promise<{ status: number; body: any }>;
 }
 
-export async function testGateway(env: Record<string, string> = {}): Promise<TestGateway> {
-  const database = await testDatabase();
+/**
+ * @param opts.via Postgres only: the URL the gateway connects through, given the test database's
+ *   (a proxy that cuts connections); the test's own `database` handle is then the gateway's.
+ */
+export async function testGateway(env: Record<string, string> = {}, opts: { via?: (url: string) => Promise<string> } = {}): Promise<TestGateway> {
+  const direct = await testDatabase();
+  const database: Database = opts.via && direct.url ? await proxied(direct, await opts.via(direct.url)) : direct;
   const dataDir = mkdtempSync(path.join(tmpdir(), 'pg-gw-'));
   const lines: string[] = [];
   const log = createLogger({ level: 'debug', destination: new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }) as never });
@@ -53,6 +59,18 @@ export async function testGateway(env: Record<string, string> = {}): Promise<Tes
     async stop() {
       await gw.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A handle on the test database through another URL; closing it drops the test database too. */
+async function proxied(direct: TestDatabase, url: string): Promise<Database> {
+  const via = await openPostgres(url, { max: 5 });
+  return {
+    ...via,
+    async close() {
+      await via.close();
+      await direct.close();
     },
   };
 }

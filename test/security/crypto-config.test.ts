@@ -12,7 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, type DataKeySource, type KeyRingFile } from '../../src/config/index.ts';
 import { envKeyId, generateKeyRingFile, withNewKey, writeKeyRingFile } from '../../src/db/crypto/index.ts';
 import { openDataKeys } from '../../src/db/data-keys/index.ts';
+import { enqueue } from '../../src/db/queries/jobs.ts';
 import { insertRequest, requestById } from '../../src/db/queries/requests.ts';
+import { rows } from '../../src/db/client.ts';
+import { sql } from 'drizzle-orm';
 import { organizations } from '../../src/db/schema.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { testDatabase, usingPostgres, type TestDatabase } from '../helpers/db.ts';
@@ -89,6 +92,38 @@ describe('data keys in process', () => {
     unlinkSync(path.join(dir, 'data-keys.json'));
     expect(await refusal(openDataKeys(db.db, defaultSource(dir), { log: quiet() }))).toMatch(/no key ring at .*data-keys\.json, but this database has been written with data key/);
     expect(existsSync(path.join(dir, 'data-keys.json'))).toBe(false);
+  });
+
+  it('two reloads at once (the ring file watcher and an operator) register a rotation once; a rekey that joins a running one reports the whole run', async () => {
+    const fresh = await testDatabase();
+    const dir = tmp();
+    const keys = await openDataKeys(fresh.db, defaultSource(dir), { log: quiet() });
+    try {
+      const oldKid = keys.cipher.ring.currentId;
+      for (let i = 0; i < 5; i++) await enqueue(fresh.db, { kind: 'test.sealed', payload: { member: `M${i}` } });
+      const ringFile = path.join(dir, 'data-keys.json');
+      const rotated = withNewKey(JSON.parse(readFileSync(ringFile, 'utf8')) as KeyRingFile, new Date());
+      writeKeyRingFile(ringFile, rotated.file);
+      const answers = await Promise.all([keys.reload(), keys.reload()]);
+      expect(answers).toEqual([
+        { changed: true, current: rotated.kid },
+        { changed: false, current: rotated.kid },
+      ]);
+      // One registration of the new key (and its audit), not two.
+      const [registered] = await rows<{ n: number }>(fresh.db, sql`select count(*)::int as n from audit_events where action = 'data-key.activate' and entity_id = ${rotated.kid}`);
+      expect(registered!.n).toBe(1);
+      // A pass is running (a reload started it in the background) when an operator's rekey joins it:
+      // the operator is told about every row the run moved, not about its last pass (none left).
+      const running = keys.rekey({ batchSize: 1, pauseMs: 20 });
+      const joined = keys.rekey();
+      const [a, b] = await Promise.all([running, joined]);
+      expect(b.resealed.jobs).toBe(5);
+      expect(a.resealed.jobs).toBe(5);
+      expect((await keys.status()).keys.find((k) => k.kid === oldKid)).toMatchObject({ rows: { total: 0 } });
+    } finally {
+      await keys.stop();
+      await fresh.close();
+    }
   });
 
   it('PRIORGATE_DATA_KEY: one key, its id a fingerprint, values round-trip; another key is refused', async () => {

@@ -157,18 +157,28 @@ export async function openDataKeys(db: Db, source: DataKeySource, opts: OpenData
     return result;
   }
 
+  async function reloadNow(): Promise<{ changed: boolean; current: string }> {
+    const next = source.kind === 'file' ? tryRing(source, log) : undefined;
+    if (next) cipher.replaceRing(next);
+    const current = cipher.ring.currentId;
+    const previous = activated;
+    if (current === previous) return { changed: false, current };
+    await activate(db, cipher.ring, 'system');
+    activated = current;
+    log.info({ kid: current, previous }, 'data key ring reloaded: new current data key');
+    return { changed: true, current };
+  }
+  // Reloads run one after another: the file watcher and an operator's reload at the same moment
+  // would both see the new key as a change (and both register it) while the first still awaits
+  // its registration; one after the other, only the first does.
+  let reloads: Promise<unknown> = Promise.resolve();
+
   const service: DataKeyService = {
     cipher,
-    async reload() {
-      const next = source.kind === 'file' ? tryRing(source, log) : undefined;
-      if (next) cipher.replaceRing(next);
-      const current = cipher.ring.currentId;
-      const previous = activated;
-      if (current === previous) return { changed: false, current };
-      await activate(db, cipher.ring, 'system');
-      activated = current;
-      log.info({ kid: current, previous }, 'data key ring reloaded: new current data key');
-      return { changed: true, current };
+    reload() {
+      const run = reloads.then(reloadNow, reloadNow);
+      reloads = run.catch(() => undefined);
+      return run;
     },
     rekey(passOpts = {}) {
       if (running) {
@@ -177,10 +187,13 @@ export async function openDataKeys(db: Db, source: DataKeySource, opts: OpenData
       }
       running = (async () => {
         try {
-          let r: RekeyResult;
+          // What every pass of this run moved: a caller that joined it (a reload's background pass
+          // was under way) is told about the rows moved before it joined too, not the last pass's.
+          let r: RekeyResult | undefined;
           do {
             again = false;
-            r = await runPasses(passOpts);
+            const pass = await runPasses(passOpts);
+            r = r ? addResults(r, pass) : pass;
           } while (again && !stopping);
           return r;
         } finally {

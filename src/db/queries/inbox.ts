@@ -28,6 +28,11 @@ export async function insertInbox(tx: Db, rows: (typeof payerInbox.$inferInsert)
   return inserted.length;
 }
 
+/** Whether an inbox row exists (did the transaction that inserted it commit?). */
+export async function inboxExists(db: Db, id: string): Promise<boolean> {
+  return (await db.select({ id: payerInbox.id }).from(payerInbox).where(eq(payerInbox.id, id))).length > 0;
+}
+
 export async function inboxById(db: Db, id: string): Promise<InboxRow | undefined> {
   const [row] = await db.select().from(payerInbox).where(eq(payerInbox.id, id));
   return row;

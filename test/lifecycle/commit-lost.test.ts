@@ -1,0 +1,73 @@
+/**
+ * A COMMIT whose answer is lost (the network failing between the gateway and Postgres after the
+ * COMMIT was sent) on the `$submit` path: the gateway looks for the row only that transaction
+ * writes before it calls the transaction failed. The acceptance's COMMIT landed: the provider gets
+ * the payer's decision, not a 500, and the request exists once. The COMMIT recording the payer's
+ * answer landed: the request is decided, and the 278 is not sent again (the answer's row is found;
+ * and were it not, a job marked done by that COMMIT is not rescheduled by the failed attempt).
+ * Postgres only: the gateway reaches it through a proxy that cuts the connection after forwarding
+ * a chosen COMMIT; the payer simulator answers over real HTTP.
+ */
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rows } from '../../src/db/client.ts';
+import { usingPostgres } from '../helpers/db.ts';
+import { pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
+import { commitCuttingProxy, type CommitCuttingProxy } from '../helpers/pg-proxy.ts';
+
+describe.skipIf(!usingPostgres)('a COMMIT whose answer is lost on the way back (Postgres)', () => {
+  let gw: TestGateway;
+  let proxy: CommitCuttingProxy;
+  let token: string;
+  beforeAll(async () => {
+    gw = await testGateway({ PRIORGATE_SIM_PEND_MS: '0', PRIORGATE_SYNC_WAIT_MS: '15000' }, { via: async (url) => (proxy = await commitCuttingProxy(url)).url });
+    token = await gw.token();
+  }, 120_000);
+  afterAll(async () => {
+    await gw?.stop();
+    await proxy?.close();
+  });
+
+  const requestCount = async () => (await rows<{ n: number }>(gw.database.db, sql`select count(*)::int as n from requests`))[0]!.n;
+
+  /** The requests stored, and for the newest: its state, its delivery job, the 278s written and the payer's answers. */
+  async function stored() {
+    const all = await rows<{ id: string; status: string }>(gw.database.db, sql`select id, status from requests order by created_at desc`);
+    const newest = all[0]!;
+    const [job] = await rows<{ status: string; attempts: number }>(gw.database.db, sql`select status, attempts from jobs where request_id = ${newest.id} and kind = 'payer.deliver'`);
+    const [messages] = await rows<{ out: number; answers: number }>(
+      gw.database.db,
+      sql`select count(*) filter (where direction = 'out' and format = 'x12')::int as out, count(*) filter (where direction = 'in' and format = 'x12')::int as answers from messages where request_id = ${newest.id}`,
+    );
+    return { requests: all.length, status: newest.status, job, ...messages };
+  }
+
+  it('answers the payer\'s decision when the acceptance committed but its COMMIT\'s answer was lost', async () => {
+    const bundle = pasExample('Bundle-SurgicalRequestBundleExample.json', 'W100A');
+    const cuts = proxy.cuts();
+    const requests = await requestCount();
+    proxy.cutNextCommit(/insert into "requests"/);
+    const res = await gw.submit(bundle, token);
+    expect(proxy.cuts() - cuts, 'the acceptance COMMIT was cut').toBe(1);
+    expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(200);
+    expect(res.body.resourceType).toBe('Bundle');
+    expect(reviewCodes(res.body.entry[0].resource)).toContain('A1');
+    expect(await stored()).toMatchObject({ requests: requests + 1, status: 'certified', job: { status: 'done', attempts: 1 }, out: 1, answers: 1 });
+  }, 60_000);
+
+  it('keeps the payer\'s answer recorded and sends no second 278 when the answer\'s COMMIT landed but its answer was lost', async () => {
+    const bundle = pasExample('Bundle-SurgicalRequestBundleExample.json', 'W100A');
+    // The answer's transaction is the one that moves the request to certified (the statements are
+    // prepared by then: the state is among a statement's values, not in its text).
+    const cuts = proxy.cuts();
+    const requests = await requestCount();
+    proxy.cutNextCommit(/certified/);
+    const res = await gw.submit(bundle, token);
+    expect(proxy.cuts() - cuts, 'the answer COMMIT was cut').toBe(1);
+    expect(res.status).toBe(200);
+    expect(reviewCodes(res.body.entry[0].resource)).toContain('A1');
+    // Had the attempt been called failed, the job would be rescheduled and the 278 sent again.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await stored()).toMatchObject({ requests: requests + 1, status: 'certified', job: { status: 'done', attempts: 1 }, out: 1, answers: 1 });
+  }, 60_000);
+});
