@@ -10,7 +10,7 @@
  */
 import { appendAudit } from '../audit/index.ts';
 import type { Db, Tx } from '../db/client.ts';
-import { withRetry, withTransaction } from '../db/tx.ts';
+import { withRepeatable, withTransaction } from '../db/tx.ts';
 import { claimInboxPart, inboxById, markInboxProcessed, settleInboxPart, type InboxRow } from '../db/queries/inbox.ts';
 import type { Job } from '../db/queries/jobs.ts';
 import { insertUnmatched, messageById } from '../db/queries/unmatched.ts';
@@ -113,7 +113,8 @@ export async function processInbox(d: InboxDeps, inboxId: string, opts: { parsed
       else run.failed++;
     }
   }
-  if (run.failed === 0) await withRetry(() => markInboxProcessed(d.db, inbox.id, now));
+  // Sets processed_at where it is unset: safe to run again after a lost connection.
+  if (run.failed === 0) await withRepeatable(d.db, () => markInboxProcessed(d.db, inbox.id, now));
   for (const id of run.changed) d.events.changed(id);
   log.debug({ changed: run.changed.length, failed: run.failed }, 'inbox interchange processed');
   return run;

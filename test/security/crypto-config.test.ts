@@ -70,7 +70,7 @@ describe('data keys in process', () => {
     } finally {
       await gw.stop();
     }
-  });
+  }, 120_000);
 
   it('a database written with one ring refuses another ring, and another key under the same id', async () => {
     const dir = tmp();
@@ -124,7 +124,7 @@ describe('data keys in process', () => {
       await keys.stop();
       await fresh.close();
     }
-  });
+  }, 120_000);
 
   it('PRIORGATE_DATA_KEY: one key, its id a fingerprint, values round-trip; another key is refused', async () => {
     const fresh = await testDatabase();
@@ -140,7 +140,7 @@ describe('data keys in process', () => {
     } finally {
       await fresh.close();
     }
-  });
+  }, 120_000);
 });
 
 describe('data keys at the command line', () => {
