@@ -4,7 +4,7 @@
  */
 import type { Db } from '../db/client.ts';
 import { backoffMs, claimJobs, completeJob, extendLease, failJob, type Job } from '../db/queries/jobs.ts';
-import { withRepeatable } from '../db/tx.ts';
+import { lostConnection, withRepeatable } from '../db/tx.ts';
 import type { Logger } from '../log/index.ts';
 
 /** What a handler reports: done, or a failure that may be retried. */
@@ -115,7 +115,8 @@ export function startWorker(opts: {
         try {
           claimed = await claimJobs(opts.db, kinds, free, lockMs);
         } catch (err) {
-          if (!stopped) opts.log.error({ err }, 'claiming jobs failed');
+          // A lost connection (a failover) is retried by the next poll: worth a warning, not an error.
+          if (!stopped) opts.log[lostConnection(err) ? 'warn' : 'error']({ err }, 'claiming jobs failed');
         }
       }
       for (const job of claimed) {
