@@ -22,7 +22,7 @@ export interface CommitCuttingProxy {
 const COMMIT_TEXT = /(?:^|\0)(?:Q[\s\S]{4}|P[\s\S]{4}([^\0]*)\0)commit\0/gi;
 const BIND = /B[\s\S]{4}[^\0]*\0([^\0]+)\0/g;
 
-export async function commitCuttingProxy(targetUrl: string, landMs = 300): Promise<CommitCuttingProxy> {
+export async function commitCuttingProxy(targetUrl: string, landMs = 1000): Promise<CommitCuttingProxy> {
   const target = new URL(targetUrl);
   let armed: { after?: RegExp } | undefined;
   let cut = 0;
