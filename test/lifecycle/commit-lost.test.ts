@@ -5,14 +5,18 @@
  * the payer's decision, not a 500, and the request exists once. The COMMIT recording the payer's
  * answer landed: the request is decided, and the 278 is not sent again (the answer's row is found;
  * and were it not, a job marked done by that COMMIT is not rescheduled by the failed attempt).
+ * And a payer's late decision to `POST /payer/x12` whose inbox COMMIT landed: the payer gets its
+ * acknowledgment, not a 5xx, and the decision is recorded once.
  * Postgres only: the gateway reaches it through a proxy that cuts the connection after forwarding
  * a chosen COMMIT; the payer simulator answers over real HTTP.
  */
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/db/client.ts';
+import { basicAuth, issuePayerSecret } from '../../src/payers/inbound-auth.ts';
 import { usingPostgres } from '../helpers/db.ts';
 import { pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
+import { approvalOf } from '../helpers/payer-answers.ts';
 import { commitCuttingProxy, type CommitCuttingProxy } from '../helpers/pg-proxy.ts';
 
 describe.skipIf(!usingPostgres)('a COMMIT whose answer is lost on the way back (Postgres)', () => {
@@ -69,5 +73,39 @@ describe.skipIf(!usingPostgres)('a COMMIT whose answer is lost on the way back (
     // Had the attempt been called failed, the job would be rescheduled and the 278 sent again.
     await new Promise((r) => setTimeout(r, 1500));
     expect(await stored()).toMatchObject({ requests: requests + 1, status: 'certified', job: { status: 'done', attempts: 1 }, out: 1, answers: 1 });
+  }, 60_000);
+});
+
+describe.skipIf(!usingPostgres)('a payer delivery whose inbox COMMIT\'s answer is lost (Postgres)', () => {
+  let gw: TestGateway;
+  let proxy: CommitCuttingProxy;
+  beforeAll(async () => {
+    // The simulator holds pended answers: the test delivers the decision.
+    gw = await testGateway({ PRIORGATE_SIM_PEND_MS: '600000' }, { via: async (url) => (proxy = await commitCuttingProxy(url)).url });
+  }, 120_000);
+  afterAll(async () => {
+    await gw?.stop();
+    await proxy?.close();
+  });
+
+  it('acknowledges the delivery it stored (not a 5xx) and records the decision once', async () => {
+    const token = await gw.token();
+    const secret = (await issuePayerSecret(gw.database.db, 'demo-payer'))!;
+    const pended = await gw.submit(pasExample('Bundle-SurgicalRequestBundleExample.json', 'IC1P'), token);
+    expect(pended.status).toBe(200);
+    const id = pended.body.entry[0].resource.id as string;
+    const body = await approvalOf(gw.database.db, id, 7301);
+    const cuts = proxy.cuts();
+    proxy.cutNextCommit(/payer_inbox/);
+    const res = await fetch(`${gw.url}/payer/x12`, { method: 'POST', body, headers: { 'content-type': 'application/edi-x12', authorization: basicAuth('demo-payer', secret) } });
+    const ack = await res.text();
+    expect(proxy.cuts() - cuts, 'the inbox COMMIT was cut').toBe(1);
+    expect(res.status, ack.slice(0, 300)).toBe(200);
+    expect(ack).toMatch(/AK9\*A\*1\*1\*1/);
+    const [stored] = await rows<{ inbox: number; status: string }>(
+      gw.database.db,
+      sql`select (select count(*)::int from payer_inbox where control_number = '000007301') as inbox, (select status from requests where id = ${id}) as status`,
+    );
+    expect(stored).toMatchObject({ inbox: 1, status: 'certified' });
   }, 60_000);
 });

@@ -16,13 +16,12 @@ import { auditEvents, jobs, messages, payerInbox } from '../../src/db/schema.ts'
 import { basicAuth, issuePayerSecret } from '../../src/payers/inbound-auth.ts';
 import { INBOX_JOB, inboxHandler, type InboxDeps } from '../../src/payers/inbox-job.ts';
 import { receiveInterchanges } from '../../src/payers/inbox-receive.ts';
-import { bodyOf } from '../../src/payers/x12-io.ts';
-import { respond278 } from '../../src/sim/decide-278.ts';
 import { el } from '../../src/translate/index.ts';
 import { RequestEvents } from '../../src/workflow/events.ts';
 import { runClaimedJob } from '../../src/jobs/index.ts';
-import { InMemoryControlNumbers, parseX12, writeX12 } from '../../src/x12/index.ts';
+import { parseX12 } from '../../src/x12/index.ts';
 import { pasExample, testGateway, type TestGateway } from '../helpers/gateway.ts';
+import { approvalOf, payerInterchange, sent278 as sentStored278 } from '../helpers/payer-answers.ts';
 import { x12File } from '../helpers/x12-files.ts';
 
 let gw: TestGateway;
@@ -49,19 +48,10 @@ async function pended(tag: string): Promise<string> {
   return r.body.entry[0].resource.id;
 }
 
-async function sent278(id: string) {
-  const ic = parseX12((await latestMessage(db(), id, 'x12-278-request'))!.payload).interchanges[0]!;
-  return { group: ic.groups[0]!, tx: ic.groups[0]!.transactions[0]! };
-}
-
-const interchange = (groups: Parameters<typeof writeX12>[0]['groups'], isa13: number) =>
-  writeX12({ sender: { qualifier: 'ZZ', id: 'DEMOPAYER' }, receiver: { qualifier: 'ZZ', id: 'PRIORGATE' }, usage: 'T', groups }, { controlNumbers: new InMemoryControlNumbers(isa13), now: new Date() });
-
+const sent278 = (id: string) => sentStored278(db(), id);
+const interchange = payerInterchange;
 /** The payer's final approval of a request's 278, as an interchange numbered `isa13`. */
-async function approval(id: string, isa13: number): Promise<string> {
-  const { tx } = await sent278(id);
-  return interchange([{ functionalId: 'HI', applicationSender: 'DEMOPAYER', applicationReceiver: 'PRIORGATE', version: '005010X217', transactions: [{ setId: '278', segments: respond278(bodyOf(tx), { now: new Date(), authNumber: `AUTH${isa13}`, final: true }) }] }], isa13);
-}
+const approval = (id: string, isa13: number) => approvalOf(db(), id, isa13);
 
 async function count(dbh: Db, query: ReturnType<typeof sql>): Promise<number> {
   const [r] = await rows<{ n: number }>(dbh, query);
