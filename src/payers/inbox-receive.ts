@@ -59,12 +59,12 @@ export async function receiveInterchanges(
     // Reserved before the transaction, in a statement of their own: the inbox transaction never
     // waits behind another transaction holding the control-number row (gaps are allowed in X12).
     const controlNumbers = await ackControlNumbers(o.db, o.senderId, input.parsed);
-    // The first inbox row this run wrote: after a COMMIT whose answer was lost (a failover), it
-    // says whether the delivery is stored, so the payer gets its acknowledgment rather than a 5xx.
-    let stored: string | undefined;
+    // The inbox rows' ids, taken before the transaction (a run again rolled the last one back): after
+    // a COMMIT whose answer was lost (a failover), the first row says whether the delivery is
+    // stored, so the payer gets its acknowledgment rather than a 5xx.
+    const inboxIds = keys.map(() => randomUUID());
     try {
       return await withTransaction(o.db, async (tx) => {
-        stored = undefined;
         const seen = await inboxKeysSeen(tx, keys);
         for (const [i, ic] of input.parsed.interchanges.entries()) {
           if (!seen.has(keys[i]!) && (await seenInbound(tx, ic.sender.id, ic.controlNumber))) seen.add(keys[i]!);
@@ -75,9 +75,8 @@ export async function receiveInterchanges(
         const messageId = await saveMessage(tx, { orgId: null, requestId: null, direction: 'in', format: 'x12', transactionSet: INBOUND_INTERCHANGE, senderId: first.sender.id, controlNumber: first.controlNumber, payload: input.text });
         const ackNumber = parseX12(check.ack, { validate: false }).interchanges[0]?.controlNumber ?? null;
         const ackMessageId = await saveMessage(tx, { orgId: null, requestId: null, direction: 'out', format: 'x12', transactionSet: ACK_OUT, senderId: o.senderId, controlNumber: ackNumber, payload: check.ack });
-        const rows = input.parsed.interchanges.map((ic, position) => ({ id: randomUUID(), payerId: input.payerId, interchangeKey: keys[position]!, controlNumber: ic.controlNumber, position, messageId, ackMessageId }));
+        const rows = input.parsed.interchanges.map((ic, position) => ({ id: inboxIds[position]!, payerId: input.payerId, interchangeKey: keys[position]!, controlNumber: ic.controlNumber, position, messageId, ackMessageId }));
         if ((await insertInbox(tx, rows)) < rows.length) throw new DeliveredMeanwhile();
-        stored = rows[0]!.id;
         // Claimed by this process, which runs them at once; a worker takes one only if the lease runs out.
         const jobs: Job[] = [];
         for (const r of rows) jobs.push(await enqueueClaimed(tx, { kind: INBOX_JOB, payload: { inboxId: r.id }, maxAttempts: INBOX_MAX_ATTEMPTS, claimForMs: o.claimForMs }));
@@ -88,7 +87,7 @@ export async function receiveInterchanges(
           detail: { messageId, ackMessageId, controlNumbers: rows.map((r) => r.controlNumber), acknowledgment: ackNumber, sets, jobIds },
         });
         return { ack: check.ack, accepted: true, duplicate: false, jobs };
-      }, { committed: (r) => (r.accepted && stored ? inboxExists(o.db, stored) : Promise.resolve(true)) });
+      }, { committed: (r) => (r.accepted ? inboxExists(o.db, inboxIds[0]!) : Promise.resolve(true)) });
     } catch (err) {
       if (!(err instanceof DeliveredMeanwhile) || attempt >= 3) throw err;
     }
