@@ -11,8 +11,9 @@
  *
  * @example await withTransaction(db, async (tx) => { await saveMessage(tx, m); await appendAudit(tx, e) })
  */
+import { sql } from 'drizzle-orm';
 import { PgTransaction, type PgTransactionConfig } from 'drizzle-orm/pg-core';
-import type { Db, Tx } from './client.ts';
+import { rows, type Db, type Tx } from './client.ts';
 import { countedTransaction } from './stats.ts';
 
 /** SQLSTATEs after which the whole transaction may simply be run again. */
@@ -35,8 +36,11 @@ export interface TransactionPolicy<T> extends RetryPolicy {
   /**
    * After a connection lost during the COMMIT, whether that run committed, given what its body
    * returned: a read on a new connection for a row only that transaction writes (a new request's
-   * id). True: the run's result stands. False: the error goes to the caller (the COMMIT may not
-   * have landed, or may still be landing where only the network failed).
+   * id). True: the run's result stands. False, once the server session that ran it has ended (it
+   * is ended if it still holds the transaction, see `endSession`): the COMMIT never landed and
+   * never will, so the transaction runs again. False while that cannot be made sure of (the
+   * session's process is unknown or not visible): the error goes to the caller, since the COMMIT
+   * may still be landing where only the network failed.
    */
   committed?: (result: T) => Promise<boolean>;
 }
@@ -129,12 +133,45 @@ export function withRepeatable<T>(db: Db, fn: () => Promise<T>, policy: RetryPol
   return withRetry(fn, policy, repeatRetryable);
 }
 
+/** The server process a lost connection's statement ran on (the driver patch puts it on the error). */
+export function backendPidOf(err: unknown): number | undefined {
+  for (let e = err as { backendPid?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (typeof e.backendPid === 'number' && e.backendPid > 0) return e.backendPid;
+  }
+  return undefined;
+}
+
+/** How long `endSession` waits for a server process to finish the transaction it holds. */
+const SESSION_END_MS = 5000;
+
+/**
+ * Makes sure the server session `pid` (of this database and role) holds no transaction any more, so
+ * that whatever it did is final: one still inside a transaction (its COMMIT not yet received, or
+ * still running) is ended with `pg_terminate_backend` and waited for. True once it is gone or idle;
+ * false when that cannot be seen (another role's session shows no state) or it outlives the wait.
+ * A COMMIT that had been written to the log by then stays committed; any other is rolled back.
+ */
+export async function endSession(db: Db, pid: number, waitMs = SESSION_END_MS): Promise<boolean> {
+  const deadline = Date.now() + waitMs;
+  for (let asked = false; ; asked = true) {
+    const [row] = await rows<{ state: string | null; ended: boolean | null }>(
+      db,
+      sql`select state, case when ${!asked} and state is not null and state <> 'idle' then pg_terminate_backend(pid) end as ended
+          from pg_stat_activity where pid = ${pid} and datname = current_database() and usename = current_user`,
+    );
+    if (!row || row.state === 'idle') return true;
+    if (row.state === null || Date.now() >= deadline) return false;
+    await sleep(25);
+  }
+}
+
 /**
  * Runs `fn` in a transaction, retried as a whole on deadlock or serialization failure, and when the
  * connection was lost before the body finished. Lost during the COMMIT, the outcome is unknown:
- * `policy.committed` may say the run landed (its result is returned), else the error goes to the
- * caller. Called with an open transaction, it opens a savepoint and does not retry (only the
- * outermost transaction can be run again: the locks that caused the failure belong to it).
+ * `policy.committed` may say the run landed (its result is returned) or, once the session that ran
+ * it has ended, that it did not (the transaction runs again); else the error goes to the caller.
+ * Called with an open transaction, it opens a savepoint and does not retry (only the outermost
+ * transaction can be run again: the locks that caused the failure belong to it).
  */
 export async function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, policy: TransactionPolicy<T> = {}): Promise<T> {
   // A savepoint (isolation is the outer transaction's).
@@ -151,16 +188,21 @@ export async function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, pol
       }, policy.config),
     );
   };
-  // A connection lost while the body ran (a failover, an operator ending sessions): nothing was
-  // committed, so the transaction runs again on a new connection.
-  try {
-    return await withRetry(run, policy, (err) => retryableState(err) ?? (done ? undefined : lostConnection(err)));
-  } catch (err) {
-    const finished = done;
-    if (!finished || !policy.committed || !lostConnection(err)) throw err;
-    const committed = policy.committed;
-    const landed = await withRepeatable(db, () => committed(finished.result), policy).catch(() => false);
-    if (!landed) throw err;
-    return finished.result;
+  for (let unknownCommits = 1; ; unknownCommits++) {
+    // A connection lost while the body ran (a failover, an operator ending sessions): nothing was
+    // committed, so the transaction runs again on a new connection.
+    try {
+      return await withRetry(run, policy, (err) => retryableState(err) ?? (done ? undefined : lostConnection(err)));
+    } catch (err) {
+      const finished = done;
+      if (!finished || !policy.committed || !lostConnection(err)) throw err;
+      const committed = policy.committed;
+      const pid = backendPidOf(err);
+      // First the session: while it may still hold the transaction, a row not found proves nothing.
+      const ended = pid !== undefined && (await withRepeatable(db, () => endSession(db, pid), policy).catch(() => false));
+      const landed = await withRepeatable(db, () => committed(finished.result), policy).catch(() => undefined);
+      if (landed === true) return finished.result;
+      if (landed === undefined || !ended || unknownCommits >= (policy.attempts ?? 6)) throw err;
+    }
   }
 }

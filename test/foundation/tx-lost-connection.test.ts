@@ -1,7 +1,9 @@
 /**
  * The transaction runner and a lost connection (a failover, an operator ending sessions): a
  * transaction whose connection is lost while its body runs has committed nothing and runs again on
- * a new connection; one lost at its COMMIT may have committed, so the error goes to the caller; a
+ * a new connection; one lost at its COMMIT may have committed: with a way to tell (`committed`) it
+ * stands when its row is there, and runs again when it is not once the session that ran it has
+ * ended (`endSession`); without, the error goes to the caller; a
  * single statement (`withRetry`) is never run again on a lost connection, but a read (`withRepeatable`)
  * is. On Postgres, with the backend really terminated (pg_terminate_backend) mid-body, mid-COMMIT
  * and mid-read.
@@ -10,7 +12,7 @@ import { sql } from 'drizzle-orm';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase, rows, type Database } from '../../src/db/client.ts';
-import { lostConnection, withRepeatable, withRetry, withTransaction } from '../../src/db/tx.ts';
+import { backendPidOf, endSession, lostConnection, withRepeatable, withRetry, withTransaction } from '../../src/db/tx.ts';
 import { requestById } from '../../src/db/queries/requests.ts';
 import { testDatabase, usingPostgres, type TestDatabase } from '../helpers/db.ts';
 import { commitCuttingProxy } from '../helpers/pg-proxy.ts';
@@ -163,9 +165,9 @@ describe.skipIf(!usingPostgres)('a transaction whose backend is terminated (Post
     }
   }, 30_000);
 
-  it('does not run again when the backend ends during the COMMIT: the error goes to the caller', async () => {
+  it('runs again when the backend ended during the COMMIT and the row is not there: that COMMIT can no longer land', async () => {
     // A deferred constraint trigger runs at COMMIT; it sleeps there long enough to be terminated.
-    await killer.unsafe(`create function lost_conn_slow_commit() returns trigger language plpgsql as $$ begin perform pg_sleep(3); return null; end $$`);
+    await killer.unsafe(`create function lost_conn_slow_commit() returns trigger language plpgsql as $$ begin perform pg_sleep(1); return null; end $$`);
     await killer.unsafe(`create constraint trigger lost_conn_slow_commit after insert on lost_conn_test deferrable initially deferred for each row execute function lost_conn_slow_commit()`);
     let runs = 0;
     let pid = 0;
@@ -175,17 +177,41 @@ describe.skipIf(!usingPostgres)('a transaction whose backend is terminated (Post
       const [row] = await rows<{ pid: number }>(tx, sql`select pg_backend_pid() as pid`);
       pid = row!.pid;
       await tx.execute(sql`insert into lost_conn_test (id) values (2)`);
+      return pid;
     }, { baseMs: 5, committed: async () => (asked++, (await rows(pg.db, sql`select 1 from lost_conn_test where id = 2`)).length > 0) });
     committing.catch(() => {});
     // Once the body is done, the COMMIT runs the sleeping trigger: end the backend then.
     for (let i = 0; i < 100 && !(pid && (await killer`select 1 from pg_stat_activity where pid = ${pid} and query ilike 'commit%'`).length); i++) await new Promise((r) => setTimeout(r, 20));
-    await killer`select pg_terminate_backend(${pid})`;
-    await expect(committing).rejects.toBeTruthy();
-    const code = await committing.catch((e) => lostConnection(e));
-    expect(code, 'the COMMIT failed for the lost connection').toBeDefined();
-    expect(runs, 'not run again').toBe(1);
+    const first = pid;
+    await killer`select pg_terminate_backend(${first})`;
+    const second = await committing;
     expect(asked, 'whether it landed was asked: it had not (the trigger was interrupted)').toBe(1);
+    expect(runs, 'run again on a new connection').toBe(2);
+    expect(second).not.toBe(first);
+    expect((await killer`select count(*)::int as n from lost_conn_test where id = 2`)[0]!.n, 'committed once').toBe(1);
     await killer.unsafe('drop trigger lost_conn_slow_commit on lost_conn_test');
+  }, 30_000);
+
+  it('ends the session that still holds a transaction, and waits for it (endSession)', async () => {
+    const holder = postgres(pg.url!, { max: 1, onnotice: () => {} });
+    try {
+      const reserved = await holder.reserve();
+      await reserved`begin`;
+      await reserved`insert into lost_conn_test (id) values (3)`;
+      const pid = (await reserved<{ pid: number }[]>`select pg_backend_pid() as pid`)[0]!.pid;
+      expect(backendPidOf(Object.assign(new Error('x'), { cause: { backendPid: pid } }))).toBe(pid);
+      expect(await endSession(pg.db, pid)).toBe(true);
+      expect((await killer`select count(*)::int as n from pg_stat_activity where pid = ${pid}`)[0]!.n, 'the session is gone').toBe(0);
+      expect((await killer`select count(*)::int as n from lost_conn_test where id = 3`)[0]!.n, 'its transaction rolled back').toBe(0);
+      // An idle session (no transaction) is left alone.
+      const idle = postgres(pg.url!, { max: 1, onnotice: () => {} });
+      const idlePid = (await idle<{ pid: number }[]>`select pg_backend_pid() as pid`)[0]!.pid;
+      expect(await endSession(pg.db, idlePid)).toBe(true);
+      expect((await idle`select 1 as one`)[0]!.one).toBe(1);
+      await idle.end();
+    } finally {
+      await holder.end({ timeout: 1 });
+    }
   }, 30_000);
 });
 

@@ -1,7 +1,10 @@
 /**
  * A TCP proxy between a connection pool and Postgres that can cut a connection the way a network
  * failure does: it forwards a COMMIT, lets it land, and closes both sides before Postgres's answer
- * gets back. The client cannot tell whether its transaction committed; Postgres can.
+ * gets back. The client cannot tell whether its transaction committed; Postgres can. Or it holds
+ * the COMMIT back: the client's side is cut at once, while the server's session waits inside the
+ * transaction until the COMMIT is delivered late (a network that delays it), if that session is
+ * still there by then.
  */
 import { connect, createServer, type Server, type Socket } from 'node:net';
 
@@ -12,7 +15,9 @@ export interface CommitCuttingProxy {
    * Cuts the next COMMIT sent on a connection whose transaction sent a statement matching `after`
    * (any COMMIT when omitted). Once.
    */
-  cutNextCommit(after?: RegExp): void;
+  cutNextCommit(after?: RegExp, opts?: { heldMs?: number }): void;
+  /** How many held-back COMMITs were delivered late to a session still there to take them. */
+  lateCommits(): number;
   /** How many COMMITs were cut. */
   cuts(): number;
   close(): Promise<void>;
@@ -24,8 +29,9 @@ const BIND = /B[\s\S]{4}[^\0]*\0([^\0]+)\0/g;
 
 export async function commitCuttingProxy(targetUrl: string, landMs = 1000): Promise<CommitCuttingProxy> {
   const target = new URL(targetUrl);
-  let armed: { after?: RegExp } | undefined;
+  let armed: { after?: RegExp; heldMs?: number } | undefined;
   let cut = 0;
+  let late = 0;
   /** Names of the prepared statements that are a COMMIT (the driver prepares it once per connection). */
   const commitStatements = new Set<string>();
   const sockets = new Set<Socket>();
@@ -39,8 +45,7 @@ export async function commitCuttingProxy(targetUrl: string, landMs = 1000): Prom
     let marked = false;
     let cutting = false;
     client.on('data', (chunk: Buffer) => {
-      upstream.write(chunk);
-      if (cutting) return;
+      if (cutting) return void upstream.write(chunk);
       const text = chunk.toString('latin1');
       let commit = false;
       for (const m of text.matchAll(COMMIT_TEXT)) {
@@ -48,17 +53,32 @@ export async function commitCuttingProxy(targetUrl: string, landMs = 1000): Prom
         if (m[1]) commitStatements.add(m[1]);
       }
       if (!commit) for (const m of text.matchAll(BIND)) if (commitStatements.has(m[1]!)) commit = true;
-      if (!armed) return;
-      if (armed.after && !marked) marked = armed.after.test(text);
-      if ((marked || !armed.after) && commit) {
-        armed = undefined;
-        cutting = true;
-        cut++;
+      const cutNow = !!armed && (marked || (!!armed.after && armed.after.test(text)) || !armed.after) && commit;
+      if (armed?.after && !marked) marked = armed.after.test(text);
+      if (!cutNow) return void upstream.write(chunk);
+      const heldMs = armed!.heldMs;
+      armed = undefined;
+      cutting = true;
+      cut++;
+      if (heldMs === undefined) {
+        upstream.write(chunk);
         setTimeout(() => {
           client.destroy();
           upstream.destroy();
         }, landMs);
+        return;
       }
+      // Held back: the client loses its connection now; the server's session gets the COMMIT later.
+      client.removeAllListeners('close');
+      client.destroy();
+      setTimeout(() => {
+        if (!upstream.destroyed && upstream.writable) {
+          upstream.write(chunk);
+          // Counted once the session answers it: still there, it took the COMMIT.
+          upstream.once('data', () => late++);
+        }
+        setTimeout(() => upstream.destroy(), landMs);
+      }, heldMs);
     });
     upstream.on('data', (chunk: Buffer) => {
       if (!cutting) client.write(chunk);
@@ -72,8 +92,9 @@ export async function commitCuttingProxy(targetUrl: string, landMs = 1000): Prom
   url.port = String((server.address() as { port: number }).port);
   return {
     url: url.href,
-    cutNextCommit: (after) => void (armed = after ? { after } : {}),
+    cutNextCommit: (after, opts = {}) => void (armed = { ...(after ? { after } : {}), ...opts }),
     cuts: () => cut,
+    lateCommits: () => late,
     close: async () => {
       for (const s of sockets) s.destroy();
       await new Promise((r) => server.close(r));

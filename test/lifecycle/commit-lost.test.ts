@@ -74,6 +74,41 @@ describe.skipIf(!usingPostgres)('a COMMIT whose answer is lost on the way back (
     await new Promise((r) => setTimeout(r, 1500));
     expect(await stored()).toMatchObject({ requests: requests + 1, status: 'certified', job: { status: 'done', attempts: 1 }, out: 1, answers: 1 });
   }, 60_000);
+
+  // The COMMIT did not land: held back by the network while the session that holds the transaction
+  // lives on. Run again at once, the acceptance would wait on that session's locks and, when the
+  // COMMIT arrived, the request would exist twice. The gateway ends that session first: then
+  // "not found" is final, and the transaction runs again.
+  it('runs the acceptance again, once, when its COMMIT never landed (the session holding it is ended first)', async () => {
+    const bundle = pasExample('Bundle-SurgicalRequestBundleExample.json', 'W101A');
+    const cuts = proxy.cuts();
+    const late = proxy.lateCommits();
+    const requests = await requestCount();
+    proxy.cutNextCommit(/insert into "requests"/, { heldMs: 2500 });
+    const res = await gw.submit(bundle, token);
+    expect(proxy.cuts() - cuts, 'the acceptance COMMIT was held back').toBe(1);
+    expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(200);
+    expect(reviewCodes(res.body.entry[0].resource)).toContain('A1');
+    // Past the moment the held COMMIT is delivered: it found no session to commit.
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(proxy.lateCommits() - late, 'the held COMMIT reached a live session').toBe(0);
+    expect(await stored()).toMatchObject({ requests: requests + 1, status: 'certified', job: { status: 'done', attempts: 1 }, out: 1, answers: 1 });
+  }, 60_000);
+
+  it('records the payer\'s answer again, once, when that COMMIT never landed, and sends no second 278', async () => {
+    const bundle = pasExample('Bundle-SurgicalRequestBundleExample.json', 'W102A');
+    const cuts = proxy.cuts();
+    const late = proxy.lateCommits();
+    const requests = await requestCount();
+    proxy.cutNextCommit(/certified/, { heldMs: 2500 });
+    const res = await gw.submit(bundle, token);
+    expect(proxy.cuts() - cuts, 'the answer COMMIT was held back').toBe(1);
+    expect(res.status).toBe(200);
+    expect(reviewCodes(res.body.entry[0].resource)).toContain('A1');
+    await new Promise((r) => setTimeout(r, 3500));
+    expect(proxy.lateCommits() - late, 'the held COMMIT reached a live session').toBe(0);
+    expect(await stored()).toMatchObject({ requests: requests + 1, status: 'certified', job: { status: 'done', attempts: 1 }, out: 1, answers: 1 });
+  }, 60_000);
 });
 
 describe.skipIf(!usingPostgres)('a payer delivery whose inbox COMMIT\'s answer is lost (Postgres)', () => {
