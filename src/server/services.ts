@@ -111,7 +111,8 @@ export async function startServices(opts: {
       ...monitor.handlers,
     },
   });
-  const batches = startBatchRunner({ db, log, payers: registry, senderId: config.x12SenderId });
+  // A batch is leased like a job: a dead process's batch is taken over once PRIORGATE_JOB_LOCK_MS has passed.
+  const batches = startBatchRunner({ db, log, payers: registry, senderId: config.x12SenderId, leaseMs: config.jobLockMs });
   log.info({ payers: registry.all().map((p) => p.config.id), simulator: simUrl, ehr: ehr.client?.baseUrl }, 'services started');
   return {
     payers: registry,

@@ -92,6 +92,8 @@ export interface PayerSimState {
   traces: Map<string, Set<string>>;
   /** 270 eligibility inquiries answered. */
   eligibility: number;
+  /** 270s received per member id (a batch resumed elsewhere asks again only what was not stored). */
+  eligibilityByMember: Map<string, number>;
   /** Requests received and not yet answered (crash tests kill the gateway while this is > 0). */
   inFlight: number;
   /** AAA03 codes answered under the reject share, by code (distinct interchanges). */
@@ -142,7 +144,7 @@ export function createPayerSim(opts: PayerSimOptions) {
   const answers = new Map<string, string>();
   const flakyAttempts = new Map<string, number>();
   const state: PayerSimState = {
-    received: new Map(), decided: 0, pushes: [], traces: new Map(), eligibility: 0, inFlight: 0, rejections: {},
+    received: new Map(), decided: 0, pushes: [], traces: new Map(), eligibility: 0, eligibilityByMember: new Map(), inFlight: 0, rejections: {},
     promised: new Set(), attachments: [], bundles: [], issued: new Set(),
   };
   let faults: PayerSimFaults = { ...opts.faults };
@@ -229,8 +231,10 @@ export function createPayerSim(opts: PayerSimOptions) {
     if (tx?.setId === '270') {
       // Eligibility is a read: every 270 gets a fresh 271 (decide-270.ts), nothing to de-duplicate.
       state.eligibility++;
+      const member = memberOf270(tx.segments);
+      state.eligibilityByMember.set(member, (state.eligibilityByMember.get(member) ?? 0) + 1);
       const answer = respond271(tx.segments.slice(1, -1), { now: now(), trace: `SIME${authSeq++}` });
-      if (eligibilityBehaviourFor(memberOf270(tx.segments)) !== 'late') return { status: 200, x12: envelopeOut(ic, answer, '271') };
+      if (eligibilityBehaviourFor(member) !== 'late') return { status: 200, x12: envelopeOut(ic, answer, '271') };
       // Batch-style payer: the 999 accepts the 270 now, the 271 comes later to /payer/x12.
       pushLater(() => envelopeOut(ic, answer, '271'));
       return { status: 200, x12: check.ack };
@@ -392,6 +396,7 @@ export function createPayerSim(opts: PayerSimOptions) {
       received: Object.fromEntries(state.received),
       decided: state.decided,
       eligibility: state.eligibility,
+      eligibilityByMember: Object.fromEntries(state.eligibilityByMember),
       inFlight: state.inFlight,
       pushes: state.pushes,
       rejections: state.rejections,

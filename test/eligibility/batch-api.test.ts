@@ -11,34 +11,9 @@ import { rows as sqlRows, type Db } from '../../src/db/client.ts';
 import { claimBatch, insertBatch, insertResults } from '../../src/db/queries/eligibility-batches.ts';
 import { auditEvents, eligibilityBatches } from '../../src/db/schema.ts';
 import { testGateway, type TestGateway } from '../helpers/gateway.ts';
-import { addStaffUser, StaffHttp } from '../helpers/staff-http.ts';
+import { addStaffUser, BatchStaff as Staff } from '../helpers/staff-http.ts';
 
 let gw: TestGateway;
-
-/** The staff client, with the session's CSRF token and the batch endpoints. */
-class Staff extends StaffHttp {
-  csrf = '';
-  override async login(username: string) {
-    await super.login(username);
-    const list = (await (await this.fetch('/api/eligibility/batches')).json()) as { csrf: string };
-    this.csrf = list.csrf;
-    return this;
-  }
-  upload(roster: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
-    const form = new FormData();
-    form.set('roster', new Blob([roster], { type: 'text/csv' }), 'roster.csv');
-    for (const [k, v] of Object.entries(fields)) form.set(k, v);
-    return this.fetch('/api/eligibility/batches', { method: 'POST', body: form, headers: { 'x-csrf-token': this.csrf, ...headers } });
-  }
-  async until(id: string, done: (b: any) => boolean) {
-    for (let i = 0; i < 200; i++) {
-      const b = await (await this.fetch(`/api/eligibility/batches/${id}`)).json();
-      if (done(b)) return b;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`batch ${id} did not get there`);
-  }
-}
 
 const addStaff = (db: Db, username: string, role: 'staff' | 'viewer', orgId: string) => addStaffUser(db, username, role, orgId);
 

@@ -20,6 +20,9 @@ export interface PayerStats {
   traces: Record<string, string[]>;
   /** How often each interchange key arrived (more than once: re-sent, de-duplicated). */
   received: Record<string, number>;
+  /** 270s answered, in all and per member id. */
+  eligibility: number;
+  eligibilityByMember: Record<string, number>;
 }
 
 export interface PayerProcess {

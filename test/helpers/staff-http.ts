@@ -60,3 +60,28 @@ export class StaffHttp {
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   }
 }
+
+/** The staff client, with the session's CSRF token and the batch endpoints. */
+export class BatchStaff extends StaffHttp {
+  csrf = '';
+  override async login(username: string) {
+    await super.login(username);
+    const list = (await (await this.fetch('/api/eligibility/batches')).json()) as { csrf: string };
+    this.csrf = list.csrf;
+    return this;
+  }
+  upload(roster: string, fields: Record<string, string>, headers: Record<string, string> = {}) {
+    const form = new FormData();
+    form.set('roster', new Blob([roster], { type: 'text/csv' }), 'roster.csv');
+    for (const [k, v] of Object.entries(fields)) form.set(k, v);
+    return this.fetch('/api/eligibility/batches', { method: 'POST', body: form, headers: { 'x-csrf-token': this.csrf, ...headers } });
+  }
+  async until(id: string, done: (b: any) => boolean, tries = 200) {
+    for (let i = 0; i < tries; i++) {
+      const b = await (await this.fetch(`/api/eligibility/batches/${id}`)).json();
+      if (done(b)) return b;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`batch ${id} did not get there`);
+  }
+}

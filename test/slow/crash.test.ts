@@ -8,12 +8,18 @@
  *   store), the requests alternating between them: the one killed holds deliveries at the kill and
  *   never comes back. The survivor's worker takes them over when their lease
  *   (PRIORGATE_JOB_LOCK_MS) runs out, and its sequencer seals the whole audit log.
+ * - A staff eligibility batch running on an instance that is killed for good: the survivor resumes
+ *   it once its lease (PRIORGATE_JOB_LOCK_MS too) runs out, from the results stored, and asks the
+ *   payer again only for members whose answer was not stored yet.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { sql } from 'drizzle-orm';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { rows } from '../../src/db/client.ts';
 import { runCommand } from '../helpers/cli-io.ts';
 import { testDatabase, usingPostgres, type TestDatabase } from '../helpers/db.ts';
 import { pasExample, reviewCodes } from '../helpers/gateway.ts';
@@ -21,6 +27,7 @@ import { auditProgress, heldDeliveries, holdsSequencer, jobStates, sessionsOf, s
 import { providerToken } from '../helpers/jwk.ts';
 import { startPayerProcess, rulesRoutingDemoPayer, type PayerProcess } from '../helpers/payer-process.ts';
 import type { ChildServer } from '../helpers/process.ts';
+import { addStaffUser, BatchStaff } from '../helpers/staff-http.ts';
 import { sleep, until } from '../helpers/wait.ts';
 
 const N = 24;
@@ -182,11 +189,58 @@ async function twoInstancesOneKilled() {
   expect(verify.stdout).not.toMatch(/not sealed yet/);
 }
 
+/** Members ending A (active) and I (inactive): answers a resumed batch keeps (an AAA error it would ask again). */
+function batchRoster(n: number): string {
+  const lines = ['member_id,first_name,last_name,birth_date,service_type'];
+  for (let i = 0; i < n; i++) lines.push(`B${String(i).padStart(6, '0')}${'AI'[i % 2]},Pat,Doe${i},1980-02-0${1 + (i % 9)},30`);
+  return `${lines.join('\n')}\n`;
+}
+
+async function batchTakenOverBySurvivor() {
+  const s = await scene('postgres');
+  const db = s.pg!.db;
+  const total = 400;
+  const a = await startGateway(s.env, { name: 'a' });
+  cleanups.push(() => a.stop('SIGKILL'));
+  await addStaffUser(db, 'batch-crash', 'staff', 'demo-clinic-a');
+  const upload = await (await new BatchStaff(a.url).login('batch-crash')).upload(batchRoster(total), { payer: 'demo-payer', concurrency: '4' });
+  const created = (await upload.json()) as { id: string };
+  expect(upload.status, JSON.stringify(created)).toBe(202);
+  const stored = async () => (await rows<{ key: string }>(db, sql`select key from eligibility_batch_results where batch_id = ${created.id}`)).map((r) => r.key.split('|')[0]!);
+  // a runs it alone for a while; b is started on the same database meanwhile, and a is killed for good.
+  await until('a to store its first answers', async () => (await stored()).length >= 20);
+  const b = await startGateway(s.env, { name: 'b' });
+  cleanups.push(() => b.stop('SIGKILL'));
+  await a.stop('SIGKILL');
+  const atKill = new Set(await stored());
+  const askedAtKill = (await s.payer.stats()).eligibility;
+  expect(atKill.size, 'the batch was not finished by a alone').toBeLessThan(total);
+
+  const staffB = await new BatchStaff(b.url).login('batch-crash');
+  const done = await staffB.until(created.id, (x) => x.status !== 'running' && x.status !== 'queued', 1200);
+  expect(done).toMatchObject({ status: 'done', done: total, counts: { active: total / 2, inactive: total / 2 } });
+  const results = parse(await (await staffB.fetch(`/api/eligibility/batches/${created.id}/results`)).text(), { columns: true }) as Record<string, string>[];
+  expect(results.map((r) => Number(r.line)), 'one result per roster line, in order').toEqual(Array.from({ length: total }, (_, i) => i + 2));
+  const stats = await s.payer.stats();
+  expect(stats.eligibility, 'b asked the payer after the kill').toBeGreaterThan(askedAtKill);
+  const askedAgain = Object.entries(stats.eligibilityByMember).filter(([, n]) => n > 1).map(([m]) => m);
+  expect(askedAgain.filter((m) => atKill.has(m)), 'members asked again although their answer was stored').toEqual([]);
+  expect(Object.keys(stats.eligibilityByMember).length, 'every member asked').toBe(total);
+  const [finished] = await rows<{ n: number }>(db, sql`select count(*)::int as n from audit_events where action = 'eligibility.batch.finish' and entity_id = ${created.id}`);
+  expect(finished!.n, 'finished once').toBe(1);
+  console.info(`crash test (batch, two instances): ${total} members; ${atKill.size} stored when a was killed; b finished the rest; ${askedAgain.length} asked again (in flight or not yet stored at the kill)`);
+  expect(await b.stop()).toBe(0);
+}
+
 describe('kill -9 between any two steps', () => {
   const store = usingPostgres ? 'postgres' : 'embedded';
   it(`loses nothing and sends no request as two interchanges (one instance, restarted; ${store} store)`, () => oneInstanceRestarted(store));
   it.skipIf(!usingPostgres)(
     'loses nothing and sends no request as two interchanges (two instances on one Postgres, one killed for good: the survivor takes over its deliveries and the audit sequencer; needs TEST_DATABASE_URL)',
     () => twoInstancesOneKilled(),
+  );
+  it.skipIf(!usingPostgres)(
+    'finishes a staff eligibility batch whose instance was killed for good: the survivor resumes it from the stored answers (two instances on one Postgres; needs TEST_DATABASE_URL)',
+    () => batchTakenOverBySurvivor(),
   );
 });
