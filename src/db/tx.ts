@@ -36,11 +36,13 @@ export interface TransactionPolicy<T> extends RetryPolicy {
   /**
    * After a connection lost during the COMMIT, whether that run committed, given what its body
    * returned: a read on a new connection for a row only that transaction writes (a new request's
-   * id). True: the run's result stands. False, once the server session that ran it has ended (it
-   * is ended if it still holds the transaction, see `endSession`): the COMMIT never landed and
-   * never will, so the transaction runs again. False while that cannot be made sure of (the
-   * session's process is unknown or not visible): the error goes to the caller, since the COMMIT
-   * may still be landing where only the network failed.
+   * id), made once the server session that ran it has ended (it is ended if it still holds the
+   * transaction, see `endSession`). True: the run's result stands. False: the error goes to the
+   * caller, and nothing was committed (a COMMIT held up by the network can no longer land).
+   * Without it, the runner reads the run's transaction id before its COMMIT (one statement more)
+   * and asks Postgres what became of it (`txid_status`); the hot paths give a probe instead.
+   * (Running the transaction again when it did not land was tried: under sessions ended every
+   * 700 ms, one run in two left a request waiting on its connection for good. Not done.)
    */
   committed?: (result: T) => Promise<boolean>;
 }
@@ -165,11 +167,23 @@ export async function endSession(db: Db, pid: number, waitMs = SESSION_END_MS): 
   }
 }
 
+/** Whether `db` talks to a Postgres server over a connection (postgres.js), not the embedded store. */
+function canLoseConnection(db: Db): boolean {
+  const client = (db as unknown as { session?: { client?: object } }).session?.client;
+  return !!client && 'unsafe' in client;
+}
+
+/** What Postgres says became of a transaction id: committed (true), aborted (false), else undefined. */
+async function xidCommitted(db: Db, xid: string): Promise<boolean | undefined> {
+  const [row] = await rows<{ status: string | null }>(db, sql`select txid_status(${xid}::bigint) as status`);
+  return row?.status === 'committed' ? true : row?.status === 'aborted' ? false : undefined;
+}
+
 /**
  * Runs `fn` in a transaction, retried as a whole on deadlock or serialization failure, and when the
- * connection was lost before the body finished. Lost during the COMMIT, the outcome is unknown:
- * `policy.committed` may say the run landed (its result is returned) or, once the session that ran
- * it has ended, that it did not (the transaction runs again); else the error goes to the caller.
+ * connection was lost before the body finished. Lost during the COMMIT, the outcome is unknown
+ * until the session that ran it has ended; then `policy.committed`, or else the run's transaction
+ * id, says whether the run landed (its result is returned); if not, the error goes to the caller.
  * Called with an open transaction, it opens a savepoint and does not retry (only the outermost
  * transaction can be run again: the locks that caused the failure belong to it).
  */
@@ -178,31 +192,40 @@ export async function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, pol
   if (db instanceof PgTransaction) return countedTransaction(() => db.transaction((tx) => fn(tx)));
   // The latest run's body result, once it finished: after that, only its COMMIT was left.
   let done: { result: T } | undefined;
+  // Without the caller's probe, on a server connection (which can be lost), the run's transaction
+  // id is read before its COMMIT: Postgres can then say what became of it (`txid_status`). Null
+  // when the run wrote nothing (no id assigned): its COMMIT changes nothing.
+  const marksXid = !policy.committed && canLoseConnection(db);
+  let xid: string | null | undefined;
   const run = () => {
     done = undefined;
+    xid = undefined;
     return countedTransaction(() =>
       db.transaction(async (tx) => {
         const result = await fn(tx);
+        if (marksXid) xid = (await rows<{ xid: string | null }>(tx, sql`select txid_current_if_assigned()::text as xid`))[0]?.xid ?? null;
         done = { result };
         return result;
       }, policy.config),
     );
   };
-  for (let unknownCommits = 1; ; unknownCommits++) {
-    // A connection lost while the body ran (a failover, an operator ending sessions): nothing was
-    // committed, so the transaction runs again on a new connection.
-    try {
-      return await withRetry(run, policy, (err) => retryableState(err) ?? (done ? undefined : lostConnection(err)));
-    } catch (err) {
-      const finished = done;
-      if (!finished || !policy.committed || !lostConnection(err)) throw err;
-      const committed = policy.committed;
-      const pid = backendPidOf(err);
-      // First the session: while it may still hold the transaction, a row not found proves nothing.
-      const ended = pid !== undefined && (await withRepeatable(db, () => endSession(db, pid), policy).catch(() => false));
-      const landed = await withRepeatable(db, () => committed(finished.result), policy).catch(() => undefined);
-      if (landed === true) return finished.result;
-      if (landed === undefined || !ended || unknownCommits >= (policy.attempts ?? 6)) throw err;
-    }
+  // A connection lost while the body ran (a failover, an operator ending sessions): nothing was
+  // committed, so the transaction runs again on a new connection.
+  try {
+    return await withRetry(run, policy, (err) => retryableState(err) ?? (done ? undefined : lostConnection(err)));
+  } catch (err) {
+    const finished = done;
+    if (!finished || !lostConnection(err)) throw err;
+    const ranXid = xid;
+    const committed = policy.committed ?? (ranXid === null ? async () => true : ranXid !== undefined ? () => xidCommitted(db, ranXid) : undefined);
+    if (!committed) throw err;
+    // First the session: while it may still hold the transaction, a row not found proves nothing.
+    // Once it has ended, not found is final: the caller's error then means nothing was committed, and
+    // asking again (a provider's retry) cannot make a second copy of a COMMIT still on its way.
+    const pid = backendPidOf(err);
+    if (pid !== undefined) await withRepeatable(db, () => endSession(db, pid), policy).catch(() => false);
+    const landed = await withRepeatable(db, () => committed(finished.result), policy).catch(() => undefined);
+    if (landed === true) return finished.result;
+    throw err;
   }
 }

@@ -5,6 +5,7 @@
  */
 import { and, asc, desc, eq, gt, isNull, lte, sql } from 'drizzle-orm';
 import { rows, type Db } from '../client.ts';
+import { withRepeatable } from '../tx.ts';
 import { auditEvents, auditHead, auditHeads, auditTreeNodes, auditWitnessCursors } from '../schema.ts';
 
 export type AuditEventRow = typeof auditEvents.$inferSelect;
@@ -182,7 +183,7 @@ export async function countAuditEvents(db: Db): Promise<number> {
 }
 
 export async function unsealedStats(db: Db): Promise<{ count: number; oldest: Date | null }> {
-  const [r] = await rows<{ n: number; oldest: string | Date | null }>(db, sql`select count(*)::int as n, min(logged_at) as oldest from audit_events where seq is null`);
+  const [r] = await withRepeatable(db, () => rows<{ n: number; oldest: string | Date | null }>(db, sql`select count(*)::int as n, min(logged_at) as oldest from audit_events where seq is null`));
   return { count: Number(r?.n ?? 0), oldest: r?.oldest ? new Date(r.oldest) : null };
 }
 

@@ -6,6 +6,7 @@
 import { and, asc, desc, eq, gte, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { rows, type Db } from '../client.ts';
 import { preparedRead } from '../prepared.ts';
+import { withTransaction } from '../tx.ts';
 import { cipherOf } from '../crypto/index.ts';
 import { auditAlerts, auditEvents, messages, payerBreakerEvents, payerCalls, payerHealthScan, payerRejections, memberRequests, qualityWarnings, requests } from '../schema.ts';
 import type { AlertRow } from './monitor.ts';
@@ -75,8 +76,15 @@ export async function messagePayload(db: Db, id: string): Promise<string | undef
   return row ? openMessage(db, row).payload : undefined;
 }
 
+/**
+ * A batch of payer calls, in a transaction of its own: on a connection lost under it, the runner
+ * writes it again, or finds by its transaction id that it committed (db/tx.ts), so health figures
+ * neither lose nor count twice the calls of a failover's moment.
+ */
 export async function insertPayerCalls(db: Db, rows: (typeof payerCalls.$inferInsert)[]): Promise<void> {
-  await db.insert(payerCalls).values(rows);
+  await withTransaction(db, async (tx) => {
+    await tx.insert(payerCalls).values(rows);
+  });
 }
 
 export async function insertBreakerEvent(db: Db, row: typeof payerBreakerEvents.$inferInsert): Promise<void> {

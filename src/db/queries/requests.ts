@@ -255,12 +255,14 @@ export function batchMessage(batch: Batch, m: NewMessage, id: string = randomUUI
 
 /** The newest message of a kind for a request (e.g. the current response bundle). */
 export async function latestMessage(db: Db, requestId: string, transactionSet: string): Promise<MessageRow | undefined> {
-  const [row] = await db
-    .select()
-    .from(messages)
-    .where(and(eq(messages.requestId, requestId), eq(messages.transactionSet, transactionSet)))
-    .orderBy(desc(messages.seq))
-    .limit(1);
+  const [row] = await withRepeatable(db, () =>
+    db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.requestId, requestId), eq(messages.transactionSet, transactionSet)))
+      .orderBy(desc(messages.seq))
+      .limit(1),
+  );
   return row && openMessage(db, row);
 }
 
