@@ -77,9 +77,9 @@ export async function messagePayload(db: Db, id: string): Promise<string | undef
 }
 
 /**
- * A batch of payer calls, in a transaction of its own: on a connection lost under it, the runner
- * writes it again, or finds by its transaction id that it committed (db/tx.ts), so health figures
- * neither lose nor count twice the calls of a failover's moment.
+ * A batch of payer calls, in a transaction of its own: a connection lost while it runs has it
+ * written again, and one lost at its COMMIT is found committed by its transaction id (db/tx.ts),
+ * so a failover's moment costs health figures no calls, unless that COMMIT itself did not land.
  */
 export async function insertPayerCalls(db: Db, rows: (typeof payerCalls.$inferInsert)[]): Promise<void> {
   await withTransaction(db, async (tx) => {
