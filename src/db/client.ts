@@ -197,6 +197,12 @@ export async function rows<T>(db: Db, query: SQL): Promise<T[]> {
   return Array.isArray(r) ? r : (r.rows ?? []);
 }
 
+/** Whether `db` talks to a Postgres server over a connection (postgres.js), not the embedded store. */
+export function onServer(db: Db): boolean {
+  const client = (db as unknown as { session?: { client?: object } }).session?.client;
+  return !!client && 'unsafe' in client;
+}
+
 /**
  * Sends SQL text and its parameters as they are, past the query builder (for statements built once
  * per shape, such as a batch's inserts), in `db`'s transaction when it is one. Counted like every
@@ -206,6 +212,6 @@ export async function sendText<T>(db: Db, text: string, params: unknown[]): Prom
   noteQuery(text);
   const client = (db as unknown as { session: { client: object } }).session.client;
   // postgres.js (the client drizzle was given: preparing() makes it a prepared statement) or PGlite.
-  if ('unsafe' in client) return (client as { unsafe(t: string, p: unknown[]): Promise<T[]> }).unsafe(text, params);
+  if (onServer(db)) return (client as { unsafe(t: string, p: unknown[]): Promise<T[]> }).unsafe(text, params);
   return (await (client as { query(t: string, p: unknown[]): Promise<{ rows: T[] }> }).query(text, params)).rows;
 }

@@ -13,7 +13,7 @@
  */
 import { sql } from 'drizzle-orm';
 import { PgTransaction, type PgTransactionConfig } from 'drizzle-orm/pg-core';
-import { rows, type Db, type Tx } from './client.ts';
+import { onServer, rows, type Db, type Tx } from './client.ts';
 import { countedTransaction } from './stats.ts';
 
 /** SQLSTATEs after which the whole transaction may simply be run again. */
@@ -49,8 +49,14 @@ export interface TransactionPolicy<T> extends RetryPolicy {
 
 /** The first `code` on the error or its causes (drizzle wraps the driver's error) that `accept` takes. */
 function codeOf(err: unknown, accept: (code: string) => boolean): string | undefined {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (typeof e.code === 'string' && accept(e.code)) return e.code;
+  return onChain(err, (e) => (typeof e.code === 'string' && accept(e.code) ? e.code : undefined));
+}
+
+/** The first thing `pick` finds on the error or its causes (at most five deep). */
+function onChain<T>(err: unknown, pick: (e: { code?: unknown; backendPid?: unknown }) => T | undefined): T | undefined {
+  for (let e = err as { code?: unknown; backendPid?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    const found = pick(e);
+    if (found !== undefined) return found;
   }
   return undefined;
 }
@@ -137,10 +143,7 @@ export function withRepeatable<T>(db: Db, fn: () => Promise<T>, policy: RetryPol
 
 /** The server process a lost connection's statement ran on (the driver patch puts it on the error). */
 export function backendPidOf(err: unknown): number | undefined {
-  for (let e = err as { backendPid?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
-    if (typeof e.backendPid === 'number' && e.backendPid > 0) return e.backendPid;
-  }
-  return undefined;
+  return onChain(err, (e) => (typeof e.backendPid === 'number' && e.backendPid > 0 ? e.backendPid : undefined));
 }
 
 /** How long `endSession` waits for a server process to finish the transaction it holds. */
@@ -167,12 +170,6 @@ export async function endSession(db: Db, pid: number, waitMs = SESSION_END_MS): 
   }
 }
 
-/** Whether `db` talks to a Postgres server over a connection (postgres.js), not the embedded store. */
-function canLoseConnection(db: Db): boolean {
-  const client = (db as unknown as { session?: { client?: object } }).session?.client;
-  return !!client && 'unsafe' in client;
-}
-
 /** What Postgres says became of a transaction id: committed (true), aborted (false), else undefined. */
 async function xidCommitted(db: Db, xid: string): Promise<boolean | undefined> {
   const [row] = await rows<{ status: string | null }>(db, sql`select txid_status(${xid}::bigint) as status`);
@@ -195,7 +192,7 @@ export async function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, pol
   // Without the caller's probe, on a server connection (which can be lost), the run's transaction
   // id is read before its COMMIT: Postgres can then say what became of it (`txid_status`). Null
   // when the run wrote nothing (no id assigned): its COMMIT changes nothing.
-  const marksXid = !policy.committed && canLoseConnection(db);
+  const marksXid = !policy.committed && onServer(db);
   let xid: string | null | undefined;
   const run = () => {
     done = undefined;
