@@ -11,6 +11,7 @@ import { outcomeOf } from '../fhir/outcome.ts';
 import type { AppDeps, AppEnv } from './context.ts';
 import { metricsMiddleware } from './metrics.ts';
 import { countStatements } from '../db/stats.ts';
+import { lostConnection } from '../db/tx.ts';
 import { textGuard } from './text-guard.ts';
 import { bodyLimit } from './body.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -93,12 +94,27 @@ export function createApp(deps: AppDeps, extra: RouteGroup[] = []): Hono<AppEnv>
     const e = err instanceof HTTPException && err.status < 500
       ? new AppError(err.status === 413 ? 'too_large' : 'invalid', err.status === 413 ? 'request body too large' : 'bad request')
       : err;
-    const answer = toHttpError(e, c.var.requestId);
-    if (answer.fault) (c.var.log ?? deps.log).error({ err }, 'unhandled error');
+    const lost = lostConnection(e);
+    const answer = toHttpError(lost ? storeLost() : e, c.var.requestId);
+    if (lost) (c.var.log ?? deps.log).warn({ err, code: lost }, 'database connection lost under a request');
+    else if (answer.fault) (c.var.log ?? deps.log).error({ err }, 'unhandled error');
     return c.body(JSON.stringify(answer.outcome), answer.status as 400, { 'Content-Type': FHIR_JSON, ...answer.headers });
   });
 
   return app;
+}
+
+/**
+ * The answer to a request whose database connection was lost under it (a failover, a restart, an
+ * operator ending sessions) and that the transaction runner could not finish on a new one: it ran
+ * the body again where nothing was committed yet, and returned the result of a COMMIT it found
+ * landed, so what is left either changed nothing or cannot be told yet. Either way the request is
+ * the caller's to send again — `$submit` answers a Bundle it already stored from the store, and a
+ * payer's interchange is recognised by its control number — so the answer is a 503 with
+ * Retry-After (a transient condition), not a 500 that reads as a fault of ours.
+ */
+function storeLost(): AppError {
+  return new AppError('unavailable', 'the gateway lost its database connection while serving this request; send it again', undefined, { 'Retry-After': '1' });
 }
 
 /** The public base URL: configured, or the origin the request came in on. */

@@ -226,6 +226,11 @@ describe('through the app and the command line', () => {
     app.get('/throw/foreign', () => {
       throw new Error(LEAK);
     });
+    // What drizzle throws when postgres.js lost the connection under a statement (its cause, the
+    // driver's error; the query's parameters in drizzle's message).
+    app.get('/throw/lost/:code', (c) => {
+      throw Object.assign(new Error(`Failed query: insert into requests … params: ${LEAK}`), { cause: Object.assign(new Error('write CONNECTION_CLOSED'), { code: c.req.param('code') }) });
+    });
   };
   let t: TestApp;
   beforeAll(async () => {
@@ -239,6 +244,29 @@ describe('through the app and the command line', () => {
     expect(res.status, body).toBe(409);
     expect(res.headers.get('content-type')).toMatch(/application\/fhir\+json/);
     expect(JSON.parse(body).issue).toEqual([{ severity: 'error', code: 'conflict', diagnostics: 'the request is decided, not waiting for review' }]);
+  });
+
+  // A failover or restart under a request is no fault of ours, and the caller's to send again.
+  for (const code of ['CONNECTION_CLOSED', 'ECONNRESET', '57P01', '08006']) {
+    it(`onError answers a database connection lost under the request (${code}) with a 503 and Retry-After, logged as a warning without the query`, async () => {
+      const res = await t.app.request(`http://gateway.test/throw/lost/${code}`);
+      const body = await res.text();
+      const rid = res.headers.get('x-request-id')!;
+      expect(res.status, body).toBe(503);
+      expect(res.headers.get('retry-after')).toBe('1');
+      expect(JSON.parse(body).issue).toEqual([{ severity: 'error', code: 'transient', diagnostics: expect.stringMatching(/lost its database connection.*send it again/) }]);
+      expect(body).not.toContain('hunter2');
+      const line = t.logText().split('\n').find((l) => l.includes(rid) && l.includes('database connection lost under a request'));
+      expect(line, t.logText().slice(-2000)).toBeDefined();
+      expect(JSON.parse(line!)).toMatchObject({ level: expect.anything(), code });
+      expect(line).not.toContain('hunter2');
+    });
+  }
+
+  it('onError keeps a database error that is not a lost connection a 500 fault', async () => {
+    const res = await t.app.request('http://gateway.test/throw/lost/23505');
+    expect(res.status).toBe(500);
+    expect(res.headers.get('retry-after')).toBeNull();
   });
 
   for (const what of ['config', 'translate', 'foreign']) {

@@ -76,10 +76,10 @@ describe.skipIf(!usingPostgres)('a COMMIT whose answer is lost on the way back (
   }, 60_000);
 
   // The COMMIT did not land: held back by the network while the session that holds the transaction
-  // lives on. The gateway ends that session before it looks for the row: the 500 it answers then
-  // means nothing was stored, and the COMMIT, delivered late, finds no session to commit in (else
+  // lives on. The gateway ends that session before it looks for the row: the 503 it answers then
+  // (send it again) means nothing was stored, and the COMMIT, delivered late, finds no session to commit in (else
   // the request would exist although the provider was told it failed).
-  it('answers 500 with nothing stored when the acceptance COMMIT never landed: the session holding it is ended first, the late COMMIT lands nowhere', async () => {
+  it('answers 503 (send again) with nothing stored when the acceptance COMMIT never landed: the session holding it is ended first, the late COMMIT lands nowhere', async () => {
     const bundle = pasExample('Bundle-SurgicalRequestBundleExample.json', 'W101A');
     const cuts = proxy.cuts();
     const late = proxy.lateCommits();
@@ -87,8 +87,9 @@ describe.skipIf(!usingPostgres)('a COMMIT whose answer is lost on the way back (
     proxy.cutNextCommit(/insert into "requests"/, { heldMs: 2500 });
     const res = await gw.submit(bundle, token);
     expect(proxy.cuts() - cuts, 'the acceptance COMMIT was held back').toBe(1);
-    expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(500);
+    expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(503);
     expect(res.body.resourceType).toBe('OperationOutcome');
+    expect(res.body.issue[0].code).toBe('transient');
     // Past the moment the held COMMIT is delivered: it found no session to commit.
     await new Promise((r) => setTimeout(r, 3500));
     expect(proxy.lateCommits() - late, 'the held COMMIT reached a live session').toBe(0);

@@ -6,7 +6,8 @@
  * an unhandled rejection from the acceptance batch (src/requests/accept.ts).
  *
  * What must hold: the process keeps running; a request in flight when its connection dies is
- * answered (a 500 OperationOutcome at worst, never a dropped connection to the provider); every
+ * answered (at worst a 503 OperationOutcome with Retry-After: send it again; never a 500, never a
+ * dropped connection to the provider); every
  * request answered 200 is stored and decided (at once, or by its delivery job's next attempt), sent
  * to the payer as one interchange; afterwards the gateway is ready and accepts a new request. Gateway and payer simulator in their own processes; Postgres only.
  */
@@ -51,6 +52,8 @@ describe.skipIf(!usingPostgres)("Postgres terminating the gateway's sessions und
 
     const answered200: { member: string; id: string; trace: string }[] = [];
     const statuses = new Map<number | string, number>();
+    /** Answers other than 200 or a 503 with Retry-After (a lost connection is the caller's to retry, not our fault). */
+    const unexpected: string[] = [];
     let stop = false;
     let n = 0;
     const provider = async () => {
@@ -66,7 +69,10 @@ describe.skipIf(!usingPostgres)("Postgres terminating the gateway's sessions und
           const body = (await res.json()) as { resourceType: string; entry?: { resource: { id: string } }[] };
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           if (res.status === 200) answered200.push({ member, id: body.entry![0]!.resource.id, trace: bundle.entry[0].resource.identifier[0].value });
-          else expect(body.resourceType).toBe('OperationOutcome');
+          else {
+            expect(body.resourceType).toBe('OperationOutcome');
+            if (res.status !== 503 || res.headers.get('retry-after') === null) unexpected.push(`${res.status} ${JSON.stringify(body).slice(0, 200)}`);
+          }
         } catch {
           // The connection to the gateway itself failing: what must not happen.
           statuses.set('connection', (statuses.get('connection') ?? 0) + 1);
@@ -90,6 +96,7 @@ describe.skipIf(!usingPostgres)("Postgres terminating the gateway's sessions und
     expect(gw.proc.exitCode, gw.output().slice(-3000)).toBeNull();
     expect(gw.output()).not.toContain('TypeError');
     expect(statuses.get('connection') ?? 0, summary).toBe(0);
+    expect(unexpected, summary).toEqual([]);
     expect(answered200.length, summary).toBeGreaterThan(0);
 
     // Ready again, and a new request is accepted and decided.
