@@ -72,20 +72,22 @@ describe('priorgate serve --demo as a child process', () => {
     const after = cli(['audit', 'verify'], env);
     expect(after.code).toBe(0);
     expect(Number(/(\d+) events/.exec(after.stdout)?.[1])).toBeGreaterThan(eventsBefore);
-  }, 120_000);
+  }, 240_000);
 
   it('names the bad variable when the environment is invalid, and exits non-zero', () => {
     const r = cli(['serve'], { ...env, PORT: 'eighty', PRIORGATE_SYNC_WAIT_MS: '-5' });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/PORT: must be a whole number/);
     expect(r.stderr).toMatch(/PRIORGATE_SYNC_WAIT_MS/);
-  });
+  }, 90_000);
 
+  // Cold starts of the command line (each allowed 60 s by `cli`) and of the server: in a full parallel
+  // run on two cores these tests once outgrew their timeouts (120 s, and the default 30 s here).
   it('migrate is harmless to run twice', () => {
     const a = cli(['migrate'], env);
     const b = cli(['migrate'], env);
     expect(a.code, a.stderr).toBe(0);
     expect(b.code, b.stderr).toBe(0);
     expect(b.stdout).toMatch(/migrations applied: (\d+)\/\1/);
-  });
+  }, 150_000);
 });
