@@ -41,10 +41,10 @@ export function payerInboundRoutes(events: RequestEvents) {
       // The one validator (as `priorgate validate --payer` runs it), with this payer's named leniency.
       const lenient = deps.services?.payers.get(payerId)?.config.x12?.leniency ?? [];
       // A large body is read here for its envelopes only (no segments kept: a 6 MB parse held in
-      // memory costs the event loop long collections), validated in the worker thread, and its
-      // inbox job reads the stored body again.
+      // memory costs the event loop long collections; no element or structure checks: the worker
+      // thread validates it whole), and its inbox job reads the stored body again.
       const large = text.length > X12_INLINE_MAX;
-      const parsed = await parseX12Stream(slices(text), () => {}, { mode: large ? 'none' : 'transaction', lenient }).catch(() => parseX12(text, { lenient }));
+      const parsed = await parseX12Stream(slices(text), () => {}, { mode: large ? 'none' : 'transaction', validate: !large, lenient }).catch(() => parseX12(text, { lenient }));
       if (!parsed.isX12) throw new AppError('invalid', 'the body is not an X12 interchange (it must start with ISA)');
       const now = deps.now?.() ?? new Date();
       // A large body is validated in the worker thread: the event loop keeps serving meanwhile.

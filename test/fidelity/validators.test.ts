@@ -15,6 +15,7 @@ import { ackAccepts, parseX12 } from '../../src/x12/index.ts';
 import { runCommand } from '../helpers/cli-io.ts';
 import { testGateway, type TestGateway } from '../helpers/gateway.ts';
 import { allX12Files } from '../helpers/x12-files.ts';
+import { SAMPLE_278 } from '../hostile/kit.ts';
 
 let gw: TestGateway;
 let secret: string;
@@ -85,6 +86,41 @@ describe('priorgate validate, POST /payer/x12 and the pre-send check agree', () 
     }
     expect(disagreements).toEqual([]);
   }, 240_000);
+
+  // Over 1 MB, POST /payer/x12 reads only the envelopes on its event loop and validates in its
+  // worker thread: the verdict and the acknowledgment must still be the command line's.
+  it('on interchanges over 1 MB (validated in the worker thread): its SE01 wrong, right, and a bad code in the last of some 13,000 loops', async () => {
+    const t = SAMPLE_278.text;
+    // The sample's one service-level loop (HL 5 under HL 4), repeated with HL ids of their own.
+    const loop = t.slice(t.indexOf('HL*5*'), t.indexOf('SE*'));
+    const n = Math.ceil(1_100_000 / loop.length);
+    const loops = Array.from({ length: n }, (_, i) => loop.replace('HL*5*', `HL*${5 + i}*`));
+    const body = (all: string[]) => {
+      const text = t.replace(loop, all.join(''));
+      const segments = text.slice(text.indexOf('ST*'), text.indexOf('SE*')).split('~').filter((x) => x.trim() !== '').length + 1;
+      return { text, segments };
+    };
+    const right = body(loops);
+    expect(right.text.length).toBeGreaterThan(1_000_000);
+    const withCount = (b: { text: string; segments: number }, count: number) => b.text.replace(/SE\*\d+\*/, `SE*${count}*`);
+    const badCode = body([...loops.slice(0, -1), loops.at(-1)!.replace('HCR*A1*', 'HCR*Q9*')]);
+    const verdicts: Record<string, boolean> = {};
+    const inputs = { 'SE01 wrong': withCount(right, right.segments + 1), 'SE01 right': withCount(right, right.segments), 'a bad code in the last loop': withCount(badCode, badCode.segments) };
+    for (const [i, [name, text]] of Object.entries(inputs).entries()) {
+      const isa13 = String(800_000_000 + i);
+      const fresh = text.replace(/^(ISA(?:\*[^*]*){12}\*)\d{9}/, `$1${isa13}`).replace(/IEA\*1\*\d{9}/, `IEA*1*${isa13}`);
+      const file = path.join(dir, 'big.x12');
+      writeFileSync(file, fresh);
+      const cli = await runCommand(validate as never, [file]);
+      const post = await fetch(`${gw.url}/payer/x12`, { method: 'POST', body: fresh, headers: { 'content-type': 'application/edi-x12', authorization: basicAuth('demo-payer', secret) } });
+      const ack = await post.text();
+      expect(post.status, name).toBe(200);
+      expect(ackAccepts(ack), name).toBe(cli.code === 0);
+      expect(flat(ack), name).toBe(flat(cli.stdout));
+      verdicts[name] = cli.code === 0;
+    }
+    expect(verdicts).toEqual({ 'SE01 wrong': false, 'SE01 right': true, 'a bad code in the last loop': false });
+  }, 120_000);
 
   it('the acknowledgment of a rejected file says rejected wherever the rejection is (TA1 R, AK9 R, or a TA1 blaming no interchange)', async () => {
     for (const [name, text] of all.filter(([n]) => n.includes('junk') || n.includes('SE01'))) {
