@@ -214,7 +214,9 @@ export async function withTransaction<T>(db: Db, fn: (tx: Tx) => Promise<T>, pol
     const finished = done;
     if (!finished || !lostConnection(err)) throw err;
     const ranXid = xid;
-    const committed = policy.committed ?? (ranXid === null ? async () => true : ranXid !== undefined ? () => xidCommitted(db, ranXid) : undefined);
+    // A run that wrote nothing (no transaction id): its COMMIT changed nothing, its result stands.
+    if (!policy.committed && ranXid === null) return finished.result;
+    const committed = policy.committed ?? (typeof ranXid === 'string' ? () => xidCommitted(db, ranXid) : undefined);
     if (!committed) throw err;
     // First the session: while it may still hold the transaction, a row not found proves nothing.
     // Once it has ended, not found is final: the caller's error then means nothing was committed, and
