@@ -30,15 +30,17 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** The interchange with `next` as its control number (ISA13 and IEA02), so it is no duplicate of another. */
+function withControlNumber(text: string, next: number): string {
+  const isa13 = /^ISA(.)(?:[^\n]*?\1){12}(\d{9})/.exec(text)?.[2];
+  return isa13 ? text.split(isa13).join(String(next).padStart(9, '0')) : text;
+}
+
 /** Each file, and damaged variants (each with its own ISA13, so no variant is a duplicate of another). */
 function cases(): [string, string][] {
   const out: [string, string][] = [];
   let n = 700_000_000;
-  const fresh = (text: string) => {
-    const isa13 = /^ISA(.)(?:[^\n]*?\1){12}(\d{9})/.exec(text)?.[2];
-    const next = String(++n).padStart(9, '0');
-    return isa13 ? text.split(isa13).join(next) : text;
-  };
+  const fresh = (text: string) => withControlNumber(text, ++n);
   for (const f of allX12Files()) {
     out.push([f.name, fresh(f.text)]);
     out.push([`${f.name} + junk after IEA`, `${fresh(f.text).trimEnd()}\nNM1*IL*1*STRAY~\n`]);
@@ -107,8 +109,7 @@ describe('priorgate validate, POST /payer/x12 and the pre-send check agree', () 
     const verdicts: Record<string, boolean> = {};
     const inputs = { 'SE01 wrong': withCount(right, right.segments + 1), 'SE01 right': withCount(right, right.segments), 'a bad code in the last loop': withCount(badCode, badCode.segments) };
     for (const [i, [name, text]] of Object.entries(inputs).entries()) {
-      const isa13 = String(800_000_000 + i);
-      const fresh = text.replace(/^(ISA(?:\*[^*]*){12}\*)\d{9}/, `$1${isa13}`).replace(/IEA\*1\*\d{9}/, `IEA*1*${isa13}`);
+      const fresh = withControlNumber(text, 800_000_000 + i);
       const file = path.join(dir, 'big.x12');
       writeFileSync(file, fresh);
       const cli = await runCommand(validate as never, [file]);
