@@ -5,6 +5,7 @@
  * is event-driven so the same engine serves `parseX12` (keep everything), the streaming reader
  * (emit loops, keep nothing) and validation.
  */
+import { IssueBudget } from './issue-budget.ts';
 import { checkSegmentElements, firstValue } from './element-check.ts';
 import { checkGs, checkIsa, checkSt } from './envelope-check.ts';
 import { LoopBuilder, type RetainMode, type StructureProblem } from './loop-builder.ts';
@@ -20,7 +21,7 @@ export interface ReaderOptions {
   retain: RetainMode;
   /** Run element-level validation (IK4) on every segment. */
   validate: boolean;
-  /** Cap on issues kept in result arrays (events still see all). Default 10,000. */
+  /** Cap on issue details kept in result arrays (events still see all; issue-budget.ts keeps what a verdict needs past it). Default 10,000. */
   maxStoredIssues?: number;
   /** Named envelope deviations accepted as warnings (leniency.ts); strict when absent. */
   lenient?: readonly string[];
@@ -62,10 +63,10 @@ export class ReaderCore {
   private txNumbers = new Set<string>();
   private txCount = 0;
   private index = 0;
-  private readonly max: number;
+  private readonly budget: IssueBudget;
 
   constructor(private readonly events: ReaderEvents, private readonly opts: ReaderOptions) {
-    this.max = opts.maxStoredIssues ?? 10_000;
+    this.budget = new IssueBudget(opts.maxStoredIssues);
     this.tokenizer = new Tokenizer({
       segment: (seg, raw) => this.segment(seg, raw),
       fatal: (code, message, head) => {
@@ -368,7 +369,7 @@ export class ReaderCore {
     for (const [k, v] of Object.entries(extra)) if (v !== undefined) (issue as unknown as Record<string, unknown>)[k] = v;
     if (issue.deviation && this.opts.lenient?.includes(issue.deviation)) issue.severity = 'warning';
     const target = tx ?? (level === 'group' ? this.group : this.ic);
-    if (this.result.errors.length < this.max) {
+    if (this.budget.keeps(issue, target?.errors)) {
       this.result.errors.push(issue);
       target?.errors.push(issue);
     }

@@ -8,6 +8,7 @@ import { ReaderCore, type ReaderEvents } from './reader-core.ts';
 import { parseX12, type StreamInput } from './reader.ts';
 import { StringDecoder } from 'node:string_decoder';
 import { firstValue } from './element-check.ts';
+import { IssueBudget } from './issue-budget.ts';
 
 /** Seen (sender, ISA13) pairs: a Set of `qualifier/id/ISA13` keys (added to), or a callback returning true for a duplicate. */
 export type SeenInterchanges = Set<string> | ((sender: Party, controlNumber: string) => boolean);
@@ -43,7 +44,8 @@ class Collector {
   private group?: GroupSummary;
   private txIssues: X12Issue[] = [];
 
-  constructor(private readonly seen?: SeenInterchanges, private readonly max = 10_000) {}
+  /** `budget`: which issues to keep (issue-budget.ts); none when replaying a parse, which kept its own. */
+  constructor(private readonly seen?: SeenInterchanges, private readonly budget?: IssueBudget) {}
 
   readonly events: ReaderEvents = {
     interchange: (ic, phase) => {
@@ -80,12 +82,10 @@ class Collector {
   readonly orphans: X12Issue[] = [];
 
   add(issue: X12Issue): void {
-    if (this.errors.length < this.max) this.errors.push(issue);
-    if (issue.level === 'interchange') {
-      if (this.ic) this.ic.issues.push(issue);
-      else this.orphans.push(issue);
-    } else if (issue.level === 'group') this.group?.issues.push(issue);
-    else this.txIssues.push(issue);
+    const list = issue.level === 'interchange' ? (this.ic ? this.ic.issues : this.orphans) : issue.level === 'group' ? this.group?.issues : this.txIssues;
+    if (this.budget && !this.budget.keeps(issue, list)) return;
+    this.errors.push(issue);
+    list?.push(issue);
   }
 
   private checkDuplicate(ic: Interchange): void {
@@ -146,7 +146,7 @@ export function isClean(parsed: ParseResult): boolean {
 
 /** Streaming validation: memory stays bounded by the issues found, whatever the input size. */
 export async function validateX12Stream(input: StreamInput, opts: ValidateOptions & { encoding?: BufferEncoding } = {}): Promise<ValidationResult> {
-  const collector = new Collector(opts.seen);
+  const collector = new Collector(opts.seen, new IssueBudget());
   const core = new ReaderCore(collector.events, { retain: 'none', validate: true, lenient: opts.lenient });
   const decoder = new StringDecoder(opts.encoding ?? 'utf8');
   for await (const chunk of input as AsyncIterable<string | Uint8Array>) {

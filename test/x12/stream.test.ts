@@ -8,8 +8,9 @@ import { describe, expect, it } from 'vitest';
 import {
   parseX12, parseX12Stream, validateX12, validateX12Stream, writeX12, x12Transactions, type Loop,
 } from '../../src/x12/index.ts';
+import { IssueBudget } from '../../src/x12/issue-budget.ts';
 import { write271 } from './big271.ts';
-import { interchangeOf, writeOptions } from './fixtures.ts';
+import { interchangeOf, REQ278_LINES, writeOptions } from './fixtures.ts';
 import { req278With } from './helpers.ts';
 import { X12_SAMPLES } from '../helpers/corpus.ts';
 
@@ -116,5 +117,61 @@ describe('validateX12Stream equals validateX12', () => {
     expect(streamed.ack).toBe(whole.ack);
     expect(streamed.accepted).toBe(whole.accepted);
     expect(streamed.errors.map((e) => [e.code, e.segmentPosition, e.elementPosition])).toEqual(whole.errors.map((e) => [e.code, e.segmentPosition, e.elementPosition]));
+  });
+});
+
+describe('past the 10,000 issues a reading keeps in detail, the acknowledgment is still whole', () => {
+  // Set 0001: some 10,100 service loops, each with a bad UM02 (an element error apiece). Set 0002,
+  // after them: one bad UM02. GE01 says 3 sets where there are 2. Before issue budgets, a parse kept
+  // the first 10,000 issues only, so its 999 accepted set 0002 (IK5 A) and lost the GE01 count
+  // (AK9 P) while the streamed 999 rejected both: one file, two verdicts.
+  const service = (i: number) => [`HL*${5 + i}*4*SS*0`, 'UM*HS*X*3', 'SV1*HC:72148*1500*UN*1'];
+  const body = (lines: string[], cn: string) => [`ST*278*${cn}*005010X217`, ...lines, `SE*${lines.length + 2}*${cn}`];
+  const head = REQ278_LINES.slice(0, REQ278_LINES.indexOf('HL*5*4*SS*0'));
+  const first = body([...head, ...Array.from({ length: 10_100 }, (_, i) => service(i)).flat()], '0001');
+  const second = body([...head, ...service(0)], '0002');
+  const text = [
+    'ISA*00*          *00*          *ZZ*PRIORGATE      *ZZ*ACMEPAYER      *250102*0304*^*00501*000000001*0*T*:~GS*HI*PRIORGATE*ACMEPAYER*20250102*0304*1*X*005010X217',
+    ...first, ...second, 'GE*3*1', 'IEA*1*000000001',
+  ].join('~') + '~';
+
+  it('rejects a set whose only error comes after the cap, keeps the group error, and streams to the same 999', async () => {
+    const whole = validateX12(text);
+    const streamed = await validateX12Stream(chunks(text, 4096));
+    const verdicts = (ack: string) => ack.split('~').filter((s) => /^(AK2|IK5|AK9)\*/.test(s));
+    expect(verdicts(whole.ack)).toEqual(['AK2*278*0001*005010X217', 'IK5*R*5', 'AK2*278*0002*005010X217', 'IK5*R*5', 'AK9*R*3*2*0*5']);
+    expect(whole.accepted).toBe(false);
+    // The details stop near the cap: the set's 10,100 bad elements are not all listed.
+    const ik4 = whole.ack.split('~').filter((s) => s.startsWith('IK4')).length;
+    expect(ik4).toBeGreaterThan(9_000);
+    expect(ik4).toBeLessThan(10_100);
+    expect(streamed.ack).toBe(whole.ack);
+    // The same issues (a parse lists its group's issues before its sets'; a stream in file order).
+    const listed = (r: typeof whole) => r.errors.map((e) => `${e.level} ${e.code} ${e.transactionControlNumber ?? ''} ${e.segmentPosition ?? ''}`).sort();
+    expect(listed(streamed)).toEqual(listed(whole));
+  });
+});
+
+describe('IssueBudget', () => {
+  const issue = (level: 'element' | 'group', code: string, severity: 'error' | 'warning' = 'error') => ({ level, code, severity, message: '' }) as const;
+  it('keeps everything up to the cap, then only the first issue of each kind (level, severity, code) per list', () => {
+    const budget = new IssueBudget(3);
+    const setA: object = [];
+    const setB: object = [];
+    const group: object = [];
+    const kept = [
+      budget.keeps(issue('element', '7'), setA),
+      budget.keeps(issue('element', '7'), setA),
+      budget.keeps(issue('element', '7'), setA), // the cap is reached here
+      budget.keeps(issue('element', '7'), setA), // a kind this set already holds
+      budget.keeps(issue('element', '7', 'warning'), setA), // a new kind for the set: its E status depends on it
+      budget.keeps(issue('element', '7'), setB), // another set's first error: its R status depends on it
+      budget.keeps(issue('element', '6'), setB), // another code in that set
+      budget.keeps(issue('element', '6'), setB),
+      budget.keeps(issue('group', '5'), group),
+      budget.keeps(issue('group', '5'), group),
+      budget.keeps(issue('group', '4'), undefined), // outside every envelope: its own list
+    ];
+    expect(kept).toEqual([true, true, true, false, true, true, true, false, true, false, true]);
   });
 });
