@@ -11,7 +11,7 @@ import { OAuthError } from '../../src/auth/index.ts';
 import { main } from '../../src/cli/main.ts';
 import { ConfigError } from '../../src/config/index.ts';
 import { StoreInUseError } from '../../src/db/client.ts';
-import { DataKeyError, DecryptError } from '../../src/db/crypto/index.ts';
+import { DecryptError } from '../../src/db/crypto/index.ts';
 import { BatchSetupError, ResultsError, RosterError } from '../../src/eligibility/index.ts';
 import {
   AppError,
@@ -56,7 +56,6 @@ const ANSWERS: [AnswerCode, number, string, number][] = [
 /** Each fault code, by the error that carries it, and its exit code: over HTTP every one is a bare 500. */
 const FAULTS: [string, () => PriorgateError, number][] = [
   ['config', () => new ConfigError('invalid configuration:\n  PORT: must be a whole number'), 2],
-  ['config', () => new DataKeyError('the key ring does not hold key "k2"'), 2],
   ['store_in_use', () => new StoreInUseError(4242, 8080), 3],
   ['integrity', () => new LogIntegrityError('tree head #7 does not verify (signature): sealing stopped'), 1],
   ['integrity', () => new DecryptError({ table: 'messages', column: 'payload', id: 12 }, 'authentication', 'k1'), 1],

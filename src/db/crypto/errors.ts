@@ -37,11 +37,3 @@ export class DecryptError extends PriorgateError {
     );
   }
 }
-
-/** The key ring and the database disagree (wrong or missing key ring, retiring a key in use). */
-export class DataKeyError extends PriorgateError {
-  override name = 'DataKeyError';
-  constructor(message: string) {
-    super('config', message);
-  }
-}
