@@ -34,6 +34,12 @@ const submit = (member: string, change: (b: any) => void = () => {}) => {
   return gw.submit(b, token);
 };
 
+/**
+ * Tests that wait for failed calls to be retried and for the health window to turn: about 8 s alone,
+ * several times that under a full parallel run (it once ran past the default 30 s there).
+ */
+const WAITS_FOR_RETRIES = 120_000;
+
 async function until<T>(what: string, get: () => Promise<T>, ok: (v: T) => boolean, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
@@ -111,7 +117,7 @@ describe('payer health alerts, once per episode', () => {
     expect(value(/priorgate_payer_call_duration_seconds_count\{payer="demo-payer",kind="278-request"\} (\d+)/)).toBeGreaterThanOrEqual(4);
     expect(value(/priorgate_payer_latency_seconds\{payer="demo-payer",quantile="0.95"\} ([\d.]+)/)).toBeGreaterThanOrEqual((SLOW_MS - 100) / 1000);
     expect(value(/priorgate_payer_calls_total\{payer="demo-payer",kind="278-request",outcome="ok"\} (\d+)/)).toBeGreaterThanOrEqual(4);
-  });
+  }, WAITS_FOR_RETRIES);
 
   it('failing: the error rate over its threshold raises payer-error-rate; the circuit breaker opens and its history is kept', async () => {
     await faults({ failStatus: 500 });
@@ -134,7 +140,7 @@ describe('payer health alerts, once per episode', () => {
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
     expect(metrics).toMatch(/priorgate_payer_calls_total\{payer="demo-payer",kind="278-request",outcome="http-5xx"\} \d+/);
     expect(metrics).toMatch(/priorgate_payer_health_alert\{payer="demo-payer",rule="payer-error-rate"\} 1/);
-  });
+  }, WAITS_FOR_RETRIES);
 
   it('recovered: fast, successful calls clear both alerts (audited, webhook told); the breaker closes again', async () => {
     await faults({});
@@ -166,7 +172,7 @@ describe('payer health alerts, once per episode', () => {
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
     expect(metrics).toMatch(/priorgate_payer_health_alert\{payer="demo-payer",rule="payer-latency"\} 0/);
     expect(metrics).toMatch(/priorgate_payer_circuit_state\{payer="demo-payer"\} 0/);
-  });
+  }, WAITS_FOR_RETRIES);
 
   it('a pended expedited request near its deadline raises payer-deadline (and counts as pended without follow-up) until the payer decides it', async () => {
     const r = await submit('QDUE001P', (b) => (b.entry[0].resource.priority = { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/processpriority', code: 'stat' }] }));
