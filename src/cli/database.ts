@@ -81,7 +81,7 @@ export async function sealCommitted(db: Db, config: Config, io: CliIo): Promise<
  */
 export async function withDatabase<T>(io: CliIo, fn: (db: Database, config: Config) => Promise<T>, opts: { keys?: boolean } = {}): Promise<T> {
   const config = loadConfig(io.env);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, poolMax: config.dbPoolMax });
   let keys: DataKeyService | undefined;
   try {
     await database.migrate();

@@ -48,6 +48,7 @@ const EnvSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
   PRIORGATE_DATA_DIR: z.string().min(1).default('./.priorgate'),
+  PRIORGATE_DB_POOL_MAX: intFrom(1, 1000).default(10),
   PRIORGATE_BASE_URL: z.url().optional(),
   PRIORGATE_SYNC_WAIT_MS: intFrom(0, 600_000).default(15_000),
   PRIORGATE_HOOK_ALLOWLIST: list.optional(),
@@ -111,6 +112,11 @@ export interface Config {
   port: number;
   host: string;
   databaseUrl?: string;
+  /**
+   * Connections each process keeps to `DATABASE_URL` at most (PRIORGATE_DB_POOL_MAX, default 10):
+   * size it to what the server (or a pooler in front of it) allows across every instance and command.
+   */
+  dbPoolMax: number;
   dataDir: string;
   /** Public base URL (used for the token endpoint `aud`); derived from the request when unset. */
   baseUrl?: string;
@@ -202,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { demo?: boolean } = {}
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    dbPoolMax: e.PRIORGATE_DB_POOL_MAX,
     dataDir,
     baseUrl: e.PRIORGATE_BASE_URL?.replace(/\/$/, ''),
     syncWaitMs: e.PRIORGATE_SYNC_WAIT_MS,

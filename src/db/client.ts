@@ -172,8 +172,8 @@ export async function openEmbedded(dataDir: string | undefined, opts: { port?: n
   };
 }
 
-export function openDatabase(opts: { databaseUrl?: string; dataDir?: string; port?: number }): Promise<Database> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl) : openEmbedded(opts.dataDir, { port: opts.port });
+export function openDatabase(opts: { databaseUrl?: string; dataDir?: string; port?: number; poolMax?: number }): Promise<Database> {
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, { max: opts.poolMax }) : openEmbedded(opts.dataDir, { port: opts.port });
 }
 
 /** Number of migrations on disk vs. applied: readiness needs them equal. */

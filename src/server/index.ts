@@ -49,7 +49,7 @@ export async function startGateway(
   opts: { extra?: RouteGroup[]; database?: Database } = {},
 ): Promise<Gateway> {
   const extra = opts.extra ?? [];
-  const database = opts.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, port: config.port }));
+  const database = opts.database ?? (await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, port: config.port, poolMax: config.dbPoolMax }));
   let dataKeys: DataKeyService;
   try {
     await database.migrate();
