@@ -5,25 +5,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { ConfigError, loadConfig } from '../../src/config/index.ts';
+import { loadConfig } from '../../src/config/index.ts';
 import { openDatabase, rows, type Database } from '../../src/db/client.ts';
+import { configErrorOf } from '../helpers/config.ts';
 import { testDatabase, usingPostgres, type TestDatabase } from '../helpers/db.ts';
-
-function configError(env: Record<string, string>): string {
-  try {
-    loadConfig(env);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return (e as Error).message;
-  }
-  throw new Error('no ConfigError');
-}
 
 describe('PRIORGATE_DB_POOL_MAX', () => {
   it('defaults to 10, takes a whole number from 1 to 1000, and names itself when it is anything else', () => {
     expect(loadConfig({}).dbPoolMax).toBe(10);
     expect(loadConfig({ PRIORGATE_DB_POOL_MAX: '3' }).dbPoolMax).toBe(3);
-    for (const bad of ['0', 'ten', '-2', '1001', '2.5']) expect(configError({ PRIORGATE_DB_POOL_MAX: bad })).toMatch(/PRIORGATE_DB_POOL_MAX/);
+    for (const bad of ['0', 'ten', '-2', '1001', '2.5']) expect(configErrorOf(() => loadConfig({ PRIORGATE_DB_POOL_MAX: bad }))).toMatch(/PRIORGATE_DB_POOL_MAX/);
   });
 });
 

@@ -7,7 +7,7 @@ import { mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, readKeyRingFile } from '../../src/config/index.ts';
+import { loadConfig, readKeyRingFile } from '../../src/config/index.ts';
 import {
   DecryptError,
   FieldCipher,
@@ -18,6 +18,7 @@ import {
   withNewKey,
   writeKeyRingFile,
 } from '../../src/db/crypto/index.ts';
+import { configErrorOf } from '../helpers/config.ts';
 
 const at = { table: 'messages', column: 'payload', id: '6f1c1a52-5a8e-4d0b-9b49-6d1f3e0c2a11' };
 const source = { kind: 'file' as const, path: '/dev/null', explicit: true };
@@ -128,13 +129,7 @@ describe('key ring and search hashes', () => {
     expect(readKeyRingFile(file)).toEqual(ringFile);
     const bad = (content: unknown) => {
       writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
-      try {
-        readKeyRingFile(file);
-      } catch (e) {
-        expect(e).toBeInstanceOf(ConfigError);
-        return (e as Error).message;
-      }
-      throw new Error('accepted a bad ring');
+      return configErrorOf(() => readKeyRingFile(file));
     };
     expect(bad('{not json')).toMatch(/PRIORGATE_DATA_KEY_FILE: .* is not JSON/);
     expect(bad({ ...ringFile, current: 'nope' })).toMatch(/PRIORGATE_DATA_KEY_FILE: .*current: "nope" is not one of the listed keys/);
@@ -146,15 +141,7 @@ describe('key ring and search hashes', () => {
   });
 
   it('loadConfig: PRIORGATE_DATA_KEY must be 32 base64 bytes; a missing key file or both variables are refused', () => {
-    const err = (env: Record<string, string>) => {
-      try {
-        loadConfig(env);
-      } catch (e) {
-        expect(e).toBeInstanceOf(ConfigError);
-        return (e as Error).message;
-      }
-      throw new Error('accepted');
-    };
+    const err = (env: Record<string, string>) => configErrorOf(() => loadConfig(env));
     expect(err({ PRIORGATE_DATA_KEY: 'c2hvcnQ=' })).toMatch(/PRIORGATE_DATA_KEY: must be 32 bytes, base64-encoded/);
     expect(err({ PRIORGATE_DATA_KEY_FILE: '/nonexistent/ring.json' })).toMatch(/PRIORGATE_DATA_KEY_FILE: cannot read \/nonexistent\/ring\.json \(no such file\)/);
     const key = Buffer.alloc(32, 7).toString('base64');
