@@ -26,6 +26,8 @@ export interface CommitCuttingProxy {
 /** A COMMIT as a simple query or a Parse message; a prepared one is then run by name (Bind). */
 const COMMIT_TEXT = /(?:^|\0)(?:Q[\s\S]{4}|P[\s\S]{4}([^\0]*)\0)commit\0/gi;
 const BIND = /B[\s\S]{4}[^\0]*\0([^\0]+)\0/g;
+/** A Parse message of a named (prepared) statement: its name and its text. */
+const PARSE = /P[\s\S]{4}([^\0]+)\0([^\0]*)\0/g;
 
 export async function commitCuttingProxy(targetUrl: string, landMs = 1000): Promise<CommitCuttingProxy> {
   const target = new URL(targetUrl);
@@ -42,8 +44,11 @@ export async function commitCuttingProxy(targetUrl: string, landMs = 1000): Prom
       s.on('close', () => sockets.delete(s));
       s.on('error', () => {});
     }
-    let marked = false;
+    // The arming whose `after` this connection has run (a later arming starts unmarked).
+    let marked: object | undefined;
     let cutting = false;
+    /** This connection's prepared statements, by name: a statement run again is bound by name only. */
+    const prepared = new Map<string, string>();
     client.on('data', (chunk: Buffer) => {
       if (cutting) return void upstream.write(chunk);
       const text = chunk.toString('latin1');
@@ -52,9 +57,13 @@ export async function commitCuttingProxy(targetUrl: string, landMs = 1000): Prom
         commit = true;
         if (m[1]) commitStatements.add(m[1]);
       }
-      if (!commit) for (const m of text.matchAll(BIND)) if (commitStatements.has(m[1]!)) commit = true;
-      const cutNow = !!armed && (marked || (!!armed.after && armed.after.test(text)) || !armed.after) && commit;
-      if (armed?.after && !marked) marked = armed.after.test(text);
+      for (const m of text.matchAll(PARSE)) prepared.set(m[1]!, m[2]!);
+      const bound = [...text.matchAll(BIND)].map((m) => m[1]!);
+      if (!commit) commit = bound.some((name) => commitStatements.has(name));
+      // What this chunk runs: its own text, and that of the prepared statements it binds.
+      const runs = !!armed?.after && [text, ...bound.map((name) => prepared.get(name) ?? '')].some((t) => armed!.after!.test(t));
+      const cutNow = !!armed && commit && (!armed.after || marked === armed || runs);
+      if (runs) marked = armed;
       if (!cutNow) return void upstream.write(chunk);
       const heldMs = armed!.heldMs;
       armed = undefined;
