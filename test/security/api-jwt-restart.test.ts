@@ -12,6 +12,7 @@ import { importJWK, SignJWT, type JWK } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabase, usingPostgres, type TestDatabase } from '../helpers/db.ts';
 import { startServer, type ChildServer } from '../helpers/process.ts';
+import { until } from '../helpers/wait.ts';
 
 // A fixed public base URL: the assertion's audience stays the same across restarts and ports.
 const BASE = 'https://gateway.example';
@@ -32,6 +33,16 @@ afterAll(async () => {
   await pg?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+/**
+ * A demo server, once ready: /healthz answers as soon as the port opens, before the demo seed has
+ * written the clients' keys (a loaded machine once read the key file before it existed).
+ */
+async function readyServer(): Promise<ChildServer> {
+  const server = await startServer(['--demo'], env);
+  await until('readiness', async () => (await fetch(`${server.url}/readyz`)).ok, 60_000);
+  return server;
+}
 
 async function demoAssertion(jti: string): Promise<string> {
   const jwk = JSON.parse(readFileSync(path.join(dataDir, 'demo', 'demo-clinic-a.private.jwk'), 'utf8')) as JWK & { alg: string; kid: string };
@@ -61,7 +72,7 @@ async function exchange(server: ChildServer, assertion: string) {
 
 describe(`jti replay across a restart (${usingPostgres ? 'Postgres' : 'embedded store'})`, () => {
   it('an assertion used before the restart is refused after it; a fresh one is accepted', async () => {
-    const first = await startServer(['--demo'], env);
+    const first = await readyServer();
     const captured = await demoAssertion(randomUUID());
     try {
       const r = await exchange(first, captured);
@@ -69,7 +80,7 @@ describe(`jti replay across a restart (${usingPostgres ? 'Postgres' : 'embedded 
     } finally {
       expect(await first.stop()).toBe(0);
     }
-    const second = await startServer(['--demo'], env);
+    const second = await readyServer();
     try {
       const replay = await exchange(second, captured);
       expect(replay.status, JSON.stringify(replay.body)).toBe(401);
@@ -83,7 +94,7 @@ describe(`jti replay across a restart (${usingPostgres ? 'Postgres' : 'embedded 
   }, 120_000);
 
   it.runIf(usingPostgres)('two instances on one database: an assertion used on one is refused by the other', async () => {
-    const [one, two] = await Promise.all([startServer(['--demo'], env), startServer(['--demo'], env)]);
+    const [one, two] = await Promise.all([readyServer(), readyServer()]);
     try {
       const captured = await demoAssertion(randomUUID());
       expect((await exchange(one, captured)).status).toBe(200);
