@@ -40,7 +40,12 @@ afterAll(async () => {
  */
 async function readyServer(): Promise<ChildServer> {
   const server = await startServer(['--demo'], env);
-  await until('readiness', async () => (await fetch(`${server.url}/readyz`)).ok, 60_000);
+  try {
+    await until('readiness', async () => (await fetch(`${server.url}/readyz`)).ok, 60_000);
+  } catch (e) {
+    await server.stop();
+    throw e;
+  }
   return server;
 }
 
@@ -73,8 +78,10 @@ async function exchange(server: ChildServer, assertion: string) {
 describe(`jti replay across a restart (${usingPostgres ? 'Postgres' : 'embedded store'})`, () => {
   it('an assertion used before the restart is refused after it; a fresh one is accepted', async () => {
     const first = await readyServer();
-    const captured = await demoAssertion(randomUUID());
+    // Inside the try: a failure here must not leave the server running after the test.
+    let captured = '';
     try {
+      captured = await demoAssertion(randomUUID());
       const r = await exchange(first, captured);
       expect(r.status, JSON.stringify(r.body)).toBe(200);
     } finally {
