@@ -40,7 +40,8 @@ export interface ReaderEvents {
   group?(group: FunctionalGroup, ic: Interchange, phase: 'start' | 'end'): void;
   transaction?(tx: TransactionSet, group: FunctionalGroup, ic: Interchange): void;
   loop?(loop: Loop, ctx: LoopContext): void;
-  issue?(issue: X12Issue): void;
+  /** Every issue found; `kept`: whether this reading keeps it (issue-budget.ts), as a collector of its own must. */
+  issue?(issue: X12Issue, kept: boolean): void;
 }
 
 interface TxState {
@@ -369,11 +370,12 @@ export class ReaderCore {
     for (const [k, v] of Object.entries(extra)) if (v !== undefined) (issue as unknown as Record<string, unknown>)[k] = v;
     if (issue.deviation && this.opts.lenient?.includes(issue.deviation)) issue.severity = 'warning';
     const target = tx ?? (level === 'group' ? this.group : this.ic);
-    if (this.budget.keeps(issue, target?.errors)) {
+    const kept = this.budget.keeps(issue, target?.errors);
+    if (kept) {
       this.result.errors.push(issue);
       target?.errors.push(issue);
     }
-    this.events.issue?.(issue);
+    this.events.issue?.(issue, kept);
   }
 }
 

@@ -8,7 +8,6 @@ import { ReaderCore, type ReaderEvents } from './reader-core.ts';
 import { parseX12, type StreamInput } from './reader.ts';
 import { StringDecoder } from 'node:string_decoder';
 import { firstValue } from './element-check.ts';
-import { IssueBudget } from './issue-budget.ts';
 
 /** Seen (sender, ISA13) pairs: a Set of `qualifier/id/ISA13` keys (added to), or a callback returning true for a duplicate. */
 export type SeenInterchanges = Set<string> | ((sender: Party, controlNumber: string) => boolean);
@@ -44,8 +43,7 @@ class Collector {
   private group?: GroupSummary;
   private txIssues: X12Issue[] = [];
 
-  /** `budget`: which issues to keep (issue-budget.ts); none when replaying a parse, which kept its own. */
-  constructor(private readonly seen?: SeenInterchanges, private readonly budget?: IssueBudget) {}
+  constructor(private readonly seen?: SeenInterchanges) {}
 
   readonly events: ReaderEvents = {
     interchange: (ic, phase) => {
@@ -75,17 +73,22 @@ class Collector {
       this.counts[tx.setId] = (this.counts[tx.setId] ?? 0) + 1;
       this.txIssues = [];
     },
-    issue: (issue) => this.add(issue),
+    // What the reader keeps, and only that: a streamed 999 is the parsed one (issue-budget.ts).
+    issue: (issue, kept) => {
+      if (kept) this.add(issue);
+    },
   };
 
   /** Problems outside every interchange (junk after an IEA): acknowledged by a TA1 of their own. */
   readonly orphans: X12Issue[] = [];
 
   add(issue: X12Issue): void {
-    const list = issue.level === 'interchange' ? (this.ic ? this.ic.issues : this.orphans) : issue.level === 'group' ? this.group?.issues : this.txIssues;
-    if (this.budget && !this.budget.keeps(issue, list)) return;
     this.errors.push(issue);
-    list?.push(issue);
+    if (issue.level === 'interchange') {
+      if (this.ic) this.ic.issues.push(issue);
+      else this.orphans.push(issue);
+    } else if (issue.level === 'group') this.group?.issues.push(issue);
+    else this.txIssues.push(issue);
   }
 
   private checkDuplicate(ic: Interchange): void {
@@ -146,7 +149,7 @@ export function isClean(parsed: ParseResult): boolean {
 
 /** Streaming validation: memory stays bounded by the issues found, whatever the input size. */
 export async function validateX12Stream(input: StreamInput, opts: ValidateOptions & { encoding?: BufferEncoding } = {}): Promise<ValidationResult> {
-  const collector = new Collector(opts.seen, new IssueBudget());
+  const collector = new Collector(opts.seen);
   const core = new ReaderCore(collector.events, { retain: 'none', validate: true, lenient: opts.lenient });
   const decoder = new StringDecoder(opts.encoding ?? 'utf8');
   for await (const chunk of input as AsyncIterable<string | Uint8Array>) {
