@@ -17,7 +17,7 @@
  * phase and dropped), else the embedded store. BENCH_SECONDS shortens the runs (default 20);
  * BENCH_PROFILE=DIR writes a CPU profile of the (single) gateway there; BENCH_CONNECTIONS changes the
  * load's 50 connections; BENCH_WARMUP_SECONDS the load before each measured run (default 60, for
- * the floor and the gateway alike); BENCH_NODE_ARGS adds node flags to the gateways (e.g. --perf-basic-prof);
+ * the floor and the gateway alike); BENCH_NODE_ARGS adds node flags to the gateways (e.g. --perf-basic-prof) after those of `npm start`;
  * BENCH_OUTPUT=FILE keeps what the first gateway printed, and BENCH_LOG=info has it log every request
  * (its own latency, statements and commits per request; warn otherwise).
  */
@@ -61,6 +61,13 @@ async function warmUp(urls: string[], headers: Record<string, string>): Promise<
 const EXAMPLE = readFileSync(`${PAS_EXAMPLES}/Bundle-SurgicalRequestBundleExample.json`, 'utf8');
 const PG_URL = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || '';
 const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The node flags of `npm start` (between `node` and the script), as the gateway runs in production. */
+const START_NODE_FLAGS: string[] = (() => {
+  const start: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).scripts.start;
+  const words = start.split(/\s+/);
+  return words.slice(1, words.indexOf('src/cli/bin.mjs'));
+})();
 
 let seq = 0;
 /** A fresh Bundle per request: same content, new identifiers (idempotency would otherwise answer from the store). */
@@ -235,7 +242,8 @@ async function gatewayPhase(dir: string, instances: number): Promise<Phase> {
   const env = { PRIORGATE_DATA_DIR: path.join(base, 'data'), PRIORGATE_RULES_DIR: rules, PRIORGATE_SYNC_WAIT_MS: '15000', PRIORGATE_TOKEN_TTL_S: '3600', DATABASE_URL: db?.url ?? '', ...(process.env.BENCH_LOG ? { LOG_LEVEL: process.env.BENCH_LOG } : {}) };
   const gws: ChildServer[] = [];
   try {
-    const profile = process.env.BENCH_PROFILE && instances === 1 ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
+    // Started with the node flags `npm start` gives the gateway (the young generation's size).
+    const profile = [...START_NODE_FLAGS, ...(process.env.BENCH_PROFILE && instances === 1 ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])];
     // BENCH_NODE_ARGS: more flags for the gateway processes (e.g. --perf-basic-prof for perf).
     profile.push(...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []));
     // One after the other: the first seeds the demo data, the second finds it (same keys directory).
