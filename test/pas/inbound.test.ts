@@ -8,6 +8,8 @@ import { basicAuth, issuePayerSecret } from '../../src/payers/inbound-auth.ts';
 import { bodyOf } from '../../src/payers/x12-io.ts';
 import { respond278 } from '../../src/sim/decide-278.ts';
 import { InMemoryControlNumbers, parseX12, writeX12 } from '../../src/x12/index.ts';
+import { seg } from '../../src/translate/x12-util.ts';
+import type { Segment } from '../../src/x12/types.ts';
 import { pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
 
 let gw: TestGateway;
@@ -57,6 +59,40 @@ describe('POST /payer/x12', () => {
     expect(again).toMatch(/^ISA/);
     expect(again).toMatch(/TA1\*0+4242\*\d+\*\d+\*R\*025/);
   });
+
+  it('rejects, and records nothing from, a set whose only error comes after the 10,000 issues a reading keeps in detail', async () => {
+    const cr = (await gw.submit(pasExample('Bundle-SurgicalRequestBundleExample.json', 'W301P'), token)).body.entry[0].resource;
+    expect(reviewCodes(cr)).toContain('A4');
+    const sent = await latestMessage(gw.database.db, cr.id, 'x12-278-request');
+    const request = bodyOf(parseX12(sent!.payload).interchanges[0]!.groups[0]!.transactions[0]!);
+    const decision = (authNumber: string) => respond278(request, { now: new Date(), authNumber, final: true });
+    // Set 1: the decision followed by 10,100 segments nobody defined (an issue apiece). Set 2, after
+    // them: the decision again, its one fault a UM02 (request category) that is no code.
+    const noisy = [...decision('NOISY1'), ...Array.from({ length: 10_100 }, (_, i) => seg('ZZZ', String(i)))];
+    const faulty = decision('LATE2').map((s): Segment => (s.tag === 'UM' ? { ...s, elements: ['HS', 'X', ...s.elements.slice(2)] } : s));
+    expect(faulty.some((s) => s.tag === 'UM')).toBe(true);
+    const both = writeX12(
+      {
+        sender: { qualifier: 'ZZ', id: 'DEMOPAYER' },
+        receiver: { qualifier: 'ZZ', id: 'PRIORGATE' },
+        usage: 'T',
+        groups: [{ functionalId: 'HI', applicationSender: 'DEMOPAYER', applicationReceiver: 'PRIORGATE', version: '005010X217', transactions: [{ setId: '278', segments: noisy }, { setId: '278', segments: faulty }] }],
+      },
+      { controlNumbers: new InMemoryControlNumbers(4343), now: new Date() },
+    );
+    const r = await post(both, basicAuth('demo-payer', secret));
+    const ack = await r.text();
+    expect(r.status).toBe(200);
+    // Both sets rejected (before issue budgets the second was acknowledged IK5 A and processed).
+    expect(ack.split('~').filter((x) => x.startsWith('IK5'))).toEqual(['IK5*R*5', 'IK5*R*5']);
+    expect(ack).toMatch(/AK9\*R\*2\*2\*0/);
+    // An interchange with a rejected set is not taken in (no inbox row, no job): neither decision
+    // is recorded, the request is still pended. (Before issue budgets, too: set 0001's errors made
+    // the group partly rejected, so the wrongly accepted set was never processed; this holds it.)
+    const now = await (await fetch(`${gw.url}/fhir/ClaimResponse/${cr.id}`, { headers: { authorization: `Bearer ${token}` } })).json();
+    expect(reviewCodes(now)).toEqual(['A4']);
+    expect(JSON.stringify(now)).not.toMatch(/LATE2|NOISY1/);
+  }, 60_000);
 
   it('answers a syntactically broken interchange with a 999 naming the segment, and changes nothing', async () => {
     const broken = 'ISA*00*          *00*          *ZZ*DEMOPAYER      *ZZ*PRIORGATE      *261125*1200*^*00501*000009999*0*T*:~GS*HI*DEMOPAYER*PRIORGATE*20261125*1200*1*X*005010X217~ST*278*0001*005010X217~BHT*0007*11*X*20261125*1200~HL*1**20*1~SE*4*0001~GE*1*1~IEA*1*000009999~';
