@@ -28,7 +28,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { importJWK, SignJWT } from 'jose';
 import { PAS_EXAMPLES } from '../helpers/corpus.ts';
-import { BIN, freePort, startServer, type ChildServer } from '../helpers/process.ts';
+import { BIN, freePort, startNodeFlags, startServer, type ChildServer } from '../helpers/process.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import postgres from 'postgres';
 import { freshDatabase } from './fresh-database.ts';
@@ -61,13 +61,6 @@ async function warmUp(urls: string[], headers: Record<string, string>): Promise<
 const EXAMPLE = readFileSync(`${PAS_EXAMPLES}/Bundle-SurgicalRequestBundleExample.json`, 'utf8');
 const PG_URL = process.env.DATABASE_URL || process.env.TEST_DATABASE_URL || '';
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-/** The node flags of `npm start` (between `node` and the script), as the gateway runs in production. */
-const START_NODE_FLAGS: string[] = (() => {
-  const start: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).scripts.start;
-  const words = start.split(/\s+/);
-  return words.slice(1, words.indexOf('src/cli/bin.mjs'));
-})();
 
 let seq = 0;
 /** A fresh Bundle per request: same content, new identifiers (idempotency would otherwise answer from the store). */
@@ -243,7 +236,7 @@ async function gatewayPhase(dir: string, instances: number): Promise<Phase> {
   const gws: ChildServer[] = [];
   try {
     // Started with the node flags `npm start` gives the gateway (the young generation's size).
-    const profile = [...START_NODE_FLAGS, ...(process.env.BENCH_PROFILE && instances === 1 ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])];
+    const profile = [...startNodeFlags(), ...(process.env.BENCH_PROFILE && instances === 1 ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [])];
     // BENCH_NODE_ARGS: more flags for the gateway processes (e.g. --perf-basic-prof for perf).
     profile.push(...(process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? []));
     // One after the other: the first seeds the demo data, the second finds it (same keys directory).

@@ -7,16 +7,9 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { BIN } from '../helpers/process.ts';
+import { BIN, startNodeFlags } from '../helpers/process.ts';
 
 const run = promisify(execFile);
-
-function startFlags(): string[] {
-  const start: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).scripts.start;
-  const words = start.split(/\s+/);
-  expect(words[0]).toBe('node');
-  return words.slice(1, words.indexOf('src/cli/bin.mjs'));
-}
 
 function shebangFlags(): string[] {
   const first = readFileSync(BIN, 'utf8').split('\n')[0]!;
@@ -27,8 +20,8 @@ function shebangFlags(): string[] {
 
 describe('node flags of the gateway process', () => {
   it('npm start and the priorgate command give node the same flags, the young generation among them', () => {
-    expect(startFlags()).toContain('--max-semi-space-size=64');
-    expect(shebangFlags()).toEqual(startFlags());
+    expect(startNodeFlags()).toContain('--max-semi-space-size=64');
+    expect(shebangFlags()).toEqual(startNodeFlags());
   });
 
   it('the priorgate command runs as an executable through its #! line', async () => {

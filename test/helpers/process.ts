@@ -1,10 +1,19 @@
 /** Runs the real `priorgate` command as a child process (what users and CI run). */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../src/cli/bin.mjs');
+
+/** The node flags of `npm start` (the words between `node` and the script), as the gateway runs in production. */
+export function startNodeFlags(): string[] {
+  const start: string = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).scripts.start;
+  const words = start.split(/\s+/);
+  if (words[0] !== 'node' || !words.includes('src/cli/bin.mjs')) throw new Error(`npm start is not "node [flags] src/cli/bin.mjs ...": ${start}`);
+  return words.slice(1, words.indexOf('src/cli/bin.mjs'));
+}
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
