@@ -17,9 +17,10 @@
  * phase and dropped), else the embedded store. BENCH_SECONDS shortens the runs (default 20);
  * BENCH_PROFILE=DIR writes a CPU profile of the (single) gateway there; BENCH_CONNECTIONS changes the
  * load's 50 connections; BENCH_WARMUP_SECONDS the load before each measured run (default 60, for
- * the floor and the gateway alike); BENCH_NODE_ARGS adds node flags to the gateways (e.g. --perf-basic-prof) after those of `npm start`;
- * BENCH_OUTPUT=FILE keeps what the first gateway printed, and BENCH_LOG=info has it log every request
- * (its own latency, statements and commits per request; warn otherwise).
+ * the floor and the gateway alike); the gateways run with the node flags of `npm start`, and
+ * BENCH_NODE_ARGS adds more (e.g. --perf-basic-prof); BENCH_OUTPUT=FILE keeps what the first
+ * gateway printed, and BENCH_LOG=info has it log every request (its own latency, statements and
+ * commits per request; warn otherwise).
  */
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
