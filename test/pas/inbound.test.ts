@@ -3,14 +3,13 @@
  * request by the trace number we sent, acknowledged with a 999, duplicates refused by control number.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { latestMessage } from '../../src/db/queries/requests.ts';
 import { basicAuth, issuePayerSecret } from '../../src/payers/inbound-auth.ts';
 import { bodyOf } from '../../src/payers/x12-io.ts';
 import { respond278 } from '../../src/sim/decide-278.ts';
-import { InMemoryControlNumbers, parseX12, writeX12 } from '../../src/x12/index.ts';
 import { seg } from '../../src/translate/x12-util.ts';
 import type { Segment } from '../../src/x12/types.ts';
 import { pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
+import { payer278s, sent278 } from '../helpers/payer-answers.ts';
 
 let gw: TestGateway;
 let token: string;
@@ -32,17 +31,8 @@ describe('POST /payer/x12', () => {
   it('records a late decision for a pended request, acknowledges it with a 999, and refuses the same interchange twice', async () => {
     const cr = (await gw.submit(pasExample('Bundle-SurgicalRequestBundleExample.json', 'W300P'), token)).body.entry[0].resource;
     expect(reviewCodes(cr)).toContain('A4');
-    const sent = await latestMessage(gw.database.db, cr.id, 'x12-278-request');
-    const tx = parseX12(sent!.payload).interchanges[0]!.groups[0]!.transactions[0]!;
-    const final = writeX12(
-      {
-        sender: { qualifier: 'ZZ', id: 'DEMOPAYER' },
-        receiver: { qualifier: 'ZZ', id: 'PRIORGATE' },
-        usage: 'T',
-        groups: [{ functionalId: 'HI', applicationSender: 'DEMOPAYER', applicationReceiver: 'PRIORGATE', version: '005010X217', transactions: [{ setId: '278', segments: respond278(bodyOf(tx), { now: new Date(), authNumber: 'LATE1', final: true }) }] }],
-      },
-      { controlNumbers: new InMemoryControlNumbers(4242), now: new Date() },
-    );
+    const { tx } = await sent278(gw.database.db, cr.id);
+    const final = payer278s([respond278(bodyOf(tx), { now: new Date(), authNumber: 'LATE1', final: true })], 4242);
 
     expect((await post(final)).status).toBe(401);
     expect((await post(final, basicAuth('demo-payer', 'wrong'))).status).toBe(401);
@@ -63,27 +53,18 @@ describe('POST /payer/x12', () => {
   it('rejects, and records nothing from, a set whose only error comes after the 10,000 issues a reading keeps in detail', async () => {
     const cr = (await gw.submit(pasExample('Bundle-SurgicalRequestBundleExample.json', 'W301P'), token)).body.entry[0].resource;
     expect(reviewCodes(cr)).toContain('A4');
-    const sent = await latestMessage(gw.database.db, cr.id, 'x12-278-request');
-    const request = bodyOf(parseX12(sent!.payload).interchanges[0]!.groups[0]!.transactions[0]!);
+    const request = bodyOf((await sent278(gw.database.db, cr.id)).tx);
     const decision = (authNumber: string) => respond278(request, { now: new Date(), authNumber, final: true });
     // Set 1: the decision followed by 10,100 segments nobody defined (an issue apiece). Set 2, after
     // them: the decision again, its one fault a UM02 (request category) that is no code.
     const noisy = [...decision('NOISY1'), ...Array.from({ length: 10_100 }, (_, i) => seg('ZZZ', String(i)))];
     const faulty = decision('LATE2').map((s): Segment => (s.tag === 'UM' ? { ...s, elements: ['HS', 'X', ...s.elements.slice(2)] } : s));
     expect(faulty.some((s) => s.tag === 'UM')).toBe(true);
-    const both = writeX12(
-      {
-        sender: { qualifier: 'ZZ', id: 'DEMOPAYER' },
-        receiver: { qualifier: 'ZZ', id: 'PRIORGATE' },
-        usage: 'T',
-        groups: [{ functionalId: 'HI', applicationSender: 'DEMOPAYER', applicationReceiver: 'PRIORGATE', version: '005010X217', transactions: [{ setId: '278', segments: noisy }, { setId: '278', segments: faulty }] }],
-      },
-      { controlNumbers: new InMemoryControlNumbers(4343), now: new Date() },
-    );
+    const both = payer278s([noisy, faulty], 4343);
     const r = await post(both, basicAuth('demo-payer', secret));
     const ack = await r.text();
     expect(r.status).toBe(200);
-    // Both sets rejected (before issue budgets the second was acknowledged IK5 A and processed).
+    // Both sets rejected (before issue budgets the second was acknowledged IK5 A).
     expect(ack.split('~').filter((x) => x.startsWith('IK5'))).toEqual(['IK5*R*5', 'IK5*R*5']);
     expect(ack).toMatch(/AK9\*R\*2\*2\*0/);
     // An interchange with a rejected set is not taken in (no inbox row, no job): neither decision
