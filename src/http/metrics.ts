@@ -1,6 +1,7 @@
 /** Prometheus metrics: one registry per app (no globals), HTTP counts and latency by route. */
 import type { MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
+import { performance } from 'node:perf_hooks';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 export interface Metrics {
@@ -17,7 +18,10 @@ export interface Metrics {
 
 export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
   const registry = new Registry();
-  if (opts.defaults) collectDefaultMetrics({ register: registry, prefix: 'priorgate_' });
+  if (opts.defaults) {
+    collectDefaultMetrics({ register: registry, prefix: 'priorgate_' });
+    eventLoopBusy(registry);
+  }
   return {
     registry,
     httpRequests: new Counter({
@@ -48,6 +52,28 @@ export function createMetrics(opts: { defaults?: boolean } = {}): Metrics {
       registers: [registry],
     }),
   };
+}
+
+/**
+ * `priorgate_event_loop_busy_seconds_total`: time the process's main thread has spent working, not
+ * waiting for I/O (Node's event-loop utilization, read at each scrape). A gateway process does its
+ * work on that one thread, so `rate()` of it near 1 says the process is full: under 50 parallel
+ * `$submit`s the main thread was busy nearly all the time while the machine still had a fifth of
+ * its CPU free (docs/architecture.md). A counter, not a ratio, so any number of scrapers agree.
+ */
+function eventLoopBusy(registry: Registry): void {
+  let last = performance.eventLoopUtilization();
+  new Counter({
+    name: 'priorgate_event_loop_busy_seconds_total',
+    help: 'Seconds the main thread has spent working (not waiting for I/O); its rate near 1 means the process is full',
+    registers: [registry],
+    collect() {
+      const now = performance.eventLoopUtilization();
+      const busy = (now.active - last.active) / 1000;
+      last = now;
+      if (busy > 0) this.inc(busy);
+    },
+  });
 }
 
 /** Labels use the matched route pattern (never the raw path, which may carry ids). */
