@@ -94,7 +94,8 @@ interface Phase {
 function line(p: Phase) {
   const cpu = p.cpuMsPerRequest !== undefined ? `   CPU ${p.cpuMsPerRequest.toFixed(2)} ms/req` : '';
   const pg = p.pgCpuMsPerRequest !== undefined ? `, postgres ${p.pgCpuMsPerRequest.toFixed(2)}` : '';
-  const others = p.simCpuMsPerRequest !== undefined ? `   (payer sim ${p.simCpuMsPerRequest.toFixed(2)}, load generator ${p.loadCpuMsPerRequest!.toFixed(2)}${pg} ms/req)` : `   (load generator ${p.loadCpuMsPerRequest!.toFixed(2)}${pg} ms/req)`;
+  const sim = p.simCpuMsPerRequest !== undefined ? `payer sim ${p.simCpuMsPerRequest.toFixed(2)}, ` : '';
+  const others = `   (${sim}load generator ${p.loadCpuMsPerRequest.toFixed(2)}${pg} ms/req)`;
   const locks = p.locks ? `   lock waits: ${p.locks.withWaiter}/${p.locks.samples} samples had a waiting backend (mean ${p.locks.meanWaiting.toFixed(2)} waiting, ${p.locks.meanActive.toFixed(1)} active)` : '';
   return `${p.name.padEnd(14)} ${(p.ok / SECONDS).toFixed(1).padStart(7)} req/s   p50 ${String(p.p50).padStart(5)} ms   p99 ${String(p.p99).padStart(6)} ms   non-2xx ${p.non2xx}${p.statuses ? ` (${p.statuses})` : ''} errors ${p.errors}${cpu}${others}${locks}`;
 }
