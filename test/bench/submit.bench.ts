@@ -23,7 +23,7 @@
  * commits per request; warn otherwise).
  */
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -340,14 +340,14 @@ try {
   // bounds the ratio on this machine whatever the gateway's own share. Printed at equal shares of the
   // machine, and with the gateway's phase given all of its cores.
   if (floor) {
-    const cores = (await import('node:os')).availableParallelism();
+    const cores = availableParallelism();
     const best = (cores * 1000) / machineCpu(one) / (floor.ok / SECONDS);
     console.log(`machine CPU per answered request (every process measured): floor ${machineCpu(floor).toFixed(2)} ms, gateway ${machineCpu(one).toFixed(2)} ms; ratio at equal shares of the machine ${(machineCpu(floor) / machineCpu(one)).toFixed(2)}, with all ${cores} cores for the gateway's phase ${best.toFixed(2)}`);
   }
   if (PG_URL && !only) {
     const two = await gatewayPhase(dir, 2);
     console.log(line(two));
-    console.log(`ratio two instances/one: ${(two.ok / Math.max(1, one.ok)).toFixed(2)} (>= 1.6 where the machine has the cores; this one has ${(await import('node:os')).availableParallelism()})`);
+    console.log(`ratio two instances/one: ${(two.ok / Math.max(1, one.ok)).toFixed(2)} (>= 1.6 where the machine has the cores; this one has ${availableParallelism()})`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
