@@ -43,11 +43,20 @@ const clientStatus = preparedRead('client_status', (db) =>
 
 /**
  * Whether a verified access token may still be used: its client exists, is enabled, and was not
- * disabled after the token was issued (a token issued within the second of the disabling counts as
- * issued before it).
+ * disabled after the token was issued. The instant is the token's `iat_ms` (a client enabled again
+ * may use a token issued a moment after its disabling); a token without it (issued before the claim
+ * was added) has only whole seconds, and one issued within the second of the disabling counts as
+ * issued before it.
  */
 export async function clientAllows(db: Db, claims: AccessClaims): Promise<boolean> {
   const [row] = await clientStatus(db, { id: claims.clientId });
   if (!row?.active) return false;
-  return !row.notBefore || (claims.issuedAt ?? 0) * 1000 > row.notBefore.getTime();
+  return !row.notBefore || issuedMs(claims) > row.notBefore.getTime();
+}
+
+function issuedMs(claims: AccessClaims): number {
+  const seconds = claims.issuedAt ?? 0;
+  // A claim that disagrees with iat (not from our mint) falls back to the coarse instant.
+  const ms = claims.issuedAtMs;
+  return ms !== undefined && Math.floor(ms / 1000) === seconds ? ms : seconds * 1000;
 }

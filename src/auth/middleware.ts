@@ -72,7 +72,7 @@ export async function verifyAccessToken(keys: KeyRingHolder, token: string, issu
     ({ payload } = await jwtVerify(token, key, { algorithms: [TOKEN_ALG], issuer, audience: issuer, typ: 'at+jwt' }));
     if (typeof payload.org !== 'string' || typeof payload.sub !== 'string') throw new Error('claims');
     // Frozen: the same object answers every later request with this token.
-    claims = Object.freeze({ clientId: payload.sub, orgId: payload.org, scopes: Object.freeze(String(payload.scope ?? '').split(' ').filter(Boolean)) as string[], issuedAt: payload.iat });
+    claims = Object.freeze({ clientId: payload.sub, orgId: payload.org, scopes: Object.freeze(String(payload.scope ?? '').split(' ').filter(Boolean)) as string[], issuedAt: payload.iat, ...(typeof payload.iat_ms === 'number' ? { issuedAtMs: payload.iat_ms } : {}) });
   } catch {
     throw new AppError('unauthorized', 'access token is invalid or expired', undefined, BEARER);
   }

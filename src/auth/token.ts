@@ -52,14 +52,20 @@ export interface AccessClaims {
   scopes: string[];
   /** The token's `iat` (seconds). */
   issuedAt?: number;
+  /**
+   * When the token was issued, in milliseconds (our private `iat_ms` claim): `iat` is whole seconds,
+   * too coarse to tell a token issued just after a client's disabling from one issued just before.
+   */
+  issuedAtMs?: number;
 }
 
 export async function mintAccessToken(
   ring: KeyRing,
   opts: { issuer: string; client: ApiClient; scopes: string[]; ttlS: number; now?: Date },
 ): Promise<TokenResponse> {
-  const iat = Math.floor((opts.now ?? new Date()).getTime() / 1000);
-  const jwt = await new SignJWT({ scope: opts.scopes.join(' '), org: opts.client.orgId, client_id: opts.client.id })
+  const issuedMs = (opts.now ?? new Date()).getTime();
+  const iat = Math.floor(issuedMs / 1000);
+  const jwt = await new SignJWT({ scope: opts.scopes.join(' '), org: opts.client.orgId, client_id: opts.client.id, iat_ms: issuedMs })
     .setProtectedHeader({ alg: TOKEN_ALG, kid: ring.signer.kid, typ: 'at+jwt' })
     .setIssuer(opts.issuer)
     .setSubject(opts.client.id)
