@@ -275,7 +275,13 @@ export const subscriptions = pgTable('subscriptions', {
   orgId: text('org_id').notNull().references(() => organizations.id),
   status: text('status').notNull(),
   endpoint: text('endpoint').notNull(),
+  /** The Subscription as given, without `channel.header` (legacy rows: with it, until a data key pass moves it). */
   resource: jsonb('resource').$type<Record<string, unknown>>().notNull(),
+  /**
+   * The rest-hook's `channel.header` lines (they carry the subscriber's credentials), sealed with the
+   * data key (a JSON array, queries/subscriptions.ts); null when there are none.
+   */
+  channelHeaders: text('channel_headers'),
   eventCount: integer('event_count').notNull().default(0),
   createdAt: createdAt(),
   /** Why the subscription is in `error` (ids and codes only), shown by `$status`. */

@@ -29,6 +29,8 @@ let eligibilityId: string;
 let eligibilityRequest: any;
 
 let approvedRequest: any;
+/** The subscriber's credential for its rest-hook: not PHI, but a secret a dump must not show either. */
+const HOOK_SECRET = 'Bearer CNRYHOOKSECRET7';
 
 /**
  * An inquiry about the approved request, naming the member the way it is given (PAS spec-53: the
@@ -48,7 +50,9 @@ beforeAll(async () => {
   gw = await eligibilityGateway({ PRIORGATE_SIM_PEND_MS: '800' });
   token = await gw.token();
   hook = await receiver();
-  const sub = await gw.submit(pasSubscription(hook.url), token, 'Subscription');
+  const subscription = pasSubscription(hook.url) as any;
+  subscription.channel.header = [`Authorization: ${HOOK_SECRET}`];
+  const sub = await gw.submit(subscription, token, 'Subscription');
   expect(sub.status, JSON.stringify(sub.body)).toBe(201);
   await until('an active subscription', async () => {
     const r = await fetch(`${gw.url}/fhir/Subscription/${sub.body.id}`, { headers: { authorization: `Bearer ${token}` } });
@@ -88,11 +92,14 @@ describe('encryption at rest: what a database dump shows', () => {
     expect(columns).toEqual(expect.arrayContaining(['messages.payload', 'requests.summary', 'requests.summary_phi', 'jobs.payload', 'audit_events.detail', 'request_items.detail', 'subscriptions.resource']));
     // Control: the scan does see clear values (the Claim identifier stays clear for search).
     expect(await scanForPlaintext(db, [approvedClaimIdentifier])).toContain(`requests.summary: ${approvedClaimIdentifier}`);
-    const hits = await scanForPlaintext(db, [approved, pended, eligible].flatMap(needles));
+    const hits = await scanForPlaintext(db, [...[approved, pended, eligible].flatMap(needles), HOOK_SECRET]);
     expect(hits, hits.join('\n')).toEqual([]);
+    // ...while the rest-hook got it with every POST.
+    expect(hook.received.length).toBeGreaterThanOrEqual(2);
+    expect(hook.received.map((r) => r.headers.authorization)).toEqual(hook.received.map(() => HOOK_SECRET));
   });
 
-  it('every payload, summary PHI and job payload is an envelope under the current key', async () => {
+  it('every payload, summary PHI, job payload and rest-hook header list is an envelope under the current key', async () => {
     const db = gw.database.db;
     const kid = gw.dataKeys.cipher.ring.currentId;
     const [m] = await rows<{ all: number; sealed: number }>(db, sql`select count(*)::int as all, count(*) filter (where payload like ${`v1.${kid}.%`})::int as sealed from messages`);
@@ -115,6 +122,8 @@ describe('encryption at rest: what a database dump shows', () => {
     );
     expect(j!.all).toBeGreaterThanOrEqual(2); // the handshake and the decision notification
     expect(j!.sealed).toBe(j!.all);
+    const [sub] = await rows<{ channel_headers: string | null }>(db, sql`select channel_headers from subscriptions`);
+    expect(sub!.channel_headers).toMatch(new RegExp(`^v1\\.${kid}\\.`));
   });
 });
 

@@ -16,12 +16,14 @@ import { rows } from '../../src/db/client.ts';
 import { withNewKey, withoutKey, writeKeyRingFile } from '../../src/db/crypto/index.ts';
 import type { DataKeyStatus } from '../../src/db/data-keys/index.ts';
 import { worklist } from '../../src/db/queries/staff.ts';
+import { subscriptionById } from '../../src/db/queries/subscriptions.ts';
 import { auditEvents } from '../../src/db/schema.ts';
 import { eligibilityGateway, type EligibilityGateway } from '../eligibility/gateway.ts';
 import { testDatabase, usingPostgres, type TestDatabase } from '../helpers/db.ts';
 import { providerToken } from '../helpers/jwk.ts';
 import { cli, startServer } from '../helpers/process.ts';
-import { canary, eligibilityWithCanary, pasWithCanary, until } from './crypto-kit.ts';
+import { receiver, type Receiver } from '../notify/helpers.ts';
+import { canary, eligibilityWithCanary, pasSubscription, pasWithCanary, until } from './crypto-kit.ts';
 
 const rowsUnder = (s: DataKeyStatus, kid: string) => s.keys.find((k) => k.kid === kid)?.rows.total ?? 0;
 
@@ -30,10 +32,18 @@ describe('rotation in a running gateway', () => {
   let token: string;
   const ids: string[] = [];
   const members: string[] = [];
+  let hook: Receiver;
+  let subscriptionId: string;
 
   beforeAll(async () => {
     gw = await eligibilityGateway();
     token = await gw.token();
+    hook = await receiver();
+    const subscription = pasSubscription(hook.url) as any;
+    subscription.channel.header = ['Authorization: Bearer rotation-hook-secret'];
+    const sub = await gw.submit(subscription, token, 'Subscription');
+    expect(sub.status, JSON.stringify(sub.body)).toBe(201);
+    subscriptionId = sub.body.id;
     for (let i = 0; i < 6; i++) {
       const c = canary(`R${i}`);
       members.push(c.memberId);
@@ -43,7 +53,10 @@ describe('rotation in a running gateway', () => {
     }
     expect((await gw.check(eligibilityWithCanary(canary('RE')), token)).status).toBe(200);
   });
-  afterAll(() => gw?.stop());
+  afterAll(async () => {
+    await hook?.close();
+    await gw?.stop();
+  });
 
   const read = async (id: string) => (await fetch(`${gw.url}/fhir/ClaimResponse/${id}`, { headers: { authorization: `Bearer ${token}` } })).status;
 
@@ -75,6 +88,7 @@ describe('rotation in a running gateway', () => {
     expect(result).toMatchObject({ current: rotated.kid, failed: 0, skipped: 0, stopped: false });
     expect(result.resealed.messages).toBeGreaterThan(20);
     expect(result.resealed.requests).toBeGreaterThanOrEqual(7);
+    expect(result.resealed.subscriptions).toBe(1);
 
     const after = await gw.dataKeys.status();
     expect(rowsUnder(after, oldKid)).toBe(0);
@@ -92,6 +106,7 @@ describe('rotation in a running gateway', () => {
     await gw.dataKeys.reload();
     expect(gw.dataKeys.cipher.ring.ids()).toEqual([rotated.kid]);
     for (const id of ids) expect(await read(id)).toBe(200);
+    expect((await subscriptionById(gw.database.db, subscriptionId))!.resource.channel).toMatchObject({ header: ['Authorization: Bearer rotation-hook-secret'] });
     expect((await gw.dataKeys.status()).keys.find((k) => k.kid === oldKid)).toMatchObject({ retiredAt: expect.any(String), inRing: false });
 
     // Each step is on the audit trail, and the chain holds.

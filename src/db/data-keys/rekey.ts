@@ -13,14 +13,17 @@ import {
   jobsToReseal,
   messagesToReseal,
   requestsToReseal,
+  subscriptionsToReseal,
   updateBatchResultRow,
   updateBatchRoster,
   updateJobPayload,
   updateMessagePayload,
   updateRequestSealed,
+  updateSubscriptionSealed,
+  SEALED_TABLES,
   type SealedTable,
 } from '../queries/data-keys.ts';
-import { batchResultAddress, JOB_ENVELOPE_KEY, sealSummary, splitSummary } from '../queries/sealed-rows.ts';
+import { batchResultAddress, JOB_ENVELOPE_KEY, openHeaders, sealHeaders, sealSummary, splitHeaders, splitSummary } from '../queries/sealed-rows.ts';
 import { envelopePrefix } from '../crypto/index.ts';
 import { withTransaction } from '../tx.ts';
 
@@ -58,7 +61,8 @@ export async function rekeyPass(db: Db, cipher: FieldCipher, opts: RekeyOptions 
   const batchSize = opts.batchSize ?? 200;
   const current = cipher.ring.currentId;
   const prefix = envelopePrefix(current);
-  const result: RekeyResult = { current, resealed: { messages: 0, requests: 0, jobs: 0, eligibility_batches: 0, eligibility_batch_results: 0 }, skipped: 0, failed: 0, failures: [], stopped: false };
+  const resealed = Object.fromEntries(SEALED_TABLES.map((t) => [t, 0])) as RekeyResult['resealed'];
+  const result: RekeyResult = { current, resealed, skipped: 0, failed: 0, failures: [], stopped: false };
   const fail = (table: SealedTable, id: string | number, e: unknown) => {
     if (!(e instanceof DecryptError)) throw e;
     result.failed++;
@@ -180,6 +184,28 @@ export async function rekeyPass(db: Db, cipher: FieldCipher, opts: RekeyOptions 
         return { last: last && { batchId: last.batchId, line: last.line }, seen: rows.length, resealed: n };
       },
     },
+    {
+      table: 'subscriptions',
+      batch: async (tx, after) => {
+        const rows = await subscriptionsToReseal(tx, prefix, after as string | undefined, batchSize);
+        let n = 0;
+        for (const r of rows) {
+          if (r.channelHeaders && verdict(cipher, cipher.kidOf(r.channelHeaders)) === 'skip') {
+            result.skipped++;
+            continue;
+          }
+          try {
+            // Legacy rows keep their header lines in the clear resource: they move to channel_headers here.
+            const { resource, header } = r.channelHeaders ? { resource: r.resource, header: openHeaders(cipher, r.id, r.channelHeaders) } : splitHeaders(r.resource);
+            await updateSubscriptionSealed(tx, r.id, { resource, channelHeaders: sealHeaders(cipher, r.id, header) });
+            n++;
+          } catch (e) {
+            fail('subscriptions', r.id, e);
+          }
+        }
+        return { last: rows.at(-1)?.id, seen: rows.length, resealed: n };
+      },
+    },
   ];
 
   for (const t of tables) {
@@ -197,4 +223,4 @@ export async function rekeyPass(db: Db, cipher: FieldCipher, opts: RekeyOptions 
   return { ...result, stopped: false };
 }
 
-export const resealedTotal = (r: RekeyResult) => r.resealed.messages + r.resealed.requests + r.resealed.jobs;
+export const resealedTotal = (r: RekeyResult) => SEALED_TABLES.reduce((n, t) => n + r.resealed[t], 0);

@@ -8,7 +8,7 @@
  */
 import { and, asc, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { rows as rowsOf, type Db } from '../client.ts';
-import { dataKeys, eligibilityBatches, eligibilityBatchResults, jobs, memberRequests, messages, requests } from '../schema.ts';
+import { dataKeys, eligibilityBatches, eligibilityBatchResults, jobs, memberRequests, messages, requests, subscriptions } from '../schema.ts';
 import { memberIndexRows } from './requests.ts';
 import { JOB_ENVELOPE_KEY, PHI_SUMMARY_KEYS } from './sealed-rows.ts';
 
@@ -18,7 +18,7 @@ export type DataKeyRow = typeof dataKeys.$inferSelect;
 export const PLAINTEXT = '(plaintext)';
 
 /** The tables (and columns) that hold sealed values. */
-export const SEALED_TABLES = ['messages', 'requests', 'jobs', 'eligibility_batches', 'eligibility_batch_results'] as const;
+export const SEALED_TABLES = ['messages', 'requests', 'jobs', 'eligibility_batches', 'eligibility_batch_results', 'subscriptions'] as const;
 export type SealedTable = (typeof SEALED_TABLES)[number];
 
 export async function registeredDataKeys(db: Db): Promise<DataKeyRow[]> {
@@ -52,6 +52,9 @@ export async function markRetired(db: Db, kid: string, at: Date): Promise<void> 
 const kidOf = (col: SQL) => sql`case when substr(${col}, 1, 3) = 'v1.' then split_part(substr(${col}, 1, 48), '.', 2) else ${PLAINTEXT} end`;
 const phiKeys = sql`array[${sql.join(PHI_SUMMARY_KEYS.map((k) => sql`${k}`), sql`, `)}]::text[]`;
 
+/** A Subscription stored before its header lines were sealed: they are still in the clear resource. */
+const legacyHeaders = sql`jsonb_exists(${subscriptions.resource} -> 'channel', 'header')`;
+
 /** Rows per (table, key id), plaintext rows under `(plaintext)`. A full scan: for status and retirement. */
 export async function rowsPerKey(db: Db): Promise<{ table: SealedTable; kid: string; rows: number }[]> {
   const out = await rowsOf<{ t: SealedTable; kid: string; n: number | string }>(
@@ -66,7 +69,10 @@ export async function rowsPerKey(db: Db): Promise<{ table: SealedTable; kid: str
         union all
         select 'eligibility_batches', ${kidOf(sql`roster`)}, count(*) from eligibility_batches group by 2
         union all
-        select 'eligibility_batch_results', ${kidOf(sql`(row ->> ${JOB_ENVELOPE_KEY})`)}, count(*) from eligibility_batch_results group by 2`,
+        select 'eligibility_batch_results', ${kidOf(sql`(row ->> ${JOB_ENVELOPE_KEY})`)}, count(*) from eligibility_batch_results group by 2
+        union all
+        select 'subscriptions', ${kidOf(sql`channel_headers`)}, count(*) from subscriptions
+         where channel_headers is not null or ${legacyHeaders} group by 2`,
   );
   return out.map((r) => ({ table: r.t, kid: r.kid, rows: Number(r.n) }));
 }
@@ -168,4 +174,28 @@ export async function batchResultsToReseal(tx: Db, prefix: string, after: { batc
 
 export async function updateBatchResultRow(tx: Db, batchId: string, line: number, row: Record<string, string>): Promise<void> {
   await tx.update(eligibilityBatchResults).set({ row }).where(and(eq(eligibilityBatchResults.batchId, batchId), eq(eligibilityBatchResults.line, line)));
+}
+
+/**
+ * Subscriptions whose header lines are not under the current key, legacy ones (lines in the clear
+ * resource) included. `FOR NO KEY UPDATE`: a delivery attempt being recorded does not wait for it.
+ */
+export async function subscriptionsToReseal(tx: Db, prefix: string, after: string | undefined, limit: number) {
+  return tx
+    .select({ id: subscriptions.id, resource: subscriptions.resource, channelHeaders: subscriptions.channelHeaders })
+    .from(subscriptions)
+    .where(
+      and(
+        after ? gt(subscriptions.id, after) : undefined,
+        sql`((${subscriptions.channelHeaders} is not null and ${notUnder(sql`${subscriptions.channelHeaders}`, prefix)})
+             or (${subscriptions.channelHeaders} is null and ${legacyHeaders}))`,
+      ),
+    )
+    .orderBy(asc(subscriptions.id))
+    .limit(limit)
+    .for('no key update', { skipLocked: true });
+}
+
+export async function updateSubscriptionSealed(tx: Db, id: string, v: { resource: Record<string, unknown>; channelHeaders: string | null }): Promise<void> {
+  await tx.update(subscriptions).set(v).where(eq(subscriptions.id, id));
 }

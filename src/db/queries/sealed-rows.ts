@@ -7,16 +7,19 @@
  *   the rest (statuses, decisions, claim identifier, rules, appeal flags) stays clear for the
  *   worklist and the metrics. Member ids are also kept as keyed hashes (`member_id_hashes`).
  * - `jobs.payload`: sealed whole as `{"$enc": envelope}` (notification jobs carry a response Bundle).
+ * - `subscriptions.resource`: its `channel.header` lines (the subscriber's credentials, not PHI)
+ *   move to `subscriptions.channel_headers`, sealed.
  *
  * Values are bound to their row: the associated data is table, column and primary key.
  */
 import { cipherOf, DecryptError, type FieldCipher } from '../crypto/index.ts';
 import type { Db } from '../client.ts';
-import type { jobs, messages, requests } from '../schema.ts';
+import type { jobs, messages, requests, subscriptions } from '../schema.ts';
 
 export type RequestRow = typeof requests.$inferSelect;
 export type MessageRow = typeof messages.$inferSelect;
 export type JobRow = typeof jobs.$inferSelect;
+export type SubscriptionRow = typeof subscriptions.$inferSelect;
 
 /** Summary fields that identify a patient or their care: encrypted, never in the clear jsonb. */
 export const PHI_SUMMARY_KEYS = ['memberIds', 'serviceDate', 'serviceEnd', 'serviceCodes', 'patientName', 'birthDate', 'address', 'demographics'] as const;
@@ -100,4 +103,40 @@ export function sealBatchResult(db: Db, batchId: string, line: number, row: Reco
 
 export function openBatchResult(db: Db, batchId: string, line: number, stored: Record<string, unknown>): Record<string, string | number | null> {
   return JSON.parse(cipherOf(db).open(String(stored[JOB_ENVELOPE_KEY] ?? ''), batchResultAddress(batchId, line))) as Record<string, string | number | null>;
+}
+
+// ---- subscriptions: the rest-hook's header lines carry the subscriber's credentials ----
+
+const headersAddress = (id: string) => ({ table: 'subscriptions', column: 'channel_headers', id });
+
+type Resource = Record<string, unknown>;
+
+/** The header lines of a Subscription resource, and the resource without them. */
+export function splitHeaders(resource: Resource): { resource: Resource; header: string[] } {
+  const channel = resource.channel as Resource | undefined;
+  if (!channel || !Array.isArray(channel.header)) return { resource, header: [] };
+  const { header, ...rest } = channel;
+  return { resource: { ...resource, channel: rest }, header: header as string[] };
+}
+
+/** Header lines sealed for `channel_headers` (null: none). */
+export function sealHeaders(cipher: FieldCipher, id: string, header: string[]): string | null {
+  return header.length ? cipher.seal(JSON.stringify(header), headersAddress(id)) : null;
+}
+
+export function openHeaders(cipher: FieldCipher, id: string, stored: string): string[] {
+  return JSON.parse(cipher.open(stored, headersAddress(id))) as string[];
+}
+
+/** The stored columns for a Subscription: the resource without its header lines, and those sealed. */
+export function sealSubscription(cipher: FieldCipher, id: string, given: Resource): { resource: Resource; channelHeaders: string | null } {
+  const { resource, header } = splitHeaders(given);
+  return { resource, channelHeaders: sealHeaders(cipher, id, header) };
+}
+
+/** A stored Subscription as callers know it: the resource whole again (legacy rows have it whole already). */
+export function openSubscription(db: Db, row: SubscriptionRow): SubscriptionRow {
+  if (!row.channelHeaders) return row;
+  const header = openHeaders(cipherOf(db), row.id, row.channelHeaders);
+  return { ...row, resource: { ...row.resource, channel: { ...(row.resource.channel as Resource | undefined), header } } };
 }

@@ -1,13 +1,16 @@
 /**
  * Subscriptions and their delivery attempts. Queries that serve a caller take the caller's
  * organization: another organization's subscription is simply not found. Rows are never deleted
- * (status `deleted`), because their delivery attempts record where PHI was sent.
+ * (status `deleted`), because their delivery attempts record where PHI was sent. The rest-hook's
+ * header lines are sealed at rest (sealed-rows.ts); every row returned has them back in `resource`.
  */
 import { and, asc, eq, inArray, isNull, ne, sql } from 'drizzle-orm';
 import type { Db } from '../client.ts';
+import { cipherOf } from '../crypto/index.ts';
 import { notificationAttempts, subscriptionEvents, subscriptions } from '../schema.ts';
+import { openSubscription, sealSubscription, type SubscriptionRow } from './sealed-rows.ts';
 
-export type SubscriptionRow = typeof subscriptions.$inferSelect;
+export type { SubscriptionRow };
 export type NotificationAttemptRow = typeof notificationAttempts.$inferSelect;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -16,8 +19,8 @@ export async function insertSubscription(
   tx: Db,
   s: { id: string; orgId: string; status: string; endpoint: string; resource: Record<string, unknown> },
 ): Promise<SubscriptionRow> {
-  const [row] = await tx.insert(subscriptions).values(s).returning();
-  return row!;
+  const [row] = await tx.insert(subscriptions).values({ ...s, ...sealSubscription(cipherOf(tx), s.id, s.resource) }).returning();
+  return openSubscription(tx, row!);
 }
 
 /** A caller's subscription (not deleted), or undefined: wrong organization, unknown or malformed id. */
@@ -27,15 +30,16 @@ export async function findSubscription(db: Db, orgId: string, id: string): Promi
     .select()
     .from(subscriptions)
     .where(and(eq(subscriptions.orgId, orgId), eq(subscriptions.id, id), ne(subscriptions.status, 'deleted')));
-  return row;
+  return row && openSubscription(db, row);
 }
 
 export async function listSubscriptions(db: Db, orgId: string): Promise<SubscriptionRow[]> {
-  return db
+  const rows = await db
     .select()
     .from(subscriptions)
     .where(and(eq(subscriptions.orgId, orgId), ne(subscriptions.status, 'deleted')))
     .orderBy(asc(subscriptions.createdAt), asc(subscriptions.id));
+  return rows.map((r) => openSubscription(db, r));
 }
 
 export async function countSubscriptions(db: Db, orgId: string, statuses: string[]): Promise<number> {
@@ -50,7 +54,7 @@ export async function countSubscriptions(db: Db, orgId: string, statuses: string
 export async function subscriptionById(db: Db, id: string): Promise<SubscriptionRow | undefined> {
   if (!UUID.test(id)) return undefined;
   const [row] = await db.select().from(subscriptions).where(eq(subscriptions.id, id));
-  return row;
+  return row && openSubscription(db, row);
 }
 
 /**
@@ -60,12 +64,13 @@ export async function subscriptionById(db: Db, id: string): Promise<Subscription
  * foreign key takes only `FOR KEY SHARE` on the same row).
  */
 export async function subscriptionsForUpdate(tx: Db, orgId: string, statuses: string[]): Promise<SubscriptionRow[]> {
-  return tx
+  const rows = await tx
     .select()
     .from(subscriptions)
     .where(and(eq(subscriptions.orgId, orgId), inArray(subscriptions.status, statuses)))
     .orderBy(asc(subscriptions.createdAt), asc(subscriptions.id))
     .for('no key update');
+  return rows.map((r) => openSubscription(tx, r));
 }
 
 /** Counts one more event for a subscription and returns its number (backport events-since-subscription-start). */
@@ -90,7 +95,7 @@ export async function setSubscriptionStatus(tx: Db, id: string, from: string[], 
     .for('no key update');
   if (!before) return undefined;
   await tx.update(subscriptions).set({ status: to, statusReason: reason?.slice(0, 300) ?? null }).where(eq(subscriptions.id, id));
-  return before;
+  return openSubscription(tx, before);
 }
 
 export async function insertAttempt(
