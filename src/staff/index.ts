@@ -81,7 +81,6 @@ const pageHeaders: MiddlewareHandler = async (c, next) => {
 
 export const staffRoutes: RouteGroup = (app, deps) => {
   const s = staffDeps(deps);
-  if (!deps.config.mfaKey && !deps.config.demo) deps.log.warn('PRIORGATE_MFA_KEY is not set: staff TOTP secrets are stored unsealed');
   const load = loadStaff(s);
   // '/ui/*' also matches '/ui' itself. Pages check their inputs themselves (a page, not JSON).
   app.use('/ui/*', pageHeaders, staffInputGuard, load);

@@ -1,28 +1,39 @@
 /**
- * TOTP secrets at rest. With `PRIORGATE_MFA_KEY` set, a secret is sealed with AES-256-GCM, the
- * user id as associated data (a sealed secret copied onto another user does not open). Without
- * a key it is stored as is, marked `plain:`; either way no page shows it after enrolment.
+ * TOTP secrets at rest: sealed with the data key ring (src/db/crypto), like every other secret the
+ * database holds, bound to the user's row (a sealed secret copied onto another user does not open),
+ * and moved to a new key by rotation passes. No page shows a secret after enrolment.
  *
- * Format: `v1:<iv>:<ciphertext+tag>` (base64url) or `plain:<base32>`.
+ * Two earlier forms are still read: `plain:<base32>` (stored unsealed; the next data key pass seals
+ * it) and `v1:<iv>:<ciphertext+tag>` (sealed with `PRIORGATE_MFA_KEY`, which only those need; each
+ * is sealed with the data key at its user's next successful sign-in, `isLegacySecret`).
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createDecipheriv } from 'node:crypto';
+import type { Db } from '../db/client.ts';
+import { cipherOf } from '../db/crypto/index.ts';
+import { MFA_KEY_SEALED, MFA_PLAIN as PLAIN, mfaSecretAddress } from '../db/queries/sealed-rows.ts';
 import { AppError } from '../errors/index.ts';
 
-export function sealSecret(base32: string, userId: string, key: Buffer | undefined): string {
-  if (!key) return `plain:${base32}`;
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(userId));
-  const body = Buffer.concat([cipher.update(base32, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-  return `v1:${iv.toString('base64url')}:${body.toString('base64url')}`;
+export function sealSecret(db: Db, base32: string, userId: string): string {
+  return cipherOf(db).seal(base32, mfaSecretAddress(userId));
 }
 
-/** The base32 secret; throws `internal` when it is sealed and the key is missing or wrong. */
-export function openSecret(sealed: string, userId: string, key: Buffer | undefined): string {
-  if (sealed.startsWith('plain:')) return sealed.slice(6);
-  const [version, iv, body] = sealed.split(':');
-  if (version !== 'v1' || !iv || !body) throw new AppError('internal', 'unreadable MFA secret');
-  if (!key) throw new AppError('internal', 'an MFA secret is sealed but PRIORGATE_MFA_KEY is not set');
+/** Stored in a form from before the data key ring sealed secrets. */
+export const isLegacySecret = (stored: string) => stored.startsWith(PLAIN) || stored.startsWith(MFA_KEY_SEALED);
+
+/**
+ * The base32 secret; throws `internal` when it does not open (altered, or sealed with a
+ * `PRIORGATE_MFA_KEY` that is missing or wrong).
+ */
+export function openSecret(db: Db, stored: string, userId: string, mfaKey: Buffer | undefined): string {
+  if (stored.startsWith(PLAIN)) return stored.slice(PLAIN.length);
+  if (stored.startsWith(MFA_KEY_SEALED)) return openWithMfaKey(stored, userId, mfaKey);
+  return cipherOf(db).open(stored, mfaSecretAddress(userId));
+}
+
+function openWithMfaKey(stored: string, userId: string, key: Buffer | undefined): string {
+  const [, iv, body] = stored.split(':');
+  if (!iv || !body) throw new AppError('internal', 'unreadable MFA secret');
+  if (!key) throw new AppError('internal', 'an MFA secret is sealed with PRIORGATE_MFA_KEY, which is not set');
   try {
     const data = Buffer.from(body, 'base64url');
     const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64url'));

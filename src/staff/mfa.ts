@@ -11,11 +11,11 @@
 import QRCode from 'qrcode';
 import { appendAudit, recordAudit } from '../audit/index.ts';
 import type { Db } from '../db/client.ts';
-import { claimTotpStep, clearMfa, deleteSession, deleteUserSessions, enableMfa, recoveryCodesLeft, setPendingMfaSecret, useRecoveryCode } from '../db/queries/staff-auth.ts';
+import { claimTotpStep, clearMfa, deleteSession, deleteUserSessions, enableMfa, recoveryCodesLeft, replaceMfaSecret, setPendingMfaSecret, useRecoveryCode } from '../db/queries/staff-auth.ts';
 import { staffById, type StaffUserRow } from '../db/queries/staff.ts';
 import { countFailure } from './login.ts';
 import { clearAttempts, pausedUntil, type Attempt } from './throttle.ts';
-import { openSecret, sealSecret } from './mfa-secret.ts';
+import { isLegacySecret, openSecret, sealSecret } from './mfa-secret.ts';
 import { openSession } from './session.ts';
 import { classifyCode, newRecoveryCodes, newTotpSecret, recoveryCodeHash, totpStep, totpUri } from './totp.ts';
 import { actorOf, type StaffDeps, type StaffPrincipal } from './types.ts';
@@ -55,11 +55,11 @@ export interface EnrolmentMaterial {
 export async function enrolmentMaterial(deps: StaffDeps, who: StaffPrincipal, ctx: StepContext = {}): Promise<EnrolmentMaterial | undefined> {
   const user = await staffById(deps.db, who.userId);
   if (!user || user.mfaEnabledAt) return undefined;
-  let secret = user.mfaSecret ? openSecret(user.mfaSecret, user.id, deps.config.mfaKey) : undefined;
+  let secret = user.mfaSecret ? openSecret(deps.db, user.mfaSecret, user.id, deps.config.mfaKey) : undefined;
   if (!secret) {
     const fresh = newTotpSecret();
     await withTransaction(deps.db, async (tx) => {
-      if (!(await setPendingMfaSecret(tx, user.id, sealSecret(fresh, user.id, deps.config.mfaKey)))) return;
+      if (!(await setPendingMfaSecret(tx, user.id, sealSecret(tx, fresh, user.id)))) return;
       await appendAudit(tx, { ...auditBase(user, ctx, deps.now()), action: 'staff.mfa.enrol', detail: { step: 'start' } });
     });
     secret = fresh;
@@ -75,7 +75,7 @@ export async function confirmEnrolment(deps: StaffDeps, who: StaffPrincipal, cod
   const now = deps.now();
   const user = await staffById(deps.db, who.userId);
   if (!user || user.mfaEnabledAt) return { ok: false, reason: 'already' };
-  const secret = user.mfaSecret ? openSecret(user.mfaSecret, user.id, deps.config.mfaKey) : undefined;
+  const secret = user.mfaSecret ? openSecret(deps.db, user.mfaSecret, user.id, deps.config.mfaKey) : undefined;
   const step = secret ? totpStep(secret, code.replace(/\s/g, ''), now) : undefined;
   if (step === undefined) {
     await recordAudit(deps.db, { ...auditBase(user, ctx, now), action: 'staff.mfa.enrol', outcome: 'failure', detail: { reason: 'bad-code' } });
@@ -125,9 +125,12 @@ export async function verifySecondFactor(deps: StaffDeps, who: StaffPrincipal, i
   };
   if (!typed) return fail('bad-code');
 
-  const step = typed.kind === 'totp' ? totpStep(openSecret(user.mfaSecret, user.id, deps.config.mfaKey), typed.code, now) : undefined;
+  const secret = typed.kind === 'totp' ? openSecret(deps.db, user.mfaSecret, user.id, deps.config.mfaKey) : undefined;
+  const step = secret ? totpStep(secret, typed.code, now) : undefined;
   if (typed.kind === 'totp' && step === undefined) return fail('bad-code');
-  const outcome = await acceptCode(deps, who, typed, step, base, action, ctx.userAgent, attempt);
+  // A secret in an earlier form, proven by this code, is sealed with the data key as it is taken.
+  const upgrade = secret && isLegacySecret(user.mfaSecret) ? { from: user.mfaSecret, to: sealSecret(deps.db, secret, user.id) } : undefined;
+  const outcome = await acceptCode(deps, who, { ...typed, upgrade }, step, base, action, ctx.userAgent, attempt);
   if (outcome === 'gone') return { ok: false, reason: 'invalid' };
   return outcome ?? fail(typed.kind === 'totp' ? 'replayed' : 'unknown-or-used');
 }
@@ -139,7 +142,7 @@ export async function verifySecondFactor(deps: StaffDeps, who: StaffPrincipal, i
 async function acceptCode(
   deps: StaffDeps,
   who: StaffPrincipal,
-  typed: { kind: 'totp' | 'recovery'; code: string },
+  typed: { kind: 'totp' | 'recovery'; code: string; upgrade?: { from: string; to: string } | undefined },
   step: number | undefined,
   base: ReturnType<typeof auditBase>,
   action: string,
@@ -151,6 +154,7 @@ async function acceptCode(
     return await withTransaction(deps.db, async (tx) => {
       const accepted = typed.kind === 'totp' ? await claimTotpStep(tx, userId, step!) : await useRecoveryCode(tx, userId, recoveryCodeHash(userId, typed.code), base.at);
       if (!accepted) return undefined;
+      if (typed.upgrade) await replaceMfaSecret(tx, userId, typed.upgrade.from, typed.upgrade.to);
       // The half-signed-in session must still exist (not timed out, not used by a parallel request).
       if (!(await deleteSession(tx, who.tokenHash))) throw new SessionGone();
       await clearAttempts(tx, attempt);

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import { sql } from 'drizzle-orm';
+import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
 import { rows } from '../../src/db/client.ts';
@@ -17,7 +17,7 @@ import { jobsOfKind } from '../../src/db/queries/jobs.ts';
 import { subscriptionById } from '../../src/db/queries/subscriptions.ts';
 import { latestMessage, requestById } from '../../src/db/queries/requests.ts';
 import { worklist } from '../../src/db/queries/staff.ts';
-import { dataKeys, jobs, messages, organizations, requests, subscriptions } from '../../src/db/schema.ts';
+import { dataKeys, jobs, messages, organizations, requests, staffUsers, subscriptions } from '../../src/db/schema.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { startGateway, type Gateway } from '../../src/server/index.ts';
 import { testDatabase, type TestDatabase } from '../helpers/db.ts';
@@ -113,23 +113,36 @@ describe('plaintext rows from before encryption at rest', () => {
     expect((await subscriptionById(db.db, subscriptionId))!.resource.channel).toMatchObject({ header: [`Authorization: ${HOOK_SECRET}`, 'X-Tenant: legacy'] });
   });
 
-  it('a Subscription an older release stored after that (gateways upgraded one by one): migration 0013 puts plaintext back in use, and the next start seals it', async () => {
+  it('secrets an older release stored in the clear after that (gateways upgraded one by one): migrations 0013 and 0014 put plaintext back in use, and the next start seals them', async () => {
     await gw!.stop();
     gw = undefined;
-    const lateId = '6d2e0f4a-6b7c-4d8e-9f0a-1b2c3d4e5f60';
-    await db.db.insert(subscriptions).values(legacySubscription(lateId, 'Bearer LATEHOOKSECRET2'));
     const marker = async () => (await db.db.select().from(dataKeys)).find((k) => k.kid === '(plaintext)');
-    expect((await marker())?.drainedAt).toBeInstanceOf(Date);
-    // The migration's data step, as the file has it (the column it adds exists already here).
-    const file = readFileSync(new URL('../../migrations/0013_subscription_headers.sql', import.meta.url), 'utf8');
-    const [, update] = file.split('--> statement-breakpoint');
-    await db.db.execute(sql.raw(update!));
-    expect((await marker())?.drainedAt).toBeNull();
+    const drained = (await marker())!.drainedAt;
+    expect(drained).toBeInstanceOf(Date);
+    /** A migration's data step, as its file has it (the last statement; a column it adds exists already here). */
+    const dataStep = (file: string) => db.db.execute(sql.raw(readFileSync(new URL(`../../migrations/${file}`, import.meta.url), 'utf8').split('--> statement-breakpoint').at(-1)!));
+    const lateId = '6d2e0f4a-6b7c-4d8e-9f0a-1b2c3d4e5f60';
+    const staffId = '7e3f1a5b-7c8d-4e9f-8a1b-2c3d4e5f6a71';
+    const steps = [
+      { file: '0013_subscription_headers.sql', store: () => db.db.insert(subscriptions).values(legacySubscription(lateId, 'Bearer LATEHOOKSECRET2')) },
+      { file: '0014_staff_mfa_sealed.sql', store: () => db.db.insert(staffUsers).values({ id: staffId, username: 'late-admin', passwordHash: 'x', role: 'admin', mfaSecret: 'plain:LATETOTPSECRET3LATETOTPSECRET3A', mfaEnabledAt: new Date() }) },
+    ];
+    for (const step of steps) {
+      await dataStep(step.file); // nothing in the clear: nothing changes
+      expect((await marker())?.drainedAt, step.file).toEqual(drained);
+      await step.store();
+      await dataStep(step.file);
+      expect((await marker())?.drainedAt, step.file).toBeNull();
+      await db.db.update(dataKeys).set({ drainedAt: drained }).where(eq(dataKeys.kid, '(plaintext)'));
+    }
+    await dataStep(steps[0]!.file);
 
     await startOnce();
-    expect(await scanForPlaintext(db.db, ['LATEHOOKSECRET2'])).toEqual([]);
+    expect(await scanForPlaintext(db.db, ['LATEHOOKSECRET2', 'LATETOTPSECRET3'])).toEqual([]);
     expect((await storedSubscription(lateId)).channelHeaders).toMatch(/^v1\./);
     expect((await subscriptionById(db.db, lateId))!.resource.channel).toMatchObject({ header: ['Authorization: Bearer LATEHOOKSECRET2', 'X-Tenant: legacy'] });
+    const [staff] = await db.db.select().from(staffUsers).where(eq(staffUsers.id, staffId));
+    expect(gw!.dataKeys.cipher.open(staff!.mfaSecret!, { table: 'staff_users', column: 'mfa_secret', id: staffId })).toBe('LATETOTPSECRET3LATETOTPSECRET3A');
     expect((await marker())?.drainedAt).toBeInstanceOf(Date);
   });
 });

@@ -1,12 +1,16 @@
 /**
  * Staff MFA (TOTP, RFC 6238): required for admins (PRIORGATE_MFA_REQUIRED_ROLES, default
  * "admin"), optional for the other roles. Enrolment, the code step, replays, recovery codes,
- * lockout, admin reset, and the secret at rest.
+ * lockout, admin reset, and the secret at rest (sealed with the data key ring; the forms earlier
+ * releases stored are read, and sealed anew).
  */
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/index.ts';
-import { staffRecoveryCodes } from '../../src/db/schema.ts';
+import { cipherOf } from '../../src/db/crypto/index.ts';
+import { rekeyPass } from '../../src/db/data-keys/index.ts';
+import { staffRecoveryCodes, staffUsers } from '../../src/db/schema.ts';
 import { addStaff, auditOf, Client, enrolledClient, factors, loginState, MFA_KEY, PASSWORD, secretOn, seedOrgs, sessionOf, staffSecurityApp, totpAt, userRow, type ClockedApp } from './staff-kit.ts';
 
 let t: ClockedApp;
@@ -15,7 +19,7 @@ const T0 = new Date('2026-11-25T10:00:05Z');
 beforeAll(async () => {
   t = await staffSecurityApp();
   await seedOrgs(t.deps.db);
-  for (const name of ['nova', 'enid', 'rita', 'replay', 'lock', 'lost', 'opt', 'pending']) {
+  for (const name of ['nova', 'enid', 'rita', 'replay', 'lock', 'lost', 'opt', 'pending', 'keyed', 'keyed-2', 'unsealed']) {
     await addStaff(t.deps.db, name, name === 'opt' ? 'viewer' : 'admin', name === 'lost' ? 'org-a' : null, PASSWORD, { mfa: false });
   }
   await addStaff(t.deps.db, 'boss', 'admin', null); // enrolled already (fixture)
@@ -67,9 +71,9 @@ describe('an admin without MFA', () => {
     expect(secret).toMatch(/^[A-Z2-7]{32}$/);
     // A reload shows the same secret (the phone may have scanned it already).
     expect(secretOn(await (await c.get('/ui/mfa/enrol')).text())).toBe(secret);
-    // At rest it is sealed with PRIORGATE_MFA_KEY, not stored as typed.
+    // At rest it is sealed with the data key ring, bound to the user's row, not stored as typed.
     const stored = (await userRow(t, 'enid')).mfaSecret!;
-    expect(stored.startsWith('v1:')).toBe(true);
+    expect(stored.startsWith(`v1.${cipherOf(t.deps.db).ring.currentId}.`)).toBe(true);
     expect(stored).not.toContain(secret);
 
     const wrong = await c.post('/ui/mfa/enrol', { code: wrongCode(secret, T0), _csrf: Client.csrfOf(page) });
@@ -243,6 +247,64 @@ describe('optional MFA and reset', () => {
     expect(reset).toMatchObject({ entityId: target.id, detail: { username: 'pending', sessionsEnded: 1 } });
     factors.delete('pending');
     expect((await new Client(t).login('pending')).headers.get('location')).toBe('/ui/mfa/enrol');
+  });
+});
+
+/** A secret as an earlier release sealed it with PRIORGATE_MFA_KEY: `v1:<iv>:<ciphertext+tag>`, the user id as associated data. */
+function sealedWithMfaKey(base32: string, userId: string): string {
+  const iv = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', Buffer.from(MFA_KEY, 'hex'), iv);
+  c.setAAD(Buffer.from(userId));
+  const body = Buffer.concat([c.update(base32, 'utf8'), c.final(), c.getAuthTag()]);
+  return `v1:${iv.toString('base64url')}:${body.toString('base64url')}`;
+}
+
+describe('TOTP secrets stored by earlier releases', () => {
+  const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+
+  async function enrolAs(username: string, stored: (userId: string) => string) {
+    const user = await userRow(t, username);
+    await t.deps.db.update(staffUsers).set({ mfaSecret: stored(user.id), mfaEnabledAt: new Date() }).where(eq(staffUsers.id, user.id));
+    return user.id;
+  }
+
+  it('one sealed with PRIORGATE_MFA_KEY signs in, and that sign-in seals it with the data key (a code of the next step signs in again)', async () => {
+    const id = await enrolAs('keyed', (userId) => sealedWithMfaKey(SECRET, userId));
+    const c = new Client(t);
+    expect((await c.login('keyed')).headers.get('location')).toBe('/ui/mfa');
+    const done = await codeStep(c, totpAt(SECRET, T0));
+    expect(done.status, await done.clone().text()).toBe(303);
+    expect(done.headers.get('location')).toBe('/ui');
+    const stored = (await userRow(t, 'keyed')).mfaSecret!;
+    expect(stored.startsWith(`v1.${cipherOf(t.deps.db).ring.currentId}.`)).toBe(true);
+    expect(stored).not.toContain(SECRET);
+    // Bound to the row: the sealed value on another user does not open.
+    const nobody = (await userRow(t, 'unsealed')).id;
+    expect(() => cipherOf(t.deps.db).open(stored, { table: 'staff_users', column: 'mfa_secret', id: nobody })).toThrow();
+    expect(cipherOf(t.deps.db).open(stored, { table: 'staff_users', column: 'mfa_secret', id })).toBe(SECRET);
+
+    t.setClock(new Date(T0.getTime() + 30_000));
+    const again = new Client(t);
+    await again.login('keyed');
+    expect((await codeStep(again, totpAt(SECRET, t.clock()))).headers.get('location')).toBe('/ui');
+  });
+
+  it('one stored unsealed ("plain:") is sealed by the data key pass, and signs in as before', async () => {
+    await enrolAs('unsealed', () => `plain:${SECRET}`);
+    const keyedId = await enrolAs('keyed-2', (userId) => sealedWithMfaKey(SECRET, userId));
+    const keyedStored = (await userRow(t, 'keyed-2')).mfaSecret!;
+    const pass = await rekeyPass(t.deps.db, cipherOf(t.deps.db));
+    expect(pass.failed).toBe(0);
+    expect(pass.resealed.staff_users).toBeGreaterThanOrEqual(1);
+    const stored = (await userRow(t, 'unsealed')).mfaSecret!;
+    expect(stored.startsWith(`v1.${cipherOf(t.deps.db).ring.currentId}.`)).toBe(true);
+    // The pass leaves what it cannot open alone: a secret sealed with PRIORGATE_MFA_KEY waits for its user's sign-in.
+    const keyed = await userRow(t, 'keyed-2');
+    expect([keyed.id, keyed.mfaSecret]).toEqual([keyedId, keyedStored]);
+
+    const c = new Client(t);
+    await c.login('unsealed');
+    expect((await codeStep(c, totpAt(SECRET, T0))).headers.get('location')).toBe('/ui');
   });
 });
 

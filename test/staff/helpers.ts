@@ -65,7 +65,8 @@ export function nextCode(username: string, now: Date): string {
 
 /**
  * Adds a staff user; admins (MFA required by default) come with TOTP enrolled, as after a real
- * enrolment: a (plain) secret, and ten recovery codes stored as hashes.
+ * enrolment: a secret (in the unsealed `plain:` form earlier releases stored, which needs no key
+ * here; the first code taken seals it), and ten recovery codes stored as hashes.
  */
 export async function addStaff(db: Db, username: string, role: Role, orgId: string | null = null, password = PASSWORD, opts: { mfa?: boolean } = {}) {
   const id = randomUUID();

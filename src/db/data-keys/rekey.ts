@@ -13,17 +13,19 @@ import {
   jobsToReseal,
   messagesToReseal,
   requestsToReseal,
+  staffSecretsToReseal,
   subscriptionsToReseal,
   updateBatchResultRow,
   updateBatchRoster,
   updateJobPayload,
   updateMessagePayload,
   updateRequestSealed,
+  updateStaffSecret,
   updateSubscriptionSealed,
   SEALED_TABLES,
   type SealedTable,
 } from '../queries/data-keys.ts';
-import { batchResultAddress, JOB_ENVELOPE_KEY, openHeaders, sealHeaders, sealSummary, splitHeaders, splitSummary } from '../queries/sealed-rows.ts';
+import { batchResultAddress, JOB_ENVELOPE_KEY, MFA_PLAIN, mfaSecretAddress, openHeaders, sealHeaders, sealSummary, splitHeaders, splitSummary } from '../queries/sealed-rows.ts';
 import { envelopePrefix } from '../crypto/index.ts';
 import { withTransaction } from '../tx.ts';
 
@@ -201,6 +203,29 @@ export async function rekeyPass(db: Db, cipher: FieldCipher, opts: RekeyOptions 
             n++;
           } catch (e) {
             fail('subscriptions', r.id, e);
+          }
+        }
+        return { last: rows.at(-1)?.id, seen: rows.length, resealed: n };
+      },
+    },
+    {
+      table: 'staff_users',
+      batch: async (tx, after) => {
+        const rows = await staffSecretsToReseal(tx, prefix, after as string | undefined, batchSize);
+        let n = 0;
+        for (const r of rows) {
+          const stored = r.mfaSecret!;
+          const plain = stored.startsWith(MFA_PLAIN);
+          if (!plain && verdict(cipher, cipher.kidOf(stored)) === 'skip') {
+            result.skipped++;
+            continue;
+          }
+          const at = mfaSecretAddress(r.id);
+          try {
+            await updateStaffSecret(tx, r.id, cipher.seal(plain ? stored.slice(MFA_PLAIN.length) : cipher.open(stored, at), at));
+            n++;
+          } catch (e) {
+            fail('staff_users', r.id, e);
           }
         }
         return { last: rows.at(-1)?.id, seen: rows.length, resealed: n };

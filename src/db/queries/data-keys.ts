@@ -8,9 +8,9 @@
  */
 import { and, asc, eq, gt, inArray, isNull, sql, type SQL } from 'drizzle-orm';
 import { rows as rowsOf, type Db } from '../client.ts';
-import { dataKeys, eligibilityBatches, eligibilityBatchResults, jobs, memberRequests, messages, requests, subscriptions } from '../schema.ts';
+import { dataKeys, eligibilityBatches, eligibilityBatchResults, jobs, memberRequests, messages, requests, staffUsers, subscriptions } from '../schema.ts';
 import { memberIndexRows } from './requests.ts';
-import { JOB_ENVELOPE_KEY, PHI_SUMMARY_KEYS } from './sealed-rows.ts';
+import { JOB_ENVELOPE_KEY, MFA_KEY_SEALED, PHI_SUMMARY_KEYS } from './sealed-rows.ts';
 
 export type DataKeyRow = typeof dataKeys.$inferSelect;
 
@@ -18,7 +18,7 @@ export type DataKeyRow = typeof dataKeys.$inferSelect;
 export const PLAINTEXT = '(plaintext)';
 
 /** The tables (and columns) that hold sealed values. */
-export const SEALED_TABLES = ['messages', 'requests', 'jobs', 'eligibility_batches', 'eligibility_batch_results', 'subscriptions'] as const;
+export const SEALED_TABLES = ['messages', 'requests', 'jobs', 'eligibility_batches', 'eligibility_batch_results', 'subscriptions', 'staff_users'] as const;
 export type SealedTable = (typeof SEALED_TABLES)[number];
 
 export async function registeredDataKeys(db: Db): Promise<DataKeyRow[]> {
@@ -55,6 +55,13 @@ const phiKeys = sql`array[${sql.join(PHI_SUMMARY_KEYS.map((k) => sql`${k}`), sql
 /** A Subscription stored before its header lines were sealed: they are still in the clear resource. */
 const legacyHeaders = sql`jsonb_exists(${subscriptions.resource} -> 'channel', 'header')`;
 
+/**
+ * A staff TOTP secret the data key passes look after: sealed with the data key, or stored unsealed.
+ * One sealed with `PRIORGATE_MFA_KEY` is left to its user's next sign-in (src/staff/mfa.ts), which
+ * has that key.
+ */
+const passSealsSecret = sql`(${staffUsers.mfaSecret} is not null and ${staffUsers.mfaSecret} not like ${`${MFA_KEY_SEALED}%`})`;
+
 /** Rows per (table, key id), plaintext rows under `(plaintext)`. A full scan: for status and retirement. */
 export async function rowsPerKey(db: Db): Promise<{ table: SealedTable; kid: string; rows: number }[]> {
   const out = await rowsOf<{ t: SealedTable; kid: string; n: number | string }>(
@@ -72,7 +79,9 @@ export async function rowsPerKey(db: Db): Promise<{ table: SealedTable; kid: str
         select 'eligibility_batch_results', ${kidOf(sql`(row ->> ${JOB_ENVELOPE_KEY})`)}, count(*) from eligibility_batch_results group by 2
         union all
         select 'subscriptions', ${kidOf(sql`channel_headers`)}, count(*) from subscriptions
-         where channel_headers is not null or ${legacyHeaders} group by 2`,
+         where channel_headers is not null or ${legacyHeaders} group by 2
+        union all
+        select 'staff_users', ${kidOf(sql`mfa_secret`)}, count(*) from staff_users where ${passSealsSecret} group by 2`,
   );
   return out.map((r) => ({ table: r.t, kid: r.kid, rows: Number(r.n) }));
 }
@@ -198,4 +207,18 @@ export async function subscriptionsToReseal(tx: Db, prefix: string, after: strin
 
 export async function updateSubscriptionSealed(tx: Db, id: string, v: { resource: Record<string, unknown>; channelHeaders: string | null }): Promise<void> {
   await tx.update(subscriptions).set(v).where(eq(subscriptions.id, id));
+}
+
+export async function staffSecretsToReseal(tx: Db, prefix: string, after: string | undefined, limit: number) {
+  return tx
+    .select({ id: staffUsers.id, mfaSecret: staffUsers.mfaSecret })
+    .from(staffUsers)
+    .where(and(after ? gt(staffUsers.id, after) : undefined, passSealsSecret, notUnder(sql`${staffUsers.mfaSecret}`, prefix)))
+    .orderBy(asc(staffUsers.id))
+    .limit(limit)
+    .for('no key update', { skipLocked: true });
+}
+
+export async function updateStaffSecret(tx: Db, id: string, mfaSecret: string): Promise<void> {
+  await tx.update(staffUsers).set({ mfaSecret }).where(eq(staffUsers.id, id));
 }

@@ -9,6 +9,7 @@
  * - `jobs.payload`: sealed whole as `{"$enc": envelope}` (notification jobs carry a response Bundle).
  * - `subscriptions.resource`: its `channel.header` lines (the subscriber's credentials, not PHI)
  *   move to `subscriptions.channel_headers`, sealed.
+ * - `staff_users.mfa_secret`: sealed whole (src/staff/mfa-secret.ts opens it, when a code is checked).
  *
  * Values are bound to their row: the associated data is table, column and primary key.
  */
@@ -140,3 +141,11 @@ export function openSubscription(db: Db, row: SubscriptionRow): SubscriptionRow 
   const header = openHeaders(cipherOf(db), row.id, row.channelHeaders);
   return { ...row, resource: { ...row.resource, channel: { ...(row.resource.channel as Resource | undefined), header } } };
 }
+
+// ---- staff TOTP secrets (sealed and opened by src/staff/mfa-secret.ts) ----
+
+export const mfaSecretAddress = (userId: string) => ({ table: 'staff_users', column: 'mfa_secret', id: userId });
+/** A TOTP secret stored unsealed, before the data key ring sealed them: `plain:<base32>`. */
+export const MFA_PLAIN = 'plain:';
+/** A TOTP secret sealed with `PRIORGATE_MFA_KEY` before the data key ring did: `v1:<iv>:<body>`. */
+export const MFA_KEY_SEALED = 'v1:';

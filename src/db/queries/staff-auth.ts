@@ -118,6 +118,11 @@ export async function setPendingMfaSecret(db: Db, userId: string, sealed: string
   return rows.length === 1;
 }
 
+/** Stores the secret in another form (sealed anew), unless it changed meanwhile (a reset, a new enrolment). */
+export async function replaceMfaSecret(db: Db, userId: string, from: string, to: string): Promise<void> {
+  await db.update(staffUsers).set({ mfaSecret: to }).where(and(eq(staffUsers.id, userId), eq(staffUsers.mfaSecret, from)));
+}
+
 /** Confirms the enrolment: MFA on from `now`, `step` used, and a fresh set of recovery codes. */
 export async function enableMfa(db: Db, userId: string, step: number, now: Date, codeHashes: string[]): Promise<boolean> {
   const rows = await db
