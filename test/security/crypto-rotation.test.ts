@@ -65,6 +65,10 @@ describe('rotation in a running gateway', () => {
     const oldKid = gw.dataKeys.cipher.ring.currentId;
     const before = await gw.dataKeys.status();
     expect(rowsUnder(before, oldKid)).toBeGreaterThan(20);
+    // Every sealed table counts toward a key's total (what `keys retire` checks): the subscription's header lines too.
+    const usage = before.keys.find((k) => k.kid === oldKid)!.rows;
+    expect(usage.subscriptions).toBe(1);
+    expect(usage.total).toBe(usage.messages + usage.requests + usage.jobs + usage.eligibility_batches + usage.eligibility_batch_results + usage.subscriptions + usage.staff_users);
     expect(await gw.dataKeys.retire(oldKid, 'operator')).toMatchObject({ retired: false, reason: 'it is the current key' });
 
     // What `priorgate keys rotate --data` writes; the server takes it (its file watcher would too).
@@ -166,6 +170,7 @@ describe('rotation from the command line beside a running server', () => {
         return (s.current === newKid && rowsUnder(s, oldKid) === 0) || undefined;
       });
       const text = cli(['keys', 'status', '--data'], env).stdout;
+      expect(text).toMatch(/messages\s+requests\s+jobs\s+other\s+total/);
       expect(text).toMatch(new RegExp(`${oldKid}\\s+unused .*retire with: priorgate keys retire --data ${oldKid}`));
 
       const retire = cli(['keys', 'retire', '--data', oldKid], env);

@@ -137,15 +137,17 @@ async function status(io: CliIo, config: Config, json: boolean): Promise<number>
     return EXIT.ok;
   }
   println(io.stdout, `data keys from ${s.source}; current ${s.current}${s.rekeyRunning ? '; a re-encryption pass is running' : ''}`);
-  println(io.stdout, `${'key id'.padEnd(22)} ${'state'.padEnd(10)} ${'messages'.padStart(9)} ${'requests'.padStart(9)} ${'jobs'.padStart(7)} ${'total'.padStart(9)}`);
+  println(io.stdout, `${'key id'.padEnd(22)} ${'state'.padEnd(10)} ${'messages'.padStart(9)} ${'requests'.padStart(9)} ${'jobs'.padStart(7)} ${'other'.padStart(7)} ${'total'.padStart(9)}`);
   for (const k of s.keys) {
     const plaintext = k.kid === '(plaintext)';
     const state = plaintext
       ? k.rows.total ? 'to encrypt' : 'none left'
       : k.current ? 'current' : k.retiredAt ? 'retired' : !k.inRing ? 'missing' : k.rows.total ? 'draining' : 'unused';
     const hint = !plaintext && !k.current && k.inRing && k.rows.total === 0 ? `   retire with: priorgate keys retire --data ${k.kid}` : '';
-    println(io.stdout, `${k.kid.padEnd(22)} ${state.padEnd(10)} ${String(k.rows.messages).padStart(9)} ${String(k.rows.requests).padStart(9)} ${String(k.rows.jobs).padStart(7)} ${String(k.rows.total).padStart(9)}${hint}`);
+    const other = k.rows.total - k.rows.messages - k.rows.requests - k.rows.jobs;
+    println(io.stdout, `${k.kid.padEnd(22)} ${state.padEnd(10)} ${String(k.rows.messages).padStart(9)} ${String(k.rows.requests).padStart(9)} ${String(k.rows.jobs).padStart(7)} ${String(other).padStart(7)} ${String(k.rows.total).padStart(9)}${hint}`);
   }
+  println(io.stdout, 'other: eligibility batch rosters and results, Subscription header lines, staff TOTP secrets (--json: rows per table)');
   return EXIT.ok;
 }
 

@@ -295,7 +295,7 @@ export async function dataKeyStatus(db: Db, cipher: FieldCipher, source: DataKey
       registered: Boolean(reg),
       drainedAt: reg?.drainedAt?.toISOString() ?? null,
       retiredAt: reg?.retiredAt?.toISOString() ?? null,
-      rows: { ...rows, total: rows.messages + rows.requests + rows.jobs },
+      rows: { ...rows, total: SEALED_TABLES.reduce((n, t) => n + rows[t], 0) },
     };
   });
   return { source: sourceName(source), current: cipher.ring.currentId, keys, rekeyRunning };
