@@ -41,7 +41,7 @@ export function capabilityStatement(o: CapabilityOptions) {
       type: 'Subscription',
       // PAS spec-55: the Subscriptions (R4 backport) this server supports, on the PAS topic.
       extension: [{ url: `${BACKPORT}/capabilitystatement-subscriptiontopic-canonical`, valueCanonical: PAS_TOPIC }],
-      interaction: [{ code: 'create' }, { code: 'read' }, { code: 'delete' }, { code: 'search-type' }],
+      interaction: [{ code: 'create' }, { code: 'read' }, { code: 'update' }, { code: 'delete' }, { code: 'search-type' }],
       supportedProfile: [`${BACKPORT}/backport-subscription`, `${PAS}/StructureDefinition/profile-subscription`],
     },
     {

@@ -1,7 +1,7 @@
 /**
- * `POST/GET/DELETE /fhir/Subscription[/{id}]`: PAS Subscriptions for the caller's organization.
+ * `POST/GET/PUT/DELETE /fhir/Subscription[/{id}]`: PAS Subscriptions for the caller's organization.
  * A subscription starts `requested`; a handshake job proves the endpoint and makes it `active`
- * (or `error`). Create and delete are audited in the transaction that makes them.
+ * (or `error`). Create, update and delete are audited in the transaction that makes them.
  */
 import { randomUUID } from 'node:crypto';
 import type { Context, Hono } from 'hono';
@@ -13,8 +13,10 @@ import {
   countSubscriptions,
   deliveryState,
   findSubscription,
+  findSubscriptionForUpdate,
   insertSubscription,
   listSubscriptions,
+  replaceSubscription,
   setSubscriptionStatus,
   type SubscriptionRow,
 } from '../db/queries/subscriptions.ts';
@@ -33,6 +35,8 @@ import { withTransaction } from '../db/tx.ts';
 export const MAX_SUBSCRIPTIONS_PER_ORG = 25;
 const HANDSHAKE_ATTEMPTS = 5;
 const VISIBLE = ['requested', 'active', 'error', 'off'];
+/** What a client's update may ask for: turned off, or (back) on — the server then decides `requested` or `active`. */
+const CLIENT_STATUSES = ['requested', 'active', 'off'];
 
 function fhirJson(c: Context<AppEnv>, body: unknown, status: 200 | 201 | 400 | 422, headers: Record<string, string> = {}) {
   return c.body(JSON.stringify(body), status, { 'Content-Type': FHIR_JSON, ...headers });
@@ -61,12 +65,15 @@ function caller(c: Context<AppEnv>) {
   return auth;
 }
 
-async function create(c: Context<AppEnv>, deps: AppDeps, resolve: Resolver | undefined) {
+/**
+ * A posted or put Subscription, checked as a whole: its shape (subscription-input.ts), the filter
+ * naming the caller's own organization, the endpoint allowed. An answer to send back when refused.
+ */
+async function checkedInput(c: Context<AppEnv>, deps: AppDeps, resolve: Resolver | undefined, body: Record<string, unknown>) {
   const auth = caller(c);
-  const body = await readResourceBody(c, 'Subscription');
   const now = deps.now?.() ?? new Date();
   const parsed = parseSubscription(body, { now, allowlist: deps.config.hookAllowlist });
-  if (!parsed.ok) return outcome(c, parsed.status, parsed.issues);
+  if (!parsed.ok) return { refused: outcome(c, parsed.status, parsed.issues) };
   const input = parsed.value;
 
   // PAS §spec-58/59: the filter names the sending organization, and only that organization may
@@ -78,8 +85,16 @@ async function create(c: Context<AppEnv>, deps: AppDeps, resolve: Resolver | und
   }
   const verdict = await vetEndpoint(input.endpoint, deps.config.hookAllowlist, resolve);
   if (!verdict.ok) {
-    return outcome(c, 422, [{ severity: 'error', code: 'security', diagnostics: `endpoint refused: ${verdict.reason}`, expression: ['Subscription.channel.endpoint'] }]);
+    return { refused: outcome(c, 422, [{ severity: 'error', code: 'security', diagnostics: `endpoint refused: ${verdict.reason}`, expression: ['Subscription.channel.endpoint'] }]) };
   }
+  return { input, host: verdict.url.host };
+}
+
+async function create(c: Context<AppEnv>, deps: AppDeps, resolve: Resolver | undefined) {
+  const auth = caller(c);
+  const checked = await checkedInput(c, deps, resolve, await readResourceBody(c, 'Subscription'));
+  if (checked.refused) return checked.refused;
+  const { input, host } = checked;
   if ((await countSubscriptions(deps.db, auth.orgId, VISIBLE)) >= MAX_SUBSCRIPTIONS_PER_ORG) {
     throw new AppError('unprocessable', `an organization may hold at most ${MAX_SUBSCRIPTIONS_PER_ORG} subscriptions; delete unused ones first`);
   }
@@ -95,7 +110,7 @@ async function create(c: Context<AppEnv>, deps: AppDeps, resolve: Resolver | und
       entityType: 'subscription',
       entityId: id,
       requestId: c.var.requestId,
-      detail: { topic: PAS_TOPIC, host: verdict.url.host },
+      detail: { topic: PAS_TOPIC, host },
     });
     return inserted;
   });
@@ -135,6 +150,53 @@ async function search(c: Context<AppEnv>, deps: AppDeps) {
   }, 200);
 }
 
+/**
+ * `PUT /fhir/Subscription/{id}`: the caller's subscription replaced, checked as a new one is. Its
+ * id, event numbers and owed events stay. `status` is the client's to set to `off` (nothing is
+ * sent; events meanwhile are not owed) or back on: a subscription that was off or in `error`, or
+ * whose endpoint or header lines changed, is `requested` again and proven by a new handshake before
+ * anything more is sent (owed events wait for it); otherwise it keeps its status.
+ */
+async function update(c: Context<AppEnv>, deps: AppDeps, resolve: Resolver | undefined) {
+  const auth = caller(c);
+  const id = c.req.param('id') ?? '';
+  const body = await readResourceBody(c, 'Subscription');
+  if (body.id !== id) {
+    return outcome(c, 400, [{ severity: 'error', code: 'invalid', diagnostics: `the resource's id must be the id in the URL (${id})`, expression: ['Subscription.id'] }]);
+  }
+  if (body.status !== undefined && !CLIENT_STATUSES.includes(body.status as string)) {
+    return outcome(c, 422, [{ severity: 'error', code: 'value', diagnostics: `status may be set to ${CLIENT_STATUSES.join(' or ')}`, expression: ['Subscription.status'] }]);
+  }
+  if (!(await findSubscription(deps.db, auth.orgId, id))) throw new AppError('not_found', 'no such Subscription');
+  const checked = await checkedInput(c, deps, resolve, body);
+  if (checked.refused) return checked.refused;
+  const { input, host } = checked;
+
+  const row = await withTransaction(deps.db, async (tx) => {
+    const before = await findSubscriptionForUpdate(tx, auth.orgId, id);
+    if (!before) return undefined;
+    const channelOf = (r: Record<string, unknown>) => JSON.stringify((r.channel as { header?: unknown } | undefined)?.header ?? []);
+    const moved = before.endpoint !== input.endpoint || channelOf(before.resource) !== channelOf(input.resource);
+    const status = body.status === 'off' ? 'off' : moved || before.status === 'off' || before.status === 'error' ? 'requested' : before.status;
+    const after = await replaceSubscription(tx, id, { status, endpoint: input.endpoint, resource: input.resource });
+    // A handshake already queued (still `requested`, same endpoint and lines) proves this one too.
+    const handshake = status === 'requested' && (moved || before.status !== 'requested');
+    if (handshake) await enqueue(tx, { kind: HANDSHAKE_KIND, orgId: auth.orgId, payload: { subscriptionId: id }, maxAttempts: HANDSHAKE_ATTEMPTS });
+    await appendAudit(tx, {
+      actor: `client:${auth.clientId}`,
+      action: 'subscription.update',
+      orgId: auth.orgId,
+      entityType: 'subscription',
+      entityId: id,
+      requestId: c.var.requestId,
+      detail: { from: before.status, to: status, host, handshake },
+    });
+    return after;
+  });
+  if (!row) throw new AppError('not_found', 'no such Subscription');
+  return fhirJson(c, renderSubscription(row), 200);
+}
+
 async function remove(c: Context<AppEnv>, deps: AppDeps) {
   const auth = caller(c);
   const id = c.req.param('id') ?? '';
@@ -165,6 +227,7 @@ export function subscriptionRoutesWith(opts: { resolve?: Resolver } = {}): Route
     app.get('/fhir/Subscription/:id/$status', requireScope('Subscription', 'r'), (c) => status(c, deps));
     app.post('/fhir/Subscription/:id/$status', requireScope('Subscription', 'r'), (c) => status(c, deps));
     app.get('/fhir/Subscription/:id', requireScope('Subscription', 'r'), (c) => read(c, deps));
+    app.put('/fhir/Subscription/:id', requireScope('Subscription', 'u'), (c) => update(c, deps, opts.resolve));
     app.delete('/fhir/Subscription/:id', requireScope('Subscription', 'd'), (c) => remove(c, deps));
   };
 }

@@ -41,6 +41,7 @@ const MATRIX: Record<string, Kind> = {
   'POST /fhir/Subscription': 'provider',
   'GET /fhir/Subscription': 'provider',
   'GET /fhir/Subscription/:id': 'provider',
+  'PUT /fhir/Subscription/:id': 'provider',
   'DELETE /fhir/Subscription/:id': 'provider',
   'GET /fhir/Subscription/:id/$status': 'provider',
   'POST /fhir/Subscription/:id/$status': 'provider',
@@ -186,6 +187,16 @@ describe("organization B probing organization A's objects", () => {
       );
     }
     expect((await call(tokenA, 'GET', `/fhir/Subscription/${A.subscriptionId}`)).status).toBe(200);
+  });
+
+  it(`${probes('PUT /fhir/Subscription/:id')}: B's update of A's Subscription answers like one of an unknown id, and changes nothing`, async () => {
+    const none = randomUUID();
+    const asB = (id: string) => call(tokenB, 'PUT', `/fhir/Subscription/${id}`, { ...subscription('1987654328'), id, channel: { ...subscription('1987654328').channel, endpoint: 'http://127.0.0.1:9/b-hook' } });
+    const nothing = await asB(none);
+    expect(nothing.status).toBe(404);
+    expectIndistinguishable(await asB(A.subscriptionId), nothing, A.subscriptionId, none, "PUT of A's Subscription");
+    const mine = JSON.parse((await call(tokenA, 'GET', `/fhir/Subscription/${A.subscriptionId}`)).body);
+    expect(mine.channel.endpoint).toBe('http://127.0.0.1:9/hook');
   });
 
   it(`${probes('GET /fhir/Subscription/:id/$status')} and ${probes('POST /fhir/Subscription/:id/$status')}: what A's subscription is owed is unknown to B`, async () => {

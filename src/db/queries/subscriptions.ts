@@ -73,6 +73,27 @@ export async function subscriptionsForUpdate(tx: Db, orgId: string, statuses: st
   return rows.map((r) => openSubscription(tx, r));
 }
 
+/** A caller's subscription (not deleted), locked until the transaction ends (`FOR NO KEY UPDATE`, as subscriptionsForUpdate). */
+export async function findSubscriptionForUpdate(tx: Db, orgId: string, id: string): Promise<SubscriptionRow | undefined> {
+  if (!UUID.test(id)) return undefined;
+  const [row] = await tx
+    .select()
+    .from(subscriptions)
+    .where(and(eq(subscriptions.orgId, orgId), eq(subscriptions.id, id), ne(subscriptions.status, 'deleted')))
+    .for('no key update');
+  return row && openSubscription(tx, row);
+}
+
+/** Replaces a subscription's resource (header lines sealed), endpoint and status; its id, event count and creation stay. */
+export async function replaceSubscription(tx: Db, id: string, v: { status: string; endpoint: string; resource: Record<string, unknown> }): Promise<SubscriptionRow> {
+  const [row] = await tx
+    .update(subscriptions)
+    .set({ status: v.status, endpoint: v.endpoint, statusReason: null, ...sealSubscription(cipherOf(tx), id, v.resource) })
+    .where(eq(subscriptions.id, id))
+    .returning();
+  return openSubscription(tx, row!);
+}
+
 /** Counts one more event for a subscription and returns its number (backport events-since-subscription-start). */
 export async function nextEventNumber(tx: Db, id: string): Promise<number> {
   const [row] = await tx
