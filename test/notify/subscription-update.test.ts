@@ -6,8 +6,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { subscriptionById } from '../../src/db/queries/subscriptions.ts';
-import { setSubscriptionStatus } from '../../src/db/queries/subscriptions.ts';
+import { setSubscriptionStatus, subscriptionById } from '../../src/db/queries/subscriptions.ts';
 import { auditEvents } from '../../src/db/schema.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { deliveryKit, eventPart, param } from './delivery-kit.ts';
