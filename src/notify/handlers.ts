@@ -110,8 +110,8 @@ export function notifyHandlers(deps: NotifyDeps): Record<string, JobHandler> {
    * Records the attempt, its audit event, the event's delivery state and any status change,
    * together. `givenUp`: the event's retry period is over (the subscription goes to `error`).
    */
-  async function record(sub: SubscriptionRow, job: Job, c: Classified, action: string, statusChange?: { from: string[]; to: string }, givenUp = false) {
-    await withTransaction(deps.db, async (tx) => {
+  async function record(sub: SubscriptionRow, job: Job, c: Classified, action: string, statusChange?: { from: string[]; to: string }, givenUp = false): Promise<boolean> {
+    return withTransaction(deps.db, async (tx) => {
       const error = c.outcome.ok ? null : c.outcome.error;
       const payload = job.payload as Partial<NotifyJobPayload>;
       const eventNumber = typeof payload.eventNumber === 'number' ? payload.eventNumber : null;
@@ -138,7 +138,11 @@ export function notifyHandlers(deps: NotifyDeps): Record<string, JobHandler> {
         entityId: sub.id,
         detail: { pasRequestId: job.requestId, eventNumber: payload.eventNumber ?? null, attempt: job.attempts, result: c.attempt, httpStatus: c.httpStatus ?? null, host: new URL(sub.endpoint).host },
       });
-      if (statusChange && (await setSubscriptionStatus(tx, sub.id, statusChange.from, statusChange.to, statusChange.to === 'error' ? (givenUp ? `notifications failed for ${period} (${error})` : error) : null))) {
+      // Only the subscription this attempt went to: one updated meanwhile (a new endpoint or header
+      // lines) is not made active by a handshake with the old ones.
+      const reason = statusChange?.to === 'error' ? (givenUp ? `notifications failed for ${period} (${error})` : error) : null;
+      const changed = statusChange ? await setSubscriptionStatus(tx, sub.id, statusChange.from, statusChange.to, reason, sub) : undefined;
+      if (changed && statusChange) {
         await appendAudit(tx, {
           actor: 'system',
           action: 'subscription.status',
@@ -148,6 +152,7 @@ export function notifyHandlers(deps: NotifyDeps): Record<string, JobHandler> {
           detail: { to: statusChange.to, reason: error ?? 'handshake accepted' },
         });
       }
+      return Boolean(changed);
     });
   }
 
@@ -158,8 +163,12 @@ export function notifyHandlers(deps: NotifyDeps): Record<string, JobHandler> {
     const c = classify(await post(sub, handshakeBundle(context(sub, 'requested'))), retryIn(job));
     const final = !c.outcome.ok && (!c.outcome.retryable || job.attempts >= job.maxAttempts);
     const change = c.outcome.ok ? { from: ['requested'], to: 'active' } : final ? { from: ['requested'], to: 'error' } : undefined;
-    await record(sub, job, c, 'subscription.handshake', change);
+    const applied = await record(sub, job, c, 'subscription.handshake', change);
     deps.log.info({ jobId: job.id, subscriptionId: sub.id, result: c.attempt, httpStatus: c.httpStatus }, 'subscription handshake');
+    // Updated while this handshake was under way: prove it again, as it is now.
+    if (change && !applied && (await subscriptionById(deps.db, sub.id))?.status === 'requested') {
+      return { ok: false, error: 'the subscription changed during its handshake', retryable: true, retryInMs: 0 };
+    }
     return c.outcome;
   };
 

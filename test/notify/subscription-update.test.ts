@@ -94,6 +94,27 @@ describe('PUT /fhir/Subscription/{id}', () => {
     await hook.close();
   });
 
+  it('a handshake still under way with the old endpoint when the update lands does not make the moved subscription active', async () => {
+    // The old endpoint takes its handshake slowly (and would accept it); the new one refuses
+    // handshakes, more slowly still, so the old answer is in first.
+    const slow = await receiver([200], { delayMs: 500 });
+    const refusing = await receiver([410], { delayMs: 1200 });
+    const p = await freshProvider();
+    const id = await subscribe(p, slow.url);
+    const settledOn = async () => ['active', 'error'].includes((await statusOf(id)) ?? '');
+    const running = runNotifyJobs(t, settledOn);
+    for (let i = 0; i < 200 && slow.received.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(slow.received).toHaveLength(1);
+    expect((await put(p, id, { ...pasSubscription(p.npi, refusing.url), id })).status).toBe(200);
+    await running;
+    // Never proven at the new endpoint: the old handshake's success did not count for it.
+    expect(await statusOf(id)).toBe('error');
+    expect(refusing.received.length).toBeGreaterThanOrEqual(1);
+    const activations = await t.deps.db.select().from(auditEvents).where(and(eq(auditEvents.entityId, id), eq(auditEvents.action, 'subscription.status')));
+    expect(activations.map((e) => e.detail.to)).toEqual(['error']);
+    await Promise.all([slow.close(), refusing.close()]);
+  });
+
   it('refuses: another id in the body or none (400), a status the client may not set, an unknown, deleted or other organization\'s id (404), a filter naming another organization (403), the create checks (400/422), without the update scope (403)', async () => {
     const p = await freshProvider();
     const other = await freshProvider();

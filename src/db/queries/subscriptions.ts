@@ -106,13 +106,28 @@ export async function nextEventNumber(tx: Db, id: string): Promise<number> {
 
 /**
  * Moves a subscription to `to` if it is in one of `from` (with the reason `$status` shows, for
- * `error`); returns the previous row, or undefined when it was not.
+ * `error`); returns the previous row, or undefined when it was not. `as`: only if its endpoint and
+ * stored header lines are still those of that row (an update, or a data key pass, changes them).
  */
-export async function setSubscriptionStatus(tx: Db, id: string, from: string[], to: string, reason: string | null = null): Promise<SubscriptionRow | undefined> {
+export async function setSubscriptionStatus(
+  tx: Db,
+  id: string,
+  from: string[],
+  to: string,
+  reason: string | null = null,
+  as?: Pick<SubscriptionRow, 'endpoint' | 'channelHeaders'>,
+): Promise<SubscriptionRow | undefined> {
   const [before] = await tx
     .select()
     .from(subscriptions)
-    .where(and(eq(subscriptions.id, id), inArray(subscriptions.status, from)))
+    .where(
+      and(
+        eq(subscriptions.id, id),
+        inArray(subscriptions.status, from),
+        as ? eq(subscriptions.endpoint, as.endpoint) : undefined,
+        as ? sql`${subscriptions.channelHeaders} is not distinct from ${as.channelHeaders}` : undefined,
+      ),
+    )
     .for('no key update');
   if (!before) return undefined;
   await tx.update(subscriptions).set({ status: to, statusReason: reason?.slice(0, 300) ?? null }).where(eq(subscriptions.id, id));
