@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import { appendAudit } from '../audit/index.ts';
 import { requireScope } from '../auth/index.ts';
+import type { Db } from '../db/client.ts';
 import { findOrganization } from '../db/queries/clients.ts';
 import { enqueue } from '../db/queries/jobs.ts';
 import {
@@ -90,6 +91,14 @@ async function checkedInput(c: Context<AppEnv>, deps: AppDeps, resolve: Resolver
   return { input, host: verdict.url.host };
 }
 
+/** A provider's change to one of its subscriptions, audited in the transaction that makes it. */
+function auditChange(tx: Db, c: Context<AppEnv>, action: string, id: string, detail: Record<string, unknown>) {
+  const auth = caller(c);
+  return appendAudit(tx, { actor: `client:${auth.clientId}`, action, orgId: auth.orgId, entityType: 'subscription', entityId: id, requestId: c.var.requestId, detail });
+}
+
+const queueHandshake = (tx: Db, orgId: string, id: string) => enqueue(tx, { kind: HANDSHAKE_KIND, orgId, payload: { subscriptionId: id }, maxAttempts: HANDSHAKE_ATTEMPTS });
+
 async function create(c: Context<AppEnv>, deps: AppDeps, resolve: Resolver | undefined) {
   const auth = caller(c);
   const checked = await checkedInput(c, deps, resolve, await readResourceBody(c, 'Subscription'));
@@ -102,16 +111,8 @@ async function create(c: Context<AppEnv>, deps: AppDeps, resolve: Resolver | und
   const id = randomUUID();
   const row = await withTransaction(deps.db, async (tx) => {
     const inserted = await insertSubscription(tx, { id, orgId: auth.orgId, status: 'requested', endpoint: input.endpoint, resource: input.resource });
-    await enqueue(tx, { kind: HANDSHAKE_KIND, orgId: auth.orgId, payload: { subscriptionId: id }, maxAttempts: HANDSHAKE_ATTEMPTS });
-    await appendAudit(tx, {
-      actor: `client:${auth.clientId}`,
-      action: 'subscription.create',
-      orgId: auth.orgId,
-      entityType: 'subscription',
-      entityId: id,
-      requestId: c.var.requestId,
-      detail: { topic: PAS_TOPIC, host },
-    });
+    await queueHandshake(tx, auth.orgId, id);
+    await auditChange(tx, c, 'subscription.create', id, { topic: PAS_TOPIC, host });
     return inserted;
   });
   const location = `${baseUrlOf(deps, c.req.url)}/fhir/Subscription/${id}`;
@@ -181,16 +182,8 @@ async function update(c: Context<AppEnv>, deps: AppDeps, resolve: Resolver | und
     const after = await replaceSubscription(tx, id, { status, endpoint: input.endpoint, resource: input.resource });
     // A handshake already queued (still `requested`, same endpoint and lines) proves this one too.
     const handshake = status === 'requested' && (moved || before.status !== 'requested');
-    if (handshake) await enqueue(tx, { kind: HANDSHAKE_KIND, orgId: auth.orgId, payload: { subscriptionId: id }, maxAttempts: HANDSHAKE_ATTEMPTS });
-    await appendAudit(tx, {
-      actor: `client:${auth.clientId}`,
-      action: 'subscription.update',
-      orgId: auth.orgId,
-      entityType: 'subscription',
-      entityId: id,
-      requestId: c.var.requestId,
-      detail: { from: before.status, to: status, host, handshake },
-    });
+    if (handshake) await queueHandshake(tx, auth.orgId, id);
+    await auditChange(tx, c, 'subscription.update', id, { from: before.status, to: status, host, handshake });
     return after;
   });
   if (!row) throw new AppError('not_found', 'no such Subscription');
@@ -203,15 +196,7 @@ async function remove(c: Context<AppEnv>, deps: AppDeps) {
   const deleted = await withTransaction(deps.db, async (tx) => {
     const row = await findSubscription(tx, auth.orgId, id);
     if (!row || !(await setSubscriptionStatus(tx, row.id, VISIBLE, 'deleted'))) return false;
-    await appendAudit(tx, {
-      actor: `client:${auth.clientId}`,
-      action: 'subscription.delete',
-      orgId: auth.orgId,
-      entityType: 'subscription',
-      entityId: row.id,
-      requestId: c.var.requestId,
-      detail: { from: row.status },
-    });
+    await auditChange(tx, c, 'subscription.delete', row.id, { from: row.status });
     return true;
   });
   if (!deleted) throw new AppError('not_found', 'no such Subscription');
