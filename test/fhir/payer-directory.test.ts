@@ -5,10 +5,13 @@
  * demo gateway on a real port: the directory is built from `rules/payers/*.yaml` and the payers'
  * prior-authorization rules.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DIRECTORY_EXT, PAYER_ID_SYSTEM, searchDirectory, payerOrganization } from '../../src/fhir/payer-directory.ts';
 import { validateResource } from '@medplum/core';
 import { preloadPasDefinitions } from '../../src/fhir/validate/index.ts';
+import { CORPUS_DIR } from '../helpers/corpus.ts';
 import { testGateway, type TestGateway } from '../helpers/gateway.ts';
 import { addStaff, Client } from '../staff/helpers.ts';
 
@@ -86,9 +89,14 @@ describe('the CapabilityStatement', () => {
     expect(claim.operation.map((o: any) => o.name).sort()).toEqual(['inquire', 'submit']);
   });
 
-  it('spec-55: declares the Subscriptions it supports, on the PAS topic', async () => {
+  it('spec-55: declares the Subscriptions it supports, on the PAS topic, with every interaction the IG asks of an intermediary', async () => {
     const cs = (await get('/fhir/metadata')).body;
     const sub = cs.rest[0].resource.find((r: any) => r.type === 'Subscription');
+    // The IG's own Intermediary CapabilityStatement: Subscription create, update and delete.
+    const ig = JSON.parse(readFileSync(path.join(CORPUS_DIR, 'pas-2.2.1/profiles/CapabilityStatement-IntermediaryCapabilities.json'), 'utf8'));
+    const wanted = ig.rest.find((r: any) => r.mode === 'server').resource.find((r: any) => r.type === 'Subscription').interaction.map((i: any) => i.code);
+    expect(wanted).toEqual(expect.arrayContaining(['create', 'update', 'delete']));
+    expect(sub.interaction.map((i: any) => i.code)).toEqual(expect.arrayContaining(wanted));
     expect(sub.extension).toContainEqual({
       url: 'http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/capabilitystatement-subscriptiontopic-canonical',
       valueCanonical: 'http://hl7.org/fhir/us/davinci-pas/SubscriptionTopic/PASSubscriptionTopic',

@@ -115,7 +115,7 @@ describe('PUT /fhir/Subscription/{id}', () => {
     await Promise.all([slow.close(), refusing.close()]);
   });
 
-  it('refuses: another id in the body or none (400), a status the client may not set, an unknown, deleted or other organization\'s id (404), a filter naming another organization (403), the create checks (400/422), without the update scope (403)', async () => {
+  it('spec-59: only the sending system modifies its subscription: another organization\'s id answers 404 and a filter naming another organization 403; also refused: another id in the body or none (400), a status the client may not set, an unknown or deleted id (404), the create checks (400/422), no update scope (403)', async () => {
     const p = await freshProvider();
     const other = await freshProvider();
     const id = await subscribe(p, 'http://127.0.0.1:9/hook');
