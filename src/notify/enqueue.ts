@@ -50,8 +50,7 @@ export async function enqueueNotifications(tx: Db, input: NotificationInput): Pr
   const subs = await subscriptionsForUpdate(tx, input.orgId, LIVE_STATUSES);
   const ids: number[] = [];
   for (const sub of subs) {
-    const end = (sub.resource as { end?: string }).end;
-    if (end && Date.parse(end) <= now.getTime()) continue;
+    if (sub.end && Date.parse(sub.end) <= now.getTime()) continue;
     const eventNumber = input.eventNumber ?? (await nextEventNumber(tx, sub.id));
     // The owed event, numbered once per subscription (its key keeps numbers unique): `$status` reads it.
     await insertSubscriptionEvent(tx, { subscriptionId: sub.id, eventNumber, requestId: input.requestId, occurredAt: now });

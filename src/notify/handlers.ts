@@ -141,7 +141,7 @@ export function notifyHandlers(deps: NotifyDeps): Record<string, JobHandler> {
       // Only the subscription this attempt went to: one updated meanwhile (a new endpoint or header
       // lines) is not made active by a handshake with the old ones.
       const reason = statusChange?.to === 'error' ? (givenUp ? `notifications failed for ${period} (${error})` : error) : null;
-      const changed = statusChange ? await setSubscriptionStatus(tx, sub.id, statusChange.from, statusChange.to, reason, sub) : undefined;
+      const changed = statusChange ? await setSubscriptionStatus(tx, sub.id, statusChange.from, statusChange.to, reason, sub) : false;
       if (changed && statusChange) {
         await appendAudit(tx, {
           actor: 'system',
@@ -152,7 +152,7 @@ export function notifyHandlers(deps: NotifyDeps): Record<string, JobHandler> {
           detail: { to: statusChange.to, reason: error ?? 'handshake accepted' },
         });
       }
-      return Boolean(changed);
+      return changed;
     });
   }
 

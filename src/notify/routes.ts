@@ -14,7 +14,6 @@ import {
   countSubscriptions,
   deliveryState,
   findSubscription,
-  findSubscriptionForUpdate,
   insertSubscription,
   listSubscriptions,
   replaceSubscription,
@@ -174,7 +173,7 @@ async function update(c: Context<AppEnv>, deps: AppDeps, resolve: Resolver | und
   const { input, host } = checked;
 
   const row = await withTransaction(deps.db, async (tx) => {
-    const before = await findSubscriptionForUpdate(tx, auth.orgId, id);
+    const before = await findSubscription(tx, auth.orgId, id, { lock: true });
     if (!before) return undefined;
     const channelOf = (r: Record<string, unknown>) => JSON.stringify((r.channel as { header?: unknown } | undefined)?.header ?? []);
     const moved = before.endpoint !== input.endpoint || channelOf(before.resource) !== channelOf(input.resource);
