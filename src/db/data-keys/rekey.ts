@@ -71,26 +71,39 @@ export async function rekeyPass(db: Db, cipher: FieldCipher, opts: RekeyOptions 
     if (result.failures.length < 20) result.failures.push({ table, id, reason: e.reason });
   };
 
+  /**
+   * Reseals each row whose stored value (`stored`: its envelope; undefined, empty or plaintext: always
+   * resealed) is not under a key this pass leaves alone. Returns how many it resealed.
+   */
+  async function resealEach<R>(table: SealedTable, rows: R[], idOf: (r: R) => string | number, stored: (r: R) => string | null | undefined, reseal: (r: R) => Promise<void>): Promise<number> {
+    let n = 0;
+    for (const r of rows) {
+      const value = stored(r);
+      if (value && verdict(cipher, cipher.kidOf(value)) === 'skip') {
+        result.skipped++;
+        continue;
+      }
+      try {
+        await reseal(r);
+        n++;
+      } catch (e) {
+        fail(table, idOf(r), e);
+      }
+    }
+    return n;
+  }
+  const byId = (r: { id: string | number }) => r.id;
+
   // Each table: batches in primary-key order until one comes back short.
   const tables: { table: SealedTable; batch: (tx: Db, after: unknown) => Promise<{ last: unknown; seen: number; resealed: number }> }[] = [
     {
       table: 'messages',
       batch: async (tx, after) => {
         const rows = await messagesToReseal(tx, prefix, after as string | undefined, batchSize);
-        let n = 0;
-        for (const r of rows) {
-          if (verdict(cipher, cipher.kidOf(r.payload)) === 'skip') {
-            result.skipped++;
-            continue;
-          }
+        const n = await resealEach('messages', rows, byId, (r) => r.payload, async (r) => {
           const at = { table: 'messages', column: 'payload', id: r.id };
-          try {
-            await updateMessagePayload(tx, r.id, cipher.seal(cipher.open(r.payload, at), at));
-            n++;
-          } catch (e) {
-            fail('messages', r.id, e);
-          }
-        }
+          await updateMessagePayload(tx, r.id, cipher.seal(cipher.open(r.payload, at), at));
+        });
         return { last: rows.at(-1)?.id, seen: rows.length, resealed: n };
       },
     },
@@ -98,23 +111,13 @@ export async function rekeyPass(db: Db, cipher: FieldCipher, opts: RekeyOptions 
       table: 'requests',
       batch: async (tx, after) => {
         const rows = await requestsToReseal(tx, prefix, after as string | undefined, batchSize);
-        let n = 0;
-        for (const r of rows) {
-          if (r.summaryPhi && verdict(cipher, cipher.kidOf(r.summaryPhi)) === 'skip') {
-            result.skipped++;
-            continue;
-          }
-          try {
-            // Legacy rows keep their PHI in the clear summary: it moves to summary_phi here.
-            const phi = r.summaryPhi
-              ? (JSON.parse(cipher.open(r.summaryPhi, { table: 'requests', column: 'summary_phi', id: r.id })) as Record<string, unknown>)
-              : splitSummary(r.summary).phi;
-            await updateRequestSealed(tx, r.id, sealSummary(cipher, r.id, { ...r.summary, ...phi }), r.memberIdHashes);
-            n++;
-          } catch (e) {
-            fail('requests', r.id, e);
-          }
-        }
+        const n = await resealEach('requests', rows, byId, (r) => r.summaryPhi, async (r) => {
+          // Legacy rows keep their PHI in the clear summary: it moves to summary_phi here.
+          const phi = r.summaryPhi
+            ? (JSON.parse(cipher.open(r.summaryPhi, { table: 'requests', column: 'summary_phi', id: r.id })) as Record<string, unknown>)
+            : splitSummary(r.summary).phi;
+          await updateRequestSealed(tx, r.id, sealSummary(cipher, r.id, { ...r.summary, ...phi }), r.memberIdHashes);
+        });
         return { last: rows.at(-1)?.id, seen: rows.length, resealed: n };
       },
     },
@@ -122,23 +125,13 @@ export async function rekeyPass(db: Db, cipher: FieldCipher, opts: RekeyOptions 
       table: 'jobs',
       batch: async (tx, after) => {
         const rows = await jobsToReseal(tx, prefix, after as number | undefined, batchSize);
-        let n = 0;
-        for (const r of rows) {
-          const envelope = r.payload[JOB_ENVELOPE_KEY];
-          const sealed = typeof envelope === 'string';
-          if (sealed && verdict(cipher, cipher.kidOf(envelope)) === 'skip') {
-            result.skipped++;
-            continue;
-          }
+        const envelopeOf = (r: (typeof rows)[number]) => (typeof r.payload[JOB_ENVELOPE_KEY] === 'string' ? (r.payload[JOB_ENVELOPE_KEY] as string) : undefined);
+        const n = await resealEach('jobs', rows, byId, envelopeOf, async (r) => {
           const at = { table: 'jobs', column: 'payload', id: r.id };
-          try {
-            const plain = sealed ? cipher.open(envelope, at) : JSON.stringify(r.payload);
-            await updateJobPayload(tx, r.id, { [JOB_ENVELOPE_KEY]: cipher.seal(plain, at) });
-            n++;
-          } catch (e) {
-            fail('jobs', r.id, e);
-          }
-        }
+          const envelope = envelopeOf(r);
+          const plain = envelope !== undefined ? cipher.open(envelope, at) : JSON.stringify(r.payload);
+          await updateJobPayload(tx, r.id, { [JOB_ENVELOPE_KEY]: cipher.seal(plain, at) });
+        });
         return { last: rows.at(-1)?.id, seen: rows.length, resealed: n };
       },
     },
@@ -146,20 +139,10 @@ export async function rekeyPass(db: Db, cipher: FieldCipher, opts: RekeyOptions 
       table: 'eligibility_batches',
       batch: async (tx, after) => {
         const rows = await batchesToReseal(tx, prefix, after as string | undefined, batchSize);
-        let n = 0;
-        for (const r of rows) {
-          if (verdict(cipher, cipher.kidOf(r.roster)) === 'skip') {
-            result.skipped++;
-            continue;
-          }
+        const n = await resealEach('eligibility_batches', rows, byId, (r) => r.roster, async (r) => {
           const at = { table: 'eligibility_batches', column: 'roster', id: r.id };
-          try {
-            await updateBatchRoster(tx, r.id, cipher.seal(cipher.open(r.roster, at), at));
-            n++;
-          } catch (e) {
-            fail('eligibility_batches', r.id, e);
-          }
-        }
+          await updateBatchRoster(tx, r.id, cipher.seal(cipher.open(r.roster, at), at));
+        });
         return { last: rows.at(-1)?.id, seen: rows.length, resealed: n };
       },
     },
@@ -167,21 +150,11 @@ export async function rekeyPass(db: Db, cipher: FieldCipher, opts: RekeyOptions 
       table: 'eligibility_batch_results',
       batch: async (tx, after) => {
         const rows = await batchResultsToReseal(tx, prefix, after as { batchId: string; line: number } | undefined, batchSize);
-        let n = 0;
-        for (const r of rows) {
-          const envelope = String(r.row[JOB_ENVELOPE_KEY] ?? '');
-          if (verdict(cipher, cipher.kidOf(envelope)) === 'skip') {
-            result.skipped++;
-            continue;
-          }
+        const envelopeOf = (r: (typeof rows)[number]) => String(r.row[JOB_ENVELOPE_KEY] ?? '');
+        const n = await resealEach('eligibility_batch_results', rows, (r) => `${r.batchId}:${r.line}`, envelopeOf, async (r) => {
           const at = batchResultAddress(r.batchId, r.line);
-          try {
-            await updateBatchResultRow(tx, r.batchId, r.line, { [JOB_ENVELOPE_KEY]: cipher.seal(cipher.open(envelope, at), at) });
-            n++;
-          } catch (e) {
-            fail('eligibility_batch_results', `${r.batchId}:${r.line}`, e);
-          }
-        }
+          await updateBatchResultRow(tx, r.batchId, r.line, { [JOB_ENVELOPE_KEY]: cipher.seal(cipher.open(envelopeOf(r), at), at) });
+        });
         const last = rows.at(-1);
         return { last: last && { batchId: last.batchId, line: last.line }, seen: rows.length, resealed: n };
       },
@@ -190,21 +163,11 @@ export async function rekeyPass(db: Db, cipher: FieldCipher, opts: RekeyOptions 
       table: 'subscriptions',
       batch: async (tx, after) => {
         const rows = await subscriptionsToReseal(tx, prefix, after as string | undefined, batchSize);
-        let n = 0;
-        for (const r of rows) {
-          if (r.channelHeaders && verdict(cipher, cipher.kidOf(r.channelHeaders)) === 'skip') {
-            result.skipped++;
-            continue;
-          }
-          try {
-            // Legacy rows keep their header lines in the clear resource: they move to channel_headers here.
-            const { resource, header } = r.channelHeaders ? { resource: r.resource, header: openHeaders(cipher, r.id, r.channelHeaders) } : splitHeaders(r.resource);
-            await updateSubscriptionSealed(tx, r.id, { resource, channelHeaders: sealHeaders(cipher, r.id, header) });
-            n++;
-          } catch (e) {
-            fail('subscriptions', r.id, e);
-          }
-        }
+        const n = await resealEach('subscriptions', rows, byId, (r) => r.channelHeaders, async (r) => {
+          // Legacy rows keep their header lines in the clear resource: they move to channel_headers here.
+          const { resource, header } = r.channelHeaders ? { resource: r.resource, header: openHeaders(cipher, r.id, r.channelHeaders) } : splitHeaders(r.resource);
+          await updateSubscriptionSealed(tx, r.id, { resource, channelHeaders: sealHeaders(cipher, r.id, header) });
+        });
         return { last: rows.at(-1)?.id, seen: rows.length, resealed: n };
       },
     },
@@ -212,22 +175,12 @@ export async function rekeyPass(db: Db, cipher: FieldCipher, opts: RekeyOptions 
       table: 'staff_users',
       batch: async (tx, after) => {
         const rows = await staffSecretsToReseal(tx, prefix, after as string | undefined, batchSize);
-        let n = 0;
-        for (const r of rows) {
+        // A `plain:` secret is not an envelope: resealed, never skipped.
+        const n = await resealEach('staff_users', rows, byId, (r) => r.mfaSecret, async (r) => {
           const stored = r.mfaSecret!;
-          const plain = stored.startsWith(MFA_PLAIN);
-          if (!plain && verdict(cipher, cipher.kidOf(stored)) === 'skip') {
-            result.skipped++;
-            continue;
-          }
           const at = mfaSecretAddress(r.id);
-          try {
-            await updateStaffSecret(tx, r.id, cipher.seal(plain ? stored.slice(MFA_PLAIN.length) : cipher.open(stored, at), at));
-            n++;
-          } catch (e) {
-            fail('staff_users', r.id, e);
-          }
-        }
+          await updateStaffSecret(tx, r.id, cipher.seal(stored.startsWith(MFA_PLAIN) ? stored.slice(MFA_PLAIN.length) : cipher.open(stored, at), at));
+        });
         return { last: rows.at(-1)?.id, seen: rows.length, resealed: n };
       },
     },
