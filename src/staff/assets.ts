@@ -52,7 +52,7 @@ td a, tbody th a { display:inline-block; min-height:24px; padding: 2px 0; }
 .views a.current { background:var(--accent); border-color:var(--accent); color:#fff; }
 .meta { color: var(--muted); } .legend { margin-left: 16px; }
 .badge { display:inline-block; padding:1px 8px; border-radius:10px; background:#e8edf2; font-size:13px; white-space:nowrap; }
-.s-certified, .s-partially_certified, .s-modified { background:#daf1e1; color:var(--green); }
+.s-certified, .s-partially_certified, .s-modified, .s-not_required { background:#daf1e1; color:var(--green); }
 .s-denied, .s-rejected, .s-error, .s-returned { background:#fbe1df; color:var(--red); }
 .s-pended, .s-review { background:#fff1cc; color:var(--amber); }
 .tag { display:inline-block; margin:2px 6px 0 0; font-size:12px; color:var(--muted); border:1px solid var(--line); border-radius:3px; padding:0 4px; }

@@ -6,7 +6,8 @@
  *
  * Percentages are of the requests that got a determination in the period's cohort (approved +
  * denied); pending, rejected (AAA), cancelled and errored requests are counted but are not
- * determinations. Approved/denied describe the payer's determination; "approved after appeal"
+ * determinations, nor are requests that needed no prior authorization (HCR01 NA, `notRequired`,
+ * counted apart). Approved/denied describe the payer's determination; "approved after appeal"
  * are determinations later reversed on appeal (summary.appealOutcome = 'approved').
  */
 import { stringify } from 'csv-stringify/sync';
@@ -19,6 +20,8 @@ export interface MetricGroup {
   decided: number;
   approved: number;
   denied: number;
+  /** Needed no prior authorization (HCR01 NA): counted in `requests`, never a determination. */
+  notRequired: number;
   appealed: number;
   approvedAfterAppeal: number;
   extended: number;
@@ -71,13 +74,14 @@ export function decisionTime(minutesValue: number | null): string {
 }
 
 export function groupOf(r: MetricsRow | undefined): MetricGroup {
-  const x = r ?? { requests: 0, approved: 0, denied: 0, appealed: 0, approvedAfterAppeal: 0, extended: 0, approvedAfterExtension: 0, avgSeconds: null, medianSeconds: null };
+  const x = r ?? { requests: 0, approved: 0, denied: 0, notRequired: 0, appealed: 0, approvedAfterAppeal: 0, extended: 0, approvedAfterExtension: 0, avgSeconds: null, medianSeconds: null };
   const decided = x.approved + x.denied;
   return {
     requests: x.requests,
     decided,
     approved: x.approved,
     denied: x.denied,
+    notRequired: x.notRequired,
     appealed: x.appealed,
     approvedAfterAppeal: x.approvedAfterAppeal,
     extended: x.extended,
@@ -141,6 +145,8 @@ const CSV_COLUMNS = [
   'payer_id', 'urgency', 'period_from', 'period_to', 'requests', 'decided', 'approved', 'denied', 'appealed', 'approved_after_appeal',
   'extended', 'approved_after_extension', 'percent_approved', 'percent_denied', 'percent_approved_after_appeal',
   'percent_approved_after_extension', 'average_decision_hours', 'median_decision_hours', 'average_decision_minutes', 'median_decision_minutes',
+  // Added after the first release: new columns go at the end.
+  'not_required',
 ];
 
 /** One row per payer and urgency (standard, expedited, all), then the all-payers rows. */
@@ -152,7 +158,7 @@ export function reportCsv(r: MetricsReport): string {
       rows.push([
         p.payerId, urgency, r.from, r.to, g.requests, g.decided, g.approved, g.denied, g.appealed, g.approvedAfterAppeal, g.extended,
         g.approvedAfterExtension, g.percentApproved, g.percentDenied, g.percentApprovedAfterAppeal, g.percentApprovedAfterExtension,
-        g.averageDecisionHours, g.medianDecisionHours, g.averageDecisionMinutes, g.medianDecisionMinutes,
+        g.averageDecisionHours, g.medianDecisionHours, g.averageDecisionMinutes, g.medianDecisionMinutes, g.notRequired,
       ]);
     }
   }

@@ -38,6 +38,8 @@ export interface Story {
   reason: string;
 }
 
+/** The rules answered NA because the provider is gold-carded (for at least one line). */
+const goldCarded = (f: StoryFacts) => (f.summary.rules as { outcome?: unknown } | undefined)?.outcome === 'gold-carded';
 /** Pended by the gateway itself (the payer has not answered), not by the payer's A4. */
 const byGateway = (f: StoryFacts) => !f.payerAnswered && (!f.last || f.last.actor === 'system');
 const byStaff = (last: StoryFacts['last']) => Boolean(last?.actor.startsWith('staff:'));
@@ -53,6 +55,8 @@ export function storyOf(f: StoryFacts): Story {
   const payer = f.payerName;
   const reason = f.reasons.join('; ') || f.errors.join('; ');
   const overdue = f.deadlineMs !== null && f.deadlineMs < 0;
+  const answered = f.kind === 'eligibility' ? eligibilityAnswer(f, reason) : undefined;
+  if (answered) return answered;
   switch (f.status) {
     case 'received':
       return { happened: 'Received from the provider; the payer rules are being applied.', next: 'Nothing to do: it moves on within seconds.', reason: '' };
@@ -95,6 +99,14 @@ export function storyOf(f: StoryFacts): Story {
     }
     case 'certified':
       return { happened: `${payer} approved it in full (HCR01 A1).`, next: 'Nothing more to do: use the authorization number.', reason };
+    case 'not_required':
+      return f.payerAnswered
+        ? { happened: `${payer} answered that no prior authorization is needed (HCR01 NA).`, next: 'Nothing more to do: the service can go ahead without an authorization number.', reason }
+        : {
+            happened: `No prior authorization is needed: ${goldCarded(f) ? `the provider is gold-carded with ${payer} for it` : `${payer}'s rules exempt it`} (HCR01 NA), so nothing was sent to ${payer}.`,
+            next: 'Nothing more to do: the service can go ahead without an authorization number.',
+            reason: '',
+          };
     case 'partially_certified':
       return { happened: `${payer} approved part of it (HCR01 A2${reason ? `; ${reason}` : ''}).`, next: 'Check the approved lines; for what was not approved, file a reconsideration or appeal with the payer and record it here.', reason };
     case 'modified':
@@ -125,6 +137,36 @@ export function storyOf(f: StoryFacts): Story {
     }
     default:
       return { happened: `In state ${f.status}.`, next: '', reason };
+  }
+}
+
+/**
+ * An eligibility check's answer in its own words: the request states `certified`, `denied` and
+ * `rejected` mean coverage active, inactive, or the inquiry refused (a 271 carries no review
+ * decision, authorization or appeal). `summary.coverage` says which; undefined before an answer.
+ */
+function eligibilityAnswer(f: StoryFacts, reason: string): Story | undefined {
+  const payer = f.payerName;
+  const coverage = typeof f.summary.coverage === 'string' ? f.summary.coverage : undefined;
+  switch (f.status) {
+    case 'certified':
+      return coverage === 'unknown'
+        ? { happened: `${payer} answered the eligibility check without saying whether the coverage is active (271).`, next: `Read the benefits in the answer, or ${call(f)} to confirm the coverage.`, reason }
+        : { happened: `${payer} says the coverage is active (271).`, next: 'Nothing more to do: the member is covered for the date asked about.', reason };
+    case 'denied':
+      return {
+        happened: `${payer} says the coverage is not active (271${reason ? `: ${reason}` : ''}).`,
+        next: "Check the member's insurance with the patient (another plan, a new member id), then check again.",
+        reason,
+      };
+    case 'rejected':
+      return {
+        happened: `${payer} could not answer the eligibility check (rejected${f.errors.length ? `: ${f.errors.join('; ')}` : ''}).`,
+        next: 'Fix what the payer names (member id, name, birth date) and check again.',
+        reason: f.errors.join('; '),
+      };
+    default:
+      return undefined;
   }
 }
 

@@ -22,7 +22,9 @@ describe('request state machine', () => {
     expect(TRANSITIONS.cancelled).toEqual([]);
     expect(() => assertTransition('cancelled', 'certified')).toThrow(/cancelled cannot move to certified/);
     expect(() => assertTransition('received', 'denied')).toThrow();
-    expect(canTransition('received', 'certified')).toBe(true); // no authorization required: answered locally
+    // No authorization required: answered locally, and not as an approval.
+    expect(canTransition('received', 'not_required')).toBe(true);
+    expect(canTransition('received', 'certified')).toBe(false);
   });
   it('holds a request in review until staff approve (queued), return it, or it is withdrawn; a payer answer cannot skip it', () => {
     expect(TRANSITIONS.review).toEqual(['queued', 'returned', 'cancelled']);
@@ -48,6 +50,13 @@ describe('request state machine', () => {
     expect(stateFromReviewActions(['A2'])).toBe('partially_certified');
     expect(stateFromReviewActions(['A6', 'A1'])).toBe('modified');
     expect(stateFromReviewActions(['C'])).toBe('cancelled');
+    // NA lines need no authorization: they decide only when no line needs one.
+    expect(stateFromReviewActions(['NA', 'NA'])).toBe('not_required');
+    expect(stateFromReviewActions(['NA', 'A1'])).toBe('certified');
+    expect(stateFromReviewActions(['NA', 'A3'])).toBe('denied');
+    expect(stateFromReviewActions(['NA', 'A4'])).toBe('pended');
+    expect(stateFromReviewActions(['NA', 'C'])).toBe('not_required');
+    expect(isFinal('not_required')).toBe(true);
     expect(isAnswered('pended')).toBe(true);
     expect(isAnswered('sent')).toBe(false);
   });

@@ -23,10 +23,16 @@ export const STATES = [
   'cancelled',
   'returned',
   'error',
+  'not_required',
 ] as const;
 export type RequestState = (typeof STATES)[number];
 
-const DECIDED = ['certified', 'partially_certified', 'modified', 'denied', 'rejected', 'cancelled'] as const;
+/**
+ * `not_required`: no prior authorization is needed (HCR01 NA on every line): the payer's rules
+ * exempt it and the gateway answered itself, or the payer said so. Settled, but not a payer's
+ * determination: it is neither an approval nor a denial (the CMS metrics leave it out).
+ */
+const DECIDED = ['certified', 'partially_certified', 'modified', 'denied', 'rejected', 'cancelled', 'not_required'] as const;
 /** What a payer's answer (or a failed delivery) can move a request to. */
 const ANSWERS: RequestState[] = ['pended', ...DECIDED, 'error'];
 /** States in which nothing more is owed to anyone: the payer decided, or staff returned the request. */
@@ -34,10 +40,11 @@ export const SETTLED_STATES: readonly RequestState[] = [...DECIDED, 'returned'];
 
 /** from → the states it may move to. An update re-queues a request; a cancel is certification type 3. */
 export const TRANSITIONS: Record<RequestState, readonly RequestState[]> = {
-  // received → certified: the payer's rules say no authorization is needed (NA), nothing is sent;
+  // received → not_required: the payer's rules say no authorization is needed, or the provider is
+  // gold-carded for every line (NA): nothing is sent;
   // received → cancelled: a cancel of a request the payer never had is confirmed here;
   // received → review: held for staff review before anything is sent.
-  received: ['review', 'queued', 'certified', 'rejected', 'error', 'cancelled'],
+  received: ['review', 'queued', 'not_required', 'rejected', 'error', 'cancelled'],
   // review → queued: approved and sent; → returned: back to the provider; → cancelled: withdrawn
   // (a cancel of a held request is confirmed here: the payer never had it).
   review: ['queued', 'returned', 'cancelled'],
@@ -48,6 +55,7 @@ export const TRANSITIONS: Record<RequestState, readonly RequestState[]> = {
   certified: ['queued', 'cancelled'],
   partially_certified: ['queued', 'cancelled'],
   modified: ['queued', 'cancelled'],
+  not_required: ['queued', 'cancelled'],
   denied: ['queued'],
   rejected: ['queued'],
   cancelled: [],
@@ -96,18 +104,22 @@ export const REVIEW_ACTION_STATE: Record<string, RequestState> = {
   A6: 'modified',
   C: 'cancelled',
   CT: 'pended',
-  NA: 'certified',
+  NA: 'not_required',
 };
 
 /**
  * The request's state from its lines' review actions: any pended line keeps it pended; all
  * certified → certified; all denied → denied; a mix → partially certified (A6 alone → modified);
- * cancelled lines count only when every line is cancelled.
+ * cancelled lines count only when every line is cancelled, and lines needing no authorization (NA)
+ * only when no line needs one.
  */
 export function stateFromReviewActions(codes: string[]): RequestState {
-  const all = codes.map((c) => REVIEW_ACTION_STATE[c] ?? 'pended');
-  // Cancelled lines are no longer asked for: the rest decide, unless every line is cancelled.
-  const states = all.some((s) => s !== 'cancelled') ? all.filter((s) => s !== 'cancelled') : all;
+  let states = codes.map((c) => REVIEW_ACTION_STATE[c] ?? 'pended');
+  // Lines no longer asked for (cancelled), then lines that need no authorization: the rest decide,
+  // unless every line is such a line.
+  for (const aside of ['cancelled', 'not_required'] as const) {
+    if (states.some((s) => s !== aside)) states = states.filter((s) => s !== aside);
+  }
   if (states.length === 0) return 'pended';
   if (states.includes('pended')) return 'pended';
   const uniq = new Set(states);

@@ -58,6 +58,8 @@ describe('payer rules in $submit', () => {
     expect((await sim()).decided).toBe(before);
     expect(await latestMessage(gw.database.db, cr.id, 'x12-278-request')).toBeUndefined();
     expect(((await row(cr.id)).summary as any).rules.outcome).toBe('not-required');
+    // Settled without a determination: not an approval (the worklist and the CMS metrics tell them apart).
+    expect((await row(cr.id)).status).toBe('not_required');
   });
 
   it('lets a gold-carded provider skip the payer', async () => {
@@ -66,6 +68,7 @@ describe('payer rules in $submit', () => {
     expect(reviewCodes(cr)).toContain('NA');
     expect((await sim()).decided).toBe(before);
     expect(((await row(cr.id)).summary as any).rules.outcome).toBe('gold-carded');
+    expect((await row(cr.id)).status).toBe('not_required');
   });
 
   it('sets the deadline by the stricter state timeframe (IL: 5 days standard instead of 7)', async () => {

@@ -181,6 +181,8 @@ export interface SeedStep {
   to: RequestState;
   /** Hours after submission. */
   at: number;
+  /** The answer's review action (HCR01), recorded as an answer does: transition detail and summary. */
+  decision?: string;
 }
 
 export interface SeedRequest {
@@ -236,7 +238,8 @@ export async function seedRequest(db: Db, r: SeedRequest): Promise<string> {
       if (last === 'queued' && step.to !== 'sent' && step.to !== 'rejected' && step.to !== 'error' && step.to !== 'cancelled') {
         await db.transaction((tx) => transition(tx, row.id, 'sent', { actor: 'system' }));
       }
-      await db.transaction((tx) => transition(tx, row.id, step.to, { actor: 'payer:test' }));
+      const decision = step.decision ? { detail: { decision: step.decision }, summary: { decision: step.decision } } : {};
+      await db.transaction((tx) => transition(tx, row.id, step.to, { actor: 'payer:test', ...decision }));
       last = step.to;
     } finally {
       vi.useRealTimers();

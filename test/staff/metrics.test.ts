@@ -14,10 +14,16 @@
  *  9  pay-one  expedited  A    modified @6
  * 10  pay-two  standard   B    certified @10
  * 11  pay-two  standard   B    partially_certified @20                   extended
+ * 12  pay-two  standard   B    not_required @0.5 (the payer's NA)          not a determination
+ * 13  pay-two  standard   B    certified @3 with decision NA (an earlier release's NA), moved by
+ *                              migration 0015 to not_required              not a determination
  *  -  outside the period (2025-12-31, 2026-02-01) and an eligibility request: not counted
  */
+import { readFileSync } from 'node:fs';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'csv-parse/sync';
+import { requestById } from '../../src/db/queries/requests.ts';
 import { recordAppeal, recordExtension, type StaffPrincipal } from '../../src/staff/index.ts';
 import { staffDeps } from '../../src/staff/index.ts';
 import { decisionTime } from '../../src/staff/metrics.ts';
@@ -25,6 +31,8 @@ import type { TestApp } from '../helpers/app.ts';
 import { addStaff, Client, seedOrgs, seedRequest, staffTestApp } from './helpers.ts';
 
 let t: TestApp;
+let legacyNa: string;
+let legacyStatus: string;
 const admin: StaffPrincipal = { userId: 'x', username: 'metrics-admin', role: 'admin', orgId: null, csrf: '', tokenHash: '' };
 
 beforeAll(async () => {
@@ -47,6 +55,10 @@ beforeAll(async () => {
   const B = { orgId: 'org-b', payerId: 'pay-two' };
   await id({ ...B, submitted: '2026-01-14T00:00:00Z', steps: [{ to: 'certified', at: 10 }] });
   const r11 = await id({ ...B, submitted: '2026-01-15T00:00:00Z', steps: [{ to: 'partially_certified', at: 20 }] });
+  await id({ ...B, submitted: '2026-01-16T00:00:00Z', steps: [{ to: 'not_required', at: 0.5, decision: 'NA' }] });
+  legacyNa = await id({ ...B, submitted: '2026-01-17T00:00:00Z', steps: [{ to: 'certified', at: 3, decision: 'NA' }] });
+  legacyStatus = (await requestById(db, legacyNa))!.status;
+  await db.execute(sql.raw(readFileSync(new URL('../../migrations/0015_not_required.sql', import.meta.url), 'utf8')));
   await id({ ...A, submitted: '2025-12-31T23:00:00Z', steps: [{ to: 'certified', at: 2 }] });
   await id({ ...A, submitted: '2026-02-01T00:00:00Z', steps: [{ to: 'denied', at: 2 }] });
   await id({ ...A, kind: 'eligibility', submitted: '2026-01-20T00:00:00Z', steps: [{ to: 'sent', at: 0 }] });
@@ -57,11 +69,12 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const group = (requests: number, approved: number, denied: number, appealed: number, afterAppeal: number, extended: number, afterExt: number, pcts: (number | null)[], avg: number | null, median: number | null, avgMinutes = avg === null ? null : avg * 60) => ({
+const group = (requests: number, approved: number, denied: number, appealed: number, afterAppeal: number, extended: number, afterExt: number, pcts: (number | null)[], avg: number | null, median: number | null, avgMinutes = avg === null ? null : avg * 60, notRequired = 0) => ({
   requests,
   decided: approved + denied,
   approved,
   denied,
+  notRequired,
   appealed,
   approvedAfterAppeal: afterAppeal,
   extended,
@@ -88,17 +101,18 @@ const PAY_ONE = {
 };
 const PAY_TWO = {
   payerId: 'pay-two',
-  standard: group(2, 2, 0, 0, 0, 1, 1, [100, 0, 0, 50], 15, 15),
+  // #12 and #13 needed no authorization: counted, not decided, not timed.
+  standard: group(4, 2, 0, 0, 0, 1, 1, [100, 0, 0, 50], 15, 15, 900, 2),
   expedited: EMPTY,
-  all: group(2, 2, 0, 0, 0, 1, 1, [100, 0, 0, 50], 15, 15),
+  all: group(4, 2, 0, 0, 0, 1, 1, [100, 0, 0, 50], 15, 15, 900, 2),
 };
 const TOTAL = {
   payerId: 'all',
   // 10, 20, 24, 30, 48, 96 → 228 / 6 = 38, median (24 + 30) / 2 = 27
-  standard: group(8, 4, 2, 2, 1, 2, 2, [66.7, 33.3, 16.7, 33.3], 38, 27),
+  standard: group(10, 4, 2, 2, 1, 2, 2, [66.7, 33.3, 16.7, 33.3], 38, 27, 2280, 2),
   expedited: PAY_ONE.expedited,
   // 6, 10, 12, 20, 24, 30, 36, 48, 96 → 282 / 9 = 31.3 h (1880 minutes), median 24
-  all: group(11, 6, 3, 2, 1, 3, 2, [66.7, 33.3, 11.1, 22.2], 31.3, 24, 1880),
+  all: group(13, 6, 3, 2, 1, 3, 2, [66.7, 33.3, 11.1, 22.2], 31.3, 24, 1880, 2),
 };
 
 describe('GET /api/metrics/cms (CMS-0057-F)', () => {
@@ -113,6 +127,14 @@ describe('GET /api/metrics/cms (CMS-0057-F)', () => {
     expect(body.total).toEqual(TOTAL);
   });
 
+  it('does not count a request that needed no authorization (HCR01 NA) as approved, nor time it; an earlier release\'s NA "certified" is moved by migration 0015', async () => {
+    expect(legacyStatus, 'as an earlier release stored it').toBe('certified');
+    expect((await requestById(t.deps.db, legacyNa))!.status).toBe('not_required');
+    const c = await new Client(t).loggedIn('boss');
+    const body = await (await c.get('/api/metrics/cms?from=2026-01-16&to=2026-01-17')).json();
+    expect(body.total.all).toMatchObject({ requests: 2, decided: 0, approved: 0, notRequired: 2, percentApproved: null, averageDecisionHours: null });
+  });
+
   it('exports the same numbers as CSV', async () => {
     const c = await new Client(t).loggedIn('boss');
     const res = await c.get('/api/metrics/cms?from=2026-01-01&to=2026-01-31&format=csv');
@@ -123,6 +145,8 @@ describe('GET /api/metrics/cms (CMS-0057-F)', () => {
     expect(std).toMatchObject({ requests: '6', decided: '4', approved_after_appeal: '1', approved_after_extension: '1', percent_approved: '50', average_decision_hours: '49.5', median_decision_hours: '39' });
     const exp = rows.find((r) => r.payer_id === 'pay-two' && r.urgency === 'expedited')!;
     expect(exp).toMatchObject({ requests: '0', percent_approved: '', median_decision_hours: '' });
+    expect(rows.find((r) => r.payer_id === 'pay-two' && r.urgency === 'standard')).toMatchObject({ requests: '4', decided: '2', approved: '2', not_required: '2' });
+    expect(Object.keys(rows[0]!).at(-1), 'a column added later goes last').toBe('not_required');
   });
 
   it('counts only the organization of a scoped user', async () => {

@@ -58,6 +58,33 @@ describe('request story', () => {
     expect(overdue.next).toMatch(/overdue: call Demo Health Plan/);
   });
 
+  it('no authorization needed (NA) is not an approval: the rules\' own answer, a gold card, or the payer\'s', () => {
+    const rules = storyOf(facts({ status: 'not_required', last: { actor: 'system', to: 'not_required', detail: { decision: 'NA' } } }));
+    expect(rules.happened).toBe("No prior authorization is needed: Demo Health Plan's rules exempt it (HCR01 NA), so nothing was sent to Demo Health Plan.");
+    expect(rules.happened).not.toMatch(/approved|A1/);
+    expect(rules.next).not.toMatch(/use the authorization number/);
+    expect(storyOf(facts({ status: 'not_required', summary: { rules: { outcome: 'gold-carded' } } })).happened).toMatch(/the provider is gold-carded with Demo Health Plan for it \(HCR01 NA\)/);
+    expect(storyOf(facts({ status: 'not_required', payerAnswered: true })).happened).toBe('Demo Health Plan answered that no prior authorization is needed (HCR01 NA).');
+    expect(actionsFor(staff('staff'), 'not_required', 'prior-auth')).toEqual([]);
+  });
+
+  it('an eligibility check is told as coverage, never as an authorization, a denial to appeal or a review', () => {
+    const el = (status: string, over: Partial<StoryFacts> = {}) => storyOf(facts({ kind: 'eligibility', status, payerAnswered: true, ...over }));
+    const active = el('certified', { summary: { coverage: 'active' } });
+    expect(active.happened).toBe('Demo Health Plan says the coverage is active (271).');
+    const inactive = el('denied', { summary: { coverage: 'inactive' }, reasons: ['6 Inactive'] });
+    expect(inactive.happened).toBe('Demo Health Plan says the coverage is not active (271: 6 Inactive).');
+    const unknown = el('certified', { summary: { coverage: 'unknown' } });
+    expect(unknown.happened).toMatch(/without saying whether the coverage is active/);
+    const refused = el('rejected', { errors: ['72 Invalid/missing subscriber/insured ID'] });
+    expect(refused.happened).toBe('Demo Health Plan could not answer the eligibility check (rejected: 72 Invalid/missing subscriber/insured ID).');
+    for (const s of [active, inactive, unknown, refused]) {
+      expect(`${s.happened} ${s.next}`).not.toMatch(/HCR|authorization number|appeal|peer-to-peer|approved|denied it/);
+    }
+    // Before the answer, the shared states' sentences apply (queued, sent, error).
+    expect(el('queued').happened).toBe('Queued for Demo Health Plan.');
+  });
+
   it('a rejection is not a denial: nothing to appeal', () => {
     const s = storyOf(facts({ status: 'rejected', errors: ['72 Invalid/missing subscriber/insured ID'] }));
     expect(s.happened).toMatch(/could not process it .*this is not a denial/);

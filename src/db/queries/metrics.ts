@@ -6,7 +6,10 @@
  * - a request counts in the period when it was submitted (`requests.created_at`) in [from, to);
  * - decision time = first audit event moving the request into a decided state minus submission;
  * - appeal: `summary.appeal = true`, won when `summary.appealOutcome = 'approved'`;
- * - extension: `summary.extended = true` (the payer took the extended review timeframe).
+ * - extension: `summary.extended = true` (the payer took the extended review timeframe);
+ * - no authorization needed (`not_required`, HCR01 NA on every line): counted apart, never a
+ *   determination; a transition recorded with decision NA (before that state existed such requests
+ *   moved to `certified`) gives no decision time.
  */
 import { sql } from 'drizzle-orm';
 import { rows as rowsOf, type Db } from '../client.ts';
@@ -23,6 +26,8 @@ export interface MetricsRow {
   requests: number;
   approved: number;
   denied: number;
+  /** Requests that needed no prior authorization (NA): not determinations. */
+  notRequired: number;
   appealed: number;
   approvedAfterAppeal: number;
   extended: number;
@@ -42,7 +47,8 @@ export async function cmsMetricRows(db: Db, q: { from: Date; to: Date; scope: st
       select req.id, req.payer_id, coalesce(req.urgency, 'standard') as urgency, req.status, req.summary, req.created_at,
              (select min(a.at) from audit_events a
                where a.entity_type = 'request' and a.entity_id = req.id::text and a.action = 'request.transition'
-                 and a.detail->>'to' in (${list(DECISION_STATES)})) as decided_at
+                 and a.detail->>'to' in (${list(DECISION_STATES)})
+                 and coalesce(a.detail->>'decision', '') <> 'NA') as decided_at
         from requests req
        where req.kind = 'prior-auth'
          and req.created_at >= ${q.from.toISOString()}::timestamptz and req.created_at < ${q.to.toISOString()}::timestamptz
@@ -52,6 +58,7 @@ export async function cmsMetricRows(db: Db, q: { from: Date; to: Date; scope: st
            count(*)::int as requests,
            (count(*) filter (where ${approved}))::int as approved,
            (count(*) filter (where r.status = 'denied'))::int as denied,
+           (count(*) filter (where r.status = 'not_required'))::int as not_required,
            (count(*) filter (where r.summary->>'appeal' = 'true'))::int as appealed,
            (count(*) filter (where r.summary->>'appeal' = 'true' and r.summary->>'appealOutcome' = 'approved'))::int as approved_after_appeal,
            (count(*) filter (where r.summary->>'extended' = 'true'))::int as extended,
@@ -70,6 +77,7 @@ export async function cmsMetricRows(db: Db, q: { from: Date; to: Date; scope: st
     requests: Number(r.requests),
     approved: Number(r.approved),
     denied: Number(r.denied),
+    notRequired: Number(r.not_required),
     appealed: Number(r.appealed),
     approvedAfterAppeal: Number(r.approved_after_appeal),
     extended: Number(r.extended),

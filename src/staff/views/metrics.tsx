@@ -23,6 +23,7 @@ function Row(p: { payer: string; urgency: string; g: MetricGroup }) {
       <td data-label="Urgency">{p.urgency}</td>
       <td data-label="Requests">{g.requests}</td>
       <td data-label="Decided">{g.decided}</td>
+      <td data-label="No authorization needed">{g.notRequired}</td>
       <td data-label="Approved">{share(g.approved, g.percentApproved)}</td>
       <td data-label="Denied">{share(g.denied, g.percentDenied)}</td>
       <td data-label="Approved after appeal">{share(g.approvedAfterAppeal, g.percentApprovedAfterAppeal)}</td>
@@ -51,7 +52,7 @@ export function metricsPage(p: { staff: StaffPrincipal; report: MetricsReport; q
       </form>
       <p class="meta">
         Requests submitted {r.from.slice(0, 10)} to {p.query.to} · {r.scope}. Percentages are of the requests with a determination (approved +
-        denied).
+        denied); requests that needed no authorization (HCR01 NA) are not determinations.
       </p>
       <div class="charts">
         <BarChart id="chart-shares" title="Share of determinations, by payer and urgency" series={PERCENT_SERIES} groups={groups} max={100} format={(v) => `${v}%`} />
@@ -76,6 +77,7 @@ export function metricsPage(p: { staff: StaffPrincipal; report: MetricsReport; q
               <th scope="col">Urgency</th>
               <th scope="col">Requests</th>
               <th scope="col">Decided</th>
+              <th scope="col">No authorization needed</th>
               <th scope="col">Approved</th>
               <th scope="col">Denied</th>
               <th scope="col">Approved after appeal</th>

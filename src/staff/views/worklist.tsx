@@ -25,7 +25,7 @@ const COLUMNS: { label: string; sort?: WorklistParams['sort'] }[] = [
 /** The direction a column sorts in on its first click: deadlines soonest first, submissions newest first. */
 export const FIRST_DIRECTION: Record<WorklistParams['sort'], 'asc' | 'desc'> = { deadline: 'asc', submitted: 'desc', status: 'asc', payer: 'asc', updated: 'desc' };
 
-const STATUS_WORDS: Record<string, string> = { review: 'held for review', partially_certified: 'partly certified' };
+const STATUS_WORDS: Record<string, string> = { review: 'held for review', partially_certified: 'partly certified', not_required: 'no authorization needed' };
 export const statusLabel = (s: string) => STATUS_WORDS[s] ?? s.replace(/_/g, ' ');
 
 export function StatusBadge(p: { status: string }) {
