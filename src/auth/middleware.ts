@@ -18,7 +18,11 @@ export interface KeyRingHolder {
   refresh(): Promise<KeyRing>;
 }
 
+/** RFC 6750 §3: no token sent → the challenge alone; a token refused → `invalid_token`. */
 const BEARER = { 'WWW-Authenticate': 'Bearer realm="priorgate"' };
+const invalidToken = (why: string) => ({ 'WWW-Authenticate': `Bearer realm="priorgate", error="invalid_token", error_description="${why}"` });
+/** RFC 6750 §3.1: a valid token without the scope the request needs (403). */
+const insufficientScope = (scope: string) => ({ 'WWW-Authenticate': `Bearer realm="priorgate", error="insufficient_scope", scope="${scope}"` });
 
 /**
  * A token whose signature was checked once: what it says, and what must still hold for it to be
@@ -60,11 +64,11 @@ export async function verifyAccessToken(keys: KeyRingHolder, token: string, issu
     if (keyLocatingHeader(header)) throw new Error('key-locating header');
     kid = header.kid;
   } catch {
-    throw new AppError('unauthorized', 'access token is malformed', undefined, BEARER);
+    throw new AppError('unauthorized', 'access token is malformed', undefined, invalidToken('access token is malformed'));
   }
   let key = kid ? keys.current().verifiers.get(kid) : undefined;
   if (!key && kid) key = (await keys.refresh()).verifiers.get(kid);
-  if (!key || !kid) throw new AppError('unauthorized', 'access token was not issued by this gateway', undefined, BEARER);
+  if (!key || !kid) throw new AppError('unauthorized', 'access token was not issued by this gateway', undefined, invalidToken('access token was not issued by this gateway'));
   let claims: AccessClaims;
   let payload: Awaited<ReturnType<typeof jwtVerify>>['payload'];
   try {
@@ -74,7 +78,7 @@ export async function verifyAccessToken(keys: KeyRingHolder, token: string, issu
     // Frozen: the same object answers every later request with this token.
     claims = Object.freeze({ clientId: payload.sub, orgId: payload.org, scopes: Object.freeze(String(payload.scope ?? '').split(' ').filter(Boolean)) as string[], issuedAt: payload.iat, ...(typeof payload.iat_ms === 'number' ? { issuedAtMs: payload.iat_ms } : {}) });
   } catch {
-    throw new AppError('unauthorized', 'access token is invalid or expired', undefined, BEARER);
+    throw new AppError('unauthorized', 'access token is invalid or expired', undefined, invalidToken('access token is invalid or expired'));
   }
   // Only a token that expires is kept (ours always do): one without exp would be trusted forever.
   if (typeof payload.exp === 'number') cache.set(token, { claims, kid, issuer, exp: payload.exp, ...(typeof payload.nbf === 'number' ? { nbf: payload.nbf } : {}) });
@@ -91,7 +95,7 @@ export function requireAuth(keys: KeyRingHolder, issuerOf: (url: string) => stri
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m) throw new AppError('unauthorized', 'a bearer access token is required', undefined, BEARER);
     const auth = await verifyAccessToken(keys, m[1]!, issuerOf(c.req.url));
-    if (stillAllowed && !(await stillAllowed(auth))) throw new AppError('unauthorized', 'the client of this access token is disabled', undefined, BEARER);
+    if (stillAllowed && !(await stillAllowed(auth))) throw new AppError('unauthorized', 'the client of this access token is disabled', undefined, invalidToken('the client of this access token is disabled'));
     c.set('auth', auth);
     c.set('log', c.var.log.child({ clientId: auth.clientId, orgId: auth.orgId }));
     await next();
@@ -104,7 +108,7 @@ export function requireScope(resource: string, perm: 'c' | 'r' | 'u' | 'd' | 's'
     const auth = c.var.auth;
     if (!auth) throw new AppError('unauthorized', 'a bearer access token is required', undefined, BEARER);
     if (!allows(auth.scopes, resource, perm)) {
-      throw new AppError('forbidden', `scope system/${resource}.${perm} is required`);
+      throw new AppError('forbidden', `scope system/${resource}.${perm} is required`, undefined, insufficientScope(`system/${resource}.${perm}`));
     }
     await next();
   };

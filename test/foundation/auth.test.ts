@@ -110,7 +110,8 @@ describe('access tokens on protected paths', () => {
   it('refuses a missing token with 401 and a WWW-Authenticate challenge', async () => {
     const p = await callProtected(undefined);
     expect(p.status).toBe(401);
-    expect(p.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    // RFC 6750 §3.1: no token was sent, so the challenge names no error.
+    expect(p.headers.get('www-authenticate')).toBe('Bearer realm="priorgate"');
     expect(JSON.parse(p.body).resourceType).toBe('OperationOutcome');
   });
 

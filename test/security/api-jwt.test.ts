@@ -219,7 +219,8 @@ describe('bearer access tokens on the FHIR API (spec-4: HRex security, SMART Bac
     it(`refuses ${what} with 401 and a Bearer challenge`, async () => {
       const r = await probe(await make());
       expect(r.status, r.body).toBe(401);
-      expect(r.challenge).toMatch(/^Bearer/);
+      // RFC 6750 §3.1: a token was sent and refused.
+      expect(r.challenge).toMatch(/^Bearer realm="priorgate", error="invalid_token", error_description="[^"]+"$/);
       expect(JSON.parse(r.body).resourceType).toBe('OperationOutcome');
     });
   }
@@ -241,6 +242,8 @@ describe('bearer access tokens on the FHIR API (spec-4: HRex security, SMART Bac
       const r = await probe(await accessToken(a, granted), path, method);
       expect(r.status, r.body).toBe(403);
       expect(JSON.parse(r.body).issue[0].diagnostics).toContain(needed);
+      // RFC 6750 §3.1: the scope the request needs, in the challenge.
+      expect(r.challenge).toBe(`Bearer realm="priorgate", error="insufficient_scope", scope="${needed}"`);
     });
   }
 });
