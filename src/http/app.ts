@@ -2,7 +2,7 @@
  * The HTTP app: `createApp(deps)` wires middleware, routes and the one error handler. Tests call
  * `app.request()` on it directly; `serve` puts it on a port.
  */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { OAuthError } from '../auth/index.ts';
@@ -76,11 +76,7 @@ export function createApp(deps: AppDeps, extra: RouteGroup[] = []): Hono<AppEnv>
   for (const group of extra) group(app, deps);
   fhirRoutes(app, deps);
 
-  app.notFound((c) => {
-    const path = new URL(c.req.url).pathname;
-    const body = outcomeOf('not-found', `no route for ${c.req.method} ${path.startsWith('/fhir') ? path : 'this path'}`);
-    return c.body(JSON.stringify(body), 404, { 'Content-Type': FHIR_JSON });
-  });
+  app.notFound(unmatched(app));
 
   // The one HTTP error handler: src/errors/map.ts decides status, OperationOutcome and headers.
   app.onError((err, c) => {
@@ -102,6 +98,44 @@ export function createApp(deps: AppDeps, extra: RouteGroup[] = []): Hono<AppEnv>
   });
 
   return app;
+}
+
+/**
+ * The answer to a request no route took: 405 with the methods the path takes (RFC 9110 §15.5.6,
+ * `Allow`) when it exists for other methods, else 404; an OperationOutcome either way.
+ */
+export function unmatched(app: Hono<AppEnv>): (c: Context<AppEnv>) => Response {
+  let allowedMethods: ((path: string) => string[]) | undefined;
+  return (c) => {
+    const path = new URL(c.req.url).pathname;
+    const allowed = (allowedMethods ??= methodsByPath(app))(path);
+    if (allowed.length) {
+      const body = outcomeOf('not-supported', `${c.req.method} is not supported here; this path takes ${allowed.join(', ')}`);
+      return c.body(JSON.stringify(body), 405, { 'Content-Type': FHIR_JSON, Allow: allowed.join(', ') });
+    }
+    const body = outcomeOf('not-found', path.startsWith('/fhir') ? `no FHIR route for ${c.req.method} ${path}` : 'no route for this path');
+    return c.body(JSON.stringify(body), 404, { 'Content-Type': FHIR_JSON });
+  };
+}
+
+/**
+ * The methods the app's routes take on a path (middleware, registered for every method, left
+ * out; GET implies HEAD), from the routes as registered: `:name` and `:name{re}` match one segment,
+ * `*` anything. Built once, when the first unmatched request comes (every route is in by then).
+ */
+function methodsByPath(app: Hono<AppEnv>): (path: string) => string[] {
+  const escape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const routes = app.routes
+    .filter((r) => r.method !== 'ALL')
+    .map((r) => ({
+      method: r.method,
+      re: new RegExp(`^${r.path.split('/').map((part) => (part === '*' ? '.*' : part.startsWith(':') ? '[^/]+' : escape(part))).join('/')}/?$`),
+    }));
+  return (path) => {
+    const methods = new Set(routes.filter((r) => r.re.test(path)).map((r) => r.method));
+    if (methods.has('GET')) methods.add('HEAD');
+    return [...methods].sort();
+  };
 }
 
 /**

@@ -66,6 +66,20 @@ describe('errors', () => {
     expect(oo.issue[0].code).toBe('not-found');
   });
 
+  it('answers a known path asked with another method 405 with the methods it takes (Allow), and an unknown path 404', async () => {
+    for (const [method, path, allow] of [['GET', '/auth/token', 'POST'], ['DELETE', '/healthz', 'GET, HEAD'], ['PUT', '/boom', 'GET, HEAD'], ['POST', '/.well-known/smart-configuration', 'GET, HEAD']] as const) {
+      const res = await get(path, { method });
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.headers.get('allow')).toBe(allow);
+      const oo = (await res.json()) as any;
+      expect(oo.issue[0]).toMatchObject({ severity: 'error', code: 'not-supported' });
+      expect(oo.issue[0].diagnostics).toBe(`${method} is not supported here; this path takes ${allow}`);
+    }
+    const unknown = await get('/auth/token/more');
+    expect(unknown.status).toBe(404);
+    expect(((await unknown.json()) as any).issue[0].diagnostics).toBe('no route for this path');
+  });
+
   it('refuses a body over the limit with 413 and an OperationOutcome', async () => {
     const res = await get('/auth/token', { method: 'POST', body: 'x'.repeat(4096), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(res.status).toBe(413);

@@ -237,6 +237,15 @@ describe('bearer access tokens on the FHIR API (spec-4: HRex security, SMART Bac
     ['system/Claim.c', 'POST', '/fhir/Subscription', 'system/Subscription.c'],
     ['system/Claim.c', 'DELETE', `/fhir/Subscription/${randomUUID()}`, 'system/Subscription.d'],
   ];
+  it('a known FHIR operation asked with another method is 405 with Allow, once the token is accepted', async () => {
+    const token = await accessToken(a);
+    for (const [method, path, allow] of [['GET', '/fhir/Claim/$submit', 'POST'], ['PATCH', `/fhir/Subscription/${randomUUID()}`, 'DELETE, GET, HEAD, PUT']] as const) {
+      const res = await t.app.request(`${ORIGIN}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+      expect(res.status, `${method} ${path}`).toBe(405);
+      expect(res.headers.get('allow')).toBe(allow);
+    }
+  });
+
   for (const [granted, method, path, needed] of scopeCases) {
     it(`a token with only ${granted} gets 403 on ${method} ${path.replace(/[0-9a-f-]{36}/, '{id}')} (needs ${needed})`, async () => {
       const r = await probe(await accessToken(a, granted), path, method);

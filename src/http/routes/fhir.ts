@@ -3,8 +3,7 @@ import type { Hono } from 'hono';
 import { clientAllows, requireAuth, tokenIssuer } from '../../auth/index.ts';
 import { capabilityStatement } from '../../fhir/capability.ts';
 import { payerDirectory } from '../../fhir/operations/payer-directory.ts';
-import { outcomeOf } from '../../fhir/outcome.ts';
-import { baseUrlOf, FHIR_JSON } from '../app.ts';
+import { baseUrlOf, FHIR_JSON, unmatched } from '../app.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
 import { VERSION } from '../../version.ts';
 import { rateLimit } from '../rate-limit/index.ts';
@@ -24,10 +23,6 @@ export function fhirRoutes(app: Hono<AppEnv>, deps: AppDeps) {
     const cs = capabilityStatement({ baseUrl: baseUrlOf(deps, c.req.url), version: VERSION, now: deps.now?.() ?? new Date(), payers: payerDirectory(deps) });
     return c.body(JSON.stringify(cs), 200, { 'Content-Type': FHIR_JSON });
   });
-  app.all('/fhir/*', (c) => {
-    const path = new URL(c.req.url).pathname;
-    return c.body(JSON.stringify(outcomeOf('not-found', `no FHIR route for ${c.req.method} ${path}`)), 404, {
-      'Content-Type': FHIR_JSON,
-    });
-  });
+  // Past the token check: an unknown FHIR path is 404, a known one asked with another method 405.
+  app.all('/fhir/*', unmatched(app));
 }
