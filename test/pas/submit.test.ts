@@ -75,6 +75,27 @@ describe('POST /fhir/Claim/$submit', () => {
     expect(stats2.decided).toBe(stats1.decided);
   });
 
+  it('gives a copy sent while the first still waits for the payer the same decision, not an early pended; the payer gets one 278', async () => {
+    const sim = gw.deps.services!.payers.get('demo-payer')!.endpoint!.replace(/\/core$/, '');
+    const decided = async () => ((await (await fetch(`${sim}/stats`)).json()) as { decided: number }).decided;
+    const bundle = pasExample(SURGICAL, 'W104A', `idem-race-${Date.now()}`);
+    const before = await decided();
+    await fetch(`${sim}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ delayMs: 1500 }) });
+    try {
+      const first = gw.submit(bundle, token);
+      await new Promise((r) => setTimeout(r, 300));
+      // A client that gave up waiting and sent it again, twice.
+      const copies = await Promise.all([gw.submit(bundle, token), gw.submit(bundle, token)]);
+      const all = [await first, ...copies].map((r) => claimResponse(r.body));
+      expect(new Set(all.map((cr) => cr.id)).size).toBe(1);
+      for (const cr of all) expect(reviewCodes(cr)).toEqual(reviewCodes(all[0]));
+      expect(reviewCodes(all[0])).toContain('A1');
+    } finally {
+      await fetch(`${sim}/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    }
+    expect(await decided()).toBe(before + 1);
+  });
+
   it('the ClaimResponse is readable by its id by the same organization, and 404 for another', async () => {
     const cr = claimResponse((await gw.submit(pasExample(SURGICAL, 'W101A'), token)).body);
     const own = await fetch(`${gw.url}/fhir/ClaimResponse/${cr.id}`, { headers: { authorization: `Bearer ${token}` } });

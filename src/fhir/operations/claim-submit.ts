@@ -219,8 +219,13 @@ export function claimSubmitRoute(app: Hono<AppEnv>, deps: AppDeps) {
         return c.body(JSON.stringify(withWarnings(JSON.parse(answered.responseText) as Bundle, findings)), 200, { 'Content-Type': FHIR_JSON });
       }
     } else if (created) s.wake();
-    // A held request has its answer already (pended, held for review): nothing to wait for.
-    const waitMs = created && request.status !== 'review' ? Math.max(0, deps.config.syncWaitMs - (Date.now() - waitStarted)) : 0;
+    // A held request has its answer already (pended, held for review): nothing to wait for. The
+    // same request sent again while its first submission still waits for the payer (a client that
+    // timed out and retried, or sent twice at once) waits out what is left of that wait too, so
+    // every copy gets the decision the first one gets rather than an early "pended".
+    const waitMs = created
+      ? request.status !== 'review' ? Math.max(0, deps.config.syncWaitMs - (Date.now() - waitStarted)) : 0
+      : !isAnswered(request.status as RequestState) ? Math.max(0, deps.config.syncWaitMs - (Date.now() - request.createdAt.getTime())) : 0;
     const settled = (await s.events.waitForAnswer(deps.db, request.id, waitMs)) ?? request;
     const findings = created && quality ? quality.findings : await storedFindings(deps.db, request.id);
     // Without findings the stored answer goes back as stored; with them, the warnings are added to it.
