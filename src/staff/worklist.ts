@@ -16,8 +16,9 @@ import { storyFacts } from './story-facts.ts';
 import { timeLeft, type TimeLeft } from './time.ts';
 import { actorOf, type StaffDeps, type StaffPrincipal } from './types.ts';
 
+/** A yes/no filter: 1/true/on/yes or 0/false/off/no (or absent, empty); anything else is refused, not read as no. */
 const flag = z
-  .string()
+  .enum(['', '1', 'true', 'on', 'yes', '0', 'false', 'off', 'no'])
   .optional()
   .transform((v) => v === '1' || v === 'true' || v === 'on' || v === 'yes');
 

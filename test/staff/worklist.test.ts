@@ -106,6 +106,9 @@ describe('worklist /ui and GET /api/requests', () => {
   it('refuses bad filters with 400', async () => {
     expect((await api('/api/requests?status=bogus')).status).toBe(400);
     expect((await api('/api/requests?size=1000')).status).toBe(400);
+    // A yes/no filter that is neither is refused, not read as "no".
+    expect((await api('/api/requests?overdue=bogus')).status).toBe(400);
+    expect((await api('/api/requests?overdue=0')).status).toBe(200);
     expect((await viewer.get('/ui?sort=nope')).status).toBe(400);
   });
 
