@@ -129,7 +129,7 @@ export const HELP: Record<string, CommandHelp> = {
   rules: {
     summary: 'validate rule files; show which rules fire for a request',
     usage: ['priorgate rules check [DIR]', 'priorgate rules explain FILE|- --payer ID [--state XX] [--json]'],
-    details: ['check prints each problem as file:line: message; explain traces each service line, gold card, documentation and review step.'],
+    details: ['check prints each problem as file:line:column: message; explain traces each service line, gold card, documentation and review step.'],
     exits: '0 valid (check) or explained; 1 invalid; 2 input is not JSON',
   },
   translate: {

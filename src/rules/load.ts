@@ -5,7 +5,6 @@
  */
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, isNode, parseDocument } from 'yaml';
 import { compileFhirPath, runFhirPath, type Compiled } from './fhirpath.ts';
 import { loadPayers } from './payers.ts';
 import { PriorAuthFileSchema, StateFileSchema, type PriorAuthRules, type StateRules } from './schema.ts';
@@ -29,17 +28,6 @@ export function emptyRuleSet(): RuleSet {
 function yamlFiles(dir: string): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(dir, f));
-}
-
-/** The line of a value inside a YAML text, by its path (1 when not found). */
-function lineOf(text: string, at: (string | number)[]): number {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines });
-  for (let depth = at.length; depth >= 0; depth--) {
-    const node = doc.getIn(at.slice(0, depth), true);
-    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
-  }
-  return 1;
 }
 
 /** Every FHIRPath expression and search of a payer file, with its YAML path. */
@@ -93,12 +81,14 @@ function loadPayerRules(file: string, set: RuleSet, knownPayers: Set<string> | u
   if (!parsed.ok) return void problems.push(...parsed.problems);
   const rules = parsed.value;
   const local: RuleProblem[] = [];
-  const problem = (at: (string | number)[], message: string) => local.push({ file, line: lineOf(text, at), message: `${at.join('.')}: ${message}` });
+  const problem = (at: (string | number)[], message: string) => local.push({ file, ...parsed.locate(at), message: `${at.join('.')}: ${message}` });
   if (set.payers[rules.payer]) problem(['payer'], `payer ${rules.payer} already has rules in ${set.payers[rules.payer]!.file}`);
   if (knownPayers && !knownPayers.has(rules.payer)) problem(['payer'], `no payer ${rules.payer} in the payer directory (payers/)`);
-  for (const other of Object.values(set.payers)) {
-    for (const id of rules.insurerIdentifiers.filter((i) => other.insurerIdentifiers.includes(i))) problem(['insurerIdentifiers'], `insurer identifier ${id} already routes to ${other.payer}`);
-  }
+  // One identifier, one payer: routing (PayerRegistry.forInsurer) must not depend on file order.
+  rules.insurerIdentifiers.forEach((id, i) => {
+    const other = Object.values(set.payers).find((o) => o.insurerIdentifiers.includes(id));
+    if (other) problem(['insurerIdentifiers', i], `insurer identifier ${id} already routes to ${other.payer} (${other.file})`);
+  });
   for (const c of crossChecks(rules)) problem(c.at, c.message);
   for (const e of expressionsOf(rules)) {
     if (e.kind === 'search') {
@@ -125,7 +115,7 @@ function loadStateRules(file: string, set: RuleSet, problems: RuleProblem[]) {
   const parsed = parseYamlWith(file, text, StateFileSchema);
   if (!parsed.ok) return void problems.push(...parsed.problems);
   const s = parsed.value;
-  if (set.states[s.state]) return void problems.push({ file, line: lineOf(text, ['state']), message: `state: ${s.state} is already defined in ${set.states[s.state]!.file}` });
+  if (set.states[s.state]) return void problems.push({ file, ...parsed.locate(['state']), message: `state: ${s.state} is already defined in ${set.states[s.state]!.file}` });
   set.states[s.state] = { ...s, file };
 }
 

@@ -165,7 +165,7 @@ export function loadPayers(dir: string): { payers: PayerConfig[]; problems: Rule
     const file = path.join(dir, f);
     const r = loadYamlFile(file, PayerSchema);
     if (!r.ok) problems.push(...r.problems);
-    else if (payers.some((p) => p.id === r.value.id)) problems.push({ file, line: 1, message: `payer id ${r.value.id} is defined twice` });
+    else if (payers.some((p) => p.id === r.value.id)) problems.push({ file, ...r.locate(['id']), message: `id: payer id ${r.value.id} is defined twice` });
     else payers.push(r.value);
   }
   return { payers, problems };

@@ -1,6 +1,6 @@
 /**
  * `priorgate rules check [DIR]`: validates the rule files (payer directory, prior-auth rules, state
- * timeframes) and prints each problem as `file:line: message` (exit 0 valid, 1 invalid).
+ * timeframes) and prints each problem as `file:line:column: message` (exit 0 valid, 1 invalid).
  * `priorgate rules explain FILE|- --payer ID [--state XX] [--json]`: which rules fire for a PAS
  * request Bundle and why (exit 0; 2 when the input is not JSON).
  */

@@ -1,0 +1,99 @@
+/**
+ * `priorgate rules check` and `rules explain` on real files: the shipped rules copied to a temp dir
+ * and changed line by line, so every problem's reported position can be checked exactly
+ * (`file:line:column: message`, the line and column of the offending key or value), and what the
+ * commands refuse (a path that is not there, a directory with no rule files, an unknown payer or
+ * state, a Bundle that is no PAS request) is refused with exit 2 or 1, never a false "ok".
+ */
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { run } from '../../src/cli/commands/rules.ts';
+import { runCommand } from '../helpers/cli-io.ts';
+import { rulesCopy } from './fixtures.ts';
+
+const made: string[] = [];
+afterAll(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** A copy of the shipped rules with `edits` applied to the lines of its files (1-based line numbers). */
+function rulesWith(edits: Record<string, (lines: string[]) => string[]>): string {
+  const dir = rulesCopy();
+  made.push(dir);
+  for (const [file, edit] of Object.entries(edits)) {
+    const f = path.join(dir, file);
+    writeFileSync(f, edit(readFileSync(f, 'utf8').split('\n')).join('\n'));
+  }
+  return dir;
+}
+
+/** Replaces line `n` (1-based) after checking it is what the test thinks it is. */
+const setLine = (n: number, was: string, now: string) => (lines: string[]) => {
+  expect(lines[n - 1], `line ${n}`).toBe(was);
+  return lines.map((l, i) => (i === n - 1 ? now : l));
+};
+
+const check = (target: string) => runCommand(run, ['check', target]);
+
+/** The `file:line:column: message` lines of a check, file names relative to `dir`. */
+function problems(out: string, dir: string): string[] {
+  return out.trim().split('\n').filter(Boolean).map((l) => l.replace(`${dir}${path.sep}`, ''));
+}
+
+describe('rules check: each problem at the line and column of the offending key or value', () => {
+  it('unknown keys (nested and top level) and a value of the wrong type', async () => {
+    const dir = rulesWith({
+      'prior-auth/demo-payer.yaml': (lines) => [
+        ...setLine(23, '', '    bogusField: true')(setLine(10, '  maxServiceLines: 20', '  maxServiceLines: twenty')(lines)),
+        // The file ends with a newline: line 85 is empty, line 86 the new key.
+        'extraKey: 1',
+        '',
+      ],
+      'payers/demo-payer.yaml': setLine(11, '  umoIdQualifier: PI', '  umoIdQualifer: PI'),
+    });
+    const r = await check(dir);
+    expect(r.code, r.text).toBe(1);
+    expect(problems(r.stdout, dir).sort()).toEqual(
+      [
+        'payers/demo-payer.yaml:11:3: x12.umoIdQualifer: unknown key',
+        'prior-auth/demo-payer.yaml:10:20: companionGuide.maxServiceLines: Invalid input: expected number, received string',
+        'prior-auth/demo-payer.yaml:23:5: services.0.bogusField: unknown key',
+        'prior-auth/demo-payer.yaml:86:1: extraKey: unknown key',
+      ].sort(),
+    );
+  });
+
+  it('FHIRPath that does not compile or calls an unknown function, at the expression', async () => {
+    const dir = rulesWith({
+      'prior-auth/demo-payer.yaml': (lines) =>
+        setLine(57, '    when: "%item.quantity.value > 12"', '    when: "%item.quantity.value >"')(
+          setLine(47, `            filter: "status = 'completed' and performed.ofType(Period).start <= {today-6w}"`, '            filter: "status.nosuchfunction()"')(lines),
+        ),
+    });
+    const r = await check(dir);
+    expect(r.code, r.text).toBe(1);
+    const got = problems(r.stdout, dir);
+    expect(got.map((p) => p.split(': invalid FHIRPath')[0])).toEqual([
+      'prior-auth/demo-payer.yaml:47:21: services.1.documentation.1.anyOf.0.filter',
+      'prior-auth/demo-payer.yaml:57:11: services.2.when',
+    ]);
+  });
+
+  it('an insurer identifier two payers claim, at the identifier itself (routing would be ambiguous)', async () => {
+    const dir = rulesWith({ 'prior-auth/demo-fhir-payer.yaml': setLine(4, 'insurerIdentifiers: ["DEMOFHIR"]', 'insurerIdentifiers: ["DEMOFHIR", "DEMOPAYER"]') });
+    const r = await check(dir);
+    expect(r.code, r.text).toBe(1);
+    expect(problems(r.stdout, dir)).toEqual([
+      `prior-auth/demo-payer.yaml:5:31: insurerIdentifiers.1: insurer identifier DEMOPAYER already routes to demo-fhir-payer (${path.join(dir, 'prior-auth/demo-fhir-payer.yaml')})`,
+    ]);
+  });
+
+  it('YAML syntax errors: a repeated key and a tab used as indentation', async () => {
+    const dir = rulesWith({
+      'prior-auth/demo-payer.yaml': setLine(30, '    # The plan rejects MRI requests that name no diagnosis: warned before sending (refuse: true', '    priorAuth: not-required'),
+      'states/ZZ.yaml': setLine(4, 'expeditedHours: 48', '\texpeditedHours: 48'),
+    });
+    const r = await check(dir);
+    expect(r.code, r.text).toBe(1);
+    expect(problems(r.stdout, dir)).toEqual(['prior-auth/demo-payer.yaml:30:5: Map keys must be unique', 'states/ZZ.yaml:4:1: Tabs are not allowed as indentation']);
+  });
+});
