@@ -4,7 +4,8 @@
  * a problem with a value points at the value, an unknown key at that key, a missing key at the
  * mapping that lacks it.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { type Document, isMap, isNode, isScalar, LineCounter, type Node, parseDocument } from 'yaml';
 import type { z } from 'zod';
 
@@ -89,6 +90,22 @@ export function parseYamlWith<T>(file: string, text: string, schema: z.ZodType<T
       return [{ file, ...locate(at), message: `${where}${issue.message}` }];
     }),
   };
+}
+
+/**
+ * The `.yaml`/`.yml` files of `dir`, sorted, with `last` (when it is one of them) moved to the end.
+ * None when `dir` is not a readable directory.
+ */
+export function yamlFiles(dir: string, last?: string): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return []; // not there, or not a directory
+  }
+  const files = names.filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(dir, f));
+  const end = last === undefined ? -1 : files.findIndex((f) => path.resolve(f) === path.resolve(last));
+  return end < 0 ? files : [...files.slice(0, end), ...files.slice(end + 1), files[end]!];
 }
 
 export function loadYamlFile<T>(file: string, schema: z.ZodType<T>): Loaded<T> {

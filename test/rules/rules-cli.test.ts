@@ -5,10 +5,11 @@
  * commands refuse (a path that is not there, a directory with no rule files, an unknown payer or
  * state, a Bundle that is no PAS request) is refused with exit 2 or 1, never a false "ok".
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { run } from '../../src/cli/commands/rules.ts';
+import { main } from '../../src/cli/main.ts';
 import { runCommand } from '../helpers/cli-io.ts';
 import { rulesCopy } from './fixtures.ts';
 
@@ -32,7 +33,8 @@ const setLine = (n: number, was: string, now: string) => (lines: string[]) => {
   return lines.map((l, i) => (i === n - 1 ? now : l));
 };
 
-const check = (target: string) => runCommand(run, ['check', target]);
+/** Through `main`, as the `priorgate` command runs: thrown errors become exit codes there. */
+const check = (target: string) => runCommand(main, ['rules', 'check', target]);
 
 /** The `file:line:column: message` lines of a check, file names relative to `dir`. */
 function problems(out: string, dir: string): string[] {
@@ -95,5 +97,52 @@ describe('rules check: each problem at the line and column of the offending key 
     const r = await check(dir);
     expect(r.code, r.text).toBe(1);
     expect(problems(r.stdout, dir)).toEqual(['prior-auth/demo-payer.yaml:30:5: Map keys must be unique', 'states/ZZ.yaml:4:1: Tabs are not allowed as indentation']);
+  });
+});
+
+describe('rules check: a file, a directory, or an error; never ok on nothing', () => {
+  it('a rule file is checked (alone: exit 0 naming it) against the rest of its directory', async () => {
+    const dir = rulesWith({});
+    const file = path.join(dir, 'prior-auth/demo-payer.yaml');
+    const ok = await check(file);
+    expect(ok.code, ok.text).toBe(0);
+    expect(ok.stdout).toMatch(/^ok: 1 rule file\(s\); prior-auth rules for demo-payer/);
+    const dup = rulesWith({ 'prior-auth/demo-fhir-payer.yaml': setLine(4, 'insurerIdentifiers: ["DEMOFHIR"]', 'insurerIdentifiers: ["DEMOFHIR", "DEMOPAYER"]') });
+    // The file checked is judged against the others, whichever sorts first.
+    const r = await check(path.join(dup, 'prior-auth/demo-fhir-payer.yaml'));
+    expect(r.code, r.text).toBe(1);
+    expect(problems(r.stdout, dup)).toEqual([`prior-auth/demo-fhir-payer.yaml:4:34: insurerIdentifiers.1: insurer identifier DEMOPAYER already routes to demo-payer (${path.join(dup, 'prior-auth/demo-payer.yaml')})`]);
+    const states = await check(path.join(dir, 'states/ZZ.yaml'));
+    expect(states.code, states.text).toBe(0);
+    const payer = await check(path.join(dir, 'payers/demo-payer.yaml'));
+    expect(payer.code, payer.text).toBe(0);
+  });
+
+  it('a file outside a rules directory is judged by what it holds', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pg-rules-file-'));
+    made.push(dir);
+    writeFileSync(path.join(dir, 'new-plan.yaml'), 'payer: new-plan\ninsurerIdentifiers: ["NEWPLAN"]\ndefaultPriorAuth: required\nservices:\n  - id: mri\n    description: MRI\n    codes: ["72148"]\n    priorAuth: sometimes\n');
+    const r = await check(path.join(dir, 'new-plan.yaml'));
+    expect(r.code, r.text).toBe(1);
+    expect(problems(r.stdout, dir)).toEqual(['new-plan.yaml:8:16: services.0.priorAuth: Invalid option: expected one of "required"|"not-required"']);
+    writeFileSync(path.join(dir, 'notes.yaml'), 'hello: world\n');
+    const unknown = await check(path.join(dir, 'notes.yaml'));
+    expect(unknown.code, unknown.text).toBe(2);
+    expect(unknown.stderr).toMatch(/not a rule file/);
+  });
+
+  it('a directory with no rule files is an error (exit 1), not "ok: 0 rule file(s)"', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'pg-rules-empty-'));
+    made.push(dir);
+    const r = await check(dir);
+    expect(r.code, r.text).toBe(1);
+    expect(r.stdout).not.toMatch(/^ok/);
+    expect(r.stderr).toContain(`no rule files in ${dir}`);
+  });
+
+  it('a path that does not exist is a usage error (exit 2)', async () => {
+    const r = await check('/nonexistent/priorgate-rules');
+    expect(r.code, r.text).toBe(2);
+    expect(r.stderr).toContain('/nonexistent/priorgate-rules: no such file or directory');
   });
 });

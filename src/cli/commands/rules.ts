@@ -1,13 +1,14 @@
 /**
- * `priorgate rules check [DIR]`: validates the rule files (payer directory, prior-auth rules, state
- * timeframes) and prints each problem as `file:line:column: message` (exit 0 valid, 1 invalid).
+ * `priorgate rules check [DIR|FILE]`: validates the rule files (payer directory, prior-auth rules,
+ * state timeframes) of a rules directory, one of its folders or one file, and prints each problem as
+ * `file:line:column: message` (exit 0 valid; 1 invalid or no rule files; 2 no such path).
  * `priorgate rules explain FILE|- --payer ID [--state XX] [--json]`: which rules fire for a PAS
  * request Bundle and why (exit 0; 2 when the input is not JSON).
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/index.ts';
 import type { Bundle } from '../../fhir/bundle.ts';
-import { evaluatePriorAuth, formatProblems, loadRuleSet, type RuleDecision } from '../../rules/index.ts';
+import { checkRules, evaluatePriorAuth, formatProblems, loadRuleSet, type RuleDecision } from '../../rules/index.ts';
 import { type CliIo, EXIT, println, readInput } from '../io.ts';
 import { usageOf } from '../help.ts';
 
@@ -19,16 +20,25 @@ function rulesDir(io: CliIo, given?: string): string {
 
 async function check(args: string[], io: CliIo): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
-  const dir = rulesDir(io, positionals[0]);
-  const { ruleSet, problems } = loadRuleSet(dir);
-  if (problems.length) {
-    println(io.stdout, formatProblems(problems));
-    println(io.stderr, `${problems.length} problem(s) in ${dir}`);
+  const target = rulesDir(io, positionals[0]);
+  // A path that is not there throws (exit 2); a rules directory, rule folder or rule file is checked.
+  const r = checkRules(target);
+  if (r.problems.length) {
+    println(io.stdout, formatProblems(r.problems));
+    println(io.stderr, `${r.problems.length} problem(s) in ${target}`);
     return EXIT.failed;
   }
-  const payers = Object.keys(ruleSet.payers);
-  const states = Object.keys(ruleSet.states);
-  println(io.stdout, `ok: ${ruleSet.files.length} rule file(s); prior-auth rules for ${payers.join(', ') || 'no payer'}; state timeframes for ${states.join(', ') || 'no state'}`);
+  if (r.files.length === 0) {
+    println(io.stderr, `rules check: no rule files in ${target} (expected .yaml files under payers/, prior-auth/ or states/, or a rule file)`);
+    return EXIT.failed;
+  }
+  const parts = [
+    `ok: ${r.files.length} rule file(s)`,
+    ...(r.directory.length ? [`payer directory: ${r.directory.join(', ')}`] : []),
+    ...(r.payers.length ? [`prior-auth rules for ${r.payers.join(', ')}`] : []),
+    ...(r.states.length ? [`state timeframes for ${r.states.join(', ')}`] : []),
+  ];
+  println(io.stdout, parts.join('; '));
   return EXIT.ok;
 }
 
