@@ -134,7 +134,7 @@ export const HELP: Record<string, CommandHelp> = {
       '            the rest of its directory); prints each problem as file:line:column: message',
       'explain     traces each service line, gold card, documentation and review step for a PAS request Bundle',
     ],
-    exits: '0 valid (check) or explained; 1 invalid, or no rule files; 2 no such path or not a rule file (check), input not JSON (explain)',
+    exits: '0 valid (check) or explained; 1 invalid, or no rule files; 2 no such path, not a rule file, input not a PAS request Bundle, unknown payer or state',
   },
   translate: {
     summary: 'PAS request Bundle ⇄ X12 278; 271 → CoverageEligibilityResponse',

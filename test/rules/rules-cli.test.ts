@@ -5,12 +5,14 @@
  * commands refuse (a path that is not there, a directory with no rule files, an unknown payer or
  * state, a Bundle that is no PAS request) is refused with exit 2 or 1, never a false "ok".
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { runCommand } from '../helpers/cli-io.ts';
+import { PAS_EXAMPLES } from '../helpers/corpus.ts';
+import { eligibilityBundle } from '../eligibility/fixtures.ts';
 import { rulesCopy } from './fixtures.ts';
 
 const made: string[] = [];
@@ -144,5 +146,43 @@ describe('rules check: a file, a directory, or an error; never ok on nothing', (
     const r = await check('/nonexistent/priorgate-rules');
     expect(r.code, r.text).toBe(2);
     expect(r.stderr).toContain('/nonexistent/priorgate-rules: no such file or directory');
+  });
+});
+
+describe('rules explain: bad input is exit 2 with a message, as translate does', () => {
+  const dir = rulesWith({});
+  const surgical = path.join(PAS_EXAMPLES, 'Bundle-SurgicalRequestBundleExample.json');
+  const explain = (...args: string[]) => runCommand(main, ['rules', 'explain', ...args, '--rules', dir]);
+
+  it('the IG surgical example at demo-payer is explained (exit 0)', async () => {
+    const r = await explain(surgical, '--payer', 'demo-payer', '--state', 'il');
+    expect(r.code, r.text).toBe(0);
+    expect(r.stdout).toMatch(/^payer demo-payer: /);
+    expect(r.stdout).toContain('state:IL');
+  });
+
+  it('an unknown payer', async () => {
+    const r = await explain(surgical, '--payer', 'nope');
+    expect(r.code, r.text).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/no payer "nope" in .*\(known: demo-fhir-payer, demo-payer\)/);
+  });
+
+  it('a state that is no US state or territory and has no rules file (ZZ has one, so it is accepted)', async () => {
+    const r = await explain(surgical, '--payer', 'demo-payer', '--state', 'XX');
+    expect(r.code, r.text).toBe(2);
+    expect(r.stderr).toMatch(/--state XX is not a US state/);
+    expect((await explain(surgical, '--payer', 'demo-payer', '--state', 'ZZ')).code).toBe(0);
+    expect((await explain(surgical, '--payer', 'demo-payer', '--state', 'PR')).code).toBe(0);
+  });
+
+  it('a Bundle that is not a PAS request (an eligibility Bundle)', async () => {
+    mkdirSync(path.join(dir, 'in'), { recursive: true });
+    const file = path.join(dir, 'in/eligibility.json');
+    writeFileSync(file, JSON.stringify(eligibilityBundle()));
+    const r = await explain(file, '--payer', 'demo-payer');
+    expect(r.code, r.text).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/not a PAS request Bundle.*CoverageEligibilityRequest/);
   });
 });
