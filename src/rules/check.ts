@@ -32,10 +32,9 @@ const inside = (file: string, dir: string) => path.resolve(file).startsWith(path
 
 function checkDirectory(dir: string, only?: string): RulesCheck {
   const loaded = loadRuleSet(dir);
-  const files = [...(loaded.directory?.files ?? []), ...loaded.ruleSet.files].filter((f) => !only || inside(f, only));
   const mine = (file: string) => !only || inside(file, only);
   return {
-    files,
+    files: [...(loaded.directory?.files ?? []), ...loaded.ruleSet.files].filter(mine),
     problems: loaded.problems.filter((p) => mine(p.file)),
     directory: Object.entries(loaded.directory?.fileOf ?? {}).filter(([, f]) => mine(f)).map(([id]) => id),
     payers: Object.values(loaded.ruleSet.payers).filter((p) => mine(p.file)).map((p) => p.payer),
