@@ -128,9 +128,13 @@ export const HELP: Record<string, CommandHelp> = {
   },
   rules: {
     summary: 'validate rule files; show which rules fire for a request',
-    usage: ['priorgate rules check [DIR]', 'priorgate rules explain FILE|- --payer ID [--state XX] [--json]'],
-    details: ['check prints each problem as file:line: message; explain traces each service line, gold card, documentation and review step.'],
-    exits: '0 valid (check) or explained; 1 invalid; 2 input is not JSON',
+    usage: ['priorgate rules check [DIR|FILE]', 'priorgate rules explain FILE|- --payer ID [--state XX] [--json]'],
+    details: [
+      'check       a rules directory (default the configured one), one of its folders, or one rule file (checked against',
+      '            the rest of its directory); prints each problem as file:line:column: message',
+      'explain     traces each service line, gold card, documentation and review step for a PAS request Bundle',
+    ],
+    exits: '0 valid (check) or explained; 1 invalid, or no rule files; 2 no such path, not a rule file, input not a PAS request Bundle, unknown payer or state',
   },
   translate: {
     summary: 'PAS request Bundle ⇄ X12 278; 271 → CoverageEligibilityResponse',

@@ -5,6 +5,7 @@
  */
 import type { Db } from '../db/client.ts';
 import { payers as payersTable } from '../db/schema.ts';
+import { payerForInsurer, type RuleSet } from '../rules/index.ts';
 import type { PayerConfig } from '../rules/payers.ts';
 import { CircuitBreaker, Limiter } from './breaker.ts';
 import type { TlsMaterial } from '../net/index.ts';
@@ -21,8 +22,19 @@ export interface PayerRuntime {
 export interface PayerRegistry {
   get(id: string): PayerRuntime | undefined;
   all(): PayerRuntime[];
-  /** The payer whose 2010A identifier (or id) matches one of the insurer's identifiers. */
-  forInsurer(identifiers: string[]): PayerRuntime | undefined;
+  /**
+   * The payer a request's insurer (Claim.insurer, CoverageEligibilityRequest.insurer) means, by the
+   * insurer Organization's identifier values. Precedence, first match wins:
+   * 1. a value that is a payer id (`rules/payers/<id>.yaml`): the sender named the payer outright;
+   * 2. a value listed in a payer's `insurerIdentifiers` (`rules/prior-auth/<id>.yaml`, from `rules`,
+   *    the rule set in force, so a hot reload re-routes at once): the operator's mapping;
+   * 3. a value equal to a payer's X12 2010A `umoId`: what the payer calls itself in X12;
+   * 4. `fallback` (the configured default payer), when given.
+   * Explicit mappings come before the inferred umoId, so a rules file can claim an identifier that
+   * happens to be another payer's UMO id. Undefined when nothing matches and there is no fallback.
+   * @example registry.forInsurer(['DEMOFHIR'], services.rules(), config.defaultPayer)?.config.id // 'demo-fhir-payer'
+   */
+  forInsurer(identifiers: string[], rules: RuleSet, fallback?: string): PayerRuntime | undefined;
 }
 
 /** @param tlsOf each payer's TLS material (read once, here at start: a bad reference fails the start). */
@@ -49,9 +61,16 @@ export async function createPayerRegistry(db: Db, configs: PayerConfig[], tlsOf:
   return {
     get: (id) => byId.get(id),
     all: () => [...byId.values()],
-    forInsurer(identifiers) {
-      const ids = new Set(identifiers.map((i) => i.trim()).filter(Boolean));
-      return [...byId.values()].find((p) => ids.has(p.config.id) || (p.config.x12 && ids.has(p.config.x12.umoId)));
+    forInsurer(identifiers, rules, fallback) {
+      const values = identifiers.map((i) => i.trim()).filter(Boolean);
+      const ids = new Set(values);
+      const byRules = payerForInsurer(rules, values);
+      return (
+        [...byId.values()].find((p) => ids.has(p.config.id)) ??
+        (byRules !== undefined ? byId.get(byRules) : undefined) ??
+        [...byId.values()].find((p) => p.config.x12 !== undefined && ids.has(p.config.x12.umoId)) ??
+        (fallback !== undefined ? byId.get(fallback) : undefined)
+      );
     },
   };
 }

@@ -4,6 +4,8 @@
  * pure; loading and watching read files.
  */
 export { loadRuleSet, payerForInsurer, emptyRuleSet, type RuleSet } from './load.ts';
+export { checkRules, type RulesCheck } from './check.ts';
+export { USPS_STATES } from './usps.ts';
 export { evaluatePriorAuth } from './evaluate.ts';
 export { rulesWatcher, type RulesReload, type RulesWatcher } from './watch.ts';
 export { formatProblems, type RuleProblem } from './yaml-file.ts';

@@ -3,14 +3,13 @@
  * them across files (ids, references, payer directory) and compiles every FHIRPath expression, so
  * a bad rule is a load problem with file and line, never a surprise at request time.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { LineCounter, isNode, parseDocument } from 'yaml';
 import { compileFhirPath, runFhirPath, type Compiled } from './fhirpath.ts';
 import { loadPayers } from './payers.ts';
 import { PriorAuthFileSchema, StateFileSchema, type PriorAuthRules, type StateRules } from './schema.ts';
 import { searchProblems } from './search.ts';
-import { parseYamlWith, type RuleProblem } from './yaml-file.ts';
+import { parseYamlWith, type RuleProblem, yamlFiles } from './yaml-file.ts';
 
 export interface RuleSet {
   /** Prior-authorization rules by payer id. */
@@ -24,22 +23,6 @@ export interface RuleSet {
 
 export function emptyRuleSet(): RuleSet {
   return { payers: {}, states: {}, compiled: new Map(), files: [] };
-}
-
-function yamlFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => path.join(dir, f));
-}
-
-/** The line of a value inside a YAML text, by its path (1 when not found). */
-function lineOf(text: string, at: (string | number)[]): number {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines });
-  for (let depth = at.length; depth >= 0; depth--) {
-    const node = doc.getIn(at.slice(0, depth), true);
-    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
-  }
-  return 1;
 }
 
 /** Every FHIRPath expression and search of a payer file, with its YAML path. */
@@ -93,12 +76,14 @@ function loadPayerRules(file: string, set: RuleSet, knownPayers: Set<string> | u
   if (!parsed.ok) return void problems.push(...parsed.problems);
   const rules = parsed.value;
   const local: RuleProblem[] = [];
-  const problem = (at: (string | number)[], message: string) => local.push({ file, line: lineOf(text, at), message: `${at.join('.')}: ${message}` });
+  const problem = (at: (string | number)[], message: string) => local.push({ file, ...parsed.locate(at), message: `${at.join('.')}: ${message}` });
   if (set.payers[rules.payer]) problem(['payer'], `payer ${rules.payer} already has rules in ${set.payers[rules.payer]!.file}`);
   if (knownPayers && !knownPayers.has(rules.payer)) problem(['payer'], `no payer ${rules.payer} in the payer directory (payers/)`);
-  for (const other of Object.values(set.payers)) {
-    for (const id of rules.insurerIdentifiers.filter((i) => other.insurerIdentifiers.includes(i))) problem(['insurerIdentifiers'], `insurer identifier ${id} already routes to ${other.payer}`);
-  }
+  // One identifier, one payer: routing (PayerRegistry.forInsurer) must not depend on file order.
+  rules.insurerIdentifiers.forEach((id, i) => {
+    const other = Object.values(set.payers).find((o) => o.insurerIdentifiers.includes(id));
+    if (other) problem(['insurerIdentifiers', i], `insurer identifier ${id} already routes to ${other.payer} (${other.file})`);
+  });
   for (const c of crossChecks(rules)) problem(c.at, c.message);
   for (const e of expressionsOf(rules)) {
     if (e.kind === 'search') {
@@ -125,30 +110,49 @@ function loadStateRules(file: string, set: RuleSet, problems: RuleProblem[]) {
   const parsed = parseYamlWith(file, text, StateFileSchema);
   if (!parsed.ok) return void problems.push(...parsed.problems);
   const s = parsed.value;
-  if (set.states[s.state]) return void problems.push({ file, line: lineOf(text, ['state']), message: `state: ${s.state} is already defined in ${set.states[s.state]!.file}` });
+  if (set.states[s.state]) return void problems.push({ file, ...parsed.locate(['state']), message: `state: ${s.state} is already defined in ${set.states[s.state]!.file}` });
   set.states[s.state] = { ...s, file };
+}
+
+export interface LoadedRules {
+  ruleSet: RuleSet;
+  problems: RuleProblem[];
+  /** The payer directory (`payers/`): its files, and the file of each payer id that loaded; absent when there is none. */
+  directory?: { files: string[]; fileOf: Record<string, string> };
 }
 
 /**
  * Loads and checks every rule file under `dir`. Problems never throw; the rule set holds what
  * loaded cleanly (callers that hot-reload keep their previous set while problems exist).
+ * `last`: a file of `dir` read after the others of its folder, so problems between it and another
+ * file (an insurer identifier two payers claim) are reported in it (`rules check FILE`).
  * @example const { ruleSet, problems } = loadRuleSet('rules'); if (problems.length) report(formatProblems(problems));
  */
-export function loadRuleSet(dir: string): { ruleSet: RuleSet; problems: RuleProblem[] } {
+export function loadRuleSet(dir: string, opts: { last?: string } = {}): LoadedRules {
+  if (!existsSync(dir)) return { ruleSet: emptyRuleSet(), problems: [{ file: dir, line: 0, message: 'rules directory not found' }] };
+  let directory: LoadedRules['directory'];
+  const problems: RuleProblem[] = [];
+  if (existsSync(path.join(dir, 'payers'))) {
+    const payers = loadPayers(path.join(dir, 'payers'), opts);
+    problems.push(...payers.problems);
+    directory = { files: payers.files, fileOf: payers.fileOf };
+  }
+  const loaded = loadRuleFiles({ priorAuth: yamlFiles(path.join(dir, 'prior-auth'), opts.last), states: yamlFiles(path.join(dir, 'states'), opts.last), knownPayers: directory && new Set(Object.keys(directory.fileOf)) });
+  return { ruleSet: loaded.ruleSet, problems: [...problems, ...loaded.problems], ...(directory ? { directory } : {}) };
+}
+
+/**
+ * Loads prior-auth and state rule files given by name (in this order), checked against each other
+ * and, when `knownPayers` is given, against the payer directory.
+ */
+export function loadRuleFiles(files: { priorAuth?: string[]; states?: string[]; knownPayers?: Set<string> }): { ruleSet: RuleSet; problems: RuleProblem[] } {
   const set = emptyRuleSet();
   const problems: RuleProblem[] = [];
-  if (!existsSync(dir)) return { ruleSet: set, problems: [{ file: dir, line: 0, message: 'rules directory not found' }] };
-  let knownPayers: Set<string> | undefined;
-  if (existsSync(path.join(dir, 'payers'))) {
-    const payers = loadPayers(path.join(dir, 'payers'));
-    problems.push(...payers.problems);
-    knownPayers = new Set(payers.payers.map((p) => p.id));
-  }
-  for (const file of yamlFiles(path.join(dir, 'prior-auth'))) {
+  for (const file of files.priorAuth ?? []) {
     set.files.push(file);
-    loadPayerRules(file, set, knownPayers, problems);
+    loadPayerRules(file, set, files.knownPayers, problems);
   }
-  for (const file of yamlFiles(path.join(dir, 'states'))) {
+  for (const file of files.states ?? []) {
     set.files.push(file);
     loadStateRules(file, set, problems);
   }

@@ -2,11 +2,10 @@
  * The payer directory: `rules/payers/*.yaml`, one file per payer. How to reach a payer and what it
  * calls itself in X12 is data here, never `if (payerId === ...)` in code (STYLE.md habit 10).
  */
-import { readdirSync } from 'node:fs';
-import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { DEVIATION_NAMES, type EnvelopeDeviation } from '../x12/index.ts';
-import { loadYamlFile, type RuleProblem } from './yaml-file.ts';
+import { loadYamlFile, type RuleProblem, yamlFiles } from './yaml-file.ts';
 
 const X12Id = z.string().regex(/^[A-Za-z0-9 ]{1,15}$/, 'must be 1-15 letters, digits or spaces');
 /** PEM material by reference: a file path (relative to this directory) or `env:NAME`. Never inline. */
@@ -152,21 +151,21 @@ export const PayerSchema = z
 export type PayerConfig = z.infer<typeof PayerSchema>;
 export type PayerHealthSettings = z.infer<typeof HealthSchema>;
 
-export function loadPayers(dir: string): { payers: PayerConfig[]; problems: RuleProblem[] } {
+/** Loads `dir` (`payers/`); `last`: a file of it read after the others (see loadRuleSet). */
+export function loadPayers(dir: string, opts: { last?: string } = {}): { payers: PayerConfig[]; problems: RuleProblem[]; files: string[]; fileOf: Record<string, string> } {
   const payers: PayerConfig[] = [];
   const problems: RuleProblem[] = [];
-  let files: string[] = [];
-  try {
-    files = readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort();
-  } catch {
-    return { payers, problems: [{ file: dir, line: 0, message: 'payer directory not found' }] };
-  }
-  for (const f of files) {
-    const file = path.join(dir, f);
+  const fileOf: Record<string, string> = {};
+  if (!existsSync(dir)) return { payers, problems: [{ file: dir, line: 0, message: 'payer directory not found' }], files: [], fileOf };
+  const files = yamlFiles(dir, opts.last);
+  for (const file of files) {
     const r = loadYamlFile(file, PayerSchema);
     if (!r.ok) problems.push(...r.problems);
-    else if (payers.some((p) => p.id === r.value.id)) problems.push({ file, line: 1, message: `payer id ${r.value.id} is defined twice` });
-    else payers.push(r.value);
+    else if (payers.some((p) => p.id === r.value.id)) problems.push({ file, ...r.locate(['id']), message: `id: payer id ${r.value.id} is defined twice` });
+    else {
+      payers.push(r.value);
+      fileOf[r.value.id] = file;
+    }
   }
-  return { payers, problems };
+  return { payers, problems, files, fileOf };
 }

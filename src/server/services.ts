@@ -22,7 +22,7 @@ import { basicAuth, issuePayerSecret } from '../payers/inbound-auth.ts';
 import { createPayerRegistry } from '../payers/registry.ts';
 import { payerTls } from '../payers/tls.ts';
 import { localClientTls } from '../net/index.ts';
-import { formatProblems } from '../rules/yaml-file.ts';
+import { formatProblem, formatProblems } from '../rules/yaml-file.ts';
 import { rulesWatcher } from '../rules/index.ts';
 import { connectEhr } from './ehr.ts';
 import { loadPayers } from '../rules/payers.ts';
@@ -85,7 +85,7 @@ export async function startServices(opts: {
     if (secret) sim.setCallbackAuth(basicAuth('demo-payer', secret));
   }
   const rules = rulesWatcher(config.rulesDir, (r) =>
-    r.applied ? log.info('payer rules reloaded') : log.warn({ problems: r.problems.map((p) => `${p.file}:${p.line}: ${p.message}`) }, 'payer rules invalid; keeping the last good set'),
+    r.applied ? log.info('payer rules reloaded') : log.warn({ problems: r.problems.map(formatProblem) }, 'payer rules invalid; keeping the last good set'),
   );
   if (rules.problems().length) throw new Error(`payer rules are invalid:\n${formatProblems(rules.problems())}`);
   const ehr = await connectEhr(config);

@@ -80,13 +80,13 @@ describe('priorgate check-mappings', () => {
     expect(viaMain.code, viaMain.text).toBe(0);
   });
 
-  it('a bad manifest is exit 2 with file and line; an unknown case too', async () => {
+  it('a bad manifest is exit 2 with file, line and column; an unknown case too', async () => {
     const dir = mappingsCopy();
     const manifest = path.join(dir, 'cases.yaml');
     writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('direction: 278-to-pas', 'direction: sideways'));
     const r = await runCommand(run, ['--dir', dir], { env: {} });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`${manifest.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+: cases\\.5\\.direction: `));
+    expect(r.stderr).toMatch(new RegExp(`${manifest.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:\\d+:\\d+: cases\\.5\\.direction: `));
     const unknown = await runCommand(run, ['--case', 'no-such-case'], { env: {} });
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('no case no-such-case');

@@ -119,7 +119,7 @@ describe('rule files: dataQuality and requiredElements are checked at load, with
 
   it('an unknown warning kind in dataQuality.refuse', () => {
     const { dir, file } = withPayer([...HEAD, 'dataQuality:', '  refuse: [npi-check-digit, spelling]']);
-    expect(loadRuleSet(dir).problems).toEqual([{ file, line: 8, message: expect.stringMatching(/^dataQuality\.refuse\.1: /) }]);
+    expect(loadRuleSet(dir).problems).toEqual([{ file, line: 8, column: 29, message: expect.stringMatching(/^dataQuality\.refuse\.1: /) }]);
   });
 
   it('a required element with invalid FHIRPath, a bad element path, a duplicate id', () => {
@@ -139,6 +139,6 @@ describe('rule files: dataQuality and requiredElements are checked at load, with
       [file, 10, 'services.0.requiredElements.0.expression'],
     ]);
     const bad = withPayer([...HEAD, '    requiredElements:', '      - id: dx', '        description: a diagnosis', '        expression: "true"', '        element: Claim.diagnosis']);
-    expect(loadRuleSet(bad.dir).problems).toEqual([{ file: bad.file, line: 11, message: expect.stringMatching(/^services\.0\.requiredElements\.0\.element: must be a Claim element path/) }]);
+    expect(loadRuleSet(bad.dir).problems).toEqual([{ file: bad.file, line: 11, column: 18, message: expect.stringMatching(/^services\.0\.requiredElements\.0\.element: must be a Claim element path/) }]);
   });
 });

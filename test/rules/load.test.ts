@@ -28,7 +28,7 @@ describe('loading rule files', () => {
   it('reports a schema error with the line and path of the offending value', () => {
     const { dir, file } = withPayerFile([...HEAD.slice(0, 5), '    priorAuth: maybe'].join('\n'));
     const { problems } = loadRuleSet(dir);
-    expect(problems).toEqual([{ file, line: 6, message: expect.stringMatching(/^services\.0\.priorAuth: /) }]);
+    expect(problems).toEqual([{ file, line: 6, column: 16, message: expect.stringMatching(/^services\.0\.priorAuth: /) }]);
   });
 
   it('reports a bad code range', () => {
@@ -38,7 +38,7 @@ describe('loading rule files', () => {
 
   it('compiles FHIRPath at load: a syntax error is reported with its line', () => {
     const { dir, file } = withPayerFile([...HEAD, '    when: "%item.quantity.value >"'].join('\n'));
-    expect(loadRuleSet(dir).problems).toEqual([{ file, line: 7, message: expect.stringMatching(/^services\.0\.when: invalid FHIRPath: /) }]);
+    expect(loadRuleSet(dir).problems).toEqual([{ file, line: 7, column: 11, message: expect.stringMatching(/^services\.0\.when: invalid FHIRPath: /) }]);
   });
 
   it('an unknown FHIRPath function and the machine clock are load problems too', () => {
@@ -88,11 +88,11 @@ describe('priorgate rules', () => {
     expect(t.out()).toMatch(/^ok: .*demo-fhir-payer, demo-payer/);
   });
 
-  it('check: exit 1 and file:line: message per problem', async () => {
+  it('check: exit 1 and file:line:column: message per problem', async () => {
     const { dir, file } = withPayerFile([...HEAD.slice(0, 5), '    priorAuth: maybe'].join('\n'));
     const t = io();
     expect(await run(['check', dir], t.io)).toBe(1);
-    expect(t.out()).toContain(`${file}:6: services.0.priorAuth:`);
+    expect(t.out()).toContain(`${file}:6:16: services.0.priorAuth:`);
   });
 
   it('explain: shows which rules fire and why', async () => {

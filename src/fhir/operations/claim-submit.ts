@@ -38,7 +38,7 @@ export function requireServices(deps: AppDeps): GatewayServices {
   return deps.services;
 }
 
-/** The payer for the Claim's insurer (by identifier), else the configured default. */
+/** The payer for the Claim's insurer (by identifier, `PayerRegistry.forInsurer`), else the configured default. */
 function payerFor(deps: AppDeps, s: GatewayServices, bundle: Bundle): PayerRuntime {
   const payer = findPayer(deps, s, bundle);
   if (!payer) throw new AppError('unprocessable', 'no payer is configured for this insurer', 'Bundle.entry[0].resource.insurer');
@@ -68,7 +68,7 @@ function findPayer(deps: AppDeps, s: GatewayServices, bundle: Bundle): PayerRunt
   const insurerRef = (first?.resource as { insurer?: { reference?: string } } | undefined)?.insurer;
   const insurer = resolveReference(bundle, insurerRef, first?.fullUrl)?.resource as { identifier?: { value?: string }[] } | undefined;
   const ids = (insurer?.identifier ?? []).map((i) => (typeof i?.value === 'string' ? i.value : ''));
-  return s.payers.forInsurer(ids) ?? (deps.config.defaultPayer ? s.payers.get(deps.config.defaultPayer) : undefined);
+  return s.payers.forInsurer(ids, s.rules(), deps.config.defaultPayer);
 }
 
 /**

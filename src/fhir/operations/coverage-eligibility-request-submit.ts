@@ -23,9 +23,9 @@ import { requireServices } from './claim-submit.ts';
 import { readResourceBody } from './read-body.ts';
 import { checkEligibilityRequest, presendContext, refusalOutcome, storedFindings, withWarnings } from '../../quality/index.ts';
 
-/** The payer for the insurer (by identifier), else the configured default. */
+/** The payer for the insurer (by identifier, `PayerRegistry.forInsurer`: as `$submit` routes), else the configured default. */
 function payerFor(deps: AppDeps, s: GatewayServices, read: EligibilityRequestRead): PayerRuntime {
-  const payer = s.payers.forInsurer(read.insurerIds) ?? (deps.config.defaultPayer ? s.payers.get(deps.config.defaultPayer) : undefined);
+  const payer = s.payers.forInsurer(read.insurerIds, s.rules(), deps.config.defaultPayer);
   if (!payer) throw new AppError('unprocessable', 'no payer is configured for this insurer', 'Bundle.entry[0].resource.insurer');
   if (!payer.config.x12) throw new AppError('unprocessable', 'this payer takes no X12 270 eligibility inquiries', 'Bundle.entry[0].resource.insurer');
   return payer;
