@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src/audit/index.ts';
-import { pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
+import { emptyValuesIn, pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
 
 const SURGICAL = 'Bundle-SurgicalRequestBundleExample.json';
 let gw: TestGateway;
@@ -17,8 +17,10 @@ beforeAll(async () => {
 });
 afterAll(() => gw.stop());
 
+/** The ClaimResponse of a response Bundle, which (like every FHIR JSON) has no empty values. */
 function claimResponse(body: any) {
   expect(body?.resourceType, JSON.stringify(body).slice(0, 400)).toBe('Bundle');
+  expect(emptyValuesIn(body), JSON.stringify(body)).toEqual([]);
   return body.entry[0].resource;
 }
 
