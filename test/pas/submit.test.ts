@@ -53,6 +53,18 @@ describe('POST /fhir/Claim/$submit', () => {
     expect(reviewCodes(cr)).not.toContain('A3');
   });
 
+  it('the AAA 72 (invalid member id, loop 2010C) points its errorPath at Coverage.subscriberId, the element NM109 was built from', async () => {
+    const bundle = pasExample(SURGICAL, 'W104R');
+    const coverage = bundle.entry.findIndex((e: any) => e.resource.resourceType === 'Coverage');
+    const cr = claimResponse((await gw.submit(bundle, token)).body);
+    const errors = cr.error.map((e: any) => ({
+      code: e.code.coding[0].code,
+      element: e.extension.find((x: any) => x.url.endsWith('extension-errorElement'))?.extension[0].valueString,
+      path: e.extension.find((x: any) => x.url.endsWith('extension-errorPath'))?.valueString,
+    }));
+    expect(errors, JSON.stringify(cr.error)).toEqual([{ code: '72', element: '2010C', path: `Bundle.entry[${coverage}].resource.subscriberId` }]);
+  });
+
   it('a payer that fails twice with HTTP 500 (member ending E) is retried and the request is certified', async () => {
     const cr = claimResponse((await gw.submit(pasExample(SURGICAL, 'W100E'), token)).body);
     expect(reviewCodes(cr)).toContain('A1');
@@ -95,6 +107,19 @@ describe('POST /fhir/Claim/$submit', () => {
     expect(r.status).toBe(400);
     expect(r.body.resourceType).toBe('OperationOutcome');
     expect(JSON.stringify(r.body.issue)).toContain('Bundle.entry[0].resource.use');
+  });
+
+  it.each([
+    ['Claim.item[0].productOrService.coding[0].code', (b: any) => (b.entry[0].resource.item[0].productOrService.coding[0].code = ''), 'Bundle.entry[0].resource.item[0].productOrService.coding[0].code'],
+    ['Patient.name[0].family', (b: any) => (b.entry[4].resource.name[0].family = ''), 'Bundle.entry[4].resource.name[0].family'],
+    ['Coverage.subscriberId (the 2010C NM109 member id)', (b: any) => (b.entry[3].resource.subscriberId = ''), 'Bundle.entry[3].resource.subscriberId'],
+  ])('an empty %s is refused (400) naming that element: FHIR JSON has no empty strings', async (_name, mutate, expression) => {
+    const bundle = pasExample(SURGICAL, 'W105A');
+    mutate(bundle);
+    const r = await gw.submit(bundle, token);
+    expect(r.status, JSON.stringify(r.body)).toBe(400);
+    expect(r.body.issue.filter((i: any) => i.severity === 'error').map((i: any) => i.expression), JSON.stringify(r.body)).toEqual([[expression]]);
+    expect(emptyValuesIn(r.body)).toEqual([]);
   });
 
   it('refuses a token without the Claim.c scope with 403', async () => {
