@@ -42,6 +42,19 @@ describe('POST /fhir/Claim/$submit', () => {
     expect(cr.item.map((i: any) => i.itemSequence)).toEqual(bundle.entry[0].resource.item.map((i: any) => i.sequence));
   });
 
+  it('a denial whose reason the payer gives at the event and on the line (MSG in 2000E and 2000F) carries that note once, and the item points at it', async () => {
+    const cr = claimResponse((await gw.submit(pasExample(SURGICAL, 'W106D'), token)).body);
+    expect(reviewCodes(cr)).toContain('A3');
+    const texts = cr.processNote.map((n: any) => n.text);
+    expect(texts, JSON.stringify(cr.processNote)).toEqual([...new Set(texts)]);
+    expect(cr.processNote.map((n: any) => n.number)).toEqual(texts.map((_: string, i: number) => i + 1));
+    const byNumber = new Map(cr.processNote.map((n: any) => [n.number, n.text]));
+    for (const item of cr.item) {
+      expect(item.noteNumber, JSON.stringify(item)).toBeDefined();
+      for (const n of item.noteNumber) expect(byNumber.get(n), `item ${item.itemSequence} noteNumber ${n}`).toBe('Requested service is not covered under the member plan');
+    }
+  });
+
   it('a modified decision (member ending M) is A6', async () => {
     expect(reviewCodes(claimResponse((await gw.submit(pasExample(SURGICAL, 'W100M'), token)).body))).toContain('A6');
   });

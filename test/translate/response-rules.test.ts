@@ -91,6 +91,16 @@ describe('278 response mapping rules', () => {
     expect(cr['item'][0].noteNumber).toEqual([2]);
   });
 
+  it('an MSG text the payer repeats (the reason in 2000E and again on the line) is one processNote; the line points at it and at its own', () => {
+    const denied = 'REQUESTED SERVICE IS NOT COVERED';
+    const cr = respond(HEAD.replace('UM*SC*I*3*11:B**U', `UM*SC*I*3*11:B**U\nMSG*${denied}`) + line('1122334', `HCR*A3**0U\nMSG*${denied}\nMSG*SEE PLAN DOCUMENTS\nMSG*${denied}`));
+    expect(cr['processNote']).toEqual([
+      { number: 1, type: 'display', text: denied },
+      { number: 2, type: 'display', text: 'SEE PLAN DOCUMENTS' },
+    ]);
+    expect(cr['item'][0].noteNumber).toEqual([1, 2]);
+  });
+
   it('an event-level HCR with no 2000F loops answers every item sent, with the event period and auth number', () => {
     const text = HEAD.replace('UM*SC*I*3*11:B**U', 'UM*SC*I*3*11:B**U\nHCR*A1*EVT123\nDTP*AAH*RD8*20050601-20050630');
     const cr = respond(text);
