@@ -45,7 +45,7 @@ export function httpStatusOf(err: unknown): number {
 export function toOperationOutcome(err: unknown, requestId: string): OperationOutcome {
   if (!isAnswer(err)) return outcomeOf('exception', `internal error; quote request id ${requestId} when reporting it`);
   return operationOutcome(
-    err.issues ?? [
+    err.issues?.length ? err.issues : [
       {
         severity: 'error',
         code: ERROR_CODES[err.code].issue,

@@ -53,6 +53,17 @@ export interface FoundEntry<R extends Resource = Resource> {
   resource: R;
 }
 
+/**
+ * `{ [key]: list }` when the list holds something, else nothing: FHIR JSON has no empty arrays (an
+ * element without values is left out). Spread it into the resource being built.
+ *
+ * @example
+ * ({ resourceType: 'Bundle', type: 'searchset', total: 0, ...listed('entry', []) }) // no `entry`
+ */
+export function listed<K extends string, T>(key: K, list: T[]): { [P in K]?: T[] } {
+  return (list.length > 0 ? { [key]: list } : {}) as { [P in K]?: T[] };
+}
+
 export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

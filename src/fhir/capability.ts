@@ -1,5 +1,7 @@
 /** The CapabilityStatement served at /fhir/metadata (FHIR 4.0.1). */
 
+import { listed } from './bundle.ts';
+
 export interface CapabilityOptions {
   baseUrl: string;
   version: string;
@@ -57,7 +59,7 @@ export function capabilityStatement(o: CapabilityOptions) {
     },
   ].map((r) => ({
     ...r,
-    operation: OPERATIONS.filter((op) => op.resource === r.type).map((op) => ({ name: op.name, definition: op.definition })),
+    ...listed('operation', OPERATIONS.filter((op) => op.resource === r.type).map((op) => ({ name: op.name, definition: op.definition }))),
   }));
   return {
     resourceType: 'CapabilityStatement',

@@ -26,7 +26,10 @@ const RANK: Record<IssueSeverity, number> = { fatal: 0, error: 1, warning: 2, in
  *
  * @example operationOutcome([{ severity: 'error', code: 'required', diagnostics: 'Bundle.identifier is required', expression: ['Bundle.identifier'] }])
  */
-export function operationOutcome(issues: OutcomeIssue[]): OperationOutcome {
+export function operationOutcome(given: OutcomeIssue[]): OperationOutcome {
+  // FHIR JSON has no empty arrays or strings, and OperationOutcome.issue is 1..*.
+  const issues = given.map(({ expression, diagnostics, ...issue }) => ({ ...issue, ...(diagnostics ? { diagnostics } : {}), ...(expression?.length ? { expression } : {}) }));
+  if (issues.length === 0) return { resourceType: 'OperationOutcome', issue: [{ severity: 'information', code: 'informational', diagnostics: 'no issues' }] };
   if (issues.length <= MAX_OUTCOME_ISSUES) return { resourceType: 'OperationOutcome', issue: issues };
   const kept = [...issues].sort((a, b) => RANK[a.severity] - RANK[b.severity]).slice(0, MAX_OUTCOME_ISSUES - 1);
   const more = issues.length - kept.length;

@@ -30,6 +30,7 @@ import { statusBundle } from './status.ts';
 import { parseSubscription } from './subscription-input.ts';
 import { HANDSHAKE_KIND, NPI_SYSTEM, PAS_TOPIC } from './topic.ts';
 import { withTransaction } from '../db/tx.ts';
+import { listed } from '../fhir/bundle.ts';
 
 /** Subscriptions an organization may hold at once (each one receives its PHI). */
 export const MAX_SUBSCRIPTIONS_PER_ORG = 25;
@@ -146,7 +147,7 @@ async function search(c: Context<AppEnv>, deps: AppDeps) {
     type: 'searchset',
     total: rows.length,
     link: [{ relation: 'self', url: `${base}/Subscription` }],
-    entry: rows.map((r) => ({ fullUrl: `${base}/Subscription/${r.id}`, resource: renderSubscription(r), search: { mode: 'match' } })),
+    ...listed('entry', rows.map((r) => ({ fullUrl: `${base}/Subscription/${r.id}`, resource: renderSubscription(r), search: { mode: 'match' } }))),
   }, 200);
 }
 

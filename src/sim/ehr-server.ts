@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import { importJWK, jwtVerify, type JWK } from 'jose';
-import type { Resource } from '../fhir/bundle.ts';
+import { listed, type Resource } from '../fhir/bundle.ts';
 import { matchesSearch, SEARCH_PARAMS, type ParsedSearch } from '../rules/search.ts';
 import { ehrSeed } from './ehr-data.ts';
 
@@ -131,7 +131,7 @@ export function createEhrSim(opts: EhrSimOptions) {
     }
     const bundle = {
       resourceType: 'Bundle', type: 'searchset', total: hits.length, link,
-      entry: page.map((r) => ({ fullUrl: `${url.origin}/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' } })),
+      ...listed('entry', page.map((r) => ({ fullUrl: `${url.origin}/${r.resourceType}/${r.id}`, resource: r, search: { mode: 'match' } }))),
     };
     return c.body(JSON.stringify(bundle), 200, { 'content-type': FHIR_JSON });
   });

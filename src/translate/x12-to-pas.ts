@@ -181,13 +181,22 @@ export function x12ResponseToPas(segments: Segment[], ctx: ResponseContext): Bun
   const sent = claim ? itemsToSend(claim) : [];
   const matched = matchServices(parsed.services, sent, trace);
 
-  // MSG → processNote, numbered in order; lines point at theirs with noteNumber.
+  // MSG → processNote, numbered in order; lines point at theirs with noteNumber. A text the payer
+  // repeats (the same reason in 2000E and in each 2000F) is one note, which every line points at.
   const notes: Json[] = [];
-  const noteNumbers = (level: Level | undefined): number[] =>
-    (level?.messages ?? []).map((text) => {
-      notes.push({ number: notes.length + 1, type: 'display', text });
-      return notes.length;
-    });
+  const numberOf = new Map<string, number>();
+  const noteNumbers = (level: Level | undefined): number[] => [
+    ...new Set(
+      (level?.messages ?? []).map((text) => {
+        let n = numberOf.get(text);
+        if (n === undefined) {
+          notes.push({ number: (n = notes.length + 1), type: 'display', text });
+          numberOf.set(text, n);
+        }
+        return n;
+      }),
+    ),
+  ];
   noteNumbers(event);
 
   const patientLoop = parsed.parties['23'] ?? parsed.parties['22'];

@@ -123,7 +123,46 @@ const CASES: [string, (b: Bundle) => void, [string, string][]][] = [
   ],
 ];
 
+/**
+ * FHIR R4 JSON (json.html): no empty strings, arrays or objects. The profile engines read `""`,
+ * `[]` and `{}` as an absent element, so without the JSON walk these passed as if left out.
+ */
+const EMPTY_CASES: [string, (b: Bundle) => void, [string, string][]][] = [
+  ['an empty code in item.productOrService', (b) => (claimOf(b).item[0].productOrService.coding[0].code = ''), [['value', `${CLAIM}.item[0].productOrService.coding[0].code`]]],
+  ['an empty Patient.name.family', (b) => (entryOf(b, 'Patient').name[0].family = ''), [['value', 'Bundle.entry[4].resource.name[0].family']]],
+  ['an empty Coverage.subscriberId (the 278 NM109 member id)', (b) => (entryOf(b, 'Coverage').subscriberId = ''), [['value', 'Bundle.entry[3].resource.subscriberId']]],
+  ['an empty uri inside an extension', (b) => (itemExtension(b, 'extension-certificationType').valueCodeableConcept.coding[0].system = ''), [['value', `${CLAIM}.item[0].extension[1].valueCodeableConcept.coding[0].system`]]],
+  ['an empty id', (b) => (entryOf(b, 'Coverage').id = ''), [['value', 'Bundle.entry[3].resource.id']]],
+  ['an empty array (Patient.telecom)', (b) => (entryOf(b, 'Patient').telecom = []), [['structure', 'Bundle.entry[4].resource.telecom']]],
+  ['an empty object (Bundle.meta)', (b) => (b.meta = {}), [['structure', 'Bundle.meta']]],
+  ['an empty object in an array (Patient.name[1])', (b) => entryOf(b, 'Patient').name.push({}), [['structure', 'Bundle.entry[4].resource.name[1]']]],
+  ['an empty primitive extension (_birthDate: {})', (b) => (entryOf(b, 'Patient')._birthDate = {}), [['structure', 'Bundle.entry[4].resource.birthDate']]],
+];
+
 beforeAll(() => preloadPasDefinitions());
+
+describe('FHIR JSON has no empty values', () => {
+  it.each(EMPTY_CASES)('%s is an error at that element', (_name, mutate, expected) => {
+    const bundle = surgical();
+    mutate(bundle);
+    const issues = validatePasRequestBundle(bundle);
+    expect(errorsOf(issues).map((i) => [i.code, i.expression]), show(issues)).toEqual(expected);
+  });
+
+  it('spec-12: Claim.item: [] is said once, as the missing item the checks table names', () => {
+    const bundle = surgical();
+    claimOf(bundle).item = [];
+    const issues = validatePasRequestBundle(bundle);
+    expect(errorsOf(issues).map((i) => [i.code, i.expression, i.diagnostics]), show(issues)).toEqual([['required', `${CLAIM}.item`, 'The Claim must request at least one item']]);
+  });
+
+  it('an empty string in an inquiry Bundle too', () => {
+    const bundle = pasExample('Bundle-PASClaimInquiryBundleExample.json');
+    claimOf(bundle).identifier[0].value = '';
+    const issues = validatePasInquiryBundle(bundle);
+    expect(errorsOf(issues).map((i) => [i.code, i.expression]), show(issues)).toEqual([['value', `${CLAIM}.identifier[0].value`]]);
+  });
+});
 
 describe('validatePasRequestBundle on mutated Surgical example', () => {
   it.each(CASES)('%s', (_name, mutate, expected) => {

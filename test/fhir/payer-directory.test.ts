@@ -12,7 +12,7 @@ import { DIRECTORY_EXT, PAYER_ID_SYSTEM, searchDirectory, payerOrganization } fr
 import { validateResource } from '@medplum/core';
 import { preloadPasDefinitions } from '../../src/fhir/validate/index.ts';
 import { CORPUS_DIR } from '../helpers/corpus.ts';
-import { testGateway, type TestGateway } from '../helpers/gateway.ts';
+import { emptyValuesIn, testGateway, type TestGateway } from '../helpers/gateway.ts';
 import { addStaff, Client } from '../staff/helpers.ts';
 
 let gw: TestGateway;
@@ -61,7 +61,10 @@ describe('the payer directory as FHIR', () => {
   it('searches by name, identifier, type and _id, and reads one payer', async () => {
     expect((await get('/fhir/Organization?name=demo%20h')).body.entry.map((e: any) => e.resource.id)).toEqual(['demo-payer']);
     expect((await get(`/fhir/Organization?identifier=${encodeURIComponent(`${PAYER_ID_SYSTEM}|99999`)}`)).body.total).toBe(1);
-    expect((await get('/fhir/Organization?identifier=nobody')).body.total).toBe(0);
+    const nobody = (await get('/fhir/Organization?identifier=nobody')).body;
+    expect(nobody.total).toBe(0);
+    expect(nobody, 'no matches: no entry element (FHIR JSON has no empty arrays)').not.toHaveProperty('entry');
+    expect(emptyValuesIn((await get('/fhir/Organization')).body)).toEqual([]);
     expect((await get('/fhir/Organization?type=pay')).body.total).toBe(2);
     expect((await get('/fhir/Organization?type=prov')).body.total).toBe(0);
     expect((await get('/fhir/Organization?_id=demo-fhir-payer')).body.total).toBe(1);
@@ -85,6 +88,8 @@ describe('the CapabilityStatement', () => {
     const org = cs.rest[0].resource.find((r: any) => r.type === 'Organization');
     expect(org.interaction.map((i: any) => i.code)).toEqual(['read', 'search-type']);
     expect(org.searchParam.map((p: any) => p.name)).toEqual(['_id', 'name', 'identifier', 'type']);
+    expect(org, 'a resource without operations has no operation element').not.toHaveProperty('operation');
+    expect(emptyValuesIn(cs), JSON.stringify(cs)).toEqual([]);
     const claim = cs.rest[0].resource.find((r: any) => r.type === 'Claim');
     expect(claim.operation.map((o: any) => o.name).sort()).toEqual(['inquire', 'submit']);
   });

@@ -40,6 +40,14 @@ describe('priorgate validate FILE (FHIR)', () => {
     expect(errors.map((i: any) => i.expression[0])).toContain('Bundle.entry[0].resource.use');
   });
 
+  it('an empty string (Patient.name.family: "") → exit 1 naming the element: FHIR JSON has no empty values', async () => {
+    const bundle = pasExample('Bundle-SurgicalRequestBundleExample.json') as any;
+    bundle.entry[4].resource.name[0].family = '';
+    const r = await validate([file('empty-family.json', bundle), '--summary']);
+    expect(r.code, r.text).toBe(1);
+    expect(r.stdout).toMatch(/^rejected: 1 error, first: Bundle\.entry\[4\]\.resource\.name\[0\]\.family: Empty string/);
+  });
+
   it('spec-30: a response Bundle is validated against the PAS response profile — sub-extension urls included', async () => {
     const response = pasExample('Bundle-ReferralPendingAuthorizationResponseBundleExample.json') as any;
     // The IG example's requestor is not in the Bundle: put it there, and it is valid.

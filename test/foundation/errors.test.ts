@@ -25,7 +25,7 @@ import {
   toOperationOutcome,
   type AnswerCode,
 } from '../../src/errors/index.ts';
-import { MAX_OUTCOME_ISSUES } from '../../src/fhir/outcome.ts';
+import { MAX_OUTCOME_ISSUES, operationOutcome } from '../../src/fhir/outcome.ts';
 import type { RouteGroup } from '../../src/http/app.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { TranslateError } from '../../src/translate/index.ts';
@@ -119,6 +119,14 @@ describe('what an answer carries', () => {
     expect(e.message).toBe('Bundle.identifier is required');
     expect(e.expression).toBe('Bundle.identifier');
     expect(toHttpError(e, RID)).toMatchObject({ status: 400, outcome: { issue: issues } });
+  });
+
+  it('never an empty array or string (FHIR JSON has none; OperationOutcome.issue is 1..*)', () => {
+    expect(operationOutcome([]).issue).toEqual([{ severity: 'information', code: 'informational', diagnostics: 'no issues' }]);
+    expect(operationOutcome([{ severity: 'error', code: 'value', diagnostics: '', expression: [] }]).issue).toEqual([{ severity: 'error', code: 'value' }]);
+    const e = new AppError('invalid', 'Claim.insurer is required', 'Bundle.entry[0].resource.insurer');
+    Object.assign(e, { issues: [] });
+    expect(toOperationOutcome(e, RID).issue).toEqual([{ severity: 'error', code: 'invalid', diagnostics: 'Claim.insurer is required', expression: ['Bundle.entry[0].resource.insurer'] }]);
   });
 
   it('at most MAX_OUTCOME_ISSUES issues, the last saying how many more there were', () => {

@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import { createLogger } from '../../src/log/index.ts';
 import { startGateway, type Gateway } from '../../src/server/index.ts';
 import { openPostgres, type Database } from '../../src/db/client.ts';
+import { emptyValueIssues } from '../../src/fhir/validate/index.ts';
 import { testDatabase, type TestDatabase } from './db.ts';
 import { providerToken } from './jwk.ts';
 import { PAS_EXAMPLES } from './corpus.ts';
@@ -129,12 +130,23 @@ export function inquiryFor(claimIdentifier: string, request?: any): any {
   delete claim.supportingInfo;
   // Numbers a request quotes are its previous authorizations, not what the inquiry asks about.
   const quoted = (e: any) => !/extension-(authorizationNumber|administrationReferenceNumber)$/.test(e.url);
-  claim.extension = (claim.extension ?? []).filter(quoted);
+  // FHIR JSON has no empty arrays: a list left with nothing is left out.
+  const keep = (o: any, key: string, list: any[]) => (list.length ? (o[key] = list) : delete o[key]);
+  keep(claim, 'extension', (claim.extension ?? []).filter(quoted));
   for (const item of claim.item ?? []) {
     delete item.informationSequence;
-    item.extension = (item.extension ?? []).filter(quoted);
+    keep(item, 'extension', (item.extension ?? []).filter(quoted));
   }
   // The prior Claim an update Bundle carries is not part of an inquiry.
   b.entry = b.entry.filter((e: any, i: number) => i === 0 || e.resource.resourceType !== 'Claim');
   return b;
+}
+
+/**
+ * Every empty string, array and object in a FHIR response body (FHIR JSON has none: an element
+ * without content is left out), one `expression: diagnostics` a line; `[]` when the body is clean.
+ */
+export function emptyValuesIn(body: unknown): string[] {
+  const root = body && typeof body === 'object' && typeof (body as { resourceType?: unknown }).resourceType === 'string' ? (body as { resourceType: string }).resourceType : 'body';
+  return emptyValueIssues(body, root).map((i) => `${i.expression}: ${i.diagnostics}`);
 }

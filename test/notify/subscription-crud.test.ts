@@ -79,6 +79,14 @@ describe('GET and DELETE /fhir/Subscription', () => {
     expect(r.json).toEqual(created.json);
   });
 
+  it('an organization without subscriptions gets a searchset with total 0 and no entry element (FHIR JSON has no empty arrays)', async () => {
+    const none = await provider(t, '1987654328');
+    const r = await call(t, none, 'GET', '/fhir/Subscription');
+    expect(r.status, r.body).toBe(200);
+    expect(r.json, r.body).toMatchObject({ resourceType: 'Bundle', type: 'searchset', total: 0 });
+    expect(r.json, r.body).not.toHaveProperty('entry');
+  });
+
   it("lists the caller's subscriptions as a searchset Bundle", async () => {
     const created = await call(t, a, 'POST', '/fhir/Subscription', pasSubscription(NPI, HOOK));
     const r = await call(t, a, 'GET', '/fhir/Subscription');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatePasInquiryResponseBundle } from '../../src/fhir/validate/index.ts';
 import { CORPUS_DIR } from '../helpers/corpus.ts';
-import { inquiryFor, pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
+import { emptyValuesIn, inquiryFor, pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
 import { revisionOf } from '../helpers/pas-updates.ts';
 
 const SURGICAL = 'Bundle-SurgicalRequestBundleExample.json';
@@ -69,6 +69,16 @@ describe('inquiry rules', () => {
     const r = await gw.submit(inquiryFor('NOTHING-LIKE-THIS', request), token, 'Claim/$inquire');
     expect(r.status).toBe(200);
     expect(returns(r.body)).toEqual([]);
+    // FHIR JSON has no empty arrays: no `return`, so no `parameter` at all (not `parameter: []`).
+    expect(r.body, JSON.stringify(r.body)).toEqual({ resourceType: 'Parameters' });
+  });
+
+  it('a matched inquiry answers Parameters without an empty string, array or object anywhere', async () => {
+    const request = pasExample(SURGICAL, 'W412A');
+    await gw.submit(request, token);
+    const r = await gw.submit(inquiryFor(claimIdOf(request), request), token, 'Claim/$inquire');
+    expect(returns(r.body)).toHaveLength(1);
+    expect(emptyValuesIn(r.body), JSON.stringify(r.body)).toEqual([]);
   });
 
   it('spec-53: the member id and the provider NPI must both match', async () => {

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../src/audit/index.ts';
-import { pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
+import { emptyValuesIn, pasExample, reviewCodes, testGateway, type TestGateway } from '../helpers/gateway.ts';
 
 const SURGICAL = 'Bundle-SurgicalRequestBundleExample.json';
 let gw: TestGateway;
@@ -17,8 +17,10 @@ beforeAll(async () => {
 });
 afterAll(() => gw.stop());
 
+/** The ClaimResponse of a response Bundle, which (like every FHIR JSON) has no empty values. */
 function claimResponse(body: any) {
   expect(body?.resourceType, JSON.stringify(body).slice(0, 400)).toBe('Bundle');
+  expect(emptyValuesIn(body), JSON.stringify(body)).toEqual([]);
   return body.entry[0].resource;
 }
 
@@ -40,6 +42,19 @@ describe('POST /fhir/Claim/$submit', () => {
     expect(cr.item.map((i: any) => i.itemSequence)).toEqual(bundle.entry[0].resource.item.map((i: any) => i.sequence));
   });
 
+  it('a denial whose reason the payer gives at the event and on the line (MSG in 2000E and 2000F) carries that note once, and the item points at it', async () => {
+    const cr = claimResponse((await gw.submit(pasExample(SURGICAL, 'W106D'), token)).body);
+    expect(reviewCodes(cr)).toContain('A3');
+    const texts = cr.processNote.map((n: any) => n.text);
+    expect(texts, JSON.stringify(cr.processNote)).toEqual([...new Set(texts)]);
+    expect(cr.processNote.map((n: any) => n.number)).toEqual(texts.map((_: string, i: number) => i + 1));
+    const byNumber = new Map(cr.processNote.map((n: any) => [n.number, n.text]));
+    for (const item of cr.item) {
+      expect(item.noteNumber, JSON.stringify(item)).toBeDefined();
+      for (const n of item.noteNumber) expect(byNumber.get(n), `item ${item.itemSequence} noteNumber ${n}`).toBe('Requested service is not covered under the member plan');
+    }
+  });
+
   it('a modified decision (member ending M) is A6', async () => {
     expect(reviewCodes(claimResponse((await gw.submit(pasExample(SURGICAL, 'W100M'), token)).body))).toContain('A6');
   });
@@ -49,6 +64,18 @@ describe('POST /fhir/Claim/$submit', () => {
     expect(cr.outcome).toBe('error');
     expect(JSON.stringify(cr.error)).toContain('72');
     expect(reviewCodes(cr)).not.toContain('A3');
+  });
+
+  it('the AAA 72 (invalid member id, loop 2010C) points its errorPath at Coverage.subscriberId, the element NM109 was built from', async () => {
+    const bundle = pasExample(SURGICAL, 'W104R');
+    const coverage = bundle.entry.findIndex((e: any) => e.resource.resourceType === 'Coverage');
+    const cr = claimResponse((await gw.submit(bundle, token)).body);
+    const errors = cr.error.map((e: any) => ({
+      code: e.code.coding[0].code,
+      element: e.extension.find((x: any) => x.url.endsWith('extension-errorElement'))?.extension[0].valueString,
+      path: e.extension.find((x: any) => x.url.endsWith('extension-errorPath'))?.valueString,
+    }));
+    expect(errors, JSON.stringify(cr.error)).toEqual([{ code: '72', element: '2010C', path: `Bundle.entry[${coverage}].resource.subscriberId` }]);
   });
 
   it('a payer that fails twice with HTTP 500 (member ending E) is retried and the request is certified', async () => {
@@ -114,6 +141,19 @@ describe('POST /fhir/Claim/$submit', () => {
     expect(r.status).toBe(400);
     expect(r.body.resourceType).toBe('OperationOutcome');
     expect(JSON.stringify(r.body.issue)).toContain('Bundle.entry[0].resource.use');
+  });
+
+  it.each([
+    ['Claim.item[0].productOrService.coding[0].code', (b: any) => (b.entry[0].resource.item[0].productOrService.coding[0].code = ''), 'Bundle.entry[0].resource.item[0].productOrService.coding[0].code'],
+    ['Patient.name[0].family', (b: any) => (b.entry[4].resource.name[0].family = ''), 'Bundle.entry[4].resource.name[0].family'],
+    ['Coverage.subscriberId (the 2010C NM109 member id)', (b: any) => (b.entry[3].resource.subscriberId = ''), 'Bundle.entry[3].resource.subscriberId'],
+  ])('an empty %s is refused (400) naming that element: FHIR JSON has no empty strings', async (_name, mutate, expression) => {
+    const bundle = pasExample(SURGICAL, 'W105A');
+    mutate(bundle);
+    const r = await gw.submit(bundle, token);
+    expect(r.status, JSON.stringify(r.body)).toBe(400);
+    expect(r.body.issue.filter((i: any) => i.severity === 'error').map((i: any) => i.expression), JSON.stringify(r.body)).toEqual([[expression]]);
+    expect(emptyValuesIn(r.body)).toEqual([]);
   });
 
   it('refuses a token without the Claim.c scope with 403', async () => {

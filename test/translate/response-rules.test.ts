@@ -3,7 +3,7 @@
  * codes, event-level outcomes, matching lines back to Claim items, purity.
  */
 import { describe, expect, it } from 'vitest';
-import { pasRequestTo278, TranslateError, x12ResponseToPas } from '../../src/translate/index.ts';
+import { pasRequestTo278, TranslateError, x12ResponseToPas, type Bundle } from '../../src/translate/index.ts';
 import type { Segment } from '../../src/x12/types.ts';
 import { example, golden } from './helpers/corpus.ts';
 import { counter } from './helpers/segments.ts';
@@ -91,6 +91,16 @@ describe('278 response mapping rules', () => {
     expect(cr['item'][0].noteNumber).toEqual([2]);
   });
 
+  it('an MSG text the payer repeats (the reason in 2000E and again on the line) is one processNote; the line points at it and at its own', () => {
+    const denied = 'REQUESTED SERVICE IS NOT COVERED';
+    const cr = respond(HEAD.replace('UM*SC*I*3*11:B**U', `UM*SC*I*3*11:B**U\nMSG*${denied}`) + line('1122334', `HCR*A3**0U\nMSG*${denied}\nMSG*SEE PLAN DOCUMENTS\nMSG*${denied}`));
+    expect(cr['processNote']).toEqual([
+      { number: 1, type: 'display', text: denied },
+      { number: 2, type: 'display', text: 'SEE PLAN DOCUMENTS' },
+    ]);
+    expect(cr['item'][0].noteNumber).toEqual([1, 2]);
+  });
+
   it('an event-level HCR with no 2000F loops answers every item sent, with the event period and auth number', () => {
     const text = HEAD.replace('UM*SC*I*3*11:B**U', 'UM*SC*I*3*11:B**U\nHCR*A1*EVT123\nDTP*AAH*RD8*20050601-20050630');
     const cr = respond(text);
@@ -127,5 +137,50 @@ describe('278 response mapping rules', () => {
     expect(b).toEqual(a);
     expect(a.id).toMatch(/^id-\d+$/);
     expect(toText(fromText(text))).toBe(toText(fromText(text)));
+  });
+});
+
+describe('AAA errorPath: the request element the rejected segment was built from', () => {
+  const SURGICAL = 'Bundle-SurgicalRequestBundleExample.json';
+  /** Our own 278 request for `request`, answered with one AAA after the first segment `after` picks. */
+  const rejected = (request: Bundle, after: (s: Segment) => boolean, aaa: string): Json => {
+    const { segments } = pasRequestTo278(request, { now });
+    const at = segments.findIndex(after);
+    expect(at, 'the segment to answer after').toBeGreaterThanOrEqual(0);
+    const reply = answer([...segments.slice(0, at + 1), ...fromText(aaa), ...segments.slice(at + 1)], () => 'HCR*A4');
+    return x12ResponseToPas(reply, { request, now, ids: counter() }).entry?.[0]?.resource as Json;
+  };
+  const pathOf = (cr: Json): string[] => cr['error'].map((e: Json) => e.extension.find((x: Json) => x.url.endsWith('extension-errorPath'))?.valueString);
+  const nm1 = (entity: string) => (s: Segment) => s.tag === 'NM1' && s.elements[0] === entity;
+  /** The IG Surgical request (Coverage entry 3, Patient entry 4, requester Organization entry 1) with this member id, or none. */
+  const withMember = (memberId?: string): Bundle => {
+    const b = example<Bundle>(SURGICAL);
+    const coverage = b.entry![3]!.resource as Json;
+    if (memberId) coverage['subscriberId'] = memberId;
+    else delete coverage['subscriberId'];
+    return b;
+  };
+
+  it.each([
+    ['72 invalid member id in 2010C: Coverage.subscriberId (the NM109 it was built from)', withMember('W100R'), nm1('IL'), 'AAA*N**72*C', 'Bundle.entry[3].resource.subscriberId'],
+    ['75 subscriber not found in 2010C: Coverage.subscriberId', withMember('W100R'), nm1('IL'), 'AAA*N**75*C', 'Bundle.entry[3].resource.subscriberId'],
+    ['72 without Coverage.subscriberId: the subscriber identifier NM109 came from', withMember(), nm1('IL'), 'AAA*N**72*C', 'Bundle.entry[4].resource.identifier[0]'],
+    ['73 subscriber name in 2010C: the Patient name', withMember('W100R'), nm1('IL'), 'AAA*N**73*C', 'Bundle.entry[4].resource.name'],
+    ['58 invalid or missing date of birth in 2010C: Patient.birthDate (here missing, so no DMG was sent)', withMember('W100R'), nm1('IL'), 'AAA*N**58*C', 'Bundle.entry[4].resource.birthDate'],
+    ['78 not in group or plan in 2010C: the subscriber as a whole', withMember('W100R'), nm1('IL'), 'AAA*N**78*C', 'Bundle.entry[4].resource'],
+    ['43 provider identification in 2010B: the requester NPI identifier', withMember('W100R'), nm1('1P'), 'AAA*N**43*C', 'Bundle.entry[1].resource.identifier[0]'],
+    ['97 provider address in 2010B: the requester address', withMember('W100R'), nm1('1P'), 'AAA*N**97*C', 'Bundle.entry[1].resource.address'],
+  ] as [string, Bundle, (s: Segment) => boolean, string, string][])('%s', (_name, request, after, aaa, expected) => {
+    const cr = rejected(request, after, aaa);
+    expect(cr['outcome'], JSON.stringify(cr['error'])).toBe('error');
+    expect(pathOf(cr)).toEqual([expected]);
+  });
+
+  it('AG invalid procedure code on a line (2000F): that item’s productOrService', () => {
+    const request = withMember('W100R');
+    const { segments } = pasRequestTo278(request, { now });
+    const reply = answer(segments, () => 'HCR*A4\nAAA*N**AG*C');
+    const cr = x12ResponseToPas(reply, { request, now, ids: counter() }).entry?.[0]?.resource as Json;
+    expect(pathOf(cr)).toEqual(['Bundle.entry[0].resource.item[0].productOrService']);
   });
 });

@@ -21,6 +21,7 @@ import { baseUrlOf, FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv } from '../../http/context.ts';
 import { AppError } from '../../errors/index.ts';
 import { alertAuditEvent, wantsAlerts } from './alert-event.ts';
+import { listed } from '../bundle.ts';
 
 const DCM = 'http://dicom.nema.org/resources/ontology/DCM';
 const EVENT_TYPE = 'http://terminology.hl7.org/CodeSystem/audit-event-type';
@@ -140,7 +141,7 @@ export function auditEventRoutes(app: Hono<AppEnv>, deps: AppDeps, opts: AuditEv
         type: 'searchset',
         timestamp: (deps.now?.() ?? new Date()).toISOString(),
         link: [{ relation: 'self', url: `${base}${new URL(c.req.url).pathname}${new URL(c.req.url).search}` }],
-        entry: alerts.map((a) => ({ fullUrl: `${base}/fhir/AuditEvent/alert-${a.id}`, resource: alertAuditEvent(a, (seq) => ids.get(seq)), search: { mode: 'match' } })),
+        ...listed('entry', alerts.map((a) => ({ fullUrl: `${base}/fhir/AuditEvent/alert-${a.id}`, resource: alertAuditEvent(a, (seq) => ids.get(seq)), search: { mode: 'match' } }))),
       };
       return c.body(JSON.stringify(bundle), 200, { 'Content-Type': FHIR_JSON, 'Cache-Control': 'no-store' });
     }
@@ -165,7 +166,7 @@ export function auditEventRoutes(app: Hono<AppEnv>, deps: AppDeps, opts: AuditEv
       type: 'searchset',
       timestamp: (deps.now?.() ?? new Date()).toISOString(),
       link,
-      entry: page.map((e) => ({ fullUrl: `${base}/fhir/AuditEvent/${e.id}`, resource: toAuditEvent(e), search: { mode: 'match' } })),
+      ...listed('entry', page.map((e) => ({ fullUrl: `${base}/fhir/AuditEvent/${e.id}`, resource: toAuditEvent(e), search: { mode: 'match' } }))),
     };
     return c.body(JSON.stringify(bundle), 200, { 'Content-Type': FHIR_JSON, 'Cache-Control': 'no-store' });
   });

@@ -15,7 +15,7 @@ import { FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv } from '../../http/context.ts';
 import { AppError } from '../../errors/index.ts';
 import { RESPONSE_SET } from '../../requests/index.ts';
-import type { Bundle } from '../bundle.ts';
+import { listed, type Bundle } from '../bundle.ts';
 import { operationOutcome } from '../outcome.ts';
 import { hasErrors, toOutcomeIssues } from '../validate/index.ts';
 import { currentResponse } from './claim-submit.ts';
@@ -88,8 +88,8 @@ export function claimInquireRoute(app: Hono<AppEnv>, deps: AppDeps) {
       requestId: c.var.requestId,
       detail: { operation: 'Claim/$inquire', matches: current.size, otherOrganizations: [...current.values()].filter((r) => r.orgId !== auth.orgId).length },
     });
-    // OperationDefinition Claim-inquiry: output parameter `return`, 0..*, each a Bundle.
-    const parameters = { resourceType: 'Parameters', parameter: results.map((b) => ({ name: 'return', resource: b })) };
+    // OperationDefinition Claim-inquiry: output parameter `return`, 0..*, each a Bundle; no match, no parameter.
+    const parameters = { resourceType: 'Parameters', ...listed('parameter', results.map((b) => ({ name: 'return', resource: b }))) };
     return c.body(JSON.stringify(parameters), 200, { 'Content-Type': FHIR_JSON });
   });
 }

@@ -8,6 +8,7 @@ import { baseUrlOf, FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv } from '../../http/context.ts';
 import { AppError } from '../../errors/index.ts';
 import { payerOrganization, searchDirectory, type Organization } from '../payer-directory.ts';
+import { listed } from '../bundle.ts';
 
 /** Every payer the gateway routes to, as a directory Organization. */
 export function payerDirectory(deps: AppDeps): Organization[] {
@@ -30,7 +31,7 @@ export function payerDirectoryRoute(app: Hono<AppEnv>, deps: AppDeps) {
       type: 'searchset',
       total: found.length,
       link: [{ relation: 'self', url: c.req.url }],
-      entry: found.map((o) => ({ fullUrl: `${base}/Organization/${o.id}`, resource: o, search: { mode: 'match' } })),
+      ...listed('entry', found.map((o) => ({ fullUrl: `${base}/Organization/${o.id}`, resource: o, search: { mode: 'match' } }))),
     };
     return c.body(JSON.stringify(bundle), 200, { 'Content-Type': FHIR_JSON });
   });

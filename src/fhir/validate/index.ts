@@ -25,6 +25,7 @@ export type { UnsupportedReason } from './compiled/unsupported.ts';
 export { IG_CONTEXT_DEFECTS } from './extensions.ts';
 export { validatePasText, kindOf, type TextVerdict } from './any-bundle.ts';
 export { PAS_CHECKS, type PasCheck, type BundleKind } from './pas-checks.ts';
+export { emptyValueIssues } from './empty-values.ts';
 export type { ValidationIssue, IssueSeverity } from './types.ts';
 
 /** True when at least one issue is an error (the Bundle must be rejected). */

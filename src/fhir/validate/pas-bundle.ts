@@ -18,6 +18,7 @@ import { isObject, isResource, referenceResolver, type FoundEntry } from '../bun
 import { compileProfile, type CompiledProfile } from './compile.ts';
 import { loadDefinitions, unversioned, type Definitions } from './definitions.ts';
 import { dedupe } from './issues.ts';
+import { emptyValueIssues } from './empty-values.ts';
 import { extensionIssues } from './extensions.ts';
 import { RESPONSE_KINDS, runPasChecks, type BundleKind, type PasContext } from './pas-checks.ts';
 import { quantityIssues } from './quantities.ts';
@@ -102,7 +103,10 @@ export function validatePasBundleWith(bundle: unknown, kind: BundleKind, engineF
     resolve: referenceResolver(bundle),
   };
 
-  const pasIssues = [...runPasChecks(ctx), ...quantityIssues(resources, (e) => (RESPONSE_KINDS.includes(kind) && e.resource.resourceType === 'ClaimResponse' ? 'error' : 'warning'))];
+  const checked = [...runPasChecks(ctx), ...quantityIssues(resources, (e) => (RESPONSE_KINDS.includes(kind) && e.resource.resourceType === 'ClaimResponse' ? 'error' : 'warning'))];
+  // An empty value the checks table already names (`Claim.item: []`: at least one item) is said once, its way.
+  const named = new Set(checked.filter((i) => i.severity === 'error').map((i) => i.expression));
+  const pasIssues = [...checked, ...emptyValueIssues(bundle, 'Bundle').filter((i) => !named.has(i.expression))];
   const profileIssues = validateProfiles(ctx, engine, profiles, new Map([...scans].map(([i, scan]) => [i, scan.extensions])), defs);
   const taken = new Set(pasIssues.filter((i) => i.severity === 'error').map((i) => i.expression));
   const kept = profileIssues.filter(

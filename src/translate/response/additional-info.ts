@@ -100,6 +100,13 @@ function communicationRequests(ctx: InfoContext, level: Level, sequence: number 
           : umoTrace
             ? { system: `urn:trnorg:${umoTrace.originator}`, value: umoTrace.value }
             : ctx.fallbackIdentifier;
+    // The diagnoses and LOINC modifiers the payload is about; none, no `extension` (FHIR JSON has no empty arrays).
+    const described = what
+      ? [
+          ...ctx.diagnoses.map((d) => ({ url: EXT.communicatedDiagnosis, valueCodeableConcept: d })),
+          ...what.modifiers.map((m) => ({ url: EXT.contentModifier, valueCodeableConcept: loinc(m) })),
+        ]
+      : [];
     const resource: Resource = {
       resourceType: 'CommunicationRequest',
       meta: { profile: [PROFILE.communicationRequest] },
@@ -113,10 +120,7 @@ function communicationRequests(ctx: InfoContext, level: Level, sequence: number 
         ? {
             payload: [
               {
-                extension: [
-                  ...ctx.diagnoses.map((d) => ({ url: EXT.communicatedDiagnosis, valueCodeableConcept: d })),
-                  ...what.modifiers.map((m) => ({ url: EXT.contentModifier, valueCodeableConcept: loinc(m) })),
-                ],
+                ...(described.length ? { extension: described } : {}),
                 contentString: what.code,
               },
             ],
