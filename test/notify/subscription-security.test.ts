@@ -51,7 +51,7 @@ describe('tenant isolation (spec-59)', () => {
     expect((await call(t, b, 'GET', `/fhir/Subscription/${id}`)).status).toBe(404);
     expect((await call(t, b, 'DELETE', `/fhir/Subscription/${id}`)).status).toBe(404);
     const listB = await call(t, b, 'GET', '/fhir/Subscription');
-    expect(listB.json.entry.map((e: any) => e.resource.id)).not.toContain(id);
+    expect((listB.json.entry ?? []).map((e: any) => e.resource.id)).not.toContain(id);
     const stillThere = await call(t, a, 'GET', `/fhir/Subscription/${id}`);
     expect(stillThere.status, stillThere.body).toBe(200);
   });
