@@ -78,5 +78,9 @@ describe('priorgate validate FILE (FHIR)', () => {
     const patient = await validate([file('patient.json', { resourceType: 'Patient' })]);
     expect(patient.code).toBe(2);
     expect(patient.stderr).toMatch(/expected a PAS Bundle/);
+    // --summary keeps to one line for unreadable input too.
+    const short = await validate([file('broken.json', '{"resourceType": "Bundle",'), '--summary']);
+    expect(short.code).toBe(2);
+    expect(short.stdout).toBe('unreadable: not valid JSON\n');
   });
 });

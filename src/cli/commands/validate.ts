@@ -90,7 +90,7 @@ async function fhir(text: string, io: ValidateIo, summary: boolean): Promise<num
   const v = validatePasText(text);
   if (v.status === 'unreadable') {
     io.stderr.write(`priorgate validate: ${v.outcome.issue[0]?.diagnostics}\n`);
-    io.stdout.write(`${JSON.stringify(v.outcome, null, 2)}\n`);
+    io.stdout.write(summary ? `unreadable: ${v.outcome.issue[0]?.diagnostics}\n` : `${JSON.stringify(v.outcome, null, 2)}\n`);
     return 2;
   }
   if (summary) {
