@@ -44,6 +44,10 @@ export function capabilityStatement(o: CapabilityOptions) {
       // PAS spec-55: the Subscriptions (R4 backport) this server supports, on the PAS topic.
       extension: [{ url: `${BACKPORT}/capabilitystatement-subscriptiontopic-canonical`, valueCanonical: PAS_TOPIC }],
       interaction: [{ code: 'create' }, { code: 'read' }, { code: 'update' }, { code: 'delete' }, { code: 'search-type' }],
+      searchParam: [
+        { name: '_id', type: 'token' },
+        { name: 'status', type: 'token' },
+      ],
       supportedProfile: [`${BACKPORT}/backport-subscription`, `${PAS}/StructureDefinition/profile-subscription`],
     },
     {

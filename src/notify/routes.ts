@@ -139,14 +139,34 @@ async function status(c: Context<AppEnv>, deps: AppDeps) {
   return fhirJson(c, bundle, 200);
 }
 
+/** The Subscription search parameters taken (token, comma-separated values OR'd); `_format` and `_count` pass. */
+const SEARCH_PARAMS = ['status', '_id'] as const;
+const PASSED_PARAMS = ['_format', '_count', '_pretty', '_summary'];
+
+/**
+ * `GET /fhir/Subscription[?status=active,off][&_id=...]`: the caller's subscriptions. Other
+ * parameters are ignored and left out of the self link (FHIR search's lenient handling), or refused
+ * with 400 when the client asks `Prefer: handling=strict`.
+ */
 async function search(c: Context<AppEnv>, deps: AppDeps) {
-  const rows = await listSubscriptions(deps.db, caller(c).orgId);
+  const query = c.req.queries();
+  const unknown = Object.keys(query).filter((k) => !(SEARCH_PARAMS as readonly string[]).includes(k) && !PASSED_PARAMS.includes(k));
+  if (unknown.length && /\bhandling=strict\b/.test(c.req.header('prefer') ?? '')) {
+    return outcome(c, 400, unknown.map((k) => ({ severity: 'error', code: 'not-supported', diagnostics: `the search parameter ${k} is not supported on Subscription (supported: ${SEARCH_PARAMS.join(', ')})` })));
+  }
+  const wanted = (name: string) => (query[name] ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const statuses = wanted('status');
+  const ids = wanted('_id');
+  const rows = (await listSubscriptions(deps.db, caller(c).orgId)).filter((r) => (!statuses.length || statuses.includes(r.status)) && (!ids.length || ids.includes(r.id)));
   const base = `${baseUrlOf(deps, c.req.url)}/fhir`;
+  const used = new URLSearchParams();
+  if (statuses.length) used.set('status', statuses.join(','));
+  if (ids.length) used.set('_id', ids.join(','));
   return fhirJson(c, {
     resourceType: 'Bundle',
     type: 'searchset',
     total: rows.length,
-    link: [{ relation: 'self', url: `${base}/Subscription` }],
+    link: [{ relation: 'self', url: `${base}/Subscription${used.size ? `?${used}` : ''}` }],
     ...listed('entry', rows.map((r) => ({ fullUrl: `${base}/Subscription/${r.id}`, resource: renderSubscription(r), search: { mode: 'match' } }))),
   }, 200);
 }

@@ -12,10 +12,12 @@ const HOOK = 'http://127.0.0.1:9/hook';
 
 let t: TestApp;
 let a: Provider;
+let b: Provider;
 
 beforeAll(async () => {
   t = await notifyApp();
   a = await provider(t, NPI);
+  b = await provider(t, '1987654328');
 });
 afterAll(() => t.close());
 
@@ -95,6 +97,33 @@ describe('GET and DELETE /fhir/Subscription', () => {
     expect(r.json.total).toBe(r.json.entry.length);
     const entry = r.json.entry.find((e: any) => e.resource.id === created.json.id);
     expect(entry).toMatchObject({ fullUrl: `${ORIGIN}/fhir/Subscription/${created.json.id}`, search: { mode: 'match' } });
+  });
+
+  it('searches by status and _id (comma-separated values OR\'d); ignores other parameters unless asked to be strict', async () => {
+    const one = (await call(t, a, 'POST', '/fhir/Subscription', pasSubscription(NPI, HOOK))).json;
+    const two = (await call(t, a, 'POST', '/fhir/Subscription', pasSubscription(NPI, HOOK))).json;
+    const paused = await call(t, a, 'PUT', `/fhir/Subscription/${two.id}`, { ...pasSubscription(NPI, HOOK), id: two.id, status: 'off' });
+    expect(paused.status, paused.body).toBe(200);
+    const ids = (r: { json: any }) => (r.json.entry ?? []).map((e: any) => e.resource.id).sort();
+    const off = await call(t, a, 'GET', '/fhir/Subscription?status=off');
+    expect(ids(off)).toEqual([two.id]);
+    expect(off.json.total).toBe(1);
+    expect(off.json.link[0].url).toBe(`${ORIGIN}/fhir/Subscription?status=off`);
+    // However far one's handshake has got (requested, active, error), a list of every status finds both.
+    expect(ids(await call(t, a, 'GET', '/fhir/Subscription?status=off,requested,active,error'))).toEqual(expect.arrayContaining([one.id, two.id].sort()));
+    expect(ids(await call(t, a, 'GET', '/fhir/Subscription?status=entered-in-error'))).toEqual([]);
+    expect(ids(await call(t, a, 'GET', `/fhir/Subscription?_id=${one.id}`))).toEqual([one.id]);
+    expect(ids(await call(t, a, 'GET', `/fhir/Subscription?_id=${one.id}&status=off`))).toEqual([]);
+    // Another organization's id finds nothing.
+    const theirs = (await call(t, b, 'GET', `/fhir/Subscription?_id=${one.id}`)).json;
+    expect(theirs.total).toBe(0);
+    // An unknown parameter: ignored and left out of the self link, or a 400 under Prefer: handling=strict.
+    const lenient = await call(t, a, 'GET', '/fhir/Subscription?status=off&colour=red');
+    expect(ids(lenient)).toEqual([two.id]);
+    expect(lenient.json.link[0].url).toBe(`${ORIGIN}/fhir/Subscription?status=off`);
+    const strict = await t.app.request(`${ORIGIN}/fhir/Subscription?colour=red`, { headers: { authorization: `Bearer ${a.token}`, prefer: 'handling=strict' } });
+    expect(strict.status).toBe(400);
+    expect(((await strict.json()) as any).issue[0]).toMatchObject({ code: 'not-supported', diagnostics: expect.stringContaining('colour') });
   });
 
   it('deletes: 204, audited, then 404 on read and gone from the list', async () => {
