@@ -65,6 +65,8 @@ const EnvSchema = z.object({
   PRIORGATE_JOB_LOCK_MS: intFrom(1000, 3_600_000).default(30_000),
   /** Tell callers what each request cost the database (Server-Timing: statements, commits). */
   PRIORGATE_SERVER_TIMING: z.enum(['0', '1', 'true', 'false']).default('0'),
+  /** A bearer token the Prometheus scraper must send to GET /metrics; unset: /metrics is open. */
+  PRIORGATE_METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** The EHR's FHIR base URL, the client id registered there, and our private JWK file for it. */
   PRIORGATE_EHR_URL: z.url().optional(),
   PRIORGATE_EHR_CLIENT_ID: z.string().min(1).optional(),
@@ -137,10 +139,12 @@ export interface Config {
   jobLockMs: number;
   /** Server-Timing `db` on every answer (statements and commits the request cost). */
   serverTiming: boolean;
+  /** The bearer token GET /metrics requires (unset: open, for a scraper on a private network). */
+  metricsToken?: string;
   ehr?: { url: string; clientId: string; keyFile: string };
   /** Staff roles that must sign in with TOTP. */
   mfaRequiredRoles: string[];
-  /** Key sealing TOTP secrets; without one they are stored unsealed (never shown again, though). */
+  /** The key earlier releases sealed TOTP secrets with: read for those until their user's next sign-in seals them with the data key ring. */
   mfaKey?: Buffer;
   sessionMaxHours: number;
   sessionIdleMinutes: number;
@@ -225,6 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, opts: { demo?: boolean } = {}
     defaultPayer: e.PRIORGATE_DEFAULT_PAYER ?? (demo ? 'demo-payer' : undefined),
     jobLockMs: e.PRIORGATE_JOB_LOCK_MS,
     serverTiming: e.PRIORGATE_SERVER_TIMING === '1' || e.PRIORGATE_SERVER_TIMING === 'true',
+    ...(e.PRIORGATE_METRICS_TOKEN ? { metricsToken: e.PRIORGATE_METRICS_TOKEN } : {}),
     ehr:
       e.PRIORGATE_EHR_URL && e.PRIORGATE_EHR_CLIENT_ID && e.PRIORGATE_EHR_KEY_FILE
         ? { url: e.PRIORGATE_EHR_URL, clientId: e.PRIORGATE_EHR_CLIENT_ID, keyFile: e.PRIORGATE_EHR_KEY_FILE }

@@ -116,4 +116,23 @@ describe('GET /metrics', () => {
     // Unknown paths are not turned into labels (no cardinality explosion, no ids in metrics).
     expect(text).not.toContain('/fhir/Nothing/here');
   });
+
+  it('answers only a scraper with the metrics token when PRIORGATE_METRICS_TOKEN is set', async () => {
+    const token = 'scrape-me-please-0123456789';
+    const guarded = await testApp({ env: { PRIORGATE_METRICS_TOKEN: token } });
+    try {
+      const ask = (auth?: string) => guarded.app.request(`${BASE}/metrics`, { headers: auth ? { authorization: auth } : {} });
+      for (const auth of [undefined, 'Bearer wrong', `Bearer ${token}x`, `Basic ${token}`]) {
+        const res = await ask(auth);
+        expect(res.status, String(auth)).toBe(401);
+        expect(res.headers.get('www-authenticate')).toBe('Bearer realm="priorgate-metrics"');
+        expect(await res.text()).not.toContain('priorgate_http_requests_total');
+      }
+      const ok = await ask(`Bearer ${token}`);
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain('priorgate_http_requests_total');
+    } finally {
+      await guarded.close();
+    }
+  });
 });

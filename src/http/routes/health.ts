@@ -1,5 +1,7 @@
 /** Liveness, readiness (database reachable, migrations current) and Prometheus metrics. */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Hono } from 'hono';
+import { AppError } from '../../errors/index.ts';
 import { sql } from 'drizzle-orm';
 import { migrationStatus } from '../../db/client.ts';
 import type { AppDeps, AppEnv } from '../context.ts';
@@ -18,7 +20,16 @@ export function healthRoutes(app: Hono<AppEnv>, deps: AppDeps) {
     }
   });
 
-  app.get('/metrics', async (c) =>
-    c.body(await deps.metrics.registry.metrics(), 200, { 'Content-Type': deps.metrics.registry.contentType }),
-  );
+  // Operators only when PRIORGATE_METRICS_TOKEN is set: the scraper sends it as a bearer token.
+  const expected = deps.config.metricsToken ? createHash('sha256').update(deps.config.metricsToken).digest() : undefined;
+  app.get('/metrics', async (c) => {
+    if (expected) {
+      const sent = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
+      // Compared as digests, in constant time: neither the token nor its length leaks by timing.
+      if (!sent || !timingSafeEqual(createHash('sha256').update(sent).digest(), expected)) {
+        throw new AppError('unauthorized', 'the metrics token is required', undefined, { 'WWW-Authenticate': 'Bearer realm="priorgate-metrics"' });
+      }
+    }
+    return c.body(await deps.metrics.registry.metrics(), 200, { 'Content-Type': deps.metrics.registry.contentType });
+  });
 }
