@@ -11,7 +11,8 @@ import type { Logger } from '../log/index.ts';
 export type JobOutcome =
   /** `completed`: the handler marked the job done in its own last transaction (`completeJob`). */
   | { ok: true; completed?: boolean }
-  | { ok: false; error: string; retryable: boolean; retryInMs?: number };
+  /** `ended`: the handler ended the job for good in its own last transaction (`endJob`). */
+  | { ok: false; error: string; retryable: boolean; retryInMs?: number; ended?: boolean };
 
 /**
  * Runs one job. `prepared` is what the process that enqueued the job (and runs its first attempt
@@ -53,6 +54,10 @@ export async function runClaimedJob(db: Db, parentLog: Logger, handler: JobHandl
   // redone after its lock expires.
   if (outcome.ok) {
     if (!outcome.completed) await withRepeatable(db, () => completeJob(db, job.id));
+    return outcome;
+  }
+  if (outcome.ended) {
+    log.warn({ attempt: job.attempts, status: 'dead', reason: outcome.error }, 'job failed');
     return outcome;
   }
   const retryIn = outcome.retryable ? (outcome.retryInMs ?? backoffMs(job.attempts)) : null;

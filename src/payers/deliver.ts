@@ -7,9 +7,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Db, Tx } from '../db/client.ts';
-import { completeJob, completeJobStatement, type Job } from '../db/queries/jobs.ts';
+import { completeJob, completeJobStatement, endJob, type Job } from '../db/queries/jobs.ts';
 import { findOrganization } from '../db/queries/clients.ts';
-import { batchMessage, latestMessage, messageExists, requestById, saveMessage, type RequestRow } from '../db/queries/requests.ts';
+import { batchMessage, latestMessage, lockRequest, messageExists, requestById, saveMessage, type RequestRow } from '../db/queries/requests.ts';
 import { recordAnswer, transition, transitionFrom } from '../requests/index.ts';
 import type { Bundle } from '../fhir/bundle.ts';
 import type { Logger } from '../log/index.ts';
@@ -173,8 +173,11 @@ async function outboundPayload(d: DeliverDeps, request: RequestRow, payer: Payer
 }
 
 /**
- * A delivery failed: say whether to retry; when no attempt is left (or a retry cannot help), move the
- * request to `error` if it is still in one of `from` (a late answer may have settled it meanwhile).
+ * A delivery failed: say whether to retry. When no attempt is left (or a retry cannot help), the job
+ * ends (`dead`) and the request moves to `error` if it is still in one of `from` (a late answer may
+ * have settled it meanwhile), audited, in one transaction: no request is left waiting on a job that
+ * will never run again, and none is in error with its job still due. An attempt that no longer holds
+ * the job (another claim took it) changes neither: that claim's attempt decides.
  */
 export async function failDelivery(
   d: DeliverDeps,
@@ -182,16 +185,27 @@ export async function failDelivery(
   job: Job,
   f: { error: string; retryable: boolean; retryInMs?: number; from: RequestState[] },
 ): Promise<JobOutcome> {
-  if (!f.retryable || job.attempts >= job.maxAttempts) {
-    await withTransaction(d.db, async (t) => {
-      const current = await requestById(t, request.id);
-      if (current && f.from.includes(current.status as RequestState)) {
-        await transition(t, request.id, 'error', { actor: 'system', detail: { error: f.error, attempts: job.attempts } });
-      }
-    });
-    d.events.changed(request.id);
+  if (f.retryable && job.attempts < job.maxAttempts) {
+    return { ok: false, error: f.error, retryable: true, ...(f.retryInMs !== undefined ? { retryInMs: f.retryInMs } : {}) };
   }
-  return { ok: false, error: f.error, retryable: f.retryable, ...(f.retryInMs !== undefined ? { retryInMs: f.retryInMs } : {}) };
+  await withTransaction(d.db, async (t) => {
+    if (!(await endJob(t, job, f.error))) return;
+    const current = await lockRequest(t, request.id);
+    if (current && f.from.includes(current.status as RequestState)) {
+      await transition(t, request.id, 'error', { actor: 'system', detail: { error: f.error, attempts: job.attempts } }, current);
+    }
+  });
+  d.events.changed(request.id);
+  return { ok: false, error: f.error, retryable: f.retryable, ended: true };
+}
+
+/**
+ * What a job records (its error, the audit event of the move to error) when a request cannot be
+ * translated: the transaction set, the element and the rule, never a value (TranslateError's
+ * messages name elements only).
+ */
+export function translationFailure(setId: string, e: TranslateError): string {
+  return `the ${setId} cannot be written${e.expression ? ` (${e.expression})` : ''}: ${e.message}`;
 }
 
 const fail = (d: DeliverDeps, request: RequestRow, job: Job, error: string, retryable: boolean) =>
@@ -272,7 +286,9 @@ export function deliverHandler(d: DeliverDeps) {
       // transaction), or before the failure is, when the attempt fails.
       out = prepared ? { payload: prepared.payload, messageSet: OUTBOUND_278 } : await outboundPayload(d, request, payer, job.payload.fresh === true && job.attempts === 1);
     } catch (e) {
-      if (e instanceof TranslateError) return fail(d, request, job, `translation failed at ${e.expression}`, false);
+      // Deterministic: the same request fails the same way on every attempt. Not retried; the
+      // request moves to error with the job's end (failDelivery).
+      if (e instanceof TranslateError) return fail(d, request, job, translationFailure('278', e), false);
       throw e;
     }
     // A prepared attempt that failed: the 278 went out (or may have), so the request is sent —

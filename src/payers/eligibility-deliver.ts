@@ -9,10 +9,11 @@ import type { Job } from '../db/queries/jobs.ts';
 import { latestMessage, saveMessage, type RequestRow } from '../db/queries/requests.ts';
 import { ELIGIBILITY_REQUEST_SET, recordEligibilityAnswer, transition } from '../requests/index.ts';
 import type { Bundle } from '../fhir/bundle.ts';
-import { eligibility271ToFhir, eligibilityOutcomeBundle, inquiryTo270, readEligibilityRequest, traceOriginator, type EligibilitySummary } from '../translate/index.ts';
+import { eligibility271ToFhir, eligibilityOutcomeBundle, inquiryTo270, readEligibilityRequest, traceOriginator, TranslateError, type EligibilityInquiry, type EligibilitySummary } from '../translate/index.ts';
+import type { PayerConfig } from '../rules/payers.ts';
 import type { RequestState } from '../workflow/states.ts';
 import type { JobOutcome } from '../jobs/index.ts';
-import { deliveryTarget, failDelivery, sendThroughPayer, type DeliverDeps } from './deliver.ts';
+import { deliveryTarget, failDelivery, sendThroughPayer, translationFailure, type DeliverDeps } from './deliver.ts';
 import { INBOUND_X12 } from './reply.ts';
 import type { PayerRuntime } from './registry.ts';
 import { bodyOf, envelope, partiesFor, x12FormOf } from './x12-io.ts';
@@ -58,17 +59,30 @@ export function readEligibilityReply(text: string): EligibilityReply {
 /** States in which the request still waits for the payer's answer. */
 const AWAITING: RequestState[] = ['queued', 'sent', 'error'];
 
-/** The 270 interchange for a request: the stored one, or translated and stored (with its control numbers) now. */
+/**
+ * The 270 body (BHT … before SE) asking `payer` about `inquiry`: the payer named as the information
+ * source (2100A) as its configuration says. `$submit` checks it before storing a request; the job
+ * writes it.
+ */
+export function inquiry270(inquiry: EligibilityInquiry, payer: PayerConfig, o: { now: Date; trace: string; senderId: string }): Segment[] {
+  const x12 = payer.x12!;
+  const asked = { ...inquiry, source: { name: payer.name, qualifier: x12.umoIdQualifier, id: x12.umoId } };
+  return inquiryTo270(asked, { now: o.now, trace: o.trace, originator: traceOriginator(o.senderId) }).segments;
+}
+
+/**
+ * The 270 interchange for a request: the stored one, or translated and stored (with its control
+ * numbers) now. A request no 270 can carry (a TranslateError: the pre-send check refused a value)
+ * is thrown as it is: no attempt can change that.
+ */
 async function outbound270(d: DeliverDeps, request: RequestRow, payer: PayerRuntime): Promise<string | { error: string }> {
   const existing = await latestMessage(d.db, request.id, OUTBOUND_270);
   if (existing) return existing.payload;
   const inbound = await latestMessage(d.db, request.id, ELIGIBILITY_REQUEST_SET);
   const read = inbound ? readEligibilityRequest(JSON.parse(inbound.payload)) : undefined;
   if (!read?.inquiry) return { error: 'the stored eligibility request cannot be translated' };
-  const x12 = payer.config.x12!;
   const now = d.now?.() ?? new Date();
-  const inquiry = { ...read.inquiry, source: { name: payer.config.name, qualifier: x12.umoIdQualifier, id: x12.umoId } };
-  const { segments } = inquiryTo270(inquiry, { now, trace: request.traceNumber ?? request.id, originator: traceOriginator(d.senderId) });
+  const segments = inquiry270(read.inquiry, payer.config, { now, trace: request.traceNumber ?? request.id, senderId: d.senderId });
   return withTransaction(d.db, async (tx) => {
     const out = await envelope(tx, {
       ...partiesFor(payer.config, d.senderId),
@@ -113,7 +127,15 @@ export function eligibilityDeliverHandler(d: DeliverDeps) {
     const { request, payer } = target;
     if (!payer.config.x12) return fail(d, request, job, `payer ${payer.config.id} takes no X12 270`, false);
 
-    const payload = await outbound270(d, request, payer);
+    let payload;
+    try {
+      payload = await outbound270(d, request, payer);
+    } catch (e) {
+      // Deterministic: the same request fails the same way on every attempt. Not retried; the
+      // request moves to error with the job's end (failDelivery).
+      if (e instanceof TranslateError) return fail(d, request, job, translationFailure('270', e), false);
+      throw e;
+    }
     if (typeof payload !== 'string') return fail(d, request, job, payload.error, false);
     const sent = await sendThroughPayer(d, target, job, { payload, payloadType: '270-request', senderId: d.senderId }, fail, { idKey: 'eligibilityRequestId', message: 'payer eligibility delivery failed' });
     if ('outcome' in sent) return sent.outcome;

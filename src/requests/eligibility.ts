@@ -35,6 +35,8 @@ export interface AcceptEligibilityInput {
   orgId: string;
   clientId: string;
   bundle: Bundle;
+  /** The bundle's JSON as received, when it is (else the bundle is serialized). */
+  payload?: string;
   /** `system|value` of the request identifier. */
   idempotencyKey: string;
   payerId: string;
@@ -63,6 +65,7 @@ export async function acceptEligibility(db: Db, input: AcceptEligibilityInput): 
       request: row,
       clientId: input.clientId,
       bundle: input.bundle,
+      ...(input.payload !== undefined ? { payload: input.payload } : {}),
       messageSet: ELIGIBILITY_REQUEST_SET,
       jobKind: ELIGIBILITY_JOB,
       maxAttempts: input.maxAttempts,

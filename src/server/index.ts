@@ -23,7 +23,7 @@ import { payerInboundRoutes } from '../payers/inbound-route.ts';
 import { subscriptionRoutes } from '../notify/index.ts';
 import { staffRoutes } from '../staff/index.ts';
 import { FHIR_OPERATIONS } from '../fhir/operations/index.ts';
-import { preloadPasDefinitions } from '../fhir/validate/index.ts';
+import { preloadEligibilityDefinitions, preloadPasDefinitions } from '../fhir/validate/index.ts';
 import { RequestEvents } from '../workflow/events.ts';
 import { startAuditLog, type AuditLogService } from '../audit/index.ts';
 import { observeRetries } from '../db/tx.ts';
@@ -109,7 +109,9 @@ export async function startGateway(
   const services = await startServices({ config, db, log, gatewayUrl: url, events, seal: () => auditLog.sealNow(), metrics: deps.metrics });
   deps.services = services;
   const compileStart = performance.now();
-  const schemas = preloadPasDefinitions();
+  preloadPasDefinitions();
+  // The eligibility validator's R4 definitions too: the same compiled schemas, a few more of them.
+  const schemas = preloadEligibilityDefinitions();
   log.info({ schemas, ms: Math.round(performance.now() - compileStart) }, 'PAS validator compiled');
   markReady();
 

@@ -189,6 +189,21 @@ export async function failJob(db: Db, job: Job, error: string, retryInMs: number
   return dead ? 'dead' : 'ready';
 }
 
+/**
+ * Ends a running job for good (`dead`, with its error), in the caller's transaction: for a handler
+ * whose failure also changes what the job was for (its request moves to error), so that both
+ * commit together. False, changing nothing, when this attempt no longer holds the job (another
+ * claim took it, or it is done).
+ */
+export async function endJob(tx: Db, job: Pick<Job, 'id' | 'attempts'>, error: string): Promise<boolean> {
+  const held = await rows<{ id: number | string }>(
+    tx,
+    sql`update jobs set status = 'dead', locked_until = null, last_error = ${error.slice(0, 500)}, run_at = now()
+        where id = ${job.id} and attempts = ${job.attempts} and status = 'running' returning id`,
+  );
+  return held.length > 0;
+}
+
 /** Exponential backoff with full jitter: attempt 1 → up to base, doubling, capped. */
 export function backoffMs(attempt: number, baseMs = 1000, capMs = 5 * 60_000, random = Math.random): number {
   const ceiling = Math.min(capMs, baseMs * 2 ** Math.max(0, attempt - 1));

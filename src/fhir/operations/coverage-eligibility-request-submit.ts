@@ -1,10 +1,15 @@
 /**
  * `POST /fhir/CoverageEligibilityRequest/$submit`: a Bundle with a CoverageEligibilityRequest first
  * (plus its Patient, Coverage, insurer and provider) → a Bundle with a CoverageEligibilityResponse
- * first. Validates (OperationOutcome with expressions), stores the request idempotently on
- * organization + request identifier with its delivery job and audit event, wakes the worker, waits
- * up to PRIORGATE_SYNC_WAIT_MS for the payer's 271, and answers with it — or with outcome `queued`
- * when the payer has not answered yet (the same request again returns the answer once it is in).
+ * first. Validates before anything is stored: FHIR R4 (`validateEligibilityRequestBundle`: formats
+ * and calendar days, codes of required bindings, unknown and missing elements; 400), what the 270
+ * needs (`readEligibilityRequest`; 400), a payer for the insurer (422) and the 270 itself as it will
+ * be written for that payer (422: a request X12 cannot carry is refused now, not stored to fail in
+ * the delivery job); every refusal an OperationOutcome with expressions, no value quoted back. Then
+ * stores the request idempotently on organization + request identifier with its delivery job and
+ * audit event, wakes the worker, waits up to PRIORGATE_SYNC_WAIT_MS for the payer's 271, and
+ * answers with it — or with outcome `queued` when the payer has not answered yet (the same request
+ * again returns the answer once it is in), or `error` when it could not be delivered.
  */
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
@@ -14,13 +19,19 @@ import { FHIR_JSON } from '../../http/app.ts';
 import type { AppDeps, AppEnv, GatewayServices } from '../../http/context.ts';
 import { AppError } from '../../errors/index.ts';
 import type { PayerRuntime } from '../../payers/registry.ts';
-import { eligibilityOutcomeBundle, readEligibilityRequest, type EligibilityRequestRead } from '../../translate/index.ts';
+import { assertCarriable, eligibilityOutcomeBundle, readEligibilityRequest, type EligibilityRequestRead } from '../../translate/index.ts';
 import { acceptEligibility, ELIGIBILITY_REQUEST_SET, ELIGIBILITY_RESPONSE_SET } from '../../requests/index.ts';
 import { isAnswered, type RequestState } from '../../workflow/states.ts';
 import type { Bundle } from '../bundle.ts';
-import { operationOutcome } from '../outcome.ts';
+import { operationOutcome, type OutcomeIssue } from '../outcome.ts';
+import { hasErrors, toOutcomeIssues, type ValidationIssue } from '../validate/index.ts';
+import { inquiry270 } from '../../payers/eligibility-deliver.ts';
+import { x12FormOf } from '../../payers/x12-io.ts';
+import { fitForPayer } from '../../x12/index.ts';
 import { requireServices } from './claim-submit.ts';
-import { readResourceBody } from './read-body.ts';
+import { readingClientData } from './client-data.ts';
+import { readFhirBody } from './read-body.ts';
+import { validationOf } from './validate-offload.ts';
 import { checkEligibilityRequest, presendContext, refusalOutcome, storedFindings, withWarnings } from '../../quality/index.ts';
 
 /** The payer for the insurer (by identifier, `PayerRegistry.forInsurer`: as `$submit` routes), else the configured default. */
@@ -29,6 +40,26 @@ function payerFor(deps: AppDeps, s: GatewayServices, read: EligibilityRequestRea
   if (!payer) throw new AppError('unprocessable', 'no payer is configured for this insurer', 'Bundle.entry[0].resource.insurer');
   if (!payer.config.x12) throw new AppError('unprocessable', 'this payer takes no X12 270 eligibility inquiries', 'Bundle.entry[0].resource.insurer');
   return payer;
+}
+
+/**
+ * The issues of a refused request: FHIR R4's, then those of the 270 reading at elements FHIR R4
+ * found no error at (one issue per element, the more precise first).
+ */
+function refusalIssues(structure: ValidationIssue[], read: OutcomeIssue[]): OutcomeIssue[] {
+  const taken = new Set(structure.filter((i) => i.severity === 'error').map((i) => i.expression));
+  return [...(toOutcomeIssues(structure) as OutcomeIssue[]), ...read.filter((i) => !i.expression?.some((e) => taken.has(e)))];
+}
+
+/**
+ * The 270 for this request as the delivery job will write it for this payer (fitted to its
+ * character set), read back with the element checks: throws a TranslateError naming the X12
+ * element when a value cannot be carried (a 422 here, instead of a job that can never send it).
+ */
+function check270(deps: AppDeps, payer: PayerRuntime, read: EligibilityRequestRead, trace: string): void {
+  const body = inquiry270(read.inquiry!, payer.config, { now: deps.now?.() ?? new Date(), trace, senderId: deps.config.x12SenderId });
+  const form = x12FormOf(payer.config);
+  assertCarriable('270', form ? fitForPayer(body, form).segments : body, 'Bundle.entry[0].resource');
 }
 
 /** Identifiers staff search by (never names or dates of birth). */
@@ -56,12 +87,18 @@ export function coverageEligibilityRequestSubmitRoute(app: Hono<AppEnv>, deps: A
   app.post('/fhir/CoverageEligibilityRequest/$submit', requireScope('CoverageEligibilityRequest', 'c'), async (c) => {
     const s = requireServices(deps);
     const auth = c.var.auth!;
-    const bundle = (await readResourceBody(c, 'Bundle')) as unknown as Bundle;
+    const body = await readFhirBody(c, 'Bundle');
+    const bundle = body.resource as unknown as Bundle;
+    const structure = await validationOf(deps).validate('eligibility', body);
     const read = readEligibilityRequest(bundle);
-    if (!read.inquiry) return c.body(JSON.stringify(operationOutcome(read.issues)), 400, { 'Content-Type': FHIR_JSON });
+    if (hasErrors(structure) || !read.inquiry) return c.body(JSON.stringify(operationOutcome(refusalIssues(structure, read.issues))), 400, { 'Content-Type': FHIR_JSON });
     const payer = payerFor(deps, s, read);
     const idempotencyKey = `${read.identifier!.system ?? ''}|${read.identifier!.value}`;
     const existing = await requestByIdempotencyKey(deps.db, auth.orgId, 'eligibility', idempotencyKey);
+    // 2000C/D TRN02: unique per request, echoed by the payer in TRN*2.
+    const trace = randomUUID().replace(/-/g, '');
+    // A repeat is answered from the store: nothing is checked or written again.
+    if (!existing) readingClientData(c.var.log, 'translate', () => check270(deps, payer, read, trace));
     const quality = existing ? undefined : await checkEligibilityRequest(presendContext(deps, s, auth, payer.config.id, deps.now?.() ?? new Date()), bundle, read);
     if (quality?.refused) {
       await quality.refuse(c.var.requestId);
@@ -71,11 +108,12 @@ export function coverageEligibilityRequestSubmitRoute(app: Hono<AppEnv>, deps: A
       orgId: auth.orgId,
       clientId: auth.clientId,
       bundle,
+      // Stored as received (unless it came in a Parameters).
+      payload: body.parameterIndex === undefined ? body.text : undefined,
       idempotencyKey,
       payerId: payer.config.id,
       maxAttempts: payer.config.maxAttempts,
-      // 2000C/D TRN02: unique per request, echoed by the payer in TRN*2.
-      trace: randomUUID().replace(/-/g, ''),
+      trace,
       httpRequestId: c.var.requestId,
       summary: { ...searchKeys(read), ...quality?.summary },
       afterInsert: quality && ((tx, row) => quality.record(tx, row.id)),

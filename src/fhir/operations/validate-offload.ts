@@ -1,5 +1,5 @@
 /**
- * PAS validation that never stalls the event loop. Validating costs time in proportion to the
+ * PAS (and eligibility request) validation that never stalls the event loop. Validating costs time in proportion to the
  * Bundle (tens of microseconds per JSON value with the profile walker), all of it one synchronous
  * call: a 1,000-entry Bundle would hold every other request — `/healthz` included — for half a
  * second or more. Bodies up to INLINE_MAX_VALUES values (the IG examples hold 200–460) are
@@ -12,12 +12,19 @@
  */
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../../errors/index.ts';
-import { validatePasInquiryBundle, validatePasRequestBundle, type ValidationIssue } from '../validate/index.ts';
+import { validateEligibilityRequestBundle, validatePasInquiryBundle, validatePasRequestBundle, type ValidationIssue } from '../validate/index.ts';
 import type { AppDeps } from '../../http/context.ts';
 import type { FhirBody } from './read-body.ts';
 import type { AckRanges } from '../../payers/ack-numbers.ts';
 
-export type PasBundleKind = 'request' | 'inquiry';
+/** What the body is validated as: a PAS request or inquiry Bundle, or an eligibility request Bundle (base R4). */
+export type PasBundleKind = 'request' | 'inquiry' | 'eligibility';
+
+const VALIDATE: Record<PasBundleKind, (bundle: unknown) => ValidationIssue[]> = {
+  request: validatePasRequestBundle,
+  inquiry: validatePasInquiryBundle,
+  eligibility: validateEligibilityRequestBundle,
+};
 
 /** Bodies with more JSON values than this are validated in the worker. */
 export const INLINE_MAX_VALUES = 1_000;
@@ -41,7 +48,7 @@ export class ValidationOffload {
 
   async validate(kind: PasBundleKind, body: FhirBody): Promise<ValidationIssue[]> {
     if (body.values <= (this.opts.inlineMaxValues ?? INLINE_MAX_VALUES)) {
-      return kind === 'inquiry' ? validatePasInquiryBundle(body.resource) : validatePasRequestBundle(body.resource);
+      return VALIDATE[kind](body.resource);
     }
     return this.run({ kind, text: body.text, parameterIndex: body.parameterIndex }, 'the Bundle is too costly to validate') as Promise<ValidationIssue[]>;
   }

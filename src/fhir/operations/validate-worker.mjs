@@ -1,12 +1,16 @@
-// The PAS validator in a worker thread (validate-offload.ts): a large Bundle is validated here, so
-// the gateway's event loop keeps answering while it is. Messages: { id, kind, text, parameterIndex }
-// in, { id, issues } or { id, failed } out. TypeScript runs through tsx's loader, as in bin.mjs.
+// The PAS validator in a worker thread (validate-offload.ts): a large Bundle (PAS, or an eligibility
+// request) is validated here, so the gateway's event loop keeps answering while it is. Messages:
+// { id, kind, text, parameterIndex } in, { id, issues } or { id, failed } out. TypeScript runs
+// through tsx's loader, as in bin.mjs.
 import { parentPort } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 
 register();
-const { preloadPasDefinitions, validatePasInquiryBundle, validatePasRequestBundle } = await import('../validate/index.ts');
+const { preloadEligibilityDefinitions, preloadPasDefinitions, validateEligibilityRequestBundle, validatePasInquiryBundle, validatePasRequestBundle } = await import('../validate/index.ts');
 preloadPasDefinitions();
+preloadEligibilityDefinitions();
+
+const VALIDATE = { request: validatePasRequestBundle, inquiry: validatePasInquiryBundle, eligibility: validateEligibilityRequestBundle };
 
 const x12 = await import('../../x12/index.ts');
 
@@ -34,7 +38,7 @@ parentPort.on('message', (m) => {
     }
     const body = JSON.parse(text);
     const bundle = parameterIndex === undefined ? body : body.parameter[parameterIndex].resource;
-    const issues = kind === 'inquiry' ? validatePasInquiryBundle(bundle) : validatePasRequestBundle(bundle);
+    const issues = (VALIDATE[kind] ?? validatePasRequestBundle)(bundle);
     parentPort.postMessage({ id, result: issues });
   } catch (e) {
     parentPort.postMessage({ id, failed: e instanceof Error ? e.name : 'error' });

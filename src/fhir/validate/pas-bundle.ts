@@ -115,6 +115,33 @@ export function validatePasBundleWith(bundle: unknown, kind: BundleKind, engineF
   return dedupe([...pasIssues, ...kept]);
 }
 
+/**
+ * The Bundle against `profile` with each resource cut down to its resourceType: a Bundle profile is
+ * about entries (and which resource types they hold); each resource is validated on its own, once.
+ * Unusable resources are left out (the caller's checks report them), and so is whatever is reported
+ * inside a placeholder.
+ */
+export function validateBundleShell(engine: ProfileEngine, profile: CompiledProfile, ctx: Pick<PasContext, 'bundle' | 'entries' | 'resources'>): void {
+  const sink = engine.sink;
+  const start = sink.issues.length;
+  const usable = new Set(ctx.resources.map((r) => r.index));
+  const placeholders = new Set<unknown>();
+  const entry = ctx.entries.map((e, i) => {
+    if (!isObject(e)) return e;
+    const resource = usable.has(i) && isResource(e.resource) ? { resourceType: e.resource.resourceType } : undefined;
+    if (resource) placeholders.add(resource);
+    return { ...e, resource };
+  });
+  // Whatever is reported inside a placeholder is dropped below: the engine may skip looking.
+  engine.validate(profile, { type: 'Bundle', value: { ...ctx.bundle, entry } }, 'Bundle', placeholders);
+  const kept = sink.issues.slice(start).filter((issue) => {
+    const entryIndex = /^Bundle\.entry\[(\d+)\]/.exec(issue.expression)?.[1];
+    if (entryIndex === undefined) return true;
+    return usable.has(Number(entryIndex)) && !issue.expression.startsWith(`Bundle.entry[${entryIndex}].resource.`);
+  });
+  sink.issues.splice(start, sink.issues.length - start, ...kept);
+}
+
 /** `meta.profile`, unversioned, ignoring whatever is not a string (the structural checks report it). */
 function declaredProfiles(resource: FoundEntry['resource']): string[] {
   const profile = isObject(resource.meta) ? resource.meta.profile : undefined;
@@ -146,26 +173,8 @@ function validateProfiles(
   defs: Definitions,
 ): ValidationIssue[] {
   const sink = walker.sink;
-
-  // The Bundle with each resource cut down to its resourceType: the Bundle profile is about entries
-  // (and which resource types they hold); each resource is validated on its own below, once.
-  // Unusable resources are left out (the checks table reports them).
-  const usable = new Set(ctx.resources.map((r) => r.index));
-  const placeholders = new Set<unknown>();
-  const entry = ctx.entries.map((e, i) => {
-    if (!isObject(e)) return e;
-    const resource = usable.has(i) && isResource(e.resource) ? { resourceType: e.resource.resourceType } : undefined;
-    if (resource) placeholders.add(resource);
-    return { ...e, resource };
-  });
   const bundleProfile = profiles(KINDS[ctx.kind].bundle);
-  // Whatever is reported inside a placeholder is dropped below: the engine may skip looking.
-  if (bundleProfile) walker.validate(bundleProfile, { type: 'Bundle', value: { ...ctx.bundle, entry } }, 'Bundle', placeholders);
-  sink.issues = sink.issues.filter((issue) => {
-    const entryIndex = /^Bundle\.entry\[(\d+)\]/.exec(issue.expression)?.[1];
-    if (entryIndex === undefined) return true;
-    return usable.has(Number(entryIndex)) && !issue.expression.startsWith(`Bundle.entry[${entryIndex}].resource.`);
-  });
+  if (bundleProfile) validateBundleShell(walker, bundleProfile, ctx);
 
   // Each entry against the profiles that apply to it; references add their targets' profiles.
   const queue: { entry: FoundEntry; url: string }[] = [];
