@@ -71,6 +71,12 @@ describe('CoverageEligibilityRequest/$submit refuses what FHIR R4 refuses, stori
     expect(issue.diagnostics).toContain('no such day');
   });
 
+  it('empty values are refused at their element (FHIR JSON has none): an empty family name, member id, identifier list', async () => {
+    // The 270's reader also finds no usable name (NM103): said at the name.
+    await refused((b) => (b.entry[1].resource.name[0].family = ''), 400, ['Bundle.entry[1].resource.name', 'Bundle.entry[1].resource.name[0].family']);
+    await refused((b) => (b.entry[1].resource.identifier = []), 400, ['Bundle.entry[1].resource.identifier']);
+  });
+
   it('the same in a servicedPeriod and in a dependent subscriber (not a leap year: 2023-02-29)', async () => {
     await refused(
       (b) => {

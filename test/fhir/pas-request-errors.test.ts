@@ -116,6 +116,7 @@ const CASES: [string, (b: Bundle) => void, [string, string][]][] = [
     (b) => (entryOf(b, 'Patient').meta.profile = ['http://hl7.org/fhir/us/davinci-pas/StructureDefinition/profile-coverage']),
     [['invalid', 'Bundle.entry[4].resource.meta.profile']],
   ],
+  ['a birthDate the format allows but the calendar has not (1980-02-31)', (b) => (entryOf(b, 'Patient').birthDate = '1980-02-31'), [['value', 'Bundle.entry[4].resource.birthDate']]],
   [
     'spec-23: Coverage (PAS Coverage profile) without status',
     (b) => delete entryOf(b, 'Coverage').status,

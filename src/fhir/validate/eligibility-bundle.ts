@@ -13,6 +13,7 @@
 import { isResourceType } from '@medplum/core';
 import { isObject, isResource, type FoundEntry } from '../bundle.ts';
 import { impossibleDates } from './calendar.ts';
+import { emptyValueIssues } from './empty-values.ts';
 import { compileProfile, type CompiledProfile } from './compile.ts';
 import { compiledEngine, precompile } from './compiled/engine.ts';
 import { countFallback, Unsupported } from './compiled/unsupported.ts';
@@ -88,7 +89,10 @@ function validateWith(bundle: unknown, engineFactory: EngineFactory): Validation
     if (profile) engine.validate(profile, value, at);
     else engine.validateBase(value, at);
   }
-  return dedupe([...entryIssues(entries), ...engine.sink.issues, ...impossibleDates({ type: 'Bundle', value: bundle }, 'Bundle')]);
+  const issues = [...entryIssues(entries), ...engine.sink.issues, ...impossibleDates({ type: 'Bundle', value: bundle }, 'Bundle')];
+  // FHIR JSON has no empty values ("", [], {}): the engines read them as absent (empty-values.ts).
+  const named = new Set(issues.filter((i) => i.severity === 'error').map((i) => i.expression));
+  return dedupe([...issues, ...emptyValueIssues(bundle, 'Bundle').filter((i) => !named.has(i.expression))]);
 }
 
 /**

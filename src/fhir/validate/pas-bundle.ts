@@ -19,6 +19,7 @@ import { compileProfile, type CompiledProfile } from './compile.ts';
 import { loadDefinitions, unversioned, type Definitions } from './definitions.ts';
 import { dedupe } from './issues.ts';
 import { emptyValueIssues } from './empty-values.ts';
+import { impossibleDates } from './calendar.ts';
 import { extensionIssues } from './extensions.ts';
 import { RESPONSE_KINDS, runPasChecks, type BundleKind, type PasContext } from './pas-checks.ts';
 import { quantityIssues } from './quantities.ts';
@@ -106,7 +107,8 @@ export function validatePasBundleWith(bundle: unknown, kind: BundleKind, engineF
   const checked = [...runPasChecks(ctx), ...quantityIssues(resources, (e) => (RESPONSE_KINDS.includes(kind) && e.resource.resourceType === 'ClaimResponse' ? 'error' : 'warning'))];
   // An empty value the checks table already names (`Claim.item: []`: at least one item) is said once, its way.
   const named = new Set(checked.filter((i) => i.severity === 'error').map((i) => i.expression));
-  const pasIssues = [...checked, ...emptyValueIssues(bundle, 'Bundle').filter((i) => !named.has(i.expression))];
+  // A date the format allows that names no day (1980-02-31) is refused here too, not first by the 278 writer.
+  const pasIssues = [...checked, ...emptyValueIssues(bundle, 'Bundle').filter((i) => !named.has(i.expression)), ...impossibleDates({ type: 'Bundle', value: bundle }, 'Bundle')];
   const profileIssues = validateProfiles(ctx, engine, profiles, new Map([...scans].map(([i, scan]) => [i, scan.extensions])), defs);
   const taken = new Set(pasIssues.filter((i) => i.severity === 'error').map((i) => i.expression));
   const kept = profileIssues.filter(
