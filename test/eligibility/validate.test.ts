@@ -71,6 +71,10 @@ describe('CoverageEligibilityRequest/$submit refuses what FHIR R4 refuses, stori
     expect(issue.diagnostics).toContain('no such day');
   });
 
+  it('a key named like an Object.prototype member is an unknown element (400), not a fault', async () => {
+    await refused((b) => Object.defineProperty(b.entry[1].resource, 'constructor', { value: null, enumerable: true }), 400, ['Bundle.entry[1].resource.constructor']);
+  });
+
   it('empty values are refused at their element (FHIR JSON has none): an empty family name, member id, identifier list', async () => {
     // The 270's reader also finds no usable name (NM103): said at the name.
     await refused((b) => (b.entry[1].resource.name[0].family = ''), 400, ['Bundle.entry[1].resource.name', 'Bundle.entry[1].resource.name[0].family']);

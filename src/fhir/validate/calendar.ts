@@ -31,7 +31,8 @@ function schemaOf(type: string): InternalTypeSchema | undefined {
 
 /** The element a JSON key stands for, and the FHIR type its value has: `servicedDate` → `serviced`, `date`. */
 function elementOf(schema: InternalTypeSchema, key: string): { name: string; type: string } | undefined {
-  const own = schema.elements[key];
+  // Own keys only: a JSON key named like an Object.prototype member (`constructor`) is no element.
+  const own = Object.hasOwn(schema.elements, key) ? schema.elements[key] : undefined;
   if (own && !key.endsWith('[x]')) return own.type.length === 1 ? { name: key, type: own.type[0]!.code } : undefined;
   for (const [name, element] of Object.entries(schema.elements)) {
     if (!name.endsWith('[x]')) continue;
