@@ -55,7 +55,7 @@ describe('payer simulator: eligibility', () => {
     const sim = createPayerSim({ pendMs: 1000, now: () => now });
     const res = await sim.app.request('/x12', { method: 'POST', body: request270(id, dependent), headers: { 'content-type': 'application/edi-x12' } });
     const text = await res.text();
-    expect(validateX12(text).errors).toEqual([]);
+    expect(validateX12(text).errors, `${res.status}: ${text.slice(0, 300)}`).toEqual([]);
     const parsed = parse271(bodyOfText(text));
     expect(summarize271(parsed).status).toBe(status);
     expect(Boolean(parsed.dependent)).toBe(dependent && status !== 'error');
