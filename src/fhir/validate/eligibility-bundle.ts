@@ -11,16 +11,16 @@
  * resolve, a member id …) is `readEligibilityRequest`'s, in translate/.
  */
 import { isResourceType } from '@medplum/core';
-import { isObject, isResource, type FoundEntry } from '../bundle.ts';
+import { isObject } from '../bundle.ts';
 import { impossibleDates } from './calendar.ts';
-import { emptyValueIssues } from './empty-values.ts';
+import { emptyValuesBeside } from './empty-values.ts';
 import { compileProfile, type CompiledProfile } from './compile.ts';
 import { compiledEngine, precompile } from './compiled/engine.ts';
 import { countFallback, Unsupported } from './compiled/unsupported.ts';
 import { loadDefinitions, type Definitions } from './definitions.ts';
 import { referenceEngine, type EngineFactory } from './engine.ts';
 import { dedupe } from './issues.ts';
-import { profileLookup, validateBundleShell } from './pas-bundle.ts';
+import { knownResources, profileLookup, validateBundleShell } from './pas-bundle.ts';
 import type { ValidationIssue } from './types.ts';
 
 const error = (code: string, expression: string, diagnostics: string): ValidationIssue => ({ severity: 'error', code, expression, diagnostics });
@@ -75,11 +75,7 @@ function validateWith(bundle: unknown, engineFactory: EngineFactory): Validation
   const defs = loadDefinitions();
   const engine = engineFactory(defs, profileLookup(defs));
   const entries: unknown[] = Array.isArray(bundle.entry) ? bundle.entry : [];
-  const resources: FoundEntry[] = [];
-  entries.forEach((entry, index) => {
-    if (!isObject(entry) || !isResource(entry.resource) || !isResourceType(entry.resource.resourceType)) return;
-    resources.push({ index, fullUrl: typeof entry.fullUrl === 'string' ? entry.fullUrl : undefined, resource: entry.resource });
-  });
+  const resources = knownResources(entries);
   const shell = baseProfile(defs, 'Bundle');
   if (shell) validateBundleShell(engine, shell, { bundle, entries, resources });
   for (const { index, resource } of resources) {
@@ -91,8 +87,7 @@ function validateWith(bundle: unknown, engineFactory: EngineFactory): Validation
   }
   const issues = [...entryIssues(entries), ...engine.sink.issues, ...impossibleDates({ type: 'Bundle', value: bundle }, 'Bundle')];
   // FHIR JSON has no empty values ("", [], {}): the engines read them as absent (empty-values.ts).
-  const named = new Set(issues.filter((i) => i.severity === 'error').map((i) => i.expression));
-  return dedupe([...issues, ...emptyValueIssues(bundle, 'Bundle').filter((i) => !named.has(i.expression))]);
+  return dedupe([...issues, ...emptyValuesBeside(issues, bundle)]);
 }
 
 /**

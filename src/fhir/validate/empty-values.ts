@@ -39,3 +39,12 @@ export function emptyValueIssues(value: unknown, root: string): ValidationIssue[
   }
   return issues;
 }
+
+/**
+ * The empty values of `bundle` beside `issues` already found: one at an element an error already
+ * names (`Claim.item: []`, "at least one item") is said once, the other way.
+ */
+export function emptyValuesBeside(issues: ValidationIssue[], bundle: unknown): ValidationIssue[] {
+  const named = new Set(issues.filter((i) => i.severity === 'error').map((i) => i.expression));
+  return emptyValueIssues(bundle, 'Bundle').filter((i) => !named.has(i.expression));
+}

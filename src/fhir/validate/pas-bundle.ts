@@ -18,7 +18,7 @@ import { isObject, isResource, referenceResolver, type FoundEntry } from '../bun
 import { compileProfile, type CompiledProfile } from './compile.ts';
 import { loadDefinitions, unversioned, type Definitions } from './definitions.ts';
 import { dedupe } from './issues.ts';
-import { emptyValueIssues } from './empty-values.ts';
+import { emptyValuesBeside } from './empty-values.ts';
 import { impossibleDates } from './calendar.ts';
 import { extensionIssues } from './extensions.ts';
 import { RESPONSE_KINDS, runPasChecks, type BundleKind, type PasContext } from './pas-checks.ts';
@@ -86,11 +86,7 @@ export function validatePasBundleWith(bundle: unknown, kind: BundleKind, engineF
   const defs = loadDefinitions();
   const profiles = profileLookup(defs);
   const entries: unknown[] = Array.isArray(bundle.entry) ? bundle.entry : [];
-  const resources: FoundEntry[] = [];
-  entries.forEach((entry, index) => {
-    if (!isObject(entry) || !isResource(entry.resource) || !isResourceType(entry.resource.resourceType)) return;
-    resources.push({ index, fullUrl: typeof entry.fullUrl === 'string' ? entry.fullUrl : undefined, resource: entry.resource });
-  });
+  const resources = knownResources(entries);
   const engine = engineFactory(defs, profiles);
   const scans = new Map(resources.map((r) => [r.index, engine.scan(r.resource, `Bundle.entry[${r.index}].resource`)]));
   const first = resources[0]?.index === 0 && resources[0].resource.resourceType === KINDS[kind].root ? resources[0] : undefined;
@@ -105,16 +101,24 @@ export function validatePasBundleWith(bundle: unknown, kind: BundleKind, engineF
   };
 
   const checked = [...runPasChecks(ctx), ...quantityIssues(resources, (e) => (RESPONSE_KINDS.includes(kind) && e.resource.resourceType === 'ClaimResponse' ? 'error' : 'warning'))];
-  // An empty value the checks table already names (`Claim.item: []`: at least one item) is said once, its way.
-  const named = new Set(checked.filter((i) => i.severity === 'error').map((i) => i.expression));
   // A date the format allows that names no day (1980-02-31) is refused here too, not first by the 278 writer.
-  const pasIssues = [...checked, ...emptyValueIssues(bundle, 'Bundle').filter((i) => !named.has(i.expression)), ...impossibleDates({ type: 'Bundle', value: bundle }, 'Bundle')];
+  const pasIssues = [...checked, ...emptyValuesBeside(checked, bundle), ...impossibleDates({ type: 'Bundle', value: bundle }, 'Bundle')];
   const profileIssues = validateProfiles(ctx, engine, profiles, new Map([...scans].map(([i, scan]) => [i, scan.extensions])), defs);
   const taken = new Set(pasIssues.filter((i) => i.severity === 'error').map((i) => i.expression));
   const kept = profileIssues.filter(
     (issue) => !taken.has(issue.expression) && !SUPERSEDED_INVARIANTS.some((text) => issue.diagnostics.startsWith(text)),
   );
   return dedupe([...pasIssues, ...kept]);
+}
+
+/** The entries that hold a resource of a known type, with their index and fullUrl; the rest are the callers' to report. */
+export function knownResources(entries: unknown[]): FoundEntry[] {
+  const resources: FoundEntry[] = [];
+  entries.forEach((entry, index) => {
+    if (!isObject(entry) || !isResource(entry.resource) || !isResourceType(entry.resource.resourceType)) return;
+    resources.push({ index, fullUrl: typeof entry.fullUrl === 'string' ? entry.fullUrl : undefined, resource: entry.resource });
+  });
+  return resources;
 }
 
 /**
