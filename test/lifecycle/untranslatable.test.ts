@@ -52,6 +52,20 @@ async function transitions(requestId: string) {
   return rows.map((r) => r.detail as Record<string, any>);
 }
 
+/** One attempt, the job dead over DMG02, the request moved once from queued to error, audited by element, never the value. */
+async function endedInError(requestId: string, setId: '270' | '278') {
+  const { job, request: after } = await settled(requestId);
+  expect(job).toMatchObject({ status: 'dead', attempts: 1 });
+  expect(job.lastError).toContain('DMG02');
+  expect(after.status).toBe('error');
+  const moves = await transitions(requestId);
+  expect(moves).toHaveLength(1);
+  expect(moves[0]).toMatchObject({ from: 'queued', to: 'error', attempts: 1 });
+  expect(moves[0]!.error).toContain(`the ${setId} cannot be written`);
+  // Element names, never the value.
+  expect(JSON.stringify(moves)).not.toMatch(/1980-02-31|19800231/);
+}
+
 describe('a delivery job whose request cannot be translated', () => {
   it('270: one attempt, the job dead, the request in error with one audited move; the provider gets an error answer', async () => {
     const bundle = eligibilityBundle({ memberId: 'U100A', id: `untranslatable-${randomUUID()}` });
@@ -68,17 +82,8 @@ describe('a delivery job whose request cannot be translated', () => {
     expect(request.status).toBe('queued');
     const before = (await gw.simStats()).eligibility;
 
-    const { job, request: after } = await settled(request.id);
     expect(payer().maxAttempts).toBeGreaterThan(1);
-    expect(job).toMatchObject({ status: 'dead', attempts: 1 });
-    expect(job.lastError).toContain('DMG02');
-    expect(after.status).toBe('error');
-    const moves = await transitions(request.id);
-    expect(moves).toHaveLength(1);
-    expect(moves[0]).toMatchObject({ from: 'queued', to: 'error', attempts: 1 });
-    expect(moves[0]!.error).toContain('the 270 cannot be written');
-    // Element names, never the value.
-    expect(JSON.stringify(moves)).not.toMatch(/1980-02-31|19800231/);
+    await endedInError(request.id, '270');
     expect((await verifyAudit(gw.database.db)).ok).toBe(true);
     // Nothing reached the payer, and the handler did not throw (a throw is retried as transient).
     expect((await gw.simStats()).eligibility).toBe(before);
@@ -112,15 +117,7 @@ describe('a delivery job whose request cannot be translated', () => {
     expect(request.status).toBe('queued');
     const before = (await gw.simStats()).received;
 
-    const { job, request: after } = await settled(request.id);
-    expect(job).toMatchObject({ status: 'dead', attempts: 1 });
-    expect(job.lastError).toContain('DMG02');
-    expect(after.status).toBe('error');
-    const moves = await transitions(request.id);
-    expect(moves).toHaveLength(1);
-    expect(moves[0]).toMatchObject({ from: 'queued', to: 'error', attempts: 1 });
-    expect(moves[0]!.error).toContain('the 278 cannot be written');
-    expect(JSON.stringify(moves)).not.toMatch(/1980-02-31|19800231/);
+    await endedInError(request.id, '278');
     expect((await gw.simStats()).received).toEqual(before);
     expect(gw.logText()).not.toContain('job handler threw');
 
